@@ -1,0 +1,273 @@
+// Package config reads handover's configuration from HANDOVER_* environment
+// variables (envconfig) and validates it, reporting every problem at once.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+)
+
+// Prefix is the environment variable prefix.
+const Prefix = "HANDOVER"
+
+// Secret is a string that never prints its value.
+type Secret string
+
+// String implements fmt.Stringer without revealing the value.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString keeps %#v from revealing the value.
+func (s Secret) GoString() string { return s.String() }
+
+// Value returns the secret itself, for the code that needs it.
+func (s Secret) Value() string { return string(s) }
+
+// IDMap is an `a:b,c:d` list of integer pairs (inbox id to team id).
+type IDMap map[int]int
+
+// Decode implements envconfig.Decoder.
+func (m *IDMap) Decode(v string) error {
+	out := IDMap{}
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		k, val, ok := strings.Cut(part, ":")
+		ki, err1 := strconv.Atoi(strings.TrimSpace(k))
+		vi, err2 := strconv.Atoi(strings.TrimSpace(val))
+		if !ok || err1 != nil || err2 != nil {
+			return fmt.Errorf("%q is not inboxID:teamID", part)
+		}
+		out[ki] = vi
+	}
+	*m = out
+	return nil
+}
+
+// Config is the whole configuration. Field tags name the variables; `desc`
+// is what `handover config` prints.
+type Config struct {
+	Helpdesk           string        `envconfig:"HANDOVER_HELPDESK" desc:"chatwoot (more helpdesks to come); required for serve"`
+	ListenAddr         string        `envconfig:"HANDOVER_LISTEN_ADDR" default:":8080" desc:"address of the HTTP server"`
+	PublicURL          string        `envconfig:"HANDOVER_PUBLIC_URL" desc:"the URL the helpdesk reaches us at (links, install)"`
+	RequiredAnswers    int           `envconfig:"HANDOVER_REQUIRED_ANSWERS" default:"3" desc:"bot answers before the 'Request chat with human agent' button is offered; 0 offers it from the start"`
+	HumanRequestInChat bool          `envconfig:"HANDOVER_HUMAN_REQUEST_IN_CHAT" default:"true" desc:"visitors may ask for a human in free text"`
+	SystemPromptFile   string        `envconfig:"HANDOVER_SYSTEM_PROMPT_FILE" desc:"the AI agent's system message template (built-in template if empty)"`
+	KnowledgeDir       string        `envconfig:"HANDOVER_KNOWLEDGE_DIR" desc:"Markdown/text files the bot answers from"`
+	BotName            string        `envconfig:"HANDOVER_BOT_NAME" default:"AI assistant" desc:"how the bot signs and is named in system messages"`
+	LLMProvider        string        `envconfig:"HANDOVER_LLM_PROVIDER" default:"offline" desc:"offline, openai (any OpenAI-compatible base URL) or anthropic"`
+	LLMModel           string        `envconfig:"HANDOVER_LLM_MODEL" desc:"model name (provider's default if empty)"`
+	LLMBaseURL         string        `envconfig:"HANDOVER_LLM_BASE_URL" desc:"e.g. http://localhost:11434/v1 for Ollama"`
+	LLMAPIKey          Secret        `envconfig:"HANDOVER_LLM_API_KEY" desc:"secret: the LLM provider's API key"`
+	LLMTimeout         time.Duration `envconfig:"HANDOVER_LLM_TIMEOUT" default:"20s" desc:"one LLM call; past it the fail-safe hands over"`
+	AgentUISecret      Secret        `envconfig:"HANDOVER_AGENT_UI_SECRET" desc:"secret: protects the agent pages (off without it)"`
+	LogLevel           string        `envconfig:"HANDOVER_LOG_LEVEL" default:"info" desc:"debug, info, warn, error (JSON logs)"`
+	MaxConcurrentTurns int           `envconfig:"HANDOVER_MAX_CONCURRENT_TURNS" default:"32" desc:"bot turns running at once across conversations"`
+	MaxQueuedEvents    int           `envconfig:"HANDOVER_MAX_QUEUED_EVENTS" default:"10000" desc:"events waiting in lanes before webhooks are answered 429/503"`
+	ShutdownGrace      time.Duration `envconfig:"HANDOVER_SHUTDOWN_GRACE" default:"20s" desc:"on SIGTERM, how long to drain running turns"`
+
+	// Chatwoot is embedded (not nested) so envconfig reads only the full
+	// HANDOVER_CHATWOOT_* names: a nested struct would also fall back to
+	// unprefixed names such as URL (envconfig's Alt lookup).
+	Chatwoot
+}
+
+// Chatwoot configures the Chatwoot adapter (an agent bot).
+type Chatwoot struct {
+	URL           string `envconfig:"HANDOVER_CHATWOOT_URL" desc:"Chatwoot base URL, e.g. https://app.chatwoot.com"`
+	AccountID     int    `envconfig:"HANDOVER_CHATWOOT_ACCOUNT_ID" desc:"account id"`
+	BotToken      Secret `envconfig:"HANDOVER_CHATWOOT_BOT_TOKEN" desc:"secret: the agent bot's access_token"`
+	UserToken     Secret `envconfig:"HANDOVER_CHATWOOT_USER_TOKEN" desc:"secret: an administrator's access token (message lists, agents, inbox members)"`
+	WebhookSecret Secret `envconfig:"HANDOVER_CHATWOOT_WEBHOOK_SECRET" desc:"secret: the agent bot's secret (X-Chatwoot-Signature); for Chatwoot <= 4.12 also the webhook URL's last path segment"`
+	Teams         IDMap  `envconfig:"HANDOVER_CHATWOOT_TEAMS" desc:"optional inboxID:teamID,... the human queue (team) of each inbox"`
+}
+
+// Load reads the environment. It reports type errors for every variable,
+// not just the first.
+func Load() (Config, error) {
+	var c Config
+	var errs []error
+	// envconfig stops at the first bad value; find them all first.
+	for _, v := range Describe() {
+		raw, ok := os.LookupEnv(v.Name)
+		if !ok {
+			continue
+		}
+		if err := checkType(v, raw); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return c, errors.Join(errs...)
+	}
+	if err := envconfig.Process("", &c); err != nil {
+		return c, fmt.Errorf("read environment: %w", err)
+	}
+	return c, nil
+}
+
+func checkType(v Var, raw string) error {
+	bad := func(want string) error {
+		return fmt.Errorf("%s: %q is not %s", v.Name, redactIfSecret(v, raw), want)
+	}
+	switch v.Type {
+	case "int":
+		if _, err := strconv.Atoi(strings.TrimSpace(raw)); err != nil {
+			return bad("a whole number")
+		}
+	case "bool":
+		if _, err := strconv.ParseBool(strings.TrimSpace(raw)); err != nil {
+			return bad("true or false")
+		}
+	case "duration":
+		if _, err := time.ParseDuration(strings.TrimSpace(raw)); err != nil {
+			return bad("a duration such as 20s or 1m")
+		}
+	case "inboxID:teamID list":
+		var m IDMap
+		if err := m.Decode(raw); err != nil {
+			return fmt.Errorf("%s: %w", v.Name, err)
+		}
+	}
+	return nil
+}
+
+func redactIfSecret(v Var, raw string) string {
+	if v.Secret {
+		return "[redacted]"
+	}
+	return raw
+}
+
+// Validate checks the configuration for serve and returns every problem,
+// each with how to fix it. Secret values never appear in the message.
+func (c Config) Validate() error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	switch c.Helpdesk {
+	case "chatwoot":
+		cw := c.Chatwoot
+		if u, err := url.Parse(cw.URL); cw.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("HANDOVER_CHATWOOT_URL: set the Chatwoot base URL, e.g. https://app.chatwoot.com")
+		}
+		if cw.AccountID <= 0 {
+			add("HANDOVER_CHATWOOT_ACCOUNT_ID: set the account id (the number in /app/accounts/<id>/ in Chatwoot)")
+		}
+		if cw.BotToken == "" {
+			add("HANDOVER_CHATWOOT_BOT_TOKEN: set the agent bot's access_token")
+		}
+		if cw.UserToken == "" {
+			add("HANDOVER_CHATWOOT_USER_TOKEN: set an administrator's access token (Profile settings > Access token)")
+		}
+		if cw.WebhookSecret == "" {
+			add("HANDOVER_CHATWOOT_WEBHOOK_SECRET: set the agent bot's secret (it verifies webhooks)")
+		}
+	case "":
+		add("HANDOVER_HELPDESK: set it to chatwoot")
+	default:
+		add("HANDOVER_HELPDESK: %q is not supported; use chatwoot", c.Helpdesk)
+	}
+	if c.RequiredAnswers < 0 {
+		add("HANDOVER_REQUIRED_ANSWERS: must be 0 or more")
+	}
+	switch c.LLMProvider {
+	case "offline":
+	case "openai":
+		if c.LLMAPIKey == "" && c.LLMBaseURL == "" {
+			add("HANDOVER_LLM_API_KEY: set the OpenAI API key (or HANDOVER_LLM_BASE_URL for a local OpenAI-compatible server)")
+		}
+	case "anthropic":
+		if c.LLMAPIKey == "" {
+			add("HANDOVER_LLM_API_KEY: set the Anthropic API key")
+		}
+	default:
+		add("HANDOVER_LLM_PROVIDER: %q is not supported; use offline, openai or anthropic", c.LLMProvider)
+	}
+	if c.LLMBaseURL != "" {
+		if u, err := url.Parse(c.LLMBaseURL); err != nil || u.Host == "" {
+			add("HANDOVER_LLM_BASE_URL: not a URL; e.g. http://localhost:11434/v1")
+		}
+	}
+	if c.LLMTimeout <= 0 {
+		add("HANDOVER_LLM_TIMEOUT: must be positive, e.g. 20s")
+	}
+	if c.SystemPromptFile != "" {
+		if _, err := os.Stat(c.SystemPromptFile); err != nil {
+			add("HANDOVER_SYSTEM_PROMPT_FILE: cannot read %s", c.SystemPromptFile)
+		}
+	}
+	if c.KnowledgeDir != "" {
+		if st, err := os.Stat(c.KnowledgeDir); err != nil || !st.IsDir() {
+			add("HANDOVER_KNOWLEDGE_DIR: %s is not a readable directory", c.KnowledgeDir)
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		add("HANDOVER_LOG_LEVEL: %q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	if c.MaxConcurrentTurns <= 0 || c.MaxQueuedEvents <= 0 {
+		add("HANDOVER_MAX_CONCURRENT_TURNS and HANDOVER_MAX_QUEUED_EVENTS: must be positive")
+	}
+	if c.ShutdownGrace < 0 {
+		add("HANDOVER_SHUTDOWN_GRACE: must not be negative")
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	msg := make([]string, len(errs))
+	for i, e := range errs {
+		msg[i] = "  - " + e.Error()
+	}
+	return fmt.Errorf("configuration has %d problem(s):\n%s", len(errs), strings.Join(msg, "\n"))
+}
+
+// Var describes one environment variable.
+type Var struct {
+	Name, Type, Default, Description string
+	Secret                           bool
+}
+
+// Describe lists every variable with its type, default and description.
+func Describe() []Var {
+	var c Config
+	var out []Var
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		infos := fieldsOf(v)
+		for _, f := range infos {
+			if f.nested != nil {
+				walk(prefix, f.nested)
+				continue
+			}
+			out = append(out, Var{Name: prefix + f.name, Type: f.typ, Default: f.def, Description: f.desc, Secret: f.secret})
+		}
+	}
+	walk("", &c)
+	return out
+}
+
+// PrintUsage writes the variable table for `handover config`.
+func PrintUsage(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VARIABLE\tTYPE\tDEFAULT\tDESCRIPTION")
+	for _, v := range Describe() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.Name, v.Type, v.Default, v.Description)
+	}
+	return tw.Flush()
+}

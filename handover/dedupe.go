@@ -1,0 +1,61 @@
+package handover
+
+import (
+	"container/list"
+	"sync"
+	"time"
+)
+
+// Deduper remembers keys for a while so repeated deliveries run once.
+type Deduper interface {
+	// FirstSeen records key and reports whether it was new.
+	FirstSeen(key string) bool
+}
+
+// MemoryDeduper is a bounded, expiring in-process Deduper. It is an
+// optimisation only: correctness never depends on it, since each turn
+// re-reads the conversation before acting.
+type MemoryDeduper struct {
+	mu    sync.Mutex
+	ttl   time.Duration
+	max   int
+	order *list.List
+	items map[string]*list.Element
+	now   func() time.Time
+}
+
+type dedupeEntry struct {
+	key string
+	at  time.Time
+}
+
+// NewMemoryDeduper keeps up to max keys for ttl.
+func NewMemoryDeduper(max int, ttl time.Duration) *MemoryDeduper {
+	if max <= 0 {
+		max = 100000
+	}
+	return &MemoryDeduper{ttl: ttl, max: max, order: list.New(), items: map[string]*list.Element{}, now: time.Now}
+}
+
+// FirstSeen implements Deduper.
+func (d *MemoryDeduper) FirstSeen(key string) bool {
+	if key == "" {
+		return true
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := d.now()
+	for e := d.order.Front(); e != nil; e = d.order.Front() {
+		en := e.Value.(dedupeEntry)
+		if now.Sub(en.at) < d.ttl && d.order.Len() <= d.max {
+			break
+		}
+		d.order.Remove(e)
+		delete(d.items, en.key)
+	}
+	if _, ok := d.items[key]; ok {
+		return false
+	}
+	d.items[key] = d.order.PushBack(dedupeEntry{key: key, at: now})
+	return true
+}

@@ -1,0 +1,389 @@
+package handover
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Options configure an Engine.
+type Options struct {
+	Helpdesk Helpdesk
+	Bot      Bot
+	// Detect is the deterministic human-request detector (safety net next to
+	// the LLM's tool). Nil disables it.
+	Detect func(text string) bool
+	// RequiredAnswers is how many answers the bot gives before its replies
+	// carry the "Request chat with human agent" button.
+	RequiredAnswers int
+	// HumanRequestInChat lets visitors ask for a human in free text.
+	HumanRequestInChat bool
+	// LLMTimeout bounds one bot answer; past it the fail-safe hands over.
+	LLMTimeout time.Duration
+	Texts      Texts
+	Logger     *slog.Logger
+	Observer   Observer
+}
+
+// Engine runs one turn of a conversation: it reads the conversation from the
+// helpdesk, decides, and acts through the helpdesk. It keeps no state between
+// turns, so any replica can run any turn.
+type Engine struct {
+	hd     Helpdesk
+	bot    Bot
+	detect func(string) bool
+	opts   Options
+	texts  Texts
+	log    *slog.Logger
+	obs    Observer
+}
+
+// NewEngine returns an engine; Helpdesk and Bot are required.
+func NewEngine(o Options) (*Engine, error) {
+	if o.Helpdesk == nil || o.Bot == nil {
+		return nil, errors.New("handover: engine needs a helpdesk and a bot")
+	}
+	if o.LLMTimeout <= 0 {
+		o.LLMTimeout = 20 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
+	}
+	if o.RequiredAnswers < 0 {
+		o.RequiredAnswers = 0
+	}
+	return &Engine{hd: o.Helpdesk, bot: o.Bot, detect: o.Detect, opts: o, texts: o.Texts.withDefaults(), log: o.Logger, obs: o.Observer}, nil
+}
+
+// Turn outcomes, reported to the Observer and returned by Handle.
+const (
+	OutcomeIgnored    = "ignored"      // not the bot's conversation
+	OutcomeNothing    = "nothing"      // nothing pending (already answered)
+	OutcomeAnswered   = "answered"     // the bot answered
+	OutcomeHandover   = "handover"     // handed to a human queue
+	OutcomeNoAgent    = "no_agent"     // offered the offline message
+	OutcomeAskEmail   = "ask_email"    // asked for an email address
+	OutcomeOffline    = "offline"      // filed an offline message
+	OutcomeContinue   = "continue"     // visitor chose to continue with the bot
+	OutcomeJoined     = "agent_joined" // announced an agent's takeover
+	OutcomeSuperseded = "superseded"   // the conversation moved on while the bot was thinking
+	OutcomeFailed     = "failed"       // an error; the lane retries
+)
+
+// Handle runs the turn an event calls for and returns its outcome.
+func (e *Engine) Handle(ctx context.Context, ev Event) (string, error) {
+	outcome, err := e.handle(ctx, ev)
+	if err != nil {
+		outcome = OutcomeFailed
+	}
+	e.obs.TurnDone(outcome)
+	return outcome, err
+}
+
+func (e *Engine) handle(ctx context.Context, ev Event) (string, error) {
+	conv, err := e.hd.Load(ctx, ev.ConversationID)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return OutcomeIgnored, nil
+		}
+		return "", fmt.Errorf("load conversation %s: %w", ev.ConversationID, err)
+	}
+	log := e.log.With("conversation", conv.ID)
+	switch conv.State {
+	case StateAgent:
+		if conv.JoinAnnounced {
+			return OutcomeIgnored, nil
+		}
+		return e.announceJoin(ctx, conv)
+	case StateBot:
+	default:
+		return OutcomeIgnored, nil
+	}
+
+	// An explicit click or email submission on one of our prompts.
+	if ev.Kind == EventChoice {
+		if m, ok := conv.Message(ev.MessageID); ok && m.Role == RoleBot && m.Prompt != PromptNone {
+			choice, email := m.Choice, m.SubmittedEmail
+			if choice == "" {
+				choice = ev.Choice
+			}
+			if email == "" {
+				email = ev.Email
+			}
+			if m.Prompt == PromptEmail && email != "" {
+				return e.leaveOffline(ctx, conv, email)
+			}
+			if choice != "" {
+				log.Debug("visitor choice", "choice", choice)
+				return e.choose(ctx, conv, choice)
+			}
+		}
+	}
+
+	pending := conv.PendingVisitorMessages()
+	if len(pending) == 0 {
+		return OutcomeNothing, nil
+	}
+	// A channel without widget buttons (WhatsApp, Telegram, text-only
+	// helpdesks) sends the button's title or value back as text.
+	if last := conv.LastBotMessage(); last >= 0 {
+		lb := conv.Messages[last]
+		for _, p := range pending {
+			if v := matchButton(lb.Buttons, p.Text); v != "" {
+				return e.choose(ctx, conv, v)
+			}
+		}
+		if lb.Prompt == PromptEmail {
+			for _, p := range pending {
+				if addr := findEmail(p.Text); addr != "" {
+					return e.leaveOffline(ctx, conv, addr)
+				}
+			}
+		}
+	}
+	if e.opts.HumanRequestInChat && e.detect != nil {
+		for _, p := range pending {
+			if e.detect(p.Text) {
+				return e.requestHuman(ctx, conv, ReasonRequest, "")
+			}
+		}
+	}
+	return e.answer(ctx, conv, pending)
+}
+
+// answer runs the LLM and posts its reply, unless the conversation moved on.
+func (e *Engine) answer(ctx context.Context, conv *Conversation, pending []Message) (string, error) {
+	lctx, cancel := context.WithTimeoutCause(ctx, e.opts.LLMTimeout, fmt.Errorf("llm timeout after %s", e.opts.LLMTimeout))
+	start := time.Now()
+	ans, err := e.bot.Answer(lctx, Turn{Conversation: conv, AllowHumanRequest: e.opts.HumanRequestInChat})
+	cancel()
+	e.obs.LLMCall(time.Since(start), err)
+	if err == nil && !ans.HumanRequested && strings.TrimSpace(ans.Text) == "" {
+		err = errors.New("bot returned an empty answer")
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("bot answer: %w", ctx.Err())
+		}
+		e.log.Warn("bot failed; fail-safe handover", "conversation", conv.ID, "err", err)
+		return e.requestHuman(ctx, conv, ReasonBotError, e.texts.Apology)
+	}
+	if ans.HumanRequested && e.opts.HumanRequestInChat {
+		return e.requestHuman(ctx, conv, ReasonRequest, "")
+	}
+	if strings.TrimSpace(ans.Text) == "" {
+		return e.requestHuman(ctx, conv, ReasonBotError, e.texts.Apology)
+	}
+	// The LLM took time: re-read, and post only if our input is still the
+	// unanswered tail of a conversation the bot still owns.
+	fresh, err := e.hd.Load(ctx, conv.ID)
+	if err != nil {
+		return "", fmt.Errorf("re-read conversation %s: %w", conv.ID, err)
+	}
+	if fresh.State != StateBot || !containsID(fresh.PendingVisitorMessages(), pending[len(pending)-1].ID) {
+		return OutcomeSuperseded, nil
+	}
+	out := Outgoing{Text: strings.TrimSpace(ans.Text), Answer: true}
+	if fresh.BotAnswers+1 >= e.opts.RequiredAnswers {
+		out.Prompt = PromptHuman
+		out.Buttons = []Button{{Title: e.texts.HumanButton, Value: ChoiceRequestHuman}}
+	}
+	if err := e.hd.Post(ctx, fresh, out); err != nil {
+		return "", fmt.Errorf("post answer: %w", err)
+	}
+	return OutcomeAnswered, nil
+}
+
+// choose acts on a button value.
+func (e *Engine) choose(ctx context.Context, conv *Conversation, choice string) (string, error) {
+	switch choice {
+	case ChoiceRequestHuman:
+		return e.requestHuman(ctx, conv, ReasonButton, "")
+	case ChoiceOffline:
+		if addr := strings.TrimSpace(conv.Visitor.Email); addr != "" {
+			return e.leaveOffline(ctx, conv, addr)
+		}
+		if err := e.hd.Post(ctx, conv, Outgoing{Text: e.texts.AskEmail, Prompt: PromptEmail}); err != nil {
+			return "", fmt.Errorf("ask email: %w", err)
+		}
+		return OutcomeAskEmail, nil
+	case ChoiceContinue:
+		if err := e.hd.Post(ctx, conv, Outgoing{Text: e.texts.Continue}); err != nil {
+			return "", fmt.Errorf("post continue: %w", err)
+		}
+		return OutcomeContinue, nil
+	default:
+		return OutcomeIgnored, nil
+	}
+}
+
+// requestHuman hands over when an agent is available, else offers the
+// offline message. prefix is prepended to the visitor notice.
+func (e *Engine) requestHuman(ctx context.Context, conv *Conversation, reason Reason, prefix string) (string, error) {
+	available, err := e.hd.Available(ctx, conv)
+	if err != nil {
+		// We cannot tell: the queue is the safe place, an agent sees it there.
+		e.log.Warn("availability check failed; handing to the queue", "conversation", conv.ID, "err", err)
+		available = true
+	}
+	if !available {
+		out := Outgoing{
+			Text:   join(prefix, e.texts.NoAgent),
+			Prompt: PromptOffline,
+			Buttons: []Button{
+				{Title: e.texts.OfflineButton, Value: ChoiceOffline},
+				{Title: e.texts.ContinueButton, Value: ChoiceContinue},
+			},
+		}
+		if err := e.hd.Post(ctx, conv, out); err != nil {
+			e.obs.HandoverDone(reason, "error")
+			return "", fmt.Errorf("offer offline message: %w", err)
+		}
+		e.obs.HandoverDone(reason, "no_agent")
+		return OutcomeNoAgent, nil
+	}
+	if err := e.hd.Post(ctx, conv, Outgoing{Text: join(prefix, e.texts.Connecting)}); err != nil {
+		e.obs.HandoverDone(reason, "error")
+		return "", fmt.Errorf("tell visitor about handover: %w", err)
+	}
+	h := Handoff{Reason: reason, Summary: e.summary(ctx, conv, reason), Transcript: conv.Transcript()}
+	if err := e.hd.HandToHuman(ctx, conv, h); err != nil {
+		e.obs.HandoverDone(reason, "error")
+		return "", fmt.Errorf("hand to human: %w", err)
+	}
+	e.obs.HandoverDone(reason, "queued")
+	return OutcomeHandover, nil
+}
+
+// leaveOffline files the offline message and tells the visitor.
+func (e *Engine) leaveOffline(ctx context.Context, conv *Conversation, email string) (string, error) {
+	h := Handoff{Reason: ReasonButton, Summary: e.summary(ctx, conv, ReasonButton), Transcript: conv.Transcript(), Email: email}
+	if err := e.hd.Post(ctx, conv, Outgoing{Text: fmt.Sprintf(e.texts.OfflineReceived, email)}); err != nil {
+		return "", fmt.Errorf("confirm offline message: %w", err)
+	}
+	if err := e.hd.LeaveOffline(ctx, conv, h); err != nil {
+		e.obs.HandoverDone("offline_message", "error")
+		return "", fmt.Errorf("leave offline message: %w", err)
+	}
+	e.obs.HandoverDone("offline_message", "offline")
+	return OutcomeOffline, nil
+}
+
+// announceJoin tells the visitor an agent joined and silences the bot.
+func (e *Engine) announceJoin(ctx context.Context, conv *Conversation) (string, error) {
+	name := strings.TrimSpace(conv.AgentName)
+	if name == "" {
+		name = "An agent"
+	}
+	if err := e.hd.Post(ctx, conv, Outgoing{Text: fmt.Sprintf(e.texts.AgentJoined, name)}); err != nil {
+		return "", fmt.Errorf("announce agent: %w", err)
+	}
+	if err := e.hd.MarkAgentJoined(ctx, conv, name); err != nil {
+		return "", fmt.Errorf("mark agent joined: %w", err)
+	}
+	e.obs.HandoverDone("agent_takeover", "joined")
+	return OutcomeJoined, nil
+}
+
+// summary asks the bot for a summary, falling back to an extract.
+func (e *Engine) summary(ctx context.Context, conv *Conversation, reason Reason) string {
+	if reason != ReasonBotError {
+		sctx, cancel := context.WithTimeout(ctx, e.opts.LLMTimeout)
+		s, err := e.bot.Summarize(sctx, conv)
+		cancel()
+		if err == nil && strings.TrimSpace(s) != "" {
+			return strings.TrimSpace(s)
+		}
+		if err != nil {
+			e.log.Warn("summary failed; using an extract", "conversation", conv.ID, "err", err)
+		}
+	}
+	return FallbackSummary(conv)
+}
+
+// FallbackSummary is a deterministic summary: the visitor's first and last
+// messages and the number of bot answers.
+func FallbackSummary(conv *Conversation) string {
+	var first, last string
+	for _, m := range conv.Public() {
+		if m.Role != RoleVisitor {
+			continue
+		}
+		if first == "" {
+			first = m.Text
+		}
+		last = m.Text
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Visitor asked: %s", clip(first, 200))
+	if last != first {
+		fmt.Fprintf(&b, "\nLast message: %s", clip(last, 200))
+	}
+	fmt.Fprintf(&b, "\nBot answers so far: %d", conv.BotAnswers)
+	return b.String()
+}
+
+func matchButton(buttons []Button, text string) string {
+	t := strings.ToLower(strings.TrimSpace(text))
+	if t == "" {
+		return ""
+	}
+	for _, b := range buttons {
+		if t == strings.ToLower(strings.TrimSpace(b.Title)) || t == strings.ToLower(b.Value) {
+			return b.Value
+		}
+	}
+	return ""
+}
+
+var emailRe = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
+
+func findEmail(text string) string {
+	m := emailRe.FindString(text)
+	if m == "" {
+		return ""
+	}
+	if _, err := mail.ParseAddress(m); err != nil {
+		return ""
+	}
+	return m
+}
+
+func containsID(ms []Message, id string) bool {
+	for _, m := range ms {
+		if m.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func join(prefix, text string) string {
+	if prefix == "" {
+		return text
+	}
+	return prefix + " " + text
+}
+
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+type nopObserver struct{}
+
+func (nopObserver) TurnDone(string)              {}
+func (nopObserver) HandoverDone(Reason, string)  {}
+func (nopObserver) LLMCall(time.Duration, error) {}

@@ -1,0 +1,149 @@
+package handover
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// EventKind classifies what a webhook told us.
+type EventKind string
+
+// Event kinds. Every event only names a conversation (and, for a click, what
+// was clicked): the engine re-reads the conversation from the helpdesk, so a
+// repeated, late or reordered event cannot make it act twice.
+const (
+	// EventVisitorMessage: the visitor wrote something.
+	EventVisitorMessage EventKind = "visitor_message"
+	// EventChoice: the visitor clicked a button or submitted an email on a bot prompt.
+	EventChoice EventKind = "choice"
+	// EventAgentActivity: a human agent wrote publicly or was assigned; the
+	// conversation may have been taken over.
+	EventAgentActivity EventKind = "agent_activity"
+	// EventChanged: the conversation changed in another way worth a re-check.
+	EventChanged EventKind = "changed"
+)
+
+// Event is one thing that happened in a helpdesk conversation, translated
+// from a vendor webhook by an adapter.
+type Event struct {
+	Kind           EventKind
+	ConversationID string
+	// MessageID is the helpdesk message the event is about, if any.
+	MessageID string
+	// Choice is the submitted button value, for EventChoice.
+	Choice string
+	// Email is the submitted email address, for EventChoice on an email prompt.
+	Email string
+	// AgentName is the agent's display name, for EventAgentActivity.
+	AgentName string
+	// DedupKey identifies this delivery's content (e.g. "message_created:1001");
+	// events with the same key are processed once.
+	DedupKey string
+}
+
+// Outgoing is a message the bot posts to the visitor.
+type Outgoing struct {
+	Text    string
+	Prompt  Prompt
+	Buttons []Button
+	// Answer marks a bot answer (as opposed to a notice): it counts towards
+	// the required answers before the human button is offered.
+	Answer bool
+}
+
+// Reason says why a conversation leaves the bot.
+type Reason string
+
+// Handover reasons, used in agent notes and metrics.
+const (
+	ReasonButton   Reason = "visitor_button"  // the visitor pressed "Request chat with human agent"
+	ReasonRequest  Reason = "visitor_request" // the visitor asked in free text
+	ReasonBotError Reason = "bot_error"       // the bot failed or timed out
+)
+
+// Describe returns a short human sentence for a reason.
+func (r Reason) Describe() string {
+	switch r {
+	case ReasonButton:
+		return "The visitor pressed \"Request chat with human agent\"."
+	case ReasonRequest:
+		return "The visitor asked to talk to a person."
+	case ReasonBotError:
+		return "The bot could not answer (LLM error or timeout)."
+	default:
+		return string(r)
+	}
+}
+
+// Handoff is what a helpdesk needs to hand a conversation to humans or to
+// file it as an offline message.
+type Handoff struct {
+	Reason     Reason
+	Summary    string
+	Transcript string
+	// Email is where the visitor wants the answer, for offline messages.
+	Email string
+}
+
+// Helpdesk is the port the engine drives. Adapters implement it for one
+// vendor. Every method must be safe to call again after a crash: the helpdesk
+// is the source of truth.
+type Helpdesk interface {
+	// Load reads the conversation and derives its State from the helpdesk.
+	// It returns ErrNotFound for an unknown conversation.
+	Load(ctx context.Context, conversationID string) (*Conversation, error)
+	// Post sends a public bot message to the visitor.
+	Post(ctx context.Context, conv *Conversation, out Outgoing) error
+	// Available reports whether a human agent of the conversation's
+	// department can take it now.
+	Available(ctx context.Context, conv *Conversation) (bool, error)
+	// HandToHuman moves the conversation to its human queue and leaves the
+	// agents a private note with the reason and summary.
+	HandToHuman(ctx context.Context, conv *Conversation, h Handoff) error
+	// LeaveOffline turns the conversation into an offline message for the
+	// department, with a note carrying the summary and the contact email.
+	LeaveOffline(ctx context.Context, conv *Conversation, h Handoff) error
+	// MarkAgentJoined records that the visitor was told an agent joined, and
+	// moves a conversation still waiting for the bot to the humans.
+	MarkAgentJoined(ctx context.Context, conv *Conversation, agentName string) error
+}
+
+// Turn is the input of one bot answer.
+type Turn struct {
+	Conversation *Conversation
+	// AllowHumanRequest lets the bot hand over when the visitor asks for a person.
+	AllowHumanRequest bool
+}
+
+// Answer is the bot's output for one turn.
+type Answer struct {
+	Text string
+	// HumanRequested is set when the bot decided the visitor wants a person.
+	HumanRequested bool
+	// Reason is the bot's short explanation of a human request.
+	Reason string
+}
+
+// Bot is the LLM agent port.
+type Bot interface {
+	// Answer produces the bot's reply to the visitor's pending messages.
+	Answer(ctx context.Context, t Turn) (Answer, error)
+	// Summarize writes a short summary of the conversation for an agent.
+	Summarize(ctx context.Context, conv *Conversation) (string, error)
+}
+
+// Observer receives the engine's measurements (metrics). All methods must be
+// cheap and safe for concurrent use.
+type Observer interface {
+	TurnDone(outcome string)
+	HandoverDone(reason Reason, result string)
+	LLMCall(d time.Duration, err error)
+}
+
+// ErrNotFound is returned by Helpdesk.Load for an unknown conversation.
+var ErrNotFound = errors.New("conversation not found")
+
+// ErrPermanent marks an error that retrying will not fix (bad credentials,
+// a rejected request). Wrap it so lanes stop retrying.
+var ErrPermanent = errors.New("permanent failure")

@@ -1,0 +1,55 @@
+package handover
+
+import "strings"
+
+// Texts are the visitor-facing notices the engine posts. Bot answers come
+// from the Bot; these are the fixed lines of the handover flow.
+type Texts struct {
+	HumanButton     string // "Request chat with human agent"
+	OfflineButton   string // "Stop chatbot and leave offline message"
+	ContinueButton  string // "Continue with the bot"
+	Connecting      string // a human agent will join
+	NoAgent         string // nobody available; offer the offline message
+	AskEmail        string // ask for an email address
+	OfflineReceived string // %s = email: the offline message is filed
+	Continue        string // after "Continue with the bot"
+	Apology         string // prefix when the bot failed
+	AgentJoined     string // %s = agent name
+}
+
+// DefaultTexts returns the built-in English texts.
+func DefaultTexts() Texts {
+	return Texts{
+		HumanButton:     "Request chat with human agent",
+		OfflineButton:   "Stop chatbot and leave offline message",
+		ContinueButton:  "Continue with the bot",
+		Connecting:      "I'm handing you over to a human agent. Please stay in this chat: an agent will join you shortly.",
+		NoAgent:         "No agent is available right now. You can leave an offline message and we will get back to you, or keep chatting with me.",
+		AskEmail:        "Please enter your email address so that an agent can get back to you.",
+		OfflineReceived: "Thank you! Your message has been passed on to our team. We will reply to %s as soon as an agent is available.",
+		Continue:        "Sure, I'm still here. What else can I help you with?",
+		Apology:         "Sorry, I can't answer that right now.",
+		AgentJoined:     "%s joined the chat.",
+	}
+}
+
+// withDefaults fills empty fields from DefaultTexts.
+func (t Texts) withDefaults() Texts {
+	d := DefaultTexts()
+	fill := func(v *string, def string) {
+		if strings.TrimSpace(*v) == "" {
+			*v = def
+		}
+	}
+	fill(&t.HumanButton, d.HumanButton)
+	fill(&t.OfflineButton, d.OfflineButton)
+	fill(&t.ContinueButton, d.ContinueButton)
+	fill(&t.Connecting, d.Connecting)
+	fill(&t.NoAgent, d.NoAgent)
+	fill(&t.AskEmail, d.AskEmail)
+	fill(&t.OfflineReceived, d.OfflineReceived)
+	fill(&t.Continue, d.Continue)
+	fill(&t.Apology, d.Apology)
+	fill(&t.AgentJoined, d.AgentJoined)
+	return t
+}
