@@ -10,6 +10,9 @@ import (
 type Deduper interface {
 	// FirstSeen records key and reports whether it was new.
 	FirstSeen(key string) bool
+	// Forget drops key, so a delivery that could not be queued is accepted
+	// when the helpdesk retries it.
+	Forget(key string)
 }
 
 // MemoryDeduper is a bounded, expiring in-process Deduper. It is an
@@ -58,4 +61,14 @@ func (d *MemoryDeduper) FirstSeen(key string) bool {
 	}
 	d.items[key] = d.order.PushBack(dedupeEntry{key: key, at: now})
 	return true
+}
+
+// Forget implements Deduper.
+func (d *MemoryDeduper) Forget(key string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if e, ok := d.items[key]; ok {
+		d.order.Remove(e)
+		delete(d.items, key)
+	}
 }

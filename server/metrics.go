@@ -1,0 +1,97 @@
+package server
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/handover-dev/handover/handover"
+)
+
+// Metrics holds handover's Prometheus collectors in their own registry. It
+// implements handover.Observer.
+type Metrics struct {
+	Registry     *prometheus.Registry
+	webhooks     *prometheus.CounterVec
+	turns        *prometheus.CounterVec
+	handovers    *prometheus.CounterVec
+	llm          *prometheus.HistogramVec
+	helpdeskReqs *prometheus.CounterVec
+}
+
+// NewMetrics registers the collectors (and the Go and process collectors).
+func NewMetrics() *Metrics {
+	r := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: r,
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "handover_webhooks_total", Help: "Webhook deliveries by helpdesk and outcome.",
+		}, []string{"helpdesk", "outcome"}),
+		turns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "handover_turns_total", Help: "Conversation turns by outcome.",
+		}, []string{"outcome"}),
+		handovers: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "handover_handovers_total", Help: "Handovers by reason and result (queued, no_agent, offline, joined, error).",
+		}, []string{"reason", "result"}),
+		llm: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "handover_llm_seconds", Help: "Latency of one bot answer (LLM calls and tool loop).",
+			Buckets: []float64{.05, .1, .25, .5, 1, 2, 4, 8, 15, 30},
+		}, []string{"result"}),
+		helpdeskReqs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "handover_helpdesk_requests_total", Help: "Calls to the helpdesk API by helpdesk, method and status (0 = no response).",
+		}, []string{"helpdesk", "method", "status"}),
+	}
+	r.MustRegister(m.webhooks, m.turns, m.handovers, m.llm, m.helpdeskReqs,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Webhook counts one delivery.
+func (m *Metrics) Webhook(helpdesk, outcome string) {
+	m.webhooks.WithLabelValues(helpdesk, outcome).Inc()
+}
+
+// HelpdeskRequest counts one call to a helpdesk API.
+func (m *Metrics) HelpdeskRequest(helpdesk, method string, status int) {
+	m.helpdeskReqs.WithLabelValues(helpdesk, method, itoa(status)).Inc()
+}
+
+// TurnDone implements handover.Observer.
+func (m *Metrics) TurnDone(outcome string) { m.turns.WithLabelValues(outcome).Inc() }
+
+// HandoverDone implements handover.Observer.
+func (m *Metrics) HandoverDone(reason handover.Reason, result string) {
+	m.handovers.WithLabelValues(string(reason), result).Inc()
+}
+
+// LLMCall implements handover.Observer.
+func (m *Metrics) LLMCall(d time.Duration, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.llm.WithLabelValues(result).Observe(d.Seconds())
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [12]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,266 @@
+// Package server is handover's HTTP front: webhooks from helpdesks, health,
+// readiness and metrics, on echo.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/handover-dev/handover/handover"
+)
+
+// Inbound is one helpdesk's webhook side: verification and translation,
+// pure functions of the request.
+type Inbound interface {
+	// Name is the path segment: /webhooks/<name>.
+	Name() string
+	// Authenticate verifies the request before its body is parsed.
+	// pathSecret is the path segment after /webhooks/<name>/, if any.
+	Authenticate(h http.Header, pathSecret string, body []byte, now time.Time) error
+	// DeliveryID identifies a delivery across the helpdesk's retries ("" if none).
+	DeliveryID(h http.Header) string
+	// Parse turns the body into events; none for events we ignore.
+	Parse(body []byte) ([]handover.Event, error)
+}
+
+// Queue is where accepted events go (handover.Lanes).
+type Queue interface {
+	Submit(ev handover.Event) error
+}
+
+// Options configure a Server.
+type Options struct {
+	Inbound []Inbound
+	Queue   Queue
+	Dedupe  handover.Deduper
+	Metrics *Metrics
+	Logger  *slog.Logger
+	// MaxBody is the largest webhook body accepted (default 1 MiB).
+	MaxBody int64
+	// Ready reports whether the service can take work (readiness probe).
+	Ready func(ctx context.Context) error
+	// RetryAfter is what a busy answer asks the helpdesk to wait.
+	RetryAfter time.Duration
+	// Now is the clock for signature timestamps (tests).
+	Now func() time.Time
+}
+
+// Server routes HTTP requests.
+type Server struct {
+	e        *echo.Echo
+	opts     Options
+	inbound  map[string]Inbound
+	log      *slog.Logger
+	draining chan struct{}
+}
+
+// New builds the server and its routes.
+func New(o Options) *Server {
+	if o.MaxBody <= 0 {
+		o.MaxBody = 1 << 20
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics()
+	}
+	if o.Dedupe == nil {
+		o.Dedupe = handover.NewMemoryDeduper(100000, 24*time.Hour)
+	}
+	if o.RetryAfter <= 0 {
+		o.RetryAfter = 5 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	s := &Server{e: echo.New(), opts: o, inbound: map[string]Inbound{}, log: o.Logger, draining: make(chan struct{})}
+	for _, in := range o.Inbound {
+		s.inbound[in.Name()] = in
+	}
+	e := s.e
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	e.Use(middleware.Recover())
+	e.Use(middleware.RequestID())
+	e.POST("/webhooks/:helpdesk", s.webhook)
+	e.POST("/webhooks/:helpdesk/:secret", s.webhook)
+	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
+	e.GET("/readyz", s.ready)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(o.Metrics.Registry, promhttp.HandlerOpts{})))
+	return s
+}
+
+// Echo exposes the router so other packages (agent pages) can add routes.
+func (s *Server) Echo() *echo.Echo { return s.e }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHTTP(w, r) }
+
+// Drain makes readiness fail and webhooks answer 503, for a graceful stop.
+func (s *Server) Drain() {
+	select {
+	case <-s.draining:
+	default:
+		close(s.draining)
+	}
+}
+
+func (s *Server) isDraining() bool {
+	select {
+	case <-s.draining:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Server) ready(c echo.Context) error {
+	if s.isDraining() {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "draining"})
+	}
+	if s.opts.Ready != nil {
+		if err := s.opts.Ready(c.Request().Context()); err != nil {
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "not ready", "error": err.Error()})
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+type problem struct {
+	Error string `json:"error"`
+}
+
+func (s *Server) webhook(c echo.Context) error {
+	name := c.Param("helpdesk")
+	in, ok := s.inbound[name]
+	if !ok {
+		return c.JSON(http.StatusNotFound, problem{fmt.Sprintf("no helpdesk %q is configured here", name)})
+	}
+	count := func(outcome string) { s.opts.Metrics.Webhook(name, outcome) }
+	log := s.log.With("helpdesk", name, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+
+	req := c.Request()
+	if req.ContentLength > s.opts.MaxBody {
+		count("too_large")
+		return c.JSON(http.StatusRequestEntityTooLarge, problem{fmt.Sprintf("body over %d bytes", s.opts.MaxBody)})
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, s.opts.MaxBody+1))
+	if err != nil {
+		count("bad_request")
+		return c.JSON(http.StatusBadRequest, problem{"could not read body"})
+	}
+	if int64(len(body)) > s.opts.MaxBody {
+		count("too_large")
+		return c.JSON(http.StatusRequestEntityTooLarge, problem{fmt.Sprintf("body over %d bytes", s.opts.MaxBody)})
+	}
+	if err := in.Authenticate(req.Header, c.Param("secret"), body, s.opts.Now()); err != nil {
+		count("unauthorized")
+		log.Warn("webhook rejected", "err", err, "remote", c.RealIP())
+		return c.JSON(http.StatusUnauthorized, problem{err.Error()})
+	}
+	if s.isDraining() {
+		count("draining")
+		c.Response().Header().Set("Retry-After", seconds(s.opts.RetryAfter))
+		return c.JSON(http.StatusServiceUnavailable, problem{"shutting down; retry"})
+	}
+	delivery := in.DeliveryID(req.Header)
+	deliveryKey := ""
+	if delivery != "" {
+		deliveryKey = name + ":delivery:" + delivery
+		if !s.opts.Dedupe.FirstSeen(deliveryKey) {
+			count("duplicate")
+			return c.JSON(http.StatusOK, map[string]any{"status": "duplicate"})
+		}
+	}
+	events, err := in.Parse(body)
+	if err != nil {
+		if deliveryKey != "" {
+			s.opts.Dedupe.Forget(deliveryKey)
+		}
+		count("bad_request")
+		return c.JSON(http.StatusBadRequest, problem{err.Error()})
+	}
+	if len(events) == 0 {
+		count("ignored")
+		return c.JSON(http.StatusOK, map[string]any{"status": "ignored"})
+	}
+	accepted := 0
+	for _, ev := range events {
+		key := ""
+		if ev.DedupKey != "" {
+			key = name + ":" + ev.ConversationID + ":" + ev.DedupKey
+			if !s.opts.Dedupe.FirstSeen(key) {
+				continue
+			}
+		}
+		if err := s.opts.Queue.Submit(ev); err != nil {
+			if key != "" {
+				s.opts.Dedupe.Forget(key)
+			}
+			if deliveryKey != "" {
+				s.opts.Dedupe.Forget(deliveryKey)
+			}
+			count("busy")
+			log.Warn("webhook not queued", "err", err, "conversation", ev.ConversationID)
+			// Chatwoot retries 429 and 500 only (fact sheet §1.5): 429 with Retry-After.
+			c.Response().Header().Set("Retry-After", seconds(s.opts.RetryAfter))
+			return c.JSON(http.StatusTooManyRequests, problem{"busy: " + err.Error()})
+		}
+		accepted++
+	}
+	if accepted == 0 {
+		count("duplicate")
+		return c.JSON(http.StatusOK, map[string]any{"status": "duplicate"})
+	}
+	count("accepted")
+	return c.JSON(http.StatusOK, map[string]any{"status": "accepted", "events": accepted})
+}
+
+func seconds(d time.Duration) string {
+	n := int((d + time.Second - 1) / time.Second)
+	if n < 1 {
+		n = 1
+	}
+	return itoa(n)
+}
+
+// errorHandler answers every error as {"error": "..."} and never leaks internals.
+func (s *Server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code, msg := http.StatusInternalServerError, "internal error"
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		code = he.Code
+		msg = fmt.Sprint(he.Message)
+	} else {
+		s.log.Error("request failed", "path", c.Path(), "err", err)
+	}
+	_ = c.JSON(code, problem{msg})
+}
+
+// Start listens on addr until Shutdown.
+func (s *Server) Start(addr string) error {
+	srv := &http.Server{Addr: addr, Handler: s.e, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	if err := s.e.StartServer(srv); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http server: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops accepting connections and waits for open requests.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.e.Shutdown(ctx)
+}

@@ -1,0 +1,150 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/handover-dev/handover/handover"
+)
+
+// fakeInbound accepts header "X-Sig: ok" and bodies of the form
+// {"conv":"1","id":"m1"}; {"ignore":true} yields no events.
+type fakeInbound struct{}
+
+func (fakeInbound) Name() string { return "fake" }
+func (fakeInbound) Authenticate(h http.Header, secret string, _ []byte, _ time.Time) error {
+	if h.Get("X-Sig") == "ok" || secret == "s3cret" {
+		return nil
+	}
+	return errors.New("bad signature")
+}
+func (fakeInbound) DeliveryID(h http.Header) string { return h.Get("X-Delivery") }
+func (fakeInbound) Parse(b []byte) ([]handover.Event, error) {
+	var p struct {
+		Conv, ID string
+		Ignore   bool
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, errors.New("invalid JSON: " + err.Error())
+	}
+	if p.Ignore {
+		return nil, nil
+	}
+	return []handover.Event{{Kind: handover.EventVisitorMessage, ConversationID: p.Conv, DedupKey: "m:" + p.ID}}, nil
+}
+
+type recQueue struct {
+	mu   sync.Mutex
+	evs  []handover.Event
+	busy bool
+}
+
+func (q *recQueue) Submit(ev handover.Event) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.busy {
+		return handover.ErrBusy
+	}
+	q.evs = append(q.evs, ev)
+	return nil
+}
+
+func post(t *testing.T, h http.Handler, path, body string, hdr map[string]string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestWebhookAnswers(t *testing.T) {
+	q := &recQueue{}
+	s := New(Options{Inbound: []Inbound{fakeInbound{}}, Queue: q, MaxBody: 64})
+	ok := map[string]string{"X-Sig": "ok"}
+	cases := []struct {
+		name, path, body string
+		hdr              map[string]string
+		status           int
+		inBody           string
+	}{
+		{"forged", "/webhooks/fake", `{"conv":"1","id":"a"}`, map[string]string{"X-Sig": "forged"}, 401, "bad signature"},
+		{"missing", "/webhooks/fake", `{"conv":"1","id":"a"}`, nil, 401, "bad signature"},
+		{"too large", "/webhooks/fake", `{"conv":"1","id":"` + strings.Repeat("x", 100) + `"}`, ok, 413, "body over 64 bytes"},
+		{"malformed", "/webhooks/fake", `{"conv":`, ok, 400, "invalid JSON"},
+		{"ignored", "/webhooks/fake", `{"ignore":true}`, ok, 200, "ignored"},
+		{"unknown helpdesk", "/webhooks/nope", `{}`, ok, 404, "no helpdesk"},
+		{"accepted", "/webhooks/fake", `{"conv":"1","id":"a"}`, ok, 200, "accepted"},
+		{"same event again", "/webhooks/fake", `{"conv":"1","id":"a"}`, ok, 200, "duplicate"},
+		{"path secret", "/webhooks/fake/s3cret", `{"conv":"1","id":"b"}`, nil, 200, "accepted"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := post(t, s, tc.path, tc.body, tc.hdr)
+			if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.inBody) {
+				t.Fatalf("got %d %s, want %d containing %q", rec.Code, rec.Body.String(), tc.status, tc.inBody)
+			}
+		})
+	}
+	if len(q.evs) != 2 {
+		t.Fatalf("queued %d events, want 2 (bad input must change nothing)", len(q.evs))
+	}
+}
+
+func TestDeliveryDedupeAndBusyForgets(t *testing.T) {
+	q := &recQueue{busy: true}
+	s := New(Options{Inbound: []Inbound{fakeInbound{}}, Queue: q, RetryAfter: 7 * time.Second})
+	hdr := map[string]string{"X-Sig": "ok", "X-Delivery": "d1"}
+	rec := post(t, s, "/webhooks/fake", `{"conv":"1","id":"a"}`, hdr)
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "7" {
+		t.Fatalf("busy: %d %q", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	q.busy = false
+	// The helpdesk's retry of the same delivery must be accepted now.
+	if rec := post(t, s, "/webhooks/fake", `{"conv":"1","id":"a"}`, hdr); rec.Code != 200 || !strings.Contains(rec.Body.String(), "accepted") {
+		t.Fatalf("retry: %d %s", rec.Code, rec.Body.String())
+	}
+	for i := 0; i < 4; i++ {
+		if rec := post(t, s, "/webhooks/fake", `{"conv":"1","id":"a"}`, hdr); !strings.Contains(rec.Body.String(), "duplicate") {
+			t.Fatalf("repeat %d: %s", i, rec.Body.String())
+		}
+	}
+	if len(q.evs) != 1 {
+		t.Fatalf("queued %d, want 1", len(q.evs))
+	}
+}
+
+func TestDrainAndProbesAndMetrics(t *testing.T) {
+	q := &recQueue{}
+	s := New(Options{Inbound: []Inbound{fakeInbound{}}, Queue: q})
+	get := func(path string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		return rec
+	}
+	if get("/healthz").Code != 200 || get("/readyz").Code != 200 {
+		t.Fatal("probes")
+	}
+	post(t, s, "/webhooks/fake", `{"conv":"1","id":"a"}`, map[string]string{"X-Sig": "bad"})
+	s.Drain()
+	if get("/readyz").Code != 503 {
+		t.Fatal("readyz while draining")
+	}
+	if rec := post(t, s, "/webhooks/fake", `{"conv":"1","id":"z"}`, map[string]string{"X-Sig": "ok"}); rec.Code != 503 {
+		t.Fatalf("webhook while draining: %d", rec.Code)
+	}
+	body, _ := io.ReadAll(get("/metrics").Body)
+	if !strings.Contains(string(body), `handover_webhooks_total{helpdesk="fake",outcome="unauthorized"} 1`) {
+		t.Fatalf("metrics:\n%s", body)
+	}
+}
