@@ -1,0 +1,1233 @@
+// Package sim is an in-memory simulated helpdesk that speaks Chatwoot's API over real HTTP.
+//
+// It exists for the contract tests (every adapter is tested against it), the end-to-end and
+// fault tests, and `handover sandbox`. It imports no other package of this module and shares no
+// types with the Chatwoot adapter: it is an independent second reading of Chatwoot's API, written
+// from Chatwoot's source (chatwoot/chatwoot, v4.15.1 unless a comment says otherwise) and from the
+// fact sheet /work/shared/design/helpdesks/chatwoot.md.
+//
+// The core model (this file) holds conversations, messages, contacts, agents, teams, inboxes, the
+// call log and the faults. The Chatwoot dialect (chatwoot.go) holds the routes, token rules, JSON
+// shapes, error bodies and the agent-bot webhooks. ui.go serves the sandbox page.
+package sim
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	mrand "math/rand/v2"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configures a simulated helpdesk.
+type Options struct {
+	AccountID     int           // default 1
+	AccountName   string        // default "Acme"
+	BotName       string        // name of the agent bot that owns BotToken; default "Handover Bot"
+	BotToken      string        // agent bot access_token
+	UserToken     string        // an administrator's access token
+	WebhookURL    string        // agent bot outgoing_url (may be set later with SetWebhookURL)
+	WebhookSecret string        // agent bot secret: signs X-Chatwoot-Signature/X-Chatwoot-Timestamp
+	Unsigned      bool          // behave like Chatwoot <= 4.12: no signature headers
+	RetryWait     time.Duration // wait between webhook retries (Chatwoot: 3s, the default); tests set ~10ms
+	// WebhookTimeout bounds one webhook attempt (Chatwoot's WEBHOOK_TIMEOUT, default 5s).
+	WebhookTimeout time.Duration
+	Logger         *slog.Logger // nil = discard
+	Seed           int64        // for fault randomness
+}
+
+// Demo holds the ids of the sandbox world created by SeedDemo.
+type Demo struct{ InboxID, TeamID, AliceID, BobID int }
+
+// ConversationView is a deep copy of one conversation, for tests and the sandbox page.
+type ConversationView struct {
+	ID               int            `json:"id"`
+	InboxID          int            `json:"inbox_id"`
+	Status           string         `json:"status"`
+	AssigneeID       int            `json:"assignee_id"` // 0 = none (a human assignee only)
+	AssigneeName     string         `json:"assignee_name"`
+	AssigneeBot      bool           `json:"assignee_bot"` // the agent bot is the assignee (assignee_type AgentBot)
+	TeamID           int            `json:"team_id"`
+	Labels           []string       `json:"labels"`
+	CustomAttributes map[string]any `json:"custom_attributes"`
+	ContactName      string         `json:"contact_name"`
+	ContactEmail     string         `json:"contact_email"`
+	Priority         string         `json:"priority"`
+	BotHandoffs      int            `json:"bot_handoffs"` // times the bot handed off (toggle_status pending→open with the bot token)
+	Typing           string         `json:"typing"`       // "" or who has typing on: "agent_bot" or "user"
+	Messages         []MessageView  `json:"messages"`
+}
+
+// MessageView is a deep copy of one message.
+type MessageView struct {
+	ID                int            `json:"id"`
+	Type              string         `json:"type"`        // incoming|outgoing|activity|template
+	SenderType        string         `json:"sender_type"` // contact|user|agent_bot|""
+	SenderID          int            `json:"sender_id"`
+	SenderName        string         `json:"sender_name"`
+	Content           string         `json:"content"`
+	ContentType       string         `json:"content_type"`
+	ContentAttributes map[string]any `json:"content_attributes"`
+	Private           bool           `json:"private"`
+	CreatedAt         time.Time      `json:"created_at"`
+}
+
+// Call is one entry of the API call log.
+type Call struct {
+	Method string
+	Path   string // URL path without the query
+	Query  string // raw query, if any
+	Token  string // "bot"|"user"|"invalid"|""
+	Status int    // 0 when the connection was dropped by a fault
+	Body   string // request body
+}
+
+// Delivery is one webhook delivery attempt made to the agent bot.
+type Delivery struct {
+	Event      string
+	DeliveryID string
+	Attempt    int
+	Status     int    // 0 on a transport error
+	Err        string // transport error, if any
+}
+
+// Faults makes API requests and webhook deliveries misbehave. Rates are probabilities in 0..1,
+// drawn from a generator seeded with Options.Seed.
+type Faults struct {
+	Status429Rate        float64
+	RetryAfter           time.Duration // Retry-After header of the 429s, rounded up to whole seconds; 0 = no header
+	Status500Rate        float64
+	DropRate             float64       // hijack and close the connection without answering
+	Delay                time.Duration // added latency per API request
+	DuplicateWebhookRate float64       // deliver a webhook twice (same X-Chatwoot-Delivery)
+	WebhookJitter        time.Duration // random wait in [0, WebhookJitter) before each delivery: reorders events
+}
+
+// Server is the simulated helpdesk. Create it with New; serve Handler.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	client  *http.Client
+	handler http.Handler
+	baseCtx context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+
+	mu         sync.Mutex
+	rng        *mrand.Rand
+	webhookURL string
+	faults     Faults
+	closed     bool
+	inflight   int
+	idle       chan struct{}
+	deliveries []Delivery
+	calls      []Call
+
+	bot          agentBot
+	users        map[int]*user
+	userIDs      []int
+	inboxes      map[int]*inbox
+	inboxIDs     []int
+	teams        map[int]*team
+	teamIDs      []int
+	contacts     map[int]*contact
+	contactByKey map[string]int
+	convs        map[int]*conversation
+	convIDs      []int
+	seq          struct{ user, inbox, team, contact, contactInbox, conv, msg int }
+}
+
+type agentBot struct {
+	id   int
+	name string
+}
+
+type user struct {
+	id           int
+	name, email  string
+	role         string // administrator|agent
+	availability string // online|busy|offline
+	createdAt    time.Time
+}
+
+type inbox struct {
+	id           int
+	name         string
+	withBot      bool
+	autoAssign   bool // enable_auto_assignment (Chatwoot's default: true)
+	websiteToken string
+	members      []int
+	rrQueue      []int // round-robin queue (AutoAssignment::InboxRoundRobinService)
+	createdAt    time.Time
+}
+
+type team struct {
+	id              int
+	name            string
+	allowAutoAssign bool // Chatwoot's default: true
+	members         []int
+	createdAt       time.Time
+}
+
+type contact struct {
+	id        int
+	key, name string
+	email     string
+	createdAt time.Time
+}
+
+type conversation struct {
+	id, inboxID, contactID, contactInboxID int
+	uuid, sourceID, pubsubToken            string
+	status                                 string
+	assigneeID                             int
+	assigneeBot                            bool
+	teamID                                 int
+	labels                                 []string
+	customAttrs                            map[string]any
+	additionalAttrs                        map[string]any
+	priority                               string
+	snoozedUntil                           time.Time
+	waitingSince                           time.Time
+	firstReplyAt                           time.Time
+	createdAt, updatedAt, lastActivityAt   time.Time
+	msgs                                   []*message
+	botHandoffs                            int
+	typing                                 string
+}
+
+type message struct {
+	id           int
+	convID       int
+	typ          string // incoming|outgoing|activity|template
+	senderKind   string // contact|user|agent_bot|""
+	senderID     int
+	content      string
+	hasContent   bool // content is not nil
+	contentType  string
+	contentAttrs map[string]any
+	private      bool
+	createdAt    time.Time
+	updatedAt    time.Time
+}
+
+// actor is who performed a change (Chatwoot's Current.user); the zero value is the system.
+type actor struct {
+	kind string // user|agent_bot|""
+	id   int
+	name string
+}
+
+// Conversation statuses.
+const (
+	statusOpen     = "open"
+	statusPending  = "pending"
+	statusResolved = "resolved"
+	statusSnoozed  = "snoozed"
+)
+
+// New returns a simulated helpdesk with one administrator (user id 1, "Admin", owner of
+// UserToken) and one agent bot (id 1, owner of BotToken). It has no inbox yet: use AddInbox or
+// SeedDemo.
+func New(opts Options) *Server {
+	if opts.AccountID == 0 {
+		opts.AccountID = 1
+	}
+	if opts.AccountName == "" {
+		opts.AccountName = "Acme"
+	}
+	if opts.BotName == "" {
+		opts.BotName = "Handover Bot"
+	}
+	if opts.RetryWait == 0 {
+		opts.RetryWait = 3 * time.Second
+	}
+	if opts.WebhookTimeout == 0 {
+		opts.WebhookTimeout = 5 * time.Second
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	idle := make(chan struct{})
+	close(idle)
+	s := &Server{
+		opts:         opts,
+		log:          log.With("component", "sim"),
+		client:       &http.Client{Timeout: opts.WebhookTimeout},
+		baseCtx:      ctx,
+		cancel:       cancel,
+		rng:          mrand.New(mrand.NewPCG(uint64(opts.Seed), 0x5eed)),
+		webhookURL:   opts.WebhookURL,
+		idle:         idle,
+		bot:          agentBot{id: 1, name: opts.BotName},
+		users:        map[int]*user{},
+		inboxes:      map[int]*inbox{},
+		teams:        map[int]*team{},
+		contacts:     map[int]*contact{},
+		contactByKey: map[string]int{},
+		convs:        map[int]*conversation{},
+	}
+	s.seq.user = 1
+	s.users[1] = &user{id: 1, name: "Admin", email: "admin@example.com", role: "administrator", availability: "offline", createdAt: time.Now()}
+	s.userIDs = []int{1}
+	s.handler = s.routes()
+	return s
+}
+
+// Handler serves everything: the Chatwoot API under /api/v1/..., the widget API, and the
+// sandbox UI at "/" (with its JSON endpoints under /sim/).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// SetWebhookURL sets the agent bot's outgoing_url. An empty URL stops deliveries (Chatwoot skips
+// bots with a blank outgoing_url).
+func (s *Server) SetWebhookURL(u string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.webhookURL = u
+}
+
+// Close stops delivery goroutines (cancelling in-flight attempts and retry waits) and waits for
+// them. Events raised after Close are dropped.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+}
+
+// AddInbox creates a web-widget inbox and returns its id. withBot connects the agent bot: new
+// conversations then start "pending" (Conversation#determine_conversation_status).
+func (s *Server) AddInbox(name string, withBot bool) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq.inbox++
+	in := &inbox{id: s.seq.inbox, name: name, withBot: withBot, autoAssign: true, websiteToken: s.randToken(24), createdAt: time.Now()}
+	s.inboxes[in.id] = in
+	s.inboxIDs = append(s.inboxIDs, in.id)
+	return in.id
+}
+
+// AddAgent creates an agent (role "agent") and returns its user id. availability is
+// "online", "busy" or "offline"; anything else counts as "offline".
+func (s *Server) AddAgent(name, email, availability string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq.user++
+	u := &user{id: s.seq.user, name: name, email: email, role: "agent", availability: normAvailability(availability), createdAt: time.Now()}
+	s.users[u.id] = u
+	s.userIDs = append(s.userIDs, u.id)
+	return u.id
+}
+
+// AddInboxMember makes an agent a member of an inbox. Unknown ids are ignored.
+func (s *Server) AddInboxMember(inboxID, agentID int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, ok := s.inboxes[inboxID]
+	if !ok || s.users[agentID] == nil || slices.Contains(in.members, agentID) {
+		return
+	}
+	in.members = append(in.members, agentID)
+	in.rrQueue = append(in.rrQueue, agentID)
+}
+
+// AddTeam creates a team with the given members and returns its id. Teams allow auto-assignment,
+// Chatwoot's default; see SetTeamAutoAssign.
+func (s *Server) AddTeam(name string, agentIDs ...int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq.team++
+	t := &team{id: s.seq.team, name: name, allowAutoAssign: true, createdAt: time.Now()}
+	for _, id := range agentIDs {
+		if s.users[id] != nil && !slices.Contains(t.members, id) {
+			t.members = append(t.members, id)
+		}
+	}
+	s.teams[t.id] = t
+	s.teamIDs = append(s.teamIDs, t.id)
+	return t.id
+}
+
+// SetTeamAutoAssign sets the team's allow_auto_assign. When on (the default), assigning the
+// team to a conversation without an assignee picks an online team member who is an inbox member,
+// whatever the conversation's status (AssignmentHandler#find_assignee_from_team).
+func (s *Server) SetTeamAutoAssign(teamID int, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, ok := s.teams[teamID]; ok {
+		t.allowAutoAssign = on
+	}
+}
+
+// SetInboxAutoAssignment sets the inbox's enable_auto_assignment. When on (the default), a
+// conversation that becomes open without a valid assignee is given an online inbox member (or
+// team member, if it has a team) (AutoAssignmentHandler#run_auto_assignment).
+func (s *Server) SetInboxAutoAssignment(inboxID int, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in, ok := s.inboxes[inboxID]; ok {
+		in.autoAssign = on
+	}
+}
+
+// WebsiteToken returns the inbox's widget website_token ("" for an unknown inbox).
+func (s *Server) WebsiteToken(inboxID int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in, ok := s.inboxes[inboxID]; ok {
+		return in.websiteToken
+	}
+	return ""
+}
+
+// SetAvailability sets an agent's availability ("online", "busy" or "offline"). The sim has
+// no presence pings: the selected status is the availability_status (auto_offline false).
+func (s *Server) SetAvailability(agentID int, availability string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u, ok := s.users[agentID]; ok {
+		u.availability = normAvailability(availability)
+	}
+}
+
+// SeedDemo creates the sandbox world: inbox "Website" with the bot connected; team "Support"
+// with Alice (online) and Bob (offline), both inbox members.
+func (s *Server) SeedDemo() Demo {
+	in := s.AddInbox("Website", true)
+	alice := s.AddAgent("Alice", "alice@example.com", "online")
+	bob := s.AddAgent("Bob", "bob@example.com", "offline")
+	s.AddInboxMember(in, alice)
+	s.AddInboxMember(in, bob)
+	tm := s.AddTeam("Support", alice, bob)
+	return Demo{InboxID: in, TeamID: tm, AliceID: alice, BobID: bob}
+}
+
+// ErrNotFound is returned (wrapped) when a conversation, message, inbox or agent does not exist.
+var ErrNotFound = errors.New("not found")
+
+// VisitorSend posts a visitor message through the web widget and returns the conversation and
+// message ids. contact is a visitor key (it is also the contact's name). Like the widget, it
+// writes into the contact's last conversation in the inbox, whatever its status, or creates one
+// (pending if the inbox has the bot, else open). An incoming message reopens a resolved
+// conversation: to pending in a bot inbox, else to open; a snoozed one to open
+// (Message#reopen_conversation). It fires message_created asynchronously.
+func (s *Server) VisitorSend(ctx context.Context, inboxID int, contactKey string, text string) (convID, msgID int, err error) {
+	if err := ctx.Err(); err != nil {
+		return 0, 0, fmt.Errorf("visitor send: %w", err)
+	}
+	if strings.TrimSpace(contactKey) == "" {
+		return 0, 0, errors.New("visitor send: empty contact")
+	}
+	t := s.lock()
+	defer t.unlock()
+	in, ok := s.inboxes[inboxID]
+	if !ok {
+		return 0, 0, fmt.Errorf("visitor send: inbox %d: %w", inboxID, ErrNotFound)
+	}
+	ct := s.contactFor(contactKey)
+	var c *conversation
+	for i := len(s.convIDs) - 1; i >= 0; i-- {
+		cand := s.convs[s.convIDs[i]]
+		if cand.contactID == ct.id && cand.inboxID == in.id {
+			c = cand
+			break
+		}
+	}
+	if c == nil {
+		c = t.createConversation(in, ct)
+	}
+	m := &message{typ: "incoming", senderKind: "contact", senderID: ct.id, content: text, hasContent: true, contentType: "text", contentAttrs: map[string]any{}}
+	t.addMessage(c, m)
+	return c.id, m.id, nil
+}
+
+// VisitorClick submits a widget click on an input_select message: it sets
+// content_attributes.submitted_values to [{title, value}] on that message and fires
+// message_updated (Api::V1::Widget::MessagesController#update). No incoming message is created.
+func (s *Server) VisitorClick(ctx context.Context, convID, msgID int, value string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("visitor click: %w", err)
+	}
+	t := s.lock()
+	defer t.unlock()
+	c, m, err := s.findMessage(convID, msgID)
+	if err != nil {
+		return fmt.Errorf("visitor click: %w", err)
+	}
+	if m.contentType != "input_select" {
+		return fmt.Errorf("visitor click: message %d is %s, not input_select", msgID, m.contentType)
+	}
+	items, _ := m.contentAttrs["items"].([]any)
+	var chosen map[string]any
+	for _, it := range items {
+		obj, _ := it.(map[string]any)
+		if obj != nil && fmt.Sprint(obj["value"]) == value {
+			chosen = obj
+			break
+		}
+	}
+	if chosen == nil {
+		return fmt.Errorf("visitor click: value %q is not among the items of message %d", value, msgID)
+	}
+	m.contentAttrs["submitted_values"] = []any{map[string]any{"title": chosen["title"], "value": chosen["value"]}}
+	m.updatedAt = time.Now()
+	t.messageEvent("message_updated", c, m)
+	return nil
+}
+
+// VisitorSubmitEmail submits the widget's input_email form: it sets
+// content_attributes.submitted_email on that message and the contact's email, and fires
+// message_updated.
+func (s *Server) VisitorSubmitEmail(ctx context.Context, convID, msgID int, email string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("visitor submit email: %w", err)
+	}
+	if !strings.Contains(email, "@") {
+		return fmt.Errorf("visitor submit email: invalid email %q", email)
+	}
+	t := s.lock()
+	defer t.unlock()
+	c, m, err := s.findMessage(convID, msgID)
+	if err != nil {
+		return fmt.Errorf("visitor submit email: %w", err)
+	}
+	if m.contentType != "input_email" {
+		return fmt.Errorf("visitor submit email: message %d is %s, not input_email", msgID, m.contentType)
+	}
+	m.contentAttrs["submitted_email"] = email
+	m.updatedAt = time.Now()
+	s.contacts[c.contactID].email = email
+	t.messageEvent("message_updated", c, m)
+	return nil
+}
+
+// SetContactEmail sets the email of the conversation's contact (no event: contact_updated is not
+// sent to bots).
+func (s *Server) SetContactEmail(convID int, email string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.convs[convID]; ok {
+		s.contacts[c.contactID].email = email
+	}
+}
+
+// AgentReply posts an outgoing message (or a private note) from a user and fires
+// message_created. It does not change the status (4.15.1 Community Edition: the open-on-reply
+// is Captain-only).
+func (s *Server) AgentReply(ctx context.Context, convID, agentID int, text string, private bool) (msgID int, err error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("agent reply: %w", err)
+	}
+	t := s.lock()
+	defer t.unlock()
+	c, ok := s.convs[convID]
+	if !ok {
+		return 0, fmt.Errorf("agent reply: conversation %d: %w", convID, ErrNotFound)
+	}
+	if s.users[agentID] == nil {
+		return 0, fmt.Errorf("agent reply: agent %d: %w", agentID, ErrNotFound)
+	}
+	m := &message{typ: "outgoing", senderKind: "user", senderID: agentID, content: text, hasContent: true, contentType: "text", contentAttrs: map[string]any{}, private: private}
+	t.addMessage(c, m)
+	return m.id, nil
+}
+
+// AgentAssign assigns a human: it clears the bot assignee, leaves the status unchanged and fires
+// conversation_updated with changed_attributes assignee_id.
+func (s *Server) AgentAssign(ctx context.Context, convID, agentID int) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("agent assign: %w", err)
+	}
+	t := s.lock()
+	defer t.unlock()
+	c, ok := s.convs[convID]
+	if !ok {
+		return fmt.Errorf("agent assign: conversation %d: %w", convID, ErrNotFound)
+	}
+	u := s.users[agentID]
+	if u == nil {
+		return fmt.Errorf("agent assign: agent %d: %w", agentID, ErrNotFound)
+	}
+	t.setAssignee(c, agentID, s.userActor(u))
+	return nil
+}
+
+// AgentSetStatus changes the status as an agent would from the dashboard (a plain status change,
+// no bot handoff). status is open, pending, resolved or snoozed.
+func (s *Server) AgentSetStatus(ctx context.Context, convID, agentID int, status string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("agent set status: %w", err)
+	}
+	if !validStatus(status) {
+		return fmt.Errorf("agent set status: invalid status %q", status)
+	}
+	t := s.lock()
+	defer t.unlock()
+	c, ok := s.convs[convID]
+	if !ok {
+		return fmt.Errorf("agent set status: conversation %d: %w", convID, ErrNotFound)
+	}
+	u := s.users[agentID]
+	if u == nil {
+		return fmt.Errorf("agent set status: agent %d: %w", agentID, ErrNotFound)
+	}
+	t.setStatus(c, status, time.Time{}, s.userActor(u))
+	return nil
+}
+
+// Conversation returns a deep copy of one conversation.
+func (s *Server) Conversation(convID int) (ConversationView, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.convs[convID]
+	if !ok {
+		return ConversationView{}, false
+	}
+	return s.view(c), true
+}
+
+// Conversations returns deep copies of all conversations, by id.
+func (s *Server) Conversations() []ConversationView {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]ConversationView, 0, len(s.convIDs))
+	for _, id := range s.convIDs {
+		out = append(out, s.view(s.convs[id]))
+	}
+	return out
+}
+
+// Calls returns a copy of the log of every API call.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.calls)
+}
+
+// ResetCalls empties the API call log.
+func (s *Server) ResetCalls() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = nil
+}
+
+// Deliveries returns a copy of the log of webhook delivery attempts.
+func (s *Server) Deliveries() []Delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.deliveries)
+}
+
+// SetFaults replaces the fault settings.
+func (s *Server) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = f
+}
+
+// WaitIdle waits until no webhook delivery is in flight (including retries and the events a
+// final failure raises).
+func (s *Server) WaitIdle(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		if s.inflight == 0 {
+			s.mu.Unlock()
+			return nil
+		}
+		ch := s.idle
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("wait idle: %w", ctx.Err())
+		}
+	}
+}
+
+// ---- internal model ----
+
+// tx is a locked section that collects webhook events; unlock dispatches them.
+type tx struct {
+	s      *Server
+	events []outEvent
+}
+
+func (s *Server) lock() *tx {
+	s.mu.Lock()
+	return &tx{s: s}
+}
+
+func (t *tx) unlock() {
+	t.s.dispatchLocked(t.events)
+	t.events = nil
+	t.s.mu.Unlock()
+}
+
+func normAvailability(a string) string {
+	switch a {
+	case "online", "busy", "offline":
+		return a
+	}
+	return "offline"
+}
+
+func validStatus(st string) bool {
+	switch st {
+	case statusOpen, statusPending, statusResolved, statusSnoozed:
+		return true
+	}
+	return false
+}
+
+func (s *Server) userActor(u *user) actor { return actor{kind: "user", id: u.id, name: u.name} }
+func (s *Server) botActor() actor         { return actor{kind: "agent_bot", id: s.bot.id, name: s.bot.name} }
+
+// roll draws a fault with probability p. Callers hold s.mu.
+func (s *Server) roll(p float64) bool { return p > 0 && s.rng.Float64() < p }
+
+// randToken returns a seeded alphanumeric token. Callers hold s.mu.
+func (s *Server) randToken(n int) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[s.rng.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
+// newUUID returns a random RFC 4122 version 4 UUID (like SecureRandom.uuid).
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+var (
+	haikuAdjectives = []string{"quiet", "autumn", "bold", "cool", "dawn", "misty", "lively", "patient", "silent", "sunny", "wild", "young"}
+	haikuNouns      = []string{"sun", "river", "field", "leaf", "meadow", "moon", "pine", "wave", "cloud", "brook", "stone", "breeze"}
+)
+
+// NewVisitorName returns a random visitor name like the widget's contacts ("quiet-sun-421").
+func (s *Server) NewVisitorName() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return fmt.Sprintf("%s-%s-%d", haikuAdjectives[s.rng.IntN(len(haikuAdjectives))], haikuNouns[s.rng.IntN(len(haikuNouns))], 1+s.rng.IntN(999))
+}
+
+func (s *Server) contactFor(key string) *contact {
+	if id, ok := s.contactByKey[key]; ok {
+		return s.contacts[id]
+	}
+	s.seq.contact++
+	ct := &contact{id: s.seq.contact, key: key, name: key, createdAt: time.Now()}
+	s.contacts[ct.id] = ct
+	s.contactByKey[key] = ct.id
+	return ct
+}
+
+func (s *Server) findMessage(convID, msgID int) (*conversation, *message, error) {
+	c, ok := s.convs[convID]
+	if !ok {
+		return nil, nil, fmt.Errorf("conversation %d: %w", convID, ErrNotFound)
+	}
+	for _, m := range c.msgs {
+		if m.id == msgID {
+			return c, m, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("message %d in conversation %d: %w", msgID, convID, ErrNotFound)
+}
+
+func (s *Server) messageByID(msgID int) (*conversation, *message) {
+	for _, id := range s.convIDs {
+		c := s.convs[id]
+		for _, m := range c.msgs {
+			if m.id == msgID {
+				return c, m
+			}
+		}
+	}
+	return nil, nil
+}
+
+func (t *tx) createConversation(in *inbox, ct *contact) *conversation {
+	s := t.s
+	now := time.Now()
+	s.seq.conv++
+	s.seq.contactInbox++
+	status := statusOpen
+	if in.withBot {
+		status = statusPending
+	}
+	c := &conversation{
+		id: s.seq.conv, inboxID: in.id, contactID: ct.id, contactInboxID: s.seq.contactInbox,
+		uuid: newUUID(), sourceID: newUUID(), pubsubToken: s.randToken(24),
+		status: status, labels: []string{}, customAttrs: map[string]any{},
+		additionalAttrs: map[string]any{
+			"browser":      map[string]any{"device_name": "Unknown", "browser_name": "Sandbox", "platform_name": "Sandbox", "browser_version": "1", "platform_version": "1"},
+			"referer":      "http://sandbox.local/",
+			"initiated_at": map[string]any{"timestamp": now.UTC().Format(time.RFC1123)},
+		},
+		createdAt: now, updatedAt: now, lastActivityAt: now, waitingSince: now,
+	}
+	s.convs[c.id] = c
+	s.convIDs = append(s.convIDs, c.id)
+	// conversation_created is not sent to agent bots. A conversation created open is
+	// auto-assigned (conversation_status_changed_to_open? is true on create).
+	if status == statusOpen {
+		t.autoAssign(c, actor{})
+	}
+	return c
+}
+
+// addMessage appends a message and runs Message#execute_after_create_commit_callbacks:
+// reopen_conversation, set_conversation_activity, dispatch_create_events (message_created, then
+// first reply / waiting_since updates).
+func (t *tx) addMessage(c *conversation, m *message) {
+	s := t.s
+	now := time.Now()
+	s.seq.msg++
+	m.id = s.seq.msg
+	m.convID = c.id
+	m.createdAt, m.updatedAt = now, now
+	if m.contentAttrs == nil {
+		m.contentAttrs = map[string]any{}
+	}
+	c.msgs = append(c.msgs, m)
+	if m.typ == "activity" {
+		c.lastActivityAt = now
+		return
+	}
+	if m.typ == "incoming" {
+		switch c.status {
+		case statusSnoozed:
+			t.setStatus(c, statusOpen, time.Time{}, actor{})
+		case statusResolved:
+			if s.inboxes[c.inboxID].withBot {
+				t.setStatus(c, statusPending, time.Time{}, actor{})
+			} else {
+				t.setStatus(c, statusOpen, time.Time{}, actor{})
+			}
+		}
+	}
+	c.lastActivityAt = now
+	if m.typ == "outgoing" && !m.private && c.typing != "" && c.typing == m.senderKind {
+		c.typing = ""
+	}
+	t.messageEvent("message_created", c, m)
+
+	human := m.typ == "outgoing" && m.senderKind == "user"
+	switch {
+	case human && !m.private && c.firstReplyAt.IsZero():
+		ch := []change{{"first_reply_created_at", nil, rubyTime(now)}}
+		if !c.waitingSince.IsZero() {
+			ch = append(ch, change{"waiting_since", rubyTime(c.waitingSince), nil})
+		}
+		c.firstReplyAt, c.waitingSince = now, time.Time{}
+		t.save(c, actor{}, ch)
+	case human && !m.private && !c.waitingSince.IsZero():
+		ch := []change{{"waiting_since", rubyTime(c.waitingSince), nil}}
+		c.waitingSince = time.Time{}
+		t.save(c, actor{}, ch)
+	case m.typ == "incoming" && c.waitingSince.IsZero():
+		c.waitingSince = now
+		t.save(c, actor{}, []change{{"waiting_since", nil, rubyTime(now)}})
+	}
+}
+
+// addActivity appends an activity message (never sent to bots).
+func (t *tx) addActivity(c *conversation, content string) {
+	t.addMessage(c, &message{typ: "activity", content: content, hasContent: true, contentType: "text"})
+}
+
+// change is one entry of Rails' previous_changes.
+type change struct {
+	key       string
+	prev, cur any
+}
+
+// conversationUpdatedKeys are the attributes whose change raises conversation_updated
+// (Conversation#allowed_keys?).
+var conversationUpdatedKeys = []string{"team_id", "assignee_id", "assignee_agent_bot_id", "status", "snoozed_until",
+	"custom_attributes", "label_list", "waiting_since", "first_reply_created_at", "priority"}
+
+// save models one ActiveRecord save of a conversation whose attributes were already changed by
+// the caller: activity messages (ActivityMessageHandler), events (notify_status_change,
+// notify_conversation_updation) and, after a change to open, auto-assignment.
+func (t *tx) save(c *conversation, by actor, changes []change) {
+	if len(changes) == 0 {
+		return
+	}
+	s := t.s
+	now := time.Now()
+	changes = append(changes, change{"updated_at", rubyTime(c.updatedAt), rubyTime(now)})
+	c.updatedAt = now
+	has := func(k string) *change {
+		for i := range changes {
+			if changes[i].key == k {
+				return &changes[i]
+			}
+		}
+		return nil
+	}
+	// Activity messages.
+	if st := has("status"); st != nil && by.name != "" {
+		t.addActivity(c, statusActivity(c.status, by.name))
+	}
+	if tc := has("team_id"); tc != nil {
+		if by.name != "" {
+			t.addActivity(c, s.teamActivity(c, tc, has("assignee_id") != nil, by))
+		}
+	} else if has("assignee_id") != nil && by.name != "" {
+		t.addActivity(c, s.assigneeActivity(c, by))
+	}
+	if lc := has("label_list"); lc != nil && by.name != "" {
+		prev, _ := lc.prev.([]string)
+		cur, _ := lc.cur.([]string)
+		if added := minus(cur, prev); len(added) > 0 {
+			t.addActivity(c, fmt.Sprintf("%s added %s", by.name, strings.Join(added, ", ")))
+		}
+		if removed := minus(prev, cur); len(removed) > 0 {
+			t.addActivity(c, fmt.Sprintf("%s removed %s", by.name, strings.Join(removed, ", ")))
+		}
+	}
+	// Events: their order is not guaranteed in Chatwoot (one Sidekiq job each).
+	var evs []outEvent
+	if st := has("status"); st != nil {
+		switch c.status {
+		case statusOpen:
+			evs = append(evs, t.conversationEvent("conversation_opened", c, nil))
+		case statusResolved:
+			evs = append(evs, t.conversationEvent("conversation_resolved", c, nil))
+		}
+		evs = append(evs, t.conversationEvent("conversation_status_changed", c, []change{*st}))
+	}
+	for _, k := range conversationUpdatedKeys {
+		if has(k) != nil {
+			evs = append(evs, t.conversationEvent("conversation_updated", c, changes))
+			break
+		}
+	}
+	s.rng.Shuffle(len(evs), func(i, j int) { evs[i], evs[j] = evs[j], evs[i] })
+	for _, e := range evs {
+		if e.name != "" {
+			t.events = append(t.events, e)
+		}
+	}
+	if st := has("status"); st != nil && c.status == statusOpen {
+		t.autoAssign(c, by)
+	}
+}
+
+func statusActivity(status, who string) string {
+	switch status {
+	case statusResolved:
+		return "Conversation was marked resolved by " + who
+	case statusPending:
+		return "Conversation was marked as pending by " + who
+	case statusSnoozed:
+		return "Conversation was snoozed by " + who
+	}
+	return "Conversation was reopened by " + who
+}
+
+func (s *Server) assigneeActivity(c *conversation, by actor) string {
+	if c.assigneeID == 0 {
+		return "Conversation unassigned by " + by.name
+	}
+	if by.kind == "user" && by.id == c.assigneeID {
+		return by.name + " self-assigned this conversation"
+	}
+	return fmt.Sprintf("Assigned to %s by %s", s.users[c.assigneeID].name, by.name)
+}
+
+func (s *Server) teamActivity(c *conversation, tc *change, assigneeChanged bool, by actor) string {
+	if c.teamID == 0 {
+		name := ""
+		if id, ok := tc.prev.(int); ok && s.teams[id] != nil {
+			name = s.teams[id].name
+		}
+		return fmt.Sprintf("Unassigned from %s by %s", name, by.name)
+	}
+	tm := s.teams[c.teamID]
+	if assigneeChanged && c.assigneeID != 0 {
+		return fmt.Sprintf("Assigned to %s via %s by %s", s.users[c.assigneeID].name, tm.name, by.name)
+	}
+	return fmt.Sprintf("Assigned to %s by %s", tm.name, by.name)
+}
+
+func minus(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// setStatus is a plain status change (snoozed_until is reset unless snoozed).
+func (t *tx) setStatus(c *conversation, status string, snoozedUntil time.Time, by actor) {
+	var ch []change
+	if c.status != status {
+		ch = append(ch, change{"status", c.status, status})
+		c.status = status
+	}
+	if status != statusSnoozed {
+		snoozedUntil = time.Time{}
+	}
+	if !c.snoozedUntil.Equal(snoozedUntil) {
+		ch = append(ch, change{"snoozed_until", rubyTimeOrNil(c.snoozedUntil), rubyTimeOrNil(snoozedUntil)})
+		c.snoozedUntil = snoozedUntil
+	}
+	t.save(c, by, ch)
+}
+
+// botHandoff is Conversation#bot_handoff!: waiting_since if blank, open!, a bot_handoff event
+// (reporting and notifications, not sent to bots).
+func (t *tx) botHandoff(c *conversation) {
+	ch := []change{{"status", c.status, statusOpen}}
+	c.status = statusOpen
+	if c.waitingSince.IsZero() {
+		now := time.Now()
+		ch = append(ch, change{"waiting_since", nil, rubyTime(now)})
+		c.waitingSince = now
+	}
+	c.botHandoffs++
+	t.save(c, t.s.botActor(), ch)
+}
+
+// setAssignee is Conversations::AssignmentService#assign_agent: a human assignee (0 = none)
+// and no bot assignee.
+func (t *tx) setAssignee(c *conversation, userID int, by actor) {
+	var ch []change
+	if c.assigneeID != userID {
+		ch = append(ch, change{"assignee_id", nullInt(c.assigneeID), nullInt(userID)})
+		c.assigneeID = userID
+	}
+	if c.assigneeBot {
+		ch = append(ch, change{"assignee_agent_bot_id", t.s.bot.id, nil})
+		c.assigneeBot = false
+	}
+	t.save(c, by, ch)
+}
+
+// setBotAssignee is AssignmentService#assign_agent_bot (4.15.1: the status is unchanged).
+func (t *tx) setBotAssignee(c *conversation, by actor) {
+	var ch []change
+	if c.assigneeID != 0 {
+		ch = append(ch, change{"assignee_id", c.assigneeID, nil})
+		c.assigneeID = 0
+	}
+	if !c.assigneeBot {
+		ch = append(ch, change{"assignee_agent_bot_id", nil, t.s.bot.id})
+		c.assigneeBot = true
+	}
+	t.save(c, by, ch)
+}
+
+// setTeam sets the team (0 = none) and runs AssignmentHandler#ensure_assignee_is_from_team: an
+// assignee outside the new team is cleared, and if the team allows auto-assignment an online
+// member of both the team and the inbox is picked, whatever the status.
+func (t *tx) setTeam(c *conversation, teamID int, by actor) {
+	s := t.s
+	if c.teamID == teamID {
+		return
+	}
+	ch := []change{{"team_id", nullInt(c.teamID), nullInt(teamID)}}
+	c.teamID = teamID
+	prevAssignee := c.assigneeID
+	if tm := s.teams[teamID]; tm != nil {
+		if c.assigneeID != 0 && !slices.Contains(tm.members, c.assigneeID) {
+			c.assigneeID = 0
+		}
+		if c.assigneeID == 0 && tm.allowAutoAssign {
+			in := s.inboxes[c.inboxID]
+			c.assigneeID = s.pickAgent(in, intersect(in.members, tm.members))
+		}
+	}
+	if c.assigneeID != prevAssignee {
+		ch = append(ch, change{"assignee_id", nullInt(prevAssignee), nullInt(c.assigneeID)})
+		if c.assigneeID != 0 && c.assigneeBot {
+			ch = append(ch, change{"assignee_agent_bot_id", s.bot.id, nil})
+			c.assigneeBot = false
+		}
+	}
+	t.save(c, by, ch)
+}
+
+// autoAssign is the legacy AutoAssignmentHandler#run_auto_assignment, run after a change to open.
+func (t *tx) autoAssign(c *conversation, by actor) {
+	s := t.s
+	in := s.inboxes[c.inboxID]
+	if !in.autoAssign {
+		return
+	}
+	if c.assigneeID != 0 && slices.Contains(in.members, c.assigneeID) {
+		return
+	}
+	allowed := in.members
+	if c.teamID != 0 {
+		allowed = nil
+		if tm := s.teams[c.teamID]; tm != nil && tm.allowAutoAssign {
+			allowed = intersect(in.members, tm.members)
+		}
+	}
+	id := s.pickAgent(in, allowed)
+	if id == 0 {
+		return
+	}
+	t.setAssignee(c, id, by)
+}
+
+// pickAgent takes the first online agent of the inbox's round-robin queue among allowed, and
+// moves it to the end of the queue. It returns 0 if none is online.
+func (s *Server) pickAgent(in *inbox, allowed []int) int {
+	for i, id := range in.rrQueue {
+		u := s.users[id]
+		if u == nil || u.availability != "online" || !slices.Contains(allowed, id) {
+			continue
+		}
+		in.rrQueue = append(append(slices.Clone(in.rrQueue[:i]), in.rrQueue[i+1:]...), id)
+		return id
+	}
+	return 0
+}
+
+func intersect(a, b []int) []int {
+	var out []int
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (t *tx) setLabels(c *conversation, labels []string, by actor) {
+	norm := []string{}
+	for _, l := range labels {
+		l = strings.TrimSpace(l)
+		if l != "" && !slices.Contains(norm, l) {
+			norm = append(norm, l)
+		}
+	}
+	prev := slices.Clone(c.labels)
+	a, b := slices.Clone(prev), slices.Clone(norm)
+	sort.Strings(a)
+	sort.Strings(b)
+	c.labels = norm
+	if slices.Equal(a, b) {
+		return
+	}
+	t.save(c, by, []change{{"label_list", prev, slices.Clone(norm)}})
+}
+
+func (t *tx) setCustomAttributes(c *conversation, attrs map[string]any, by actor) {
+	if attrs == nil {
+		attrs = map[string]any{}
+	}
+	prev := c.customAttrs
+	c.customAttrs = attrs
+	if jsonEqual(prev, attrs) {
+		return
+	}
+	t.save(c, by, []change{{"custom_attributes", deepCopy(prev), deepCopy(attrs)}})
+}
+
+func (t *tx) setPriority(c *conversation, priority string, by actor) {
+	if c.priority == priority {
+		return
+	}
+	ch := []change{{"priority", nullStr(c.priority), nullStr(priority)}}
+	c.priority = priority
+	t.save(c, by, ch)
+}
+
+// botFailed handles the final failure of a message_created/message_updated delivery
+// (Webhooks::Trigger#update_conversation_status, v4.7+): a pending conversation is opened and
+// gets the activity "Conversation was marked open by system due to an error with the agent bot."
+func (s *Server) botFailed(msgID int) {
+	t := s.lock()
+	defer t.unlock()
+	c, _ := s.messageByID(msgID)
+	if c == nil || c.status != statusPending {
+		return
+	}
+	t.setStatus(c, statusOpen, time.Time{}, actor{})
+	t.addActivity(c, "Conversation was marked open by system due to an error with the agent bot.")
+}
+
+func (s *Server) view(c *conversation) ConversationView {
+	ct := s.contacts[c.contactID]
+	v := ConversationView{
+		ID: c.id, InboxID: c.inboxID, Status: c.status, AssigneeID: c.assigneeID, AssigneeBot: c.assigneeBot,
+		TeamID: c.teamID, Labels: slices.Clone(c.labels), CustomAttributes: deepCopy(c.customAttrs).(map[string]any),
+		ContactName: ct.name, ContactEmail: ct.email, Priority: c.priority, BotHandoffs: c.botHandoffs, Typing: c.typing,
+	}
+	if v.Labels == nil {
+		v.Labels = []string{}
+	}
+	v.Messages = make([]MessageView, 0, len(c.msgs))
+	if u := s.users[c.assigneeID]; u != nil {
+		v.AssigneeName = u.name
+	}
+	for _, m := range c.msgs {
+		v.Messages = append(v.Messages, MessageView{
+			ID: m.id, Type: m.typ, SenderType: m.senderKind, SenderID: m.senderID, SenderName: s.senderName(m),
+			Content: m.content, ContentType: m.contentType, ContentAttributes: deepCopy(m.contentAttrs).(map[string]any),
+			Private: m.private, CreatedAt: m.createdAt,
+		})
+	}
+	return v
+}
+
+func (s *Server) senderName(m *message) string {
+	switch m.senderKind {
+	case "contact":
+		return s.contacts[m.senderID].name
+	case "user":
+		if u := s.users[m.senderID]; u != nil {
+			return u.name
+		}
+	case "agent_bot":
+		return s.bot.name
+	}
+	return ""
+}
+
+// deepCopy copies JSON-like values (maps, slices, scalars).
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = deepCopy(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopy(e)
+		}
+		return out
+	case []string:
+		return slices.Clone(x)
+	case nil:
+		return nil
+	}
+	return v
+}

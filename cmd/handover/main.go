@@ -1,0 +1,192 @@
+// Command handover runs the AI chatbot with human handover for helpdesks.
+//
+//	handover serve     run against a real helpdesk (configured by HANDOVER_* variables)
+//	handover sandbox   run a simulated helpdesk, handover and the offline bot; open the printed URL
+//	handover config    print every configuration variable
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/handover-dev/handover/adapters/chatwoot"
+	"github.com/handover-dev/handover/adapters/sim"
+	"github.com/handover-dev/handover/bot"
+	"github.com/handover-dev/handover/config"
+	"github.com/handover-dev/handover/internal/app"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `handover: an AI chatbot for your helpdesk with a seamless bot-to-human handover.
+
+Usage:
+  handover serve               run against the helpdesk configured by HANDOVER_* variables
+  handover sandbox [-addr A]   run a simulated helpdesk + handover + offline bot; open the printed URL
+  handover config              print every configuration variable with type, default and meaning
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, stderr)
+	case "sandbox":
+		err = sandbox(ctx, args[1:], stdout, stderr)
+	case "config":
+		err = config.PrintUsage(stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "handover: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(ctx context.Context, stderr io.Writer) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := app.NewLogger(cfg.LogLevel, os.Stderr)
+	var hd app.Helpdesk
+	switch cfg.Helpdesk {
+	case "chatwoot":
+		hd, err = chatwoot.New(chatwoot.Config{
+			BaseURL: cfg.Chatwoot.URL, AccountID: cfg.Chatwoot.AccountID,
+			BotToken: cfg.Chatwoot.BotToken.Value(), UserToken: cfg.Chatwoot.UserToken.Value(),
+			WebhookSecret: cfg.Chatwoot.WebhookSecret.Value(), Teams: cfg.Chatwoot.Teams,
+			Logger: log.With("adapter", "chatwoot"),
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("helpdesk %s: %w", cfg.Helpdesk, err)
+	}
+	a, err := app.New(cfg, hd, app.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	log.Info("handover serving", "addr", cfg.ListenAddr, "helpdesk", cfg.Helpdesk, "llm", cfg.LLMProvider)
+	return runUntilDone(ctx, log, cfg.ShutdownGrace, func() error { return a.Server.Start(cfg.ListenAddr) }, a.Shutdown)
+}
+
+// runUntilDone runs start until ctx ends (SIGTERM), then shuts down within grace.
+func runUntilDone(ctx context.Context, log *slog.Logger, grace time.Duration, start func() error, shutdown func(context.Context) error) error {
+	errc := make(chan error, 1)
+	go func() { errc <- start() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", grace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := shutdown(sctx); err != nil {
+		log.Warn("shutdown incomplete; the rest is left to the helpdesk", "err", err)
+	}
+	return nil
+}
+
+func sandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address (loopback by default)")
+	helpdesk := fs.String("helpdesk", "chatwoot", "which helpdesk the simulator speaks: chatwoot")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *helpdesk != "chatwoot" {
+		return fmt.Errorf("sandbox: helpdesk %q is not simulated yet; use chatwoot", *helpdesk)
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	cfg.Helpdesk = "chatwoot"
+	if cfg.LogLevel == "" {
+		cfg.LogLevel = "info"
+	}
+	log := app.NewLogger(cfg.LogLevel, os.Stderr)
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("sandbox: listen on %s: %w (try -addr 127.0.0.1:0)", *addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	botToken, userToken, secret := randomToken(), randomToken(), randomToken()
+	world := sim.New(sim.Options{AccountID: 1, BotToken: botToken, UserToken: userToken, WebhookSecret: secret,
+		RetryWait: 3 * time.Second, Logger: log.With("component", "sim")})
+	defer world.Close()
+	demo := world.SeedDemo()
+	world.SetWebhookURL(base + "/webhooks/chatwoot")
+
+	hd, err := chatwoot.New(chatwoot.Config{BaseURL: base, AccountID: 1, BotToken: botToken, UserToken: userToken,
+		WebhookSecret: secret, Teams: map[int]int{demo.InboxID: demo.TeamID}, Logger: log.With("adapter", "chatwoot")})
+	if err != nil {
+		return err
+	}
+	a, err := app.New(cfg, hd, app.Options{Knowledge: sandboxKnowledge(cfg), Logger: log})
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	for _, p := range []string{"/webhooks/", "/healthz", "/readyz", "/metrics"} {
+		mux.Handle(p, a.Server)
+	}
+	mux.Handle("/", world.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "handover sandbox: open %s/ (visitor chat on the left, agent console on the right)\n", base)
+	fmt.Fprintf(stdout, "simulated Chatwoot + handover + %s bot; Ctrl-C to stop\n", cfg.LLMProvider)
+	return runUntilDone(ctx, log, 5*time.Second, func() error {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}, func(c context.Context) error {
+		err := a.Shutdown(c)
+		return errors.Join(err, srv.Shutdown(c))
+	})
+}
+
+func sandboxKnowledge(cfg config.Config) *bot.Knowledge {
+	if strings.TrimSpace(cfg.KnowledgeDir) != "" {
+		return nil // app loads HANDOVER_KNOWLEDGE_DIR
+	}
+	return bot.SampleKnowledge()
+}
+
+func randomToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
