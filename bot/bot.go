@@ -33,22 +33,28 @@ const (
 	ProviderAnthropic = "anthropic"
 )
 
-// Defaults.
+// Defaults of Config.
 const (
-	DefaultBotName         = "AI assistant"
-	DefaultHistoryTokens   = 3000
-	DefaultOpenAIModel     = "gpt-4o-mini"
-	DefaultAnthropicModel  = "claude-3-5-haiku-latest"
-	defaultOpenAIBaseURL   = "https://api.openai.com/v1"
-	dummyToken             = "no-key" // for OpenAI-compatible servers without auth
-	maxModelCalls          = 3        // per turn, tool loop included
-	maxKnowledgePassages   = 4
-	maxKnowledgeChars      = 4000
-	maxReasonChars         = 300
-	humanRequestToolName   = "request_human_agent"
-	detectorReason         = "The visitor asked to talk to a human."
-	messageOverheadTokens  = 4
-	summaryTranscriptRatio = 1 // summary transcript budget, in HistoryTokens
+	// DefaultBotName is the bot's name when Config.BotName is empty.
+	DefaultBotName = "AI assistant"
+	// DefaultHistoryTokens is the history budget when Config.HistoryTokens is zero.
+	DefaultHistoryTokens = 3000
+	// DefaultOpenAIModel is the openai provider's model when Config.Model is empty.
+	DefaultOpenAIModel = "gpt-4o-mini"
+	// DefaultAnthropicModel is the anthropic provider's model when Config.Model is empty.
+	DefaultAnthropicModel = "claude-3-5-haiku-latest"
+)
+
+const (
+	defaultOpenAIBaseURL  = "https://api.openai.com/v1"
+	dummyToken            = "no-key" // for OpenAI-compatible servers without auth
+	maxModelCalls         = 3        // per turn, tool loop included
+	maxKnowledgePassages  = 4
+	maxKnowledgeChars     = 4000
+	maxReasonChars        = 300
+	humanRequestToolName  = "request_human_agent"
+	detectorReason        = "The visitor asked to talk to a human."
+	messageOverheadTokens = 4
 )
 
 // Config configures an Agent.
@@ -235,10 +241,16 @@ var humanRequestTool = llms.Tool{
 }
 
 // Answer runs one bot turn: it answers the visitor's pending messages, or
-// reports that the visitor asked for a human (HumanRequested). It makes at
-// most three model calls; unknown tools and malformed tool arguments are
-// reported back to the model. Errors wrap the provider's error, mapped to
-// llms.Error codes, and never contain the API key.
+// reports that the visitor asked for a human (HumanRequested).
+//
+// When t.AllowHumanRequest is set, the request_human_agent tool is offered,
+// and a pending message that IsHumanRequest recognises hands over without a
+// model call: an explicit request for a person is always honoured, whatever
+// the system prompt says (HANDOVER_HUMAN_REQUEST_IN_CHAT=false turns both
+// off). Otherwise the tool loop makes at most three model calls; unknown
+// tools and malformed tool arguments are reported back to the model. Errors
+// wrap the provider's error, mapped to llms.Error codes (llms.IsTimeoutError,
+// llms.IsRateLimitError, ...), and never contain the API key.
 func (a *Agent) Answer(ctx context.Context, t handover.Turn) (handover.Answer, error) {
 	conv := t.Conversation
 	if conv == nil {
@@ -521,7 +533,7 @@ func (a *Agent) Summarize(ctx context.Context, conv *handover.Conversation) (str
 	if len(public) == 0 {
 		return "", fmt.Errorf("bot: summarize conversation %s: no messages", conv.ID)
 	}
-	start := windowStart(public, 0, a.historyTokens*summaryTranscriptRatio)
+	start := windowStart(public, 0, a.historyTokens)
 	if start == len(public) {
 		start = len(public) - 1
 	}

@@ -36,8 +36,10 @@ func message(role handover.Role, author, text string) handover.Message {
 	}
 }
 
-func visitor(text string) handover.Message { return message(handover.RoleVisitor, "Vera Visitor", text) }
-func bot(text string) handover.Message     { return message(handover.RoleBot, "AI assistant", text) }
+func visitor(text string) handover.Message {
+	return message(handover.RoleVisitor, "Vera Visitor", text)
+}
+func bot(text string) handover.Message { return message(handover.RoleBot, "AI assistant", text) }
 func agentSays(name, text string) handover.Message {
 	return message(handover.RoleAgent, name, text)
 }

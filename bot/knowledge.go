@@ -9,7 +9,6 @@ import (
 	"math"
 	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -287,7 +286,8 @@ func splitLong(p string, limit int) []string {
 	for len(p) > limit {
 		cut := -1
 		for i := limit; i > limit/2; i-- {
-			if (p[i-1] == '.' || p[i-1] == '!' || p[i-1] == '?' || p[i-1] == '\n') && p[i] == ' ' || p[i] == '\n' {
+			sentenceEnd := strings.IndexByte(".!?", p[i-1]) >= 0 && p[i] == ' '
+			if sentenceEnd || p[i] == '\n' {
 				cut = i
 				break
 			}
@@ -534,9 +534,4 @@ func SampleKnowledge() *Knowledge {
 		sampleKB = k
 	})
 	return sampleKB
-}
-
-// sourceName is the display form of a passage source.
-func sourceName(p Passage) string {
-	return filepath.ToSlash(p.Source)
 }

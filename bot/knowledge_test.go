@@ -24,7 +24,7 @@ func TestLoadKnowledge(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
-		"shipping.md": "---\nauthor: x\n---\n# Shipping\n\nIntro to **shipping**.\n\n## Costs\n\nShipping costs $5. See [the table](https://example.com).\n\n## Times\n\nDelivery takes 3 days.\n\n```\n# not a heading\n```\n",
+		"shipping.md":      "---\nauthor: x\n---\n# Shipping\n\nIntro to **shipping**.\n\n## Costs\n\nShipping costs $5. See [the table](https://example.com).\n\n## Times\n\nDelivery takes 3 days.\n\n```\n# not a heading\n```\n",
 		"faq/rückgabe.txt": "Rückgabe innerhalb von 30 Tagen.\n\nDie Erstattung erfolgt per Überweisung.\n",
 		"notes.MD":         "No heading here, just text about gift cards.",
 		".hidden.md":       "# Secret\n\nhidden passage",

@@ -118,6 +118,9 @@ func (m *offlineModel) answer(query string, toolOffered bool) string {
 	if isGreeting(query) {
 		return m.greeting(toolOffered)
 	}
+	if !toolOffered && IsHumanRequest(query) {
+		return "I can't transfer the chat myself. To talk to a human agent, use the \"Request chat with human agent\" button when it appears."
+	}
 	hits := m.k.Search(query, 1)
 	if len(hits) == 0 || !confident(query, hits[0]) {
 		return m.dontKnow(toolOffered)

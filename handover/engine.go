@@ -110,27 +110,31 @@ func (e *Engine) handle(ctx context.Context, ev Event) (string, error) {
 
 	// An explicit click or email submission on one of our prompts.
 	if ev.Kind == EventChoice {
-		if m, ok := conv.Message(ev.MessageID); ok && m.Role == RoleBot && m.Prompt != PromptNone {
-			choice, email := m.Choice, m.SubmittedEmail
-			if choice == "" {
-				choice = ev.Choice
-			}
-			if email == "" {
-				email = ev.Email
-			}
-			if m.Prompt == PromptEmail && email != "" {
-				return e.leaveOffline(ctx, conv, email)
-			}
-			if choice != "" {
-				log.Debug("visitor choice", "choice", choice)
-				return e.choose(ctx, conv, choice)
-			}
+		if outcome, ok, err := e.explicitChoice(ctx, conv, ev); ok {
+			return outcome, err
 		}
 	}
 
 	pending := conv.PendingVisitorMessages()
 	if len(pending) == 0 {
+		// A click nobody answered yet (lost webhook, crash): the clicked
+		// prompt is still the conversation's last public message.
+		if m, ok := lastPublic(conv); ok && m.Role == RoleBot && (m.Choice != "" || m.SubmittedEmail != "") {
+			if ev.Kind == EventReconcile && !m.CreatedAt.IsZero() && time.Since(m.CreatedAt) < ev.MinAge {
+				return OutcomeNothing, nil
+			}
+			if outcome, ok, err := e.explicitChoice(ctx, conv, Event{Kind: EventChoice, MessageID: m.ID}); ok {
+				return outcome, err
+			}
+		}
 		return OutcomeNothing, nil
+	}
+	if ev.Kind == EventReconcile {
+		newest := pending[len(pending)-1].CreatedAt
+		if !newest.IsZero() && time.Since(newest) < ev.MinAge {
+			return OutcomeNothing, nil
+		}
+		log.Info("reconciling an unanswered conversation", "waiting", time.Since(newest).Round(time.Second).String())
 	}
 	// A channel without widget buttons (WhatsApp, Telegram, text-only
 	// helpdesks) sends the button's title or value back as text.
@@ -157,6 +161,67 @@ func (e *Engine) handle(ctx context.Context, ev Event) (string, error) {
 		}
 	}
 	return e.answer(ctx, conv, pending)
+}
+
+// explicitChoice acts on a click or email submission on one of our prompts.
+// A click is acted on when its prompt is still unanswered (the last public
+// message), or when it requests a human and no offline offer followed it: so
+// a replayed click never doubles a reply, while a visitor may still press an
+// older "Request chat with human agent" button.
+func (e *Engine) explicitChoice(ctx context.Context, conv *Conversation, ev Event) (string, bool, error) {
+	idx := -1
+	for i, m := range conv.Messages {
+		if m.ID == ev.MessageID {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return "", false, nil
+	}
+	m := conv.Messages[idx]
+	if m.Role != RoleBot || m.Prompt == PromptNone {
+		return "", false, nil
+	}
+	choice, email := m.Choice, m.SubmittedEmail
+	if choice == "" {
+		choice = ev.Choice
+	}
+	if email == "" {
+		email = ev.Email
+	}
+	last, _ := lastPublic(conv)
+	unanswered := last.ID == m.ID
+	if !unanswered {
+		later := false
+		for _, n := range conv.Messages[idx+1:] {
+			if n.Role == RoleBot && n.Prompt == PromptOffline {
+				later = true
+			}
+		}
+		if choice != ChoiceRequestHuman || later {
+			return OutcomeNothing, true, nil
+		}
+	}
+	if m.Prompt == PromptEmail && email != "" {
+		out, err := e.leaveOffline(ctx, conv, email)
+		return out, true, err
+	}
+	if choice != "" {
+		out, err := e.choose(ctx, conv, choice)
+		return out, true, err
+	}
+	return "", false, nil
+}
+
+// lastPublic returns the conversation's last public message.
+func lastPublic(conv *Conversation) (Message, bool) {
+	for i := len(conv.Messages) - 1; i >= 0; i-- {
+		m := conv.Messages[i]
+		if !m.Private && m.Role != RoleSystem {
+			return m, true
+		}
+	}
+	return Message{}, false
 }
 
 // answer runs the LLM and posts its reply, unless the conversation moved on.

@@ -22,6 +22,10 @@ const (
 	EventAgentActivity EventKind = "agent_activity"
 	// EventChanged: the conversation changed in another way worth a re-check.
 	EventChanged EventKind = "changed"
+	// EventReconcile: the reconciler found the conversation unanswered; the
+	// turn runs only if the newest visitor input is older than MinAge (else a
+	// webhook is probably on its way and will run it).
+	EventReconcile EventKind = "reconcile"
 )
 
 // Event is one thing that happened in a helpdesk conversation, translated
@@ -40,6 +44,8 @@ type Event struct {
 	// DedupKey identifies this delivery's content (e.g. "message_created:1001");
 	// events with the same key are processed once.
 	DedupKey string
+	// MinAge is the grace period of an EventReconcile.
+	MinAge time.Duration
 }
 
 // Outgoing is a message the bot posts to the visitor.
@@ -107,6 +113,14 @@ type Helpdesk interface {
 	// MarkAgentJoined records that the visitor was told an agent joined, and
 	// moves a conversation still waiting for the bot to the humans.
 	MarkAgentJoined(ctx context.Context, conv *Conversation, agentName string) error
+}
+
+// Lister is implemented by helpdesks that can list the conversations the
+// bot holds, for the reconciler.
+type Lister interface {
+	// BotConversations returns the ids of conversations that may be waiting
+	// for the bot (for Chatwoot: pending conversations).
+	BotConversations(ctx context.Context) ([]string, error)
 }
 
 // Turn is the input of one bot answer.
