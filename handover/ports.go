@@ -123,6 +123,28 @@ type Lister interface {
 	BotConversations(ctx context.Context) ([]string, error)
 }
 
+// Agent is a human agent of the helpdesk.
+type Agent struct {
+	ID        string
+	Name      string
+	Available bool
+}
+
+// Directory is implemented by helpdesks that serve the agent pages: the
+// bot-chats overview and "Stop chatbot and join".
+type Directory interface {
+	// Conversations returns the conversations the bot holds or recently
+	// handed over (states bot, queued, agent, offline), most recent activity
+	// first. Snapshots may be light: Messages may hold only the latest
+	// public messages, but State, BotAnswers and Visitor must be right.
+	Conversations(ctx context.Context) ([]*Conversation, error)
+	// Agents lists the helpdesk's human agents.
+	Agents(ctx context.Context) ([]Agent, error)
+	// AssignAgent makes agentID the conversation's assignee in the helpdesk,
+	// so that Load then derives StateAgent (a takeover).
+	AssignAgent(ctx context.Context, conv *Conversation, agentID string) error
+}
+
 // Turn is the input of one bot answer.
 type Turn struct {
 	Conversation *Conversation

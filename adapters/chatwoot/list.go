@@ -1,0 +1,43 @@
+package chatwoot
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+)
+
+// maxListPages bounds one listing (25 conversations a page).
+const maxListPages = 40
+
+// BotConversations lists the pending conversations (the ones a webhook bot
+// owns) with the user token, for the reconciler. It implements
+// handover.Lister.
+//
+// API: GET /api/v1/accounts/{a}/conversations?status=pending&page=N
+// (ConversationFinder, app/finders/conversation_finder.rb: 25 a page;
+// response app/views/api/v1/accounts/conversations/index.json.jbuilder,
+// {data:{meta, payload:[...]}}).
+func (a *Adapter) BotConversations(ctx context.Context) ([]string, error) {
+	var ids []string
+	for page := 1; page <= maxListPages; page++ {
+		var resp struct {
+			Data struct {
+				Payload []conversation `json:"payload"`
+			} `json:"data"`
+		}
+		path := "/conversations?status=pending&assignee_type=all&page=" + strconv.Itoa(page)
+		if err := a.call(ctx, idempotentRequest, userToken, http.MethodGet, path, nil, &resp); err != nil {
+			return ids, fmt.Errorf("chatwoot: list pending conversations: %w", err)
+		}
+		for _, c := range resp.Data.Payload {
+			if c.humanAssignee() == nil {
+				ids = append(ids, string(c.ID))
+			}
+		}
+		if len(resp.Data.Payload) < 25 {
+			break
+		}
+	}
+	return ids, nil
+}
