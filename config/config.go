@@ -80,6 +80,9 @@ type Config struct {
 	MaxConcurrentTurns int           `envconfig:"HANDOVER_MAX_CONCURRENT_TURNS" default:"32" desc:"bot turns running at once across conversations"`
 	MaxQueuedEvents    int           `envconfig:"HANDOVER_MAX_QUEUED_EVENTS" default:"10000" desc:"events waiting in lanes before webhooks are answered 429/503"`
 	ShutdownGrace      time.Duration `envconfig:"HANDOVER_SHUTDOWN_GRACE" default:"20s" desc:"on SIGTERM, how long to drain running turns"`
+	ReconcileInterval  time.Duration `envconfig:"HANDOVER_RECONCILE_INTERVAL" default:"30s" desc:"how often to look for bot conversations whose last visitor message is unanswered (also at start); 0 turns it off"`
+	ReconcileGrace     time.Duration `envconfig:"HANDOVER_RECONCILE_GRACE" default:"45s" desc:"how long a visitor message may wait for its webhook before the reconciler answers it"`
+	RedisURL           Secret        `envconfig:"HANDOVER_REDIS_URL" desc:"secret: optional redis://... shared by replicas for per-conversation locks and de-duplication"`
 
 	// Chatwoot is embedded (not nested) so envconfig reads only the full
 	// HANDOVER_CHATWOOT_* names: a nested struct would also fall back to
@@ -223,6 +226,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxConcurrentTurns <= 0 || c.MaxQueuedEvents <= 0 {
 		add("HANDOVER_MAX_CONCURRENT_TURNS and HANDOVER_MAX_QUEUED_EVENTS: must be positive")
+	}
+	if c.ReconcileInterval < 0 || c.ReconcileGrace < 0 {
+		add("HANDOVER_RECONCILE_INTERVAL and HANDOVER_RECONCILE_GRACE: must not be negative")
+	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL.Value(), "redis://") && !strings.HasPrefix(c.RedisURL.Value(), "rediss://") && !strings.HasPrefix(c.RedisURL.Value(), "unix://") {
+		add("HANDOVER_REDIS_URL: must start with redis://, rediss:// or unix://")
 	}
 	if c.ShutdownGrace < 0 {
 		add("HANDOVER_SHUTDOWN_GRACE: must not be negative")

@@ -29,7 +29,17 @@ type LaneOptions struct {
 	Retries int
 	// RetryBase is the first backoff; it doubles per retry.
 	RetryBase time.Duration
-	Logger    *slog.Logger
+	// Locker, when set, serialises a conversation's turns across replicas
+	// (Redis). Without it lanes serialise within this process only.
+	Locker Locker
+	Logger *slog.Logger
+}
+
+// Locker is a lock shared by replicas.
+type Locker interface {
+	// Lock blocks until the conversation's lock is held or ctx ends, and
+	// returns the function that releases it.
+	Lock(ctx context.Context, conversationID string) (unlock func(), err error)
 }
 
 // Lanes serialise work per conversation: one turn at a time in a
@@ -163,7 +173,7 @@ func (l *Lanes) dropRest(id string, ln *lane) {
 func (l *Lanes) runWithRetry(ev Event) {
 	wait := l.opts.RetryBase
 	for attempt := 0; ; attempt++ {
-		outcome, err := l.run(l.ctx, ev)
+		outcome, err := l.runLocked(ev)
 		if err == nil {
 			l.log.Debug("turn done", "conversation", ev.ConversationID, "kind", ev.Kind, "outcome", outcome)
 			return
@@ -183,6 +193,18 @@ func (l *Lanes) runWithRetry(ev Event) {
 		}
 		wait *= 2
 	}
+}
+
+func (l *Lanes) runLocked(ev Event) (string, error) {
+	if l.opts.Locker == nil {
+		return l.run(l.ctx, ev)
+	}
+	unlock, err := l.opts.Locker.Lock(l.ctx, ev.ConversationID)
+	if err != nil {
+		return "", fmt.Errorf("lock conversation %s: %w", ev.ConversationID, err)
+	}
+	defer unlock()
+	return l.run(l.ctx, ev)
 }
 
 // Queued returns the number of events waiting (not running).

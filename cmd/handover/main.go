@@ -96,6 +96,7 @@ func serve(ctx context.Context, stderr io.Writer) error {
 		return err
 	}
 	log.Info("handover serving", "addr", cfg.ListenAddr, "helpdesk", cfg.Helpdesk, "llm", cfg.LLMProvider)
+	a.StartBackground()
 	return runUntilDone(ctx, log, cfg.ShutdownGrace, func() error { return a.Server.Start(cfg.ListenAddr) }, a.Shutdown)
 }
 
@@ -159,6 +160,7 @@ func sandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	a.StartBackground()
 	mux := http.NewServeMux()
 	for _, p := range []string{"/webhooks/", "/healthz", "/readyz", "/metrics"} {
 		mux.Handle(p, a.Server)

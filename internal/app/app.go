@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/handover-dev/handover/bot"
+	"github.com/handover-dev/handover/cluster"
 	"github.com/handover-dev/handover/config"
 	"github.com/handover-dev/handover/handover"
 	"github.com/handover-dev/handover/server"
@@ -34,6 +35,8 @@ type Options struct {
 	Metrics    *server.Metrics
 	// LaneRetryBase is the first backoff of a failed turn (default 500ms).
 	LaneRetryBase time.Duration
+	// Redis, when set, is used instead of opening HANDOVER_REDIS_URL.
+	Redis *cluster.Redis
 }
 
 // App is one running handover service.
@@ -42,8 +45,15 @@ type App struct {
 	Engine  *handover.Engine
 	Lanes   *handover.Lanes
 	Metrics *server.Metrics
-	cfg     config.Config
-	log     *slog.Logger
+	// Reconciler is nil when the helpdesk cannot list conversations or
+	// HANDOVER_RECONCILE_INTERVAL is 0.
+	Reconciler *handover.Reconciler
+	redis      *cluster.Redis
+	ownRedis   bool
+	stopBg     context.CancelFunc
+	bgDone     chan struct{}
+	cfg        config.Config
+	log        *slog.Logger
 }
 
 // New builds the service for cfg and hd.
@@ -87,25 +97,71 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	lanes := handover.NewLanes(engine.Handle, handover.LaneOptions{
+	rds, ownRedis := o.Redis, false
+	if rds == nil && cfg.RedisURL != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		rds, err = cluster.Open(ctx, cfg.RedisURL.Value(), cluster.Options{
+			LockTTL: 2*cfg.LLMTimeout + time.Minute, Logger: log.With("component", "redis"),
+		})
+		cancel()
+		if err != nil {
+			return nil, err
+		}
+		ownRedis = true
+	}
+	laneOpts := handover.LaneOptions{
 		MaxConcurrent: cfg.MaxConcurrentTurns, MaxQueued: cfg.MaxQueuedEvents, Retries: 3,
 		RetryBase: o.LaneRetryBase, Logger: log.With("component", "lanes"),
-	})
-	srv := server.New(server.Options{
-		Inbound: []server.Inbound{hd}, Queue: lanes, Metrics: metrics, Logger: log.With("component", "http"),
-	})
-	return &App{Server: srv, Engine: engine, Lanes: lanes, Metrics: metrics, cfg: cfg, log: log}, nil
+	}
+	srvOpts := server.Options{Inbound: []server.Inbound{hd}, Metrics: metrics, Logger: log.With("component", "http")}
+	if rds != nil {
+		laneOpts.Locker = rds
+		srvOpts.Dedupe = rds
+		srvOpts.Ready = rds.Ping
+	}
+	lanes := handover.NewLanes(engine.Handle, laneOpts)
+	srvOpts.Queue = lanes
+	srv := server.New(srvOpts)
+	a := &App{Server: srv, Engine: engine, Lanes: lanes, Metrics: metrics, redis: rds, ownRedis: ownRedis, cfg: cfg, log: log}
+	if lister, ok := hd.(handover.Lister); ok && cfg.ReconcileInterval > 0 {
+		a.Reconciler = &handover.Reconciler{List: lister, Queue: lanes, Interval: cfg.ReconcileInterval,
+			Grace: cfg.ReconcileGrace, Logger: log.With("component", "reconciler")}
+	}
+	return a, nil
+}
+
+// StartBackground starts the reconciler (a pass at once, then every
+// interval). Shutdown stops it.
+func (a *App) StartBackground() {
+	if a.Reconciler == nil || a.stopBg != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stopBg, a.bgDone = cancel, make(chan struct{})
+	go func() {
+		defer close(a.bgDone)
+		a.Reconciler.Run(ctx)
+	}()
 }
 
 // Shutdown stops intake, then drains the lanes within the grace period.
 func (a *App) Shutdown(ctx context.Context) error {
 	a.Server.Drain()
+	if a.stopBg != nil {
+		a.stopBg()
+		<-a.bgDone
+	}
 	var errs []error
 	if err := a.Lanes.Shutdown(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	if err := a.Server.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+	}
+	if a.ownRedis {
+		if err := a.redis.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("redis close: %w", err))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -1,0 +1,137 @@
+// Package cluster shares per-conversation locks and de-duplication between
+// handover replicas through Redis (go-redis). Without it each replica still
+// never doubles a reply on its own, since every turn re-reads the helpdesk
+// before posting; Redis closes the window between replicas.
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Redis holds the shared client.
+type Redis struct {
+	c       *redis.Client
+	prefix  string
+	lockTTL time.Duration
+	dedupTT time.Duration
+	log     *slog.Logger
+}
+
+// Options configure Redis.
+type Options struct {
+	// Prefix namespaces every key (default "handover:").
+	Prefix string
+	// LockTTL bounds how long a crashed replica's lock blocks others; it must
+	// exceed one turn (LLM timeout plus helpdesk calls). Default 2m.
+	LockTTL time.Duration
+	// DedupeTTL is how long a delivery is remembered. Default 24h.
+	DedupeTTL time.Duration
+	Logger    *slog.Logger
+}
+
+// Open connects to url (redis://, rediss:// or unix://) and pings it.
+func Open(ctx context.Context, url string, o Options) (*Redis, error) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		// The URL may hold a password: never echo it.
+		return nil, errors.New("redis: HANDOVER_REDIS_URL is not a valid redis URL")
+	}
+	if o.Prefix == "" {
+		o.Prefix = "handover:"
+	}
+	if o.LockTTL <= 0 {
+		o.LockTTL = 2 * time.Minute
+	}
+	if o.DedupeTTL <= 0 {
+		o.DedupeTTL = 24 * time.Hour
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	r := &Redis{c: redis.NewClient(opt), prefix: o.Prefix, lockTTL: o.LockTTL, dedupTT: o.DedupeTTL, log: o.Logger}
+	if err := r.Ping(ctx); err != nil {
+		_ = r.c.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// Ping checks the connection (readiness).
+func (r *Redis) Ping(ctx context.Context) error {
+	if err := r.c.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis: ping %s: %w", r.c.Options().Addr, err)
+	}
+	return nil
+}
+
+// Close closes the client.
+func (r *Redis) Close() error { return r.c.Close() }
+
+// FirstSeen implements handover.Deduper with SET NX. When Redis is
+// unreachable it answers true: the turn re-reads the helpdesk anyway, so a
+// lost de-duplication costs a read, never a doubled reply.
+func (r *Redis) FirstSeen(key string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	ok, err := r.c.SetNX(ctx, r.prefix+"seen:"+key, 1, r.dedupTT).Result()
+	if err != nil {
+		r.log.Warn("redis de-duplication unavailable", "err", err)
+		return true
+	}
+	return ok
+}
+
+// Forget implements handover.Deduper.
+func (r *Redis) Forget(key string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := r.c.Del(ctx, r.prefix+"seen:"+key).Err(); err != nil {
+		r.log.Warn("redis forget failed", "err", err)
+	}
+}
+
+// unlockScript deletes the lock only if we still hold it.
+var unlockScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`)
+
+// Lock implements handover.Locker: SET NX PX with a random token, polled
+// until held or ctx ends; released with a compare-and-delete script.
+func (r *Redis) Lock(ctx context.Context, conversationID string) (func(), error) {
+	key := r.prefix + "lock:" + conversationID
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	token := hex.EncodeToString(b)
+	wait := 10 * time.Millisecond
+	for {
+		ok, err := r.c.SetNX(ctx, key, token, r.lockTTL).Result()
+		if err != nil {
+			return nil, fmt.Errorf("redis: lock %s: %w", conversationID, err)
+		}
+		if ok {
+			return func() {
+				uctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				defer cancel()
+				if err := unlockScript.Run(uctx, r.c, []string{key}, token).Err(); err != nil {
+					r.log.Warn("redis unlock failed; the lock expires by itself", "conversation", conversationID, "err", err)
+				}
+			}, nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("redis: lock %s: %w", conversationID, ctx.Err())
+		case <-t.C:
+		}
+		if wait < 200*time.Millisecond {
+			wait *= 2
+		}
+	}
+}
