@@ -230,6 +230,9 @@ func (c Config) Validate() error {
 	if c.ReconcileInterval < 0 || c.ReconcileGrace < 0 {
 		add("HANDOVER_RECONCILE_INTERVAL and HANDOVER_RECONCILE_GRACE: must not be negative")
 	}
+	if c.ReconcileInterval > 0 && c.ReconcileGrace <= c.LLMTimeout {
+		add("HANDOVER_RECONCILE_GRACE: must be longer than HANDOVER_LLM_TIMEOUT (%s), or a turn still thinking could be answered twice", c.LLMTimeout)
+	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL.Value(), "redis://") && !strings.HasPrefix(c.RedisURL.Value(), "rediss://") && !strings.HasPrefix(c.RedisURL.Value(), "unix://") {
 		add("HANDOVER_REDIS_URL: must start with redis://, rediss:// or unix://")
 	}

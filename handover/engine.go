@@ -315,14 +315,17 @@ func (e *Engine) requestHuman(ctx context.Context, conv *Conversation, reason Re
 		e.obs.HandoverDone(reason, "no_agent")
 		return OutcomeNoAgent, nil
 	}
-	if err := e.hd.Post(ctx, conv, Outgoing{Text: join(prefix, e.texts.Connecting)}); err != nil {
-		e.obs.HandoverDone(reason, "error")
-		return "", fmt.Errorf("tell visitor about handover: %w", err)
-	}
+	// Hand over first, then tell the visitor: a crash in between leaves the
+	// conversation with the humans (who see the note) rather than with a
+	// visitor told to wait for an agent who never gets the chat.
 	h := Handoff{Reason: reason, Summary: e.summary(ctx, conv, reason), Transcript: conv.Transcript()}
 	if err := e.hd.HandToHuman(ctx, conv, h); err != nil {
 		e.obs.HandoverDone(reason, "error")
 		return "", fmt.Errorf("hand to human: %w", err)
+	}
+	if err := e.hd.Post(ctx, conv, Outgoing{Text: join(prefix, e.texts.Connecting)}); err != nil {
+		e.obs.HandoverDone(reason, "error")
+		return "", fmt.Errorf("tell visitor about handover: %w", err)
 	}
 	e.obs.HandoverDone(reason, "queued")
 	return OutcomeHandover, nil
@@ -331,12 +334,12 @@ func (e *Engine) requestHuman(ctx context.Context, conv *Conversation, reason Re
 // leaveOffline files the offline message and tells the visitor.
 func (e *Engine) leaveOffline(ctx context.Context, conv *Conversation, email string) (string, error) {
 	h := Handoff{Reason: ReasonButton, Summary: e.summary(ctx, conv, ReasonButton), Transcript: conv.Transcript(), Email: email}
-	if err := e.hd.Post(ctx, conv, Outgoing{Text: fmt.Sprintf(e.texts.OfflineReceived, email)}); err != nil {
-		return "", fmt.Errorf("confirm offline message: %w", err)
-	}
 	if err := e.hd.LeaveOffline(ctx, conv, h); err != nil {
 		e.obs.HandoverDone("offline_message", "error")
 		return "", fmt.Errorf("leave offline message: %w", err)
+	}
+	if err := e.hd.Post(ctx, conv, Outgoing{Text: fmt.Sprintf(e.texts.OfflineReceived, email)}); err != nil {
+		return "", fmt.Errorf("confirm offline message: %w", err)
 	}
 	e.obs.HandoverDone("offline_message", "offline")
 	return OutcomeOffline, nil

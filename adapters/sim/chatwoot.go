@@ -1393,7 +1393,7 @@ func (s *Server) deliver(ev outEvent, target, deliveryID string, jitter time.Dur
 			return
 		}
 	}
-	if ev.name == "message_created" || ev.name == "message_updated" {
+	if (ev.name == "message_created" || ev.name == "message_updated") && !s.opts.KeepPendingOnBotFailure {
 		s.botFailed(ev.msgID)
 	}
 }

@@ -42,6 +42,10 @@ type Options struct {
 	WebhookTimeout time.Duration
 	Logger         *slog.Logger // nil = discard
 	Seed           int64        // for fault randomness
+	// KeepPendingOnBotFailure is Chatwoot's account setting
+	// keep_pending_on_bot_failure (v4.11+, PR #13512): a finally failed
+	// delivery leaves the conversation pending instead of opening it.
+	KeepPendingOnBotFailure bool
 }
 
 // Demo holds the ids of the sandbox world created by SeedDemo.
