@@ -181,7 +181,7 @@ func runFault(t *testing.T, fr faultRun, seed int64) counts {
 		Helpdesk: "chatwoot", RequiredAnswers: 3, HumanRequestInChat: true, BotName: "AI assistant",
 		LLMProvider: "openai", LLMBaseURL: llm.URL(), LLMAPIKey: "k", LLMModel: "m", LLMTimeout: 400 * time.Millisecond,
 		LogLevel: "error", MaxConcurrentTurns: 16, MaxQueuedEvents: 10000, ShutdownGrace: 5 * time.Second,
-		ReconcileInterval: 250 * time.Millisecond, ReconcileGrace: 1500 * time.Millisecond, // > LLM timeout + Chatwoot's 1 s timestamp granularity
+		ReconcileInterval: 250 * time.Millisecond, ReconcileGrace: 3 * time.Second, // > the longest turn + Chatwoot's 1 s timestamp granularity
 	}
 
 	var targets []target

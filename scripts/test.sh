@@ -15,9 +15,31 @@ go vet ./...
 
 . scripts/redis.sh
 
+export HANDOVER_FAULT_REPORT=$(mktemp)
+
 echo "== go test -race"
+set +e
 go test -race -count=1 -timeout 8m ./... 2>&1 | tee /tmp/handover-test.log
 status=${PIPESTATUS[0]}
+set -e
+
+echo "== fault suite counts"
+cat "$HANDOVER_FAULT_REPORT"
+
+# A short fuzz run of every fuzz target (webhook parsers, signature checks),
+# seeded with the golden payloads in each package's testdata.
+if [ "$status" = 0 ] && [ "${HANDOVER_SKIP_FUZZ:-}" != 1 ]; then
+	echo "== fuzz (${HANDOVER_FUZZTIME:-4s} per target)"
+	for file in $(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do
+		pkg="./$(dirname "${file#./}")"
+		for target in $(grep -h '^func Fuzz' "$file" | sed -E 's/^func (Fuzz[A-Za-z0-9_]*).*/\1/'); do
+			echo "-- $pkg $target"
+			if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "${HANDOVER_FUZZTIME:-4s}" "$pkg" >/tmp/handover-fuzz.log 2>&1; then
+				cat /tmp/handover-fuzz.log; echo "FAIL fuzz $pkg $target"; status=1
+			fi
+		done
+	done
+fi
 passed=$(grep -c '^ok ' /tmp/handover-test.log || true)
 failed=$(grep -c '^FAIL' /tmp/handover-test.log || true)
 echo "packages: ${passed} passed, ${failed} failed"

@@ -169,9 +169,11 @@ func (s *Server) webhook(c echo.Context) error {
 		return c.JSON(http.StatusUnauthorized, problem{err.Error()})
 	}
 	if s.isDraining() {
+		// 429, not 503: Chatwoot retries only 429 and 500 (fact sheet §1.5),
+		// and its retry reaches a ready replica through the load balancer.
 		count("draining")
 		c.Response().Header().Set("Retry-After", seconds(s.opts.RetryAfter))
-		return c.JSON(http.StatusServiceUnavailable, problem{"shutting down; retry"})
+		return c.JSON(http.StatusTooManyRequests, problem{"shutting down; retry"})
 	}
 	delivery := in.DeliveryID(req.Header)
 	deliveryKey := ""

@@ -140,7 +140,7 @@ func TestDrainAndProbesAndMetrics(t *testing.T) {
 	if get("/readyz").Code != 503 {
 		t.Fatal("readyz while draining")
 	}
-	if rec := post(t, s, "/webhooks/fake", `{"conv":"1","id":"z"}`, map[string]string{"X-Sig": "ok"}); rec.Code != 503 {
+	if rec := post(t, s, "/webhooks/fake", `{"conv":"1","id":"z"}`, map[string]string{"X-Sig": "ok"}); rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
 		t.Fatalf("webhook while draining: %d", rec.Code)
 	}
 	body, _ := io.ReadAll(get("/metrics").Body)

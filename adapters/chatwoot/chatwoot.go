@@ -131,8 +131,10 @@ func (a *Adapter) Parse(body []byte) ([]handover.Event, error) { return Parse(bo
 //     (app/finders/message_finder.rb), at most 1000 messages.
 //
 // State, in this order: custom attribute handover_state "agent_joined" →
-// StateAgent (announced); status "pending" → StateAgent if a human is
-// assigned or wrote publicly, else StateBot; status "open" with
+// StateAgent (announced); "agent_assigned" with a human assignee →
+// StateAgent (a takeover from the agent pages, see AssignAgent); status
+// "pending" → StateAgent if a human is assigned or wrote publicly, else
+// StateBot; status "open" with
 // handover_state "queued" → StateAgent if an agent wrote publicly after the
 // handover note, else StateQueued; label offline-message or handover_state
 // "offline" → StateOffline; anything else → StateOther.
@@ -250,6 +252,9 @@ func deriveState(c *conversation, msgs []handover.Message) (handover.State, stri
 	hstate := c.attr(AttrState)
 	if hstate == stateAgentJoined {
 		return handover.StateAgent, c.attr(AttrAgent), true
+	}
+	if as := c.humanAssignee(); as != nil && hstate == stateAgentAssigned {
+		return handover.StateAgent, assigneeName(as), false // a takeover from the agent pages (AssignAgent)
 	}
 	status := string(c.Status)
 	switch {
