@@ -25,22 +25,25 @@ type Options struct {
 	HumanRequestInChat bool
 	// LLMTimeout bounds one bot answer; past it the fail-safe hands over.
 	LLMTimeout time.Duration
-	Texts      Texts
-	Logger     *slog.Logger
-	Observer   Observer
+	// Texts overrides the built-in notices (in every language); when left
+	// zero, the notices follow the visitor's language.
+	Texts    Texts
+	Logger   *slog.Logger
+	Observer Observer
 }
 
 // Engine runs one turn of a conversation: it reads the conversation from the
 // helpdesk, decides, and acts through the helpdesk. It keeps no state between
 // turns, so any replica can run any turn.
 type Engine struct {
-	hd     Helpdesk
-	bot    Bot
-	detect func(string) bool
-	opts   Options
-	texts  Texts
-	log    *slog.Logger
-	obs    Observer
+	hd       Helpdesk
+	bot      Bot
+	detect   func(string) bool
+	opts     Options
+	texts    Texts
+	localize bool
+	log      *slog.Logger
+	obs      Observer
 }
 
 // NewEngine returns an engine; Helpdesk and Bot are required.
@@ -60,7 +63,7 @@ func NewEngine(o Options) (*Engine, error) {
 	if o.RequiredAnswers < 0 {
 		o.RequiredAnswers = 0
 	}
-	return &Engine{hd: o.Helpdesk, bot: o.Bot, detect: o.Detect, opts: o, texts: o.Texts.withDefaults(), log: o.Logger, obs: o.Observer}, nil
+	return &Engine{hd: o.Helpdesk, bot: o.Bot, detect: o.Detect, opts: o, texts: o.Texts.withDefaults(), localize: o.Texts == (Texts{}), log: o.Logger, obs: o.Observer}, nil
 }
 
 // Turn outcomes, reported to the Observer and returned by Handle.
@@ -226,6 +229,7 @@ func lastPublic(conv *Conversation) (Message, bool) {
 
 // answer runs the LLM and posts its reply, unless the conversation moved on.
 func (e *Engine) answer(ctx context.Context, conv *Conversation, pending []Message) (string, error) {
+	tx := e.textsFor(conv)
 	lctx, cancel := context.WithTimeoutCause(ctx, e.opts.LLMTimeout, fmt.Errorf("llm timeout after %s", e.opts.LLMTimeout))
 	start := time.Now()
 	ans, err := e.bot.Answer(lctx, Turn{Conversation: conv, AllowHumanRequest: e.opts.HumanRequestInChat})
@@ -239,13 +243,13 @@ func (e *Engine) answer(ctx context.Context, conv *Conversation, pending []Messa
 			return "", fmt.Errorf("bot answer: %w", ctx.Err())
 		}
 		e.log.Warn("bot failed; fail-safe handover", "conversation", conv.ID, "err", err)
-		return e.requestHuman(ctx, conv, ReasonBotError, e.texts.Apology)
+		return e.requestHuman(ctx, conv, ReasonBotError, tx.Apology)
 	}
 	if ans.HumanRequested && e.opts.HumanRequestInChat {
 		return e.requestHuman(ctx, conv, ReasonRequest, "")
 	}
 	if strings.TrimSpace(ans.Text) == "" {
-		return e.requestHuman(ctx, conv, ReasonBotError, e.texts.Apology)
+		return e.requestHuman(ctx, conv, ReasonBotError, tx.Apology)
 	}
 	// The LLM took time: re-read, and post only if our input is still the
 	// unanswered tail of a conversation the bot still owns.
@@ -259,7 +263,7 @@ func (e *Engine) answer(ctx context.Context, conv *Conversation, pending []Messa
 	out := Outgoing{Text: strings.TrimSpace(ans.Text), Answer: true}
 	if fresh.BotAnswers+1 >= e.opts.RequiredAnswers {
 		out.Prompt = PromptHuman
-		out.Buttons = []Button{{Title: e.texts.HumanButton, Value: ChoiceRequestHuman}}
+		out.Buttons = []Button{{Title: tx.HumanButton, Value: ChoiceRequestHuman}}
 	}
 	if err := e.hd.Post(ctx, fresh, out); err != nil {
 		return "", fmt.Errorf("post answer: %w", err)
@@ -269,6 +273,7 @@ func (e *Engine) answer(ctx context.Context, conv *Conversation, pending []Messa
 
 // choose acts on a button value.
 func (e *Engine) choose(ctx context.Context, conv *Conversation, choice string) (string, error) {
+	tx := e.textsFor(conv)
 	switch choice {
 	case ChoiceRequestHuman:
 		return e.requestHuman(ctx, conv, ReasonButton, "")
@@ -276,12 +281,12 @@ func (e *Engine) choose(ctx context.Context, conv *Conversation, choice string) 
 		if addr := strings.TrimSpace(conv.Visitor.Email); addr != "" {
 			return e.leaveOffline(ctx, conv, addr)
 		}
-		if err := e.hd.Post(ctx, conv, Outgoing{Text: e.texts.AskEmail, Prompt: PromptEmail}); err != nil {
+		if err := e.hd.Post(ctx, conv, Outgoing{Text: tx.AskEmail, Prompt: PromptEmail}); err != nil {
 			return "", fmt.Errorf("ask email: %w", err)
 		}
 		return OutcomeAskEmail, nil
 	case ChoiceContinue:
-		if err := e.hd.Post(ctx, conv, Outgoing{Text: e.texts.Continue}); err != nil {
+		if err := e.hd.Post(ctx, conv, Outgoing{Text: tx.Continue}); err != nil {
 			return "", fmt.Errorf("post continue: %w", err)
 		}
 		return OutcomeContinue, nil
@@ -293,6 +298,7 @@ func (e *Engine) choose(ctx context.Context, conv *Conversation, choice string) 
 // requestHuman hands over when an agent is available, else offers the
 // offline message. prefix is prepended to the visitor notice.
 func (e *Engine) requestHuman(ctx context.Context, conv *Conversation, reason Reason, prefix string) (string, error) {
+	tx := e.textsFor(conv)
 	available, err := e.hd.Available(ctx, conv)
 	if err != nil {
 		// We cannot tell: the queue is the safe place, an agent sees it there.
@@ -301,11 +307,11 @@ func (e *Engine) requestHuman(ctx context.Context, conv *Conversation, reason Re
 	}
 	if !available {
 		out := Outgoing{
-			Text:   join(prefix, e.texts.NoAgent),
+			Text:   join(prefix, tx.NoAgent),
 			Prompt: PromptOffline,
 			Buttons: []Button{
-				{Title: e.texts.OfflineButton, Value: ChoiceOffline},
-				{Title: e.texts.ContinueButton, Value: ChoiceContinue},
+				{Title: tx.OfflineButton, Value: ChoiceOffline},
+				{Title: tx.ContinueButton, Value: ChoiceContinue},
 			},
 		}
 		if err := e.hd.Post(ctx, conv, out); err != nil {
@@ -323,7 +329,7 @@ func (e *Engine) requestHuman(ctx context.Context, conv *Conversation, reason Re
 		e.obs.HandoverDone(reason, "error")
 		return "", fmt.Errorf("hand to human: %w", err)
 	}
-	if err := e.hd.Post(ctx, conv, Outgoing{Text: join(prefix, e.texts.Connecting)}); err != nil {
+	if err := e.hd.Post(ctx, conv, Outgoing{Text: join(prefix, tx.Connecting)}); err != nil {
 		e.obs.HandoverDone(reason, "error")
 		return "", fmt.Errorf("tell visitor about handover: %w", err)
 	}
@@ -333,12 +339,13 @@ func (e *Engine) requestHuman(ctx context.Context, conv *Conversation, reason Re
 
 // leaveOffline files the offline message and tells the visitor.
 func (e *Engine) leaveOffline(ctx context.Context, conv *Conversation, email string) (string, error) {
+	tx := e.textsFor(conv)
 	h := Handoff{Reason: ReasonButton, Summary: e.summary(ctx, conv, ReasonButton), Transcript: conv.Transcript(), Email: email}
 	if err := e.hd.LeaveOffline(ctx, conv, h); err != nil {
 		e.obs.HandoverDone("offline_message", "error")
 		return "", fmt.Errorf("leave offline message: %w", err)
 	}
-	if err := e.hd.Post(ctx, conv, Outgoing{Text: fmt.Sprintf(e.texts.OfflineReceived, email)}); err != nil {
+	if err := e.hd.Post(ctx, conv, Outgoing{Text: fmt.Sprintf(tx.OfflineReceived, email)}); err != nil {
 		return "", fmt.Errorf("confirm offline message: %w", err)
 	}
 	e.obs.HandoverDone("offline_message", "offline")
@@ -347,11 +354,12 @@ func (e *Engine) leaveOffline(ctx context.Context, conv *Conversation, email str
 
 // announceJoin tells the visitor an agent joined and silences the bot.
 func (e *Engine) announceJoin(ctx context.Context, conv *Conversation) (string, error) {
+	tx := e.textsFor(conv)
 	name := strings.TrimSpace(conv.AgentName)
 	if name == "" {
 		name = "An agent"
 	}
-	if err := e.hd.Post(ctx, conv, Outgoing{Text: fmt.Sprintf(e.texts.AgentJoined, name)}); err != nil {
+	if err := e.hd.Post(ctx, conv, Outgoing{Text: fmt.Sprintf(tx.AgentJoined, name)}); err != nil {
 		return "", fmt.Errorf("announce agent: %w", err)
 	}
 	if err := e.hd.MarkAgentJoined(ctx, conv, name); err != nil {

@@ -148,3 +148,5 @@ func TestDrainAndProbesAndMetrics(t *testing.T) {
 		t.Fatalf("metrics:\n%s", body)
 	}
 }
+
+func bytesReader(b []byte) io.Reader { return strings.NewReader(string(b)) }

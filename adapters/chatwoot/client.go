@@ -240,6 +240,9 @@ func (l leveledLogger) Warn(msg string, kv ...any) { l.log(slog.LevelWarn, msg, 
 func newHTTPClient(cfg Config, r redactor, logger *slog.Logger) *retryablehttp.Client {
 	c := retryablehttp.NewClient() // HTTPClient: cleanhttp.DefaultPooledClient()
 	c.HTTPClient.Timeout = cfg.HTTPTimeout
+	if cfg.Observe != nil {
+		c.HTTPClient.Transport = observingTransport{next: c.HTTPClient.Transport, observe: cfg.Observe}
+	}
 	c.RetryMax = cfg.RetryMax
 	c.RetryWaitMax = cfg.RetryWaitMax
 	c.RetryWaitMin = min(500*time.Millisecond, cfg.RetryWaitMax)
@@ -336,4 +339,21 @@ func (a *Adapter) transportError(err error) error {
 		return &redactedError{msg: a.redact.redact(msg), err: inner}
 	}
 	return &redactedError{msg: a.redact.redact(err.Error()), err: err}
+}
+
+// observingTransport reports every attempt's status to Config.Observe.
+type observingTransport struct {
+	next    http.RoundTripper
+	observe func(method string, status int)
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t observingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	status := 0
+	if err == nil {
+		status = resp.StatusCode
+	}
+	t.observe(r.Method, status)
+	return resp, err
 }

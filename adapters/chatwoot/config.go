@@ -54,6 +54,10 @@ type Config struct {
 	// Logger receives the adapter's logs; nil discards them. Tokens and
 	// secrets are never logged.
 	Logger *slog.Logger
+	// Observe, when set, is called after every HTTP attempt (retries
+	// included) with the method and the status, 0 when there was no
+	// response: the helpdesk-calls metric.
+	Observe func(method string, status int)
 }
 
 // withDefaults returns c with zero fields set to their defaults.

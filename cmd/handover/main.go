@@ -27,6 +27,7 @@ import (
 	"github.com/handover-dev/handover/bot"
 	"github.com/handover-dev/handover/config"
 	"github.com/handover-dev/handover/internal/app"
+	"github.com/handover-dev/handover/server"
 )
 
 func main() {
@@ -41,6 +42,8 @@ Usage:
   handover serve               run against the helpdesk configured by HANDOVER_* variables
   handover sandbox [-addr A]   run a simulated helpdesk + handover + offline bot; open the printed URL
   handover config              print every configuration variable with type, default and meaning
+  handover load [-conversations N] [-messages M]
+                               drive a simulated Chatwoot + handover + offline bot on loopback; print throughput, latency, memory
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -56,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = sandbox(ctx, args[1:], stdout, stderr)
 	case "config":
 		err = config.PrintUsage(stdout)
+	case "load":
+		err = load(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -78,6 +83,7 @@ func serve(ctx context.Context, stderr io.Writer) error {
 		return err
 	}
 	log := app.NewLogger(cfg.LogLevel, os.Stderr)
+	metrics := server.NewMetrics()
 	var hd app.Helpdesk
 	switch cfg.Helpdesk {
 	case "chatwoot":
@@ -85,13 +91,13 @@ func serve(ctx context.Context, stderr io.Writer) error {
 			BaseURL: cfg.Chatwoot.URL, AccountID: cfg.Chatwoot.AccountID,
 			BotToken: cfg.Chatwoot.BotToken.Value(), UserToken: cfg.Chatwoot.UserToken.Value(),
 			WebhookSecret: cfg.Chatwoot.WebhookSecret.Value(), Teams: cfg.Chatwoot.Teams,
-			Logger: log.With("adapter", "chatwoot"),
+			Logger: log.With("adapter", "chatwoot"), Observe: observer(metrics, "chatwoot"),
 		})
 	}
 	if err != nil {
 		return fmt.Errorf("helpdesk %s: %w", cfg.Helpdesk, err)
 	}
-	a, err := app.New(cfg, hd, app.Options{Logger: log})
+	a, err := app.New(cfg, hd, app.Options{Logger: log, Metrics: metrics})
 	if err != nil {
 		return err
 	}
@@ -145,18 +151,20 @@ func sandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	base := "http://" + ln.Addr().String()
 	botToken, userToken, secret := randomToken(), randomToken(), randomToken()
-	world := sim.New(sim.Options{AccountID: 1, BotToken: botToken, UserToken: userToken, WebhookSecret: secret,
+	world := sim.New(sim.Options{AccountID: 1, BotName: cfg.BotName, BotToken: botToken, UserToken: userToken, WebhookSecret: secret,
 		RetryWait: 3 * time.Second, Logger: log.With("component", "sim")})
 	defer world.Close()
 	demo := world.SeedDemo()
 	world.SetWebhookURL(base + "/webhooks/chatwoot")
 
+	metrics := server.NewMetrics()
 	hd, err := chatwoot.New(chatwoot.Config{BaseURL: base, AccountID: 1, BotToken: botToken, UserToken: userToken,
-		WebhookSecret: secret, Teams: map[int]int{demo.InboxID: demo.TeamID}, Logger: log.With("adapter", "chatwoot")})
+		WebhookSecret: secret, Teams: map[int]int{demo.InboxID: demo.TeamID}, Logger: log.With("adapter", "chatwoot"),
+		Observe: observer(metrics, "chatwoot")})
 	if err != nil {
 		return err
 	}
-	a, err := app.New(cfg, hd, app.Options{Knowledge: sandboxKnowledge(cfg), Logger: log})
+	a, err := app.New(cfg, hd, app.Options{Knowledge: sandboxKnowledge(cfg), Logger: log, Metrics: metrics})
 	if err != nil {
 		return err
 	}
@@ -185,6 +193,11 @@ func sandboxKnowledge(cfg config.Config) *bot.Knowledge {
 		return nil // app loads HANDOVER_KNOWLEDGE_DIR
 	}
 	return bot.SampleKnowledge()
+}
+
+// observer counts helpdesk API calls in the metrics.
+func observer(m *server.Metrics, helpdesk string) func(method string, status int) {
+	return func(method string, status int) { m.HelpdeskRequest(helpdesk, method, status) }
 }
 
 func randomToken() string {
