@@ -62,7 +62,7 @@ func (m *IDMap) Decode(v string) error {
 // Config is the whole configuration. Field tags name the variables; `desc`
 // is what `handover config` prints.
 type Config struct {
-	Helpdesk           string        `envconfig:"HANDOVER_HELPDESK" desc:"chatwoot (more helpdesks to come); required for serve"`
+	Helpdesk           string        `envconfig:"HANDOVER_HELPDESK" desc:"chatwoot, libredesk, liveagent or zendesk; required for serve"`
 	ListenAddr         string        `envconfig:"HANDOVER_LISTEN_ADDR" default:":8080" desc:"address of the HTTP server"`
 	PublicURL          string        `envconfig:"HANDOVER_PUBLIC_URL" desc:"the URL the helpdesk reaches us at (links, install)"`
 	RequiredAnswers    int           `envconfig:"HANDOVER_REQUIRED_ANSWERS" default:"3" desc:"bot answers before the 'Request chat with human agent' button is offered; 0 offers it from the start"`
@@ -75,7 +75,7 @@ type Config struct {
 	LLMBaseURL         string        `envconfig:"HANDOVER_LLM_BASE_URL" desc:"e.g. http://localhost:11434/v1 for Ollama"`
 	LLMAPIKey          Secret        `envconfig:"HANDOVER_LLM_API_KEY" desc:"secret: the LLM provider's API key"`
 	LLMTimeout         time.Duration `envconfig:"HANDOVER_LLM_TIMEOUT" default:"20s" desc:"one LLM call; past it the fail-safe hands over"`
-	AgentUISecret      Secret        `envconfig:"HANDOVER_AGENT_UI_SECRET" desc:"secret: protects the agent pages (off without it)"`
+	AgentUISecret      Secret        `envconfig:"HANDOVER_AGENT_UI_SECRET" desc:"secret: protects the agent pages (off without it); at least 16 characters"`
 	LogLevel           string        `envconfig:"HANDOVER_LOG_LEVEL" default:"info" desc:"debug, info, warn, error (JSON logs)"`
 	MaxConcurrentTurns int           `envconfig:"HANDOVER_MAX_CONCURRENT_TURNS" default:"32" desc:"bot turns running at once across conversations"`
 	MaxQueuedEvents    int           `envconfig:"HANDOVER_MAX_QUEUED_EVENTS" default:"10000" desc:"events waiting in lanes before webhooks are answered 429/503"`
@@ -83,11 +83,18 @@ type Config struct {
 	ReconcileInterval  time.Duration `envconfig:"HANDOVER_RECONCILE_INTERVAL" default:"30s" desc:"how often to look for bot conversations whose last visitor message is unanswered (also at start); 0 turns it off"`
 	ReconcileGrace     time.Duration `envconfig:"HANDOVER_RECONCILE_GRACE" default:"45s" desc:"how long a visitor message may wait for its webhook before the reconciler answers it"`
 	RedisURL           Secret        `envconfig:"HANDOVER_REDIS_URL" desc:"secret: optional redis://... shared by replicas for per-conversation locks and de-duplication"`
+	// The agent pages: who may embed them, how often they refresh.
+	AgentUIFrameAncestors string        `envconfig:"HANDOVER_AGENT_UI_FRAME_ANCESTORS" desc:"origins that may embed the agent pages in an iframe, comma-separated (the Chatwoot URL is allowed by itself)"`
+	AgentUIRefresh        time.Duration `envconfig:"HANDOVER_AGENT_UI_REFRESH" default:"5s" desc:"how often the agent pages refresh themselves (each refresh reads the helpdesk)"`
 
 	// Chatwoot is embedded (not nested) so envconfig reads only the full
 	// HANDOVER_CHATWOOT_* names: a nested struct would also fall back to
 	// unprefixed names such as URL (envconfig's Alt lookup).
 	Chatwoot
+	// Libredesk, LiveAgent and Zendesk are embedded for the same reason.
+	Libredesk
+	LiveAgent
+	Zendesk
 }
 
 // Chatwoot configures the Chatwoot adapter (an agent bot).
@@ -180,10 +187,22 @@ func (c Config) Validate() error {
 		if cw.WebhookSecret == "" {
 			add("HANDOVER_CHATWOOT_WEBHOOK_SECRET: set the agent bot's secret (it verifies webhooks)")
 		}
+	case "libredesk":
+		for _, p := range c.Libredesk.problems() {
+			add("%s", p)
+		}
+	case "liveagent":
+		for _, p := range c.LiveAgent.problems() {
+			add("%s", p)
+		}
+	case "zendesk":
+		for _, p := range c.Zendesk.problems() {
+			add("%s", p)
+		}
 	case "":
-		add("HANDOVER_HELPDESK: set it to chatwoot")
+		add("HANDOVER_HELPDESK: set it to chatwoot, libredesk, liveagent or zendesk")
 	default:
-		add("HANDOVER_HELPDESK: %q is not supported; use chatwoot", c.Helpdesk)
+		add("HANDOVER_HELPDESK: %q is not supported; use chatwoot, libredesk, liveagent or zendesk", c.Helpdesk)
 	}
 	if c.RequiredAnswers < 0 {
 		add("HANDOVER_REQUIRED_ANSWERS: must be 0 or more")
@@ -235,6 +254,17 @@ func (c Config) Validate() error {
 	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL.Value(), "redis://") && !strings.HasPrefix(c.RedisURL.Value(), "rediss://") && !strings.HasPrefix(c.RedisURL.Value(), "unix://") {
 		add("HANDOVER_REDIS_URL: must start with redis://, rediss:// or unix://")
+	}
+	if c.AgentUIRefresh < 0 {
+		add("HANDOVER_AGENT_UI_REFRESH: must not be negative, e.g. 5s")
+	}
+	if s := c.AgentUISecret.Value(); s != "" && len(s) < 16 {
+		add("HANDOVER_AGENT_UI_SECRET: use at least 16 characters (e.g. openssl rand -hex 32)")
+	}
+	for _, o := range strings.FieldsFunc(c.AgentUIFrameAncestors, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("HANDOVER_AGENT_UI_FRAME_ANCESTORS: %q is not an origin such as https://helpdesk.example.com", o)
+		}
 	}
 	if c.ShutdownGrace < 0 {
 		add("HANDOVER_SHUTDOWN_GRACE: must not be negative")

@@ -231,11 +231,11 @@ func TestFailSafeOnLLMErrorAndTimeout(t *testing.T) {
 			w := newWorld(t, func(c *config.Config) { c.LLMTimeout = 300 * time.Millisecond })
 			w.llm.SetDefault(func(llmtest.Request) llmtest.Reply { return reply })
 			id, _ := w.visitor("v", "Where is my order 123?")
-			c := w.waitFor(id, "fail-safe handover", func(c sim.ConversationView) bool { return c.Status == "open" })
-			if !strings.HasPrefix(lastBot(c).Content, "Sorry") {
+			w.waitFor(id, "fail-safe handover", func(c sim.ConversationView) bool { return c.Status == "open" })
+			w.settle()
+			if c := w.conv(id); !strings.HasPrefix(lastBot(c).Content, "Sorry") {
 				t.Fatalf("no apology: %s", dump(c))
 			}
-			w.settle()
 			if ns := notes(w.conv(id)); len(ns) != 1 || !strings.Contains(ns[0].Content, "could not answer") {
 				t.Fatalf("note: %s", dump(w.conv(id)))
 			}

@@ -21,7 +21,9 @@ import (
 func TestSIGTERMDrainsRunningTurns(t *testing.T) {
 	llm := llmtest.New()
 	defer llm.Close()
-	llm.SetDefault(func(llmtest.Request) llmtest.Reply { return llmtest.Reply{Text: "A slow but complete answer.", Delay: 800 * time.Millisecond} })
+	llm.SetDefault(func(llmtest.Request) llmtest.Reply {
+		return llmtest.Reply{Text: "A slow but complete answer.", Delay: 800 * time.Millisecond}
+	})
 	world := sim.New(sim.Options{AccountID: 1, BotToken: botToken, UserToken: userToken, WebhookSecret: secret, RetryWait: 20 * time.Millisecond})
 	simSrv := httptest.NewServer(world.Handler())
 	defer simSrv.Close()

@@ -19,7 +19,7 @@ func TestGuessLanguage(t *testing.T) {
 		"Dobrý den, kdy dorazí moje objednávka? Děkuji":     "cs",
 		"Dobrý deň, kedy príde moja objednávka? Ďakujem":    "sk",
 		"Здравствуйте, когда придёт мой заказ?":             "ru",
-		"ok":                                                "en",
+		"ok": "en",
 	} {
 		if got := GuessLanguage(text); got != want {
 			t.Errorf("%q: got %s, want %s", text, got, want)

@@ -321,6 +321,9 @@ func newClient(cfg Config, r redactor, logger *slog.Logger) *client {
 		v3: NewLimiter(cfg.RateLimit, cfg.Clock), v1: NewLimiter(cfg.RateLimit, cfg.Clock)}
 	h := retryablehttp.NewClient() // HTTPClient: cleanhttp.DefaultPooledClient()
 	h.HTTPClient.Timeout = cfg.HTTPTimeout
+	if cfg.Observe != nil {
+		h.HTTPClient.Transport = observingTransport{next: h.HTTPClient.Transport, observe: cfg.Observe}
+	}
 	h.RetryMax = cfg.RetryMax
 	h.RetryWaitMax = cfg.RetryWaitMax
 	h.RetryWaitMin = min(500*time.Millisecond, cfg.RetryWaitMax)
@@ -527,4 +530,21 @@ func (c *client) transportError(err error) error {
 		return &redactedError{msg: c.redact.redact(msg), err: ue.Err}
 	}
 	return &redactedError{msg: c.redact.redact(err.Error()), err: err}
+}
+
+// observingTransport reports every attempt's status to Config.Observe.
+type observingTransport struct {
+	next    http.RoundTripper
+	observe func(method string, status int)
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t observingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	status := 0
+	if err == nil {
+		status = resp.StatusCode
+	}
+	t.observe(r.Method, status)
+	return resp, err
 }

@@ -82,6 +82,10 @@ type Config struct {
 	// Logger receives the adapter's logs; nil discards them. Keys and the
 	// webhook secret are never logged.
 	Logger *slog.Logger
+	// Observe, when set, is called after every HTTP attempt (retries and
+	// 429s included) with the method and the status, 0 when there was no
+	// response: the helpdesk-calls metric.
+	Observe func(method string, status int)
 }
 
 // Clock is the time source of the rate limiter and of 429 waits.

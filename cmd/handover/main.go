@@ -40,7 +40,9 @@ const usage = `handover: an AI chatbot for your helpdesk with a seamless bot-to-
 
 Usage:
   handover serve               run against the helpdesk configured by HANDOVER_* variables
-  handover sandbox [-addr A]   run a simulated helpdesk + handover + offline bot; open the printed URL
+  handover sandbox [-addr A] [-helpdesk chatwoot|libredesk|liveagent|zendesk]
+                               run a simulated helpdesk + handover + offline bot; open the printed URL
+  handover liveagent rules     print the LiveAgent rules to create (uses HANDOVER_PUBLIC_URL)
   handover config              print every configuration variable with type, default and meaning
   handover load [-conversations N] [-messages M]
                                drive a simulated Chatwoot + handover + offline bot on loopback; print throughput, latency, memory
@@ -61,6 +63,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = config.PrintUsage(stdout)
 	case "load":
 		err = load(ctx, args[1:], stdout, stderr)
+	case "liveagent":
+		if len(args) != 2 || args[1] != "rules" {
+			fmt.Fprint(stderr, "usage: handover liveagent rules\n")
+			return 2
+		}
+		cfg, cerr := config.Load()
+		if cerr != nil {
+			err = fmt.Errorf("configuration: %w", cerr)
+			break
+		}
+		err = liveagentRules(stdout, cfg.PublicURL)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -93,6 +106,12 @@ func serve(ctx context.Context, stderr io.Writer) error {
 			WebhookSecret: cfg.Chatwoot.WebhookSecret.Value(), Teams: cfg.Chatwoot.Teams,
 			Logger: log.With("adapter", "chatwoot"), Observe: observer(metrics, "chatwoot"),
 		})
+	case "libredesk":
+		hd, err = newLibredesk(cfg, log, observer(metrics, "libredesk"))
+	case "liveagent":
+		hd, err = newLiveAgentObserved(cfg, log, observer(metrics, "liveagent"))
+	case "zendesk":
+		hd, err = newZendesk(cfg, log, observer(metrics, "zendesk"))
 	}
 	if err != nil {
 		return fmt.Errorf("helpdesk %s: %w", cfg.Helpdesk, err)
@@ -128,18 +147,20 @@ func sandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (loopback by default)")
-	helpdesk := fs.String("helpdesk", "chatwoot", "which helpdesk the simulator speaks: chatwoot")
+	helpdesk := fs.String("helpdesk", "chatwoot", "which helpdesk the simulator speaks: chatwoot, libredesk, liveagent or zendesk")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *helpdesk != "chatwoot" {
-		return fmt.Errorf("sandbox: helpdesk %q is not simulated yet; use chatwoot", *helpdesk)
+	switch *helpdesk {
+	case "chatwoot", "libredesk", "liveagent", "zendesk":
+	default:
+		return fmt.Errorf("sandbox: helpdesk %q is not simulated; use chatwoot, libredesk, liveagent or zendesk", *helpdesk)
 	}
 	cfg, err := config.Load()
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	cfg.Helpdesk = "chatwoot"
+	cfg.Helpdesk = *helpdesk
 	if cfg.LogLevel == "" {
 		cfg.LogLevel = "info"
 	}
@@ -150,19 +171,48 @@ func sandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("sandbox: listen on %s: %w (try -addr 127.0.0.1:0)", *addr, err)
 	}
 	base := "http://" + ln.Addr().String()
-	botToken, userToken, secret := randomToken(), randomToken(), randomToken()
-	world := sim.New(sim.Options{AccountID: 1, BotName: cfg.BotName, BotToken: botToken, UserToken: userToken, WebhookSecret: secret,
-		RetryWait: 3 * time.Second, Logger: log.With("component", "sim")})
-	defer world.Close()
-	demo := world.SeedDemo()
-	world.SetWebhookURL(base + "/webhooks/chatwoot")
-
 	metrics := server.NewMetrics()
-	hd, err := chatwoot.New(chatwoot.Config{BaseURL: base, AccountID: 1, BotToken: botToken, UserToken: userToken,
-		WebhookSecret: secret, Teams: map[int]int{demo.InboxID: demo.TeamID}, Logger: log.With("adapter", "chatwoot"),
-		Observe: observer(metrics, "chatwoot")})
-	if err != nil {
-		return err
+	var hd app.Helpdesk
+	var simHandler http.Handler
+	switch cfg.Helpdesk {
+	case "libredesk":
+		var cleanup func()
+		hd, simHandler, cleanup, err = libredeskSandbox(base, cfg, log, observer(metrics, "libredesk"))
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+	case "liveagent":
+		var cleanup func()
+		hd, simHandler, cleanup, err = liveagentSandbox(base, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+	case "zendesk":
+		var cleanup func()
+		hd, simHandler, cleanup, err = zendeskSandbox(base, cfg, log, observer(metrics, "zendesk"))
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+	default:
+		botToken, userToken, secret := randomToken(), randomToken(), randomToken()
+		world := sim.New(sim.Options{AccountID: 1, BotName: cfg.BotName, BotToken: botToken, UserToken: userToken, WebhookSecret: secret,
+			RetryWait: 3 * time.Second, Logger: log.With("component", "sim")})
+		defer world.Close()
+		demo := world.SeedDemo()
+		world.SetWebhookURL(base + "/webhooks/chatwoot")
+		hd, err = chatwoot.New(chatwoot.Config{BaseURL: base, AccountID: 1, BotToken: botToken, UserToken: userToken,
+			WebhookSecret: secret, Teams: map[int]int{demo.InboxID: demo.TeamID}, Logger: log.With("adapter", "chatwoot"),
+			Observe: observer(metrics, "chatwoot")})
+		if err != nil {
+			return err
+		}
+		simHandler = world.Handler()
+	}
+	if cfg.AgentUISecret == "" {
+		cfg.AgentUISecret = config.Secret(randomToken()) // the agent pages; the printed link logs in
 	}
 	a, err := app.New(cfg, hd, app.Options{Knowledge: sandboxKnowledge(cfg), Logger: log, Metrics: metrics})
 	if err != nil {
@@ -170,13 +220,17 @@ func sandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	a.StartBackground()
 	mux := http.NewServeMux()
-	for _, p := range []string{"/webhooks/", "/healthz", "/readyz", "/metrics"} {
+	for _, p := range []string{"/webhooks/", "/healthz", "/readyz", "/metrics", "/agent", "/agent/"} {
 		mux.Handle(p, a.Server)
 	}
-	mux.Handle("/", world.Handler())
+	mux.Handle("/", simHandler)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(stdout, "handover sandbox: open %s/ (visitor chat on the left, agent console on the right)\n", base)
-	fmt.Fprintf(stdout, "simulated Chatwoot + handover + %s bot; Ctrl-C to stop\n", cfg.LLMProvider)
+	open := base + "/"
+	if a.AgentUI != nil { // the link logs into the agent pages for a day, then opens the sandbox page
+		open = base + a.AgentUI.LoginLink("/", 24*time.Hour)
+	}
+	fmt.Fprintf(stdout, "handover sandbox: open %s\n(visitor chat on the left; agent console and handover's agent pages on the right)\n", open)
+	fmt.Fprintf(stdout, "simulated %s + handover + %s bot; Ctrl-C to stop\n", cfg.Helpdesk, cfg.LLMProvider)
 	return runUntilDone(ctx, log, 5*time.Second, func() error {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return err

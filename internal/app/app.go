@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/handover-dev/handover/agentui"
 	"github.com/handover-dev/handover/bot"
 	"github.com/handover-dev/handover/cluster"
 	"github.com/handover-dev/handover/config"
@@ -45,6 +47,10 @@ type App struct {
 	Engine  *handover.Engine
 	Lanes   *handover.Lanes
 	Metrics *server.Metrics
+	// AgentUI serves the agent pages under /agent/; nil when
+	// HANDOVER_AGENT_UI_SECRET is empty or the helpdesk lists no
+	// conversations (handover.Directory).
+	AgentUI *agentui.Handler
 	// Reconciler is nil when the helpdesk cannot list conversations or
 	// HANDOVER_RECONCILE_INTERVAL is 0.
 	Reconciler *handover.Reconciler
@@ -127,7 +133,53 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 		a.Reconciler = &handover.Reconciler{List: lister, Queue: lanes, Interval: cfg.ReconcileInterval,
 			Grace: cfg.ReconcileGrace, Logger: log.With("component", "reconciler")}
 	}
+	if err := a.mountAgentUI(hd); err != nil {
+		if ownRedis {
+			_ = rds.Close()
+		}
+		return nil, err
+	}
 	return a, nil
+}
+
+// mountAgentUI serves the agent pages when HANDOVER_AGENT_UI_SECRET is set
+// and the helpdesk implements handover.Directory. "Stop chatbot and join"
+// queues the engine's agent-activity turn in the conversation's lane, so it
+// never runs beside the turn of the assignment webhook: one announcement.
+func (a *App) mountAgentUI(hd Helpdesk) error {
+	secret := a.cfg.AgentUISecret.Value()
+	if secret == "" {
+		return nil
+	}
+	dir, ok := hd.(handover.Directory)
+	if !ok {
+		a.log.Warn("agent pages are off: this helpdesk adapter lists no conversations (handover.Directory)")
+		return nil
+	}
+	ui, err := agentui.New(agentui.Options{
+		Directory: dir, Loader: hd, Secret: secret, BotName: a.cfg.BotName, PublicURL: a.cfg.PublicURL,
+		FrameAncestors: agentUIFrameAncestors(a.cfg), Refresh: a.cfg.AgentUIRefresh,
+		Takeover: func(_ context.Context, id string) error {
+			return a.Lanes.Submit(handover.Event{Kind: handover.EventAgentActivity, ConversationID: id})
+		},
+		Logger: a.log.With("component", "agentui"),
+	})
+	if err != nil {
+		return fmt.Errorf("agent pages: %w", err)
+	}
+	ui.Register(a.Server.Echo())
+	a.AgentUI = ui
+	return nil
+}
+
+// agentUIFrameAncestors are the origins that may embed the agent pages:
+// HANDOVER_AGENT_UI_FRAME_ANCESTORS plus the Chatwoot URL (dashboard apps).
+func agentUIFrameAncestors(cfg config.Config) []string {
+	out := strings.FieldsFunc(cfg.AgentUIFrameAncestors, func(r rune) bool { return r == ',' || r == ' ' })
+	if cfg.Helpdesk == "chatwoot" && cfg.Chatwoot.URL != "" {
+		out = append(out, cfg.Chatwoot.URL)
+	}
+	return out
 }
 
 // StartBackground starts the reconciler (a pass at once, then every

@@ -1,0 +1,1061 @@
+// Package liveagent is the handover adapter for LiveAgent (https://www.liveagent.com,
+// ladesk.com), the helpdesk whose built-in chatbot defined "Request chat with human
+// agent" and "Stop chatbot and join".
+//
+// LiveAgent calls out only through its rules engine: an "HTTP request" action
+// whose body the administrator types, with {$variable} placeholders (Rules lists
+// the exact rule set; Parse reads those bodies defensively and takes only ids from
+// them). The bot is a LiveAgent agent (Config.BotAgentID): a chat whose assigned
+// agent it is belongs to the bot. It writes through API v1 (form-encoded, apikey
+// parameter, {"response":...} envelopes, errors possibly with HTTP 200) and reads
+// through API v3 (JSON, apikey header), under a client-side limiter that keeps each
+// key below LiveAgent's 180 requests a minute.
+//
+// Everything the adapter knows about a chat is read back from LiveAgent on every
+// Load: the ticket (assigned agent, department, status, tags) and its message
+// groups (sender decided by agent ids, the bot's notes as markers). No
+// conversation state lives in the process. The facts it relies on, with their
+// sources, are in shared/design/helpdesks/liveagent.md; where the adapter departs
+// from that sheet, a comment says why.
+package liveagent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/handover-dev/handover/handover"
+)
+
+// Name is the adapter's name, as in HANDOVER_HELPDESK and /webhooks/liveagent.
+const Name = "liveagent"
+
+// TagOffline marks a ticket that became an offline message.
+const TagOffline = "offline-message"
+
+// The first lines of the bot's notes. They are the adapter's markers in the
+// ticket: agents read them, and Load derives the handover state from them.
+const (
+	noteHandover    = "Handed over to a human agent by the bot."
+	noteOffline     = "Offline message: no agent was available, the visitor left a message."
+	noteJoinedStart = "Chatbot stopped:"
+	noteTakeover    = "Taken over from the bot"
+)
+
+// maxHistoryPages bounds the message-group pages Load reads (100 groups each).
+const maxHistoryPages = 20
+
+// maxNote caps a note's length.
+const maxNote = 60_000
+
+// Adapter implements handover.Helpdesk, handover.Lister and
+// handover.Directory for one LiveAgent account, and the webhook side
+// (Authenticate, Parse) for its rules.
+type Adapter struct {
+	cfg    Config
+	c      *client
+	log    *slog.Logger
+	redact redactor
+
+	agentsMu sync.Mutex
+	agents   map[string]agent // the account's agents, by id (a cache, not state)
+	others   map[string]bool  // user ids known not to be agents (visitors)
+	fetched  time.Time
+
+	tagMu    sync.Mutex
+	tagIDs   map[string]string // tag name → id (ids never change)
+	tagNames map[string]string // id → name
+}
+
+var (
+	_ handover.Helpdesk  = (*Adapter)(nil)
+	_ handover.Lister    = (*Adapter)(nil)
+	_ handover.Directory = (*Adapter)(nil)
+)
+
+// New validates cfg, applies defaults and builds the adapter's client.
+func New(cfg Config) (*Adapter, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	r := newRedactor(cfg.APIKey, cfg.APIV1Key, cfg.WebhookSecret)
+	logger := cfg.Logger.With("adapter", Name)
+	return &Adapter{cfg: cfg, c: newClient(cfg, r, logger), log: logger, redact: r,
+		tagIDs: map[string]string{}, tagNames: map[string]string{}}, nil
+}
+
+// Name returns "liveagent".
+func (a *Adapter) Name() string { return Name }
+
+// Authenticate checks the secret in the webhook URL (the path segment after
+// /webhooks/liveagent/) against Config.WebhookSecret in constant time.
+// LiveAgent's rules sign nothing, so headers and body play no part.
+func (a *Adapter) Authenticate(_ http.Header, pathSecret string, _ []byte, _ time.Time) error {
+	return authenticate(a.cfg.WebhookSecret, pathSecret)
+}
+
+// DeliveryID returns "": LiveAgent's HTTP request action sends no delivery
+// id. The engine's re-read makes a repeated delivery harmless.
+func (a *Adapter) DeliveryID(h http.Header) string { return deliveryID(h) }
+
+// Parse translates a verified rule body into events; see the package
+// function Parse.
+func (a *Adapter) Parse(body []byte) ([]handover.Event, error) { return Parse(body) }
+
+// ---- reading ----
+
+// view is one ticket as Load reads it, with the message authors resolved.
+type view struct {
+	t      ticket
+	groups []messageGroup
+	agents map[string]agent
+}
+
+// Load reads a ticket and derives its state. Calls:
+//
+//   - GET /api/v3/tickets/{id} (Ticket: agentid, departmentid, status,
+//     tags, owner_*); a 404 is handover.ErrNotFound. An id that looks like a
+//     ticket code and is not found is looked up with
+//     _filters={"code":...};
+//   - GET /api/v3/tickets/{id}/messages?_perPage=100&_page=N (message
+//     groups, ascending) until a short page;
+//   - GET /api/v3/agents (paged), cached for Config.AgentsTTL and read
+//     again whenever a message has an author that is neither a known agent
+//     nor a known visitor: the sender is decided by agent ids, never by
+//     guessing (there is no is_agent flag, fact sheet §1.5).
+//
+// Messages: type M (or legacy Y) is public; its author is the bot
+// (Config.BotAgentID), a human agent (an agent id) or the visitor (any
+// other user id). Notes (message type N/L/I, or groups of type I/U/Z) are
+// private. Everything else (system, transfer, status, user agent, form
+// fields...) is RoleSystem. HTML (format H) is turned into text.
+//
+// State, in this order (only tickets the bot took part in, as assignee or
+// author, can be anything but StateOther, so rules that fire for every
+// ticket never make the bot speak in others):
+//
+//   - a human agent is the assigned agent, or wrote publicly: StateAgent
+//     (AgentName: the assignee, else the last human author), announced if
+//     the bot's "Chatbot stopped:" note exists;
+//   - the bot's offline note, or the offline-message tag: StateOffline;
+//   - status resolved, deleted, spam, closed or postponed: StateOther;
+//   - the bot is the assigned agent: StateBot;
+//   - nobody (or a department) holds it after the bot spoke or handed
+//     over: StateQueued.
+//
+// BotAnswers counts the bot's public messages that are answers, not the
+// engine's notices: a message carrying the offline or email prompt, one
+// that replies to a choice the visitor typed, or one of Config.Texts'
+// notices is not counted. Department is the human queue:
+// Config.Departments[departmentid], else departmentid.
+func (a *Adapter) Load(ctx context.Context, id string) (*handover.Conversation, error) {
+	v, err := a.read(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return a.build(ctx, v), nil
+}
+
+// read fetches the ticket, its message groups and the authors.
+func (a *Adapter) read(ctx context.Context, id string) (*view, error) {
+	t, err := a.ticket(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := a.history(ctx, t.ID.String())
+	if err != nil {
+		return nil, fmt.Errorf("liveagent: load ticket %s: %w", t.ID, err)
+	}
+	var users []string
+	for _, g := range groups {
+		for _, m := range g.Messages {
+			if u := authorOf(g, m); u != "" {
+				users = append(users, u)
+			}
+		}
+	}
+	if u := t.AgentID.String(); u != "" {
+		users = append(users, u)
+	}
+	agents, err := a.agentDirectory(ctx, users)
+	if err != nil {
+		return nil, fmt.Errorf("liveagent: load ticket %s: %w", t.ID, err)
+	}
+	return &view{t: *t, groups: groups, agents: agents}, nil
+}
+
+// ticket reads one ticket (GET /tickets/{id}).
+func (a *Adapter) ticket(ctx context.Context, id string) (*ticket, error) {
+	if !ValidID(id) {
+		return nil, fmt.Errorf("liveagent: ticket id %q is not a LiveAgent id: %w", id, handover.ErrNotFound)
+	}
+	var t ticket
+	err := a.c.do(ctx, call{api: V3, method: http.MethodGet, path: "/tickets/" + url.PathEscape(id)}, &t)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.NotFound() && strings.Contains(id, "-") {
+		// Rules may pass the ticket code ({$conversation_code}); v1 takes
+		// both, v3 ids only: find the ticket by its code.
+		var list []ticket
+		q := url.Values{"_filters": {`{"code":"` + id + `"}`}, "_perPage": {"1"}}
+		if err2 := a.c.do(ctx, call{api: V3, method: http.MethodGet, path: "/tickets", query: q}, &list); err2 == nil && len(list) > 0 && list[0].ID != "" {
+			return &list[0], nil
+		}
+	}
+	if err != nil {
+		if errors.As(err, &apiErr) && apiErr.NotFound() {
+			return nil, fmt.Errorf("liveagent: ticket %s: %w: %w", id, handover.ErrNotFound, err)
+		}
+		return nil, fmt.Errorf("liveagent: read ticket %s: %w", id, err)
+	}
+	if t.ID == "" {
+		t.ID = flexString(id)
+	}
+	return &t, nil
+}
+
+// history reads all message groups of a ticket, oldest first.
+func (a *Adapter) history(ctx context.Context, id string) ([]messageGroup, error) {
+	const perPage = 100
+	var out []messageGroup
+	seen := map[string]bool{}
+	for page := 1; page <= maxHistoryPages; page++ {
+		q := url.Values{"_page": {strconv.Itoa(page)}, "_perPage": {strconv.Itoa(perPage)}, "_sortDir": {"ASC"}}
+		var groups []messageGroup
+		if err := a.c.do(ctx, call{api: V3, method: http.MethodGet, path: "/tickets/" + url.PathEscape(id) + "/messages", query: q}, &groups); err != nil {
+			return nil, fmt.Errorf("list messages: %w", err)
+		}
+		fresh := 0
+		for _, g := range groups {
+			key := g.ID.String()
+			if key != "" && seen[key] {
+				continue
+			}
+			seen[key] = true
+			out = append(out, g)
+			fresh++
+		}
+		if len(groups) < perPage || fresh == 0 {
+			break
+		}
+	}
+	slices.SortStableFunc(out, func(x, y messageGroup) int {
+		return parseTime(x.DateCreated.String()).Compare(parseTime(y.DateCreated.String()))
+	})
+	return out, nil
+}
+
+// authorOf is a message's user id, falling back to its group's.
+func authorOf(g messageGroup, m message) string {
+	if u := m.UserID.String(); u != "" {
+		return u
+	}
+	return g.UserID.String()
+}
+
+// agentDirectory returns the account's agents, read again when the cache
+// is older than AgentsTTL or when one of users is neither a known agent
+// nor a known visitor.
+func (a *Adapter) agentDirectory(ctx context.Context, users []string) (map[string]agent, error) {
+	a.agentsMu.Lock()
+	defer a.agentsMu.Unlock()
+	now := a.cfg.Clock.Now()
+	stale := a.agents == nil || now.Sub(a.fetched) > a.cfg.AgentsTTL
+	if !stale {
+		for _, u := range users {
+			if _, ok := a.agents[u]; !ok && !a.others[u] && u != a.cfg.BotAgentID {
+				stale = true
+				break
+			}
+		}
+	}
+	if stale {
+		list, err := a.listAgents(ctx)
+		if err != nil {
+			return nil, err
+		}
+		a.agents = make(map[string]agent, len(list))
+		for _, ag := range list {
+			a.agents[ag.ID.String()] = ag
+		}
+		if a.others == nil || len(a.others) > 10000 {
+			a.others = map[string]bool{}
+		}
+		a.fetched = now
+	}
+	for _, u := range users {
+		if _, ok := a.agents[u]; !ok {
+			a.others[u] = true
+		}
+	}
+	out := make(map[string]agent, len(a.agents))
+	for k, v := range a.agents {
+		out[k] = v
+	}
+	return out, nil
+}
+
+// listAgents reads GET /agents page by page.
+func (a *Adapter) listAgents(ctx context.Context) ([]agent, error) {
+	const perPage = 100
+	var out []agent
+	for page := 1; page <= 50; page++ {
+		q := url.Values{"_page": {strconv.Itoa(page)}, "_perPage": {strconv.Itoa(perPage)}}
+		var list []agent
+		if err := a.c.do(ctx, call{api: V3, method: http.MethodGet, path: "/agents", query: q}, &list); err != nil {
+			return nil, fmt.Errorf("list agents: %w", err)
+		}
+		out = append(out, list...)
+		if len(list) < perPage {
+			break
+		}
+	}
+	return out, nil
+}
+
+// markers are the bot's notes (and public messages) found in a ticket.
+type markers struct {
+	handover, offline, joined, takeover bool
+	botSpoke                            bool
+}
+
+// build maps a view onto the core snapshot.
+func (a *Adapter) build(ctx context.Context, v *view) *handover.Conversation {
+	t := &v.t
+	conv := &handover.Conversation{
+		ID:         t.ID.String(),
+		Department: a.queueOf(t.DepartmentID.String()),
+		Channel:    channelName(t.ChannelType.String()),
+		Visitor:    handover.Visitor{ID: t.OwnerContactID.String(), Name: t.OwnerName.String()},
+	}
+	if e := t.OwnerEmail.String(); strings.Contains(e, "@") && !placeholderRE.MatchString(e) {
+		conv.Visitor.Email = e
+	}
+	var mk markers
+	// prompt is the bot's latest public prompt; chose is set when the
+	// visitor's latest message answered it (a typed button or an email):
+	// the bot message after that is the engine's reaction, not an answer.
+	var prompt *handover.Message
+	chose := false
+	for _, e := range chronological(v.groups) {
+		msg, ok := a.toMessage(v, e.g, e.i, e.m)
+		if !ok {
+			continue
+		}
+		switch {
+		case msg.Role == handover.RoleBot && msg.Private:
+			first := firstLine(msg.Text)
+			mk.handover = mk.handover || strings.HasPrefix(first, noteHandover)
+			mk.offline = mk.offline || strings.HasPrefix(first, noteOffline)
+			mk.joined = mk.joined || strings.HasPrefix(first, noteJoinedStart)
+			mk.takeover = mk.takeover || strings.HasPrefix(first, noteTakeover)
+		case msg.Role == handover.RoleBot:
+			mk.botSpoke = true
+			r := recognise(msg.Text, a.cfg.Texts)
+			msg.Prompt, msg.Buttons = r.prompt, r.buttons
+			notice := chose || r.prompt == handover.PromptOffline || r.prompt == handover.PromptEmail || isNotice(r.body, a.cfg.Texts)
+			if !notice {
+				conv.BotAnswers++
+			}
+			chose = false
+			conv.Messages = append(conv.Messages, msg)
+			last := msg
+			prompt = &last
+			continue
+		case msg.Role == handover.RoleVisitor && !msg.Private:
+			chose = prompt != nil && answersPrompt(*prompt, msg.Text)
+		case msg.Role == handover.RoleAgent && !msg.Private:
+			prompt, chose = nil, false
+		}
+		conv.Messages = append(conv.Messages, msg)
+	}
+	conv.State, conv.AgentName, conv.JoinAnnounced = a.deriveState(ctx, v, conv.Messages, mk)
+	return conv
+}
+
+// entry is one message with its group and its index in the group.
+type entry struct {
+	g messageGroup
+	i int
+	m message
+	t time.Time
+}
+
+// chronological flattens message groups into one list ordered by the
+// messages' datecreated. A chat's messages share one group that spans the
+// whole chat, while transfers and notes get groups of their own, so group
+// order alone would put a note made mid-chat after the chat's last
+// message. Ties (LiveAgent dates have seconds) keep the groups' order; a
+// message without a date takes its predecessor's.
+func chronological(groups []messageGroup) []entry {
+	var out []entry
+	var last time.Time
+	for _, g := range groups {
+		for i, m := range g.Messages {
+			t := parseTime(m.DateCreated.String())
+			if t.IsZero() {
+				t = parseTime(g.DateCreated.String())
+			}
+			if t.IsZero() {
+				t = last
+			}
+			last = t
+			out = append(out, entry{g: g, i: i, m: m, t: t})
+		}
+	}
+	slices.SortStableFunc(out, func(x, y entry) int { return x.t.Compare(y.t) })
+	return out
+}
+
+// answersPrompt reports whether a visitor's text answers a bot prompt the
+// way the engine reads it: a button's title or value (case-insensitive),
+// or an email address after the email prompt.
+func answersPrompt(p handover.Message, text string) bool {
+	t := strings.ToLower(strings.TrimSpace(text))
+	if t == "" {
+		return false
+	}
+	if p.Prompt == handover.PromptEmail {
+		return strings.Contains(t, "@")
+	}
+	for _, b := range p.Buttons {
+		if t == strings.ToLower(strings.TrimSpace(b.Title)) || t == strings.ToLower(b.Value) {
+			return true
+		}
+	}
+	return false
+}
+
+// deriveState implements the state rules documented on Load.
+func (a *Adapter) deriveState(ctx context.Context, v *view, msgs []handover.Message, mk markers) (handover.State, string, bool) {
+	t := &v.t
+	bot := a.cfg.BotAgentID
+	assignee := t.AgentID.String()
+	involved := assignee == bot || mk.botSpoke || mk.handover || mk.offline || mk.joined || mk.takeover
+	if !involved {
+		return handover.StateOther, "", false
+	}
+	if ag, ok := v.agents[assignee]; ok && assignee != bot {
+		return handover.StateAgent, agentName(ag), mk.joined
+	}
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Role == handover.RoleAgent && !msgs[i].Private {
+			return handover.StateAgent, msgs[i].Author, mk.joined
+		}
+	}
+	if mk.offline || a.hasTag(ctx, t, TagOffline) {
+		return handover.StateOffline, "", false
+	}
+	switch t.Status.String() {
+	case statusResolved, statusDeleted, statusSpam, statusClosed, statusPostponed:
+		return handover.StateOther, "", false
+	}
+	if assignee == bot {
+		return handover.StateBot, "", false
+	}
+	if mk.handover || mk.botSpoke {
+		return handover.StateQueued, "", false
+	}
+	return handover.StateOther, "", false
+}
+
+// toMessage classifies one LiveAgent message; ok is false for an empty one.
+func (a *Adapter) toMessage(v *view, g messageGroup, i int, m message) (handover.Message, bool) {
+	text := m.Message.String()
+	switch strings.ToUpper(m.Format.String()) {
+	case "H", "Y":
+		text = plainText(text)
+	}
+	text = strings.TrimSpace(text)
+	id := m.ID.String()
+	if id == "" {
+		id = g.ID.String() + "#" + strconv.Itoa(i)
+	}
+	created := parseTime(m.DateCreated.String())
+	if created.IsZero() {
+		created = parseTime(g.DateCreated.String())
+	}
+	out := handover.Message{ID: id, Text: text, CreatedAt: created}
+	author := authorOf(g, m)
+	mtype, gtype := m.Type.String(), g.Type.String()
+	note := mtype == "N" || mtype == "L" || mtype == "I" || gtype == "I" || gtype == "U" || gtype == "Z"
+	public := !note && (mtype == "M" || mtype == "Y")
+	switch {
+	case note:
+		out.Private = true
+		out.Role = handover.RoleSystem
+		if author == a.cfg.BotAgentID {
+			out.Role = handover.RoleBot
+		} else if ag, ok := v.agents[author]; ok {
+			out.Role, out.Author = handover.RoleAgent, agentName(ag)
+		}
+	case public && author == a.cfg.BotAgentID:
+		out.Role = handover.RoleBot
+	case public && author != "":
+		if ag, ok := v.agents[author]; ok {
+			out.Role, out.Author = handover.RoleAgent, agentName(ag)
+		} else {
+			out.Role, out.Author = handover.RoleVisitor, v.t.OwnerName.String()
+		}
+	default:
+		out.Role = handover.RoleSystem
+	}
+	if text == "" && out.Role != handover.RoleSystem {
+		return out, false
+	}
+	return out, true
+}
+
+func agentName(ag agent) string {
+	if n := ag.Name.String(); n != "" {
+		return n
+	}
+	if e := ag.Email.String(); e != "" {
+		return e
+	}
+	return "An agent"
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return strings.TrimSpace(s[:i])
+	}
+	return s
+}
+
+// queueOf is a department's human queue.
+func (a *Adapter) queueOf(dept string) string {
+	if to, ok := a.cfg.Departments[dept]; ok {
+		return to
+	}
+	return dept
+}
+
+// channelName maps channel_type letters (Ticket.channel_type) to names.
+func channelName(c string) string {
+	switch c {
+	case "B", "I":
+		return "web"
+	case "E":
+		return "email"
+	case "M":
+		return "form"
+	case "F", "A":
+		return "facebook"
+	case "T":
+		return "twitter"
+	case "C", "W":
+		return "call"
+	case "":
+		return ""
+	}
+	return strings.ToLower(c)
+}
+
+// ---- tags ----
+
+// hasTag reports whether the ticket carries the tag name. Ticket.tags holds
+// tag ids (TicketListItem: "array of tags id"); names found directly also
+// count. Only a ticket with tags costs a lookup, cached.
+func (a *Adapter) hasTag(ctx context.Context, t *ticket, name string) bool {
+	if len(t.Tags) == 0 {
+		return false
+	}
+	for _, tg := range t.Tags {
+		if strings.EqualFold(tg.String(), name) {
+			return true
+		}
+	}
+	id, err := a.tagID(ctx, name, false)
+	if err != nil || id == "" {
+		return false
+	}
+	for _, tg := range t.Tags {
+		if tg.String() == id {
+			return true
+		}
+	}
+	return false
+}
+
+// tagID finds a tag's id by name (GET /tags, paged), creating the tag
+// (POST /tags {name}) when create is set and it does not exist.
+func (a *Adapter) tagID(ctx context.Context, name string, create bool) (string, error) {
+	a.tagMu.Lock()
+	defer a.tagMu.Unlock()
+	if id, ok := a.tagIDs[name]; ok {
+		return id, nil
+	}
+	const perPage = 100
+	for page := 1; page <= 20; page++ {
+		q := url.Values{"_page": {strconv.Itoa(page)}, "_perPage": {strconv.Itoa(perPage)}}
+		var list []tag
+		if err := a.c.do(ctx, call{api: V3, method: http.MethodGet, path: "/tags", query: q}, &list); err != nil {
+			return "", fmt.Errorf("list tags: %w", err)
+		}
+		for _, tg := range list {
+			a.tagNames[tg.ID.String()] = tg.Name.String()
+			if strings.EqualFold(tg.Name.String(), name) {
+				a.tagIDs[name] = tg.ID.String()
+			}
+		}
+		if len(list) < perPage {
+			break
+		}
+	}
+	if id, ok := a.tagIDs[name]; ok || !create {
+		return id, nil
+	}
+	var created tag
+	body := map[string]any{"name": name, "color": "FFFFFF", "background_color": "D0021B", "is_public": "N"}
+	if err := a.c.do(ctx, call{api: V3, kind: createRequest, method: http.MethodPost, path: "/tags", json: body}, &created); err != nil {
+		return "", fmt.Errorf("create tag %s: %w", name, err)
+	}
+	if created.ID == "" {
+		return "", fmt.Errorf("create tag %s: no id in the answer", name)
+	}
+	a.tagIDs[name] = created.ID.String()
+	return created.ID.String(), nil
+}
+
+// ---- writing ----
+
+// Post sends a public bot message: v1 POST /api/conversations/{id}/messages
+// (form: message, useridentifier = the bot agent, type M). A prompt's
+// buttons become a sentence in the visitor's language that says what to
+// type (the chat has no bot buttons through the API); Load turns it back
+// into buttons. Answers need no counter: Load counts them from the
+// history. The create is not repeated once it may have reached LiveAgent.
+func (a *Adapter) Post(ctx context.Context, conv *handover.Conversation, out handover.Outgoing) error {
+	if !ValidID(conv.ID) {
+		return fmt.Errorf("liveagent: post to ticket %q: not an id: %w", conv.ID, handover.ErrPermanent)
+	}
+	text := render(out, visitorLang(conv))
+	if err := a.addMessage(ctx, conv.ID, text, "M"); err != nil {
+		return fmt.Errorf("liveagent: post to ticket %s: %w", conv.ID, err)
+	}
+	return nil
+}
+
+// addMessage is v1 POST /conversations/{id}/messages as the bot agent;
+// typ is M (message) or N (note).
+func (a *Adapter) addMessage(ctx context.Context, id, text, typ string) error {
+	form := url.Values{
+		"message":         {text},
+		"useridentifier":  {a.cfg.BotAgentID},
+		"type":            {typ},
+		"is_html_message": {"N"},
+	}
+	return a.c.do(ctx, call{api: V1, kind: createRequest, method: http.MethodPost, path: "/conversations/" + url.PathEscape(id) + "/messages", form: form}, nil)
+}
+
+// note posts an internal note (type N) as the bot agent.
+func (a *Adapter) note(ctx context.Context, id, text string) error {
+	if utf8.RuneCountInString(text) > maxNote {
+		text = string([]rune(text)[:maxNote]) + "\n… (truncated)"
+	}
+	if err := a.addMessage(ctx, id, text, "N"); err != nil {
+		return fmt.Errorf("note: %w", err)
+	}
+	return nil
+}
+
+// transfer is v1 PUT /api/conversations/{id}/attendants: to a department
+// (its queue: the chat rings there) and/or an agent. The v1 key goes in
+// the query string, the only place this handler reads it (fact sheet §1.6,
+// PINGO).
+func (a *Adapter) transfer(ctx context.Context, id, departmentID, agentID string) error {
+	form := url.Values{"useridentifier": {a.cfg.BotAgentID}}
+	if departmentID != "" {
+		form.Set("departmentid", departmentID)
+	}
+	if agentID != "" {
+		form.Set("agentidentifier", agentID)
+	}
+	if err := a.c.do(ctx, call{api: V1, method: http.MethodPut, path: "/conversations/" + url.PathEscape(id) + "/attendants", form: form}, nil); err != nil {
+		return fmt.Errorf("transfer: %w", err)
+	}
+	return nil
+}
+
+// Available reports whether an agent other than the bot is online for chat
+// in the conversation's human queue: GET /api/v3/departments/{id}
+// (agent_ids), then GET /api/v3/agents/{agent}/status for each until one
+// has a "T" (chat) in its online_status for that department (AgentStatus:
+// R read, M message, T chat, P phone). No such agent means offline.
+func (a *Adapter) Available(ctx context.Context, conv *handover.Conversation) (bool, error) {
+	dept := conv.Department
+	if !ValidID(dept) {
+		return false, fmt.Errorf("liveagent: availability for ticket %s: no department: %w", conv.ID, handover.ErrPermanent)
+	}
+	var d department
+	if err := a.c.do(ctx, call{api: V3, method: http.MethodGet, path: "/departments/" + url.PathEscape(dept)}, &d); err != nil {
+		return false, fmt.Errorf("liveagent: availability of department %s: %w", dept, err)
+	}
+	for _, id := range d.AgentIDs {
+		agentID := id.String()
+		if agentID == "" || agentID == a.cfg.BotAgentID {
+			continue
+		}
+		var sts []agentStatus
+		if err := a.c.do(ctx, call{api: V3, method: http.MethodGet, path: "/agents/" + url.PathEscape(agentID) + "/status"}, &sts); err != nil {
+			var apiErr *APIError
+			if errors.As(err, &apiErr) && apiErr.NotFound() {
+				continue // deleted meanwhile
+			}
+			return false, fmt.Errorf("liveagent: availability of department %s: %w", dept, err)
+		}
+		for _, st := range sts {
+			if st.DepartmentID.String() == dept && strings.Contains(strings.ToUpper(st.OnlineStatus.String()), "T") {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// HandToHuman moves the chat to its human queue, then leaves the agents a
+// note: v1 PUT attendants {departmentid} (skipped when the bot no longer
+// holds the ticket and it is already in that department), then a note
+// (type N) with the reason and summary. The visitor waits in the queue
+// like any chat; the engine has already told them.
+func (a *Adapter) HandToHuman(ctx context.Context, conv *handover.Conversation, h handover.Handoff) error {
+	t, err := a.ticket(ctx, conv.ID)
+	if err != nil {
+		return fmt.Errorf("liveagent: hand over: %w", err)
+	}
+	id := t.ID.String()
+	dept := conv.Department
+	if dept == "" {
+		dept = a.queueOf(t.DepartmentID.String())
+	}
+	if t.AgentID.String() == a.cfg.BotAgentID || t.DepartmentID.String() != dept {
+		if err := a.transfer(ctx, id, dept, ""); err != nil {
+			return fmt.Errorf("liveagent: hand over ticket %s to department %s: %w", id, dept, err)
+		}
+	}
+	if err := a.note(ctx, id, handoverNote(h)); err != nil {
+		return fmt.Errorf("liveagent: hand over ticket %s: %w", id, err)
+	}
+	return nil
+}
+
+func handoverNote(h handover.Handoff) string {
+	var b strings.Builder
+	b.WriteString(noteHandover + "\n")
+	b.WriteString("Reason: " + h.Reason.Describe() + "\n")
+	if s := strings.TrimSpace(h.Summary); s != "" {
+		b.WriteString("\nSummary:\n" + s + "\n")
+	}
+	return b.String()
+}
+
+func offlineNote(conv *handover.Conversation, h handover.Handoff, filedAs string) string {
+	var b strings.Builder
+	b.WriteString(noteOffline + "\n")
+	b.WriteString("Reason: " + h.Reason.Describe() + "\n")
+	email := strings.TrimSpace(h.Email)
+	if email == "" {
+		email = strings.TrimSpace(conv.Visitor.Email)
+	}
+	if email == "" {
+		email = "(none given)"
+	}
+	b.WriteString("Reply to: " + email + "\n")
+	if filedAs != "" {
+		b.WriteString("Filed as ticket: " + filedAs + "\n")
+	}
+	if s := strings.TrimSpace(h.Summary); s != "" {
+		b.WriteString("\nSummary:\n" + s + "\n")
+	}
+	if tr := transcriptOf(conv, h); tr != "" {
+		b.WriteString("\nTranscript:\n" + tr + "\n")
+	}
+	return b.String()
+}
+
+func transcriptOf(conv *handover.Conversation, h handover.Handoff) string {
+	if t := strings.TrimSpace(h.Transcript); t != "" {
+		return t
+	}
+	return strings.TrimSpace(conv.Transcript())
+}
+
+// LeaveOffline turns the chat into an offline message for the human queue.
+//
+// While the chat runs (status T or I), in the same ticket: v1 PUT
+// attendants {departmentid: the queue} (the chat waits there like any chat
+// nobody picked up, and becomes a ticket of that department when the
+// visitor leaves), v3 PUT /tickets/{id} {tags: the ticket's tags plus
+// offline-message, created with POST /tags if missing}, then a note with the
+// reason, the address to reply to, the summary and the transcript. The
+// status is left alone: any status but T ends the chat, and the engine
+// tells the visitor what happens next only after this returns.
+//
+// Where the chat has ended, a new ticket is filed: v3 POST /tickets
+// {useridentifier: the bot, recipient: the visitor's email, subject,
+// departmentid, message: the note with the transcript, status N,
+// do_not_send_mail Y, tags}; the chat's ticket gets the tag and a note
+// naming the new ticket.
+func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation, h handover.Handoff) error {
+	t, err := a.ticket(ctx, conv.ID)
+	if err != nil {
+		return fmt.Errorf("liveagent: leave offline message: %w", err)
+	}
+	id := t.ID.String()
+	dept := conv.Department
+	if dept == "" {
+		dept = a.queueOf(t.DepartmentID.String())
+	}
+	tagID, err := a.tagID(ctx, TagOffline, true)
+	if err != nil {
+		return fmt.Errorf("liveagent: offline message for ticket %s: %w", id, err)
+	}
+	tags := make([]string, 0, len(t.Tags)+1)
+	for _, tg := range t.Tags {
+		if s := tg.String(); s != "" && !slices.Contains(tags, s) {
+			tags = append(tags, s)
+		}
+	}
+	if !slices.Contains(tags, tagID) {
+		tags = append(tags, tagID)
+	}
+	filedAs := ""
+	if live := t.Status.String() == statusChatting || t.Status.String() == statusInit; live {
+		if t.AgentID.String() == a.cfg.BotAgentID || t.DepartmentID.String() != dept {
+			if err := a.transfer(ctx, id, dept, ""); err != nil {
+				return fmt.Errorf("liveagent: offline message for ticket %s: %w", id, err)
+			}
+		}
+	} else {
+		email := strings.TrimSpace(h.Email)
+		if email == "" {
+			email = strings.TrimSpace(conv.Visitor.Email)
+		}
+		if email == "" {
+			return fmt.Errorf("liveagent: offline message for ended chat %s: no email to file it under: %w", id, handover.ErrPermanent)
+		}
+		code := t.Code.String()
+		if code == "" {
+			code = id
+		}
+		body := map[string]any{
+			"useridentifier":   a.cfg.BotAgentID,
+			"subject":          "Offline message from chat " + code,
+			"departmentid":     dept,
+			"recipient":        email,
+			"recipient_name":   conv.Visitor.Name,
+			"message":          offlineNote(conv, h, ""),
+			"status":           statusNew,
+			"do_not_send_mail": "Y",
+			"use_template":     "N",
+			"is_html_message":  "N",
+			"tags":             []string{tagID},
+		}
+		var info struct {
+			ID   flexString `json:"id"`
+			Code flexString `json:"code"`
+		}
+		if err := a.c.do(ctx, call{api: V3, kind: createRequest, method: http.MethodPost, path: "/tickets", json: body}, &info); err != nil {
+			return fmt.Errorf("liveagent: offline message for ended chat %s: create ticket: %w", id, err)
+		}
+		filedAs = info.Code.String()
+		if filedAs == "" {
+			filedAs = info.ID.String()
+		}
+	}
+	if err := a.c.do(ctx, call{api: V3, method: http.MethodPut, path: "/tickets/" + url.PathEscape(id), json: map[string]any{"tags": tags}}, nil); err != nil {
+		return fmt.Errorf("liveagent: offline message for ticket %s: tag: %w", id, err)
+	}
+	if err := a.note(ctx, id, offlineNote(conv, h, filedAs)); err != nil {
+		return fmt.Errorf("liveagent: offline message for ticket %s: %w", id, err)
+	}
+	return nil
+}
+
+// MarkAgentJoined records the takeover the engine announced: a note
+// "Chatbot stopped: <agent> joined the chat." (Load's marker), and, when
+// the bot is still the ticket's agent (the human wrote without taking it),
+// v1 PUT attendants {agentidentifier: that human}, so LiveAgent routes the
+// chat to them.
+func (a *Adapter) MarkAgentJoined(ctx context.Context, conv *handover.Conversation, agentName string) error {
+	v, err := a.read(ctx, conv.ID)
+	if err != nil {
+		return fmt.Errorf("liveagent: mark agent joined: %w", err)
+	}
+	id := v.t.ID.String()
+	c := a.build(ctx, v)
+	if !c.JoinAnnounced {
+		text := fmt.Sprintf("%s %s joined the chat. The bot stays silent in this conversation.", noteJoinedStart, agentName)
+		if err := a.note(ctx, id, text); err != nil {
+			return fmt.Errorf("liveagent: mark agent joined in ticket %s: %w", id, err)
+		}
+	}
+	if v.t.AgentID.String() == a.cfg.BotAgentID {
+		if human := lastHumanAuthor(v, a.cfg.BotAgentID); human != "" {
+			if err := a.transfer(ctx, id, v.t.DepartmentID.String(), human); err != nil {
+				return fmt.Errorf("liveagent: mark agent joined in ticket %s: %w", id, err)
+			}
+		}
+	}
+	return nil
+}
+
+// lastHumanAuthor is the id of the last human agent (not bot) who wrote
+// publicly.
+func lastHumanAuthor(v *view, bot string) string {
+	last := ""
+	for _, g := range v.groups {
+		for _, m := range g.Messages {
+			u := authorOf(g, m)
+			if _, ok := v.agents[u]; ok && u != "" && u != bot && (m.Type.String() == "M" || m.Type.String() == "Y") && g.Type.String() != "I" {
+				last = u
+			}
+		}
+	}
+	return last
+}
+
+// ---- lists ----
+
+// maxReconcile bounds how many chats one reconcile pass re-checks: each
+// costs two reads of the key's 180 a minute.
+const maxReconcile = 50
+
+// BotConversations lists the running chats the bot holds, for the
+// reconciler: GET /api/v3/tickets with
+// _filters=[["agentid","=",bot],["status","=","T"]], the most recently
+// changed first, at most maxReconcile of them (every listed chat costs the
+// reconciler two reads against the rate limit). It implements
+// handover.Lister.
+func (a *Adapter) BotConversations(ctx context.Context) ([]string, error) {
+	ts, err := a.botTickets(ctx, maxReconcile)
+	if err != nil {
+		return nil, fmt.Errorf("liveagent: list the bot's chats: %w", err)
+	}
+	ids := make([]string, 0, len(ts))
+	for _, t := range ts {
+		ids = append(ids, t.ID.String())
+	}
+	return ids, nil
+}
+
+// botTickets lists up to limit running chats assigned to the bot, most
+// recently changed first.
+func (a *Adapter) botTickets(ctx context.Context, limit int) ([]ticket, error) {
+	perPage := min(limit, 100)
+	filters := fmt.Sprintf(`[["agentid","=",%q],["status","=","T"]]`, a.cfg.BotAgentID)
+	var out []ticket
+	for page := 1; len(out) < limit && page <= 10; page++ {
+		q := url.Values{"_filters": {filters}, "_page": {strconv.Itoa(page)}, "_perPage": {strconv.Itoa(perPage)},
+			"_sortField": {"date_changed"}, "_sortDir": {"DESC"}}
+		var list []ticket
+		if err := a.c.do(ctx, call{api: V3, method: http.MethodGet, path: "/tickets", query: q}, &list); err != nil {
+			return out, err
+		}
+		for _, t := range list {
+			// Filters are applied by LiveAgent; check again in case a
+			// version ignores one.
+			if t.AgentID.String() == a.cfg.BotAgentID && t.Status.String() == statusChatting && t.ID != "" {
+				out = append(out, t)
+			}
+		}
+		if len(list) < perPage {
+			break
+		}
+	}
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// maxDirectory bounds how many chats Conversations loads (two reads each).
+const maxDirectory = 25
+
+// Conversations returns the chats the bot holds, loaded (state, answers,
+// visitor), most recent activity first. It implements handover.Directory.
+// Chats already handed over are not listed: LiveAgent's own queue shows
+// them.
+func (a *Adapter) Conversations(ctx context.Context) ([]*handover.Conversation, error) {
+	ts, err := a.botTickets(ctx, maxDirectory)
+	if err != nil {
+		return nil, fmt.Errorf("liveagent: list the bot's chats: %w", err)
+	}
+	var out []*handover.Conversation
+	for _, t := range ts {
+		c, err := a.Load(ctx, t.ID.String())
+		if err != nil {
+			if errors.Is(err, handover.ErrNotFound) {
+				continue
+			}
+			return out, err
+		}
+		out = append(out, c)
+	}
+	slices.SortStableFunc(out, func(x, y *handover.Conversation) int { return lastActivity(y).Compare(lastActivity(x)) })
+	return out, nil
+}
+
+func lastActivity(c *handover.Conversation) time.Time {
+	var t time.Time
+	for _, m := range c.Messages {
+		if m.CreatedAt.After(t) {
+			t = m.CreatedAt
+		}
+	}
+	return t
+}
+
+// Agents lists the account's active human agents (GET /api/v3/agents, the
+// bot excluded); Available is online_status N (online). It implements
+// handover.Directory.
+func (a *Adapter) Agents(ctx context.Context) ([]handover.Agent, error) {
+	list, err := a.listAgents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("liveagent: %w", err)
+	}
+	var out []handover.Agent
+	for _, ag := range list {
+		id := ag.ID.String()
+		if id == "" || id == a.cfg.BotAgentID || ag.Status.String() == "X" {
+			continue
+		}
+		out = append(out, handover.Agent{ID: id, Name: agentName(ag), Available: ag.OnlineStatus.String() == "N"})
+	}
+	return out, nil
+}
+
+// AssignAgent makes agentID the ticket's agent, so Load derives
+// StateAgent: "Stop chatbot and join" from handover's agent page. A note
+// "Taken over from the bot by <agent>." comes first (it also marks the
+// ticket as one the bot took part in, should it not have spoken yet), then
+// v1 PUT attendants {agentidentifier}. It implements handover.Directory.
+func (a *Adapter) AssignAgent(ctx context.Context, conv *handover.Conversation, agentID string) error {
+	if !ValidID(agentID) || agentID == a.cfg.BotAgentID {
+		return fmt.Errorf("liveagent: assign ticket %s: %q is not a human agent id: %w", conv.ID, agentID, handover.ErrPermanent)
+	}
+	name := agentID
+	if dir, err := a.agentDirectory(ctx, []string{agentID}); err == nil {
+		if ag, ok := dir[agentID]; ok {
+			name = agentName(ag)
+		}
+	}
+	if err := a.note(ctx, conv.ID, fmt.Sprintf("%s by %s (handover's agent page).", noteTakeover, name)); err != nil {
+		return fmt.Errorf("liveagent: assign ticket %s to %s: %w", conv.ID, agentID, err)
+	}
+	if err := a.transfer(ctx, conv.ID, "", agentID); err != nil {
+		return fmt.Errorf("liveagent: assign ticket %s to %s: %w", conv.ID, agentID, err)
+	}
+	return nil
+}

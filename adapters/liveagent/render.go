@@ -1,0 +1,296 @@
+package liveagent
+
+import (
+	"html"
+	"regexp"
+	"strings"
+
+	"github.com/handover-dev/handover/handover"
+)
+
+// LiveAgent's chat has no bot buttons reachable through the API, so a
+// prompt's buttons become one sentence telling the visitor what to type,
+// in the visitor's language. Load recognises that sentence in the bot's
+// last message and gives the engine the buttons back, with every
+// language's keyword as a title, so typing the keyword is a click.
+
+// lang is one of the languages the human-request detector knows.
+type lang string
+
+const (
+	langEN lang = "en"
+	langDE lang = "de"
+	langFR lang = "fr"
+	langES lang = "es"
+	langIT lang = "it"
+	langPT lang = "pt"
+	langNL lang = "nl"
+	langPL lang = "pl"
+	langCS lang = "cs"
+	langSK lang = "sk"
+	langRU lang = "ru"
+)
+
+var langs = []lang{langEN, langDE, langFR, langES, langIT, langPT, langNL, langPL, langCS, langSK, langRU}
+
+// phrasing is one language's typed-choice sentences and keywords. The
+// human keywords are words the detector (bot.IsHumanRequest) also takes
+// alone as a request for a person.
+type phrasing struct {
+	human, offline, cont string // keywords
+	humanLine            string // the sentence with {human}
+	offlineLine          string // with {offline} and {continue}
+	emailLine            string // LiveAgent's chat has no email form: type it
+}
+
+var phrasings = map[lang]phrasing{
+	langEN: {"agent", "message", "bot",
+		`If you'd like to chat with a person, just type "{human}".`,
+		`Type "{offline}" to leave an offline message, or "{continue}" to keep chatting with me.`,
+		`Just type your email address here in the chat.`},
+	langDE: {"Mitarbeiter", "Nachricht", "Bot",
+		`Wenn Sie mit einem Menschen sprechen möchten, schreiben Sie einfach "{human}".`,
+		`Schreiben Sie "{offline}", um eine Offline-Nachricht zu hinterlassen, oder "{continue}", um mit mir weiterzuschreiben.`,
+		`Schreiben Sie Ihre E-Mail-Adresse einfach hier in den Chat.`},
+	langFR: {"conseiller", "message", "bot",
+		`Pour parler à une personne, écrivez simplement "{human}".`,
+		`Écrivez "{offline}" pour laisser un message hors ligne, ou "{continue}" pour continuer avec moi.`,
+		`Écrivez simplement votre adresse e-mail ici, dans le chat.`},
+	langES: {"agente", "mensaje", "bot",
+		`Si quiere hablar con una persona, escriba "{human}".`,
+		`Escriba "{offline}" para dejar un mensaje, o "{continue}" para seguir hablando conmigo.`,
+		`Escriba su dirección de correo electrónico aquí, en el chat.`},
+	langIT: {"operatore", "messaggio", "bot",
+		`Se desidera parlare con una persona, scriva "{human}".`,
+		`Scriva "{offline}" per lasciare un messaggio offline, oppure "{continue}" per continuare con me.`,
+		`Scriva il suo indirizzo e-mail qui nella chat.`},
+	langPT: {"atendente", "mensagem", "bot",
+		`Se quiser falar com uma pessoa, escreva "{human}".`,
+		`Escreva "{offline}" para deixar uma mensagem offline, ou "{continue}" para continuar a falar comigo.`,
+		`Escreva o seu endereço de e-mail aqui no chat.`},
+	langNL: {"medewerker", "bericht", "bot",
+		`Wilt u met een mens chatten? Typ dan "{human}".`,
+		`Typ "{offline}" om een offline bericht achter te laten, of "{continue}" om met mij verder te chatten.`,
+		`Typ uw e-mailadres hier in de chat.`},
+	langPL: {"konsultant", "wiadomość", "bot",
+		`Jeśli chcesz porozmawiać z człowiekiem, napisz "{human}".`,
+		`Napisz "{offline}", aby zostawić wiadomość offline, lub "{continue}", aby dalej rozmawiać ze mną.`,
+		`Wpisz swój adres e-mail tutaj, w czacie.`},
+	langCS: {"operátor", "zpráva", "bot",
+		`Pokud chcete mluvit s člověkem, napište "{human}".`,
+		`Napište "{offline}" pro zanechání offline zprávy, nebo "{continue}" pro pokračování se mnou.`,
+		`Napište svou e-mailovou adresu sem do chatu.`},
+	langSK: {"operátor", "správa", "bot",
+		`Ak chcete hovoriť s človekom, napíšte "{human}".`,
+		`Napíšte "{offline}" a zanecháte offline správu, alebo "{continue}" a budeme pokračovať.`,
+		`Napíšte svoju e-mailovú adresu sem do chatu.`},
+	langRU: {"оператор", "сообщение", "бот",
+		`Если хотите поговорить с человеком, напишите "{human}".`,
+		`Напишите "{offline}", чтобы оставить сообщение, или "{continue}", чтобы продолжить со мной.`,
+		`Просто напишите свой адрес электронной почты здесь, в чате.`},
+}
+
+// instruction renders the typed-choice sentence for a prompt in l, or ""
+// for a prompt without buttons.
+func instruction(p handover.Prompt, l lang) string {
+	ph, ok := phrasings[l]
+	if !ok {
+		ph = phrasings[langEN]
+	}
+	switch p {
+	case handover.PromptHuman:
+		return strings.ReplaceAll(ph.humanLine, "{human}", ph.human)
+	case handover.PromptOffline:
+		r := strings.NewReplacer("{offline}", ph.offline, "{continue}", ph.cont)
+		return r.Replace(ph.offlineLine)
+	case handover.PromptEmail:
+		return ph.emailLine
+	}
+	return ""
+}
+
+// promptOf infers the prompt of outgoing buttons from their values.
+func promptOf(out handover.Outgoing) handover.Prompt {
+	if out.Prompt != handover.PromptNone {
+		return out.Prompt
+	}
+	for _, b := range out.Buttons {
+		switch b.Value {
+		case handover.ChoiceRequestHuman:
+			return handover.PromptHuman
+		case handover.ChoiceOffline, handover.ChoiceContinue:
+			return handover.PromptOffline
+		}
+	}
+	return handover.PromptNone
+}
+
+// render is the text of an outgoing bot message: the text, and for a
+// prompt the sentence in the visitor's language that says what to type
+// (the keyword of each button, or the email address). Buttons with unknown
+// values are listed by title.
+func render(out handover.Outgoing, l lang) string {
+	text := strings.TrimSpace(out.Text)
+	p := promptOf(out)
+	if len(out.Buttons) == 0 && p != handover.PromptEmail {
+		return text
+	}
+	line := instruction(p, l)
+	if line == "" {
+		titles := make([]string, 0, len(out.Buttons))
+		for _, b := range out.Buttons {
+			titles = append(titles, `"`+b.Title+`"`)
+		}
+		line = "Type one of: " + strings.Join(titles, ", ") + "."
+	}
+	if text == "" {
+		return line
+	}
+	return text + "\n\n" + line
+}
+
+// recognised is what Load reads back from a bot message's text.
+type recognised struct {
+	body    string // the text without the typed-choice sentence
+	prompt  handover.Prompt
+	buttons []handover.Button
+}
+
+// recognise finds the typed-choice sentence (in any language) at the end
+// of a bot message and rebuilds the prompt's buttons: every language's
+// keyword and the engine's button title, each with the button's value.
+func recognise(text string, texts handover.Texts) recognised {
+	norm := normalize(text)
+	for _, p := range []handover.Prompt{handover.PromptHuman, handover.PromptOffline, handover.PromptEmail} {
+		for _, l := range langs {
+			line := normalize(instruction(p, l))
+			if line == "" || !strings.HasSuffix(norm, line) {
+				continue
+			}
+			r := recognised{body: strings.TrimSpace(strings.TrimSuffix(norm, line)), prompt: p}
+			r.buttons = buttonsFor(p, texts)
+			return r
+		}
+	}
+	r := recognised{body: norm}
+	if norm != "" && norm == normalize(texts.AskEmail) {
+		r.prompt = handover.PromptEmail
+	}
+	return r
+}
+
+// buttonsFor lists a prompt's buttons under every title a visitor may type.
+func buttonsFor(p handover.Prompt, texts handover.Texts) []handover.Button {
+	var out []handover.Button
+	add := func(title, value string) {
+		for _, b := range out {
+			if strings.EqualFold(b.Title, title) && b.Value == value {
+				return
+			}
+		}
+		out = append(out, handover.Button{Title: title, Value: value})
+	}
+	switch p {
+	case handover.PromptHuman:
+		add(texts.HumanButton, handover.ChoiceRequestHuman)
+		for _, l := range langs {
+			add(phrasings[l].human, handover.ChoiceRequestHuman)
+		}
+	case handover.PromptOffline:
+		add(texts.OfflineButton, handover.ChoiceOffline)
+		add(texts.ContinueButton, handover.ChoiceContinue)
+		for _, l := range langs {
+			add(phrasings[l].offline, handover.ChoiceOffline)
+			add(phrasings[l].cont, handover.ChoiceContinue)
+		}
+	}
+	return out
+}
+
+// isNotice reports whether a bot message body (typed-choice sentence
+// removed) is one of the engine's fixed notices rather than an answer, so
+// that only answers count towards the required answers.
+func isNotice(body string, texts handover.Texts) bool {
+	b := normalize(body)
+	if b == "" {
+		return true
+	}
+	apology := normalize(texts.Apology)
+	if apology != "" && strings.HasPrefix(b, apology) {
+		return true
+	}
+	for _, n := range []string{texts.Connecting, texts.NoAgent, texts.AskEmail, texts.Continue} {
+		if b == normalize(n) {
+			return true
+		}
+	}
+	for _, f := range []string{texts.OfflineReceived, texts.AgentJoined} {
+		if matchFormat(b, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchFormat reports whether s is format f with its one %s filled in.
+func matchFormat(s, f string) bool {
+	pre, post, ok := strings.Cut(f, "%s")
+	if !ok {
+		return s == normalize(f)
+	}
+	pre, post = normalize(pre), normalize(post)
+	return len(s) >= len(pre)+len(post) && strings.HasPrefix(s, pre) && strings.HasSuffix(s, post)
+}
+
+var (
+	tagRE   = regexp.MustCompile(`(?is)<br\s*/?>|</p\s*>|</div\s*>`)
+	anyTag  = regexp.MustCompile(`(?s)<[^>]*>`)
+	spaceRE = regexp.MustCompile(`[ \t\r\n\f\v\x{00a0}]+`)
+)
+
+// plainText turns an HTML message (format H, from the agent panel:
+// "<p>Hi&nbsp;there</p>") into text with line breaks.
+func plainText(s string) string {
+	s = tagRE.ReplaceAllString(s, "\n")
+	s = anyTag.ReplaceAllString(s, "")
+	s = html.UnescapeString(s)
+	s = strings.ReplaceAll(s, "\u00a0", " ")
+	lines := strings.Split(s, "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		l = strings.TrimSpace(l)
+		if l != "" || (len(out) > 0 && out[len(out)-1] != "") {
+			out = append(out, l)
+		}
+	}
+	return strings.TrimSpace(strings.Join(out, "\n"))
+}
+
+// normalize is plainText with all whitespace collapsed and typographic
+// quotes straightened, for comparisons that must survive LiveAgent
+// re-rendering a message as HTML.
+func normalize(s string) string {
+	s = plainText(s)
+	s = strings.NewReplacer("“", `"`, "”", `"`, "„", `"`, "«", `"`, "»", `"`, "’", "'").Replace(s)
+	return strings.TrimSpace(spaceRE.ReplaceAllString(s, " "))
+}
+
+// visitorLang is the language of the visitor's messages, guessed the way
+// the engine guesses it for its notices (handover.GuessLanguage), so the
+// typed-choice sentence and the notice it ends are in one language.
+func visitorLang(conv *handover.Conversation) lang {
+	if conv == nil {
+		return langEN
+	}
+	var texts []string
+	for _, m := range conv.Messages {
+		if m.Role == handover.RoleVisitor && !m.Private {
+			texts = append(texts, m.Text)
+		}
+	}
+	l := lang(handover.GuessLanguage(texts...))
+	if _, ok := phrasings[l]; !ok {
+		return langEN
+	}
+	return l
+}

@@ -1,0 +1,892 @@
+package sim
+
+// The LiveAgent dialect (ladesk.com) on the sim's core model. It is a second, independent
+// reading of LiveAgent, written from the fact sheet /work/shared/design/helpdesks/liveagent.md and
+// the sources it cites (QualityUnit/LiveAgent-api-python, the v3 spec's generated client; the
+// v1 clients hostinger/ladesk-php and others; support.liveagent.com). It imports no adapter.
+//
+// Mapping onto the core: a LiveAgent ticket (a chat) is a core conversation in one hidden inbox
+// that has no Chatwoot bot (so no Chatwoot webhook ever fires); departments are core teams;
+// agents, the bot agent included, are core users; tags are labels. What LiveAgent has and the
+// core does not (status letters, ticket codes, message groups, message types and formats, the
+// rules engine, per-key rate limits) lives in the side maps of LiveAgent, keyed by conversation
+// and message id and guarded by the core's mutex.
+//
+// Simplifications, each against the fact sheet:
+//   - Routing: a new chat in a department that has the bot agent as an online member is given
+//     to the bot at once; otherwise it waits unassigned until an agent takes it (LiveAgentTake).
+//     Real LiveAgent rings online agents, and a bot must accept the ringing chat (§1.6, PINGO).
+//   - A v1 message posted into a running chat is visible to the visitor (§1.6 reports that this
+//     is not reliable in production).
+//   - Rule deliveries are made once, with no retry (LiveAgent documents none, §2.1).
+//   - 429 bodies and the Retry-After header are the sim's choice (§1.3: not documented).
+//   - The {$variable} names are the sim's reading (§2.1: the full list is not public):
+//     conversation_id, conversation_code, conversation_subject, conversation_status,
+//     conversation_department_id, conversation_agent_id, conversation_last_message, user_id,
+//     user_firstname, user_lastname, user_email.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// LiveAgentOptions configures a simulated LiveAgent account.
+type LiveAgentOptions struct {
+	APIKey   string // API v3 key (the apikey header)
+	APIV1Key string // API v1 key (the apikey parameter)
+	BotName  string // the bot agent's name; default "AI assistant"
+	// RateLimit is requests a minute per key; 0 means LiveAgent's 180, negative disables it.
+	RateLimit int
+	// Now is the clock of the rate-limit window; nil is time.Now. Tests share a fake clock
+	// with the adapter so that a minute passes instantly.
+	Now func() time.Time
+	// RuleTimeout bounds one rule HTTP request (default 5s).
+	RuleTimeout time.Duration
+	Logger      *slog.Logger
+	Seed        int64
+}
+
+// LiveAgentDemo holds the ids of the world SeedDemo creates.
+type LiveAgentDemo struct {
+	BotDepartment, SupportDepartment string // department ids
+	Bot, Alice, Bob                  string // agent ids
+	AliceUser, BobUser, BotUser      int    // the same agents as core user ids
+}
+
+// LiveAgentRule is one rule of Configuration > Automation > Rules with an "HTTP request"
+// action, as the administrator typed it.
+type LiveAgentRule struct {
+	Name string
+	// Trigger is the rule's "Apply when": "chat started", "message added", "ticket
+	// transferred" or "ticket status changed".
+	Trigger string
+	Method  string // default POST
+	URL     string // may hold {$variables} too
+	Body    string
+	// Department, if set, is a condition: the ticket's department id.
+	Department string
+}
+
+// LiveAgentRuleFaults make the rules engine send the bodies LiveAgent is known to send
+// (fact sheet §2.1): variables left literal, values inserted without escaping.
+type LiveAgentRuleFaults struct {
+	// Unreplaced lists variables (without "{$" and "}") sent literally, as LiveAgent does
+	// for a variable it has no value for.
+	Unreplaced []string
+	// Values overrides variable values; they are inserted as is (unescaped quotes and
+	// control characters break the JSON).
+	Values map[string]string
+	// Rate is the share of deliveries the faults apply to; 0 means every delivery.
+	Rate float64
+}
+
+// LiveAgentDelivery is one rule HTTP request the sim made.
+type LiveAgentDelivery struct {
+	Rule     string
+	Trigger  string
+	TicketID string
+	URL      string // with the secret path segment; tests only
+	Body     string
+	Status   int    // 0 on a transport error
+	Err      string // transport error, if any
+}
+
+// LiveAgentTicket is a deep copy of one ticket, for tests and the sandbox.
+type LiveAgentTicket struct {
+	ID, Code, Status, Subject  string
+	DepartmentID, AgentID      string
+	AgentName                  string
+	OwnerContactID, OwnerName  string
+	OwnerEmail                 string
+	Tags                       []string // names
+	Ended                      bool     // the chat is over (the visitor left)
+	Messages                   []LiveAgentMessage
+	ConversationID, AgentUser  int // core ids
+	ChannelType                string
+	DateCreated, LastActivity  time.Time
+	TransferredToDepartmentIDs []string // every department the ticket was transferred to, in order
+}
+
+// LiveAgentMessage is one message of a ticket.
+type LiveAgentMessage struct {
+	ID, GroupID, GroupType string
+	Type                   string // M message, N note, U user agent, R transfer, S system...
+	Format                 string // T text, H html
+	UserID, UserName       string
+	Text                   string
+	// Role is the sim's own reading of the author: visitor, agent, bot or system.
+	Role      string
+	Note      bool
+	CreatedAt time.Time
+}
+
+// LiveAgent is the simulated LiveAgent account: the core model plus LiveAgent's side state.
+type LiveAgent struct {
+	s       *Server
+	opts    LiveAgentOptions
+	inboxID int
+	botUser int
+	client  *http.Client
+	handler http.Handler
+
+	// guarded by s.mu
+	tickets    map[int]*laTicket
+	msgs       map[int]*laMessage
+	groupSeq   int
+	tagNames   map[string]string // tag id → name
+	tagSeq     int
+	depts      map[int]bool // core team ids that are departments
+	rules      []LiveAgentRule
+	ruleFaults LiveAgentRuleFaults
+	deliveries []LiveAgentDelivery
+	buttons    []map[string]any
+	chatDept   int // the department of the sandbox's chat button
+	window     map[string][]time.Time
+	frng       *rand.Rand
+}
+
+type laTicket struct {
+	status      string
+	code        string
+	subject     string
+	channel     string
+	chatGroup   *laGroup // the running chat's group; nil once the chat ended
+	groups      []*laGroup
+	ended       bool
+	transferred []int
+}
+
+type laGroup struct {
+	id             int
+	typ            string
+	userID         string
+	created, ended time.Time
+	msgs           []int
+}
+
+type laMessage struct {
+	typ, format string
+	group       *laGroup
+	userID      string // LiveAgent user id of the author ("" = system)
+}
+
+// laEvent is a rule trigger that happened, evaluated after the change.
+type laEvent struct {
+	trigger string
+	conv    int
+}
+
+// Rule triggers the sim fires.
+const (
+	LiveAgentTriggerChatStarted       = "chat started"
+	LiveAgentTriggerMessageAdded      = "message added"
+	LiveAgentTriggerTicketTransferred = "ticket transferred"
+	LiveAgentTriggerStatusChanged     = "ticket status changed"
+)
+
+// NewLiveAgent returns a simulated LiveAgent account with its owner (an administrator agent)
+// and the bot agent (online). Add departments with AddDepartment or use SeedDemo.
+func NewLiveAgent(opts LiveAgentOptions) *LiveAgent {
+	if opts.BotName == "" {
+		opts.BotName = "AI assistant"
+	}
+	if opts.RateLimit == 0 {
+		opts.RateLimit = 180
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.RuleTimeout <= 0 {
+		opts.RuleTimeout = 5 * time.Second
+	}
+	s := New(Options{AccountName: "LiveAgent", Logger: opts.Logger, Seed: opts.Seed, RetryWait: time.Millisecond})
+	la := &LiveAgent{
+		s: s, opts: opts,
+		client:   &http.Client{Timeout: opts.RuleTimeout},
+		tickets:  map[int]*laTicket{},
+		msgs:     map[int]*laMessage{},
+		tagNames: map[string]string{},
+		depts:    map[int]bool{},
+		window:   map[string][]time.Time{},
+		frng:     rand.New(rand.NewPCG(uint64(opts.Seed), 0x1a)),
+	}
+	la.inboxID = s.AddInbox("LiveAgent tickets", false)
+	s.SetInboxAutoAssignment(la.inboxID, false)
+	la.botUser = s.AddAgent(opts.BotName, "bot@liveagent.sim", "online")
+	la.handler = la.routes()
+	return la
+}
+
+// Handler serves LiveAgent's API v3 under /api/v3/, API v1 under /api/ and the sandbox page.
+func (la *LiveAgent) Handler() http.Handler { return la.handler }
+
+// Close stops rule deliveries in flight and waits for them.
+func (la *LiveAgent) Close() { la.s.Close() }
+
+// WaitIdle waits until no rule delivery is in flight.
+func (la *LiveAgent) WaitIdle(ctx context.Context) error { return la.s.WaitIdle(ctx) }
+
+// SetFaults sets API faults (429/500/drop/delay) and rule delivery faults (duplicates,
+// jitter), shared with the core.
+func (la *LiveAgent) SetFaults(f Faults) { la.s.SetFaults(f) }
+
+// Calls returns the API call log. Token is "v3", "v1", "invalid" or "".
+func (la *LiveAgent) Calls() []Call { return la.s.Calls() }
+
+// ResetCalls empties the API call log.
+func (la *LiveAgent) ResetCalls() { la.s.ResetCalls() }
+
+// BotAgentID returns the bot agent's id (HANDOVER_LIVEAGENT_BOT_AGENT_ID).
+func (la *LiveAgent) BotAgentID() string { return laAgentID(la.botUser) }
+
+// NewVisitorName returns a random visitor name.
+func (la *LiveAgent) NewVisitorName() string { return la.s.NewVisitorName() }
+
+// ---- ids ----
+
+func laAgentID(u int) string   { return fmt.Sprintf("ag%06x", u) }
+func laTicketID(c int) string  { return fmt.Sprintf("tk%06x", c) }
+func laDeptID(t int) string    { return fmt.Sprintf("dp%06x", t) }
+func laMsgID(m int) string     { return fmt.Sprintf("ms%06x", m) }
+func laGroupID(g int) string   { return fmt.Sprintf("gr%06x", g) }
+func laContactID(c int) string { return fmt.Sprintf("ct%06x", c) }
+
+// laVisitorUserID is a visitor's user id in messages: not the ticket's owner_contactid
+// (fact sheet §1.5).
+func laVisitorUserID(c int) string { return fmt.Sprintf("vu%06x", c) }
+
+func laCode(c int) string {
+	const letters = "BCDFGHJKLMNPQRSTVWXZ"
+	a, b, d := letters[c%20], letters[(c/20)%20], letters[(c/400)%20]
+	return fmt.Sprintf("%c%c%c-%03d-%04d", d, b, a, c%997, 1000+c)
+}
+
+func laParse(prefix, id string) (int, bool) {
+	rest, ok := strings.CutPrefix(id, prefix)
+	if !ok || len(rest) != 6 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(rest, 16, 64)
+	if err != nil || n <= 0 {
+		return 0, false
+	}
+	return int(n), true
+}
+
+func laTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}
+
+// ---- world set-up ----
+
+// AddDepartment creates a department with the given agents (core user ids) and returns its id.
+func (la *LiveAgent) AddDepartment(name string, agentUsers ...int) string {
+	id := la.s.AddTeam(name, agentUsers...)
+	la.s.mu.Lock()
+	la.depts[id] = true
+	la.s.mu.Unlock()
+	return laDeptID(id)
+}
+
+// AddAgent creates a human agent ("online", "busy" or "offline") and returns its id and core
+// user id.
+func (la *LiveAgent) AddAgent(name, email, availability string) (string, int) {
+	u := la.s.AddAgent(name, email, availability)
+	return laAgentID(u), u
+}
+
+// AgentUser returns the core user id of an agent id.
+func (la *LiveAgent) AgentUser(agentID string) int {
+	u, _ := laParse("ag", agentID)
+	return u
+}
+
+// SetAvailability sets an agent's presence: "online" is online for chat, message and read
+// ("TMR") in each of its departments, "busy" for message and read only ("MR"), "offline"
+// nothing.
+func (la *LiveAgent) SetAvailability(agentID, availability string) {
+	if u := la.AgentUser(agentID); u > 0 {
+		la.s.SetAvailability(u, availability)
+	}
+}
+
+// SetChatDepartment sets the department of the sandbox's chat button.
+func (la *LiveAgent) SetChatDepartment(deptID string) {
+	if t, ok := laParse("dp", deptID); ok {
+		la.s.mu.Lock()
+		la.chatDept = t
+		la.s.mu.Unlock()
+	}
+}
+
+// SeedDemo creates the sandbox world: department "Chatbot" with the bot agent (the chat
+// button's department), department "Support" with Alice (online) and Bob (offline).
+func (la *LiveAgent) SeedDemo() LiveAgentDemo {
+	alice, aliceU := la.AddAgent("Alice", "alice@example.com", "online")
+	bob, bobU := la.AddAgent("Bob", "bob@example.com", "offline")
+	botDept := la.AddDepartment("Chatbot", la.botUser)
+	support := la.AddDepartment("Support", aliceU, bobU)
+	la.SetChatDepartment(botDept)
+	return LiveAgentDemo{BotDepartment: botDept, SupportDepartment: support, Bot: la.BotAgentID(),
+		Alice: alice, Bob: bob, AliceUser: aliceU, BobUser: bobU, BotUser: la.botUser}
+}
+
+// AddRule adds a rule with an HTTP request action.
+func (la *LiveAgent) AddRule(r LiveAgentRule) {
+	if r.Method == "" {
+		r.Method = http.MethodPost
+	}
+	la.s.mu.Lock()
+	defer la.s.mu.Unlock()
+	la.rules = append(la.rules, r)
+}
+
+// SetRuleFaults replaces the rules engine's body faults.
+func (la *LiveAgent) SetRuleFaults(f LiveAgentRuleFaults) {
+	la.s.mu.Lock()
+	defer la.s.mu.Unlock()
+	la.ruleFaults = f
+}
+
+// Deliveries returns the log of rule HTTP requests.
+func (la *LiveAgent) Deliveries() []LiveAgentDelivery {
+	la.s.mu.Lock()
+	defer la.s.mu.Unlock()
+	return slices.Clone(la.deliveries)
+}
+
+// CustomButtons returns the agent-panel custom buttons created through the API.
+func (la *LiveAgent) CustomButtons() []map[string]any {
+	la.s.mu.Lock()
+	defer la.s.mu.Unlock()
+	out := make([]map[string]any, 0, len(la.buttons))
+	for _, b := range la.buttons {
+		out = append(out, deepCopy(b).(map[string]any))
+	}
+	return out
+}
+
+// ---- visitor and agent side ----
+
+// VisitorSend writes a visitor message in the visitor's running chat, or starts a chat in
+// department deptID ("" = the chat button's department). A new chat is a ticket with status T
+// (chatting), a chat message group holding a user-agent line and the message, routed to the
+// bot when the bot is an online member of the department. It fires "chat started" (new chats)
+// and "message added".
+func (la *LiveAgent) VisitorSend(ctx context.Context, deptID, contactKey, text string) (ticketID, msgID string, err error) {
+	if err := ctx.Err(); err != nil {
+		return "", "", fmt.Errorf("visitor send: %w", err)
+	}
+	if strings.TrimSpace(contactKey) == "" {
+		return "", "", errors.New("visitor send: empty contact")
+	}
+	t := la.s.lock()
+	var evs []laEvent
+	defer func() { la.dispatchLocked(evs); t.unlock() }()
+	dept := la.chatDept
+	if deptID != "" {
+		d, ok := laParse("dp", deptID)
+		if !ok || !la.depts[d] {
+			return "", "", fmt.Errorf("visitor send: department %s: %w", deptID, ErrNotFound)
+		}
+		dept = d
+	}
+	ct := la.s.contactFor(contactKey)
+	var c *conversation
+	for i := len(la.s.convIDs) - 1; i >= 0; i-- {
+		cand := la.s.convs[la.s.convIDs[i]]
+		if cand.contactID == ct.id && cand.inboxID == la.inboxID && !la.tickets[cand.id].ended {
+			c = cand
+			break
+		}
+	}
+	if c == nil {
+		if dept == 0 {
+			return "", "", errors.New("visitor send: no department for the chat (SetChatDepartment)")
+		}
+		c = t.createConversation(la.s.inboxes[la.inboxID], ct)
+		c.teamID = dept
+		lt := &laTicket{status: "T", code: laCode(c.id), subject: clipText(text, 60), channel: "B"}
+		la.tickets[c.id] = lt
+		lt.chatGroup = la.newGroup(lt, "C", laVisitorUserID(ct.id))
+		la.addLA(t, c, &message{typ: "activity", content: "Mozilla/5.0 (Sandbox) LiveAgent widget", hasContent: true, contentType: "text"},
+			"U", "T", lt.chatGroup, laVisitorUserID(ct.id))
+		if tm := la.s.teams[dept]; tm != nil && slices.Contains(tm.members, la.botUser) && la.s.users[la.botUser].availability == "online" {
+			c.assigneeID = la.botUser
+		}
+		evs = append(evs, laEvent{LiveAgentTriggerChatStarted, c.id})
+	}
+	lt := la.tickets[c.id]
+	m := la.addLA(t, c, &message{typ: "incoming", senderKind: "contact", senderID: ct.id, content: text, hasContent: true, contentType: "text"},
+		"M", "T", lt.chatGroup, laVisitorUserID(ct.id))
+	evs = append(evs, laEvent{LiveAgentTriggerMessageAdded, c.id})
+	return laTicketID(c.id), laMsgID(m.id), nil
+}
+
+// VisitorLeave ends the visitor's chat: the chat group is finished and the ticket becomes
+// answered (A) when an agent or the bot wrote last, else new (N). It fires "ticket status
+// changed".
+func (la *LiveAgent) VisitorLeave(ctx context.Context, ticketID string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("visitor leave: %w", err)
+	}
+	t := la.s.lock()
+	var evs []laEvent
+	defer func() { la.dispatchLocked(evs); t.unlock() }()
+	c, lt, err := la.ticketByRef(ticketID)
+	if err != nil {
+		return fmt.Errorf("visitor leave: %w", err)
+	}
+	if lt.ended {
+		return nil
+	}
+	lt.ended = true
+	if lt.chatGroup != nil {
+		lt.chatGroup.ended = time.Now()
+		lt.chatGroup = nil
+	}
+	status := "N"
+	for i := len(c.msgs) - 1; i >= 0; i-- {
+		if m := c.msgs[i]; !m.private && (m.typ == "incoming" || m.typ == "outgoing") {
+			if m.typ == "outgoing" {
+				status = "A"
+			}
+			break
+		}
+	}
+	if lt.status != status {
+		lt.status = status
+		evs = append(evs, laEvent{LiveAgentTriggerStatusChanged, c.id})
+	}
+	return nil
+}
+
+// AgentReply posts an agent's chat message (HTML, as the agent panel writes it) or, with note,
+// an internal note, and fires "message added".
+func (la *LiveAgent) AgentReply(ctx context.Context, ticketID, agentID, text string, note bool) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("agent reply: %w", err)
+	}
+	t := la.s.lock()
+	var evs []laEvent
+	defer func() { la.dispatchLocked(evs); t.unlock() }()
+	c, lt, err := la.ticketByRef(ticketID)
+	if err != nil {
+		return "", fmt.Errorf("agent reply: %w", err)
+	}
+	u := la.AgentUser(agentID)
+	if la.s.users[u] == nil {
+		return "", fmt.Errorf("agent reply: agent %s: %w", agentID, ErrNotFound)
+	}
+	var m *message
+	if note {
+		g := la.newGroup(lt, "I", agentID)
+		m = la.addLA(t, c, &message{typ: "outgoing", senderKind: "user", senderID: u, content: text, hasContent: true, contentType: "text", private: true}, "N", "T", g, agentID)
+	} else {
+		g := lt.chatGroup
+		if g == nil {
+			g = la.newGroup(lt, "4", agentID)
+		}
+		m = la.addLA(t, c, &message{typ: "outgoing", senderKind: "user", senderID: u, content: "<p>" + html.EscapeString(text) + "</p>", hasContent: true, contentType: "text"}, "M", "H", g, agentID)
+	}
+	evs = append(evs, laEvent{LiveAgentTriggerMessageAdded, c.id})
+	return laMsgID(m.id), nil
+}
+
+// AgentTake makes the agent the ticket's agent ("transfer to me" in the agent panel, or
+// accepting a chat ringing in the queue) and fires "ticket transferred".
+func (la *LiveAgent) AgentTake(ctx context.Context, ticketID, agentID string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("agent take: %w", err)
+	}
+	t := la.s.lock()
+	var evs []laEvent
+	defer func() { la.dispatchLocked(evs); t.unlock() }()
+	c, _, err := la.ticketByRef(ticketID)
+	if err != nil {
+		return fmt.Errorf("agent take: %w", err)
+	}
+	u := la.AgentUser(agentID)
+	if la.s.users[u] == nil {
+		return fmt.Errorf("agent take: agent %s: %w", agentID, ErrNotFound)
+	}
+	if ev, ok := la.transferLocked(t, c, c.teamID, u, agentID); ok {
+		evs = append(evs, ev)
+	}
+	return nil
+}
+
+// AgentSetStatus sets a ticket's status letter as an agent would (e.g. R resolved, C open)
+// and fires "ticket status changed".
+func (la *LiveAgent) AgentSetStatus(ctx context.Context, ticketID, status string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("agent set status: %w", err)
+	}
+	if !laStatuses[status] {
+		return fmt.Errorf("agent set status: %q is not a status letter", status)
+	}
+	t := la.s.lock()
+	var evs []laEvent
+	defer func() { la.dispatchLocked(evs); t.unlock() }()
+	c, lt, err := la.ticketByRef(ticketID)
+	if err != nil {
+		return fmt.Errorf("agent set status: %w", err)
+	}
+	if la.setStatusLocked(lt, status) {
+		evs = append(evs, laEvent{LiveAgentTriggerStatusChanged, c.id})
+	}
+	return nil
+}
+
+// laStatuses are Ticket.status letters (PYCLI docs/Ticket.md).
+var laStatuses = map[string]bool{"I": true, "N": true, "T": true, "P": true, "R": true, "X": true, "B": true, "A": true, "C": true, "W": true, "L": true}
+
+func (la *LiveAgent) setStatusLocked(lt *laTicket, status string) bool {
+	if lt.status == status {
+		return false
+	}
+	lt.status = status
+	if status != "T" && status != "I" && lt.chatGroup != nil {
+		// Any status but chatting ends the chat.
+		lt.chatGroup.ended = time.Now()
+		lt.chatGroup = nil
+		lt.ended = true
+	}
+	return true
+}
+
+// ---- views ----
+
+// Ticket returns a deep copy of one ticket (by id or code).
+func (la *LiveAgent) Ticket(ticketID string) (LiveAgentTicket, bool) {
+	la.s.mu.Lock()
+	defer la.s.mu.Unlock()
+	c, _, err := la.ticketByRef(ticketID)
+	if err != nil {
+		return LiveAgentTicket{}, false
+	}
+	return la.ticketView(c), true
+}
+
+// Tickets returns deep copies of every ticket, oldest first.
+func (la *LiveAgent) Tickets() []LiveAgentTicket {
+	la.s.mu.Lock()
+	defer la.s.mu.Unlock()
+	var out []LiveAgentTicket
+	for _, id := range la.s.convIDs {
+		if _, ok := la.tickets[id]; ok {
+			out = append(out, la.ticketView(la.s.convs[id]))
+		}
+	}
+	return out
+}
+
+func (la *LiveAgent) ticketView(c *conversation) LiveAgentTicket {
+	lt := la.tickets[c.id]
+	ct := la.s.contacts[c.contactID]
+	v := LiveAgentTicket{
+		ID: laTicketID(c.id), Code: lt.code, Status: lt.status, Subject: lt.subject,
+		OwnerContactID: laContactID(ct.id), OwnerName: ct.name, OwnerEmail: ct.email,
+		Tags: slices.Clone(c.labels), Ended: lt.ended, ConversationID: c.id, AgentUser: c.assigneeID,
+		ChannelType: lt.channel, DateCreated: c.createdAt, LastActivity: c.lastActivityAt,
+	}
+	if c.teamID != 0 {
+		v.DepartmentID = laDeptID(c.teamID)
+	}
+	if u := la.s.users[c.assigneeID]; u != nil {
+		v.AgentID, v.AgentName = laAgentID(u.id), u.name
+	}
+	for _, d := range lt.transferred {
+		v.TransferredToDepartmentIDs = append(v.TransferredToDepartmentIDs, laDeptID(d))
+	}
+	for _, g := range lt.groups {
+		for _, mid := range g.msgs {
+			m := la.coreMessage(c, mid)
+			if m == nil {
+				continue
+			}
+			lm := la.msgs[mid]
+			mv := LiveAgentMessage{ID: laMsgID(mid), GroupID: laGroupID(g.id), GroupType: g.typ, Type: lm.typ, Format: lm.format,
+				UserID: lm.userID, UserName: la.userName(c, lm.userID), Text: m.content, Note: m.private, CreatedAt: m.createdAt}
+			switch {
+			case lm.userID == laAgentID(la.botUser):
+				mv.Role = "bot"
+			case strings.HasPrefix(lm.userID, "ag"):
+				mv.Role = "agent"
+			case strings.HasPrefix(lm.userID, "vu") && lm.typ == "M":
+				mv.Role = "visitor"
+			default:
+				mv.Role = "system"
+			}
+			v.Messages = append(v.Messages, mv)
+		}
+	}
+	return v
+}
+
+func (la *LiveAgent) coreMessage(c *conversation, id int) *message {
+	for _, m := range c.msgs {
+		if m.id == id {
+			return m
+		}
+	}
+	return nil
+}
+
+func (la *LiveAgent) userName(c *conversation, userID string) string {
+	if u, ok := laParse("ag", userID); ok && la.s.users[u] != nil {
+		return la.s.users[u].name
+	}
+	if strings.HasPrefix(userID, "vu") {
+		return la.s.contacts[c.contactID].name
+	}
+	return ""
+}
+
+// ---- model helpers (callers hold s.mu) ----
+
+func (la *LiveAgent) newGroup(lt *laTicket, typ, userID string) *laGroup {
+	la.groupSeq++
+	g := &laGroup{id: la.groupSeq, typ: typ, userID: userID, created: time.Now()}
+	lt.groups = append(lt.groups, g)
+	return g
+}
+
+// addLA stores a message in the core and its LiveAgent side data.
+func (la *LiveAgent) addLA(t *tx, c *conversation, m *message, typ, format string, g *laGroup, userID string) *message {
+	t.addMessage(c, m)
+	la.msgs[m.id] = &laMessage{typ: typ, format: format, group: g, userID: userID}
+	g.msgs = append(g.msgs, m.id)
+	return m
+}
+
+// addSystem adds a system group (transfer T, status J...) with one message.
+func (la *LiveAgent) addSystem(t *tx, c *conversation, groupType, msgType, text string) {
+	lt := la.tickets[c.id]
+	g := la.newGroup(lt, groupType, "")
+	la.addLA(t, c, &message{typ: "activity", content: text, hasContent: true, contentType: "text"}, msgType, "T", g, "")
+}
+
+// ticketByRef finds a ticket by id or code.
+func (la *LiveAgent) ticketByRef(ref string) (*conversation, *laTicket, error) {
+	if id, ok := laParse("tk", ref); ok {
+		if lt, ok := la.tickets[id]; ok {
+			return la.s.convs[id], lt, nil
+		}
+	}
+	for id, lt := range la.tickets {
+		if lt.code == ref {
+			return la.s.convs[id], lt, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("ticket %s: %w", ref, ErrNotFound)
+}
+
+// transferLocked moves a ticket to a department and/or agent (user 0: the department's
+// queue), with a transfer group, and returns the "ticket transferred" event if anything
+// changed.
+func (la *LiveAgent) transferLocked(t *tx, c *conversation, dept, user int, by string) (laEvent, bool) {
+	if c.teamID == dept && c.assigneeID == user {
+		return laEvent{}, false
+	}
+	lt := la.tickets[c.id]
+	if dept != c.teamID {
+		lt.transferred = append(lt.transferred, dept)
+	}
+	c.teamID, c.assigneeID = dept, user
+	target := ""
+	if tm := la.s.teams[dept]; tm != nil {
+		target = "department " + tm.name
+	}
+	if u := la.s.users[user]; u != nil {
+		target = strings.TrimPrefix(target+", agent "+u.name, ", ")
+	}
+	who := la.userName(c, by)
+	if who == "" {
+		who = "system"
+	}
+	la.addSystem(t, c, "T", "R", fmt.Sprintf("Transferred to %s by %s", target, who))
+	return laEvent{LiveAgentTriggerTicketTransferred, c.id}, true
+}
+
+// chatOnline reports whether a user is online for chat.
+func (la *LiveAgent) chatOnline(u int) bool {
+	us := la.s.users[u]
+	return us != nil && us.availability == "online"
+}
+
+func laOnlineLetters(availability string) string {
+	switch availability {
+	case "online":
+		return "TMR"
+	case "busy":
+		return "MR"
+	}
+	return ""
+}
+
+// ---- the rules engine ----
+
+var laVarRE = regexp.MustCompile(`\{\$([A-Za-z0-9_]+)\}`)
+
+// dispatchLocked sends every rule matching the events. Callers hold s.mu.
+func (la *LiveAgent) dispatchLocked(evs []laEvent) {
+	s := la.s
+	if s.closed {
+		return
+	}
+	for _, ev := range evs {
+		c := s.convs[ev.conv]
+		if c == nil {
+			continue
+		}
+		for _, r := range la.rules {
+			if !strings.EqualFold(r.Trigger, ev.trigger) {
+				continue
+			}
+			if r.Department != "" && r.Department != laDeptID(c.teamID) {
+				continue
+			}
+			vars := la.variables(c)
+			faulty := la.ruleFaults.Rate <= 0 || la.frng.Float64() < la.ruleFaults.Rate
+			if faulty {
+				for k, v := range la.ruleFaults.Values {
+					vars[k] = v
+				}
+				for _, k := range la.ruleFaults.Unreplaced {
+					delete(vars, k)
+				}
+			}
+			d := LiveAgentDelivery{Rule: r.Name, Trigger: r.Trigger, TicketID: laTicketID(c.id),
+				URL: laRender(r.URL, vars, true), Body: laRender(r.Body, vars, false)}
+			copies := 1
+			if s.roll(s.faults.DuplicateWebhookRate) {
+				copies = 2
+			}
+			for range copies {
+				var jitter time.Duration
+				if s.faults.WebhookJitter > 0 {
+					jitter = time.Duration(s.rng.Int64N(int64(s.faults.WebhookJitter)))
+				}
+				if s.inflight == 0 {
+					s.idle = make(chan struct{})
+				}
+				s.inflight++
+				s.wg.Add(1)
+				go la.deliver(r.Method, d, jitter)
+			}
+		}
+	}
+}
+
+// variables are the ticket's {$variable} values; empty values are absent, so they stay
+// literal (fact sheet §2.1).
+func (la *LiveAgent) variables(c *conversation) map[string]string {
+	lt := la.tickets[c.id]
+	ct := la.s.contacts[c.contactID]
+	first, last, _ := strings.Cut(ct.name, " ")
+	vars := map[string]string{
+		"conversation_id":      laTicketID(c.id),
+		"conversation_code":    lt.code,
+		"conversation_subject": lt.subject,
+		"conversation_status":  lt.status,
+		"user_id":              laContactID(ct.id),
+		"user_firstname":       first,
+		"user_lastname":        last,
+		"user_email":           ct.email,
+	}
+	if c.teamID != 0 {
+		vars["conversation_department_id"] = laDeptID(c.teamID)
+	}
+	if c.assigneeID != 0 {
+		vars["conversation_agent_id"] = laAgentID(c.assigneeID)
+	}
+	for i := len(c.msgs) - 1; i >= 0; i-- {
+		if m := c.msgs[i]; m.typ == "incoming" || m.typ == "outgoing" {
+			vars["conversation_last_message"] = m.content
+			break
+		}
+	}
+	for k, v := range vars {
+		if v == "" {
+			delete(vars, k)
+		}
+	}
+	return vars
+}
+
+// laRender replaces {$variable}s; values are inserted unescaped (in a URL, query-escaped).
+func laRender(tmpl string, vars map[string]string, inURL bool) string {
+	return laVarRE.ReplaceAllStringFunc(tmpl, func(m string) string {
+		name := laVarRE.FindStringSubmatch(m)[1]
+		v, ok := vars[name]
+		if !ok {
+			return m
+		}
+		if inURL {
+			return url.PathEscape(v)
+		}
+		return v
+	})
+}
+
+// deliver makes one rule HTTP request (no retry) and logs it.
+func (la *LiveAgent) deliver(method string, d LiveAgentDelivery, jitter time.Duration) {
+	s := la.s
+	defer s.wg.Done()
+	defer s.deliveryDone()
+	ctx := s.baseCtx
+	if jitter > 0 && !sleepCtx(ctx, jitter) {
+		return
+	}
+	var body io.Reader
+	if method != http.MethodGet {
+		body = bytes.NewReader([]byte(d.Body))
+	}
+	req, err := http.NewRequestWithContext(ctx, method, d.URL, body)
+	if err == nil {
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "LiveAgent")
+		var resp *http.Response
+		resp, err = la.client.Do(req)
+		if err == nil {
+			d.Status = resp.StatusCode
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			_ = resp.Body.Close()
+		}
+	}
+	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err // the URL holds the secret
+		}
+		d.Err = err.Error()
+	}
+	s.mu.Lock()
+	la.deliveries = append(la.deliveries, d)
+	s.mu.Unlock()
+}
+
+func clipText(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}

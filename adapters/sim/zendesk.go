@@ -1,0 +1,835 @@
+package sim
+
+// The Zendesk dialect: Sunshine Conversations (the messaging platform behind Zendesk messaging,
+// served under /sc) with its switchboard, and the parts of the Zendesk Support API handover uses
+// (/api/v2: tickets, agent availabilities, users, groups).
+//
+// It is built on the core model of sim.go: a Sunshine conversation is a core conversation in a
+// web-widget inbox without the Chatwoot agent bot (so the Chatwoot dialect stays silent), a
+// Sunshine user is a core contact, an Agent Workspace agent is a core user (agent) whose
+// availability is the messaging status, a Zendesk group is a core team. What only Sunshine has
+// lives in side maps of this file, keyed by the core ids: the switchboard state of each
+// conversation, the Sunshine ids, authors, sources, actions and metadata of messages, the Support
+// tickets and the webhook deliveries.
+//
+// Sources (the vendor's own documents; the fact sheet is
+// /work/shared/design/helpdesks/zendesk.md):
+//   - Sunshine Conversations API spec, github.com/zendesk/sunshine-conversations-api-spec
+//     (paths/, components/schemas/, components/schemas/webhooks/);
+//   - the switchboard guide:
+//     https://developer.zendesk.com/documentation/conversations/messaging-platform/programmable-conversations/switchboard
+//     and https://docs.smooch.io/guide/switchboard/;
+//   - SwitchboardActionsApi of zendesk/sunshine-conversations-java (releaseControl, and the
+//     403s of acceptControl and releaseControl with integration scope);
+//   - Zendesk Support API: https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/
+//     (POST /api/v2/tickets, Idempotency-Key:
+//     https://developer.zendesk.com/api-reference/ticketing/introduction/#idempotency);
+//   - Agent Availability API:
+//     https://developer.zendesk.com/api-reference/agent-availability/agent-availability-api/agent_availabilities/
+//   - Zendesk article 4419179022874 (first_message_id in passControl metadata).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Sunshine switchboard integration types and names the sim creates. Agent Workspace's name is the
+// one Zendesk's webhooks show ("zd-agentWorkspace", integrationType "zd:agentWorkspace"; example
+// payload in "Receiving messages", developer.zendesk.com).
+const (
+	ZendeskAgentWorkspaceType = "zd:agentWorkspace"
+	ZendeskAgentWorkspaceName = "zd-agentWorkspace"
+	// ZendeskSourceAgentWorkspace is source.type of messages an agent sends from Agent Workspace.
+	ZendeskSourceAgentWorkspace = "zd:agentWorkspace"
+)
+
+// Key scopes (fact sheet §1.8): an app key may act for any integration; an integration key is the
+// custom integration itself, so acceptControl and releaseControl answer 403 when that integration
+// is not the pending (accept) or active (release) one.
+const (
+	ZendeskScopeApp         = "app"
+	ZendeskScopeIntegration = "integration"
+)
+
+// ZendeskOptions configures a simulated Zendesk.
+type ZendeskOptions struct {
+	AppID         string // Sunshine app id; default "5f0c0e0c0e0c0e0c0e0c0e0c"
+	IntegrationID string // handover's custom integration id; default "6a0a0a0a0a0a0a0a0a0a0a0a"
+	BotName       string // the custom integration's switchboard integration name; default "handover-bot"
+	KeyID         string // Sunshine API key id (Basic auth user)
+	KeySecret     string // Sunshine API key secret (Basic auth password)
+	// KeyScope is ZendeskScopeIntegration (the default: a key of the custom integration) or
+	// ZendeskScopeApp.
+	KeyScope string
+	// WebhookSecret is the custom integration webhook's secret, sent as X-API-Key.
+	WebhookSecret string
+	WebhookURL    string // may be set later with SetWebhookURL
+	// NoStandbyEvents turns deliverStandbyEvents off on handover's switchboard integration: no
+	// conversation:message or conversation:postback while another integration has control.
+	NoStandbyEvents bool
+	SupportEmail    string // Support API: Basic "<email>/token:<token>"
+	SupportToken    string
+	// RetryWait is the first wait between webhook attempts; it doubles per attempt (Sunshine:
+	// up to 5 attempts over 15 minutes, exponential). Default 30s; tests set ~10ms.
+	RetryWait time.Duration
+	// WebhookTimeout bounds one webhook attempt (Sunshine: 20 s, the default).
+	WebhookTimeout time.Duration
+	// MessageCap is the number of messages after which posting answers 423 Locked (Sunshine:
+	// 30,000, the default).
+	MessageCap int
+	Logger     *slog.Logger
+	Seed       int64
+}
+
+// ZendeskDemo holds the ids of the sandbox world created by Zendesk.SeedDemo.
+type ZendeskDemo struct {
+	GroupID, AliceID, BobID int
+}
+
+// Zendesk is the simulated Zendesk: a Sunshine Conversations app with a switchboard and a Support
+// account, on one core Server. Create it with NewZendesk; serve Handler.
+type Zendesk struct {
+	s       *Server
+	o       ZendeskOptions
+	log     *slog.Logger
+	client  *http.Client
+	handler http.Handler
+
+	// Guarded by s.mu.
+	webhookURL string
+	inboxID    int
+	convs      map[int]*zdConv  // core conversation id → Sunshine state
+	convBySun  map[string]int   // Sunshine conversation id → core id
+	msgs       map[int]*zdMsg   // core message id → Sunshine message
+	msgBySun   map[string]int   // Sunshine message id → core message id
+	users      map[int]*zdUser  // core contact id → Sunshine user
+	userBySun  map[string]int   // Sunshine user id → core contact id
+	sbis       []*zdSBI         // switchboard integrations, in order
+	defaultSBI string           // switchboard integration given control of new conversations
+	tickets    []*ZendeskTicket // Support tickets
+	ticketSeq  int
+	idem       map[string]zdIdem // Idempotency-Key → stored ticket creation
+	deliveries []ZendeskDelivery
+	calls      []Call
+	control    map[int][]ZendeskControlEvent // switchboard actions per core conversation id
+}
+
+// zdConv is the Sunshine side of one conversation.
+type zdConv struct {
+	sunID     string
+	active    string // switchboard integration id in control; "" = none (released)
+	pending   string // switchboard integration offered control; "" = none
+	agentID   int    // the Agent Workspace agent working the messaging ticket
+	metadata  map[string]any
+	createdAt time.Time
+}
+
+// zdMsg is the Sunshine side of one message.
+type zdMsg struct {
+	sunID       string
+	authorType  string // user|business
+	userID      string // Sunshine user id, for user messages
+	displayName string
+	sourceType  string // web|api:conversations|zd:agentWorkspace
+	payload     string // content.payload of a reply click
+	actions     []map[string]any
+	metadata    map[string]any
+}
+
+// zdUser is a Sunshine user (a core contact).
+type zdUser struct {
+	sunID      string
+	externalID string
+}
+
+// zdSBI is a switchboard integration.
+type zdSBI struct {
+	id, name, integrationID, integrationType string
+	deliverStandby                           bool
+	next                                     string // nextSwitchboardIntegrationId
+}
+
+type zdIdem struct {
+	fingerprint string
+	status      int
+	body        []byte
+}
+
+// ZendeskTicket is a Support ticket created through POST /api/v2/tickets.
+type ZendeskTicket struct {
+	ID             int       `json:"id"`
+	Subject        string    `json:"subject"`
+	Comment        string    `json:"comment"`
+	Public         bool      `json:"public"`
+	RequesterName  string    `json:"requester_name"`
+	RequesterEmail string    `json:"requester_email"`
+	GroupID        int       `json:"group_id"`
+	Tags           []string  `json:"tags"`
+	ExternalID     string    `json:"external_id"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// ZendeskDelivery is one webhook delivery attempt.
+type ZendeskDelivery struct {
+	EventType string
+	EventID   string
+	Attempt   int
+	Status    int    // 0 on a transport error
+	Err       string // transport error, if any
+}
+
+// ZendeskConversationView is a deep copy of one Sunshine conversation, for tests and the sandbox.
+type ZendeskConversationView struct {
+	ID       string `json:"id"`
+	CoreID   int    `json:"core_id"`
+	UserID   string `json:"user_id"`
+	UserName string `json:"user_name"`
+	Email    string `json:"email"`
+	// Active is the name of the switchboard integration in control ("" after releaseControl);
+	// Pending the one offered control.
+	Active   string                `json:"active"`
+	Pending  string                `json:"pending"`
+	Agent    string                `json:"agent"` // the Agent Workspace agent working it
+	Metadata map[string]any        `json:"metadata"`
+	Messages []ZendeskMessageView  `json:"messages"`
+	Tickets  []ZendeskTicket       `json:"tickets"` // tickets whose external_id is this conversation
+	Control  []ZendeskControlEvent `json:"control"` // switchboard actions, in order
+}
+
+// ZendeskMessageView is a deep copy of one Sunshine message.
+type ZendeskMessageView struct {
+	ID          string           `json:"id"`
+	CoreID      int              `json:"core_id"`
+	AuthorType  string           `json:"author_type"` // user|business
+	DisplayName string           `json:"display_name"`
+	SourceType  string           `json:"source_type"`
+	Text        string           `json:"text"`
+	Payload     string           `json:"payload"`
+	Actions     []map[string]any `json:"actions"`
+	Metadata    map[string]any   `json:"metadata"`
+	Received    time.Time        `json:"received"`
+}
+
+// ZendeskControlEvent records one switchboard action on a conversation.
+type ZendeskControlEvent struct {
+	Action   string         `json:"action"` // passControl|offerControl|acceptControl|releaseControl|default
+	Target   string         `json:"target"` // switchboard integration name ("" for release)
+	Metadata map[string]any `json:"metadata"`
+	At       time.Time      `json:"at"`
+}
+
+// NewZendesk returns a simulated Zendesk with an empty world: handover's switchboard integration
+// (the default one, deliverStandbyEvents on unless NoStandbyEvents), Agent Workspace after it,
+// and no agents or groups yet (use AddAgent, AddGroup or SeedDemo).
+func NewZendesk(o ZendeskOptions) *Zendesk {
+	if o.AppID == "" {
+		o.AppID = "5f0c0e0c0e0c0e0c0e0c0e0c"
+	}
+	if o.IntegrationID == "" {
+		o.IntegrationID = "6a0a0a0a0a0a0a0a0a0a0a0a"
+	}
+	if o.BotName == "" {
+		o.BotName = "handover-bot"
+	}
+	if o.KeyScope == "" {
+		o.KeyScope = ZendeskScopeIntegration
+	}
+	if o.RetryWait == 0 {
+		o.RetryWait = 30 * time.Second
+	}
+	if o.WebhookTimeout == 0 {
+		o.WebhookTimeout = 20 * time.Second
+	}
+	if o.MessageCap == 0 {
+		o.MessageCap = 30000
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := New(Options{AccountName: "Acme", BotName: o.BotName, RetryWait: o.RetryWait, WebhookTimeout: o.WebhookTimeout, Logger: log, Seed: o.Seed})
+	z := &Zendesk{
+		s: s, o: o, log: log.With("dialect", "zendesk"),
+		client:     &http.Client{Timeout: o.WebhookTimeout},
+		webhookURL: o.WebhookURL,
+		convs:      map[int]*zdConv{}, convBySun: map[string]int{},
+		msgs: map[int]*zdMsg{}, msgBySun: map[string]int{},
+		users: map[int]*zdUser{}, userBySun: map[string]int{},
+		idem: map[string]zdIdem{}, control: map[int][]ZendeskControlEvent{},
+	}
+	// One web-widget inbox without the Chatwoot agent bot: the Chatwoot dialect sends nothing, and
+	// its auto-assignment is off (Zendesk routes through the switchboard and omnichannel routing).
+	z.inboxID = s.AddInbox("Web Widget", false)
+	s.SetInboxAutoAssignment(z.inboxID, false)
+	s.mu.Lock()
+	bot := &zdSBI{id: z.newID(), name: o.BotName, integrationID: o.IntegrationID, integrationType: "custom", deliverStandby: !o.NoStandbyEvents}
+	aw := &zdSBI{id: z.newID(), name: ZendeskAgentWorkspaceName, integrationID: z.newID(), integrationType: ZendeskAgentWorkspaceType}
+	bot.next = aw.id
+	z.sbis = []*zdSBI{bot, aw}
+	z.defaultSBI = bot.id
+	s.mu.Unlock()
+	z.handler = z.routes()
+	return z
+}
+
+// Core returns the core model the dialect is built on (agents, groups as teams, the call log of
+// the Chatwoot dialect). Tests rarely need it.
+func (z *Zendesk) Core() *Server { return z.s }
+
+// Handler serves the Sunshine API under /sc/v2, the Support API under /api/v2, and the sandbox
+// page at "/" with its /sim/ endpoints speaking this dialect.
+func (z *Zendesk) Handler() http.Handler { return z.handler }
+
+// SetWebhookURL sets the custom integration's webhook target. An empty URL stops deliveries.
+func (z *Zendesk) SetWebhookURL(u string) {
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	z.webhookURL = u
+}
+
+// Close stops deliveries and waits for them (see Server.Close).
+func (z *Zendesk) Close() {
+	z.s.Close()
+}
+
+// AppID returns the Sunshine app id.
+func (z *Zendesk) AppID() string { return z.o.AppID }
+
+// IntegrationID returns handover's custom integration id.
+func (z *Zendesk) IntegrationID() string { return z.o.IntegrationID }
+
+// AddAgent creates an agent. status is the messaging status: "online", "away" or "offline".
+func (z *Zendesk) AddAgent(name, email, status string) int {
+	return z.s.AddAgent(name, email, zdToCore(status))
+}
+
+// SetAgentStatus sets an agent's messaging status: "online", "away" or "offline".
+func (z *Zendesk) SetAgentStatus(agentID int, status string) {
+	z.s.SetAvailability(agentID, zdToCore(status))
+}
+
+// AddGroup creates a Zendesk group with the given agents and returns its id.
+func (z *Zendesk) AddGroup(name string, agentIDs ...int) int { return z.s.AddTeam(name, agentIDs...) }
+
+// zdToCore maps a messaging status to the core availability (away is busy).
+func zdToCore(status string) string {
+	switch status {
+	case "online":
+		return "online"
+	case "away", "busy", "transfers_only":
+		return "busy"
+	}
+	return "offline"
+}
+
+// zdFromCore maps the core availability to the messaging status.
+func zdFromCore(a string) string {
+	switch a {
+	case "online":
+		return "online"
+	case "busy":
+		return "away"
+	}
+	return "offline"
+}
+
+// SeedDemo creates the sandbox world: group "Support" with Alice (online) and Bob (offline).
+func (z *Zendesk) SeedDemo() ZendeskDemo {
+	alice := z.AddAgent("Alice", "alice@example.com", "online")
+	bob := z.AddAgent("Bob", "bob@example.com", "offline")
+	g := z.AddGroup("Support", alice, bob)
+	return ZendeskDemo{GroupID: g, AliceID: alice, BobID: bob}
+}
+
+// newID returns a Sunshine-style id (24 hex digits, like a MongoDB ObjectId). Callers hold s.mu.
+func (z *Zendesk) newID() string {
+	const hexdig = "0123456789abcdef"
+	b := make([]byte, 24)
+	for i := range b {
+		b[i] = hexdig[z.s.rng.IntN(16)]
+	}
+	return string(b)
+}
+
+// sbi finds a switchboard integration by id. Callers hold s.mu.
+func (z *Zendesk) sbi(id string) *zdSBI {
+	for _, x := range z.sbis {
+		if x.id == id {
+			return x
+		}
+	}
+	return nil
+}
+
+// resolveSBI finds the target of a switchboard action: an id, a name, an integrationType or the
+// keyword "next" (the active integration's nextSwitchboardIntegrationId). Callers hold s.mu.
+func (z *Zendesk) resolveSBI(zc *zdConv, target string) *zdSBI {
+	if target == "next" {
+		if cur := z.sbi(zc.active); cur != nil {
+			return z.sbi(cur.next)
+		}
+		return z.sbi(z.defaultSBI)
+	}
+	for _, x := range z.sbis {
+		if x.id == target || x.name == target || x.integrationType == target {
+			return x
+		}
+	}
+	return nil
+}
+
+func (z *Zendesk) botSBI() *zdSBI { return z.sbis[0] }
+func (z *Zendesk) awSBI() *zdSBI  { return z.sbis[1] }
+
+// ---- the visitor side ----
+
+// VisitorSend sends a user message through the Web Widget and returns the Sunshine conversation
+// and message ids. user is a visitor key (also the user's name); like the widget, it writes into
+// the user's conversation, creating it (controlled by the default switchboard integration) if
+// needed. A conversation nobody controls (after releaseControl) is given to the default
+// integration before the message is dispatched.
+func (z *Zendesk) VisitorSend(ctx context.Context, user, text string) (string, string, error) {
+	return z.userMessage(ctx, user, text, "")
+}
+
+func (z *Zendesk) userMessage(ctx context.Context, user, text, payload string) (string, string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", "", fmt.Errorf("visitor send: %w", err)
+	}
+	if strings.TrimSpace(user) == "" {
+		return "", "", errors.New("visitor send: empty user")
+	}
+	if strings.TrimSpace(text) == "" {
+		return "", "", errors.New("visitor send: empty text")
+	}
+	t := z.s.lock()
+	var evs []zdEvent
+	defer func() { z.dispatchLocked(evs); t.unlock() }()
+	ct := z.s.contactFor(user)
+	zu := z.userFor(ct)
+	c, zc := z.conversationOf(t, ct)
+	if zc.active == "" {
+		// Switchboard state null: the default integration gets the conversation.
+		zc.active = z.defaultSBI
+		z.logControl(c.id, "default", z.sbi(zc.active).name, nil)
+	}
+	m, zm := z.addMessage(t, c, &message{typ: "incoming", senderKind: "contact", senderID: ct.id, content: text, hasContent: true, contentType: "text"},
+		&zdMsg{authorType: "user", userID: zu.sunID, displayName: ct.name, sourceType: "web", payload: payload})
+	evs = append(evs, z.messageEvent(c, m, zm))
+	return zc.sunID, zm.sunID, nil
+}
+
+// VisitorClick clicks an action of a business message: a reply action sends a user message with
+// the action's text and payload (conversation:message); a postback action sends
+// conversation:postback with its payload and metadata and creates no message. value is the
+// action's payload.
+func (z *Zendesk) VisitorClick(ctx context.Context, convID, msgID, value string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("visitor click: %w", err)
+	}
+	z.s.mu.Lock()
+	cid, ok := z.convBySun[convID]
+	mid, okm := z.msgBySun[msgID]
+	var zm *zdMsg
+	if okm {
+		zm = z.msgs[mid]
+	}
+	var user string
+	if ok {
+		user = z.s.contacts[z.s.convs[cid].contactID].key
+	}
+	var action map[string]any
+	if zm != nil {
+		for _, a := range zm.actions {
+			if fmt.Sprint(a["payload"]) == value {
+				action = a
+				break
+			}
+		}
+	}
+	z.s.mu.Unlock()
+	switch {
+	case !ok:
+		return fmt.Errorf("visitor click: conversation %s: %w", convID, ErrNotFound)
+	case zm == nil:
+		return fmt.Errorf("visitor click: message %s: %w", msgID, ErrNotFound)
+	case action == nil:
+		return fmt.Errorf("visitor click: no action with payload %q on message %s", value, msgID)
+	}
+	switch action["type"] {
+	case "reply":
+		_, _, err := z.userMessage(ctx, user, fmt.Sprint(action["text"]), value)
+		if err != nil {
+			return fmt.Errorf("visitor click: %w", err)
+		}
+		return nil
+	case "postback":
+		t := z.s.lock()
+		var evs []zdEvent
+		defer func() { z.dispatchLocked(evs); t.unlock() }()
+		c := z.s.convs[cid]
+		zc := z.convs[cid]
+		meta, _ := action["metadata"].(map[string]any)
+		evs = append(evs, z.postbackEvent(c, zc, value, meta))
+		return nil
+	}
+	return fmt.Errorf("visitor click: action type %v cannot be clicked", action["type"])
+}
+
+// SetUserEmail sets the Sunshine user's profile email (no webhook).
+func (z *Zendesk) SetUserEmail(user, email string) {
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	ct := z.s.contactFor(user)
+	z.userFor(ct)
+	ct.email = email
+}
+
+// ---- the agent side (Agent Workspace) ----
+
+// AgentTakeOver is an agent taking a conversation in Agent Workspace: Agent Workspace gets control
+// (passControl, switchboard:passControl webhook with the given metadata) unless it has it, and the
+// agent works the messaging ticket.
+func (z *Zendesk) AgentTakeOver(ctx context.Context, convID string, agentID int, metadata map[string]any) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("agent take over: %w", err)
+	}
+	t := z.s.lock()
+	var evs []zdEvent
+	defer func() { z.dispatchLocked(evs); t.unlock() }()
+	c, zc, err := z.conv(convID)
+	if err != nil {
+		return fmt.Errorf("agent take over: %w", err)
+	}
+	if z.s.users[agentID] == nil {
+		return fmt.Errorf("agent take over: agent %d: %w", agentID, ErrNotFound)
+	}
+	if zc.active != z.awSBI().id {
+		evs = append(evs, z.pass(c, zc, z.awSBI(), metadata)...)
+	}
+	zc.agentID = agentID
+	return nil
+}
+
+// AgentReply sends an agent's message from Agent Workspace (author business, source
+// zd:agentWorkspace, the agent's name). On a conversation Agent Workspace does not control, the
+// agent first takes it over (AgentTakeOver), as replying from a ticket requires.
+func (z *Zendesk) AgentReply(ctx context.Context, convID string, agentID int, text string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("agent reply: %w", err)
+	}
+	if strings.TrimSpace(text) == "" {
+		return "", errors.New("agent reply: empty text")
+	}
+	t := z.s.lock()
+	var evs []zdEvent
+	defer func() { z.dispatchLocked(evs); t.unlock() }()
+	c, zc, err := z.conv(convID)
+	if err != nil {
+		return "", fmt.Errorf("agent reply: %w", err)
+	}
+	u := z.s.users[agentID]
+	if u == nil {
+		return "", fmt.Errorf("agent reply: agent %d: %w", agentID, ErrNotFound)
+	}
+	if zc.active != z.awSBI().id {
+		evs = append(evs, z.pass(c, zc, z.awSBI(), nil)...)
+	}
+	zc.agentID = agentID
+	m, zm := z.addMessage(t, c, &message{typ: "outgoing", senderKind: "user", senderID: agentID, content: text, hasContent: true, contentType: "text"},
+		&zdMsg{authorType: "business", displayName: u.name, sourceType: ZendeskSourceAgentWorkspace})
+	evs = append(evs, z.messageEvent(c, m, zm))
+	return zm.sunID, nil
+}
+
+// PassControl is a passControl by Agent Workspace or an admin (not by handover): target is an id,
+// name, integrationType or "next".
+func (z *Zendesk) PassControl(ctx context.Context, convID, target string, metadata map[string]any) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("pass control: %w", err)
+	}
+	t := z.s.lock()
+	var evs []zdEvent
+	defer func() { z.dispatchLocked(evs); t.unlock() }()
+	c, zc, err := z.conv(convID)
+	if err != nil {
+		return fmt.Errorf("pass control: %w", err)
+	}
+	to := z.resolveSBI(zc, target)
+	if to == nil {
+		return fmt.Errorf("pass control: switchboard integration %q: %w", target, ErrNotFound)
+	}
+	evs = append(evs, z.pass(c, zc, to, metadata)...)
+	return nil
+}
+
+// PassToBot is Agent Workspace passing control back to handover's integration (an agent's
+// "%((switchboard:passControl:<name>))%" macro, fact sheet §1.12).
+func (z *Zendesk) PassToBot(ctx context.Context, convID string, metadata map[string]any) error {
+	return z.PassControl(ctx, convID, z.o.BotName, metadata)
+}
+
+// ReleaseControl is Agent Workspace releasing control: the switchboard state becomes null and the
+// next user message goes to the default integration (handover's).
+func (z *Zendesk) ReleaseControl(ctx context.Context, convID string, metadata map[string]any) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("release control: %w", err)
+	}
+	t := z.s.lock()
+	var evs []zdEvent
+	defer func() { z.dispatchLocked(evs); t.unlock() }()
+	c, zc, err := z.conv(convID)
+	if err != nil {
+		return fmt.Errorf("release control: %w", err)
+	}
+	evs = append(evs, z.release(c, zc, metadata))
+	return nil
+}
+
+// OfferControl offers control to target (by Agent Workspace or an admin).
+func (z *Zendesk) OfferControl(ctx context.Context, convID, target string, metadata map[string]any) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("offer control: %w", err)
+	}
+	t := z.s.lock()
+	var evs []zdEvent
+	defer func() { z.dispatchLocked(evs); t.unlock() }()
+	c, zc, err := z.conv(convID)
+	if err != nil {
+		return fmt.Errorf("offer control: %w", err)
+	}
+	to := z.resolveSBI(zc, target)
+	if to == nil {
+		return fmt.Errorf("offer control: switchboard integration %q: %w", target, ErrNotFound)
+	}
+	ev, err := z.offer(c, zc, to, metadata)
+	if err != nil {
+		return fmt.Errorf("offer control: %w", err)
+	}
+	evs = append(evs, ev)
+	return nil
+}
+
+// ---- views ----
+
+// Conversation returns a deep copy of one conversation by Sunshine id.
+func (z *Zendesk) Conversation(convID string) (ZendeskConversationView, bool) {
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	id, ok := z.convBySun[convID]
+	if !ok {
+		return ZendeskConversationView{}, false
+	}
+	return z.view(id), true
+}
+
+// Conversations returns deep copies of all conversations, oldest first.
+func (z *Zendesk) Conversations() []ZendeskConversationView {
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	var out []ZendeskConversationView
+	for _, id := range z.s.convIDs {
+		if _, ok := z.convs[id]; ok {
+			out = append(out, z.view(id))
+		}
+	}
+	return out
+}
+
+// Tickets returns copies of every Support ticket, by id.
+func (z *Zendesk) Tickets() []ZendeskTicket {
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	out := make([]ZendeskTicket, 0, len(z.tickets))
+	for _, tk := range z.tickets {
+		c := *tk
+		c.Tags = slices.Clone(tk.Tags)
+		out = append(out, c)
+	}
+	return out
+}
+
+// Calls returns a copy of the log of every API call to this dialect. Token is "key" (Sunshine
+// key), "support" (Support API token), "invalid" or "".
+func (z *Zendesk) Calls() []Call {
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	return slices.Clone(z.calls)
+}
+
+// ResetCalls empties the call log.
+func (z *Zendesk) ResetCalls() {
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	z.calls = nil
+}
+
+// Deliveries returns a copy of the log of webhook delivery attempts.
+func (z *Zendesk) Deliveries() []ZendeskDelivery {
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	return slices.Clone(z.deliveries)
+}
+
+// SetFaults replaces the fault settings (they apply to both APIs and to webhook deliveries).
+func (z *Zendesk) SetFaults(f Faults) { z.s.SetFaults(f) }
+
+// WaitIdle waits until no webhook delivery is in flight.
+func (z *Zendesk) WaitIdle(ctx context.Context) error { return z.s.WaitIdle(ctx) }
+
+func (z *Zendesk) view(id int) ZendeskConversationView {
+	c := z.s.convs[id]
+	zc := z.convs[id]
+	ct := z.s.contacts[c.contactID]
+	v := ZendeskConversationView{ID: zc.sunID, CoreID: id, UserName: ct.name, Email: ct.email, Metadata: deepCopyMap(zc.metadata)}
+	if zu := z.users[ct.id]; zu != nil {
+		v.UserID = zu.sunID
+	}
+	if x := z.sbi(zc.active); x != nil {
+		v.Active = x.name
+	}
+	if x := z.sbi(zc.pending); x != nil {
+		v.Pending = x.name
+	}
+	if u := z.s.users[zc.agentID]; u != nil {
+		v.Agent = u.name
+	}
+	for _, m := range c.msgs {
+		zm := z.msgs[m.id]
+		if zm == nil {
+			continue
+		}
+		mv := ZendeskMessageView{ID: zm.sunID, CoreID: m.id, AuthorType: zm.authorType, DisplayName: zm.displayName, SourceType: zm.sourceType,
+			Text: m.content, Payload: zm.payload, Metadata: deepCopyMap(zm.metadata), Received: m.createdAt}
+		for _, a := range zm.actions {
+			mv.Actions = append(mv.Actions, deepCopyMap(a))
+		}
+		v.Messages = append(v.Messages, mv)
+	}
+	for _, tk := range z.tickets {
+		if tk.ExternalID == zc.sunID {
+			c := *tk
+			c.Tags = slices.Clone(tk.Tags)
+			v.Tickets = append(v.Tickets, c)
+		}
+	}
+	for _, e := range z.control[id] {
+		e.Metadata = deepCopyMap(e.Metadata)
+		v.Control = append(v.Control, e)
+	}
+	return v
+}
+
+func deepCopyMap(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out, _ := deepCopy(m).(map[string]any)
+	return out
+}
+
+// ---- model internals (callers hold s.mu) ----
+
+func (z *Zendesk) userFor(ct *contact) *zdUser {
+	if zu := z.users[ct.id]; zu != nil {
+		return zu
+	}
+	zu := &zdUser{sunID: z.newID(), externalID: ct.key}
+	z.users[ct.id] = zu
+	z.userBySun[zu.sunID] = ct.id
+	return zu
+}
+
+// conversationOf returns the user's conversation, creating it (the default integration in
+// control) when it has none.
+func (z *Zendesk) conversationOf(t *tx, ct *contact) (*conversation, *zdConv) {
+	for i := len(z.s.convIDs) - 1; i >= 0; i-- {
+		c := z.s.convs[z.s.convIDs[i]]
+		if c.contactID == ct.id && c.inboxID == z.inboxID {
+			return c, z.convs[c.id]
+		}
+	}
+	c := t.createConversation(z.s.inboxes[z.inboxID], ct)
+	zc := &zdConv{sunID: z.newID(), active: z.defaultSBI, createdAt: c.createdAt}
+	z.convs[c.id] = zc
+	z.convBySun[zc.sunID] = c.id
+	z.logControl(c.id, "default", z.sbi(zc.active).name, nil)
+	return c, zc
+}
+
+func (z *Zendesk) conv(sunID string) (*conversation, *zdConv, error) {
+	id, ok := z.convBySun[sunID]
+	if !ok {
+		return nil, nil, fmt.Errorf("conversation %s: %w", sunID, ErrNotFound)
+	}
+	return z.s.convs[id], z.convs[id], nil
+}
+
+func (z *Zendesk) addMessage(t *tx, c *conversation, m *message, zm *zdMsg) (*message, *zdMsg) {
+	if len(zm.actions) > 0 {
+		// The core's sandbox page renders buttons from an input_select: give it one.
+		items := make([]any, 0, len(zm.actions))
+		for _, a := range zm.actions {
+			items = append(items, map[string]any{"title": a["text"], "value": a["payload"]})
+		}
+		m.contentType = "input_select"
+		m.contentAttrs = map[string]any{"items": items}
+	}
+	t.addMessage(c, m)
+	zm.sunID = z.newID()
+	z.msgs[m.id] = zm
+	z.msgBySun[zm.sunID] = m.id
+	return m, zm
+}
+
+func (z *Zendesk) logControl(convID int, action, target string, metadata map[string]any) {
+	z.control[convID] = append(z.control[convID], ZendeskControlEvent{Action: action, Target: target, Metadata: deepCopyMap(metadata), At: time.Now()})
+}
+
+// pass makes to active and clears any offer. Passing control to the integration that already has
+// it changes nothing and sends nothing (passControl is idempotent by id or name).
+func (z *Zendesk) pass(c *conversation, zc *zdConv, to *zdSBI, metadata map[string]any) []zdEvent {
+	if zc.active == to.id {
+		return nil
+	}
+	zc.active, zc.pending = to.id, ""
+	if to.id != z.awSBI().id {
+		zc.agentID = 0
+	}
+	z.logControl(c.id, "passControl", to.name, metadata)
+	return []zdEvent{z.switchboardEvent("switchboard:passControl", c, zc, metadata)}
+}
+
+func (z *Zendesk) offer(c *conversation, zc *zdConv, to *zdSBI, metadata map[string]any) (zdEvent, error) {
+	if zc.active == to.id {
+		return zdEvent{}, errors.New("the target is the active switchboard integration")
+	}
+	zc.pending = to.id
+	z.logControl(c.id, "offerControl", to.name, metadata)
+	return z.switchboardEvent("switchboard:offerControl", c, zc, metadata), nil
+}
+
+func (z *Zendesk) accept(c *conversation, zc *zdConv, metadata map[string]any) (zdEvent, error) {
+	to := z.sbi(zc.pending)
+	if to == nil {
+		return zdEvent{}, errors.New("no switchboard integration is pending")
+	}
+	zc.active, zc.pending = to.id, ""
+	if to.id != z.awSBI().id {
+		zc.agentID = 0
+	}
+	z.logControl(c.id, "acceptControl", to.name, metadata)
+	return z.switchboardEvent("switchboard:acceptControl", c, zc, metadata), nil
+}
+
+func (z *Zendesk) release(c *conversation, zc *zdConv, metadata map[string]any) zdEvent {
+	zc.active, zc.pending, zc.agentID = "", "", 0
+	z.logControl(c.id, "releaseControl", "", metadata)
+	return z.switchboardEvent("switchboard:releaseControl", c, zc, metadata)
+}

@@ -1,0 +1,152 @@
+package sim
+
+// The sandbox page (ui/index.html) speaking the Zendesk dialect. The page is the core's; these
+// /sim/ endpoints translate its actions into Sunshine terms, and /sim/state shows the switchboard:
+// "pending" while handover's integration has control (the page's bot queue), "open" while Agent
+// Workspace has it, "resolved" when nobody has (after releaseControl). "Assign to me" is an
+// agent taking the conversation over in Agent Workspace, "Open" is Agent Workspace taking
+// control, "Resolve" is the agent passing control back to the bot.
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+)
+
+func (z *Zendesk) uiRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /sim/state", z.uiState)
+	mux.HandleFunc("POST /sim/visitor/send", uiAction(func(r *http.Request, in uiInput) (any, error) {
+		conv, msg, err := z.VisitorSend(r.Context(), in.Contact, in.Text)
+		return map[string]any{"conversation_id": conv, "message_id": msg}, err
+	}))
+	mux.HandleFunc("POST /sim/visitor/click", uiAction(func(r *http.Request, in uiInput) (any, error) {
+		conv, msg, err := z.sunIDs(in.ConversationID, in.MessageID)
+		if err != nil {
+			return nil, err
+		}
+		return nil, z.VisitorClick(r.Context(), conv, msg, in.Value)
+	}))
+	mux.HandleFunc("POST /sim/visitor/email", uiAction(func(*http.Request, uiInput) (any, error) {
+		return nil, errors.New("Sunshine has no email form here: type the address as a message")
+	}))
+	mux.HandleFunc("POST /sim/agent/reply", uiAction(func(r *http.Request, in uiInput) (any, error) {
+		if in.Private {
+			return nil, errors.New("internal notes are Support ticket comments in Zendesk; they are not part of the conversation")
+		}
+		conv, _, err := z.sunIDs(in.ConversationID, 0)
+		if err != nil {
+			return nil, err
+		}
+		id, err := z.AgentReply(r.Context(), conv, in.AgentID, in.Text)
+		return map[string]any{"message_id": id}, err
+	}))
+	mux.HandleFunc("POST /sim/agent/assign", uiAction(func(r *http.Request, in uiInput) (any, error) {
+		conv, _, err := z.sunIDs(in.ConversationID, 0)
+		if err != nil {
+			return nil, err
+		}
+		return nil, z.AgentTakeOver(r.Context(), conv, in.AgentID, nil)
+	}))
+	mux.HandleFunc("POST /sim/agent/status", uiAction(func(r *http.Request, in uiInput) (any, error) {
+		conv, _, err := z.sunIDs(in.ConversationID, 0)
+		if err != nil {
+			return nil, err
+		}
+		switch in.Status {
+		case "open":
+			return nil, z.PassControl(r.Context(), conv, ZendeskAgentWorkspaceType, nil)
+		case "resolved":
+			return nil, z.PassToBot(r.Context(), conv, map[string]any{"reason": "solved"})
+		}
+		return nil, fmt.Errorf("status %q: use open (Agent Workspace takes control) or resolved (back to the bot)", in.Status)
+	}))
+}
+
+// sunIDs maps the page's core ids to Sunshine ids.
+func (z *Zendesk) sunIDs(convID, msgID int) (string, string, error) {
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	zc := z.convs[convID]
+	if zc == nil {
+		return "", "", fmt.Errorf("conversation %d: %w", convID, ErrNotFound)
+	}
+	if msgID == 0 {
+		return zc.sunID, "", nil
+	}
+	zm := z.msgs[msgID]
+	if zm == nil {
+		return "", "", fmt.Errorf("message %d: %w", msgID, ErrNotFound)
+	}
+	return zc.sunID, zm.sunID, nil
+}
+
+func (z *Zendesk) uiState(w http.ResponseWriter, _ *http.Request) {
+	s := z.s
+	s.mu.Lock()
+	convs := []ConversationView{}
+	for _, id := range s.convIDs {
+		zc := z.convs[id]
+		if zc == nil {
+			continue
+		}
+		v := s.view(s.convs[id])
+		v.AssigneeBot = zc.active == z.botSBI().id
+		v.AssigneeName, v.AssigneeID = "", 0
+		switch {
+		case v.AssigneeBot:
+			v.Status = statusPending
+		case zc.active == z.awSBI().id:
+			v.Status = statusOpen
+			if u := s.users[zc.agentID]; u != nil {
+				v.AssigneeName, v.AssigneeID = u.name, u.id
+			}
+		default:
+			v.Status = statusResolved
+		}
+		attrs := map[string]any{"sunshine_id": zc.sunID}
+		if x := z.sbi(zc.active); x != nil {
+			attrs["switchboard"] = x.name
+		}
+		for _, tk := range z.tickets {
+			if tk.ExternalID == zc.sunID {
+				attrs["ticket"] = fmt.Sprintf("#%d %s", tk.ID, tk.RequesterEmail)
+				if !slices.Contains(v.Labels, "offline-message") {
+					v.Labels = append(v.Labels, "offline-message")
+				}
+			}
+		}
+		v.CustomAttributes = attrs
+		for i := range v.Messages {
+			if zm := z.msgs[v.Messages[i].ID]; zm != nil && zm.displayName != "" {
+				v.Messages[i].SenderName = zm.displayName
+			}
+		}
+		convs = append(convs, v)
+	}
+	agents := []any{}
+	for _, id := range s.userIDs {
+		u := s.users[id]
+		if u.role != "agent" {
+			continue
+		}
+		agents = append(agents, map[string]any{"id": u.id, "name": u.name, "email": u.email, "role": u.role, "availability": u.availability})
+	}
+	teams := []any{}
+	for _, id := range s.teamIDs {
+		tm := s.teams[id]
+		teams = append(teams, map[string]any{"id": tm.id, "name": tm.name, "members": slices.Clone(tm.members)})
+	}
+	state := map[string]any{
+		"account":       map[string]any{"id": 1, "name": "Zendesk (simulated)"},
+		"bot":           map[string]any{"id": 1, "name": z.o.BotName},
+		"webhook_set":   z.webhookURL != "",
+		"inboxes":       []any{map[string]any{"id": z.inboxID, "name": "Web Widget", "with_bot": true, "members": []int{}}},
+		"agents":        agents,
+		"teams":         teams,
+		"conversations": convs,
+	}
+	s.mu.Unlock()
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, state)
+}

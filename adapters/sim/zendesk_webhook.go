@@ -1,0 +1,270 @@
+package sim
+
+// Sunshine Conversations webhooks of the simulated Zendesk: the v2 payload
+// {app, webhook, events:[{id, type, createdAt, payload}]} (components/schemas/webhooks/
+// webhookEvent.yaml and the event schemas beside it), the X-API-Key header carrying the
+// webhook's secret (fact sheet §1.7), and Sunshine's delivery policy: a 20 s timeout, up to 5
+// attempts with exponential backoff (15 minutes in all), no retry after 400, 401, 403, 404 or
+// 406 (fact sheet §1.9). The sim sends one event per payload; Sunshine may batch several, which
+// the adapter's parser handles (tested with golden payloads).
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// zdMaxAttempts is Sunshine's number of delivery attempts.
+const zdMaxAttempts = 5
+
+// zdEvent is one webhook event, serialised when it happened.
+type zdEvent struct {
+	typ  string
+	id   string
+	body []byte
+}
+
+// sbiJSON is switchboardIntegrationWebhook.yaml.
+func (z *Zendesk) sbiJSON(id string) map[string]any {
+	x := z.sbi(id)
+	if x == nil {
+		return nil
+	}
+	out := map[string]any{"id": x.id, "name": x.name, "integrationType": x.integrationType}
+	if x.integrationType == "custom" || x.integrationID != "" {
+		out["integrationId"] = x.integrationID
+	}
+	return out
+}
+
+// conversationTruncated is conversationTruncated.yaml: activeSwitchboardIntegration and
+// pendingSwitchboardIntegration are omitted when there is none.
+func (z *Zendesk) conversationTruncated(zc *zdConv) map[string]any {
+	out := map[string]any{"id": zc.sunID, "type": "personal"}
+	if a := z.sbiJSON(zc.active); a != nil {
+		out["activeSwitchboardIntegration"] = a
+	}
+	if p := z.sbiJSON(zc.pending); p != nil {
+		out["pendingSwitchboardIntegration"] = p
+	}
+	return out
+}
+
+// messageJSON is message.yaml (API and webhook shape).
+func (z *Zendesk) messageJSON(m *message, zm *zdMsg) map[string]any {
+	author := map[string]any{"type": zm.authorType}
+	if zm.displayName != "" {
+		author["displayName"] = zm.displayName
+	}
+	if zm.authorType == "user" {
+		author["userId"] = zm.userID
+	}
+	content := map[string]any{"type": "text", "text": m.content}
+	if zm.payload != "" {
+		content["payload"] = zm.payload
+	}
+	if len(zm.actions) > 0 {
+		acts := make([]any, 0, len(zm.actions))
+		for _, a := range zm.actions {
+			acts = append(acts, deepCopyMap(a))
+		}
+		content["actions"] = acts
+	}
+	source := map[string]any{"type": zm.sourceType}
+	if zm.authorType == "user" {
+		// integrationId is set for user messages only (source.yaml).
+		source["integrationId"] = "web-" + z.o.AppID[:8]
+	}
+	out := map[string]any{"id": zm.sunID, "received": rubyTime(m.createdAt), "author": author, "content": content, "source": source}
+	if zm.metadata != nil {
+		out["metadata"] = deepCopyMap(zm.metadata)
+	}
+	return out
+}
+
+func (z *Zendesk) userJSON(ct *contact) map[string]any {
+	zu := z.userFor(ct)
+	profile := map[string]any{"givenName": ct.name, "locale": "en-US"}
+	if ct.email != "" {
+		profile["email"] = ct.email
+	}
+	return map[string]any{"id": zu.sunID, "externalId": zu.externalID, "signedUpAt": rubyTime(ct.createdAt), "profile": profile,
+		"metadata": map[string]any{}, "identities": []any{}}
+}
+
+// receivesStandby reports whether handover's integration gets conversation events for zc: while it
+// is active, or always with deliverStandbyEvents.
+func (z *Zendesk) receivesStandby(zc *zdConv) bool {
+	bot := z.botSBI()
+	return zc.active == bot.id || bot.deliverStandby
+}
+
+// event builds one webhook event; it returns the zero event when handover's integration does not
+// receive it.
+func (z *Zendesk) event(typ string, payload map[string]any) zdEvent {
+	id := z.newID()
+	body, err := json.Marshal(map[string]any{
+		"app":     map[string]any{"id": z.o.AppID},
+		"webhook": map[string]any{"id": "wh" + z.o.IntegrationID[2:], "version": "v2"},
+		"events":  []any{map[string]any{"id": id, "type": typ, "createdAt": rubyTime(time.Now()), "payload": payload}},
+	})
+	if err != nil {
+		z.log.Error("marshal webhook", "type", typ, "err", err)
+		return zdEvent{}
+	}
+	return zdEvent{typ: typ, id: id, body: body}
+}
+
+// messageEvent is conversation:message, sent for every message whatever its author (the
+// integration's own messages included).
+func (z *Zendesk) messageEvent(c *conversation, m *message, zm *zdMsg) zdEvent {
+	zc := z.convs[c.id]
+	if !z.receivesStandby(zc) {
+		return zdEvent{}
+	}
+	msg := z.messageJSON(m, zm)
+	if zm.authorType == "user" {
+		author := msg["author"].(map[string]any)
+		author["user"] = z.userJSON(z.s.contacts[c.contactID])
+	}
+	return z.event("conversation:message", map[string]any{"conversation": z.conversationTruncated(zc), "message": msg})
+}
+
+// postbackEvent is conversation:postback (conversationPostbackEvent.yaml).
+func (z *Zendesk) postbackEvent(c *conversation, zc *zdConv, payload string, metadata map[string]any) zdEvent {
+	if !z.receivesStandby(zc) {
+		return zdEvent{}
+	}
+	pb := map[string]any{"payload": payload}
+	if metadata != nil {
+		pb["metadata"] = deepCopyMap(metadata)
+	}
+	return z.event("conversation:postback", map[string]any{
+		"conversation": z.conversationTruncated(zc), "postback": pb,
+		"user": z.userJSON(z.s.contacts[c.contactID]), "source": map[string]any{"type": "web"},
+	})
+}
+
+// switchboardEvent is switchboard:passControl, :offerControl, :acceptControl or :releaseControl
+// (switchboardPassControl.yaml and siblings): the conversation after the action, and the
+// action's metadata.
+func (z *Zendesk) switchboardEvent(typ string, c *conversation, zc *zdConv, metadata map[string]any) zdEvent {
+	p := map[string]any{"conversation": z.conversationTruncated(zc)}
+	if metadata != nil {
+		p["metadata"] = deepCopyMap(metadata)
+	}
+	return z.event(typ, p)
+}
+
+// dispatchLocked starts one delivery goroutine per event. Callers hold s.mu.
+func (z *Zendesk) dispatchLocked(evs []zdEvent) {
+	s := z.s
+	if s.closed || z.webhookURL == "" {
+		return
+	}
+	for _, ev := range evs {
+		if ev.typ == "" {
+			continue
+		}
+		copies := 1
+		if s.roll(s.faults.DuplicateWebhookRate) {
+			copies = 2
+		}
+		for range copies {
+			var jitter time.Duration
+			if s.faults.WebhookJitter > 0 {
+				jitter = time.Duration(s.rng.Int64N(int64(s.faults.WebhookJitter)))
+			}
+			if s.inflight == 0 {
+				s.idle = make(chan struct{})
+			}
+			s.inflight++
+			s.wg.Add(1)
+			go z.deliver(ev, z.webhookURL, jitter)
+		}
+	}
+}
+
+// zdRetryable reports whether Sunshine tries a delivery again after this answer: not after a 2xx,
+// nor after 400, 401, 403, 404 or 406.
+func zdRetryable(status int, err error) bool {
+	if err != nil {
+		return true
+	}
+	if status >= 200 && status < 300 {
+		return false
+	}
+	switch status {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusNotAcceptable:
+		return false
+	}
+	return true
+}
+
+func (z *Zendesk) deliver(ev zdEvent, target string, jitter time.Duration) {
+	s := z.s
+	defer s.wg.Done()
+	defer s.deliveryDone()
+	ctx := s.baseCtx
+	if jitter > 0 && !sleepCtx(ctx, jitter) {
+		return
+	}
+	wait := z.o.RetryWait
+	for attempt := 1; ; attempt++ {
+		status, err := z.post(ctx, target, ev.body)
+		d := ZendeskDelivery{EventType: ev.typ, EventID: ev.id, Attempt: attempt, Status: status}
+		if err != nil {
+			d.Err = err.Error()
+		}
+		s.mu.Lock()
+		z.deliveries = append(z.deliveries, d)
+		s.mu.Unlock()
+		if ctx.Err() != nil {
+			return
+		}
+		if !zdRetryable(status, err) {
+			if status < 200 || status > 299 {
+				z.log.Warn("webhook rejected; not retried", "type", ev.typ, "event", ev.id, "status", status)
+			}
+			return
+		}
+		if attempt == zdMaxAttempts {
+			z.log.Warn("webhook delivery failed", "type", ev.typ, "event", ev.id, "attempts", attempt, "status", status, "err", err)
+			return
+		}
+		if !sleepCtx(ctx, wait) {
+			return
+		}
+		wait *= 2
+	}
+}
+
+// post is one attempt: JSON body, X-API-Key with the webhook secret.
+func (z *Zendesk) post(ctx context.Context, target string, body []byte) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return 0, fmt.Errorf("build webhook request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Zendesk-Sunshine-Conversations-Webhooks (sim)")
+	if z.o.WebhookSecret != "" {
+		req.Header.Set("X-API-Key", z.o.WebhookSecret)
+	}
+	resp, err := z.client.Do(req)
+	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return 0, fmt.Errorf("post webhook: %w", err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	return resp.StatusCode, nil
+}

@@ -1,0 +1,64 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// LiveAgent configures the LiveAgent adapter (the bot is a LiveAgent agent; LiveAgent calls
+// handover through rules with an HTTP request action). Embed it in Config (not as a named
+// field) so envconfig reads only the full HANDOVER_LIVEAGENT_* names.
+type LiveAgent struct {
+	URL           string `envconfig:"HANDOVER_LIVEAGENT_URL" desc:"LiveAgent account URL, e.g. https://acme.ladesk.com"`
+	APIKey        Secret `envconfig:"HANDOVER_LIVEAGENT_API_KEY" desc:"secret: an API v3 key (reads: tickets, messages, agents, departments)"`
+	APIV1Key      Secret `envconfig:"HANDOVER_LIVEAGENT_API_V1_KEY" desc:"secret: the API v1 key (writes: replies, notes, transfers)"`
+	BotAgentID    string `envconfig:"HANDOVER_LIVEAGENT_BOT_AGENT_ID" desc:"id of the LiveAgent agent the bot posts as; chats assigned to it are the bot's"`
+	WebhookSecret Secret `envconfig:"HANDOVER_LIVEAGENT_WEBHOOK_SECRET" desc:"secret: last path segment of the rules' URL /webhooks/liveagent/<secret> (LiveAgent signs nothing)"`
+	Departments   string `envconfig:"HANDOVER_LIVEAGENT_DEPARTMENTS" desc:"optional fromDepartmentID:toDepartmentID,... the human queue of each department (e.g. the bot's department to Support)"`
+	RateLimit     int    `envconfig:"HANDOVER_LIVEAGENT_RATE_LIMIT" default:"180" desc:"API requests a minute per key (LiveAgent allows 180); lower it when other tools share the keys"`
+}
+
+var liveAgentIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$`)
+
+// problems lists what is wrong with the LiveAgent settings, each with how to fix it; secret
+// values never appear.
+func (l LiveAgent) problems() []string {
+	var out []string
+	if u, err := url.Parse(l.URL); l.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		out = append(out, "HANDOVER_LIVEAGENT_URL: set the LiveAgent account URL, e.g. https://acme.ladesk.com")
+	}
+	if l.APIKey == "" {
+		out = append(out, "HANDOVER_LIVEAGENT_API_KEY: set an API v3 key (Configuration > System > API)")
+	}
+	if l.APIV1Key == "" {
+		out = append(out, "HANDOVER_LIVEAGENT_API_V1_KEY: set the API v1 key (Configuration > System > API, API v1 key): replies and notes go through API v1")
+	}
+	if !liveAgentIDRE.MatchString(l.BotAgentID) {
+		out = append(out, "HANDOVER_LIVEAGENT_BOT_AGENT_ID: set the id of the agent the bot posts as (Configuration > Agents, or GET /api/v3/agents)")
+	}
+	if l.WebhookSecret == "" {
+		out = append(out, "HANDOVER_LIVEAGENT_WEBHOOK_SECRET: set a long random value; it is the last segment of the rules' URL")
+	} else if strings.ContainsAny(l.WebhookSecret.Value(), "/?#% ") {
+		out = append(out, "HANDOVER_LIVEAGENT_WEBHOOK_SECRET: must be usable in a URL path (no / ? # % or spaces)")
+	}
+	for _, part := range strings.Split(l.Departments, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		from, to, ok := strings.Cut(part, ":")
+		if !ok || !liveAgentIDRE.MatchString(strings.TrimSpace(from)) || !liveAgentIDRE.MatchString(strings.TrimSpace(to)) {
+			out = append(out, fmt.Sprintf("HANDOVER_LIVEAGENT_DEPARTMENTS: %q is not fromDepartmentID:toDepartmentID", part))
+		}
+	}
+	if l.RateLimit <= 0 {
+		out = append(out, "HANDOVER_LIVEAGENT_RATE_LIMIT: must be a positive number of requests a minute (LiveAgent allows 180)")
+	}
+	return out
+}
+
+// LiveAgentSection returns l. Embedded in Config it is promoted, so code can read the
+// HANDOVER_LIVEAGENT_* settings through it whether or not its build has the embedding yet.
+func (l LiveAgent) LiveAgentSection() LiveAgent { return l }
