@@ -408,7 +408,8 @@ func FallbackSummary(conv *Conversation) string {
 }
 
 func matchButton(buttons []Button, text string) string {
-	t := strings.ToLower(strings.TrimSpace(text))
+	// "Yes!", "human." and "  1 " match "yes", "human" and "1".
+	t := strings.ToLower(strings.TrimSpace(strings.TrimRight(strings.TrimSpace(text), ".!?¡¿,;:… \"'»«)")))
 	if t == "" {
 		return ""
 	}

@@ -333,3 +333,12 @@ func TestMemoryDeduper(t *testing.T) {
 		t.Fatal("a should have been evicted")
 	}
 }
+
+func TestMatchButtonToleratesPunctuationAndCase(t *testing.T) {
+	bs := []Button{{Title: "Yes", Value: ChoiceOffline}, {Title: "No", Value: ChoiceContinue}}
+	for in, want := range map[string]string{"yes": ChoiceOffline, " Yes! ": ChoiceOffline, "no.": ChoiceContinue, "YES?!": ChoiceOffline, "yes please": "", "": ""} {
+		if got := matchButton(bs, in); got != want {
+			t.Errorf("%q: got %q want %q", in, got, want)
+		}
+	}
+}
