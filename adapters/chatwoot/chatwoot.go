@@ -26,6 +26,7 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 
+	"github.com/handover-dev/handover/adapters/internal/apiclient"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -74,7 +75,7 @@ type Adapter struct {
 	cfg    Config
 	http   *retryablehttp.Client
 	log    *slog.Logger
-	redact redactor
+	redact apiclient.Redactor
 }
 
 var _ handover.Helpdesk = (*Adapter)(nil)
@@ -86,7 +87,7 @@ func New(cfg Config) (*Adapter, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	r := newRedactor(cfg.BotToken, cfg.UserToken, cfg.WebhookSecret)
+	r := apiclient.NewRedactor(cfg.BotToken, cfg.UserToken, cfg.WebhookSecret)
 	logger := cfg.Logger.With("adapter", Name)
 	return &Adapter{
 		cfg:    cfg,
@@ -453,7 +454,7 @@ func (a *Adapter) Post(ctx context.Context, conv *handover.Conversation, out han
 	}
 	if out.Answer {
 		if err := a.countAnswer(ctx, id); err != nil {
-			a.log.WarnContext(ctx, "bot answer posted but not counted", "conversation", id, "error", a.redact.redact(err.Error()))
+			a.log.WarnContext(ctx, "bot answer posted but not counted", "conversation", id, "error", a.redact.Redact(err.Error()))
 		}
 	}
 	return nil

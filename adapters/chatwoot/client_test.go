@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/internal/apiclient"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -164,18 +165,18 @@ func TestCheckRetryConnRefused(t *testing.T) {
 		t.Skip("closed port accepted a connection")
 	}
 	ctx := t.Context()
-	if ok, _ := checkRetry(withKind(ctx, createRequest), nil, dialErr); !ok {
+	if ok, _ := apiclient.CheckRetry(apiclient.WithKind(ctx, createRequest), nil, dialErr); !ok {
 		t.Errorf("message create not retried after connection refused: %v", dialErr)
 	}
-	if ok, _ := checkRetry(withKind(ctx, idempotentRequest), nil, dialErr); !ok {
+	if ok, _ := apiclient.CheckRetry(apiclient.WithKind(ctx, idempotentRequest), nil, dialErr); !ok {
 		t.Error("GET not retried after connection refused")
 	}
-	if ok, _ := checkRetry(withKind(ctx, createRequest), nil, context.DeadlineExceeded); ok {
+	if ok, _ := apiclient.CheckRetry(apiclient.WithKind(ctx, createRequest), nil, context.DeadlineExceeded); ok {
 		t.Error("message create retried after a deadline")
 	}
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
-	if ok, err := checkRetry(withKind(canceled, idempotentRequest), &http.Response{StatusCode: 503}, nil); ok || err == nil {
+	if ok, err := apiclient.CheckRetry(apiclient.WithKind(canceled, idempotentRequest), &http.Response{StatusCode: 503}, nil); ok || err == nil {
 		t.Error("retried with a canceled context")
 	}
 
@@ -190,14 +191,14 @@ func TestCheckRetryConnRefused(t *testing.T) {
 func TestCappedBackoff(t *testing.T) {
 	t.Parallel()
 	resp := &http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {"3600"}}}
-	if d := cappedBackoff(time.Millisecond, 50*time.Millisecond, 0, resp); d != 50*time.Millisecond {
+	if d := apiclient.CappedBackoff(time.Millisecond, 50*time.Millisecond, 0, resp); d != 50*time.Millisecond {
 		t.Errorf("Retry-After 3600 → %s, want 50ms", d)
 	}
 	resp.Header.Set("Retry-After", "0")
-	if d := cappedBackoff(time.Millisecond, 50*time.Millisecond, 0, resp); d != 0 {
+	if d := apiclient.CappedBackoff(time.Millisecond, 50*time.Millisecond, 0, resp); d != 0 {
 		t.Errorf("Retry-After 0 → %s", d)
 	}
-	if d := cappedBackoff(10*time.Millisecond, 50*time.Millisecond, 10, nil); d != 50*time.Millisecond {
+	if d := apiclient.CappedBackoff(10*time.Millisecond, 50*time.Millisecond, 10, nil); d != 50*time.Millisecond {
 		t.Errorf("exponential → %s, want capped 50ms", d)
 	}
 }

@@ -31,6 +31,7 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 
+	"github.com/handover-dev/handover/adapters/internal/apiclient"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -70,7 +71,7 @@ type Adapter struct {
 	cfg     Config
 	http    *retryablehttp.Client
 	log     *slog.Logger
-	redact  redactor
+	redact  apiclient.Redactor
 	inboxes map[int]bool
 }
 
@@ -86,7 +87,7 @@ func New(cfg Config) (*Adapter, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	r := newRedactor(cfg.APIKey, cfg.APISecret, cfg.WebhookSecret)
+	r := apiclient.NewRedactor(cfg.APIKey, cfg.APISecret, cfg.WebhookSecret)
 	logger := cfg.Logger.With("adapter", Name)
 	inboxes := make(map[int]bool, len(cfg.InboxIDs))
 	for _, id := range cfg.InboxIDs {
@@ -419,7 +420,7 @@ func (a *Adapter) department(c *conversation) string {
 func (a *Adapter) agentName(ctx context.Context, id int) string {
 	agents, err := a.agents(ctx)
 	if err != nil {
-		a.log.WarnContext(ctx, "agent name lookup failed", "agent", id, "error", a.redact.redact(err.Error()))
+		a.log.WarnContext(ctx, "agent name lookup failed", "agent", id, "error", a.redact.Redact(err.Error()))
 		return "An agent"
 	}
 	for _, ag := range agents {
@@ -469,7 +470,7 @@ func (a *Adapter) Post(ctx context.Context, conv *handover.Conversation, out han
 	text, kind := render(conv, out, conv.State == handover.StateAgent)
 	if conv.State == handover.StateBot && kind != kindNotice && kind != kindJoined {
 		if err := a.claim(ctx, id); err != nil {
-			a.log.WarnContext(ctx, "could not assign the conversation to the bot", "conversation", id, "error", a.redact.redact(err.Error()))
+			a.log.WarnContext(ctx, "could not assign the conversation to the bot", "conversation", id, "error", a.redact.Redact(err.Error()))
 		}
 	}
 	msg := outgoingMessage{Message: toHTML(text), SenderType: senderAgent, EchoID: newEchoID(kind)}
@@ -627,7 +628,7 @@ func (a *Adapter) HandToHuman(ctx context.Context, conv *handover.Conversation, 
 			err = a.assignUser(ctx, id, agent)
 		}
 		if err != nil {
-			a.log.WarnContext(ctx, "handed over to the queue; no agent assigned", "conversation", id, "error", a.redact.redact(err.Error()))
+			a.log.WarnContext(ctx, "handed over to the queue; no agent assigned", "conversation", id, "error", a.redact.Redact(err.Error()))
 		}
 	}
 	return nil
@@ -728,7 +729,7 @@ func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation,
 		}
 	}
 	if err := a.addTag(ctx, c, TagOffline); err != nil {
-		a.log.WarnContext(ctx, "offline message filed without its tag", "conversation", id, "tag", TagOffline, "error", a.redact.redact(err.Error()))
+		a.log.WarnContext(ctx, "offline message filed without its tag", "conversation", id, "tag", TagOffline, "error", a.redact.Redact(err.Error()))
 	}
 	return nil
 }

@@ -31,7 +31,7 @@ func (a *Adapter) BotConversations(ctx context.Context) ([]string, error) {
 	for _, list := range []string{"assigned", "unassigned"} {
 		items, err := a.list(ctx, list, maxListPages)
 		if err != nil {
-			a.log.WarnContext(ctx, "could not list conversations", "list", list, "error", a.redact.redact(err.Error()))
+			a.log.WarnContext(ctx, "could not list conversations", "list", list, "error", a.redact.Redact(err.Error()))
 			errs = append(errs, err)
 		}
 		for _, c := range items {
@@ -67,7 +67,7 @@ func (a *Adapter) botInboxNames(ctx context.Context) map[string]bool {
 		Name flexString `json:"name"`
 	}
 	if err := a.call(ctx, idempotentRequest, http.MethodGet, "/api/v1/inboxes", nil, &inboxes); err != nil {
-		a.log.DebugContext(ctx, "could not list inboxes; not filtering by inbox name", "error", a.redact.redact(err.Error()))
+		a.log.DebugContext(ctx, "could not list inboxes; not filtering by inbox name", "error", a.redact.Redact(err.Error()))
 		return nil
 	}
 	names := map[string]bool{}

@@ -8,17 +8,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/time/rate"
 
+	"github.com/handover-dev/handover/adapters/internal/apiclient"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -101,101 +100,22 @@ func (e *APIError) Is(target error) bool {
 	return target == handover.ErrPermanent && e.Permanent()
 }
 
-// requestKind says how a request may be retried; CheckRetry reads it from
-// the request context (it gets no request on transport errors).
-type requestKind int
+// requestKind says how a request may be retried (see apiclient.Kind).
+type requestKind = apiclient.Kind
 
 const (
 	// idempotentRequest: GETs and updates that set state (transfer, ticket
 	// update): repeating them is harmless.
-	idempotentRequest requestKind = iota
+	idempotentRequest = apiclient.Idempotent
 	// createRequest: a POST that creates a message, a note, a tag or a
 	// ticket. LiveAgent has no idempotency key, so it is repeated only when
 	// LiveAgent surely did not act: a 429, a 503 or a refused connection,
 	// never after a timeout, a reset or a 500.
-	createRequest
+	createRequest = apiclient.Create
 )
 
-type ctxKey int
-
-const (
-	kindKey ctxKey = iota
-	limiterKey
-)
-
-func kindOf(ctx context.Context) requestKind {
-	k, _ := ctx.Value(kindKey).(requestKind)
-	return k
-}
-
-// checkRetry is the client's retryablehttp.CheckRetry. 429s are not retried
-// here: call waits for them itself, on the limiter's clock.
-func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
-	}
-	kind := kindOf(ctx)
-	if err != nil {
-		if kind == createRequest {
-			return isConnRefused(err), nil
-		}
-		return retryablehttp.DefaultRetryPolicy(ctx, nil, err)
-	}
-	if resp == nil {
-		return false, nil
-	}
-	switch resp.StatusCode {
-	case http.StatusServiceUnavailable:
-		return true, nil
-	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
-		return kind == idempotentRequest, nil
-	}
-	return false, nil
-}
-
-// isConnRefused reports a dial that the server refused: nothing was sent.
-func isConnRefused(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial" && errors.Is(err, syscall.ECONNREFUSED)
-}
-
-// cappedBackoff is retryablehttp.DefaultBackoff with every wait (Retry-After
-// included) capped at max: the library does not cap Retry-After
-// (go-retryablehttp issue #247).
-func cappedBackoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
-	d := retryablehttp.DefaultBackoff(min, max, attempt, resp)
-	if d > max {
-		d = max
-	}
-	if d < 0 {
-		d = 0
-	}
-	return d
-}
-
-// errorHandler hands the last response back (so the caller reports its
-// status) and wraps transport errors with the attempt count.
-func errorHandler(resp *http.Response, err error, attempts int) (*http.Response, error) {
-	if err == nil && resp != nil {
-		return resp, nil
-	}
-	if resp != nil {
-		drain(resp.Body)
-	}
-	if err == nil {
-		err = errors.New("no response")
-	}
-	return nil, fmt.Errorf("giving up after %d attempt(s): %w", attempts, err)
-}
-
-// drain reads what is left of a body (bounded) and closes it.
-func drain(body io.ReadCloser) {
-	if body == nil {
-		return
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
-	_ = body.Close()
-}
+// limiterKey carries a request's *Limiter in its context, for PrepareRetry.
+type limiterKey struct{}
 
 // Limiter keeps one API key under its per-minute budget: a token bucket
 // whose burst plus a minute of refill equals the budget, so no 60-second
@@ -240,100 +160,33 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	return nil
 }
 
-// redactor removes secrets from text bound for errors and logs.
-type redactor struct{ secrets []string }
-
-func newRedactor(secrets ...string) redactor {
-	var r redactor
-	for _, s := range secrets {
-		if len(strings.TrimSpace(s)) >= 4 {
-			r.secrets = append(r.secrets, s, url.QueryEscape(s))
-		}
-	}
-	return r
-}
-
-func (r redactor) redact(s string) string {
-	for _, sec := range r.secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "[REDACTED]")
-		}
-	}
-	return s
-}
-
-// leveledLogger adapts slog to retryablehttp.LeveledLogger with every value
-// redacted; failed attempts are warnings (the adapter reports outcomes).
-type leveledLogger struct {
-	l *slog.Logger
-	r redactor
-}
-
-func (l leveledLogger) log(level slog.Level, msg string, kv []any) {
-	if !l.l.Enabled(context.Background(), level) {
-		return
-	}
-	args := make([]any, 0, len(kv))
-	for i, v := range kv {
-		if i%2 == 0 {
-			args = append(args, v)
-			continue
-		}
-		switch x := v.(type) {
-		case string:
-			args = append(args, l.r.redact(x))
-		case error:
-			args = append(args, l.r.redact(x.Error()))
-		case time.Duration, int, int64, bool:
-			args = append(args, x)
-		case *http.Request:
-			args = append(args, x.Method+" "+x.URL.Path)
-		default:
-			args = append(args, l.r.redact(fmt.Sprint(x)))
-		}
-	}
-	l.l.Log(context.Background(), level, "liveagent http: "+l.r.redact(msg), args...)
-}
-
-// Error implements retryablehttp.LeveledLogger.
-func (l leveledLogger) Error(msg string, kv ...any) { l.log(slog.LevelWarn, msg, kv) }
-
-// Info implements retryablehttp.LeveledLogger.
-func (l leveledLogger) Info(msg string, kv ...any) { l.log(slog.LevelDebug, msg, kv) }
-
-// Debug implements retryablehttp.LeveledLogger.
-func (l leveledLogger) Debug(msg string, kv ...any) { l.log(slog.LevelDebug, msg, kv) }
-
-// Warn implements retryablehttp.LeveledLogger.
-func (l leveledLogger) Warn(msg string, kv ...any) { l.log(slog.LevelWarn, msg, kv) }
-
 // client is the adapter's HTTP side: one retrying client, one limiter per key.
 type client struct {
 	cfg    Config
 	http   *retryablehttp.Client
 	v3, v1 *Limiter
-	redact redactor
+	redact apiclient.Redactor
 	log    *slog.Logger
 }
 
-func newClient(cfg Config, r redactor, logger *slog.Logger) *client {
+func newClient(cfg Config, r apiclient.Redactor, logger *slog.Logger) *client {
 	c := &client{cfg: cfg, redact: r, log: logger,
 		v3: NewLimiter(cfg.RateLimit, cfg.Clock), v1: NewLimiter(cfg.RateLimit, cfg.Clock)}
-	h := retryablehttp.NewClient() // HTTPClient: cleanhttp.DefaultPooledClient()
-	h.HTTPClient.Timeout = cfg.HTTPTimeout
-	if cfg.Observe != nil {
-		h.HTTPClient.Transport = observingTransport{next: h.HTTPClient.Transport, observe: cfg.Observe}
-	}
-	h.RetryMax = cfg.RetryMax
-	h.RetryWaitMax = cfg.RetryWaitMax
-	h.RetryWaitMin = min(500*time.Millisecond, cfg.RetryWaitMax)
-	h.CheckRetry = checkRetry
-	h.Backoff = cappedBackoff
-	h.ErrorHandler = errorHandler
-	h.Logger = leveledLogger{l: logger, r: r}
+	h := apiclient.NewClient(apiclient.Options{
+		Timeout:      cfg.HTTPTimeout,
+		RetryMax:     cfg.RetryMax,
+		RetryWaitMax: cfg.RetryWaitMax,
+		Observe:      cfg.Observe,
+		// 429s are not retried by the client: do waits for them itself, on
+		// the limiter's clock.
+		CheckRetry: apiclient.NewCheckRetry(false),
+		// Failed attempts are warnings, Info lines debug (the adapter
+		// reports outcomes).
+		Logger: apiclient.Logger{Log: logger, Redactor: r, Prefix: "liveagent http: ", InfoLevel: slog.LevelDebug},
+	})
 	// Every retry is a request LiveAgent counts: it waits for the limiter too.
 	h.PrepareRetry = func(req *http.Request) error {
-		if l, ok := req.Context().Value(limiterKey).(*Limiter); ok {
+		if l, ok := req.Context().Value(limiterKey{}).(*Limiter); ok {
 			return l.Wait(req.Context())
 		}
 		return nil
@@ -394,34 +247,25 @@ func (c *client) do(ctx context.Context, rq call, out any) error {
 	if len(q) > 0 {
 		target += "?" + q.Encode()
 	}
-	ctx = context.WithValue(context.WithValue(ctx, kindKey, rq.kind), limiterKey, lim)
+	ctx = context.WithValue(ctx, limiterKey{}, lim)
 	for attempt := 1; ; attempt++ {
 		if err := lim.Wait(ctx); err != nil {
 			return fmt.Errorf("liveagent api %s: %s %s: %w", rq.api, rq.method, fullPath, err)
 		}
-		var reqBody any
-		if body != nil {
-			reqBody = body
-		}
-		req, err := retryablehttp.NewRequestWithContext(ctx, rq.method, target, reqBody)
+		req, err := apiclient.NewRequest(ctx, rq.kind, rq.method, target, body, contentType, "handover-liveagent")
 		if err != nil {
-			return fmt.Errorf("liveagent api %s: %s %s: %s", rq.api, rq.method, fullPath, c.redact.redact(err.Error()))
-		}
-		req.Header.Set("Accept", "application/json")
-		req.Header.Set("User-Agent", "handover-liveagent")
-		if contentType != "" {
-			req.Header.Set("Content-Type", contentType)
+			return fmt.Errorf("liveagent api %s: %s %s: %s", rq.api, rq.method, fullPath, c.redact.Redact(err.Error()))
 		}
 		if rq.api == V3 {
 			req.Header.Set("apikey", c.cfg.APIKey)
 		}
 		resp, err := c.http.Do(req)
 		if err != nil {
-			return fmt.Errorf("liveagent api %s: %s %s: %w", rq.api, rq.method, fullPath, c.transportError(err))
+			return fmt.Errorf("liveagent api %s: %s %s: %w", rq.api, rq.method, fullPath, c.redact.TransportError(err, true))
 		}
 		if resp.StatusCode == http.StatusTooManyRequests {
 			wait := c.retryAfter(resp, attempt)
-			drain(resp.Body)
+			apiclient.Drain(resp.Body)
 			if attempt >= rateLimitAttempts {
 				return &APIError{API: rq.api, Method: rq.method, Path: fullPath, Status: resp.StatusCode, Message: "still rate limited after " + strconv.Itoa(attempt) + " attempts"}
 			}
@@ -439,13 +283,8 @@ func (c *client) do(ctx context.Context, rq call, out any) error {
 // RateLimitWaitMax; without one, 1s, 2s, 4s... up to the cap.
 func (c *client) retryAfter(resp *http.Response, attempt int) time.Duration {
 	limit := c.cfg.RateLimitWaitMax
-	if v := strings.TrimSpace(resp.Header.Get("Retry-After")); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-			return min(time.Duration(n)*time.Second, limit)
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return max(0, min(t.Sub(c.cfg.Clock.Now()), limit))
-		}
+	if d, ok := apiclient.ParseRetryAfter(resp.Header.Get("Retry-After"), c.cfg.Clock.Now()); ok {
+		return max(0, min(d, limit))
 	}
 	d := time.Second << min(attempt-1, 10)
 	return min(d, limit)
@@ -454,14 +293,14 @@ func (c *client) retryAfter(resp *http.Response, attempt int) time.Duration {
 // finish reads a response: errors become APIError, v1 bodies are unwrapped
 // and checked for status ERROR.
 func (c *client) finish(rq call, fullPath string, resp *http.Response, out any) error {
-	defer drain(resp.Body)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+	defer apiclient.Drain(resp.Body)
+	if !apiclient.Success(resp.StatusCode) {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return &APIError{API: rq.api, Method: rq.method, Path: fullPath, Status: resp.StatusCode, Message: c.redact.redact(errorText(rq.api, b))}
+		return &APIError{API: rq.api, Method: rq.method, Path: fullPath, Status: resp.StatusCode, Message: c.redact.Redact(errorText(rq.api, b))}
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	if err != nil {
-		return fmt.Errorf("liveagent api %s: %s %s: read response: %w", rq.api, rq.method, fullPath, c.transportError(err))
+		return fmt.Errorf("liveagent api %s: %s %s: read response: %w", rq.api, rq.method, fullPath, c.redact.TransportError(err, true))
 	}
 	if rq.api == V1 {
 		var env struct {
@@ -478,7 +317,7 @@ func (c *client) finish(rq call, fullPath string, resp *http.Response, out any) 
 		}
 		_ = json.Unmarshal(env.Response, &st)
 		if strings.EqualFold(st.Status, "ERROR") {
-			return &APIError{API: V1, Method: rq.method, Path: fullPath, Status: resp.StatusCode, V1Error: true, Message: c.redact.redact(st.ErrorMessage)}
+			return &APIError{API: V1, Method: rq.method, Path: fullPath, Status: resp.StatusCode, V1Error: true, Message: c.redact.Redact(st.ErrorMessage)}
 		}
 		b = env.Response
 	}
@@ -510,41 +349,4 @@ func errorText(api API, b []byte) string {
 		return v1.Response.ErrorMessage
 	}
 	return strings.TrimSpace(string(b))
-}
-
-// redactedError keeps an error's chain while its text is redacted.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
-// transportError strips the URL from *url.Error (it holds the v1 key in its
-// query) and redacts secrets from the text.
-func (c *client) transportError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		msg := strings.Replace(err.Error(), ue.Error(), ue.Op+": "+ue.Err.Error(), 1)
-		return &redactedError{msg: c.redact.redact(msg), err: ue.Err}
-	}
-	return &redactedError{msg: c.redact.redact(err.Error()), err: err}
-}
-
-// observingTransport reports every attempt's status to Config.Observe.
-type observingTransport struct {
-	next    http.RoundTripper
-	observe func(method string, status int)
-}
-
-// RoundTrip implements http.RoundTripper.
-func (t observingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := t.next.RoundTrip(r)
-	status := 0
-	if err == nil {
-		status = resp.StatusCode
-	}
-	t.observe(r.Method, status)
-	return resp, err
 }

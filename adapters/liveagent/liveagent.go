@@ -33,6 +33,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/handover-dev/handover/adapters/internal/apiclient"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -64,7 +65,7 @@ type Adapter struct {
 	cfg    Config
 	c      *client
 	log    *slog.Logger
-	redact redactor
+	redact apiclient.Redactor
 
 	agentsMu sync.Mutex
 	agents   map[string]agent // the account's agents, by id (a cache, not state)
@@ -88,7 +89,7 @@ func New(cfg Config) (*Adapter, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	r := newRedactor(cfg.APIKey, cfg.APIV1Key, cfg.WebhookSecret)
+	r := apiclient.NewURLRedactor(cfg.APIKey, cfg.APIV1Key, cfg.WebhookSecret)
 	logger := cfg.Logger.With("adapter", Name)
 	return &Adapter{cfg: cfg, c: newClient(cfg, r, logger), log: logger, redact: r,
 		tagIDs: map[string]string{}, tagNames: map[string]string{}}, nil

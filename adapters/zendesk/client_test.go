@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/internal/apiclient"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -108,7 +109,7 @@ func TestCreateRetriedWhenConnectionRefused(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens: the dial is refused, the message surely not created
-	if ok, _ := checkRetry(withKind(context.Background(), createRequest), nil, &net.OpError{Op: "dial", Err: errors.New("x")}); ok {
+	if ok, _ := apiclient.CheckRetry(apiclient.WithKind(context.Background(), createRequest), nil, &net.OpError{Op: "dial", Err: errors.New("x")}); ok {
 		t.Fatal("a dial error that is not ECONNREFUSED must not be retried for a create")
 	}
 	a := retryAdapter(t, "http://"+addr)

@@ -33,6 +33,7 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 
+	"github.com/handover-dev/handover/adapters/internal/apiclient"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -120,7 +121,7 @@ type Adapter struct {
 	cfg    Config
 	http   *retryablehttp.Client
 	log    *slog.Logger
-	redact redactor
+	redact apiclient.Redactor
 }
 
 var _ handover.Helpdesk = (*Adapter)(nil)
@@ -131,7 +132,7 @@ func New(cfg Config) (*Adapter, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	r := newRedactor(cfg.KeySecret, cfg.APIToken, cfg.WebhookSecret)
+	r := apiclient.NewRedactor(cfg.KeySecret, cfg.APIToken, cfg.WebhookSecret)
 	logger := cfg.Logger.With("adapter", Name)
 	return &Adapter{cfg: cfg, http: newHTTPClient(cfg, r, logger), log: logger, redact: r}, nil
 }
