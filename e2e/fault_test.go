@@ -123,7 +123,7 @@ func TestFaultSuite(t *testing.T) {
 	for i, fr := range runs {
 		t.Run(fr.name, func(t *testing.T) {
 			c := runFault(t, fr, int64(i+1))
-			line := fmt.Sprintf("fault %-40s %s", fr.name+":", c)
+			line := "fault " + fmt.Sprintf("%-40s ", fr.name+":") + c.String()
 			if fr.kill {
 				line += fmt.Sprintf(", kills %d", c.kills)
 			}
@@ -224,19 +224,20 @@ func runFault(t *testing.T, fr faultRun, seed int64) counts {
 
 	// The relay stands for the load balancer: duplicates, reorders and routes.
 	var late sync.WaitGroup
+	sticky, copies, shuffle := fr.sticky, fr.copies, fr.shuffle // the handler shares nothing else with this run
 	relay := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		conv := convOf(body)
 		pick := func() target {
-			if fr.sticky || len(targets) == 1 {
+			if sticky || len(targets) == 1 {
 				return targets[conv%len(targets)]
 			}
 			return targets[roll(func(r *rand.Rand) int { return r.Intn(len(targets)) })]
 		}
-		n := roll(fr.copies)
+		n := roll(copies)
 		for i := 1; i < n; i++ {
 			delay := time.Duration(0)
-			if fr.shuffle {
+			if shuffle {
 				delay = time.Duration(roll(func(r *rand.Rand) int { return r.Intn(40) })) * time.Millisecond
 			}
 			tg, hdr := pick(), r.Header.Clone()
@@ -252,7 +253,14 @@ func runFault(t *testing.T, fr faultRun, seed int64) counts {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		pick().serve(w, r)
 	}))
-	defer relay.Close()
+	defer func() {
+		// Stop the helpdesk's deliveries before the relay goes away, so no
+		// delivery is in flight on a closing server.
+		world.Close()
+		late.Wait()
+		relay.CloseClientConnections()
+		relay.Close()
+	}()
 	world.SetWebhookURL(relay.URL + "/webhooks/chatwoot")
 	world.SetFaults(fr.simFaults)
 
@@ -311,7 +319,11 @@ func runFault(t *testing.T, fr faultRun, seed int64) counts {
 			continue
 		}
 		v, _ := world.Conversation(id)
+		before := c.doubled + c.lost
 		tally(&c, v)
+		if c.doubled+c.lost != before {
+			t.Logf("conversation %d:\n%s", id, dump(v))
+		}
 	}
 	return c
 }
@@ -395,13 +407,21 @@ func tally(c *counts, v sim.ConversationView) {
 	}
 }
 
+// convOf returns the conversation a Chatwoot delivery is about: message
+// events carry it in "conversation", conversation events are the
+// conversation itself (conversation.webhook_data).
 func convOf(body []byte) int {
 	var p struct {
+		Event        string `json:"event"`
+		ID           int    `json:"id"`
 		Conversation struct {
 			ID int `json:"id"`
 		} `json:"conversation"`
 	}
 	_ = json.Unmarshal(body, &p)
+	if strings.HasPrefix(p.Event, "conversation_") {
+		return p.ID
+	}
 	return p.Conversation.ID
 }
 

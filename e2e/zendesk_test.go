@@ -556,7 +556,10 @@ func TestZendeskFailSafe(t *testing.T) {
 	w := newZendeskWorld(t, sim.ZendeskOptions{}, func(w *zdWorld) { w.cfg.LLMTimeout = 300 * time.Millisecond })
 	w.llm.SetDefault(func(llmtest.Request) llmtest.Reply { return llmtest.Reply{Status: http.StatusInternalServerError} })
 	id := w.visitor("v", "Where is my order 123?")
-	c := w.waitFor(id, "fail-safe handover", func(c sim.ZendeskConversationView) bool { return c.Active == sim.ZendeskAgentWorkspaceName })
+	// The engine hands over first and then tells the visitor: wait for both.
+	c := w.waitFor(id, "fail-safe handover and apology", func(c sim.ZendeskConversationView) bool {
+		return c.Active == sim.ZendeskAgentWorkspaceName && strings.HasPrefix(zdLastBot(c).Text, "Sorry")
+	})
 	if !strings.HasPrefix(zdLastBot(c).Text, "Sorry") {
 		t.Fatalf("no apology: %s", zdDump(c))
 	}

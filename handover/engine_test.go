@@ -342,3 +342,46 @@ func TestMatchButtonToleratesPunctuationAndCase(t *testing.T) {
 		}
 	}
 }
+
+// A webhook arriving while a reconcile event waits in the lane must not be
+// swallowed by it: the reconcile event waits out its grace period.
+func TestLanesWebhookUpgradesQueuedReconcile(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var got []Event
+	run := func(ctx context.Context, ev Event) (string, error) {
+		mu.Lock()
+		got = append(got, ev)
+		first := len(got) == 1
+		mu.Unlock()
+		if first {
+			<-release
+		}
+		return OutcomeNothing, nil
+	}
+	l := NewLanes(run, LaneOptions{MaxConcurrent: 1})
+	_ = l.Submit(Event{Kind: EventVisitorMessage, ConversationID: "a"})
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("first turn never started")
+		}
+	}
+	_ = l.Submit(Event{Kind: EventReconcile, ConversationID: "a", MinAge: time.Minute})
+	_ = l.Submit(Event{Kind: EventVisitorMessage, ConversationID: "a"})
+	_ = l.Submit(Event{Kind: EventReconcile, ConversationID: "a", MinAge: time.Minute})
+	close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := l.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[1].Kind != EventVisitorMessage || got[1].MinAge != 0 {
+		t.Fatalf("turns %+v, want the webhook event to run without grace", got)
+	}
+}

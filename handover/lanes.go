@@ -96,6 +96,9 @@ func (l *Lanes) Submit(ev Event) error {
 		if coalesce(ln.events, ev) {
 			return nil
 		}
+		if upgradeReconcile(ln.events, ev) {
+			return nil
+		}
 		if l.queued >= l.opts.MaxQueued {
 			return ErrBusy
 		}
@@ -118,6 +121,15 @@ func (l *Lanes) Submit(ev Event) error {
 // re-check is covered by any queued event, since every turn re-reads the
 // conversation.
 func coalesce(queued []Event, ev Event) bool {
+	if ev.Kind != EventReconcile {
+		// A webhook must not be swallowed by a queued reconcile event: that
+		// one waits out its grace period, the webhook must not.
+		for _, q := range queued {
+			if q.Kind == EventReconcile {
+				return false
+			}
+		}
+	}
 	if ev.Kind == EventChoice {
 		for _, q := range queued {
 			if q.Kind == EventChoice && q.MessageID == ev.MessageID && q.Choice == ev.Choice && q.Email == ev.Email {
@@ -128,6 +140,21 @@ func coalesce(queued []Event, ev Event) bool {
 	}
 	for _, q := range queued {
 		if q.Kind != EventChoice {
+			return true
+		}
+	}
+	return false
+}
+
+// upgradeReconcile replaces a queued reconcile event by ev, a webhook event
+// that needs no grace period, and reports whether it did.
+func upgradeReconcile(queued []Event, ev Event) bool {
+	if ev.Kind == EventChoice || ev.Kind == EventReconcile {
+		return false
+	}
+	for i := range queued {
+		if queued[i].Kind == EventReconcile {
+			queued[i] = ev
 			return true
 		}
 	}
