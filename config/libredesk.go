@@ -21,10 +21,6 @@ type Libredesk struct {
 	AssignAgent   bool   `envconfig:"HANDOVER_LIBREDESK_ASSIGN_AGENT" default:"false" desc:"on handover, assign an online team agent instead of leaving the chat in the team's unassigned queue"`
 }
 
-// LibredeskSection returns l. Promoted to Config when Config embeds Libredesk, it lets code
-// written before that embedding read the section (see cmd/handover/libredesk.go).
-func (l Libredesk) LibredeskSection() Libredesk { return l }
-
 // Inboxes parses InboxIDs.
 func (l Libredesk) Inboxes() ([]int, error) {
 	var out []int

@@ -58,7 +58,3 @@ func (l LiveAgent) problems() []string {
 	}
 	return out
 }
-
-// LiveAgentSection returns l. Embedded in Config it is promoted, so code can read the
-// HANDOVER_LIVEAGENT_* settings through it whether or not its build has the embedding yet.
-func (l LiveAgent) LiveAgentSection() LiveAgent { return l }

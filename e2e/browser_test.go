@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/handover-dev/handover/internal/testenv"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -44,10 +45,7 @@ func chromium(t *testing.T) string {
 			return p
 		}
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("Chromium is missing, and CI must run the browser tests: run ./scripts/test.sh (it installs Debian's chromium) or set HANDOVER_CHROMIUM")
-	}
-	t.Skip("!!! SKIPPING THE BROWSER TESTS: no Chromium found. Run ./scripts/test.sh (it installs chromium) or set HANDOVER_CHROMIUM. !!!")
+	testenv.Missing(t, "Chromium for the browser tests; run ./scripts/test.sh (it installs Debian's chromium) or set HANDOVER_CHROMIUM")
 	return ""
 }
 

@@ -93,10 +93,7 @@ func (l *Lanes) Submit(ev Event) error {
 	}
 	ln, running := l.lanes[ev.ConversationID]
 	if running {
-		if coalesce(ln.events, ev) {
-			return nil
-		}
-		if upgradeReconcile(ln.events, ev) {
+		if merge(ln.events, ev) {
 			return nil
 		}
 		if l.queued >= l.opts.MaxQueued {
@@ -117,44 +114,23 @@ func (l *Lanes) Submit(ev Event) error {
 	return nil
 }
 
-// coalesce reports whether ev adds nothing to the queued events: a plain
-// re-check is covered by any queued event, since every turn re-reads the
-// conversation.
-func coalesce(queued []Event, ev Event) bool {
-	if ev.Kind != EventReconcile {
-		// A webhook must not be swallowed by a queued reconcile event: that
-		// one waits out its grace period, the webhook must not.
-		for _, q := range queued {
-			if q.Kind == EventReconcile {
-				return false
-			}
-		}
-	}
-	if ev.Kind == EventChoice {
-		for _, q := range queued {
+// merge folds ev into the events already queued in its lane and reports
+// whether it did. Every turn re-reads the conversation, so one queued
+// re-check covers any other; a click is kept unless the same click is queued;
+// and a webhook event takes the place of a queued reconcile event, which
+// would wait out its grace period.
+func merge(queued []Event, ev Event) bool {
+	for i, q := range queued {
+		switch {
+		case ev.Kind == EventChoice:
 			if q.Kind == EventChoice && q.MessageID == ev.MessageID && q.Choice == ev.Choice && q.Email == ev.Email {
 				return true
 			}
-		}
-		return false
-	}
-	for _, q := range queued {
-		if q.Kind != EventChoice {
-			return true
-		}
-	}
-	return false
-}
-
-// upgradeReconcile replaces a queued reconcile event by ev, a webhook event
-// that needs no grace period, and reports whether it did.
-func upgradeReconcile(queued []Event, ev Event) bool {
-	if ev.Kind == EventChoice || ev.Kind == EventReconcile {
-		return false
-	}
-	for i := range queued {
-		if queued[i].Kind == EventReconcile {
+		case q.Kind == EventChoice:
+		case q.Kind == EventReconcile && ev.Kind != EventReconcile:
 			queued[i] = ev
+			return true
+		default:
 			return true
 		}
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -54,7 +55,7 @@ func (m *Metrics) Webhook(helpdesk, outcome string) {
 
 // HelpdeskRequest counts one call to a helpdesk API.
 func (m *Metrics) HelpdeskRequest(helpdesk, method string, status int) {
-	m.helpdeskReqs.WithLabelValues(helpdesk, method, itoa(status)).Inc()
+	m.helpdeskReqs.WithLabelValues(helpdesk, method, strconv.Itoa(status)).Inc()
 }
 
 // TurnDone implements handover.Observer.
@@ -72,26 +73,4 @@ func (m *Metrics) LLMCall(d time.Duration, err error) {
 		result = "error"
 	}
 	m.llm.WithLabelValues(result).Observe(d.Seconds())
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [12]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -233,7 +234,7 @@ func seconds(d time.Duration) string {
 	if n < 1 {
 		n = 1
 	}
-	return itoa(n)
+	return strconv.Itoa(n)
 }
 
 // errorHandler answers every error as {"error": "..."} and never leaks internals.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,24 +11,10 @@ import (
 	"github.com/handover-dev/handover/internal/app"
 )
 
-// libredeskSection returns cfg's HANDOVER_LIBREDESK_* settings. Once config.Config embeds
-// config.Libredesk this is simply cfg.Libredesk; reading it through the promoted
-// LibredeskSection method keeps this file compiling before that one-line change.
-func libredeskSection(cfg config.Config) (config.Libredesk, error) {
-	s, ok := any(cfg).(interface{ LibredeskSection() config.Libredesk })
-	if !ok {
-		return config.Libredesk{}, errors.New("this build's configuration has no HANDOVER_LIBREDESK_* section")
-	}
-	return s.LibredeskSection(), nil
-}
-
 // newLibredesk builds the Libredesk adapter for serve from HANDOVER_LIBREDESK_*. observe, if
 // not nil, counts its API calls (observer(metrics, "libredesk")).
 func newLibredesk(cfg config.Config, log *slog.Logger, observe func(method string, status int)) (app.Helpdesk, error) {
-	l, err := libredeskSection(cfg)
-	if err != nil {
-		return nil, err
-	}
+	l := cfg.Libredesk
 	inboxes, err := l.Inboxes()
 	if err != nil {
 		return nil, fmt.Errorf("HANDOVER_LIBREDESK_INBOX_IDS: %w", err)

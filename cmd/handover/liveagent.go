@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,29 +14,10 @@ import (
 	"github.com/handover-dev/handover/internal/app"
 )
 
-// liveagentSection returns cfg's HANDOVER_LIVEAGENT_* settings. Once config.Config embeds
-// config.LiveAgent this is simply cfg.LiveAgent; reading it through the promoted
-// LiveAgentSection method keeps this file compiling before that one-line change.
-func liveagentSection(cfg config.Config) (config.LiveAgent, error) {
-	s, ok := any(cfg).(interface{ LiveAgentSection() config.LiveAgent })
-	if !ok {
-		return config.LiveAgent{}, errors.New("this build's configuration has no HANDOVER_LIVEAGENT_* section")
-	}
-	return s.LiveAgentSection(), nil
-}
-
-// newLiveAgent builds the LiveAgent adapter for serve from HANDOVER_LIVEAGENT_*.
-func newLiveAgent(cfg config.Config, log *slog.Logger) (app.Helpdesk, error) {
-	return newLiveAgentObserved(cfg, log, nil)
-}
-
-// newLiveAgentObserved is newLiveAgent with observe called after every LiveAgent API attempt
-// (the helpdesk-calls metric: observer(metrics, "liveagent")).
-func newLiveAgentObserved(cfg config.Config, log *slog.Logger, observe func(method string, status int)) (app.Helpdesk, error) {
-	l, err := liveagentSection(cfg)
-	if err != nil {
-		return nil, err
-	}
+// newLiveAgent builds the LiveAgent adapter for serve from HANDOVER_LIVEAGENT_*; observe, if
+// not nil, is called after every LiveAgent API attempt (observer(metrics, "liveagent")).
+func newLiveAgent(cfg config.Config, log *slog.Logger, observe func(method string, status int)) (app.Helpdesk, error) {
+	l := cfg.LiveAgent
 	depts, err := liveagent.ParseDepartments(l.Departments)
 	if err != nil {
 		return nil, fmt.Errorf("HANDOVER_LIVEAGENT_DEPARTMENTS: %w", err)

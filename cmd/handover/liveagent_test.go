@@ -83,10 +83,7 @@ func TestLiveAgentSandboxAnswersThroughRules(t *testing.T) {
 }
 
 func TestNewLiveAgentNeedsTheSection(t *testing.T) {
-	if _, err := liveagentSection(config.Config{}); err != nil {
-		t.Skip("config.Config does not embed config.LiveAgent yet")
-	}
-	if _, err := newLiveAgent(config.Config{}, slog.New(slog.DiscardHandler)); err == nil {
+	if _, err := newLiveAgent(config.Config{}, slog.New(slog.DiscardHandler), nil); err == nil {
 		t.Fatal("an empty LiveAgent configuration must not build an adapter")
 	}
 }

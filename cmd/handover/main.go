@@ -109,7 +109,7 @@ func serve(ctx context.Context, stderr io.Writer) error {
 	case "libredesk":
 		hd, err = newLibredesk(cfg, log, observer(metrics, "libredesk"))
 	case "liveagent":
-		hd, err = newLiveAgentObserved(cfg, log, observer(metrics, "liveagent"))
+		hd, err = newLiveAgent(cfg, log, observer(metrics, "liveagent"))
 	case "zendesk":
 		hd, err = newZendesk(cfg, log, observer(metrics, "zendesk"))
 	}
