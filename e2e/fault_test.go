@@ -30,7 +30,6 @@ import (
 	"github.com/handover-dev/handover/adapters/chatwoot"
 	"github.com/handover-dev/handover/adapters/sim"
 	"github.com/handover-dev/handover/cluster"
-	"github.com/handover-dev/handover/config"
 	"github.com/handover-dev/handover/internal/app"
 	"github.com/handover-dev/handover/internal/llmtest"
 	"github.com/handover-dev/handover/internal/testenv"
@@ -177,12 +176,10 @@ func runFault(t *testing.T, fr faultRun, seed int64) counts {
 	defer world.Close()
 	demo := world.SeedDemo()
 
-	cfg := config.Config{
-		Helpdesk: "chatwoot", RequiredAnswers: 3, HumanRequestInChat: true, BotName: "AI assistant",
-		LLMProvider: "openai", LLMBaseURL: llm.URL(), LLMAPIKey: "k", LLMModel: "m", LLMTimeout: 400 * time.Millisecond,
-		LogLevel: "error", MaxConcurrentTurns: 16, MaxQueuedEvents: 10000, ShutdownGrace: 5 * time.Second,
-		ReconcileInterval: 250 * time.Millisecond, ReconcileGrace: 3 * time.Second, // > the longest turn + Chatwoot's 1 s timestamp granularity
-	}
+	cfg := baseConfig("chatwoot", llm.URL())
+	cfg.LLMTimeout, cfg.LogLevel, cfg.MaxConcurrentTurns, cfg.MaxQueuedEvents = 400*time.Millisecond, "error", 16, 10000
+	// The grace exceeds the longest turn plus Chatwoot's 1 s timestamp granularity.
+	cfg.ReconcileInterval, cfg.ReconcileGrace = 250*time.Millisecond, 3*time.Second
 
 	var targets []target
 	var kill *killer

@@ -4,14 +4,10 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,131 +30,39 @@ type delivery struct {
 	body   []byte
 }
 
-// world is one sim, one LLM server and one handover service between them.
+// world is one simulated Chatwoot, one LLM server and one handover service
+// between them.
 type world struct {
-	t      *testing.T
+	*host
 	sim    *sim.Server
 	simSrv *httptest.Server
 	llm    *llmtest.Server
 	demo   sim.Demo
-	cfg    config.Config
-
-	mu         sync.Mutex
-	app        *app.App
-	deliveries []delivery
-	relay      *httptest.Server
 }
 
 type option func(*config.Config)
 
 func newWorld(t *testing.T, opts ...option) *world {
 	t.Helper()
-	w := &world{t: t}
-	w.llm = llmtest.New()
-	t.Cleanup(w.llm.Close)
+	llm := llmtest.New()
+	t.Cleanup(llm.Close)
+	cfg := baseConfig("chatwoot", llm.URL())
+	for _, o := range opts {
+		o(&cfg)
+	}
+	w := &world{host: newHost(t, cfg), llm: llm}
 	w.sim = sim.New(sim.Options{AccountID: 1, BotToken: botToken, UserToken: userToken, WebhookSecret: secret, RetryWait: 20 * time.Millisecond})
 	w.simSrv = httptest.NewServer(w.sim.Handler())
 	t.Cleanup(func() { w.sim.Close(); w.simSrv.Close() })
 	w.demo = w.sim.SeedDemo()
-
-	w.cfg = config.Config{
-		Helpdesk: "chatwoot", RequiredAnswers: 3, HumanRequestInChat: true, BotName: "AI assistant",
-		LLMProvider: "openai", LLMBaseURL: w.llm.URL(), LLMAPIKey: "test-key", LLMModel: "test-model",
-		LLMTimeout: 2 * time.Second, LogLevel: "debug", MaxConcurrentTurns: 8, MaxQueuedEvents: 1000,
-		ShutdownGrace: 5 * time.Second,
+	w.simIdle = w.sim.WaitIdle
+	w.newHelpdesk = func() (app.Helpdesk, error) {
+		return chatwoot.New(chatwoot.Config{BaseURL: w.simSrv.URL, AccountID: 1, BotToken: botToken, UserToken: userToken,
+			WebhookSecret: secret, Teams: map[int]int{w.demo.InboxID: w.demo.TeamID}, RetryWaitMax: 50 * time.Millisecond})
 	}
-	for _, o := range opts {
-		o(&w.cfg)
-	}
-	// The relay records every delivery (to replay it) and forwards it to
-	// whichever handover instance is running.
-	w.relay = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		w.mu.Lock()
-		w.deliveries = append(w.deliveries, delivery{header: r.Header.Clone(), body: body})
-		a := w.app
-		w.mu.Unlock()
-		if a == nil {
-			http.Error(rw, "down", http.StatusServiceUnavailable)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		a.Server.ServeHTTP(rw, r)
-	}))
-	t.Cleanup(w.relay.Close)
 	w.sim.SetWebhookURL(w.relay.URL + "/webhooks/chatwoot")
-	w.start()
-	t.Cleanup(w.stop)
+	w.run()
 	return w
-}
-
-// start runs a fresh handover instance (a restart keeps nothing but config).
-func (w *world) start() {
-	w.t.Helper()
-	hd, err := chatwoot.New(chatwoot.Config{BaseURL: w.simSrv.URL, AccountID: 1, BotToken: botToken, UserToken: userToken,
-		WebhookSecret: secret, Teams: map[int]int{w.demo.InboxID: w.demo.TeamID}, RetryWaitMax: 50 * time.Millisecond})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	a, err := app.New(w.cfg, hd, app.Options{LaneRetryBase: 20 * time.Millisecond})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	w.mu.Lock()
-	w.app = a
-	w.mu.Unlock()
-}
-
-// stop shuts the running instance down (drained).
-func (w *world) stop() {
-	w.mu.Lock()
-	a := w.app
-	w.app = nil
-	w.mu.Unlock()
-	if a == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = a.Shutdown(ctx)
-}
-
-func (w *world) restart() {
-	w.settle()
-	w.stop()
-	w.start()
-}
-
-// settle waits until webhooks are delivered and lanes are empty.
-func (w *world) settle() {
-	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for {
-		if err := w.sim.WaitIdle(ctx); err != nil {
-			w.t.Fatalf("sim never idle: %v", err)
-		}
-		w.mu.Lock()
-		a := w.app
-		w.mu.Unlock()
-		if a == nil || a.Lanes.Active() == 0 {
-			// A turn may have posted and so fired new webhooks: check again.
-			if err := w.sim.WaitIdle(ctx); err == nil && (a == nil || a.Lanes.Active() == 0) {
-				return
-			}
-		}
-		select {
-		case <-ctx.Done():
-			w.t.Fatal("lanes never settled")
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
-}
-
-func (w *world) ctx() context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	w.t.Cleanup(cancel)
-	return ctx
 }
 
 // visitor sends a visitor message and returns the conversation id.

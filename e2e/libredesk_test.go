@@ -6,7 +6,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -28,25 +27,17 @@ import (
 const ldWebhookSecret = "ld-webhook-secret-e2e"
 
 // ldDelivery is one webhook the simulated Libredesk sent, as the relay recorded it.
-type ldDelivery struct {
-	header http.Header
-	body   []byte
-}
+type ldDelivery = delivery
 
 // ldWorld is one simulated Libredesk, one LLM server and one handover service between them.
+// Libredesk never retries: a delivery that finds no instance is lost.
 type ldWorld struct {
-	t      *testing.T
+	*host
 	sim    *sim.Libredesk
 	simSrv *httptest.Server
 	llm    *llmtest.Server
 	demo   sim.LibredeskDemo
-	cfg    config.Config
 	lcfg   libredesk.Config
-
-	mu         sync.Mutex
-	app        *app.App
-	deliveries []ldDelivery
-	relay      *httptest.Server
 }
 
 type ldOption func(w *ldWorld)
@@ -56,18 +47,13 @@ func ldAdapter(f func(*libredesk.Config)) ldOption { return func(w *ldWorld) { f
 
 func newLDWorld(t *testing.T, opts ...ldOption) *ldWorld {
 	t.Helper()
-	w := &ldWorld{t: t, llm: llmtest.New()}
-	t.Cleanup(w.llm.Close)
+	llm := llmtest.New()
+	t.Cleanup(llm.Close)
+	w := &ldWorld{host: newHost(t, baseConfig(libredesk.Name, llm.URL())), llm: llm}
 	w.sim = sim.NewLibredesk(sim.LibredeskOptions{WebhookSecret: ldWebhookSecret, Seed: 11})
 	w.simSrv = httptest.NewServer(w.sim.Handler())
 	t.Cleanup(func() { w.sim.Close(); w.simSrv.Close() })
 	w.demo = w.sim.SeedDemo()
-	w.cfg = config.Config{
-		Helpdesk: libredesk.Name, RequiredAnswers: 3, HumanRequestInChat: true, BotName: "AI assistant",
-		LLMProvider: "openai", LLMBaseURL: w.llm.URL(), LLMAPIKey: "test-key", LLMModel: "test-model",
-		LLMTimeout: 2 * time.Second, LogLevel: "debug", MaxConcurrentTurns: 8, MaxQueuedEvents: 1000,
-		ShutdownGrace: 5 * time.Second,
-	}
 	w.lcfg = libredesk.Config{
 		BaseURL: w.simSrv.URL, APIKey: w.demo.APIKey, APISecret: w.demo.APISecret, BotAgentID: w.demo.BotID,
 		WebhookSecret: ldWebhookSecret, InboxIDs: []int{w.demo.InboxID}, Teams: map[int]int{w.demo.InboxID: w.demo.TeamID},
@@ -76,94 +62,11 @@ func newLDWorld(t *testing.T, opts ...ldOption) *ldWorld {
 	for _, o := range opts {
 		o(w)
 	}
-	// The relay records every delivery (to replay it) and forwards it to whichever handover
-	// instance is running. Libredesk never retries: a delivery that finds no instance is lost.
-	w.relay = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		w.mu.Lock()
-		w.deliveries = append(w.deliveries, ldDelivery{header: r.Header.Clone(), body: body})
-		a := w.app
-		w.mu.Unlock()
-		if a == nil {
-			http.Error(rw, "down", http.StatusServiceUnavailable)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		a.Server.ServeHTTP(rw, r)
-	}))
-	t.Cleanup(w.relay.Close)
+	w.simIdle = w.sim.WaitIdle
+	w.newHelpdesk = func() (app.Helpdesk, error) { return libredesk.New(w.lcfg) }
 	w.sim.SetWebhook(w.relay.URL+"/webhooks/"+libredesk.Name, ldWebhookSecret)
-	w.start()
-	t.Cleanup(w.stop)
+	w.run()
 	return w
-}
-
-// start runs a fresh handover instance (a restart keeps nothing but configuration).
-func (w *ldWorld) start() {
-	w.t.Helper()
-	hd, err := libredesk.New(w.lcfg)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	a, err := app.New(w.cfg, hd, app.Options{LaneRetryBase: 20 * time.Millisecond})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	w.mu.Lock()
-	w.app = a
-	w.mu.Unlock()
-}
-
-func (w *ldWorld) stop() {
-	w.mu.Lock()
-	a := w.app
-	w.app = nil
-	w.mu.Unlock()
-	if a == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = a.Shutdown(ctx)
-}
-
-func (w *ldWorld) restart() {
-	w.settle()
-	w.stop()
-	w.start()
-}
-
-// settle waits until webhooks are delivered and lanes are empty, twice in a row (a turn that
-// posted fired new webhooks).
-func (w *ldWorld) settle() {
-	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	quiet := 0
-	for quiet < 2 {
-		if err := w.sim.WaitIdle(ctx); err != nil {
-			w.t.Fatalf("sim never idle: %v", err)
-		}
-		w.mu.Lock()
-		a := w.app
-		w.mu.Unlock()
-		if a == nil || a.Lanes.Active() == 0 {
-			quiet++
-		} else {
-			quiet = 0
-		}
-		select {
-		case <-ctx.Done():
-			w.t.Fatal("lanes never settled")
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-}
-
-func (w *ldWorld) ctx() context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	w.t.Cleanup(cancel)
-	return ctx
 }
 
 // visitor sends a visitor message and returns the conversation id.

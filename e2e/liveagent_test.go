@@ -54,21 +54,15 @@ func (c *laClock) Sleep(ctx context.Context, d time.Duration) error {
 
 // laWorld is one simulated LiveAgent account, one LLM server and one handover between them.
 type laWorld struct {
-	t      *testing.T
+	*host
 	la     *sim.LiveAgent
 	simSrv *httptest.Server
 	llm    *llmtest.Server
 	demo   sim.LiveAgentDemo
-	cfg    config.Config
 	// clock paces the adapter's rate limiter and the simulator's per-key window, and moves
 	// on at once when the limiter waits: LiveAgent's 180 requests a minute hold in every
 	// scenario without slowing the tests down.
 	clock *laClock
-
-	mu     sync.Mutex
-	app    *app.App
-	bodies [][]byte
-	relay  *httptest.Server
 }
 
 type laOption func(*laWorld)
@@ -77,38 +71,17 @@ func laConfig(f func(*config.Config)) laOption { return func(w *laWorld) { f(&w.
 
 func newLAWorld(t *testing.T, opts ...laOption) *laWorld {
 	t.Helper()
-	w := &laWorld{t: t, clock: &laClock{now: time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)}}
-	w.cfg = config.Config{
-		Helpdesk: "liveagent", RequiredAnswers: 3, HumanRequestInChat: true, BotName: "AI assistant",
-		LLMProvider: "openai", LLMAPIKey: "test-key", LLMModel: "test-model",
-		LLMTimeout: 2 * time.Second, LogLevel: "debug", MaxConcurrentTurns: 8, MaxQueuedEvents: 1000,
-		ShutdownGrace: 5 * time.Second,
-	}
+	llm := llmtest.New()
+	t.Cleanup(llm.Close)
+	w := &laWorld{host: newHost(t, baseConfig("liveagent", llm.URL())), llm: llm,
+		clock: &laClock{now: time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)}}
 	for _, o := range opts {
 		o(w)
 	}
-	w.llm = llmtest.New()
-	t.Cleanup(w.llm.Close)
-	w.cfg.LLMBaseURL = w.llm.URL()
 	w.la = sim.NewLiveAgent(sim.LiveAgentOptions{APIKey: laKey, APIV1Key: laV1Key, Now: w.clock.Now})
 	w.simSrv = httptest.NewServer(w.la.Handler())
 	t.Cleanup(func() { w.la.Close(); w.simSrv.Close() })
 	w.demo = w.la.SeedDemo()
-	// The relay records every rule request and forwards it to the running handover.
-	w.relay = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		w.mu.Lock()
-		w.bodies = append(w.bodies, body)
-		a := w.app
-		w.mu.Unlock()
-		if a == nil {
-			http.Error(rw, "down", http.StatusServiceUnavailable)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		a.Server.ServeHTTP(rw, r)
-	}))
-	t.Cleanup(w.relay.Close)
 	// The administrator's rules, exactly as `handover liveagent rules` prints them.
 	for _, r := range liveagent.Rules(w.la.BotAgentID()) {
 		if r.Action == "HTTP request" {
@@ -116,77 +89,14 @@ func newLAWorld(t *testing.T, opts ...laOption) *laWorld {
 				URL: liveagent.WebhookURL(w.relay.URL, laSecret), Body: r.Body})
 		}
 	}
-	w.start()
-	t.Cleanup(w.stop)
+	w.simIdle = w.la.WaitIdle
+	w.newHelpdesk = func() (app.Helpdesk, error) {
+		return liveagent.New(liveagent.Config{BaseURL: w.simSrv.URL, APIKey: laKey, APIV1Key: laV1Key, BotAgentID: w.la.BotAgentID(),
+			WebhookSecret: laSecret, Departments: map[string]string{w.demo.BotDepartment: w.demo.SupportDepartment},
+			RetryWaitMax: 50 * time.Millisecond, RateLimitWaitMax: time.Minute, Clock: w.clock})
+	}
+	w.run()
 	return w
-}
-
-func (w *laWorld) start() {
-	w.t.Helper()
-	ac := liveagent.Config{BaseURL: w.simSrv.URL, APIKey: laKey, APIV1Key: laV1Key, BotAgentID: w.la.BotAgentID(),
-		WebhookSecret: laSecret, Departments: map[string]string{w.demo.BotDepartment: w.demo.SupportDepartment},
-		RetryWaitMax: 50 * time.Millisecond, RateLimitWaitMax: time.Minute, Clock: w.clock}
-	hd, err := liveagent.New(ac)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	a, err := app.New(w.cfg, hd, app.Options{LaneRetryBase: 20 * time.Millisecond})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	w.mu.Lock()
-	w.app = a
-	w.mu.Unlock()
-}
-
-func (w *laWorld) stop() {
-	w.mu.Lock()
-	a := w.app
-	w.app = nil
-	w.mu.Unlock()
-	if a == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = a.Shutdown(ctx)
-}
-
-func (w *laWorld) restart() {
-	w.settle()
-	w.stop()
-	w.start()
-}
-
-// settle waits until rule requests are delivered and lanes are empty.
-func (w *laWorld) settle() {
-	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	for {
-		if err := w.la.WaitIdle(ctx); err != nil {
-			w.t.Fatalf("sim never idle: %v", err)
-		}
-		w.mu.Lock()
-		a := w.app
-		w.mu.Unlock()
-		if a == nil || a.Lanes.Active() == 0 {
-			if err := w.la.WaitIdle(ctx); err == nil && (a == nil || a.Lanes.Active() == 0) {
-				return
-			}
-		}
-		select {
-		case <-ctx.Done():
-			w.t.Fatal("lanes never settled")
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
-}
-
-func (w *laWorld) ctx() context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	w.t.Cleanup(cancel)
-	return ctx
 }
 
 func (w *laWorld) visitor(contact, text string) string {
@@ -556,9 +466,10 @@ func TestLiveAgentDuplicateDeliveriesGiveOneReply(t *testing.T) {
 	id := w.visitor("v", "What are your opening hours?")
 	w.waitFor(id, "answer", laBotCount(1))
 	w.settle()
-	w.mu.Lock()
-	bodies := slices.Clone(w.bodies)
-	w.mu.Unlock()
+	var bodies [][]byte
+	for _, d := range w.recorded() {
+		bodies = append(bodies, d.body)
+	}
 	for range 3 {
 		for _, b := range bodies {
 			w.post(laSecret, b)

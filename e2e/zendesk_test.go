@@ -6,7 +6,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,13 +13,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/handover-dev/handover/adapters/sim"
 	"github.com/handover-dev/handover/adapters/zendesk"
-	"github.com/handover-dev/handover/config"
 	"github.com/handover-dev/handover/handover"
 	"github.com/handover-dev/handover/internal/app"
 	"github.com/handover-dev/handover/internal/llmtest"
@@ -35,27 +32,17 @@ const (
 )
 
 // zdDelivery is one webhook the simulated Zendesk sent, as the relay recorded it.
-type zdDelivery struct {
-	header http.Header
-	body   []byte
-}
+type zdDelivery = delivery
 
 // zdWorld is one simulated Zendesk, one LLM server and one handover service between them.
+// host.delay holds each answer after handover answered (a slow network).
 type zdWorld struct {
-	t      *testing.T
+	*host
 	sim    *sim.Zendesk
 	simSrv *httptest.Server
 	llm    *llmtest.Server
 	demo   sim.ZendeskDemo
-	cfg    config.Config
 	zcfg   zendesk.Config
-
-	mu         sync.Mutex
-	app        *app.App
-	deliveries []zdDelivery
-	relay      *httptest.Server
-	// delay is how long the relay holds each answer after handover answered (a slow network).
-	delay time.Duration
 }
 
 type zdOption func(w *zdWorld)
@@ -64,9 +51,9 @@ func zdRequired(n int) zdOption { return func(w *zdWorld) { w.cfg.RequiredAnswer
 
 func newZendeskWorld(t *testing.T, simOpts sim.ZendeskOptions, opts ...zdOption) *zdWorld {
 	t.Helper()
-	w := &zdWorld{t: t}
-	w.llm = llmtest.New()
-	t.Cleanup(w.llm.Close)
+	llm := llmtest.New()
+	t.Cleanup(llm.Close)
+	w := &zdWorld{host: newHost(t, baseConfig("zendesk", llm.URL())), llm: llm}
 	simOpts.KeyID, simOpts.KeySecret, simOpts.WebhookSecret = zdKeyID, zdKeySecret, zdWebhookKey
 	simOpts.SupportEmail, simOpts.SupportToken = zdEmail, zdToken
 	if simOpts.RetryWait == 0 {
@@ -76,12 +63,6 @@ func newZendeskWorld(t *testing.T, simOpts sim.ZendeskOptions, opts ...zdOption)
 	w.simSrv = httptest.NewServer(w.sim.Handler())
 	t.Cleanup(func() { w.sim.Close(); w.simSrv.Close() })
 	w.demo = w.sim.SeedDemo()
-	w.cfg = config.Config{
-		Helpdesk: "zendesk", RequiredAnswers: 3, HumanRequestInChat: true, BotName: "AI assistant",
-		LLMProvider: "openai", LLMBaseURL: w.llm.URL(), LLMAPIKey: "test-key", LLMModel: "test-model",
-		LLMTimeout: 2 * time.Second, LogLevel: "debug", MaxConcurrentTurns: 8, MaxQueuedEvents: 1000,
-		ShutdownGrace: 5 * time.Second,
-	}
 	w.zcfg = zendesk.Config{
 		BaseURL: w.simSrv.URL, AppID: w.sim.AppID(), KeyID: zdKeyID, KeySecret: zdKeySecret,
 		IntegrationID: w.sim.IntegrationID(), WebhookSecret: zdWebhookKey, Email: zdEmail, APIToken: zdToken,
@@ -90,100 +71,12 @@ func newZendeskWorld(t *testing.T, simOpts sim.ZendeskOptions, opts ...zdOption)
 	for _, o := range opts {
 		o(w)
 	}
-	w.relay = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		w.mu.Lock()
-		w.deliveries = append(w.deliveries, zdDelivery{header: r.Header.Clone(), body: body})
-		a, delay := w.app, w.delay
-		w.mu.Unlock()
-		if a == nil {
-			http.Error(rw, "down", http.StatusServiceUnavailable)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		rec := httptest.NewRecorder()
-		a.Server.ServeHTTP(rec, r)
-		if delay > 0 {
-			time.Sleep(delay)
-		}
-		for k, v := range rec.Header() {
-			rw.Header()[k] = v
-		}
-		rw.WriteHeader(rec.Code)
-		_, _ = rw.Write(rec.Body.Bytes())
-	}))
-	t.Cleanup(w.relay.Close)
+	w.simIdle = w.sim.WaitIdle
+	w.newHelpdesk = func() (app.Helpdesk, error) { return zendesk.New(w.zcfg) }
 	w.sim.SetWebhookURL(w.relay.URL + "/webhooks/zendesk")
-	w.start()
-	t.Cleanup(w.stop)
+	w.run()
 	zdAnswerEcho(w.llm)
 	return w
-}
-
-// start runs a fresh handover instance: a restart keeps nothing but configuration.
-func (w *zdWorld) start() {
-	w.t.Helper()
-	hd, err := zendesk.New(w.zcfg)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	a, err := app.New(w.cfg, hd, app.Options{LaneRetryBase: 20 * time.Millisecond})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	w.mu.Lock()
-	w.app = a
-	w.mu.Unlock()
-}
-
-func (w *zdWorld) stop() {
-	w.mu.Lock()
-	a := w.app
-	w.app = nil
-	w.mu.Unlock()
-	if a == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = a.Shutdown(ctx)
-}
-
-func (w *zdWorld) restart() {
-	w.settle()
-	w.stop()
-	w.start()
-}
-
-// settle waits until webhooks are delivered and lanes are empty.
-func (w *zdWorld) settle() {
-	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	for {
-		if err := w.sim.WaitIdle(ctx); err != nil {
-			w.t.Fatalf("sim never idle: %v", err)
-		}
-		w.mu.Lock()
-		a := w.app
-		w.mu.Unlock()
-		if a == nil || a.Lanes.Active() == 0 {
-			if err := w.sim.WaitIdle(ctx); err == nil && (a == nil || a.Lanes.Active() == 0) {
-				return
-			}
-		}
-		select {
-		case <-ctx.Done():
-			w.t.Fatal("lanes never settled")
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
-}
-
-func (w *zdWorld) ctx() context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	w.t.Cleanup(cancel)
-	return ctx
 }
 
 func (w *zdWorld) visitor(user, text string) string {
