@@ -614,7 +614,7 @@ func (a *Adapter) HandToHuman(ctx context.Context, conv *handover.Conversation, 
 	}
 	id := string(c.ID)
 	if c.attr(AttrState) != stateQueued || string(c.Status) != statusOpen {
-		if err := a.note(ctx, id, handoverNote(h)); err != nil {
+		if err := a.note(ctx, id, handover.HandoverNote("Handed over to a human agent by the bot.", h)); err != nil {
 			return fmt.Errorf("chatwoot: hand over conversation %s: %w", id, err)
 		}
 		if err := a.setAttrs(ctx, c, map[string]any{AttrState: stateQueued}); err != nil {
@@ -643,41 +643,6 @@ func (c *conversation) teamID() string {
 	return string(c.Meta.Team.ID)
 }
 
-func handoverNote(h handover.Handoff) string {
-	var b strings.Builder
-	b.WriteString("Handed over to a human agent by the bot.\n")
-	b.WriteString("Reason: " + h.Reason.Describe() + "\n")
-	if s := strings.TrimSpace(h.Summary); s != "" {
-		b.WriteString("\nSummary:\n" + s + "\n")
-	}
-	return b.String()
-}
-
-func offlineNote(conv *handover.Conversation, h handover.Handoff) string {
-	var b strings.Builder
-	b.WriteString("Offline message: no agent was available, the visitor left a message.\n")
-	b.WriteString("Reason: " + h.Reason.Describe() + "\n")
-	email := strings.TrimSpace(h.Email)
-	if email == "" {
-		email = strings.TrimSpace(conv.Visitor.Email)
-	}
-	if email == "" {
-		email = "(none given)"
-	}
-	b.WriteString("Reply to: " + email + "\n")
-	if s := strings.TrimSpace(h.Summary); s != "" {
-		b.WriteString("\nSummary:\n" + s + "\n")
-	}
-	t := strings.TrimSpace(h.Transcript)
-	if t == "" {
-		t = strings.TrimSpace(conv.Transcript())
-	}
-	if t != "" {
-		b.WriteString("\nTranscript:\n" + t + "\n")
-	}
-	return b.String()
-}
-
 // LeaveOffline files the conversation as an offline message for the humans:
 //
 //  1. a private note with the reason, the email to reply to, the summary and
@@ -698,7 +663,7 @@ func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation,
 	id := string(c.ID)
 	already := c.attr(AttrState) == stateOffline && string(c.Status) == statusOpen
 	if !already {
-		if err := a.note(ctx, id, offlineNote(conv, h)); err != nil {
+		if err := a.note(ctx, id, handover.OfflineNote("Offline message: no agent was available, the visitor left a message.", conv, h)); err != nil {
 			return fmt.Errorf("chatwoot: offline message for conversation %s: %w", id, err)
 		}
 	}

@@ -618,7 +618,7 @@ func (a *Adapter) HandToHuman(ctx context.Context, conv *handover.Conversation, 
 		return fmt.Errorf("libredesk: hand over conversation %s: %w", id, err)
 	}
 	if !hasBotNote(conv, noteHandover) {
-		if err := a.note(ctx, id, handoverNote(h)); err != nil {
+		if err := a.note(ctx, id, handover.HandoverNote(noteHandover, h)); err != nil {
 			return fmt.Errorf("libredesk: hand over conversation %s: %w", id, err)
 		}
 	}
@@ -667,41 +667,6 @@ func hasBotNote(conv *handover.Conversation, first string) bool {
 	return false
 }
 
-func handoverNote(h handover.Handoff) string {
-	var b strings.Builder
-	b.WriteString(noteHandover + "\n")
-	b.WriteString("Reason: " + h.Reason.Describe() + "\n")
-	if s := strings.TrimSpace(h.Summary); s != "" {
-		b.WriteString("\nSummary:\n" + s + "\n")
-	}
-	return b.String()
-}
-
-func offlineNote(conv *handover.Conversation, h handover.Handoff) string {
-	var b strings.Builder
-	b.WriteString(noteOffline + "\n")
-	b.WriteString("Reason: " + h.Reason.Describe() + "\n")
-	email := strings.TrimSpace(h.Email)
-	if email == "" {
-		email = strings.TrimSpace(conv.Visitor.Email)
-	}
-	if email == "" {
-		email = "(none given)"
-	}
-	b.WriteString("Reply to: " + email + "\n")
-	if s := strings.TrimSpace(h.Summary); s != "" {
-		b.WriteString("\nSummary:\n" + s + "\n")
-	}
-	t := strings.TrimSpace(h.Transcript)
-	if t == "" {
-		t = strings.TrimSpace(conv.Transcript())
-	}
-	if t != "" {
-		b.WriteString("\nTranscript:\n" + t + "\n")
-	}
-	return b.String()
-}
-
 // LeaveOffline files the conversation as an offline message for the humans:
 //
 //  1. the mapped team, and the bot taken off: the chat waits in the team's unassigned queue;
@@ -724,7 +689,7 @@ func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation,
 		return fmt.Errorf("libredesk: offline message for conversation %s: %w", id, err)
 	}
 	if !hasBotNote(conv, noteOffline) {
-		if err := a.note(ctx, id, offlineNote(conv, h)); err != nil {
+		if err := a.note(ctx, id, handover.OfflineNote(noteOffline, conv, h)); err != nil {
 			return fmt.Errorf("libredesk: offline message for conversation %s: %w", id, err)
 		}
 	}

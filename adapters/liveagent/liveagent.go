@@ -745,51 +745,10 @@ func (a *Adapter) HandToHuman(ctx context.Context, conv *handover.Conversation, 
 			return fmt.Errorf("liveagent: hand over ticket %s to department %s: %w", id, dept, err)
 		}
 	}
-	if err := a.note(ctx, id, handoverNote(h)); err != nil {
+	if err := a.note(ctx, id, handover.HandoverNote(noteHandover, h)); err != nil {
 		return fmt.Errorf("liveagent: hand over ticket %s: %w", id, err)
 	}
 	return nil
-}
-
-func handoverNote(h handover.Handoff) string {
-	var b strings.Builder
-	b.WriteString(noteHandover + "\n")
-	b.WriteString("Reason: " + h.Reason.Describe() + "\n")
-	if s := strings.TrimSpace(h.Summary); s != "" {
-		b.WriteString("\nSummary:\n" + s + "\n")
-	}
-	return b.String()
-}
-
-func offlineNote(conv *handover.Conversation, h handover.Handoff, filedAs string) string {
-	var b strings.Builder
-	b.WriteString(noteOffline + "\n")
-	b.WriteString("Reason: " + h.Reason.Describe() + "\n")
-	email := strings.TrimSpace(h.Email)
-	if email == "" {
-		email = strings.TrimSpace(conv.Visitor.Email)
-	}
-	if email == "" {
-		email = "(none given)"
-	}
-	b.WriteString("Reply to: " + email + "\n")
-	if filedAs != "" {
-		b.WriteString("Filed as ticket: " + filedAs + "\n")
-	}
-	if s := strings.TrimSpace(h.Summary); s != "" {
-		b.WriteString("\nSummary:\n" + s + "\n")
-	}
-	if tr := transcriptOf(conv, h); tr != "" {
-		b.WriteString("\nTranscript:\n" + tr + "\n")
-	}
-	return b.String()
-}
-
-func transcriptOf(conv *handover.Conversation, h handover.Handoff) string {
-	if t := strings.TrimSpace(h.Transcript); t != "" {
-		return t
-	}
-	return strings.TrimSpace(conv.Transcript())
 }
 
 // LeaveOffline turns the chat into an offline message for the human queue.
@@ -856,7 +815,7 @@ func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation,
 			"departmentid":     dept,
 			"recipient":        email,
 			"recipient_name":   conv.Visitor.Name,
-			"message":          offlineNote(conv, h, ""),
+			"message":          handover.OfflineNote(noteOffline, conv, h),
 			"status":           statusNew,
 			"do_not_send_mail": "Y",
 			"use_template":     "N",
@@ -878,7 +837,7 @@ func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation,
 	if err := a.c.do(ctx, call{api: V3, method: http.MethodPut, path: "/tickets/" + url.PathEscape(id), json: map[string]any{"tags": tags}}, nil); err != nil {
 		return fmt.Errorf("liveagent: offline message for ticket %s: tag: %w", id, err)
 	}
-	if err := a.note(ctx, id, offlineNote(conv, h, filedAs)); err != nil {
+	if err := a.note(ctx, id, handover.OfflineNote(noteOffline, conv, h, filedLine(filedAs))); err != nil {
 		return fmt.Errorf("liveagent: offline message for ticket %s: %w", id, err)
 	}
 	return nil
@@ -1059,4 +1018,12 @@ func (a *Adapter) AssignAgent(ctx context.Context, conv *handover.Conversation, 
 		return fmt.Errorf("liveagent: assign ticket %s to %s: %w", conv.ID, agentID, err)
 	}
 	return nil
+}
+
+// filedLine names the ticket an offline message was filed as, when it has one.
+func filedLine(ticket string) string {
+	if ticket == "" {
+		return ""
+	}
+	return "Filed as ticket: " + ticket
 }

@@ -673,9 +673,12 @@ func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation,
 	if name == "" {
 		name = email
 	}
+	h.Email = email
+	note := clipRunes(handover.OfflineNote("Offline message: no agent was available, the visitor left a message with the chatbot.",
+		conv, h, "Messaging conversation: "+conv.ID), 60000)
 	tk := map[string]any{
 		"subject":     clipRunes("Offline message from "+name+": "+firstVisitorText(conv), 150),
-		"comment":     map[string]any{"body": offlineNote(conv, h, email), "public": false},
+		"comment":     map[string]any{"body": note, "public": false},
 		"requester":   map[string]any{"name": name, "email": email},
 		"tags":        []string{"handover", "handover_offline"},
 		"external_id": conv.ID,
@@ -714,25 +717,6 @@ func firstVisitorText(conv *handover.Conversation) string {
 		}
 	}
 	return "(no text)"
-}
-
-func offlineNote(conv *handover.Conversation, h handover.Handoff, email string) string {
-	var b strings.Builder
-	b.WriteString("Offline message: no agent was available, the visitor left a message with the chatbot.\n")
-	b.WriteString("Reason: " + h.Reason.Describe() + "\n")
-	b.WriteString("Reply to: " + email + "\n")
-	b.WriteString("Messaging conversation: " + conv.ID + "\n")
-	if s := strings.TrimSpace(h.Summary); s != "" {
-		b.WriteString("\nSummary:\n" + s + "\n")
-	}
-	t := strings.TrimSpace(h.Transcript)
-	if t == "" {
-		t = strings.TrimSpace(conv.Transcript())
-	}
-	if t != "" {
-		b.WriteString("\nTranscript:\n" + t + "\n")
-	}
-	return clipRunes(b.String(), 60000)
 }
 
 // MarkAgentJoined records nothing more: the announcement Post just sent carries
