@@ -3,52 +3,20 @@ package chatwoot
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
+	"github.com/handover-dev/handover/adapters/internal/flexjson"
 	"strings"
-	"time"
+)
+
+// Lenient JSON types shared by the adapters (adapters/internal/flexjson).
+type (
+	flexString = flexjson.String
+	flexBool   = flexjson.Bool
+	flexTime   = flexjson.Time
 )
 
 // The JSON shapes below are read leniently: Chatwoot renders the same field
 // as a string in webhooks and an integer in the REST API (message_type,
 // created_at), and ids are numbers that we keep as strings.
-
-// flexString decodes a JSON string, number or boolean into its text; null
-// and objects become "".
-type flexString string
-
-func (s *flexString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		*s = ""
-		return nil
-	}
-	switch b[0] {
-	case '"':
-		var v string
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
-		}
-		*s = flexString(v)
-	case 'n', '{', '[':
-		*s = ""
-	default: // number, true, false
-		*s = flexString(b)
-	}
-	return nil
-}
-
-// flexBool decodes true, "true", 1 and "1" as true; anything else as false.
-type flexBool bool
-
-func (f *flexBool) UnmarshalJSON(b []byte) error {
-	switch strings.Trim(strings.TrimSpace(string(b)), `"`) {
-	case "true", "1":
-		*f = true
-	default:
-		*f = false
-	}
-	return nil
-}
 
 // messageType is Chatwoot's message_type: a string in webhook payloads
 // (Message#webhook_data) and an integer in the REST API and push format
@@ -80,35 +48,6 @@ func (m *messageType) UnmarshalJSON(b []byte) error {
 	default:
 		*m = messageType(s)
 	}
-	return nil
-}
-
-// flexTime decodes epoch seconds (REST API) or an ISO-8601 string (webhooks).
-type flexTime struct{ time.Time }
-
-func (t *flexTime) UnmarshalJSON(b []byte) error {
-	var s flexString
-	if err := s.UnmarshalJSON(b); err != nil {
-		return err
-	}
-	v := string(s)
-	if v == "" {
-		t.Time = time.Time{}
-		return nil
-	}
-	if f, err := strconv.ParseFloat(v, 64); err == nil {
-		sec := int64(f)
-		t.Time = time.Unix(sec, int64((f-float64(sec))*1e9)).UTC()
-		return nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.000Z07:00", "2006-01-02 15:04:05 MST"} {
-		if p, err := time.Parse(layout, v); err == nil {
-			t.Time = p.UTC()
-			return nil
-		}
-	}
-	// An unknown format is not worth failing a whole payload for.
-	t.Time = time.Time{}
 	return nil
 }
 

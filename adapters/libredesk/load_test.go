@@ -34,7 +34,7 @@ var tick atomic.Int64
 // raw builds a message; kinds: in (visitor), bot:<echo kind>, botnote, agent, agentnote, activity.
 func raw(kind, text string) message {
 	at := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC).Add(time.Duration(tick.Add(1)) * time.Second)
-	m := message{UUID: flexString("m-" + text), TextContent: flexString(text), CreatedAt: flexTime{at}, SenderType: "agent"}
+	m := message{UUID: flexString("m-" + text), TextContent: flexString(text), CreatedAt: flexTime{Time: at}, SenderType: "agent"}
 	switch {
 	case kind == "in":
 		m.Type, m.SenderType, m.SenderID = "incoming", "contact", 5

@@ -3,83 +3,23 @@ package libredesk
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
+	"github.com/handover-dev/handover/adapters/internal/flexjson"
 	"strings"
-	"time"
 )
+
+// Lenient JSON types shared by the adapters (adapters/internal/flexjson).
+type (
+	flexString = flexjson.String
+	flexInt    = flexjson.Int
+	flexBool   = flexjson.Bool
+	flexTime   = flexjson.Time
+)
+
+var atoi = flexjson.Atoi
 
 // The JSON shapes below are read leniently: ids are numbers that may come as strings, nullable
 // columns come as null (volatiletech/null), and a field of an unexpected type must not make a
 // whole conversation unreadable.
-
-// flexString decodes a JSON string, number or boolean into its text; null, objects and arrays
-// become "".
-type flexString string
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (s *flexString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		*s = ""
-		return nil
-	}
-	switch b[0] {
-	case '"':
-		var v string
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
-		}
-		*s = flexString(v)
-	case 'n', '{', '[':
-		*s = ""
-	default: // number, true, false
-		*s = flexString(b)
-	}
-	return nil
-}
-
-// flexInt decodes a JSON number or numeric string; null and anything else become 0.
-type flexInt int
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (n *flexInt) UnmarshalJSON(b []byte) error {
-	var s flexString
-	if err := s.UnmarshalJSON(b); err != nil {
-		return err
-	}
-	*n = flexInt(atoi(string(s)))
-	return nil
-}
-
-// flexBool decodes true, "true", 1 and "1" as true; anything else as false.
-type flexBool bool
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (f *flexBool) UnmarshalJSON(b []byte) error {
-	switch strings.Trim(strings.TrimSpace(string(b)), `"`) {
-	case "true", "1":
-		*f = true
-	default:
-		*f = false
-	}
-	return nil
-}
-
-// flexTime decodes an RFC 3339 time; null or anything unreadable is the zero time.
-type flexTime struct{ time.Time }
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (t *flexTime) UnmarshalJSON(b []byte) error {
-	var s flexString
-	if err := s.UnmarshalJSON(b); err != nil {
-		return err
-	}
-	t.Time = time.Time{}
-	if v, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(string(s))); err == nil {
-		t.Time = v
-	}
-	return nil
-}
 
 // flexNames decodes a list of names: ["a","b"], [{"name":"a"}], a JSON-encoded string of
 // either, or null. Conversation tags are a null.JSON column.
@@ -227,16 +167,4 @@ type page[T any] struct {
 	PerPage    flexInt `json:"per_page"`
 	TotalPages flexInt `json:"total_pages"`
 	Page       flexInt `json:"page"`
-}
-
-// atoi reads an integer that may be written as a float; anything else is 0.
-func atoi(s string) int {
-	s = strings.TrimSpace(s)
-	if n, err := strconv.Atoi(s); err == nil {
-		return n
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return int(f)
-	}
-	return 0
 }

@@ -1,38 +1,13 @@
 package liveagent
 
 import (
-	"bytes"
-	"encoding/json"
+	"github.com/handover-dev/handover/adapters/internal/flexjson"
 	"strings"
 	"time"
 )
 
-// flexString decodes a JSON string, number or boolean into its text; null
-// and absent are "". LiveAgent's generated spec types ids as strings, but
-// tolerating numbers costs nothing.
-type flexString string
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (s *flexString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case len(b) == 0 || bytes.Equal(b, []byte("null")):
-		*s = ""
-	case b[0] == '"':
-		var v string
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
-		}
-		*s = flexString(v)
-	case b[0] == '{' || b[0] == '[':
-		*s = ""
-	default:
-		*s = flexString(b)
-	}
-	return nil
-}
-
-func (s flexString) String() string { return strings.TrimSpace(string(s)) }
+// flexString is the lenient string shared by the adapters (adapters/internal/flexjson).
+type flexString = flexjson.String
 
 // ticket is the v3 Ticket model (GET /tickets/{id}; PYCLI models/ticket.py).
 type ticket struct {
