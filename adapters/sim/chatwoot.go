@@ -368,15 +368,20 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 
 // conversation finds the path's conversation by display id (BaseController#conversation:
 // find_by!(display_id:) → 404 {"error":"Resource could not be found"}). Callers hold s.mu.
-func (s *Server) pathConversation(w http.ResponseWriter, r *http.Request) *conversation {
-	id, err := strconv.Atoi(r.PathValue("conv"))
-	if err == nil {
-		if c, ok := s.convs[id]; ok {
-			return c
+// pathEntity finds the entity whose id is the path value key, or answers
+// Chatwoot's 404 {"error":"Resource could not be found"}. Callers hold s.mu.
+func pathEntity[T any](w http.ResponseWriter, r *http.Request, key string, m map[int]*T) *T {
+	if id, err := strconv.Atoi(r.PathValue(key)); err == nil {
+		if v, ok := m[id]; ok {
+			return v
 		}
 	}
 	writeError(w, http.StatusNotFound, errNotFound)
 	return nil
+}
+
+func (s *Server) pathConversation(w http.ResponseWriter, r *http.Request) *conversation {
+	return pathEntity(w, r, "conv", s.convs)
 }
 
 // ---- conversations ----
@@ -905,25 +910,11 @@ func (s *Server) cwInboxMembers(w http.ResponseWriter, r *http.Request, _ *reqCt
 }
 
 func (s *Server) pathInbox(w http.ResponseWriter, r *http.Request) *inbox {
-	id, err := strconv.Atoi(r.PathValue("inbox_id"))
-	if err == nil {
-		if in, ok := s.inboxes[id]; ok {
-			return in
-		}
-	}
-	writeError(w, http.StatusNotFound, errNotFound)
-	return nil
+	return pathEntity(w, r, "inbox_id", s.inboxes)
 }
 
 func (s *Server) pathTeam(w http.ResponseWriter, r *http.Request) *team {
-	id, err := strconv.Atoi(r.PathValue("team_id"))
-	if err == nil {
-		if tm, ok := s.teams[id]; ok {
-			return tm
-		}
-	}
-	writeError(w, http.StatusNotFound, errNotFound)
-	return nil
+	return pathEntity(w, r, "team_id", s.teams)
 }
 
 // GET /inboxes: {payload:[inbox…]}.
