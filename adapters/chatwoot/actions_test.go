@@ -94,7 +94,7 @@ func TestHandToHuman(t *testing.T) {
 	f := newFakeChatwoot(t)
 	f.addConv(&fakeConv{ID: 42, InboxID: 2, Status: "pending", Attrs: map[string]any{AttrBotAnswers: 3}})
 	a := newTestAdapter(t, f.URL(), map[int]int{2: 4})
-	conv := &handover.Conversation{ID: "42", Department: "4"}
+	conv := &handover.Conversation{ID: "42", Department: "team:4"}
 	h := handover.Handoff{Reason: handover.ReasonButton, Summary: "Wants a refund for order A-17."}
 	if err := a.HandToHuman(t.Context(), conv, h); err != nil {
 		t.Fatal(err)
@@ -145,7 +145,7 @@ func TestHandToHumanInboxQueue(t *testing.T) {
 	f := newFakeChatwoot(t)
 	f.addConv(&fakeConv{ID: 42, InboxID: 2, Status: "pending"})
 	a := newTestAdapter(t, f.URL(), nil)
-	if err := a.HandToHuman(t.Context(), &handover.Conversation{ID: "42", Department: "2"}, handover.Handoff{Reason: handover.ReasonBotError}); err != nil {
+	if err := a.HandToHuman(t.Context(), &handover.Conversation{ID: "42", Department: "inbox:2"}, handover.Handoff{Reason: handover.ReasonBotError}); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(f.callsTo("POST", "/assignments")); n != 0 {
@@ -243,8 +243,8 @@ func TestAvailable(t *testing.T) {
 		conv handover.Conversation
 		want bool
 	}{
-		{plain, handover.Conversation{ID: "42", Department: "2"}, false},
-		{plain, handover.Conversation{ID: "43", Department: "3"}, true},
+		{plain, handover.Conversation{ID: "42", Department: "inbox:2"}, false},
+		{plain, handover.Conversation{ID: "43", Department: "inbox:3"}, true},
 	} {
 		got, err := tc.a.Available(t.Context(), &tc.conv)
 		if err != nil || got != tc.want {
@@ -253,21 +253,25 @@ func TestAvailable(t *testing.T) {
 	}
 	// With a team mapping the team's members count, not the inbox's.
 	teamed := newTestAdapter(t, f.URL(), map[int]int{3: 4})
-	if got, err := teamed.Available(t.Context(), &handover.Conversation{ID: "43", Department: "4"}); err != nil || got {
+	if got, err := teamed.Available(t.Context(), &handover.Conversation{ID: "43", Department: "team:4"}); err != nil || got {
 		t.Fatalf("team queue: %v, %v; want false", got, err)
 	}
 	f.mu.Lock()
 	f.teams[4][0].Status = "online"
 	f.mu.Unlock()
-	if got, err := teamed.Available(t.Context(), &handover.Conversation{ID: "43", Department: "4"}); err != nil || !got {
+	if got, err := teamed.Available(t.Context(), &handover.Conversation{ID: "43", Department: "team:4"}); err != nil || !got {
 		t.Fatalf("team queue: %v, %v; want true", got, err)
 	}
-	if got, err := teamed.Available(t.Context(), &handover.Conversation{ID: "42", Department: "2"}); err != nil || got {
+	if got, err := teamed.Available(t.Context(), &handover.Conversation{ID: "42", Department: "inbox:2"}); err != nil || got {
 		t.Fatalf("unmapped inbox with teams configured: %v, %v; want false", got, err)
 	}
 	for _, c := range append(f.callsTo("GET", "/team_members"), f.callsTo("GET", "/inbox_members/2")...) {
 		if c.Token != fakeUserToken {
 			t.Fatalf("members read with token %q", c.Token)
 		}
+	}
+	// The Department says which queue it is: no second read of the conversation.
+	if n := len(f.callsTo("GET", "/conversations/42")) + len(f.callsTo("GET", "/conversations/43")); n != 0 {
+		t.Fatalf("availability re-read the conversation %d times", n)
 	}
 }

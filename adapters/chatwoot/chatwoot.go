@@ -372,10 +372,17 @@ func toMessage(m *message) handover.Message {
 func (a *Adapter) department(c *conversation) string {
 	inbox := atoi(string(c.InboxID))
 	if t, ok := a.cfg.Teams[inbox]; ok {
-		return strconv.Itoa(t)
+		return deptTeam + strconv.Itoa(t)
 	}
-	return string(c.InboxID)
+	return deptInbox + string(c.InboxID)
 }
+
+// A Department says which kind of queue it is, so that availability needs no
+// second read of the conversation: "team:<id>" or "inbox:<id>".
+const (
+	deptTeam  = "team:"
+	deptInbox = "inbox:"
+)
 
 // channelName turns "Channel::WebWidget" into "web", "Channel::Whatsapp"
 // into "whatsapp" and so on.
@@ -536,7 +543,7 @@ func (a *Adapter) open(ctx context.Context, id string) error {
 // Chatwoot's own auto-assignment uses (AutoAssignment::AgentAssignmentService;
 // "busy" and "offline" do not count).
 func (a *Adapter) Available(ctx context.Context, conv *handover.Conversation) (bool, error) {
-	path, err := a.queueMembersPath(ctx, conv)
+	path, err := queueMembersPath(conv)
 	if err != nil {
 		return false, fmt.Errorf("chatwoot: availability for conversation %s: %w", conv.ID, err)
 	}
@@ -556,28 +563,15 @@ func (a *Adapter) Available(ctx context.Context, conv *handover.Conversation) (b
 	return false, nil
 }
 
-// queueMembersPath finds whose members to ask. The snapshot's Department
-// cannot tell a team id from an inbox id, so with Teams configured the
-// conversation is re-read for its inbox.
-func (a *Adapter) queueMembersPath(ctx context.Context, conv *handover.Conversation) (string, error) {
-	if len(a.cfg.Teams) == 0 {
-		if !validID(conv.Department) {
-			return "", fmt.Errorf("department %q is not an inbox id: %w", conv.Department, handover.ErrPermanent)
-		}
-		return "/inbox_members/" + conv.Department, nil
+// queueMembersPath is whose members to ask: the team's, or the inbox's.
+func queueMembersPath(conv *handover.Conversation) (string, error) {
+	if id, ok := strings.CutPrefix(conv.Department, deptTeam); ok && validID(id) {
+		return "/teams/" + id + "/team_members", nil
 	}
-	c, err := a.fetch(ctx, conv.ID)
-	if err != nil {
-		return "", err
+	if id, ok := strings.CutPrefix(conv.Department, deptInbox); ok && validID(id) {
+		return "/inbox_members/" + id, nil
 	}
-	inbox := atoi(string(c.InboxID))
-	if t, ok := a.cfg.Teams[inbox]; ok {
-		return "/teams/" + strconv.Itoa(t) + "/team_members", nil
-	}
-	if inbox <= 0 {
-		return "", fmt.Errorf("conversation has no inbox_id: %w", handover.ErrPermanent)
-	}
-	return "/inbox_members/" + strconv.Itoa(inbox), nil
+	return "", fmt.Errorf("department %q is neither team:<id> nor inbox:<id>: %w", conv.Department, handover.ErrPermanent)
 }
 
 // decodeAgents accepts a bare array of agents or {payload:[...]}.

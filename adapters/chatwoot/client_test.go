@@ -254,7 +254,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		_, err := a.Load(t.Context(), "42")
 		errs = append(errs, err)
 		errs = append(errs, a.Post(t.Context(), &handover.Conversation{ID: "42"}, handover.Outgoing{Text: "x"}))
-		_, err = a.Available(t.Context(), &handover.Conversation{ID: "42", Department: "2"})
+		_, err = a.Available(t.Context(), &handover.Conversation{ID: "42", Department: "inbox:2"})
 		errs = append(errs, err)
 		srv.Close()
 		for _, err := range errs {

@@ -179,7 +179,7 @@ func TestContractHandover(t *testing.T) {
 		t.Fatalf("visitor message event = %+v (found %v)", ev, ok)
 	}
 	conv := e.load(t, convID)
-	if conv.State != handover.StateBot || conv.BotAnswers != 0 || conv.Department != strconv.Itoa(e.demo.TeamID) {
+	if conv.State != handover.StateBot || conv.BotAnswers != 0 || conv.Department != "team:"+strconv.Itoa(e.demo.TeamID) {
 		t.Fatalf("new conversation: state %s answers %d department %s", conv.State, conv.BotAnswers, conv.Department)
 	}
 	if conv.Visitor.Name != "quiet-sun-42" || len(conv.PendingVisitorMessages()) != 1 {

@@ -227,8 +227,7 @@ func (a *Adapter) AssignAgent(ctx context.Context, conv *handover.Conversation, 
 // DepartmentNames maps the Department ids Load produces to names, for the
 // agent pages: the names of the teams Config.Teams maps inboxes to
 // (GET /teams, an array) and of the other inboxes (GET /inboxes,
-// {payload:[...]}), read with the user token. An id that is both a mapped
-// team and an unmapped inbox gets both names.
+// {payload:[...]}), read with the user token.
 func (a *Adapter) DepartmentNames(ctx context.Context) (map[string]string, error) {
 	var inboxes struct {
 		Payload []struct {
@@ -245,14 +244,11 @@ func (a *Adapter) DepartmentNames(ctx context.Context) (map[string]string, error
 		if id == "" || name == "" {
 			return
 		}
-		if prev, ok := names[id]; ok && prev != name {
-			name = prev + " / " + name
-		}
 		names[id] = name
 	}
 	for _, in := range inboxes.Payload {
 		if _, mapped := a.cfg.Teams[atoi(string(in.ID))]; !mapped {
-			add(string(in.ID), string(in.Name))
+			add(deptInbox+string(in.ID), string(in.Name))
 		}
 	}
 	if len(a.cfg.Teams) == 0 {
@@ -275,7 +271,7 @@ func (a *Adapter) DepartmentNames(ctx context.Context) (map[string]string, error
 	for _, tm := range teams {
 		for _, t := range a.cfg.Teams {
 			if strconv.Itoa(t) == string(tm.ID) {
-				add(string(tm.ID), string(tm.Name))
+				add(deptTeam+string(tm.ID), string(tm.Name))
 				break
 			}
 		}

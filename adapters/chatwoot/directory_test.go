@@ -92,7 +92,7 @@ func TestDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if names[strconv.Itoa(e.demo.TeamID)] != "Support" || names[strconv.Itoa(mail)] != "Email" {
+	if names["team:"+strconv.Itoa(e.demo.TeamID)] != "Support" || names["inbox:"+strconv.Itoa(mail)] != "Email" {
 		t.Fatalf("department names %v", names)
 	}
 

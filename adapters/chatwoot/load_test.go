@@ -99,7 +99,7 @@ func TestLoadMapping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.ID != "42" || got.Department != "4" || got.Channel != "web" {
+	if got.ID != "42" || got.Department != "team:4" || got.Channel != "web" {
 		t.Errorf("ID %q Department %q Channel %q", got.ID, got.Department, got.Channel)
 	}
 	if want := (handover.Visitor{ID: "5", Name: "quiet-sun-42", Email: "visitor@example.com"}); got.Visitor != want {
