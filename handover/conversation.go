@@ -102,8 +102,18 @@ type Conversation struct {
 	Visitor       Visitor
 	// BotAnswers is how many answers the bot gave in this conversation.
 	BotAnswers int
-	// Messages is the history in chronological order, notes included.
+	// Messages is the history in chronological order, notes included. It
+	// may be a window of the most recent messages (see Window): adapters
+	// read back only as far as the turn needs, so a turn costs the same in a
+	// 1,000-message conversation as in a 10-message one.
 	Messages []Message
+	// Window reports that Messages holds only the most recent part of the
+	// history (older messages exist but were not read).
+	Window bool
+	// Source is the adapter's own record of what Load read (its parsed API
+	// responses). An adapter may use it in later calls of the same turn in
+	// place of a re-read; the core never looks inside.
+	Source any
 }
 
 // Public returns the messages the visitor can see (no private notes, no

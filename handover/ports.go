@@ -46,6 +46,13 @@ type Event struct {
 	DedupKey string
 	// MinAge is the grace period of an EventReconcile.
 	MinAge time.Duration
+	// Hint is what the webhook itself said about the conversation (for
+	// Chatwoot: its status, assignee, team and attributes at the time of
+	// the event), opaque to the core. The engine hands it back to an
+	// EventLoader, which may use it in place of a read. It may be stale: a
+	// loader must still read what can only be known fresh (the messages).
+	// Lanes drop it when they fold events together.
+	Hint any
 }
 
 // Outgoing is a message the bot posts to the visitor.
@@ -113,6 +120,13 @@ type Helpdesk interface {
 	// MarkAgentJoined records that the visitor was told an agent joined, and
 	// moves a conversation still waiting for the bot to the humans.
 	MarkAgentJoined(ctx context.Context, conv *Conversation, agentName string) error
+}
+
+// EventLoader is implemented by helpdesks whose webhooks carry part of the
+// conversation (Event.Hint): LoadEvent reads only what the hint lacks, so a
+// plain bot turn costs one read. Without a hint it must behave as Load.
+type EventLoader interface {
+	LoadEvent(ctx context.Context, ev Event) (*Conversation, error)
 }
 
 // Lister is implemented by helpdesks that can list the conversations the

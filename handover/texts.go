@@ -53,3 +53,50 @@ func (t Texts) withDefaults() Texts {
 	fill(&t.AgentJoined, d.AgentJoined)
 	return t
 }
+
+// IsNotice reports whether text is one of the engine's own notices (in any
+// of the built-in languages, or in extra, e.g. an adapter's configured
+// texts) rather than a bot answer: the handover, offline, email, continue
+// and agent-joined lines, with or without the apology before them. Adapters
+// whose helpdesk cannot carry a marker on a message use it to count the
+// bot's answers from the messages alone.
+func IsNotice(text string, extra ...Texts) bool {
+	t := strings.TrimSpace(text)
+	if t == "" {
+		return false
+	}
+	check := func(tx Texts) bool {
+		for _, n := range []string{tx.Connecting, tx.NoAgent, tx.AskEmail, tx.Continue} {
+			if n != "" && strings.HasSuffix(t, n) {
+				return true
+			}
+		}
+		for _, f := range []string{tx.OfflineReceived, tx.AgentJoined} {
+			before, after, ok := strings.Cut(f, "%s")
+			if !ok {
+				if f != "" && t == f {
+					return true
+				}
+				continue
+			}
+			if (before != "" || after != "") && strings.HasPrefix(t, before) && strings.HasSuffix(t, after) && len(t) > len(before)+len(after) {
+				return true
+			}
+		}
+		return false
+	}
+	if check(DefaultTexts()) {
+		return true
+	}
+	for _, tx := range translations {
+		if check(tx.withDefaults()) {
+			return true
+		}
+	}
+	for _, tx := range extra {
+		if check(tx) {
+			return true
+		}
+	}
+	return false
+}
