@@ -25,6 +25,8 @@ type Options struct {
 	HumanRequestInChat bool
 	// LLMTimeout bounds one bot answer; past it the fail-safe hands over.
 	LLMTimeout time.Duration
+	// Limiter governs LLM concurrency (adaptive); nil runs every call at once.
+	Limiter *LLMLimiter
 	// Texts overrides the built-in notices (in every language); when left
 	// zero, the notices follow the visitor's language.
 	Texts    Texts
@@ -91,8 +93,25 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (string, error) {
 	return outcome, err
 }
 
+// load reads the conversation for ev: through the adapter's EventLoader
+// when it has one (it may use what the webhook carried), else Load.
+func (e *Engine) load(ctx context.Context, ev Event) (*Conversation, error) {
+	if el, ok := e.hd.(EventLoader); ok {
+		return el.LoadEvent(ctx, ev)
+	}
+	return e.hd.Load(ctx, ev.ConversationID)
+}
+
+// llm runs one LLM call under the limiter, if any.
+func (e *Engine) llm(ctx context.Context, call func(context.Context) error) error {
+	if e.opts.Limiter == nil {
+		return call(ctx)
+	}
+	return e.opts.Limiter.Do(ctx, call)
+}
+
 func (e *Engine) handle(ctx context.Context, ev Event) (string, error) {
-	conv, err := e.hd.Load(ctx, ev.ConversationID)
+	conv, err := e.load(ctx, ev)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return OutcomeIgnored, nil
@@ -232,7 +251,12 @@ func (e *Engine) answer(ctx context.Context, conv *Conversation, pending []Messa
 	tx := e.textsFor(conv)
 	lctx, cancel := context.WithTimeoutCause(ctx, e.opts.LLMTimeout, fmt.Errorf("llm timeout after %s", e.opts.LLMTimeout))
 	start := time.Now()
-	ans, err := e.bot.Answer(lctx, Turn{Conversation: conv, AllowHumanRequest: e.opts.HumanRequestInChat})
+	var ans Answer
+	err := e.llm(lctx, func(ctx context.Context) error {
+		var err error
+		ans, err = e.bot.Answer(ctx, Turn{Conversation: conv, AllowHumanRequest: e.opts.HumanRequestInChat})
+		return err
+	})
 	cancel()
 	e.obs.LLMCall(time.Since(start), err)
 	if err == nil && !ans.HumanRequested && strings.TrimSpace(ans.Text) == "" {
@@ -251,17 +275,23 @@ func (e *Engine) answer(ctx context.Context, conv *Conversation, pending []Messa
 	if strings.TrimSpace(ans.Text) == "" {
 		return e.requestHuman(ctx, conv, ReasonBotError, tx.Apology)
 	}
-	// The LLM took time: re-read, and post only if our input is still the
-	// unanswered tail of a conversation the bot still owns.
-	fresh, err := e.hd.Load(ctx, conv.ID)
-	if err != nil {
-		return "", fmt.Errorf("re-read conversation %s: %w", conv.ID, err)
-	}
-	if fresh.State != StateBot || !containsID(fresh.PendingVisitorMessages(), pending[len(pending)-1].ID) {
-		return OutcomeSuperseded, nil
+	// The LLM took time. If anything happened in the conversation meanwhile
+	// (an agent joined, the visitor wrote again: each sends a webhook, which
+	// the lanes saw), re-read and post only if our input is still the
+	// unanswered tail of a conversation the bot still owns. When nothing
+	// happened the check costs no helpdesk call.
+	fresh := conv
+	if Changed(ctx) {
+		fresh, err = e.hd.Load(ctx, conv.ID)
+		if err != nil {
+			return "", fmt.Errorf("re-read conversation %s: %w", conv.ID, err)
+		}
+		if fresh.State != StateBot || !containsID(fresh.PendingVisitorMessages(), pending[len(pending)-1].ID) {
+			return OutcomeSuperseded, nil
+		}
 	}
 	out := Outgoing{Text: strings.TrimSpace(ans.Text), Answer: true}
-	if fresh.BotAnswers+1 >= e.opts.RequiredAnswers {
+	if fresh.BotAnswers+1 >= e.opts.RequiredAnswers || humanOffered(fresh) {
 		out.Prompt = PromptHuman
 		out.Buttons = []Button{{Title: tx.HumanButton, Value: ChoiceRequestHuman}}
 	}
@@ -373,7 +403,12 @@ func (e *Engine) announceJoin(ctx context.Context, conv *Conversation) (string, 
 func (e *Engine) summary(ctx context.Context, conv *Conversation, reason Reason) string {
 	if reason != ReasonBotError {
 		sctx, cancel := context.WithTimeout(ctx, e.opts.LLMTimeout)
-		s, err := e.bot.Summarize(sctx, conv)
+		var s string
+		err := e.llm(sctx, func(ctx context.Context) error {
+			var err error
+			s, err = e.bot.Summarize(ctx, conv)
+			return err
+		})
 		cancel()
 		if err == nil && strings.TrimSpace(s) != "" {
 			return strings.TrimSpace(s)
@@ -432,6 +467,18 @@ func findEmail(text string) string {
 		return ""
 	}
 	return m
+}
+
+// humanOffered reports whether a bot answer in the (possibly windowed)
+// history already carried the "Request chat with human agent" button: then
+// the required answers were reached, whatever the window counts.
+func humanOffered(conv *Conversation) bool {
+	for i := len(conv.Messages) - 1; i >= 0; i-- {
+		if m := conv.Messages[i]; m.Role == RoleBot && !m.Private && m.Prompt == PromptHuman {
+			return true
+		}
+	}
+	return false
 }
 
 func containsID(ms []Message, id string) bool {

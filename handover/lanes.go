@@ -20,10 +20,24 @@ type Runner func(ctx context.Context, ev Event) (string, error)
 
 // LaneOptions bound the lanes.
 type LaneOptions struct {
-	// MaxConcurrent is how many turns run at once across conversations.
+	// MaxConcurrent caps how many turns run at once across conversations;
+	// 0 means no cap. A turn in flight is a goroutine waiting on I/O: what
+	// really limits throughput is the LLM provider (see LLMLimiter) and the
+	// helpdesk's rate budget, so the default is no cap.
 	MaxConcurrent int
+	// MaxActive bounds the conversations with work queued or running
+	// (default 10000); past it Submit answers ErrBusy.
+	MaxActive int
 	// MaxQueued bounds the events waiting across all lanes.
 	MaxQueued int
+	// Admit, when set, is asked before a conversation with no work in
+	// flight gets a new turn; an error refuses the event (ErrBusy), so the
+	// helpdesk retries it later rather than it waiting past its time.
+	Admit func() error
+	// Changes, when set, shares "an event arrived for this conversation"
+	// between replicas (Redis), so a turn on one replica sees an event
+	// accepted by another (see Changed).
+	Changes ChangeLog
 	// Retries is how often a failed turn is retried (with backoff) before it
 	// is left to the reconciler.
 	Retries int
@@ -40,6 +54,15 @@ type Locker interface {
 	// Lock blocks until the conversation's lock is held or ctx ends, and
 	// returns the function that releases it.
 	Lock(ctx context.Context, conversationID string) (unlock func(), err error)
+}
+
+// ChangeLog counts the events accepted for each conversation, across
+// replicas.
+type ChangeLog interface {
+	// Touch records that an event for the conversation was accepted.
+	Touch(ctx context.Context, conversationID string) error
+	// Version returns how many events were recorded for the conversation.
+	Version(ctx context.Context, conversationID string) (int64, error)
 }
 
 // Lanes serialise work per conversation: one turn at a time in a
@@ -63,12 +86,16 @@ type Lanes struct {
 
 type lane struct {
 	events []Event
+	// seq counts the events accepted for this conversation (reconcile
+	// events aside): a turn compares it with its value at the start to know
+	// whether anything happened while it ran.
+	seq uint64
 }
 
 // NewLanes returns lanes that run events with run.
 func NewLanes(run Runner, o LaneOptions) *Lanes {
-	if o.MaxConcurrent <= 0 {
-		o.MaxConcurrent = 32
+	if o.MaxActive <= 0 {
+		o.MaxActive = 10000
 	}
 	if o.MaxQueued <= 0 {
 		o.MaxQueued = 10000
@@ -80,12 +107,25 @@ func NewLanes(run Runner, o LaneOptions) *Lanes {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Lanes{run: run, opts: o, sem: make(chan struct{}, o.MaxConcurrent), log: o.Logger,
+	var sem chan struct{}
+	if o.MaxConcurrent > 0 {
+		sem = make(chan struct{}, o.MaxConcurrent)
+	}
+	return &Lanes{run: run, opts: o, sem: sem, log: o.Logger,
 		lanes: map[string]*lane{}, ctx: ctx, cancel: cancel}
 }
 
 // Submit queues an event in its conversation's lane and returns at once.
 func (l *Lanes) Submit(ev Event) error {
+	if l.opts.Changes != nil && ev.Kind != EventReconcile {
+		ctx, cancel := context.WithTimeout(l.ctx, 2*time.Second)
+		if err := l.opts.Changes.Touch(ctx, ev.ConversationID); err != nil {
+			// A replica's turn may then miss this event and post without a
+			// re-read; the event's own turn still runs and answers.
+			l.log.Warn("could not share the event with other replicas", "conversation", ev.ConversationID, "err", err)
+		}
+		cancel()
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
@@ -93,6 +133,9 @@ func (l *Lanes) Submit(ev Event) error {
 	}
 	ln, running := l.lanes[ev.ConversationID]
 	if running {
+		if ev.Kind != EventReconcile {
+			ln.seq++
+		}
 		if merge(ln.events, ev) {
 			return nil
 		}
@@ -103,10 +146,18 @@ func (l *Lanes) Submit(ev Event) error {
 		l.queued++
 		return nil
 	}
-	if l.queued >= l.opts.MaxQueued {
+	if l.queued >= l.opts.MaxQueued || len(l.lanes) >= l.opts.MaxActive {
 		return ErrBusy
 	}
+	if l.opts.Admit != nil {
+		if err := l.opts.Admit(); err != nil {
+			return fmt.Errorf("%w: %w", ErrBusy, err)
+		}
+	}
 	ln = &lane{events: []Event{ev}}
+	if ev.Kind != EventReconcile {
+		ln.seq++
+	}
 	l.lanes[ev.ConversationID] = ln
 	l.queued++
 	l.wg.Add(1)
@@ -118,12 +169,14 @@ func (l *Lanes) Submit(ev Event) error {
 // whether it did. Every turn re-reads the conversation, so one queued
 // re-check covers any other; a click is kept unless the same click is queued;
 // and a webhook event takes the place of a queued reconcile event, which
-// would wait out its grace period.
+// would wait out its grace period. A folded event loses its Hint: two
+// webhooks' views of the conversation may disagree, so the turn reads it.
 func merge(queued []Event, ev Event) bool {
 	for i, q := range queued {
 		switch {
 		case ev.Kind == EventChoice:
 			if q.Kind == EventChoice && q.MessageID == ev.MessageID && q.Choice == ev.Choice && q.Email == ev.Email {
+				queued[i].Hint = nil
 				return true
 			}
 		case q.Kind == EventChoice:
@@ -131,6 +184,9 @@ func merge(queued []Event, ev Event) bool {
 			queued[i] = ev
 			return true
 		default:
+			if ev.Kind != EventReconcile {
+				queued[i].Hint = nil
+			}
 			return true
 		}
 	}
@@ -140,19 +196,23 @@ func merge(queued []Event, ev Event) bool {
 func (l *Lanes) drain(id string, ln *lane) {
 	defer l.wg.Done()
 	for {
-		// Wait for a slot first: until then the event stays queued, so
-		// events arriving meanwhile coalesce into it.
-		select {
-		case l.sem <- struct{}{}:
-		case <-l.ctx.Done():
-			l.dropRest(id, ln)
-			return
+		// Wait for a slot first (when turns are capped): until then the
+		// event stays queued, so events arriving meanwhile coalesce into it.
+		if l.sem != nil {
+			select {
+			case l.sem <- struct{}{}:
+			case <-l.ctx.Done():
+				l.dropRest(id, ln)
+				return
+			}
 		}
 		l.mu.Lock()
 		if len(ln.events) == 0 {
 			delete(l.lanes, id)
 			l.mu.Unlock()
-			<-l.sem
+			if l.sem != nil {
+				<-l.sem
+			}
 			return
 		}
 		ev := ln.events[0]
@@ -160,8 +220,10 @@ func (l *Lanes) drain(id string, ln *lane) {
 		l.queued--
 		l.mu.Unlock()
 
-		l.runWithRetry(ev)
-		<-l.sem
+		l.runWithRetry(ev, ln)
+		if l.sem != nil {
+			<-l.sem
+		}
 	}
 }
 
@@ -173,10 +235,13 @@ func (l *Lanes) dropRest(id string, ln *lane) {
 	l.mu.Unlock()
 }
 
-func (l *Lanes) runWithRetry(ev Event) {
+func (l *Lanes) runWithRetry(ev Event, ln *lane) {
 	wait := l.opts.RetryBase
 	for attempt := 0; ; attempt++ {
-		outcome, err := l.runLocked(ev)
+		if attempt > 0 {
+			ev.Hint = nil // a retry reads the conversation afresh
+		}
+		outcome, err := l.runLocked(ev, ln)
 		if err == nil {
 			l.log.Debug("turn done", "conversation", ev.ConversationID, "kind", ev.Kind, "outcome", outcome)
 			return
@@ -198,16 +263,76 @@ func (l *Lanes) runWithRetry(ev Event) {
 	}
 }
 
-func (l *Lanes) runLocked(ev Event) (string, error) {
+func (l *Lanes) runLocked(ev Event, ln *lane) (string, error) {
 	if l.opts.Locker == nil {
-		return l.run(l.ctx, ev)
+		return l.run(l.startTurn(l.ctx, ev.ConversationID, ln), ev)
 	}
 	unlock, err := l.opts.Locker.Lock(l.ctx, ev.ConversationID)
 	if err != nil {
 		return "", fmt.Errorf("lock conversation %s: %w", ev.ConversationID, err)
 	}
 	defer unlock()
-	return l.run(l.ctx, ev)
+	return l.run(l.startTurn(l.ctx, ev.ConversationID, ln), ev)
+}
+
+// startTurn notes where the conversation's event counters stand as a turn
+// starts (before it reads the helpdesk), for Changed.
+func (l *Lanes) startTurn(ctx context.Context, id string, ln *lane) context.Context {
+	p := &turnProbe{lanes: l, id: id, ln: ln}
+	l.mu.Lock()
+	p.seq = ln.seq
+	l.mu.Unlock()
+	if l.opts.Changes != nil {
+		vctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		v, err := l.opts.Changes.Version(vctx, id)
+		cancel()
+		if err != nil {
+			p.remoteUnknown = true
+		}
+		p.remote = v
+	}
+	return context.WithValue(ctx, turnProbeKey{}, p)
+}
+
+type turnProbeKey struct{}
+
+// turnProbe answers Changed for one turn.
+type turnProbe struct {
+	lanes         *Lanes
+	id            string
+	ln            *lane
+	seq           uint64
+	remote        int64
+	remoteUnknown bool
+}
+
+// Changed reports whether an event for the turn's conversation was
+// accepted since the turn started (by this process, or by another replica
+// when lanes share a ChangeLog). The engine re-reads the conversation
+// before posting only then: an agent who joined or a visitor who wrote
+// while the LLM thought always sends a webhook. Outside a lane's turn (or
+// when the shared log cannot be read) it answers true, so callers re-read.
+func Changed(ctx context.Context) bool {
+	p, ok := ctx.Value(turnProbeKey{}).(*turnProbe)
+	if !ok {
+		return true
+	}
+	p.lanes.mu.Lock()
+	local := p.ln.seq != p.seq
+	p.lanes.mu.Unlock()
+	if local {
+		return true
+	}
+	if p.lanes.opts.Changes == nil {
+		return false
+	}
+	if p.remoteUnknown {
+		return true
+	}
+	vctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	v, err := p.lanes.opts.Changes.Version(vctx, p.id)
+	return err != nil || v != p.remote
 }
 
 // Queued returns the number of events waiting (not running).

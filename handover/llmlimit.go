@@ -1,0 +1,242 @@
+package handover
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// OverloadError is a Bot error that says the LLM provider is overloaded or
+// rate-limits us (HTTP 429 or 503): the call may succeed later. The limiter
+// shrinks its concurrency and waits RetryAfter before the next call.
+type OverloadError struct {
+	// RetryAfter is the provider's Retry-After, or 0 when it gave none.
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *OverloadError) Error() string {
+	if e.RetryAfter > 0 {
+		return fmt.Sprintf("llm overloaded (retry after %s): %v", e.RetryAfter, e.Err)
+	}
+	return fmt.Sprintf("llm overloaded: %v", e.Err)
+}
+
+func (e *OverloadError) Unwrap() error { return e.Err }
+
+// ErrLLMSaturated is returned when a turn waited for an LLM slot longer than
+// its budget.
+var ErrLLMSaturated = errors.New("no llm capacity within the turn's time")
+
+// LLMLimiter governs how many LLM calls run at once. The limit adapts
+// (additive increase, multiplicative decrease, as TCP does): every call that
+// ends well raises it by 1/limit up to Max; an overload answer (429, 503) or
+// a timeout cuts it by a third, at most once per Backoff window, and pauses
+// new calls for the provider's Retry-After. Waiting calls are served in
+// arrival order. A turn in flight is a goroutine waiting on I/O, so the
+// limit is the provider's capacity, not ours.
+type LLMLimiter struct {
+	max, min int
+	backoff  time.Duration
+	maxPause time.Duration
+	now      func() time.Time
+
+	mu          sync.Mutex
+	limit       float64
+	inflight    int
+	waiters     []chan struct{}
+	pausedUntil time.Time
+	lastCut     time.Time
+	timer       *time.Timer
+}
+
+// LLMLimiterOptions configure an LLMLimiter.
+type LLMLimiterOptions struct {
+	// Max is the ceiling and the starting limit (default 1000).
+	Max int
+	// Min is the floor the limit never drops below (default 4).
+	Min int
+	// Backoff is the shortest time between two cuts (default 1s), so one
+	// burst of failures counts once.
+	Backoff time.Duration
+	// MaxPause caps a provider's Retry-After (default 30s).
+	MaxPause time.Duration
+	// Now is the clock (tests).
+	Now func() time.Time
+}
+
+// NewLLMLimiter returns a limiter that starts at o.Max.
+func NewLLMLimiter(o LLMLimiterOptions) *LLMLimiter {
+	if o.Max <= 0 {
+		o.Max = 1000
+	}
+	if o.Min <= 0 {
+		o.Min = 4
+	}
+	if o.Min > o.Max {
+		o.Min = o.Max
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = time.Second
+	}
+	if o.MaxPause <= 0 {
+		o.MaxPause = 30 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &LLMLimiter{max: o.Max, min: o.Min, backoff: o.Backoff, maxPause: o.MaxPause, now: o.Now, limit: float64(o.Max)}
+}
+
+// Limit returns the current concurrency limit.
+func (l *LLMLimiter) Limit() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return int(l.limit)
+}
+
+// InFlight returns the calls running now.
+func (l *LLMLimiter) InFlight() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.inflight
+}
+
+// Waiting returns the calls waiting for a slot.
+func (l *LLMLimiter) Waiting() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.waiters)
+}
+
+// Saturated reports whether more calls wait than one round of the current
+// limit can serve: new work would wait longer than an LLM call takes, so
+// admission should refuse it (the helpdesk retries later).
+func (l *LLMLimiter) Saturated() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.waiters) >= int(l.limit)
+}
+
+// Do runs call once a slot is free, reports its outcome to the limit, and on
+// an overload retries after the provider's Retry-After while ctx allows.
+func (l *LLMLimiter) Do(ctx context.Context, call func(context.Context) error) error {
+	for {
+		if err := l.acquire(ctx); err != nil {
+			return err
+		}
+		err := call(ctx)
+		l.release(ctx, err)
+		var ov *OverloadError
+		if err == nil || !errors.As(err, &ov) || ctx.Err() != nil {
+			return err
+		}
+		// Wait out the pause (acquire does) and try again while the turn's
+		// deadline allows one more call.
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < l.pauseLeft()+100*time.Millisecond {
+			return err
+		}
+	}
+}
+
+func (l *LLMLimiter) pauseLeft() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.pausedUntil.Sub(l.now())
+}
+
+// acquire blocks until a slot is free (and no pause is on) or ctx ends.
+func (l *LLMLimiter) acquire(ctx context.Context) error {
+	l.mu.Lock()
+	if len(l.waiters) == 0 && l.free() {
+		l.inflight++
+		l.mu.Unlock()
+		return nil
+	}
+	ch := make(chan struct{})
+	l.waiters = append(l.waiters, ch)
+	l.schedule()
+	l.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		l.mu.Lock()
+		for i, w := range l.waiters {
+			if w == ch {
+				l.waiters = append(l.waiters[:i], l.waiters[i+1:]...)
+				l.mu.Unlock()
+				return fmt.Errorf("%w: %w", ErrLLMSaturated, context.Cause(ctx))
+			}
+		}
+		l.mu.Unlock()
+		// Woken at the same time as cancelled: the slot is ours; give it back.
+		<-ch
+		l.release(context.Background(), nil)
+		return fmt.Errorf("%w: %w", ErrLLMSaturated, context.Cause(ctx))
+	}
+}
+
+// free reports whether a call may start now; l.mu is held.
+func (l *LLMLimiter) free() bool {
+	return l.inflight < int(l.limit) && !l.now().Before(l.pausedUntil)
+}
+
+// release ends a call and adjusts the limit by its outcome.
+func (l *LLMLimiter) release(ctx context.Context, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.inflight--
+	now := l.now()
+	var ov *OverloadError
+	switch {
+	case err == nil:
+		if l.limit < float64(l.max) {
+			l.limit += 1 / l.limit
+			if l.limit > float64(l.max) {
+				l.limit = float64(l.max)
+			}
+		}
+	case errors.As(err, &ov):
+		l.cut(now)
+		if ov.RetryAfter > 0 {
+			p := min(ov.RetryAfter, l.maxPause)
+			if until := now.Add(p); until.After(l.pausedUntil) {
+				l.pausedUntil = until
+			}
+		}
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(context.Cause(ctx), context.DeadlineExceeded):
+		l.cut(now)
+	}
+	l.schedule()
+}
+
+// cut lowers the limit by a third, once per backoff window; l.mu is held.
+func (l *LLMLimiter) cut(now time.Time) {
+	if !l.lastCut.IsZero() && now.Sub(l.lastCut) < l.backoff {
+		return
+	}
+	l.lastCut = now
+	l.limit = max(float64(l.min), l.limit*2/3)
+}
+
+// schedule wakes waiters while slots are free, or sets a timer for the end
+// of a pause; l.mu is held.
+func (l *LLMLimiter) schedule() {
+	for len(l.waiters) > 0 && l.free() {
+		ch := l.waiters[0]
+		l.waiters = l.waiters[1:]
+		l.inflight++
+		close(ch)
+	}
+	if len(l.waiters) > 0 && l.now().Before(l.pausedUntil) && l.timer == nil {
+		l.timer = time.AfterFunc(l.pausedUntil.Sub(l.now()), func() {
+			l.mu.Lock()
+			l.timer = nil
+			l.schedule()
+			l.mu.Unlock()
+		})
+	}
+}
