@@ -185,9 +185,7 @@ func newModel(cfg Config, botName string) (llms.Model, error) {
 			openai.WithOrganization(""),
 			openai.WithAPIType(openai.APITypeOpenAI),
 		}
-		if cfg.HTTPClient != nil {
-			opts = append(opts, openai.WithHTTPClient(cfg.HTTPClient))
-		}
+		opts = append(opts, openai.WithHTTPClient(httpClient(cfg.HTTPClient)))
 		m, err := openai.New(opts...)
 		if err != nil {
 			return nil, fmt.Errorf("bot: provider openai: %w", redact(err, cfg.APIKey))
@@ -205,9 +203,7 @@ func newModel(cfg Config, botName string) (llms.Model, error) {
 		if base := strings.TrimSpace(cfg.BaseURL); base != "" {
 			opts = append(opts, anthropic.WithBaseURL(base))
 		}
-		if cfg.HTTPClient != nil {
-			opts = append(opts, anthropic.WithHTTPClient(cfg.HTTPClient))
-		}
+		opts = append(opts, anthropic.WithHTTPClient(httpClient(cfg.HTTPClient)))
 		m, err := anthropic.New(opts...)
 		if err != nil {
 			return nil, fmt.Errorf("bot: provider anthropic: %w", redact(err, cfg.APIKey))
@@ -262,6 +258,7 @@ func (a *Agent) Answer(ctx context.Context, t handover.Turn) (handover.Answer, e
 	if a.model == nil {
 		return handover.Answer{}, fmt.Errorf("bot: answer conversation %s: no model", conv.ID)
 	}
+	ctx, _ = withCallInfo(ctx)
 	pending := conv.PendingVisitorMessages()
 	log := a.log.With("conversation", conv.ID)
 
@@ -529,6 +526,7 @@ func (a *Agent) Summarize(ctx context.Context, conv *handover.Conversation) (str
 	if a.model == nil {
 		return "", fmt.Errorf("bot: summarize conversation %s: no model", conv.ID)
 	}
+	ctx, _ = withCallInfo(ctx)
 	public := nonEmpty(conv.Public())
 	if len(public) == 0 {
 		return "", fmt.Errorf("bot: summarize conversation %s: no messages", conv.ID)

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/tmc/langchaingo/llms"
+
+	"github.com/handover-dev/handover/handover"
 	"github.com/tmc/langchaingo/llms/anthropic"
 	"github.com/tmc/langchaingo/llms/openai"
 )
@@ -16,6 +18,21 @@ import (
 // result), removes the API key from its text, and adds the context's cause
 // when the call was cut by a deadline or a cancel.
 func (a *Agent) providerError(ctx context.Context, err error) error {
+	e := a.mapError(ctx, err)
+	// Rate limits and overloads (429, 503) tell the engine's LLM limiter to
+	// back off and wait the provider's Retry-After.
+	if ci, ok := ctx.Value(callInfoKey{}).(*callInfo); ok {
+		status, after := ci.get()
+		if status == 429 || status == 503 || llms.IsRateLimitError(e) {
+			return &handover.OverloadError{RetryAfter: after, Err: e}
+		}
+	} else if llms.IsRateLimitError(e) {
+		return &handover.OverloadError{Err: e}
+	}
+	return e
+}
+
+func (a *Agent) mapError(ctx context.Context, err error) error {
 	mapped := err
 	switch a.provider {
 	case ProviderOpenAI:

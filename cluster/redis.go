@@ -135,3 +135,29 @@ func (r *Redis) Lock(ctx context.Context, conversationID string) (func(), error)
 		}
 	}
 }
+
+// Touch implements handover.ChangeLog: INCR of the conversation's event
+// counter, kept for a day after its last event.
+func (r *Redis) Touch(ctx context.Context, conversationID string) error {
+	key := r.prefix + "events:" + conversationID
+	pipe := r.c.TxPipeline()
+	pipe.Incr(ctx, key)
+	pipe.Expire(ctx, key, r.dedupTT)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("redis: count event of %s: %w", conversationID, err)
+	}
+	return nil
+}
+
+// Version implements handover.ChangeLog: the conversation's event counter
+// (0 when it has none).
+func (r *Redis) Version(ctx context.Context, conversationID string) (int64, error) {
+	n, err := r.c.Get(ctx, r.prefix+"events:"+conversationID).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("redis: read events of %s: %w", conversationID, err)
+	}
+	return n, nil
+}

@@ -113,3 +113,24 @@ func TestOpenRejectsBadURLWithoutEcho(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// An event counted by one replica changes the version another replica sees.
+func TestChangeLogSharedBetweenReplicas(t *testing.T) {
+	a := open(t)
+	b := &Redis{c: a.c, prefix: a.prefix, lockTTL: a.lockTTL, dedupTT: time.Minute, log: a.log}
+	ctx := context.Background()
+	v0, err := a.Version(ctx, "c1")
+	if err != nil || v0 != 0 {
+		t.Fatalf("fresh version %d, %v", v0, err)
+	}
+	if err := b.Touch(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	v1, err := a.Version(ctx, "c1")
+	if err != nil || v1 != 1 {
+		t.Fatalf("after a touch on the other replica: %d, %v", v1, err)
+	}
+	if v, _ := a.Version(ctx, "c2"); v != 0 {
+		t.Fatalf("another conversation moved: %d", v)
+	}
+}

@@ -77,7 +77,9 @@ type Config struct {
 	LLMTimeout         time.Duration `envconfig:"HANDOVER_LLM_TIMEOUT" default:"20s" desc:"one LLM call; past it the fail-safe hands over"`
 	AgentUISecret      Secret        `envconfig:"HANDOVER_AGENT_UI_SECRET" desc:"secret: protects the agent pages (off without it); at least 16 characters"`
 	LogLevel           string        `envconfig:"HANDOVER_LOG_LEVEL" default:"info" desc:"debug, info, warn, error (JSON logs)"`
-	MaxConcurrentTurns int           `envconfig:"HANDOVER_MAX_CONCURRENT_TURNS" default:"32" desc:"bot turns running at once across conversations"`
+	MaxConcurrentTurns int           `envconfig:"HANDOVER_MAX_CONCURRENT_TURNS" default:"0" desc:"cap on bot turns running at once; 0 (the default) means no fixed cap: LLM concurrency adapts to the provider (HANDOVER_LLM_MAX_CONCURRENCY)"`
+	MaxActive          int           `envconfig:"HANDOVER_MAX_ACTIVE_CONVERSATIONS" default:"10000" desc:"conversations with a turn in flight before webhooks are answered 429 with Retry-After"`
+	LLMMaxConcurrency  int           `envconfig:"HANDOVER_LLM_MAX_CONCURRENCY" default:"1000" desc:"ceiling of LLM calls at once; the limit adapts below it (cut on 429/503/timeouts, honouring Retry-After) and webhooks get 429 once a whole round of calls waits"`
 	MaxQueuedEvents    int           `envconfig:"HANDOVER_MAX_QUEUED_EVENTS" default:"10000" desc:"events waiting in lanes before webhooks are answered 429/503"`
 	ShutdownGrace      time.Duration `envconfig:"HANDOVER_SHUTDOWN_GRACE" default:"20s" desc:"on SIGTERM, how long to drain running turns"`
 	ReconcileInterval  time.Duration `envconfig:"HANDOVER_RECONCILE_INTERVAL" default:"30s" desc:"how often to look for bot conversations whose last visitor message is unanswered (also at start); 0 turns it off"`
@@ -243,8 +245,11 @@ func (c Config) Validate() error {
 	default:
 		add("HANDOVER_LOG_LEVEL: %q is not one of debug, info, warn, error", c.LogLevel)
 	}
-	if c.MaxConcurrentTurns <= 0 || c.MaxQueuedEvents <= 0 {
-		add("HANDOVER_MAX_CONCURRENT_TURNS and HANDOVER_MAX_QUEUED_EVENTS: must be positive")
+	if c.MaxConcurrentTurns < 0 {
+		add("HANDOVER_MAX_CONCURRENT_TURNS: must not be negative (0 means no cap)")
+	}
+	if c.MaxQueuedEvents <= 0 || c.MaxActive <= 0 || c.LLMMaxConcurrency <= 0 {
+		add("HANDOVER_MAX_QUEUED_EVENTS, HANDOVER_MAX_ACTIVE_CONVERSATIONS and HANDOVER_LLM_MAX_CONCURRENCY: must be positive")
 	}
 	if c.ReconcileInterval < 0 || c.ReconcileGrace < 0 {
 		add("HANDOVER_RECONCILE_INTERVAL and HANDOVER_RECONCILE_GRACE: must not be negative")

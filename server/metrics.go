@@ -2,6 +2,8 @@ package server
 
 import (
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +21,8 @@ type Metrics struct {
 	handovers    *prometheus.CounterVec
 	llm          *prometheus.HistogramVec
 	helpdeskReqs *prometheus.CounterVec
+	limiter      atomic.Pointer[handover.LLMLimiter]
+	limiterOnce  sync.Once
 }
 
 // NewMetrics registers the collectors (and the Go and process collectors).
@@ -46,6 +50,28 @@ func NewMetrics() *Metrics {
 	r.MustRegister(m.webhooks, m.turns, m.handovers, m.llm, m.helpdeskReqs,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// WatchLLMLimiter exports the LLM limiter's current limit, calls in flight
+// and calls waiting as gauges (handover_llm_limit, handover_llm_in_flight,
+// handover_llm_waiting).
+func (m *Metrics) WatchLLMLimiter(l *handover.LLMLimiter) {
+	m.limiter.Store(l)
+	m.limiterOnce.Do(func() {
+		gauge := func(name, help string, f func(*handover.LLMLimiter) int) prometheus.Collector {
+			return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+				if l := m.limiter.Load(); l != nil {
+					return float64(f(l))
+				}
+				return 0
+			})
+		}
+		m.Registry.MustRegister(
+			gauge("handover_llm_limit", "Current adaptive limit of LLM calls at once.", (*handover.LLMLimiter).Limit),
+			gauge("handover_llm_in_flight", "LLM calls running now.", (*handover.LLMLimiter).InFlight),
+			gauge("handover_llm_waiting", "Turns waiting for an LLM slot.", (*handover.LLMLimiter).Waiting),
+		)
+	})
 }
 
 // Webhook counts one delivery.

@@ -95,10 +95,12 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
+	limiter := handover.NewLLMLimiter(handover.LLMLimiterOptions{Max: llmCeiling(cfg)})
+	metrics.WatchLLMLimiter(limiter)
 	engine, err := handover.NewEngine(handover.Options{
 		Helpdesk: hd, Bot: agent, Detect: bot.IsHumanRequest,
 		RequiredAnswers: cfg.RequiredAnswers, HumanRequestInChat: cfg.HumanRequestInChat,
-		LLMTimeout: cfg.LLMTimeout, Logger: log.With("component", "engine"), Observer: metrics,
+		LLMTimeout: cfg.LLMTimeout, Limiter: limiter, Logger: log.With("component", "engine"), Observer: metrics,
 	})
 	if err != nil {
 		return nil, err
@@ -116,12 +118,22 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 		ownRedis = true
 	}
 	laneOpts := handover.LaneOptions{
-		MaxConcurrent: cfg.MaxConcurrentTurns, MaxQueued: cfg.MaxQueuedEvents, Retries: 3,
+		MaxConcurrent: cfg.MaxConcurrentTurns, MaxActive: cfg.MaxActive, MaxQueued: cfg.MaxQueuedEvents, Retries: 3,
 		RetryBase: o.LaneRetryBase, Logger: log.With("component", "lanes"),
+		// Never accept work that cannot be done in time: once a whole round
+		// of LLM calls waits for a slot, new conversations get 429 and the
+		// helpdesk retries them.
+		Admit: func() error {
+			if limiter.Saturated() {
+				return handover.ErrLLMSaturated
+			}
+			return nil
+		},
 	}
 	srvOpts := server.Options{Inbound: []server.Inbound{hd}, Metrics: metrics, Logger: log.With("component", "http")}
 	if rds != nil {
 		laneOpts.Locker = rds
+		laneOpts.Changes = rds
 		srvOpts.Dedupe = rds
 		srvOpts.Ready = rds.Ping
 	}
@@ -180,6 +192,15 @@ func agentUIFrameAncestors(cfg config.Config) []string {
 		out = append(out, cfg.Chatwoot.URL)
 	}
 	return out
+}
+
+// llmCeiling is the LLM limiter's ceiling: HANDOVER_LLM_MAX_CONCURRENCY, or
+// 1000 when unset (configs built in code).
+func llmCeiling(cfg config.Config) int {
+	if cfg.LLMMaxConcurrency > 0 {
+		return cfg.LLMMaxConcurrency
+	}
+	return 1000
 }
 
 // StartBackground starts the reconciler (a pass at once, then every

@@ -44,6 +44,8 @@ type Reply struct {
 	// Status, when non-zero, makes the server answer with this HTTP status
 	// and an OpenAI-style error body (Text, if set, is the error message).
 	Status int
+	// RetryAfter, with Status, is sent as the Retry-After header (e.g. "2").
+	RetryAfter string
 	// Delay is how long the server waits before answering. A client that
 	// cancels its request ends the wait.
 	Delay time.Duration
@@ -249,6 +251,9 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		msg := reply.Text
 		if msg == "" {
 			msg = http.StatusText(reply.Status)
+		}
+		if reply.RetryAfter != "" {
+			w.Header().Set("Retry-After", reply.RetryAfter)
 		}
 		typ := "invalid_request_error"
 		if reply.Status >= 500 {

@@ -183,6 +183,13 @@ type Options struct {
 func NewClient(o Options) *retryablehttp.Client {
 	c := retryablehttp.NewClient() // HTTPClient: cleanhttp.DefaultPooledClient()
 	c.HTTPClient.Timeout = o.Timeout
+	// cleanhttp keeps GOMAXPROCS+1 idle connections per host: with hundreds
+	// of turns in flight, every other call would open (and leave in
+	// TIME_WAIT) a new connection to the helpdesk. Keep enough idle ones.
+	if t, ok := c.HTTPClient.Transport.(*http.Transport); ok {
+		t.MaxIdleConns = maxIdlePerHost
+		t.MaxIdleConnsPerHost = maxIdlePerHost
+	}
 	if o.Observe != nil {
 		c.HTTPClient.Transport = ObservingTransport{Next: c.HTTPClient.Transport, Observe: o.Observe}
 	}
@@ -226,6 +233,9 @@ func IsEmpty(b []byte) bool { return len(bytes.TrimSpace(b)) == 0 }
 
 // Success reports a 2xx status.
 func Success(status int) bool { return status >= 200 && status <= 299 }
+
+// maxIdlePerHost is how many idle connections to one helpdesk are kept.
+const maxIdlePerHost = 512
 
 // ObservingTransport reports every attempt's method and status (0 on a transport error) to
 // Observe.
