@@ -79,6 +79,7 @@ type Config struct {
 	LogLevel           string        `envconfig:"HANDOVER_LOG_LEVEL" default:"info" desc:"debug, info, warn, error (JSON logs)"`
 	MaxConcurrentTurns int           `envconfig:"HANDOVER_MAX_CONCURRENT_TURNS" default:"0" desc:"cap on bot turns running at once; 0 (the default) means no fixed cap: LLM concurrency adapts to the provider (HANDOVER_LLM_MAX_CONCURRENCY)"`
 	MaxActive          int           `envconfig:"HANDOVER_MAX_ACTIVE_CONVERSATIONS" default:"10000" desc:"conversations with a turn in flight before webhooks are answered 429 with Retry-After"`
+	AdmissionLatency   time.Duration `envconfig:"HANDOVER_ADMISSION_SCHED_LATENCY" default:"10ms" desc:"while goroutines wait longer than this to run (p99, CPU saturated), new conversations get 429 with Retry-After so turns never starve webhook acks; 0 turns the check off"`
 	LLMMaxConcurrency  int           `envconfig:"HANDOVER_LLM_MAX_CONCURRENCY" default:"1000" desc:"ceiling of LLM calls at once; the limit adapts below it (cut on 429/503/timeouts, honouring Retry-After) and webhooks get 429 once a whole round of calls waits"`
 	MaxQueuedEvents    int           `envconfig:"HANDOVER_MAX_QUEUED_EVENTS" default:"10000" desc:"events waiting in lanes before webhooks are answered 429/503"`
 	ShutdownGrace      time.Duration `envconfig:"HANDOVER_SHUTDOWN_GRACE" default:"20s" desc:"on SIGTERM, how long to drain running turns"`
@@ -244,6 +245,9 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		add("HANDOVER_LOG_LEVEL: %q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	if c.AdmissionLatency < 0 {
+		add("HANDOVER_ADMISSION_SCHED_LATENCY: must not be negative (0 turns the check off)")
 	}
 	if c.MaxConcurrentTurns < 0 {
 		add("HANDOVER_MAX_CONCURRENT_TURNS: must not be negative (0 means no cap)")

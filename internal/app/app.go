@@ -18,6 +18,7 @@ import (
 	"github.com/handover-dev/handover/cluster"
 	"github.com/handover-dev/handover/config"
 	"github.com/handover-dev/handover/handover"
+	"github.com/handover-dev/handover/internal/schedload"
 	"github.com/handover-dev/handover/server"
 )
 
@@ -57,6 +58,7 @@ type App struct {
 	redis      *cluster.Redis
 	ownRedis   bool
 	stopBg     context.CancelFunc
+	stopSched  context.CancelFunc
 	bgDone     chan struct{}
 	cfg        config.Config
 	log        *slog.Logger
@@ -117,6 +119,12 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 		}
 		ownRedis = true
 	}
+	// The scheduler monitor runs until Shutdown (or until New fails).
+	schedCtx, stopSched := context.WithCancel(context.Background())
+	var sched *schedload.Monitor
+	if cfg.AdmissionLatency > 0 {
+		sched = schedload.Start(schedCtx, schedload.Options{Threshold: cfg.AdmissionLatency})
+	}
 	laneOpts := handover.LaneOptions{
 		MaxConcurrent: cfg.MaxConcurrentTurns, MaxActive: cfg.MaxActive, MaxQueued: cfg.MaxQueuedEvents, Retries: 3,
 		RetryBase: o.LaneRetryBase, Logger: log.With("component", "lanes"),
@@ -126,6 +134,9 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 		Admit: func() error {
 			if limiter.Saturated() {
 				return handover.ErrLLMSaturated
+			}
+			if sched.Overloaded() {
+				return fmt.Errorf("cpu saturated: goroutines wait %s to run", sched.Latency())
 			}
 			return nil
 		},
@@ -140,12 +151,13 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 	lanes := handover.NewLanes(engine.Handle, laneOpts)
 	srvOpts.Queue = lanes
 	srv := server.New(srvOpts)
-	a := &App{Server: srv, Engine: engine, Lanes: lanes, Metrics: metrics, redis: rds, ownRedis: ownRedis, cfg: cfg, log: log}
+	a := &App{Server: srv, Engine: engine, Lanes: lanes, Metrics: metrics, redis: rds, ownRedis: ownRedis, cfg: cfg, log: log, stopSched: stopSched}
 	if lister, ok := hd.(handover.Lister); ok && cfg.ReconcileInterval > 0 {
 		a.Reconciler = &handover.Reconciler{List: lister, Queue: lanes, Interval: cfg.ReconcileInterval,
 			Grace: cfg.ReconcileGrace, Logger: log.With("component", "reconciler")}
 	}
 	if err := a.mountAgentUI(hd); err != nil {
+		stopSched()
 		if ownRedis {
 			_ = rds.Close()
 		}
@@ -220,6 +232,7 @@ func (a *App) StartBackground() {
 // Shutdown stops intake, then drains the lanes within the grace period.
 func (a *App) Shutdown(ctx context.Context) error {
 	a.Server.Drain()
+	a.stopSched()
 	if a.stopBg != nil {
 		a.stopBg()
 		<-a.bgDone
