@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -633,5 +634,127 @@ func TestZendeskStopChatbotAndJoin(t *testing.T) {
 	w.settle()
 	if n := len(zdBot(w.conv(id))); n != 2 {
 		t.Fatalf("the bot spoke after the takeover: %s", zdDump(w.conv(id)))
+	}
+}
+
+// ---- what a turn costs: API calls per endpoint, counted by the simulated Zendesk ----
+
+var zdIDRe = regexp.MustCompile(`/[0-9a-f]{24}(/|$)`)
+var zdNumRe = regexp.MustCompile(`/[0-9]+(/|$)`)
+
+// zdCalls counts the API calls the simulated Zendesk logged, per "METHOD path token" with ids
+// replaced by {id} (Sunshine) or {n} (Support), and page[before] marked on message lists.
+func zdCalls(calls []sim.Call) map[string]int {
+	out := map[string]int{}
+	for _, c := range calls {
+		p := zdIDRe.ReplaceAllString(c.Path, "/{id}$1")
+		p = zdIDRe.ReplaceAllString(p, "/{id}$1")
+		p = zdNumRe.ReplaceAllString(p, "/{n}$1")
+		if strings.Contains(c.Query, "page%5Bbefore%5D") || strings.Contains(c.Query, "page[before]") {
+			p += "?page[before]"
+		}
+		out[c.Method+" "+p+" "+c.Token]++
+	}
+	return out
+}
+
+func zdTotal(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// measure runs act, waits until everything it set off is done, and returns the calls it cost.
+func (w *zdWorld) measure(act func()) map[string]int {
+	w.t.Helper()
+	w.settle()
+	w.sim.ResetCalls()
+	act()
+	w.settle()
+	return zdCalls(w.sim.Calls())
+}
+
+// seedLong gives user's conversation n more messages, half the visitor's and half the bot's
+// answers (posted through the adapter, so they carry its metadata), with webhooks off.
+func (w *zdWorld) seedLong(user string, n int) string {
+	w.t.Helper()
+	w.settle()
+	w.sim.SetWebhookURL("")
+	defer w.sim.SetWebhookURL(w.relay.URL + "/webhooks/zendesk")
+	hd, err := zendesk.New(w.zcfg)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	id := ""
+	for i := range n / 2 {
+		id = w.visitor(user, fmt.Sprintf("question %d", i))
+		conv := &handover.Conversation{ID: id, State: handover.StateBot}
+		if err := hd.Post(w.ctx(), conv, handover.Outgoing{Text: fmt.Sprintf("answer %d", i), Answer: true}); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+	return id
+}
+
+func TestZendeskCallCounts(t *testing.T) {
+	for _, n := range []int{0, 1000} {
+		t.Run(fmt.Sprintf("history=%d", n), func(t *testing.T) {
+			w := newZendeskWorld(t, sim.ZendeskOptions{}, zdRequired(0))
+			if n > 0 {
+				w.seedLong("v", n)
+			}
+			var id string
+			plain := w.measure(func() {
+				id = w.visitor("v", "How long does shipping take?")
+				w.waitFor(id, "answer", func(c sim.ZendeskConversationView) bool {
+					return strings.Contains(zdLastBot(c).Text, "How long does shipping take?")
+				})
+			})
+			t.Logf("plain turn: %d calls %v", zdTotal(plain), plain)
+			btn := zdLastBot(w.conv(id))
+			handoverCalls := w.measure(func() {
+				if err := w.sim.VisitorClick(w.ctx(), id, btn.ID, "handover_request"); err != nil {
+					t.Fatal(err)
+				}
+				w.waitFor(id, "notice", func(c sim.ZendeskConversationView) bool { return strings.Contains(zdLastBot(c).Text, "human agent") })
+			})
+			t.Logf("handover: %d calls %v", zdTotal(handoverCalls), handoverCalls)
+			takeover := w.measure(func() {
+				if _, err := w.sim.AgentReply(w.ctx(), id, w.demo.AliceID, "Hi, Alice here."); err != nil {
+					t.Fatal(err)
+				}
+				w.waitFor(id, "join notice", func(c sim.ZendeskConversationView) bool { return strings.Contains(zdLastBot(c).Text, "Alice joined") })
+			})
+			t.Logf("takeover: %d calls %v", zdTotal(takeover), takeover)
+		})
+	}
+}
+
+func TestZendeskCallCountsOffline(t *testing.T) {
+	for _, n := range []int{0, 1000} {
+		t.Run(fmt.Sprintf("history=%d", n), func(t *testing.T) {
+			w := newZendeskWorld(t, sim.ZendeskOptions{})
+			w.sim.SetAgentStatus(w.demo.AliceID, "away")
+			w.sim.SetUserEmail("jane", "jane@example.com")
+			if n > 0 {
+				w.seedLong("jane", n)
+			}
+			var id string
+			offer := w.measure(func() {
+				id = w.visitor("jane", "Can I talk to a person?")
+				w.waitFor(id, "offer", func(c sim.ZendeskConversationView) bool { return zdLastBot(c).Metadata["handover_prompt"] == "offline" })
+			})
+			t.Logf("offline offer: %d calls %v", zdTotal(offer), offer)
+			btn := zdLastBot(w.conv(id))
+			offline := w.measure(func() {
+				if err := w.sim.VisitorClick(w.ctx(), id, btn.ID, "offline_message"); err != nil {
+					t.Fatal(err)
+				}
+				w.waitFor(id, "ticket", func(c sim.ZendeskConversationView) bool { return len(c.Tickets) == 1 })
+			})
+			t.Logf("offline message: %d calls %v", zdTotal(offline), offline)
+		})
 	}
 }

@@ -31,8 +31,9 @@ type LaneOptions struct {
 	// MaxQueued bounds the events waiting across all lanes.
 	MaxQueued int
 	// Admit, when set, is asked before a conversation with no work in
-	// flight gets a new turn; an error refuses the event (ErrBusy), so the
-	// helpdesk retries it later rather than it waiting past its time.
+	// flight gets a new turn (agent activity aside); an error refuses the
+	// event (ErrBusy), so the helpdesk retries it later rather than it
+	// waiting past its time.
 	Admit func() error
 	// Changes, when set, shares "an event arrived for this conversation"
 	// between replicas (Redis), so a turn on one replica sees an event
@@ -149,7 +150,8 @@ func (l *Lanes) Submit(ev Event) error {
 	if l.queued >= l.opts.MaxQueued || len(l.lanes) >= l.opts.MaxActive {
 		return ErrBusy
 	}
-	if l.opts.Admit != nil {
+	// An agent's takeover needs no LLM and silences the bot: never refused.
+	if l.opts.Admit != nil && ev.Kind != EventAgentActivity {
 		if err := l.opts.Admit(); err != nil {
 			return fmt.Errorf("%w: %w", ErrBusy, err)
 		}
