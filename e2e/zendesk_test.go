@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -666,14 +667,45 @@ func zdTotal(m map[string]int) int {
 	return n
 }
 
-// measure runs act, waits until everything it set off is done, and returns the calls it cost.
-func (w *zdWorld) measure(act func()) map[string]int {
+// measure runs act, waits until everything it set off is done, and returns the calls it cost,
+// in order.
+func (w *zdWorld) measure(act func()) []sim.Call {
 	w.t.Helper()
 	w.settle()
 	w.sim.ResetCalls()
 	act()
 	w.settle()
-	return zdCalls(w.sim.Calls())
+	return w.sim.Calls()
+}
+
+// Endpoints as zdCalls names them.
+const (
+	zdListMessages = "GET /sc/v2/apps/{id}/conversations/{id}/messages key"
+	zdPostMessage  = "POST /sc/v2/apps/{id}/conversations/{id}/messages key"
+	zdPassControl  = "POST /sc/v2/apps/{id}/conversations/{id}/passControl key"
+	zdGetUser      = "GET /sc/v2/apps/{id}/users/{id} key"
+	zdAvailability = "GET /api/v2/agent_availabilities support"
+	zdCreateTicket = "POST /api/v2/tickets support"
+)
+
+// wantCalls fails unless calls are exactly want, per endpoint.
+func wantCalls(t *testing.T, what string, calls []sim.Call, want map[string]int) {
+	t.Helper()
+	got := zdCalls(calls)
+	if !maps.Equal(got, want) {
+		t.Errorf("%s: %d calls %v, want %d %v", what, zdTotal(got), got, zdTotal(want), want)
+	}
+}
+
+// throughNotice returns the calls up to and including the first message post: a handover
+// counted from the webhook to the visitor's notice.
+func throughNotice(calls []sim.Call) []sim.Call {
+	for i, c := range calls {
+		if c.Method == http.MethodPost && strings.HasSuffix(c.Path, "/messages") {
+			return calls[:i+1]
+		}
+	}
+	return calls
 }
 
 // seedLong gives user's conversation n more messages, half the visitor's and half the bot's
@@ -698,6 +730,9 @@ func (w *zdWorld) seedLong(user string, n int) string {
 	return id
 }
 
+// What a turn costs on Zendesk, per endpoint, over HTTP against the simulated Zendesk, in a
+// short conversation and in one of 1,000 messages (the same: a turn reads the newest page of
+// messages only, and the switchboard state comes with the webhook).
 func TestZendeskCallCounts(t *testing.T) {
 	for _, n := range []int{0, 1000} {
 		t.Run(fmt.Sprintf("history=%d", n), func(t *testing.T) {
@@ -706,55 +741,125 @@ func TestZendeskCallCounts(t *testing.T) {
 				w.seedLong("v", n)
 			}
 			var id string
-			plain := w.measure(func() {
+			calls := w.measure(func() {
 				id = w.visitor("v", "How long does shipping take?")
 				w.waitFor(id, "answer", func(c sim.ZendeskConversationView) bool {
 					return strings.Contains(zdLastBot(c).Text, "How long does shipping take?")
 				})
 			})
-			t.Logf("plain turn: %d calls %v", zdTotal(plain), plain)
+			wantCalls(t, "plain turn", calls, map[string]int{zdListMessages: 1, zdPostMessage: 1})
+
 			btn := zdLastBot(w.conv(id))
-			handoverCalls := w.measure(func() {
+			calls = w.measure(func() {
 				if err := w.sim.VisitorClick(w.ctx(), id, btn.ID, "handover_request"); err != nil {
 					t.Fatal(err)
 				}
 				w.waitFor(id, "notice", func(c sim.ZendeskConversationView) bool { return strings.Contains(zdLastBot(c).Text, "human agent") })
 			})
-			t.Logf("handover: %d calls %v", zdTotal(handoverCalls), handoverCalls)
-			takeover := w.measure(func() {
+			wantCalls(t, "handover, to the notice", throughNotice(calls), map[string]int{zdListMessages: 1, zdAvailability: 1, zdPassControl: 1, zdPostMessage: 1})
+			// Then the switchboard:passControl webhook of the handover: one read, nothing to do.
+			wantCalls(t, "handover, with its passControl webhook", calls, map[string]int{zdListMessages: 2, zdAvailability: 1, zdPassControl: 1, zdPostMessage: 1})
+			if md := zdPasses(w.conv(id), sim.ZendeskAgentWorkspaceName)[0].Metadata; md["first_message_id"] == nil {
+				t.Fatalf("passControl without first_message_id: %v", md)
+			}
+
+			calls = w.measure(func() {
 				if _, err := w.sim.AgentReply(w.ctx(), id, w.demo.AliceID, "Hi, Alice here."); err != nil {
 					t.Fatal(err)
 				}
 				w.waitFor(id, "join notice", func(c sim.ZendeskConversationView) bool { return strings.Contains(zdLastBot(c).Text, "Alice joined") })
 			})
-			t.Logf("takeover: %d calls %v", zdTotal(takeover), takeover)
+			wantCalls(t, "takeover of a handed-over conversation", calls, map[string]int{zdListMessages: 1, zdPostMessage: 1})
 		})
 	}
 }
 
-func TestZendeskCallCountsOffline(t *testing.T) {
+// An agent takes a conversation from the bot in Agent Workspace (passControl), then writes.
+func TestZendeskCallCountsTakeoverFromBot(t *testing.T) {
 	for _, n := range []int{0, 1000} {
 		t.Run(fmt.Sprintf("history=%d", n), func(t *testing.T) {
 			w := newZendeskWorld(t, sim.ZendeskOptions{})
-			w.sim.SetAgentStatus(w.demo.AliceID, "away")
-			w.sim.SetUserEmail("jane", "jane@example.com")
 			if n > 0 {
-				w.seedLong("jane", n)
+				w.seedLong("v", n)
+			}
+			id := w.visitor("v", "Hi, question about my order")
+			w.waitFor(id, "answer", func(c sim.ZendeskConversationView) bool { return strings.Contains(zdLastBot(c).Text, "my order") })
+			calls := w.measure(func() {
+				if err := w.sim.AgentTakeOver(w.ctx(), id, w.demo.AliceID, nil); err != nil {
+					t.Fatal(err)
+				}
+			})
+			wantCalls(t, "passControl to Agent Workspace", calls, map[string]int{zdListMessages: 1})
+			calls = w.measure(func() {
+				if _, err := w.sim.AgentReply(w.ctx(), id, w.demo.AliceID, "Hi, Alice here."); err != nil {
+					t.Fatal(err)
+				}
+				w.waitFor(id, "join notice", func(c sim.ZendeskConversationView) bool { return strings.Contains(zdLastBot(c).Text, "Alice joined") })
+			})
+			wantCalls(t, "takeover", calls, map[string]int{zdListMessages: 1, zdPostMessage: 1})
+		})
+	}
+}
+
+// Nobody available: the offer, then the offline message (a Support ticket), with the visitor's
+// email in the profile or asked for; with and without includeFullUser on the webhook (without
+// it, the profile is read once the offline message is offered, never on a plain turn).
+func TestZendeskCallCountsOffline(t *testing.T) {
+	for _, tc := range []struct {
+		n           int
+		full, email bool
+	}{{0, true, true}, {1000, true, true}, {0, true, false}, {0, false, true}, {1000, false, false}} {
+		t.Run(fmt.Sprintf("history=%d,fullUser=%v,email=%v", tc.n, tc.full, tc.email), func(t *testing.T) {
+			w := newZendeskWorld(t, sim.ZendeskOptions{NoFullUser: !tc.full})
+			w.sim.SetAgentStatus(w.demo.AliceID, "away")
+			if tc.email {
+				w.sim.SetUserEmail("jane", "jane@example.com")
+			}
+			if tc.n > 0 {
+				w.seedLong("jane", tc.n)
 			}
 			var id string
-			offer := w.measure(func() {
-				id = w.visitor("jane", "Can I talk to a person?")
+			calls := w.measure(func() {
+				id = w.visitor("jane", "How long does shipping take?")
+				w.waitFor(id, "answer", func(c sim.ZendeskConversationView) bool {
+					return strings.Contains(zdLastBot(c).Text, "How long does shipping take?")
+				})
+			})
+			wantCalls(t, "plain turn", calls, map[string]int{zdListMessages: 1, zdPostMessage: 1})
+			calls = w.measure(func() {
+				w.visitor("jane", "Can I talk to a person?")
 				w.waitFor(id, "offer", func(c sim.ZendeskConversationView) bool { return zdLastBot(c).Metadata["handover_prompt"] == "offline" })
 			})
-			t.Logf("offline offer: %d calls %v", zdTotal(offer), offer)
+			wantCalls(t, "offline offer", calls, map[string]int{zdListMessages: 1, zdAvailability: 1, zdPostMessage: 1})
+
+			profile := map[string]int{}
+			if !tc.full {
+				profile[zdGetUser] = 1
+			}
 			btn := zdLastBot(w.conv(id))
-			offline := w.measure(func() {
+			calls = w.measure(func() {
 				if err := w.sim.VisitorClick(w.ctx(), id, btn.ID, "offline_message"); err != nil {
 					t.Fatal(err)
 				}
-				w.waitFor(id, "ticket", func(c sim.ZendeskConversationView) bool { return len(c.Tickets) == 1 })
+				w.waitFor(id, "ticket or email prompt", func(c sim.ZendeskConversationView) bool {
+					return len(c.Tickets) == 1 || zdLastBot(c).Metadata["handover_prompt"] == "email"
+				})
 			})
-			t.Logf("offline message: %d calls %v", zdTotal(offline), offline)
+			if !tc.email {
+				want := map[string]int{zdListMessages: 1, zdPostMessage: 1}
+				maps.Copy(want, profile)
+				wantCalls(t, "email prompt", calls, want)
+				calls = w.measure(func() {
+					w.visitor("jane", "it is jane@example.com")
+					w.waitFor(id, "ticket", func(c sim.ZendeskConversationView) bool { return len(c.Tickets) == 1 })
+				})
+			}
+			want := map[string]int{zdListMessages: 1, zdCreateTicket: 1, zdPostMessage: 1}
+			maps.Copy(want, profile)
+			wantCalls(t, "offline message", calls, want)
+			if tk := w.conv(id).Tickets; len(tk) != 1 || tk[0].RequesterEmail != "jane@example.com" || tk[0].RequesterName == "" {
+				t.Fatalf("ticket: %+v", tk)
+			}
 		})
 	}
 }

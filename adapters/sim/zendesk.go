@@ -12,8 +12,7 @@ package sim
 // conversation, the Sunshine ids, authors, sources, actions and metadata of messages, the Support
 // tickets and the webhook deliveries.
 //
-// Sources (the vendor's own documents; the fact sheet is
-// /work/shared/design/helpdesks/zendesk.md):
+// Sources (the vendor's own documents):
 //   - Sunshine Conversations API spec, github.com/zendesk/sunshine-conversations-api-spec
 //     (paths/, components/schemas/, components/schemas/webhooks/);
 //   - the switchboard guide:
@@ -49,9 +48,10 @@ const (
 	ZendeskSourceAgentWorkspace = "zd:agentWorkspace"
 )
 
-// Key scopes (fact sheet §1.8): an app key may act for any integration; an integration key is the
-// custom integration itself, so acceptControl and releaseControl answer 403 when that integration
-// is not the pending (accept) or active (release) one.
+// Key scopes (API authentication: Basic or a JWT scoped to app, account or integration): an app
+// key may act for any integration; an integration key is the custom integration itself, so
+// acceptControl and releaseControl answer 403 when that integration is not the pending (accept)
+// or active (release) one.
 const (
 	ZendeskScopeApp         = "app"
 	ZendeskScopeIntegration = "integration"
@@ -73,8 +73,11 @@ type ZendeskOptions struct {
 	// NoStandbyEvents turns deliverStandbyEvents off on handover's switchboard integration: no
 	// conversation:message or conversation:postback while another integration has control.
 	NoStandbyEvents bool
-	SupportEmail    string // Support API: Basic "<email>/token:<token>"
-	SupportToken    string
+	// NoFullUser is a webhook created without includeFullUser: a user message's author carries
+	// no user object, and a postback names its user by id only (the profile is not sent).
+	NoFullUser   bool
+	SupportEmail string // Support API: Basic "<email>/token:<token>"
+	SupportToken string
 	// RetryWait is the first wait between webhook attempts; it doubles per attempt (Sunshine:
 	// up to 5 attempts over 15 minutes, exponential). Default 30s; tests set ~10ms.
 	RetryWait time.Duration
@@ -570,7 +573,7 @@ func (z *Zendesk) PassControl(ctx context.Context, convID, target string, metada
 }
 
 // PassToBot is Agent Workspace passing control back to handover's integration (an agent's
-// "%((switchboard:passControl:<name>))%" macro, fact sheet §1.12).
+// "%((switchboard:passControl:<name>))%" macro).
 func (z *Zendesk) PassToBot(ctx context.Context, convID string, metadata map[string]any) error {
 	return z.PassControl(ctx, convID, z.o.BotName, metadata)
 }

@@ -2,7 +2,7 @@ package sim
 
 // HTTP routes of the simulated Zendesk: the Sunshine Conversations v2 API under /sc (Basic auth
 // with an API key: key id and secret; errors {"errors":[{"code","title"}]}; JSON bodies capped at
-// 100 kB, fact sheet §1.10) and the Support API under /api/v2 (Basic auth
+// 100 kB) and the Support API under /api/v2 (Basic auth
 // "<email>/token:<api token>"; errors {"error", "description"}).
 
 import (

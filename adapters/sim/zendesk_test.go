@@ -442,3 +442,66 @@ func TestZendeskSandboxState(t *testing.T) {
 		t.Fatalf("after the page's send: %+v", v.Messages)
 	}
 }
+
+// TestZendeskIncludeFullUser: with includeFullUser (the default) a user message's author carries
+// the user with its profile and a postback the full user; without it (NoFullUser) neither
+// carries the profile.
+func TestZendeskIncludeFullUser(t *testing.T) {
+	for _, full := range []bool{true, false} {
+		t.Run(fmt.Sprint("full=", full), func(t *testing.T) {
+			e := newZdEnv(t, ZendeskOptions{NoFullUser: !full})
+			e.z.SetUserEmail("v", "v@example.com")
+			id := e.conv("v", "hi")
+			if st, _, _ := e.do("POST", e.path("/conversations/%s/messages", id), "key", map[string]any{"author": map[string]any{"type": "business"},
+				"content": map[string]any{"type": "text", "text": "pick", "actions": []any{map[string]any{"type": "postback", "text": "Yes", "payload": "yes"}}}}); st != 201 {
+				t.Fatalf("post: %d", st)
+			}
+			e.settle()
+			_, body, _ := e.do("GET", e.path("/conversations/%s/messages", id), "key", nil)
+			msgs := body["messages"].([]any)
+			if err := e.z.VisitorClick(context.Background(), id, msgs[len(msgs)-1].(map[string]any)["id"].(string), "yes"); err != nil {
+				t.Fatal(err)
+			}
+			e.settle()
+			e.hooks.mu.Lock()
+			bodies := append([][]byte(nil), e.hooks.bodies...)
+			e.hooks.mu.Unlock()
+			var sawMessage, sawPostback bool
+			for _, b := range bodies {
+				var p struct {
+					Events []struct {
+						Type    string `json:"type"`
+						Payload struct {
+							Message *struct {
+								Author map[string]any `json:"author"`
+							} `json:"message"`
+							User map[string]any `json:"user"`
+						} `json:"payload"`
+					} `json:"events"`
+				}
+				if err := json.Unmarshal(b, &p); err != nil {
+					t.Fatal(err)
+				}
+				for _, ev := range p.Events {
+					switch {
+					case ev.Type == "conversation:message" && ev.Payload.Message.Author["type"] == "user":
+						sawMessage = true
+						u, ok := ev.Payload.Message.Author["user"].(map[string]any)
+						if ok != full || (full && u["profile"].(map[string]any)["email"] != "v@example.com") {
+							t.Fatalf("author %v", ev.Payload.Message.Author)
+						}
+					case ev.Type == "conversation:postback":
+						sawPostback = true
+						_, hasProfile := ev.Payload.User["profile"]
+						if ev.Payload.User["id"] == nil || hasProfile != full {
+							t.Fatalf("postback user %v", ev.Payload.User)
+						}
+					}
+				}
+			}
+			if !sawMessage || !sawPostback {
+				t.Fatalf("message %v postback %v", sawMessage, sawPostback)
+			}
+		})
+	}
+}

@@ -3,9 +3,9 @@ package sim
 // Sunshine Conversations webhooks of the simulated Zendesk: the v2 payload
 // {app, webhook, events:[{id, type, createdAt, payload}]} (components/schemas/webhooks/
 // webhookEvent.yaml and the event schemas beside it), the X-API-Key header carrying the
-// webhook's secret (fact sheet §1.7), and Sunshine's delivery policy: a 20 s timeout, up to 5
+// webhook's secret, and Sunshine's delivery policy: a 20 s timeout, up to 5
 // attempts with exponential backoff (15 minutes in all), no retry after 400, 401, 403, 404 or
-// 406 (fact sheet §1.9). The sim sends one event per payload; Sunshine may batch several, which
+// 406 (the spec's webhook documentation). The sim sends one event per payload; Sunshine may batch several, which
 // the adapter's parser handles (tested with golden payloads).
 
 import (
@@ -129,7 +129,7 @@ func (z *Zendesk) messageEvent(c *conversation, m *message, zm *zdMsg) zdEvent {
 		return zdEvent{}
 	}
 	msg := z.messageJSON(m, zm)
-	if zm.authorType == "user" {
+	if zm.authorType == "user" && !z.o.NoFullUser {
 		author := msg["author"].(map[string]any)
 		author["user"] = z.userJSON(z.s.contacts[c.contactID])
 	}
@@ -145,9 +145,13 @@ func (z *Zendesk) postbackEvent(c *conversation, zc *zdConv, payload string, met
 	if metadata != nil {
 		pb["metadata"] = deepCopyMap(metadata)
 	}
+	u := z.userJSON(z.s.contacts[c.contactID])
+	if z.o.NoFullUser {
+		u = map[string]any{"id": u["id"]}
+	}
 	return z.event("conversation:postback", map[string]any{
 		"conversation": z.conversationTruncated(zc), "postback": pb,
-		"user": z.userJSON(z.s.contacts[c.contactID]), "source": map[string]any{"type": "web"},
+		"user": u, "source": map[string]any{"type": "web"},
 	})
 }
 

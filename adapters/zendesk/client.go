@@ -25,8 +25,8 @@ const maxErrorBody = 512
 const maxResponseBody = 16 << 20
 
 // ErrLocked is matched (errors.Is) by the error of a message post that Sunshine refused with
-// 423 Locked: the conversation holds 30,000 messages, its limit, and takes no more (fact sheet
-// §1.10). It is permanent: nothing is retried.
+// 423 Locked: the conversation holds 30,000 messages, its limit, and takes no more. It is
+// permanent: nothing is retried.
 var ErrLocked = errors.New("conversation is locked: it reached Sunshine Conversations' 30,000-message limit")
 
 // APIError is a non-2xx answer of the Sunshine Conversations or Support API. Its text never

@@ -21,7 +21,7 @@ const (
 	DefaultAgentWorkspace = "zd:agentWorkspace"
 )
 
-// Button styles: how the bot's buttons are sent (Sunshine message actions, fact sheet §1.6).
+// Button styles: how the bot's buttons are sent (Sunshine message actions, messages/action.yaml).
 const (
 	// ButtonsReply sends quick replies: a click is a user message with the button's text and
 	// payload (conversation:message), so the choice is in the transcript the agent sees.
@@ -35,7 +35,7 @@ const (
 //
 // handover is a Sunshine Conversations switchboard integration (a custom integration with a
 // webhook) that hands conversations over to Agent Workspace; offline messages become Support
-// tickets. Facts and sources: shared/design/helpdesks/zendesk.md.
+// tickets.
 type Config struct {
 	// Subdomain is the Zendesk subdomain: the APIs are at https://{subdomain}.zendesk.com/sc
 	// (Sunshine Conversations) and /api/v2 (Support).

@@ -20,6 +20,10 @@ const (
 	metaTakeoverEpoch = "handover_takeover_epoch"
 )
 
+// reasonAgentTakeover is handover_reason in the metadata of AssignAgent's passControl; the
+// switchboard:passControl webhook echoes it.
+const reasonAgentTakeover = "agent_takeover"
+
 var _ handover.Directory = (*Adapter)(nil)
 
 // Conversations returns no conversations: Sunshine Conversations lists a conversation only by
@@ -136,32 +140,26 @@ func (a *Adapter) AssignAgent(ctx context.Context, conv *handover.Conversation, 
 	if name == "" {
 		name = "An agent"
 	}
-	c, err := a.fetch(ctx, conv.ID)
+	l, err := a.loadedFor(ctx, conv, true)
 	if err != nil {
 		return fmt.Errorf("zendesk: assign agent: %w", err)
 	}
-	raw, complete, err := a.history(ctx, c.ID, maxHandoverHistory)
-	if err != nil {
-		return fmt.Errorf("zendesk: assign agent in conversation %s: %w", c.ID, err)
-	}
+	c := &l.conv
 	md := metadata{}
 	for k, v := range c.Metadata {
 		md[k] = v
 	}
 	md[metaTakeoverAgent] = clipRunes(name, 200)
-	_, md[metaTakeoverEpoch] = epochOf(raw)
+	_, md[metaTakeoverEpoch] = epochOf(l.raw)
 	if err := a.call(ctx, request{api: sunshineAPI, method: http.MethodPatch, path: a.appPath("/conversations/%s", c.ID), in: map[string]any{"metadata": md}}); err != nil {
 		return fmt.Errorf("zendesk: assign agent in conversation %s: record takeover: %w", c.ID, err)
 	}
 	if a.agentWorkspace(c.Active) {
 		return nil
 	}
-	pass := metadata{"handover_reason": "agent_takeover", "handover_reason_text": "An agent took the chat over from the bot.", "handover_agent": md[metaTakeoverAgent]}
-	if len(raw) > 0 {
-		pass["first_message_id"] = raw[0].ID
-	}
-	if !complete {
-		a.log.WarnContext(ctx, "conversation longer than the history read; the ticket starts at the oldest message read", "conversation", c.ID)
+	pass := metadata{"handover_reason": reasonAgentTakeover, "handover_reason_text": "An agent took the chat over from the bot.", "handover_agent": md[metaTakeoverAgent]}
+	if first := a.firstMessageID(ctx, l); first != "" {
+		pass["first_message_id"] = first
 	}
 	body := map[string]any{"switchboardIntegration": a.cfg.AgentWorkspace, "metadata": pass}
 	if err := a.call(ctx, request{api: sunshineAPI, method: http.MethodPost, path: a.appPath("/conversations/%s/passControl", c.ID), in: body}); err != nil {

@@ -30,11 +30,13 @@ type conversation struct {
 	Metadata metadata                `json:"metadata"`
 }
 
-// author is author.yaml / authorWebhook.yaml.
+// author is author.yaml / authorWebhook.yaml. User is only in webhook payloads, and only when
+// the webhook has includeFullUser (webhooks/authorWebhook.yaml).
 type author struct {
 	Type        string `json:"type"` // user|business
 	UserID      string `json:"userId"`
 	DisplayName string `json:"displayName"`
+	User        *user  `json:"user,omitempty"`
 }
 
 // action is messages/action.yaml: reply, postback, link, webview…
@@ -81,19 +83,33 @@ func (m *message) receivedAt() time.Time {
 	return t
 }
 
-// user is user.yaml (the parts we read).
+// user is user.yaml (the parts we read). Profile is nil when the object has none: a webhook's
+// user without includeFullUser may carry only its id.
 type user struct {
-	ID         string `json:"id"`
-	ExternalID string `json:"externalId"`
-	Profile    struct {
-		GivenName string `json:"givenName"`
-		Surname   string `json:"surname"`
-		Email     string `json:"email"`
-	} `json:"profile"`
+	ID         string   `json:"id"`
+	ExternalID string   `json:"externalId"`
+	Profile    *profile `json:"profile"`
+}
+
+// profile is user.yaml's profile.
+type profile struct {
+	GivenName string `json:"givenName"`
+	Surname   string `json:"surname"`
+	Email     string `json:"email"`
 }
 
 func (u *user) name() string {
+	if u == nil || u.Profile == nil {
+		return ""
+	}
 	return strings.TrimSpace(u.Profile.GivenName + " " + u.Profile.Surname)
+}
+
+func (u *user) email() string {
+	if u == nil || u.Profile == nil {
+		return ""
+	}
+	return strings.TrimSpace(u.Profile.Email)
 }
 
 // metadata is a flat object of strings, numbers and booleans (metadata.yaml).

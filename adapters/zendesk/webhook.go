@@ -9,12 +9,13 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/handover-dev/handover/handover"
 )
 
 // HeaderAPIKey carries the webhook's shared secret on every Sunshine Conversations delivery.
-// It is not an HMAC of the body (fact sheet §1.7).
+// It is not an HMAC of the body (Sunshine Conversations API reference, Webhooks).
 const HeaderAPIKey = "X-API-Key"
 
 // Webhook authentication errors. The HTTP server answers them with 401.
@@ -63,17 +64,52 @@ type webhookBody struct {
 }
 
 type webhookEvent struct {
-	ID      string `json:"id"`
-	Type    string `json:"type"`
-	Payload struct {
+	ID        string `json:"id"`
+	Type      string `json:"type"`
+	CreatedAt string `json:"createdAt"`
+	Payload   struct {
 		Conversation *conversation `json:"conversation"`
 		Message      *message      `json:"message"`
 		Postback     *struct {
 			Payload  string   `json:"payload"`
 			Metadata metadata `json:"metadata"`
 		} `json:"postback"`
+		User     *user    `json:"user"` // conversation:postback: the user who clicked
 		Metadata metadata `json:"metadata"`
 	} `json:"payload"`
+}
+
+// hint is what one webhook event said about its conversation (handover.Event.Hint), for
+// LoadEvent: the switchboard state when the event happened (conversationTruncated.yaml, without
+// the conversation's metadata), the visitor's full profile when the webhook includes it
+// (includeFullUser), and when the event happened.
+type hint struct {
+	conv conversation
+	user *user
+	at   time.Time
+	// takeover: a passControl from the agent pages' "Stop chatbot and join" (AssignAgent),
+	// whose state lives in the conversation's metadata, which webhooks do not carry.
+	takeover bool
+}
+
+// newHint builds the hint of one event.
+func newHint(ev *webhookEvent) *hint {
+	p := &ev.Payload
+	h := &hint{conv: conversation{ID: p.Conversation.ID, Type: p.Conversation.Type, Active: p.Conversation.Active, Pending: p.Conversation.Pending}}
+	if t, err := time.Parse(time.RFC3339Nano, ev.CreatedAt); err == nil {
+		h.at = t
+	}
+	switch {
+	case p.Message != nil && p.Message.Author.Type == "user" && p.Message.Author.User != nil:
+		h.user = p.Message.Author.User
+	case p.User != nil:
+		h.user = p.User
+	}
+	if h.user != nil && (h.user.Profile == nil || h.user.ID == "") {
+		h.user = nil // not the full user: LoadEvent reads it when it needs it
+	}
+	h.takeover = p.Metadata.str("handover_reason") == reasonAgentTakeover
+	return h
 }
 
 // Parse translates one Sunshine Conversations webhook body into core events, for the custom
@@ -98,7 +134,8 @@ type webhookEvent struct {
 //   - anything else (the :failure events, typing, read receipts, …): nothing.
 //
 // DedupKey is "message:<message id>" for messages and "<type>:<event id>" for other events:
-// Sunshine repeats both on every retry.
+// Sunshine repeats both on every retry. Hint is the event's view of the conversation (see hint),
+// which LoadEvent uses in place of a conversation read.
 func Parse(integrationID string, body []byte) ([]handover.Event, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, errors.New("zendesk webhook: empty body")
@@ -134,7 +171,7 @@ func parseEvent(integrationID string, ev *webhookEvent) ([]handover.Event, error
 	conv := p.Conversation
 	ours := conv.Active != nil && conv.Active.IntegrationID == integrationID
 	standby := conv.Active != nil && !ours
-	base := handover.Event{ConversationID: conv.ID}
+	base := handover.Event{ConversationID: conv.ID, Hint: newHint(ev)}
 	if ev.ID != "" {
 		base.DedupKey = ev.Type + ":" + ev.ID
 	}

@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/handover-dev/handover/handover"
 )
@@ -96,6 +97,12 @@ func TestParseGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			for i := range got {
+				if h, ok := got[i].Hint.(*hint); !ok || h.conv.ID != got[i].ConversationID {
+					t.Fatalf("event %d: hint %#v does not name its conversation", i, got[i].Hint)
+				}
+				got[i].Hint = nil // TestParseHints
+			}
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("got  %+v\nwant %+v", got, tc.want)
 			}
@@ -104,6 +111,54 @@ func TestParseGolden(t *testing.T) {
 	// Another integration id: the same message is someone else's (standby).
 	if got, err := Parse("someone-else", golden(t, "user_message.json")); err != nil || len(got) != 0 {
 		t.Fatalf("another integration's conversation: %+v, %v", got, err)
+	}
+}
+
+// TestParseHints: what each event says about its conversation, for LoadEvent.
+func TestParseHints(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	cases := []struct {
+		file     string
+		active   string // name of the active switchboard integration, "" for none
+		email    string // the visitor's email from the full user, "" when it has none
+		at       time.Time
+		takeover bool
+	}{
+		{"user_message.json", "handover-bot", "steve@example.com", at("2020-02-25T18:06:37.547Z"), false},
+		{"user_message_released.json", "", "steve@example.com", at("2020-02-25T18:06:37.547Z"), false},
+		{"reply_click.json", "handover-bot", "steve@example.com", at("2020-02-25T18:06:37.547Z"), false},
+		// The postback's user has only its id here: no profile to trust.
+		{"postback.json", "handover-bot", "", at("2020-02-25T18:07:00Z"), false},
+		{"agent_message.json", "zd-agentWorkspace", "", at("2020-02-25T18:07:00Z"), false},
+		{"pass_control_away.json", "zd-agentWorkspace", "", at("2020-02-25T18:07:00Z"), false},
+		{"release_control.json", "", "", at("2020-02-25T18:07:00Z"), false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.file, func(t *testing.T) {
+			evs, err := Parse(testIntegration, golden(t, tc.file))
+			if err != nil || len(evs) != 1 {
+				t.Fatalf("%+v %v", evs, err)
+			}
+			h := evs[0].Hint.(*hint)
+			name := ""
+			if h.conv.Active != nil {
+				name = h.conv.Active.Name
+			}
+			if name != tc.active || h.user.email() != tc.email || !h.at.Equal(tc.at) || h.takeover != tc.takeover {
+				t.Fatalf("hint: active %q, user %+v, at %v, takeover %v", name, h.user, h.at, h.takeover)
+			}
+		})
+	}
+	body := strings.Replace(string(golden(t, "pass_control_away.json")), `"handover_agent": "Alice"`, `"handover_agent": "Alice", "handover_reason": "agent_takeover"`, 1)
+	evs, err := Parse(testIntegration, []byte(body))
+	if err != nil || len(evs) != 1 || !evs[0].Hint.(*hint).takeover {
+		t.Fatalf("the agent pages' takeover: %+v %v", evs, err)
 	}
 }
 

@@ -8,11 +8,14 @@
 // Conversations API (<base>/sc/v2, https://developer.zendesk.com/api-reference/conversations/)
 // and the Support API (<base>/api/v2) with one retrying HTTP client.
 //
-// It keeps no state: everything is read back from Zendesk on every Load. Who owns a conversation
-// is the switchboard's activeSwitchboardIntegration; what the bot said, how often it answered,
-// which prompt it showed and whether it announced an agent are in the metadata of its own
-// messages (handover_kind, handover_prompt, handover_ref, handover_agent). Facts and sources:
-// shared/design/helpdesks/zendesk.md.
+// It keeps no state: everything is read back from Zendesk on every turn. Who owns a conversation
+// is the switchboard's activeSwitchboardIntegration (which every webhook carries: LoadEvent uses
+// it in place of a conversation read); what the bot said, how often it answered, which prompt it
+// showed and whether it announced an agent are in the metadata of its own messages
+// (handover_kind, handover_prompt, handover_ref, handover_agent), read from the newest page of
+// messages only, so a turn costs the same whatever the conversation's length. Sources: the
+// Sunshine Conversations API spec (github.com/zendesk/sunshine-conversations-api-spec) and the
+// developer.zendesk.com pages linked on each method.
 package zendesk
 
 import (
@@ -64,16 +67,11 @@ const (
 // sourceAgentWorkspace is source.type of a message an agent sent from Agent Workspace.
 const sourceAgentWorkspace = "zd:agentWorkspace"
 
-// Limits from the Sunshine Conversations spec and fact sheet §1.10, §4.3.
+// Limits from the Sunshine Conversations spec (textMessage.yaml, metadata.yaml) and message actions.
 const (
 	maxText        = 4096 // textMessage.yaml: text maxLength
 	maxMetadata    = 4096 // metadata: flat, at most 4 KB
 	maxButtonTitle = 20   // quick reply text is truncated above 20 characters on Messenger
-	pageSize       = 100  // List Messages' fixed page size
-	// maxHistory caps how many messages Load reads (the newest are kept).
-	maxHistory = 1000
-	// maxHandoverHistory caps how far HandToHuman pages back for the first message.
-	maxHandoverHistory = 5000
 )
 
 // shortTitles are button titles of at most 20 characters (so that no channel truncates them;
@@ -165,9 +163,10 @@ func validConversationID(id string) bool { return sunIDRe.MatchString(id) }
 
 // Load reads a conversation and derives its state, with these calls:
 //
-//   - GET /sc/v2/apps/{app}/conversations/{id}: activeSwitchboardIntegration;
-//   - GET …/conversations/{id}/messages, the latest page, then page[before]=<beforeCursor>
-//     while meta.hasMore, at most 1000 messages;
+//   - GET /sc/v2/apps/{app}/conversations/{id}: activeSwitchboardIntegration and metadata;
+//   - GET …/conversations/{id}/messages: the newest page only (List Messages pages backwards
+//     from the most recent page, 100 messages a page), so a long conversation costs what a
+//     short one does; Window reports that older messages exist;
 //   - GET /sc/v2/apps/{app}/users/{userId} for the visitor's name and email.
 //
 // State: handover's integration active → StateBot. Nobody active (after releaseControl) →
@@ -175,7 +174,10 @@ func validConversationID(id string) bool { return sunIDRe.MatchString(id) }
 // webhook shows who has it then. Agent Workspace active → StateAgent once an agent wrote from
 // Agent Workspace, handover announced an agent, or an agent took it from the agent pages
 // (AssignAgent), since handover last spoke as the bot (so a return to the bot and a later
-// takeover are announced again); else StateQueued (handed over, waiting for an agent). Another integration active → StateOther.
+// takeover are announced again); else StateQueued (handed over, waiting for an agent). Another
+// integration active → StateOther. BotAnswers counts handover's answers (handover_kind
+// "answer") in the page read; once the required answers were reached every answer carries the
+// human button, which the engine also reads from the page.
 //
 // An unknown conversation returns an error wrapping handover.ErrNotFound.
 // API docs: https://developer.zendesk.com/api-reference/conversations/#tag/Conversations
@@ -184,26 +186,128 @@ func (a *Adapter) Load(ctx context.Context, id string) (*handover.Conversation, 
 	if err != nil {
 		return nil, err
 	}
-	raw, _, err := a.history(ctx, id, maxHistory)
+	raw, complete, err := a.newestPage(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("zendesk: load conversation %s: %w", id, err)
 	}
-	conv := a.build(c, raw)
-	if uid := visitorUserID(raw); uid != "" {
-		u, err := a.user(ctx, uid)
-		switch {
-		case err == nil:
-			conv.Visitor.Name, conv.Visitor.Email = u.name(), strings.TrimSpace(u.Profile.Email)
-			if conv.Visitor.Name == "" {
-				conv.Visitor.Name = visitorName(raw)
-			}
-		case errors.Is(err, handover.ErrPermanent):
-			a.log.WarnContext(ctx, "visitor profile unreadable", "conversation", id, "error", err)
-		default:
-			return nil, fmt.Errorf("zendesk: load conversation %s: %w", id, err)
-		}
+	conv := a.snapshot(c, true, raw, complete)
+	if err := a.readVisitor(ctx, conv, raw); err != nil {
+		return nil, err
 	}
 	return conv, nil
+}
+
+// hintMaxAge is how old a webhook event may be for LoadEvent to trust the switchboard state it
+// carries. A first delivery arrives within seconds; older ones are Sunshine's retries (5
+// attempts over 15 minutes) or events that waited behind a turn, and the state may have moved
+// since.
+const hintMaxAge = 10 * time.Second
+
+// LoadEvent is Load for a webhook event (handover.EventLoader). The event's hint (see Parse)
+// carries the switchboard state of the moment and, with includeFullUser, the visitor's profile,
+// so a visitor message costs one call: the newest page of messages (GET
+// …/conversations/{id}/messages), which decides everything else (who wrote since the bot,
+// what is pending, the answers counted). The conversation itself is read (as Load does) when the
+// event has no hint (lanes drop it when they fold events), is older than hintMaxAge (a retry
+// or a late delivery: the state may have moved), names no active integration (after
+// releaseControl the next user message goes to the default integration, which only a read
+// shows), or is the agent pages' takeover (its state is in the conversation's metadata).
+// While another integration than handover's or Agent Workspace has control the bot stays
+// silent whatever the messages say, so nothing is read. The visitor's profile is read (GET
+// …/users/{id}) only when the webhook did not include it and the turn may need the address:
+// the bot's last message offers the offline message or asks for an email.
+func (a *Adapter) LoadEvent(ctx context.Context, ev handover.Event) (*handover.Conversation, error) {
+	h, _ := ev.Hint.(*hint)
+	if h == nil || h.conv.ID != ev.ConversationID || !validConversationID(ev.ConversationID) || h.conv.Active == nil ||
+		h.at.IsZero() || time.Since(h.at) > hintMaxAge {
+		return a.Load(ctx, ev.ConversationID)
+	}
+	c := h.conv
+	if !a.ours(c.Active) && !a.agentWorkspace(c.Active) {
+		return a.snapshot(&c, false, nil, false), nil
+	}
+	raw, complete, err := a.newestPage(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("zendesk: load conversation %s: %w", c.ID, err)
+	}
+	conv := a.snapshot(&c, false, raw, complete)
+	if conv.State == handover.StateQueued && h.takeover {
+		fresh, err := a.fetch(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		conv = a.snapshot(fresh, true, raw, complete)
+	}
+	switch {
+	case h.user != nil && (conv.Visitor.ID == "" || conv.Visitor.ID == h.user.ID):
+		conv.Visitor.ID, conv.Visitor.Name, conv.Visitor.Email = h.user.ID, h.user.name(), h.user.email()
+		if conv.Visitor.Name == "" {
+			conv.Visitor.Name = visitorName(raw)
+		}
+	case needsProfile(conv):
+		if err := a.readVisitor(ctx, conv, raw); err != nil {
+			return nil, err
+		}
+	default:
+		conv.Visitor.Name = visitorName(raw)
+	}
+	return conv, nil
+}
+
+// needsProfile reports whether a turn may need the visitor's email address: the bot's last
+// message offers the offline message or asks for the address.
+func needsProfile(conv *handover.Conversation) bool {
+	i := conv.LastBotMessage()
+	return i >= 0 && (conv.Messages[i].Prompt == handover.PromptOffline || conv.Messages[i].Prompt == handover.PromptEmail)
+}
+
+// readVisitor reads the visitor's Sunshine user (GET /sc/v2/apps/{app}/users/{userId}) for the
+// name and email. A permanent failure is logged and leaves the name from the messages.
+func (a *Adapter) readVisitor(ctx context.Context, conv *handover.Conversation, raw []message) error {
+	conv.Visitor.Name = visitorName(raw)
+	uid := visitorUserID(raw)
+	if uid == "" {
+		return nil
+	}
+	u, err := a.user(ctx, uid)
+	switch {
+	case err == nil:
+		if n := u.name(); n != "" {
+			conv.Visitor.Name = n
+		}
+		conv.Visitor.Email = u.email()
+	case errors.Is(err, handover.ErrPermanent):
+		a.log.WarnContext(ctx, "visitor profile unreadable", "conversation", conv.ID, "error", err)
+	default:
+		return fmt.Errorf("zendesk: load conversation %s: %w", conv.ID, err)
+	}
+	return nil
+}
+
+// loaded is the adapter's record of what a load read (handover.Conversation.Source), so that
+// HandToHuman and AssignAgent act on it without reading again.
+type loaded struct {
+	conv conversation
+	// full: conv is Get Conversation's answer (metadata included), not a webhook's view.
+	full     bool
+	raw      []message // the newest page of messages, oldest first
+	complete bool      // raw starts at the conversation's first message
+}
+
+// loadedOf returns what the load of conv read, or nil.
+func loadedOf(conv *handover.Conversation) *loaded {
+	if l, ok := conv.Source.(*loaded); ok && l != nil && l.conv.ID == conv.ID {
+		return l
+	}
+	return nil
+}
+
+// snapshot builds the core snapshot of what was read.
+func (a *Adapter) snapshot(c *conversation, full bool, raw []message, complete bool) *handover.Conversation {
+	conv := a.build(c, raw)
+	conv.Window = !complete && len(raw) > 0
+	conv.Source = &loaded{conv: *c, full: full, raw: raw, complete: complete}
+	return conv
 }
 
 // fetch reads one conversation.
@@ -228,58 +332,34 @@ func (a *Adapter) fetch(ctx context.Context, id string) (*conversation, error) {
 	return &resp.Conversation, nil
 }
 
-// history pages back through a conversation's messages (List Messages: the most recent page
-// first, 100 a page, each page ascending) and returns at most limit of the newest, oldest first.
-// complete reports that the conversation's first message is included.
-func (a *Adapter) history(ctx context.Context, id string, limit int) (msgs []message, complete bool, err error) {
-	var pages [][]message
-	total := 0
-	cursor := ""
-	for total < limit {
-		path := a.appPath("/conversations/%s/messages", id)
-		if cursor != "" {
-			path += "?page%5Bbefore%5D=" + url.QueryEscape(cursor)
-		}
-		var page struct {
-			Messages []message `json:"messages"`
-			Meta     struct {
-				HasMore      bool   `json:"hasMore"`
-				BeforeCursor string `json:"beforeCursor"`
-			} `json:"meta"`
-		}
-		if err := a.call(ctx, request{api: sunshineAPI, method: http.MethodGet, path: path, out: &page}); err != nil {
-			return nil, false, fmt.Errorf("list messages: %w", err)
-		}
-		pages = append(pages, page.Messages)
-		total += len(page.Messages)
-		next := page.Meta.BeforeCursor
-		if next == "" && len(page.Messages) > 0 {
-			next = page.Messages[0].ID
-		}
-		if !page.Meta.HasMore || len(page.Messages) == 0 {
-			complete = true
-			break
-		}
-		if next == "" || next == cursor {
-			break // no usable cursor, or the server ignored it
-		}
-		cursor = next
+// newestPage reads the most recent page of a conversation's messages (List Messages without a
+// cursor: at most 100, ascending), deleted ones and repeats dropped. complete reports that no
+// older message exists (meta.hasMore false). A 404 wraps handover.ErrNotFound.
+// API docs: https://developer.zendesk.com/api-reference/conversations/#tag/Messages/operation/ListMessages
+func (a *Adapter) newestPage(ctx context.Context, id string) (msgs []message, complete bool, err error) {
+	var page struct {
+		Messages []message `json:"messages"`
+		Meta     struct {
+			HasMore bool `json:"hasMore"`
+		} `json:"meta"`
 	}
-	out := make([]message, 0, total)
-	seen := make(map[string]bool, total)
-	for i := len(pages) - 1; i >= 0; i-- {
-		for _, m := range pages[i] {
-			if m.ID == "" || seen[m.ID] {
-				continue
-			}
-			seen[m.ID] = true
-			out = append(out, m)
+	if err := a.call(ctx, request{api: sunshineAPI, method: http.MethodGet, path: a.appPath("/conversations/%s/messages", id), out: &page}); err != nil {
+		var apiErr *APIError
+		if errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound {
+			return nil, false, fmt.Errorf("list messages: %w: %w", handover.ErrNotFound, err)
 		}
+		return nil, false, fmt.Errorf("list messages: %w", err)
 	}
-	if len(out) > limit {
-		out, complete = out[len(out)-limit:], false
+	out := make([]message, 0, len(page.Messages))
+	seen := make(map[string]bool, len(page.Messages))
+	for _, m := range page.Messages {
+		if m.ID == "" || seen[m.ID] {
+			continue
+		}
+		seen[m.ID] = true
+		out = append(out, m)
 	}
-	return out, complete, nil
+	return out, !page.Meta.HasMore, nil
 }
 
 // user reads a Sunshine user.
@@ -599,38 +679,63 @@ func (a *Adapter) Available(ctx context.Context, conv *handover.Conversation) (b
 
 // HandToHuman passes control to Agent Workspace: POST
 // /sc/v2/apps/{app}/conversations/{id}/passControl {switchboardIntegration: "zd:agentWorkspace",
-// metadata}. The metadata is flat and under 4 KB: first_message_id (the conversation's first
-// message, so the agent's ticket shows the whole conversation, not only the last 10 messages;
-// Zendesk article 4419179022874), handover_reason, handover_reason_text and handover_summary
-// (clipped to fit). A conversation already with another integration is left alone, so a second
-// call changes nothing; passControl to a named integration is idempotent anyway.
+// metadata}. The metadata is flat and under 4 KB: first_message_id (the oldest message of the
+// page the turn read, so the agent's ticket shows the conversation from there, not only the
+// last 10 messages; Zendesk article 4419179022874), handover_reason, handover_reason_text and
+// handover_summary (clipped to fit).
+//
+// It acts on what the turn's load read (conv.Source): the switchboard state and the messages.
+// A conversation with another integration is left alone. Repeating it is safe: passControl to a
+// named integration is idempotent (Sunshine changes nothing when the target already has
+// control), and a retried turn loads afresh, so it finds Agent Workspace in control and the
+// engine does not hand over again. Without a record of the load (a caller that built conv
+// itself) it reads the conversation and its newest page first.
 // API docs: https://developer.zendesk.com/api-reference/conversations/#tag/Switchboard-Actions
 func (a *Adapter) HandToHuman(ctx context.Context, conv *handover.Conversation, h handover.Handoff) error {
-	c, err := a.fetch(ctx, conv.ID)
+	l, err := a.loadedFor(ctx, conv, false)
 	if err != nil {
 		return fmt.Errorf("zendesk: hand over: %w", err)
 	}
-	if c.Active != nil && !a.ours(c.Active) {
+	if l.conv.Active != nil && !a.ours(l.conv.Active) {
 		return nil
 	}
-	raw, complete, err := a.history(ctx, c.ID, maxHandoverHistory)
-	if err != nil {
-		return fmt.Errorf("zendesk: hand over conversation %s: %w", c.ID, err)
-	}
-	first := ""
-	if len(raw) > 0 {
-		first = raw[0].ID
-	}
-	if !complete {
-		a.log.WarnContext(ctx, "conversation longer than the history read; the ticket starts at the oldest message read",
-			"conversation", c.ID, "messages", len(raw))
-	}
-	md := handoverMetadata(h, first)
+	md := handoverMetadata(h, a.firstMessageID(ctx, l))
 	body := map[string]any{"switchboardIntegration": a.cfg.AgentWorkspace, "metadata": md}
-	if err := a.call(ctx, request{api: sunshineAPI, method: http.MethodPost, path: a.appPath("/conversations/%s/passControl", c.ID), in: body}); err != nil {
-		return fmt.Errorf("zendesk: hand over conversation %s: pass control: %w", c.ID, err)
+	if err := a.call(ctx, request{api: sunshineAPI, method: http.MethodPost, path: a.appPath("/conversations/%s/passControl", l.conv.ID), in: body}); err != nil {
+		return fmt.Errorf("zendesk: hand over conversation %s: pass control: %w", l.conv.ID, err)
 	}
 	return nil
+}
+
+// loadedFor returns what the load of conv read, or reads it (the conversation and the newest
+// page of messages) when conv carries no record, or (full) when the record lacks the
+// conversation's metadata.
+func (a *Adapter) loadedFor(ctx context.Context, conv *handover.Conversation, full bool) (*loaded, error) {
+	if l := loadedOf(conv); l != nil && (l.full || !full) {
+		return l, nil
+	}
+	c, err := a.fetch(ctx, conv.ID)
+	if err != nil {
+		return nil, err
+	}
+	raw, complete, err := a.newestPage(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("zendesk: read conversation %s: %w", c.ID, err)
+	}
+	return &loaded{conv: *c, full: true, raw: raw, complete: complete}, nil
+}
+
+// firstMessageID is the oldest message of the page read: the conversation's first when it
+// holds 100 messages or fewer. Older ones are not read (a turn costs the same whatever the
+// conversation's length); the summary in the metadata covers them.
+func (a *Adapter) firstMessageID(ctx context.Context, l *loaded) string {
+	if len(l.raw) == 0 {
+		return ""
+	}
+	if !l.complete {
+		a.log.DebugContext(ctx, "the ticket starts at the oldest message of the newest page", "conversation", l.conv.ID, "messages", len(l.raw))
+	}
+	return l.raw[0].ID
 }
 
 // handoverMetadata builds the passControl metadata, the summary clipped so that the whole object
