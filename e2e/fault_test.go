@@ -399,9 +399,20 @@ func tally(c *counts, v sim.ConversationView) {
 	if !handedOver {
 		flush()
 	}
-	if v.Status == "open" && fmt.Sprint(v.CustomAttributes["handover_state"]) == "queued" {
+	if v.Status == "open" && handedOverByBot(v) {
 		c.handoversDone++
 	}
+}
+
+// handedOverByBot reports whether the bot's handover note (the mark the
+// Chatwoot adapter derives "queued" from) is in the conversation.
+func handedOverByBot(v sim.ConversationView) bool {
+	for _, m := range v.Messages {
+		if m.Private && m.SenderType == "agent_bot" && strings.HasPrefix(m.Content, "Handed over to a human agent by the bot.") {
+			return true
+		}
+	}
+	return false
 }
 
 // convOf returns the conversation a Chatwoot delivery is about: message

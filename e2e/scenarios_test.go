@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -49,8 +48,12 @@ func TestBotAnswersAndOffersButtonAfterRequiredAnswers(t *testing.T) {
 		t.Fatalf("second answer should carry the human button: %+v", second)
 	}
 	w.settle()
-	if got := w.conv(id).CustomAttributes["handover_bot_answers"]; fmt.Sprint(got) != "2" {
-		t.Fatalf("answer counter %v (%T)", got, got)
+	// The count comes from the bot's messages: nothing is written for it.
+	if attrs := w.conv(id).CustomAttributes; len(attrs) != 0 {
+		t.Fatalf("custom attributes written: %v", attrs)
+	}
+	if calledWith(w.sim.Calls(), "/custom_attributes", "bot", "") {
+		t.Fatal("a custom attributes write during plain turns")
 	}
 	// The bot's own messages, echoed back as webhooks, start no turn.
 	w.settle()

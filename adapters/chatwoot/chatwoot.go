@@ -2,19 +2,32 @@
 // working as a webhook Agent Bot.
 //
 // Inbound, it verifies and translates the agent bot's webhooks into core
-// events (Verify, Parse). Outbound, it implements handover.Helpdesk on the
-// Chatwoot REST API (https://developers.chatwoot.com/api-reference/introduction)
-// with one retrying HTTP client. Everything it knows about a conversation is
-// read back from Chatwoot on every Load: status, assignee, team, labels,
-// custom attributes (handover_state, handover_agent, handover_bot_answers) and
-// the message history. The facts it relies on are collected, with their
-// sources in chatwoot/chatwoot, in shared/design/helpdesks/chatwoot.md.
+// events (Verify, Parse); a message or conversation event carries the
+// conversation as the webhook saw it (Event.Hint). Outbound, it implements
+// handover.Helpdesk and handover.EventLoader on the Chatwoot REST API
+// (https://developers.chatwoot.com/api-reference/introduction) with one
+// retrying HTTP client.
+//
+// It keeps no state of its own. Who holds a conversation is derived from
+// Chatwoot on every load: the status, the human assignee, the labels and the
+// newest page of messages, where the bot's own private notes mark a handover
+// or an offline message and its public replies count as answers. The only
+// custom attribute it writes marks a takeover: handover_state "agent_joined"
+// (with handover_agent) when it announces an agent, the mark that keeps the
+// bot silent in that conversation for good, and "agent_assigned" when an
+// agent takes a queued conversation from the agent pages. Older releases'
+// values of handover_state are still read; their handover_bot_answers
+// counter is not. A plain bot turn costs two calls: one read
+// (GET .../messages) and one post.
+//
+// Sources: the chatwoot/chatwoot repository (v4.15.1 unless a comment says
+// otherwise), cited next to each fact, and docs/helpdesks/chatwoot.md in this
+// repository.
 package chatwoot
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -33,27 +46,34 @@ import (
 // Name is the adapter's name, as in HANDOVER_HELPDESK and /webhooks/chatwoot.
 const Name = "chatwoot"
 
-// Custom attributes and the label the adapter keeps on a conversation. They
-// are the adapter's only "memory", stored in Chatwoot itself.
+// Custom attributes and the label the adapter keeps on a conversation.
 const (
-	// AttrState is handover's phase: "queued", "offline" or "agent_joined".
+	// AttrState is handover's mark on a conversation. The adapter writes
+	// "agent_joined" (MarkAgentJoined) and "agent_assigned" (AssignAgent);
+	// it still reads "queued" and "offline", written by older releases.
 	AttrState = "handover_state"
 	// AttrAgent is the name of the agent announced to the visitor.
 	AttrAgent = "handover_agent"
-	// AttrBotAnswers counts the bot's answers in the conversation.
-	AttrBotAnswers = "handover_bot_answers"
 	// LabelOffline marks a conversation turned into an offline message.
 	// Create it in the account: recent Chatwoot silently drops labels that
 	// do not exist there (LabelConcern#valid_labels). Load does not depend
-	// on it: handover_state "offline" says the same.
+	// on it: the bot's offline note says the same while it is among the
+	// newest messages.
 	LabelOffline = "offline-message"
 )
 
 // Values of AttrState.
 const (
-	stateQueued      = "queued"
-	stateOffline     = "offline"
+	stateQueued      = "queued"  // older releases; now the handover note says it
+	stateOffline     = "offline" // older releases; now the label and the offline note say it
 	stateAgentJoined = "agent_joined"
+)
+
+// The headings of the bot's private notes. They mark the conversation's
+// phase in its messages: the adapter reads them back (see deriveState).
+const (
+	headingHandover = "Handed over to a human agent by the bot."
+	headingOffline  = "Offline message: no agent was available, the visitor left a message."
 )
 
 // Conversation statuses (enum status in app/models/conversation.rb).
@@ -61,9 +81,6 @@ const (
 	statusPending = "pending"
 	statusOpen    = "open"
 )
-
-// maxHistory caps how many messages Load reads (the newest are kept).
-const maxHistory = 1000
 
 // maxNote caps the length of a private note (Chatwoot validates content
 // length at 150,000 characters).
@@ -78,7 +95,10 @@ type Adapter struct {
 	redact apiclient.Redactor
 }
 
-var _ handover.Helpdesk = (*Adapter)(nil)
+var (
+	_ handover.Helpdesk    = (*Adapter)(nil)
+	_ handover.EventLoader = (*Adapter)(nil)
+)
 
 // New validates cfg, applies defaults and builds the adapter's one retrying
 // HTTP client.
@@ -119,163 +139,155 @@ func (a *Adapter) DeliveryID(h http.Header) string {
 // function Parse.
 func (a *Adapter) Parse(body []byte) ([]handover.Event, error) { return Parse(body) }
 
-// Load reads a conversation and derives its state. It makes two kinds of
-// calls:
+// deriveState decides who holds the conversation, in this order:
 //
-//   - GET /api/v1/accounts/{a}/conversations/{id} with the bot token (allowed
-//     since v4.14.2, PR #14655): status, inbox, meta.sender, meta.assignee,
-//     meta.team, labels, custom_attributes
-//     (app/views/api/v1/conversations/partials/_conversation.json.jbuilder);
-//   - GET .../conversations/{id}/messages with the user token (a bot token
-//     may not list messages): the latest 20 messages in ascending order,
-//     then ?before=<oldest id> for the 20 before, until an empty page
-//     (app/finders/message_finder.rb), at most 1000 messages.
+//  1. custom attribute handover_state "agent_joined" → StateAgent, announced
+//     (MarkAgentJoined; it wins over every status: the bot stays silent in
+//     that conversation for good);
+//  2. "agent_assigned" with a human assignee → StateAgent (a takeover from
+//     the agent pages, see AssignAgent);
+//  3. status "pending" → StateAgent if a human is assigned or wrote publicly
+//     among the messages read, else StateBot;
+//  4. status "open" and the newest of the bot's notes is its handover note
+//     (or, from older releases, handover_state "queued") → StateAgent if an
+//     agent wrote publicly after it, else StateQueued;
+//  5. status "open", no note of the bot, but its "<agent> joined the chat"
+//     notice among the messages → StateAgent, announced (a takeover whose
+//     mark was not written);
+//  6. the label offline-message, handover_state "offline" (older releases)
+//     or the bot's offline note as its newest note → StateOffline;
+//  7. anything else → StateOther.
 //
-// State, in this order: custom attribute handover_state "agent_joined" →
-// StateAgent (announced); "agent_assigned" with a human assignee →
-// StateAgent (a takeover from the agent pages, see AssignAgent); status
-// "pending" → StateAgent if a human is assigned or wrote publicly, else
-// StateBot; status "open" with
-// handover_state "queued" → StateAgent if an agent wrote publicly after the
-// handover note, else StateQueued; label offline-message or handover_state
-// "offline" → StateOffline; anything else → StateOther.
-//
-// An unknown conversation returns an error wrapping handover.ErrNotFound.
-// API docs: https://developers.chatwoot.com/api-reference/introduction
-// (Application APIs: Conversations, Messages).
-func (a *Adapter) Load(ctx context.Context, id string) (*handover.Conversation, error) {
-	c, err := a.fetch(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := a.history(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("chatwoot: load conversation %s: %w", id, err)
-	}
-	return a.build(c, raw), nil
-}
-
-// fetch reads one conversation with the bot token.
-func (a *Adapter) fetch(ctx context.Context, id string) (*conversation, error) {
-	if !validID(id) {
-		return nil, fmt.Errorf("chatwoot: conversation id %q is not a display id: %w", id, handover.ErrNotFound)
-	}
-	var c conversation
-	if err := a.call(ctx, idempotentRequest, botToken, http.MethodGet, "/conversations/"+id, nil, &c); err != nil {
-		var apiErr *APIError
-		if errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound {
-			return nil, fmt.Errorf("chatwoot: conversation %s: %w: %w", id, handover.ErrNotFound, err)
-		}
-		return nil, fmt.Errorf("chatwoot: read conversation %s: %w", id, err)
-	}
-	if c.ID == "" {
-		c.ID = flexString(id)
-	}
-	return &c, nil
-}
-
-// validID accepts a Chatwoot display id (a positive integer).
-func validID(id string) bool {
-	n, err := strconv.ParseInt(id, 10, 64)
-	return err == nil && n > 0 && strconv.FormatInt(n, 10) == id
-}
-
-// history pages back through a conversation's messages, oldest first.
-func (a *Adapter) history(ctx context.Context, id string) ([]message, error) {
-	var pages [][]message
-	total := 0
-	before := int64(0)
-	for total < maxHistory {
-		path := "/conversations/" + id + "/messages"
-		if before > 0 {
-			path += "?before=" + strconv.FormatInt(before, 10)
-		}
-		var page struct {
-			Payload []message `json:"payload"`
-		}
-		if err := a.call(ctx, idempotentRequest, userToken, http.MethodGet, path, nil, &page); err != nil {
-			return nil, fmt.Errorf("list messages: %w", err)
-		}
-		if len(page.Payload) == 0 {
-			break
-		}
-		oldest := int64(0)
-		for _, m := range page.Payload {
-			if n, err := strconv.ParseInt(string(m.ID), 10, 64); err == nil && (oldest == 0 || n < oldest) {
-				oldest = n
-			}
-		}
-		pages = append(pages, page.Payload)
-		total += len(page.Payload)
-		if oldest <= 0 || (before > 0 && oldest >= before) {
-			break // no usable cursor, or the server ignored it
-		}
-		before = oldest
-	}
-	out := make([]message, 0, total)
-	seen := make(map[string]bool, total)
-	for i := len(pages) - 1; i >= 0; i-- {
-		for _, m := range pages[i] {
-			if seen[string(m.ID)] {
-				continue
-			}
-			seen[string(m.ID)] = true
-			out = append(out, m)
-		}
-	}
-	if len(out) > maxHistory {
-		out = out[len(out)-maxHistory:]
-	}
-	return out, nil
-}
-
-// build maps Chatwoot's conversation and messages onto the core snapshot.
-func (a *Adapter) build(c *conversation, raw []message) *handover.Conversation {
-	conv := &handover.Conversation{
-		ID:         string(c.ID),
-		Department: a.department(c),
-		Channel:    channelName(string(c.Meta.Channel), string(c.Channel)),
-		BotAnswers: atoi(c.attr(AttrBotAnswers)),
-	}
-	if s := c.Meta.Sender; s != nil {
-		conv.Visitor = handover.Visitor{ID: string(s.ID), Name: string(s.Name), Email: string(s.Email)}
-	}
-	conv.Messages = make([]handover.Message, 0, len(raw))
-	for i := range raw {
-		conv.Messages = append(conv.Messages, toMessage(&raw[i]))
-	}
-	conv.State, conv.AgentName, conv.JoinAnnounced = deriveState(c, conv.Messages)
-	return conv
-}
-
-// deriveState implements the state rules documented on Load.
+// A StateAgent is announced (JoinAnnounced) when the bot's join notice is
+// among the messages read. The messages are the newest page (see Load): a
+// handover whose note has scrolled out of it while nobody wrote publicly
+// derives StateOther, so the engine leaves the conversation to the humans
+// without the join notice.
 func deriveState(c *conversation, msgs []handover.Message) (handover.State, string, bool) {
 	hstate := c.attr(AttrState)
 	if hstate == stateAgentJoined {
 		return handover.StateAgent, c.attr(AttrAgent), true
 	}
-	if as := c.humanAssignee(); as != nil && hstate == stateAgentAssigned {
-		return handover.StateAgent, assigneeName(as), false // a takeover from the agent pages (AssignAgent)
+	as := c.humanAssignee()
+	if as != nil && hstate == stateAgentAssigned {
+		return handover.StateAgent, assigneeName(as), joinAnnounced(c, msgs)
 	}
-	status := string(c.Status)
-	switch {
-	case status == statusPending:
-		if as := c.humanAssignee(); as != nil {
-			return handover.StateAgent, assigneeName(as), false
+	kind, at := lastNote(msgs)
+	switch string(c.Status) {
+	case statusPending:
+		if as != nil {
+			return handover.StateAgent, assigneeName(as), joinAnnounced(c, msgs)
 		}
 		if i := lastAgentMessage(msgs, 0); i >= 0 {
-			return handover.StateAgent, msgs[i].Author, false
+			return handover.StateAgent, msgs[i].Author, joinAnnounced(c, msgs)
 		}
 		return handover.StateBot, "", false
-	case status == statusOpen && hstate == stateQueued:
-		if i := lastAgentMessage(msgs, handoverPoint(msgs)); i >= 0 {
-			return handover.StateAgent, msgs[i].Author, false
+	case statusOpen:
+		if kind == headingHandover || (kind == "" && hstate == stateQueued) {
+			from := at + 1
+			if kind == "" {
+				from = legacyHandoverPoint(msgs)
+			}
+			if i := lastAgentMessage(msgs, from); i >= 0 {
+				return handover.StateAgent, msgs[i].Author, joinAnnounced(c, msgs)
+			}
+			return handover.StateQueued, "", false
 		}
-		return handover.StateQueued, "", false
-	case c.hasLabel(LabelOffline) || hstate == stateOffline:
+		if kind == "" && joinAnnounced(c, msgs) {
+			name := c.attr(AttrAgent)
+			if as != nil {
+				name = assigneeName(as)
+			}
+			return handover.StateAgent, name, true
+		}
+	}
+	if c.hasLabel(LabelOffline) || hstate == stateOffline || kind == headingOffline {
 		return handover.StateOffline, "", false
 	}
 	return handover.StateOther, "", false
+}
+
+// lastNote returns the heading of the bot's newest handover or offline note
+// among msgs and its index, or "" and -1.
+func lastNote(msgs []handover.Message) (string, int) {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if h := noteKind(msgs[i]); h != "" {
+			return h, i
+		}
+	}
+	return "", -1
+}
+
+// noteKind returns the heading m starts with when it is one of the bot's
+// handover or offline notes, else "".
+func noteKind(m handover.Message) string {
+	if m.Role != handover.RoleBot || !m.Private {
+		return ""
+	}
+	t := strings.TrimSpace(m.Text)
+	for _, h := range []string{headingHandover, headingOffline} {
+		if strings.HasPrefix(t, h) {
+			return h
+		}
+	}
+	return ""
+}
+
+// noteInProgress reports whether the bot's newest note has the heading and
+// no public bot message followed it: the handover (or offline message) it
+// began is still waiting for its visitor notice, so a retry must not write
+// a second note.
+func noteInProgress(msgs []handover.Message, heading string) bool {
+	kind, at := lastNote(msgs)
+	if kind != heading {
+		return false
+	}
+	for _, m := range msgs[at+1:] {
+		if m.Role == handover.RoleBot && !m.Private {
+			return false
+		}
+	}
+	return true
+}
+
+// legacyHandoverPoint is, for a conversation an older release marked
+// "queued", the index just after the bot's last private note, or 0.
+func legacyHandoverPoint(msgs []handover.Message) int {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Role == handover.RoleBot && msgs[i].Private {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// joinAnnounced reports whether the bot's "<agent> joined the chat" notice
+// is among msgs: a public bot message that handover.IsNotice recognises and
+// that begins with the name of an agent of the conversation (the assignee,
+// an agent who wrote, the announced agent, or the engine's "An agent"). The
+// built-in notices put the name first in every language.
+func joinAnnounced(c *conversation, msgs []handover.Message) bool {
+	names := []string{"An agent", c.attr(AttrAgent)}
+	if as := c.humanAssignee(); as != nil {
+		names = append(names, string(as.Name), string(as.AvailableName))
+	}
+	for _, m := range msgs {
+		if m.Role == handover.RoleAgent {
+			names = append(names, m.Author)
+		}
+	}
+	for _, m := range msgs {
+		if m.Role != handover.RoleBot || m.Private || !handover.IsNotice(m.Text) {
+			continue
+		}
+		t := strings.TrimSpace(m.Text)
+		for _, n := range names {
+			if n = strings.TrimSpace(n); n != "" && strings.HasPrefix(t, n+" ") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // lastAgentMessage returns the index of the last public agent message at or
@@ -289,22 +301,46 @@ func lastAgentMessage(msgs []handover.Message, from int) int {
 	return -1
 }
 
-// handoverPoint is the index just after the bot's last private note (the
-// note HandToHuman leaves first), or 0 when there is none.
-func handoverPoint(msgs []handover.Message) int {
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].Role == handover.RoleBot && msgs[i].Private {
-			return i + 1
-		}
-	}
-	return 0
-}
-
 func assigneeName(as *assignee) string {
 	if n := strings.TrimSpace(string(as.Name)); n != "" {
 		return n
 	}
 	return strings.TrimSpace(string(as.AvailableName))
+}
+
+// countAnswers counts the bot's answers among msgs: its public messages
+// (sender type agent_bot) that are an input_select offering the human
+// button, or a text that handover.IsNotice does not recognise as one of the
+// engine's notices (handover, no agent, email, continue, offline received,
+// agent joined). Chatwoot keeps no mark of ours on a message, so the text is
+// what tells an answer from a notice.
+func countAnswers(msgs []message) int {
+	n := 0
+	for i := range msgs {
+		if isAnswer(&msgs[i]) {
+			n++
+		}
+	}
+	return n
+}
+
+// isAnswer reports whether m is one of the bot's answers (see countAnswers).
+func isAnswer(m *message) bool {
+	if m.MessageType != msgOutgoing || bool(m.Private) || m.Sender == nil || string(m.Sender.Type) != senderAgentBot {
+		return false
+	}
+	switch string(m.ContentType) {
+	case contentInputSelect:
+		for _, it := range m.ContentAttributes.Items {
+			if string(it.Value) == handover.ChoiceRequestHuman {
+				return true
+			}
+		}
+		return false
+	case contentText, "":
+		return !handover.IsNotice(string(m.Content))
+	}
+	return false
 }
 
 // toMessage maps one Chatwoot message (REST: message_type is 0 incoming,
@@ -370,11 +406,16 @@ func toMessage(m *message) handover.Message {
 // department is the conversation's human queue: the team that
 // Config.Teams maps its inbox to, else the inbox.
 func (a *Adapter) department(c *conversation) string {
-	inbox := atoi(string(c.InboxID))
-	if t, ok := a.cfg.Teams[inbox]; ok {
+	if t, ok := a.mappedTeam(c); ok {
 		return deptTeam + strconv.Itoa(t)
 	}
 	return deptInbox + string(c.InboxID)
+}
+
+// mappedTeam is the team Config.Teams maps the conversation's inbox to.
+func (a *Adapter) mappedTeam(c *conversation) (int, bool) {
+	t, ok := a.cfg.Teams[atoi(string(c.InboxID))]
+	return t, ok
 }
 
 // A Department says which kind of queue it is, so that availability needs no
@@ -429,11 +470,9 @@ type outgoingMessage struct {
 // agent bot as its sender: POST /api/v1/accounts/{a}/conversations/{id}/messages
 // {content, message_type:"outgoing", private:false, content_type}. Buttons
 // become an input_select with content_attributes.items [{title, value}];
-// PromptEmail an input_email. The create is never retried once it may have
-// reached Chatwoot. For an Answer, it then re-reads the conversation and
-// writes back its whole custom_attributes hash with handover_bot_answers+1
-// (POST custom_attributes replaces the hash). A failure of that count is
-// logged, not returned: the visitor has the answer.
+// PromptEmail an input_email. It is one call: an answer needs no counter,
+// Load counts the bot's answers from its messages (see countAnswers). The
+// create is never retried once it may have reached Chatwoot.
 // API docs: https://developers.chatwoot.com/api-reference/introduction (Messages).
 func (a *Adapter) Post(ctx context.Context, conv *handover.Conversation, out handover.Outgoing) error {
 	id := conv.ID
@@ -459,11 +498,6 @@ func (a *Adapter) Post(ctx context.Context, conv *handover.Conversation, out han
 	if err := a.createMessage(ctx, id, msg); err != nil {
 		return fmt.Errorf("chatwoot: post to conversation %s: %w", id, err)
 	}
-	if out.Answer {
-		if err := a.countAnswer(ctx, id); err != nil {
-			a.log.WarnContext(ctx, "bot answer posted but not counted", "conversation", id, "error", a.redact.Redact(err.Error()))
-		}
-	}
 	return nil
 }
 
@@ -484,38 +518,30 @@ func (a *Adapter) note(ctx context.Context, id, text string) error {
 	return nil
 }
 
-// countAnswer increments handover_bot_answers on a fresh read.
-func (a *Adapter) countAnswer(ctx context.Context, id string) error {
-	c, err := a.fetch(ctx, id)
-	if err != nil {
-		return err
-	}
-	return a.setAttrs(ctx, c, map[string]any{AttrBotAnswers: atoi(c.attr(AttrBotAnswers)) + 1})
-}
-
-// setAttrs writes c's custom_attributes merged with set. POST
-// .../custom_attributes {custom_attributes} replaces the whole hash unless
-// Chatwoot supports merge=true (ConversationCustomAttributesConcern), so the
-// merge is done here from c, read just before.
+// setAttrs writes c's custom_attributes merged with set: POST
+// .../custom_attributes {custom_attributes, merge:true}. Chatwoot up to 4.15
+// replaces the whole hash with the one sent
+// (ConversationCustomAttributesConcern), so the hash sent is c's, as the
+// turn read it, with set on top; a Chatwoot with the opt-in merge flag
+// (PR #15119) keeps, in addition, keys written since that read.
 // API docs: https://developers.chatwoot.com/api-reference/introduction (Conversations).
 func (a *Adapter) setAttrs(ctx context.Context, c *conversation, set map[string]any) error {
 	merged := make(map[string]any, len(c.CustomAttributes)+len(set))
+	stored := make(map[string]json.RawMessage, len(c.CustomAttributes)+len(set))
 	for k, v := range c.CustomAttributes {
-		merged[k] = v
+		merged[k], stored[k] = v, v
 	}
 	for k, v := range set {
 		merged[k] = v
 		if b, err := json.Marshal(v); err == nil {
-			if c.CustomAttributes == nil {
-				c.CustomAttributes = map[string]json.RawMessage{}
-			}
-			c.CustomAttributes[k] = b
+			stored[k] = b
 		}
 	}
-	body := map[string]any{"custom_attributes": merged}
+	body := map[string]any{"custom_attributes": merged, "merge": true}
 	if err := a.call(ctx, idempotentRequest, botToken, http.MethodPost, "/conversations/"+string(c.ID)+"/custom_attributes", body, nil); err != nil {
 		return fmt.Errorf("set custom attributes: %w", err)
 	}
+	c.CustomAttributes = stored
 	return nil
 }
 
@@ -539,9 +565,9 @@ func (a *Adapter) open(ctx context.Context, id string) error {
 // app/views/api/v1/accounts/team_members/index.json.jbuilder), else the
 // inbox's members (GET /inbox_members/{inbox}, {payload:[...]},
 // app/views/api/v1/accounts/inbox_members/show.json.jbuilder), read with the
-// user token. An agent counts when availability_status is "online", the rule
-// Chatwoot's own auto-assignment uses (AutoAssignment::AgentAssignmentService;
-// "busy" and "offline" do not count).
+// user token: one call. An agent counts when availability_status is
+// "online", the rule Chatwoot's own auto-assignment uses
+// (AutoAssignment::AgentAssignmentService; "busy" and "offline" do not count).
 func (a *Adapter) Available(ctx context.Context, conv *handover.Conversation) (bool, error) {
 	path, err := queueMembersPath(conv)
 	if err != nil {
@@ -589,33 +615,43 @@ func decodeAgents(raw json.RawMessage) ([]agent, error) {
 	return wrapped.Payload, nil
 }
 
-// HandToHuman hands the conversation to its human queue, in this order:
+// HandToHuman hands the conversation to its human queue, acting on what the
+// turn's load read (conv.Source; no re-read), in this order:
 //
-//  1. a private note (bot token) with the reason and the bot's summary;
-//  2. custom_attributes handover_state "queued" (merged into the hash);
-//  3. POST .../assignments {team_id} when Config.Teams maps the inbox, so
-//     auto-assignment picks from that team (Conversations::AssignmentsController);
-//  4. POST .../toggle_status {status:"open"} with the bot token, so Chatwoot
-//     runs bot_handoff! (see open).
+//  1. a private note (bot token) headed "Handed over to a human agent by the
+//     bot." with the reason and the bot's summary; the note is the mark
+//     Load derives StateQueued from;
+//  2. POST .../assignments {team_id} when Config.Teams maps the inbox and the
+//     conversation is not in that team yet, so auto-assignment picks from
+//     that team (Conversations::AssignmentsController);
+//  3. POST .../toggle_status {status:"open"} with the bot token, so Chatwoot
+//     runs bot_handoff! (see open), unless it is open already.
 //
-// It is safe to call again: an open conversation already marked queued gets
-// no second note.
+// Two or three calls. The engine's handover (load, availability, this, the
+// visitor's notice) is then five calls, or six with a team to assign:
+// Chatwoot has no one call that sets the team and opens the conversation
+// (assignments create sets an assignee or a team; toggle_status sets the
+// status; conversations update permits the priority only). A team set on the
+// conversation before (an automation rule on conversation creation, for
+// one) saves the assignment.
+//
+// It is safe to call again: a note of an unfinished handover (no public bot
+// message after it) among the messages read is not written twice. A retried
+// turn re-reads the conversation, so its snapshot shows what the failed
+// attempt did.
 // API docs: https://developers.chatwoot.com/api-reference/introduction (Conversation Assignments).
 func (a *Adapter) HandToHuman(ctx context.Context, conv *handover.Conversation, h handover.Handoff) error {
-	c, err := a.fetch(ctx, conv.ID)
+	s, err := a.source(ctx, conv)
 	if err != nil {
 		return fmt.Errorf("chatwoot: hand over: %w", err)
 	}
-	id := string(c.ID)
-	if c.attr(AttrState) != stateQueued || string(c.Status) != statusOpen {
-		if err := a.note(ctx, id, handover.HandoverNote("Handed over to a human agent by the bot.", h)); err != nil {
-			return fmt.Errorf("chatwoot: hand over conversation %s: %w", id, err)
-		}
-		if err := a.setAttrs(ctx, c, map[string]any{AttrState: stateQueued}); err != nil {
+	c, id := s.conv, string(s.conv.ID)
+	if !noteInProgress(s.messages(), headingHandover) {
+		if err := a.note(ctx, id, handover.HandoverNote(headingHandover, h)); err != nil {
 			return fmt.Errorf("chatwoot: hand over conversation %s: %w", id, err)
 		}
 	}
-	if t, ok := a.cfg.Teams[atoi(string(c.InboxID))]; ok && atoi(c.teamID()) != t {
+	if t, ok := a.mappedTeam(c); ok && atoi(c.teamID()) != t {
 		body := map[string]int{"team_id": t}
 		if err := a.call(ctx, idempotentRequest, botToken, http.MethodPost, "/conversations/"+id+"/assignments", body, nil); err != nil {
 			return fmt.Errorf("chatwoot: hand over conversation %s: assign team %d: %w", id, t, err)
@@ -625,6 +661,7 @@ func (a *Adapter) HandToHuman(ctx context.Context, conv *handover.Conversation, 
 		if err := a.open(ctx, id); err != nil {
 			return fmt.Errorf("chatwoot: hand over conversation %s: %w", id, err)
 		}
+		c.Status = statusOpen
 	}
 	return nil
 }
@@ -637,81 +674,72 @@ func (c *conversation) teamID() string {
 	return string(c.Meta.Team.ID)
 }
 
-// LeaveOffline files the conversation as an offline message for the humans:
+// LeaveOffline files the conversation as an offline message for the humans,
+// acting on what the turn's load read (conv.Source):
 //
-//  1. a private note with the reason, the email to reply to, the summary and
-//     the transcript;
-//  2. the label offline-message added to the conversation's labels (GET, then
-//     POST the union: POST .../labels replaces the list, LabelConcern);
-//  3. custom_attributes handover_state "offline";
-//  4. toggle_status open with the bot token. The conversation stays
-//     unassigned.
+//  1. a private note headed "Offline message: ..." with the reason, the
+//     email to reply to, the summary and the transcript;
+//  2. the label offline-message added to the conversation's labels (POST
+//     .../labels with the union: it replaces the list, LabelConcern; the
+//     labels are those the message read returned), unless it is there;
+//  3. toggle_status open with the bot token, unless it is open. The
+//     conversation stays unassigned.
 //
-// An open conversation already marked offline gets no second note.
+// Up to three calls, so the offline message (load, this, the visitor's
+// confirmation) is five. A note of an unfinished offline message among the
+// messages read is not written twice.
 // API docs: https://developers.chatwoot.com/api-reference/introduction (Conversations, labels).
 func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation, h handover.Handoff) error {
-	c, err := a.fetch(ctx, conv.ID)
+	s, err := a.source(ctx, conv)
 	if err != nil {
 		return fmt.Errorf("chatwoot: leave offline message: %w", err)
 	}
-	id := string(c.ID)
-	already := c.attr(AttrState) == stateOffline && string(c.Status) == statusOpen
-	if !already {
-		if err := a.note(ctx, id, handover.OfflineNote("Offline message: no agent was available, the visitor left a message.", conv, h)); err != nil {
+	c, id := s.conv, string(s.conv.ID)
+	if !noteInProgress(s.messages(), headingOffline) {
+		if err := a.note(ctx, id, handover.OfflineNote(headingOffline, conv, h)); err != nil {
 			return fmt.Errorf("chatwoot: offline message for conversation %s: %w", id, err)
 		}
 	}
-	if err := a.addLabel(ctx, id, LabelOffline); err != nil {
-		return fmt.Errorf("chatwoot: offline message for conversation %s: %w", id, err)
-	}
-	if !already {
-		if err := a.setAttrs(ctx, c, map[string]any{AttrState: stateOffline}); err != nil {
-			return fmt.Errorf("chatwoot: offline message for conversation %s: %w", id, err)
+	if !c.hasLabel(LabelOffline) {
+		labels := make([]string, 0, len(c.Labels)+1)
+		for _, x := range c.Labels {
+			if l := string(x); l != "" && !slices.Contains(labels, l) {
+				labels = append(labels, l)
+			}
+		}
+		labels = append(labels, LabelOffline)
+		if err := a.call(ctx, idempotentRequest, botToken, http.MethodPost, "/conversations/"+id+"/labels", map[string]any{"labels": labels}, nil); err != nil {
+			return fmt.Errorf("chatwoot: offline message for conversation %s: add label %s: %w", id, LabelOffline, err)
 		}
 	}
 	if string(c.Status) != statusOpen {
 		if err := a.open(ctx, id); err != nil {
 			return fmt.Errorf("chatwoot: offline message for conversation %s: %w", id, err)
 		}
+		c.Status = statusOpen
 	}
 	return nil
 }
 
-// addLabel reads the labels ({payload:[titles]}) and writes their union with l.
-func (a *Adapter) addLabel(ctx context.Context, id, l string) error {
-	var cur struct {
-		Payload []flexString `json:"payload"`
-	}
-	path := "/conversations/" + id + "/labels"
-	if err := a.call(ctx, idempotentRequest, botToken, http.MethodGet, path, nil, &cur); err != nil {
-		return fmt.Errorf("read labels: %w", err)
-	}
-	labels := make([]string, 0, len(cur.Payload)+1)
-	for _, x := range cur.Payload {
-		if s := string(x); s != "" && !slices.Contains(labels, s) {
-			labels = append(labels, s)
-		}
-	}
-	if slices.Contains(labels, l) {
-		return nil
-	}
-	labels = append(labels, l)
-	if err := a.call(ctx, idempotentRequest, botToken, http.MethodPost, path, map[string]any{"labels": labels}, nil); err != nil {
-		return fmt.Errorf("add label %s: %w", l, err)
-	}
-	return nil
-}
-
-// MarkAgentJoined records that the visitor was told agentName joined:
-// custom_attributes handover_state "agent_joined" and handover_agent; and
-// moves a conversation still pending to the humans with toggle_status open
-// (bot token), which stops Chatwoot treating it as the bot's.
+// MarkAgentJoined records that the visitor was told agentName joined, acting
+// on what the turn's load read (conv.Source): custom_attributes
+// handover_state "agent_joined" and handover_agent (see setAttrs), unless
+// they are there; and it moves a conversation still pending to the humans
+// with toggle_status open (bot token), which stops Chatwoot treating it as
+// the bot's. So a takeover costs three or four calls (load, the join notice,
+// these).
+//
+// The attribute is the one write the adapter keeps: the join notice among the
+// newest messages says the same (Load reads it), but only until it scrolls
+// out of them, and the bot must stay silent in that conversation for good,
+// even after it is resolved and the visitor writes again. With the mark, a
+// webhook that carries it (an agent's every reply) costs no call at all.
 func (a *Adapter) MarkAgentJoined(ctx context.Context, conv *handover.Conversation, agentName string) error {
-	c, err := a.fetch(ctx, conv.ID)
+	s, err := a.source(ctx, conv)
 	if err != nil {
 		return fmt.Errorf("chatwoot: mark agent joined: %w", err)
 	}
-	id := string(c.ID)
+	c, id := s.conv, string(s.conv.ID)
 	if c.attr(AttrState) != stateAgentJoined || c.attr(AttrAgent) != agentName {
 		if err := a.setAttrs(ctx, c, map[string]any{AttrState: stateAgentJoined, AttrAgent: agentName}); err != nil {
 			return fmt.Errorf("chatwoot: mark agent joined in conversation %s: %w", id, err)
@@ -721,6 +749,7 @@ func (a *Adapter) MarkAgentJoined(ctx context.Context, conv *handover.Conversati
 		if err := a.open(ctx, id); err != nil {
 			return fmt.Errorf("chatwoot: mark agent joined in conversation %s: %w", id, err)
 		}
+		c.Status = statusOpen
 	}
 	return nil
 }

@@ -17,7 +17,7 @@ const (
 )
 
 // Config configures the Chatwoot adapter. It maps the HANDOVER_CHATWOOT_*
-// variables of the configuration contract (shared/design/config.md).
+// variables (see the configuration table in README.md).
 //
 // Agent bots: app/models/agent_bot.rb and app/listeners/agent_bot_listener.rb
 // in chatwoot/chatwoot; API reference: https://developers.chatwoot.com/api-reference/introduction

@@ -194,13 +194,21 @@ func TestContractHandover(t *testing.T) {
 	if m := lastView(t, v); m.Type != "outgoing" || m.SenderType != "agent_bot" || m.Private || m.Content != "It ships tomorrow." {
 		t.Fatalf("answer in the sim: %+v", m)
 	}
-	if n := atoi(anyText(v.CustomAttributes[AttrBotAnswers])); n != 1 {
-		t.Fatalf("handover_bot_answers = %v, want 1", v.CustomAttributes[AttrBotAnswers])
+	if len(v.CustomAttributes) != 0 {
+		t.Fatalf("an answer wrote custom attributes: %v", v.CustomAttributes)
+	}
+	if conv = e.load(t, convID); conv.BotAnswers != 1 {
+		t.Fatalf("answers after one answer = %d", conv.BotAnswers)
 	}
 
-	// The human button: an input_select in the sim, a PromptHuman on Load.
+	// A notice does not count.
+	if err := e.a.Post(ctx, conv, handover.Outgoing{Text: handover.DefaultTexts().Continue}); err != nil {
+		t.Fatal(err)
+	}
+	// An answer with the human button: an input_select in the sim, a
+	// PromptHuman on Load, and an answer.
 	buttons := []handover.Button{{Title: "Request chat with human agent", Value: handover.ChoiceRequestHuman}}
-	if err := e.a.Post(ctx, conv, handover.Outgoing{Text: "Want a person?", Prompt: handover.PromptHuman, Buttons: buttons}); err != nil {
+	if err := e.a.Post(ctx, conv, handover.Outgoing{Text: "It left the warehouse.", Prompt: handover.PromptHuman, Buttons: buttons, Answer: true}); err != nil {
 		t.Fatal(err)
 	}
 	v = e.view(t, convID)
@@ -212,11 +220,8 @@ func TestContractHandover(t *testing.T) {
 	if string(items) != `[{"title":"Request chat with human agent","value":"handover_request"}]` {
 		t.Fatalf("items = %s", items)
 	}
-	if n := atoi(anyText(v.CustomAttributes[AttrBotAnswers])); n != 1 {
-		t.Fatalf("a notice was counted: %d", n)
-	}
 	conv = e.load(t, convID)
-	if i := conv.LastBotMessage(); i < 0 || conv.Messages[i].Prompt != handover.PromptHuman || conv.BotAnswers != 1 {
+	if i := conv.LastBotMessage(); i < 0 || conv.Messages[i].Prompt != handover.PromptHuman || conv.BotAnswers != 2 {
 		t.Fatalf("after buttons: last bot message %d, answers %d", i, conv.BotAnswers)
 	}
 
@@ -282,8 +287,8 @@ func TestContractHandover(t *testing.T) {
 			}
 		}
 	}
-	if v.CustomAttributes[AttrState] != "queued" || atoi(anyText(v.CustomAttributes[AttrBotAnswers])) != 1 {
-		t.Fatalf("custom attributes after handover: %v", v.CustomAttributes)
+	if len(v.CustomAttributes) != 0 || !strings.HasPrefix(note.Content, headingHandover) {
+		t.Fatalf("after handover: custom attributes %v, note %q", v.CustomAttributes, note.Content)
 	}
 	if conv = e.load(t, convID); conv.State != handover.StateQueued {
 		t.Fatalf("after HandToHuman Load state = %s (assignee %d)", conv.State, v.AssigneeID)
@@ -315,8 +320,8 @@ func TestContractHandover(t *testing.T) {
 	if conv.State != handover.StateAgent || !conv.JoinAnnounced || conv.AgentName != "Alice" {
 		t.Fatalf("after MarkAgentJoined: %s %v %q", conv.State, conv.JoinAnnounced, conv.AgentName)
 	}
-	if v = e.view(t, convID); atoi(anyText(v.CustomAttributes[AttrBotAnswers])) != 1 || v.CustomAttributes[AttrState] != "agent_joined" {
-		t.Fatalf("custom attributes lost on merge: %v", v.CustomAttributes)
+	if v = e.view(t, convID); v.CustomAttributes[AttrState] != "agent_joined" || v.CustomAttributes[AttrAgent] != "Alice" {
+		t.Fatalf("custom attributes after the takeover: %v", v.CustomAttributes)
 	}
 }
 
@@ -362,7 +367,7 @@ func TestContractOffline(t *testing.T) {
 	}
 	e.idle(t)
 	v := e.view(t, convID)
-	if v.Status != "open" || v.AssigneeID != 0 || v.CustomAttributes[AttrState] != "offline" {
+	if v.Status != "open" || v.AssigneeID != 0 || len(v.CustomAttributes) != 0 {
 		t.Fatalf("after LeaveOffline: status %s assignee %d attrs %v", v.Status, v.AssigneeID, v.CustomAttributes)
 	}
 	hasLabel := false

@@ -48,15 +48,16 @@ type listedConversation struct {
 //
 // With the user token it pages through GET /conversations?status=pending
 // and ?status=open (assignee_type=all, 25 a page; ConversationFinder,
-// app/finders/conversation_finder.rb), keeps every pending conversation and
-// the open ones handover marked (custom attribute handover_state or the
-// offline-message label), then reads the latest page of messages of each
-// (GET .../messages: the newest 20) and derives the state with the same code
-// as Load. Conversations that derive StateOther are left out. The snapshots'
-// Messages hold only those newest messages.
+// app/finders/conversation_finder.rb) and keeps every pending conversation
+// and the open ones that may be handover's (see maybeHandedOver). It then
+// reads the newest page of messages of each (GET .../messages: the newest
+// 20) and derives the state with the same code as Load; conversations that
+// derive StateOther are left out. The snapshots' Messages hold only those
+// newest messages.
 // API docs: https://developers.chatwoot.com/api-reference/introduction (Conversations, Messages).
 func (a *Adapter) Conversations(ctx context.Context) ([]*handover.Conversation, error) {
 	var listed []listedConversation
+	var open []listedConversation
 	for _, status := range []string{statusPending, statusOpen} {
 		for page := 1; page <= maxListPages; page++ {
 			var resp struct {
@@ -68,14 +69,28 @@ func (a *Adapter) Conversations(ctx context.Context) ([]*handover.Conversation, 
 			if err := a.call(ctx, idempotentRequest, userToken, http.MethodGet, path, nil, &resp); err != nil {
 				return nil, fmt.Errorf("chatwoot: list %s conversations: %w", status, err)
 			}
-			for _, c := range resp.Data.Payload {
-				if status == statusPending || handoverMarked(&c.conversation) {
-					listed = append(listed, c)
-				}
+			if status == statusPending {
+				listed = append(listed, resp.Data.Payload...)
+			} else {
+				open = append(open, resp.Data.Payload...)
 			}
 			if len(resp.Data.Payload) < 25 {
 				break
 			}
+		}
+	}
+	botInboxes := map[string]bool{}
+	for i := range listed {
+		botInboxes[string(listed[i].InboxID)] = true
+	}
+	for i := range open {
+		if handoverMarked(&open[i].conversation) {
+			botInboxes[string(open[i].InboxID)] = true
+		}
+	}
+	for i := range open {
+		if a.maybeHandedOver(&open[i].conversation, botInboxes) {
+			listed = append(listed, open[i])
 		}
 	}
 	slices.SortStableFunc(listed, func(x, y listedConversation) int {
@@ -101,12 +116,17 @@ func (a *Adapter) Conversations(ctx context.Context) ([]*handover.Conversation, 
 			}
 			defer func() { <-sem }()
 			c := &listed[i].conversation
-			raw, err := a.latestMessages(ctx, string(c.ID))
+			if !validID(string(c.ID)) {
+				errs[i] = fmt.Errorf("chatwoot: listed conversation id %q is not a display id", c.ID)
+				return
+			}
+			page, err := a.readMessages(ctx, string(c.ID), "")
 			if err != nil {
 				errs[i] = fmt.Errorf("chatwoot: messages of conversation %s: %w", c.ID, err)
 				return
 			}
-			out[i] = a.build(c, raw)
+			c.applyMeta(&page.Meta)
+			out[i] = a.build(c, page.Payload, len(page.Payload) < pageSize)
 		}()
 	}
 	wg.Wait()
@@ -130,8 +150,10 @@ func (c *listedConversation) activity() flexTime {
 	return c.Timestamp
 }
 
-// handoverMarked reports whether an open conversation carries handover's
-// marks (it was handed over, filed offline or taken over).
+// handoverMarked reports whether an open conversation carries one of
+// handover's marks that the conversation list shows: handover_state (an
+// agent joined or was assigned from the agent pages; "queued" and "offline"
+// from older releases) or the offline-message label.
 func handoverMarked(c *conversation) bool {
 	switch c.attr(AttrState) {
 	case stateQueued, stateOffline, stateAgentJoined, stateAgentAssigned:
@@ -140,19 +162,23 @@ func handoverMarked(c *conversation) bool {
 	return c.hasLabel(LabelOffline)
 }
 
-// latestMessages reads the newest page of a conversation's messages
-// (MessageFinder: the latest 20, ascending) with the user token.
-func (a *Adapter) latestMessages(ctx context.Context, id string) ([]message, error) {
-	if !validID(id) {
-		return nil, fmt.Errorf("conversation id %q is not a display id: %w", id, handover.ErrPermanent)
+// maybeHandedOver reports whether an open conversation may be one the bot
+// handed over, so that its messages are worth reading: it carries a mark
+// (handoverMarked); or its inbox maps to a team (Config.Teams) and it is in
+// that team, as HandToHuman leaves it; or its inbox is not mapped and is one
+// the bot works in (botInboxes: the inboxes of the pending and marked
+// conversations listed), since a queued conversation of an inbox queue is
+// known by the bot's handover note only. A queued conversation of an
+// unmapped inbox where the bot holds no other conversation at the time is
+// therefore not listed until an agent joins it.
+func (a *Adapter) maybeHandedOver(c *conversation, botInboxes map[string]bool) bool {
+	if handoverMarked(c) {
+		return true
 	}
-	var page struct {
-		Payload []message `json:"payload"`
+	if t, ok := a.mappedTeam(c); ok {
+		return atoi(c.teamID()) == t
 	}
-	if err := a.call(ctx, idempotentRequest, userToken, http.MethodGet, "/conversations/"+id+"/messages", nil, &page); err != nil {
-		return nil, err
-	}
-	return page.Payload, nil
+	return botInboxes[string(c.InboxID)]
 }
 
 // Agents lists the account's users (agents and administrators) with the user

@@ -1,6 +1,7 @@
 package chatwoot
 
 import (
+	"reflect"
 	"strconv"
 	"testing"
 
@@ -159,5 +160,51 @@ func TestDirectory(t *testing.T) {
 	}
 	if n := len(e.sim.Calls()) - calls; n != 0 {
 		t.Fatalf("bad agent ids made %d calls", n)
+	}
+}
+
+// Without a team mapping a queued conversation is known by the bot's
+// handover note only: the overview reads the open conversations of the
+// inboxes the bot works in (here: where it holds a pending one).
+func TestDirectoryInboxQueue(t *testing.T) {
+	t.Parallel()
+	e := newContractEnv(t, false)
+	a, err := New(Config{BaseURL: e.a.cfg.BaseURL, AccountID: simAccount, BotToken: simBot, UserToken: simUser, WebhookSecret: simSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	queued, _, err := e.sim.VisitorSend(ctx, e.demo.InboxID, "eve", "a person please")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, err := e.sim.VisitorSend(ctx, e.demo.InboxID, "fay", "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail := e.sim.AddInbox("Email", false)
+	if _, _, err := e.sim.VisitorSend(ctx, mail, "gus", "an e-mail ticket"); err != nil {
+		t.Fatal(err)
+	}
+	e.idle(t)
+	conv, err := a.Load(ctx, strconv.Itoa(queued))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.HandToHuman(ctx, conv, handover.Handoff{Reason: handover.ReasonButton}); err != nil {
+		t.Fatal(err)
+	}
+	e.idle(t)
+	convs, err := a.Conversations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]handover.State{}
+	for _, c := range convs {
+		got[c.ID] = c.State
+	}
+	want := map[string]handover.State{strconv.Itoa(queued): handover.StateQueued, strconv.Itoa(other): handover.StateBot}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("listed %v, want %v", got, want)
 	}
 }

@@ -122,12 +122,13 @@ func (f *fakeChatwoot) conv(id int) *fakeConv {
 	return f.convs[id]
 }
 
+// callsTo returns the calls with the method ("" for any) whose path ends in suffix.
 func (f *fakeChatwoot) callsTo(method, suffix string) []fakeCall {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []fakeCall
 	for _, c := range f.calls {
-		if c.Method == method && strings.HasSuffix(c.Path, suffix) {
+		if (method == "" || c.Method == method) && strings.HasSuffix(c.Path, suffix) {
 			out = append(out, c)
 		}
 	}
@@ -325,23 +326,32 @@ func (f *fakeChatwoot) conversationJSON(c *fakeConv) map[string]any {
 }
 
 // listMessages follows app/finders/message_finder.rb: without params the
-// latest 20 ascending; before=<id> the 20 before that id, ascending. Shape:
+// latest 20 ascending; before=<id> the 20 before that id; after=<id> up to
+// 100 after it; both: after <= id < before (up to 1000); all ascending. Shape:
 // app/views/api/v1/accounts/conversations/messages/index.json.jbuilder and
 // app/views/api/v1/models/_message.json.jbuilder (integer message_type,
 // epoch created_at).
 func (f *fakeChatwoot) listMessages(w http.ResponseWriter, r *http.Request, c *fakeConv) {
-	msgs := c.Messages
-	if b := r.URL.Query().Get("before"); b != "" {
-		before, _ := strconv.Atoi(b)
-		var older []*fakeMsg
-		for _, m := range msgs {
-			if m.ID < before {
-				older = append(older, m)
+	q := r.URL.Query()
+	before, errBefore := strconv.Atoi(q.Get("before"))
+	after, errAfter := strconv.Atoi(q.Get("after"))
+	var msgs []*fakeMsg
+	for _, m := range c.Messages {
+		switch {
+		case errBefore == nil && errAfter == nil: // messages_between: after <= id < before
+			if m.ID >= after && m.ID < before && len(msgs) < 1000 {
+				msgs = append(msgs, m)
 			}
+		case errAfter == nil: // messages_after: id > after, up to 100
+			if m.ID > after && len(msgs) < 100 {
+				msgs = append(msgs, m)
+			}
+		case errBefore == nil && m.ID >= before:
+		default:
+			msgs = append(msgs, m)
 		}
-		msgs = older
 	}
-	if len(msgs) > 20 {
+	if errAfter != nil && len(msgs) > 20 { // the latest 20, or the 20 before
 		msgs = msgs[len(msgs)-20:]
 	}
 	payload := make([]map[string]any, 0, len(msgs))
@@ -358,7 +368,13 @@ func (f *fakeChatwoot) listMessages(w http.ResponseWriter, r *http.Request, c *f
 		}
 		payload = append(payload, pm)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"meta": map[string]any{"labels": c.Labels, "contact": c.Contact}, "payload": payload})
+	// meta: app/views/api/v1/accounts/conversations/messages/index.json.jbuilder
+	// (labels, contact, and the assignee only when one is set).
+	meta := map[string]any{"labels": c.Labels, "contact": c.Contact, "additional_attributes": map[string]any{}}
+	if c.Assignee != nil {
+		meta["assignee"] = c.Assignee
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"meta": meta, "payload": payload})
 }
 
 // createMessage follows Messages::MessageBuilder: the sender is the token's

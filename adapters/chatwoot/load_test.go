@@ -23,9 +23,29 @@ func agentNote(name, text string) *fakeMsg {
 	return &fakeMsg{Type: 1, Content: text, Sender: userSender(11, name), Private: true}
 }
 
+func handoverNote() *fakeMsg {
+	return botNote(headingHandover + "\nReason: The visitor pressed \"Request chat with human agent\".\n")
+}
+func offlineNote() *fakeMsg {
+	return botNote(headingOffline + "\nReason: The visitor asked to talk to a person.\nReply to: v@example.com\n")
+}
+func humanButtonMsg(text string) *fakeMsg {
+	return &fakeMsg{Type: 1, Content: text, Sender: botSender(), ContentType: "input_select",
+		Attrs: map[string]any{"items": []any{map[string]any{"title": "Request chat with human agent", "value": "handover_request"}}}}
+}
+func offlineOfferMsg() *fakeMsg {
+	return &fakeMsg{Type: 1, Content: handover.DefaultTexts().NoAgent, Sender: botSender(), ContentType: "input_select",
+		Attrs: map[string]any{"items": []any{
+			map[string]any{"title": "Stop chatbot and leave offline message", "value": "offline_message"},
+			map[string]any{"title": "Continue with the bot", "value": "continue_bot"},
+		}}}
+}
+
 func TestLoadState(t *testing.T) {
 	t.Parallel()
 	alice := map[string]any{"id": 11, "name": "Alice Agent", "available_name": "Alice", "type": "user", "availability_status": "online"}
+	tx := handover.DefaultTexts()
+	de := "Ich leite Sie an einen Mitarbeiter weiter. Bitte bleiben Sie im Chat: Gleich ist jemand für Sie da."
 	for i, tc := range []struct {
 		name      string
 		conv      fakeConv
@@ -34,26 +54,45 @@ func TestLoadState(t *testing.T) {
 		announced bool
 		answers   int
 	}{
-		{"pending, bot only", fakeConv{Status: "pending", Messages: []*fakeMsg{visitorMsg("hi"), botMsg("hello")}, Attrs: map[string]any{AttrBotAnswers: 1}}, handover.StateBot, "", false, 1},
-		{"answers as string", fakeConv{Status: "pending", Attrs: map[string]any{AttrBotAnswers: "3"}}, handover.StateBot, "", false, 3},
-		{"answers as float", fakeConv{Status: "pending", Attrs: map[string]any{AttrBotAnswers: 2.0}}, handover.StateBot, "", false, 2},
-		{"answers garbage", fakeConv{Status: "pending", Attrs: map[string]any{AttrBotAnswers: map[string]any{"x": 1}}}, handover.StateBot, "", false, 0},
+		{"pending, bot only", fakeConv{Status: "pending", Messages: []*fakeMsg{visitorMsg("hi"), botMsg("hello")}}, handover.StateBot, "", false, 1},
+		{"answers counted from the bot's messages", fakeConv{Status: "pending", Messages: []*fakeMsg{
+			visitorMsg("a"), botMsg("one"), visitorMsg("b"), humanButtonMsg("two"), visitorMsg("c"), botMsg("three"),
+		}}, handover.StateBot, "", false, 3},
+		{"notices, prompts and Captain are not answers", fakeConv{Status: "pending", Messages: []*fakeMsg{
+			visitorMsg("a"), botMsg("an answer"), offlineOfferMsg(), botMsg(tx.Continue),
+			{Type: 1, Content: tx.AskEmail, Sender: botSender(), ContentType: "input_email"},
+			botMsg("Sorry, I can't answer that right now. " + tx.NoAgent),
+			{Type: 1, Content: "Captain's answer", Sender: map[string]any{"id": 9, "name": "Captain", "type": "captain_assistant"}},
+			{Type: 1, Content: "an agent's answer", Sender: userSender(11, "Alice Agent"), Private: true},
+			botNote("a private note of the bot"),
+		}}, handover.StateBot, "", false, 1},
+		{"the old counter attribute is ignored", fakeConv{Status: "pending", Attrs: map[string]any{"handover_bot_answers": 3}}, handover.StateBot, "", false, 0},
 		{"pending, agent private note only", fakeConv{Status: "pending", Messages: []*fakeMsg{visitorMsg("hi"), agentNote("Alice Agent", "watching")}}, handover.StateBot, "", false, 0},
 		{"pending, human assigned", fakeConv{Status: "pending", Assignee: alice}, handover.StateAgent, "Alice Agent", false, 0},
-		{"pending, agent replied", fakeConv{Status: "pending", Messages: []*fakeMsg{visitorMsg("hi"), botMsg("hello"), agentMsg("Bob Agent", "Bob here")}}, handover.StateAgent, "Bob Agent", false, 0},
+		{"pending, agent replied", fakeConv{Status: "pending", Messages: []*fakeMsg{visitorMsg("hi"), botMsg("hello"), agentMsg("Bob Agent", "Bob here")}}, handover.StateAgent, "Bob Agent", false, 1},
 		{"pending, reply echoed from a phone", fakeConv{Status: "pending", Messages: []*fakeMsg{visitorMsg("hi"), {Type: 1, Content: "from phone", Attrs: map[string]any{"external_echo": true}}}}, handover.StateAgent, "An agent", false, 0},
+		{"pending, agent assigned and announced", fakeConv{Status: "pending", Assignee: alice, Messages: []*fakeMsg{visitorMsg("hi"), botMsg("Alice Agent joined the chat.")}}, handover.StateAgent, "Alice Agent", true, 0},
 		{"agent joined recorded", fakeConv{Status: "open", Attrs: map[string]any{AttrState: "agent_joined", AttrAgent: "Carol"}}, handover.StateAgent, "Carol", true, 0},
 		{"agent joined wins over pending", fakeConv{Status: "pending", Attrs: map[string]any{AttrState: "agent_joined", AttrAgent: "Carol"}}, handover.StateAgent, "Carol", true, 0},
-		{"queued", fakeConv{Status: "open", Attrs: map[string]any{AttrState: "queued"}, Messages: []*fakeMsg{visitorMsg("human please"), botNote("Handed over"), botMsg("connecting")}}, handover.StateQueued, "", false, 0},
-		{"queued, auto-assigned but silent", fakeConv{Status: "open", Assignee: alice, Attrs: map[string]any{AttrState: "queued"}, Messages: []*fakeMsg{botNote("Handed over")}}, handover.StateQueued, "", false, 0},
-		{"queued, agent wrote after handover", fakeConv{Status: "open", Attrs: map[string]any{AttrState: "queued"}, Messages: []*fakeMsg{botNote("Handed over"), agentMsg("Alice Agent", "Hi, Alice here")}}, handover.StateAgent, "Alice Agent", false, 0},
-		{"queued, agent note after handover", fakeConv{Status: "open", Attrs: map[string]any{AttrState: "queued"}, Messages: []*fakeMsg{botNote("Handed over"), agentNote("Alice Agent", "taking it")}}, handover.StateQueued, "", false, 0},
-		{"queued, agent wrote only before the handover note", fakeConv{Status: "open", Attrs: map[string]any{AttrState: "queued"}, Messages: []*fakeMsg{agentMsg("Alice Agent", "earlier"), visitorMsg("again"), botNote("Handed over")}}, handover.StateQueued, "", false, 0},
+		{"queued by the handover note", fakeConv{Status: "open", Messages: []*fakeMsg{visitorMsg("human please"), handoverNote(), botMsg(tx.Connecting)}}, handover.StateQueued, "", false, 0},
+		{"queued, German notice", fakeConv{Status: "open", Messages: []*fakeMsg{visitorMsg("Mitarbeiter bitte"), handoverNote(), botMsg(de)}}, handover.StateQueued, "", false, 0},
+		{"queued, auto-assigned but silent", fakeConv{Status: "open", Assignee: alice, Messages: []*fakeMsg{handoverNote()}}, handover.StateQueued, "", false, 0},
+		{"queued, agent wrote after handover", fakeConv{Status: "open", Messages: []*fakeMsg{handoverNote(), botMsg(tx.Connecting), agentMsg("Alice Agent", "Hi, Alice here")}}, handover.StateAgent, "Alice Agent", false, 0},
+		{"queued, agent wrote and was announced", fakeConv{Status: "open", Messages: []*fakeMsg{handoverNote(), botMsg(tx.Connecting), agentMsg("Alice Agent", "Hi, Alice here"), botMsg("Alice Agent joined the chat.")}}, handover.StateAgent, "Alice Agent", true, 0},
+		{"queued, announced in French", fakeConv{Status: "open", Messages: []*fakeMsg{handoverNote(), agentMsg("Alice Agent", "Bonjour"), botMsg("Alice Agent a rejoint la conversation.")}}, handover.StateAgent, "Alice Agent", true, 0},
+		{"queued, agent note after handover", fakeConv{Status: "open", Messages: []*fakeMsg{handoverNote(), agentNote("Alice Agent", "taking it")}}, handover.StateQueued, "", false, 0},
+		{"queued, agent wrote only before the handover note", fakeConv{Status: "open", Messages: []*fakeMsg{agentMsg("Alice Agent", "earlier"), visitorMsg("again"), handoverNote()}}, handover.StateQueued, "", false, 0},
+		{"queued by an older release's attribute", fakeConv{Status: "open", Attrs: map[string]any{AttrState: "queued"}, Messages: []*fakeMsg{visitorMsg("human please"), botNote("Handed over"), botMsg(tx.Connecting)}}, handover.StateQueued, "", false, 0},
+		{"older release's queued, agent wrote after its note", fakeConv{Status: "open", Attrs: map[string]any{AttrState: "queued"}, Messages: []*fakeMsg{botNote("Handed over"), agentMsg("Alice Agent", "Hi")}}, handover.StateAgent, "Alice Agent", false, 0},
+		{"open after a pending takeover, mark missing", fakeConv{Status: "open", Assignee: alice, Messages: []*fakeMsg{visitorMsg("hi"), botMsg("Alice Agent joined the chat.")}}, handover.StateAgent, "Alice Agent", true, 0},
+		{"a join notice for somebody else is not ours", fakeConv{Status: "open", Messages: []*fakeMsg{visitorMsg("hi"), botMsg("Mallory joined the chat.")}}, handover.StateOther, "", false, 0},
 		{"offline by label", fakeConv{Status: "open", Labels: []string{"vip", LabelOffline}}, handover.StateOffline, "", false, 0},
-		{"offline by attribute", fakeConv{Status: "open", Attrs: map[string]any{AttrState: "offline"}}, handover.StateOffline, "", false, 0},
-		{"offline and resolved", fakeConv{Status: "resolved", Attrs: map[string]any{AttrState: "offline"}}, handover.StateOffline, "", false, 0},
-		{"open without handover", fakeConv{Status: "open"}, handover.StateOther, "", false, 0},
-		{"resolved", fakeConv{Status: "resolved"}, handover.StateOther, "", false, 0},
+		{"offline by the offline note", fakeConv{Status: "open", Messages: []*fakeMsg{visitorMsg("hi"), offlineOfferMsg(), offlineNote()}}, handover.StateOffline, "", false, 0},
+		{"offline by an older release's attribute", fakeConv{Status: "open", Attrs: map[string]any{AttrState: "offline"}}, handover.StateOffline, "", false, 0},
+		{"offline and resolved", fakeConv{Status: "resolved", Labels: []string{LabelOffline}}, handover.StateOffline, "", false, 0},
+		{"handed over after an offline message", fakeConv{Status: "open", Labels: []string{LabelOffline}, Messages: []*fakeMsg{offlineNote(), visitorMsg("back again"), handoverNote()}}, handover.StateQueued, "", false, 0},
+		{"open without handover", fakeConv{Status: "open", Messages: []*fakeMsg{visitorMsg("hi"), agentMsg("Bob Agent", "hello")}}, handover.StateOther, "", false, 0},
+		{"resolved", fakeConv{Status: "resolved", Messages: []*fakeMsg{handoverNote()}}, handover.StateOther, "", false, 0},
 		{"snoozed", fakeConv{Status: "snoozed"}, handover.StateOther, "", false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,11 +191,59 @@ func TestLoadMapping(t *testing.T) {
 	}
 }
 
-func TestLoadPagesBack(t *testing.T) {
+func messageQueries(f *fakeChatwoot) []string {
+	var queries []string
+	for _, c := range f.callsTo("GET", "/messages") {
+		queries = append(queries, c.Query)
+	}
+	return queries
+}
+
+// Load reads the newest page only, whatever the conversation's length.
+func TestLoadReadsTheNewestPage(t *testing.T) {
 	t.Parallel()
 	f := newFakeChatwoot(t)
 	var msgs []*fakeMsg
-	for i := 1; i <= 45; i++ {
+	for i := 1; i <= 500; i++ {
+		msgs = append(msgs, &fakeMsg{ID: 1000 + 2*i, Type: 0, Content: fmt.Sprint("q", i), Sender: contactSender()},
+			&fakeMsg{ID: 1001 + 2*i, Type: 1, Content: fmt.Sprint("a", i), Sender: botSender()})
+	}
+	f.addConv(&fakeConv{ID: 9, InboxID: 2, Status: "pending", Messages: msgs})
+	a := newTestAdapter(t, f.URL(), nil)
+	got, err := a.Load(t.Context(), "9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Messages) != 20 || !got.Window || got.Messages[19].Text != "a500" || got.Messages[0].Text != "q491" {
+		t.Fatalf("%d messages (window %v), last %q", len(got.Messages), got.Window, got.Messages[len(got.Messages)-1].Text)
+	}
+	if got.BotAnswers != 10 {
+		t.Fatalf("answers in the window = %d, want 10", got.BotAnswers)
+	}
+	if q := messageQueries(f); !reflect.DeepEqual(q, []string{""}) {
+		t.Fatalf("message reads %q, want one", q)
+	}
+	if n := len(f.callsTo("GET", "/conversations/9")); n != 1 {
+		t.Fatalf("%d conversation reads", n)
+	}
+	// A short conversation is complete.
+	f.addConv(&fakeConv{ID: 10, InboxID: 2, Status: "pending", Messages: []*fakeMsg{visitorMsg("hi")}})
+	if short, err := a.Load(t.Context(), "10"); err != nil || short.Window || len(short.Messages) != 1 {
+		t.Fatalf("short conversation: %+v, %v", short, err)
+	}
+}
+
+// A pending window without any message of the bot pages back until the
+// bot's latest answer shows up.
+func TestLoadPagesBackToTheBot(t *testing.T) {
+	t.Parallel()
+	f := newFakeChatwoot(t)
+	msgs := []*fakeMsg{
+		{ID: 101, Type: 0, Content: "m1", Sender: contactSender()},
+		{ID: 102, Type: 1, Content: "an answer", Sender: botSender(), ContentType: "input_select",
+			Attrs: map[string]any{"items": []any{map[string]any{"title": "Request chat with human agent", "value": "handover_request"}}}},
+	}
+	for i := 3; i <= 45; i++ {
 		msgs = append(msgs, &fakeMsg{ID: 100 + i, Type: 0, Content: fmt.Sprint("m", i), Sender: contactSender()})
 	}
 	f.addConv(&fakeConv{ID: 9, InboxID: 2, Status: "pending", Messages: msgs})
@@ -165,20 +252,80 @@ func TestLoadPagesBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Messages) != 45 {
-		t.Fatalf("%d messages, want 45", len(got.Messages))
+	if len(got.Messages) != 45 || got.Window {
+		t.Fatalf("%d messages, window %v; want all 45", len(got.Messages), got.Window)
 	}
 	for i, m := range got.Messages {
-		if m.Text != fmt.Sprint("m", i+1) {
+		if i != 1 && m.Text != fmt.Sprint("m", i+1) {
 			t.Fatalf("message %d = %q: history out of order", i, m.Text)
 		}
 	}
-	var queries []string
-	for _, c := range f.callsTo("GET", "/messages") {
-		queries = append(queries, c.Query)
+	if i := got.LastBotMessage(); i != 1 || got.Messages[i].Prompt != handover.PromptHuman || got.BotAnswers != 1 {
+		t.Fatalf("last bot message %d, answers %d", i, got.BotAnswers)
 	}
-	if want := []string{"", "before=126", "before=106", "before=101"}; !reflect.DeepEqual(queries, want) {
-		t.Fatalf("paging queries %q, want %q", queries, want)
+	if q, want := messageQueries(f), []string{"", "before=126", "before=106"}; !reflect.DeepEqual(q, want) {
+		t.Fatalf("paging queries %q, want %q", q, want)
+	}
+
+	// At most maxPageBack pages, however long the bot was silent.
+	var silent []*fakeMsg
+	for i := 1; i <= 300; i++ {
+		silent = append(silent, &fakeMsg{ID: 1000 + i, Type: 0, Content: fmt.Sprint("s", i), Sender: contactSender()})
+	}
+	f.addConv(&fakeConv{ID: 11, InboxID: 2, Status: "pending", Messages: silent})
+	got, err = a.Load(t.Context(), "11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Messages) != pageSize*(1+maxPageBack) || !got.Window {
+		t.Fatalf("%d messages, window %v", len(got.Messages), got.Window)
+	}
+	if n := len(f.callsTo("GET", "/conversations/11/messages")); n != 1+maxPageBack {
+		t.Fatalf("%d message reads, want %d", n, 1+maxPageBack)
+	}
+
+	// An open conversation needs only the newest page.
+	f.addConv(&fakeConv{ID: 12, InboxID: 2, Status: "open", Messages: silent})
+	if _, err := a.Load(t.Context(), "12"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.callsTo("GET", "/conversations/12/messages")); n != 1 {
+		t.Fatalf("open conversation: %d message reads", n)
+	}
+}
+
+// A click on a prompt older than the window reads the span from that prompt
+// on, in one call.
+func TestLoadEventReachesAnOlderClick(t *testing.T) {
+	t.Parallel()
+	f := newFakeChatwoot(t)
+	msgs := []*fakeMsg{{ID: 101, Type: 0, Content: "hi", Sender: contactSender()}}
+	btn := humanButtonMsg("Want a person?")
+	btn.ID = 102
+	btn.Attrs["submitted_values"] = []any{map[string]any{"title": "Request chat with human agent", "value": "handover_request"}}
+	msgs = append(msgs, btn)
+	for i := 3; i <= 60; i++ {
+		m := &fakeMsg{ID: 100 + i, Type: 0, Content: fmt.Sprint("m", i), Sender: contactSender()}
+		if i%2 == 0 {
+			m = &fakeMsg{ID: 100 + i, Type: 1, Content: fmt.Sprint("answer ", i), Sender: botSender()}
+		}
+		msgs = append(msgs, m)
+	}
+	f.addConv(&fakeConv{ID: 9, InboxID: 2, Status: "pending", Messages: msgs})
+	a := newTestAdapter(t, f.URL(), nil)
+	got, err := a.LoadEvent(t.Context(), handover.Event{Kind: handover.EventChoice, ConversationID: "9", MessageID: "102", Choice: handover.ChoiceRequestHuman})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := got.Message("102")
+	if !ok || m.Choice != handover.ChoiceRequestHuman || m.Prompt != handover.PromptHuman {
+		t.Fatalf("clicked prompt not read: %+v (found %v)", m, ok)
+	}
+	if len(got.Messages) != 59 || got.Messages[0].ID != "102" || got.Messages[58].ID != "160" {
+		t.Fatalf("%d messages from %s", len(got.Messages), got.Messages[0].ID)
+	}
+	if q, want := messageQueries(f), []string{"", "after=102&before=141"}; !reflect.DeepEqual(q, want) {
+		t.Fatalf("queries %q, want %q", q, want)
 	}
 }
 

@@ -3,8 +3,9 @@ package chatwoot
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/handover-dev/handover/adapters/internal/flexjson"
 	"strings"
+
+	"github.com/handover-dev/handover/adapters/internal/flexjson"
 )
 
 // Lenient JSON types shared by the adapters (adapters/internal/flexjson).
@@ -170,6 +171,35 @@ type conversation struct {
 	Labels           []flexString               `json:"labels"`
 	CustomAttributes map[string]json.RawMessage `json:"custom_attributes"`
 	Meta             conversationMeta           `json:"meta"`
+	// LastMessages is "messages": in a webhook the last public,
+	// non-activity message (EventDataPresenter#push_messages), in the REST
+	// partial the last message of any kind. Only the ids are read.
+	LastMessages messageRefs `json:"messages"`
+}
+
+// messageRef is a message as far as its id.
+type messageRef struct {
+	ID flexString `json:"id"`
+}
+
+// messageRefs reads a list of messages leniently: anything but an array, and
+// any element but an object, is left out (the ids only tell how fresh a
+// payload is; they must not make it unreadable).
+type messageRefs []messageRef
+
+func (r *messageRefs) UnmarshalJSON(b []byte) error {
+	*r = nil
+	var elems []json.RawMessage
+	if err := json.Unmarshal(b, &elems); err != nil {
+		return nil
+	}
+	for _, e := range elems {
+		var m messageRef
+		if e = bytes.TrimSpace(e); len(e) > 0 && e[0] == '{' && json.Unmarshal(e, &m) == nil {
+			*r = append(*r, m)
+		}
+	}
+	return nil
 }
 
 // humanAssignee returns the conversation's human assignee, if any.

@@ -179,6 +179,10 @@ type changedValue struct {
 //   - conversation_updated whose changed_attributes include assignee_id with
 //     a User assignee: EventAgentActivity.
 //
+// Every event carries the payload's conversation as its Hint (status, inbox,
+// team, assignee, labels, custom attributes, the newest message it knew of),
+// so that LoadEvent reads only the messages.
+//
 // Payload shapes: Message#webhook_data (app/models/message.rb) and
 // Conversations::EventDataPresenter (app/presenters/conversations/event_data_presenter.rb);
 // docs: https://www.chatwoot.com/docs/product/others/webhook-events
@@ -204,7 +208,7 @@ func Parse(body []byte) ([]handover.Event, error) {
 	case eventMessageUpdated:
 		return parseMessageUpdated(&p)
 	default:
-		return parseConversationUpdated(&p)
+		return parseConversationUpdated(&p, body)
 	}
 }
 
@@ -221,6 +225,7 @@ func parseMessageCreated(p *webhookPayload) ([]handover.Event, error) {
 		ConversationID: convID,
 		MessageID:      string(m.ID),
 		DedupKey:       eventMessageCreated + ":" + string(m.ID),
+		Hint:           newHint(p.Conversation, idNum(m.ID)),
 	}
 	switch {
 	case m.MessageType == msgIncoming:
@@ -257,6 +262,7 @@ func parseMessageUpdated(p *webhookPayload) ([]handover.Event, error) {
 		ConversationID: convID,
 		MessageID:      string(m.ID),
 		DedupKey:       "click:" + string(m.ID),
+		Hint:           newHint(p.Conversation, 0),
 	}
 	attrs := m.ContentAttributes
 	switch string(m.ContentType) {
@@ -283,7 +289,7 @@ func parseMessageUpdated(p *webhookPayload) ([]handover.Event, error) {
 	return []handover.Event{ev}, nil
 }
 
-func parseConversationUpdated(p *webhookPayload) ([]handover.Event, error) {
+func parseConversationUpdated(p *webhookPayload, body []byte) ([]handover.Event, error) {
 	if p.ID == "" {
 		return nil, errors.New("chatwoot webhook: missing field id (the conversation's display_id)")
 	}
@@ -307,12 +313,20 @@ func parseConversationUpdated(p *webhookPayload) ([]handover.Event, error) {
 			newAssignee = string(a.ID)
 		}
 	}
-	return []handover.Event{{
+	ev := handover.Event{
 		Kind:           handover.EventAgentActivity,
 		ConversationID: string(p.ID),
 		AgentName:      name,
 		DedupKey:       eventConversationUpdated + ":" + string(p.ID) + ":assignee:" + newAssignee,
-	}}, nil
+	}
+	// The payload is the conversation itself (Conversation#webhook_data).
+	// One that does not read as a conversation still names it: the load
+	// then reads it all.
+	var c conversation
+	if err := json.Unmarshal(body, &c); err == nil && c.ID == p.ID {
+		ev.Hint = newHint(&c, 0)
+	}
+	return []handover.Event{ev}, nil
 }
 
 // messageConversationID checks the fields every message event needs.

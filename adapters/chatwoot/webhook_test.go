@@ -158,6 +158,13 @@ func TestParseGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
+			for i := range got {
+				h, ok := got[i].Hint.(*hint)
+				if !ok || string(h.conv.ID) != got[i].ConversationID {
+					t.Fatalf("event %d carries hint %#v", i, got[i].Hint)
+				}
+				got[i].Hint = nil
+			}
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("Parse:\n got %+v\nwant %+v", got, tc.want)
 			}
@@ -204,5 +211,45 @@ func TestParseIntegerMessageType(t *testing.T) {
 	got, err := Parse([]byte(body))
 	if err != nil || len(got) != 1 || got[0].Kind != handover.EventVisitorMessage || got[0].ConversationID != "42" {
 		t.Fatalf("Parse = %+v, %v", got, err)
+	}
+}
+
+// Every event carries the webhook's conversation, for LoadEvent.
+func TestParseHint(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		file     string
+		status   string
+		seen     int64
+		assigned bool
+	}{
+		{"visitor_text.json", "pending", 1001, false},
+		{"click.json", "pending", 0, false}, // its conversation lists no message
+		{"agent_reply.json", "pending", 1020, false},
+		{"assignment_update.json", "pending", 0, true},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join("testdata", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs, err := Parse(body)
+			if err != nil || len(evs) != 1 {
+				t.Fatalf("Parse = %+v, %v", evs, err)
+			}
+			h := evs[0].Hint.(*hint)
+			if string(h.conv.Status) != tc.status || string(h.conv.InboxID) != "2" || h.seen != tc.seen || (h.conv.humanAssignee() != nil) != tc.assigned {
+				t.Fatalf("hint: status %q inbox %q seen %d assignee %+v", h.conv.Status, h.conv.InboxID, h.seen, h.conv.Meta.Assignee)
+			}
+			if channelName(string(h.conv.Channel)) != "web" {
+				t.Fatalf("channel %q", h.conv.Channel)
+			}
+		})
+	}
+	// A messages list that is not a list of objects does not make the
+	// payload unreadable.
+	evs, err := Parse([]byte(`{"event":"message_created","id":9,"message_type":"incoming","conversation":{"id":4,"status":"pending","messages":"x"}}`))
+	if err != nil || len(evs) != 1 || evs[0].Hint.(*hint).seen != 9 {
+		t.Fatalf("Parse = %+v, %v", evs, err)
 	}
 }

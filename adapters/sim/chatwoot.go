@@ -1,8 +1,8 @@
 package sim
 
 // The Chatwoot dialect: routes, token rules, JSON shapes, error bodies and agent-bot webhooks.
-// Sources (chatwoot/chatwoot) are cited next to each piece; the fact sheet is
-// /work/shared/design/helpdesks/chatwoot.md.
+// Sources (chatwoot/chatwoot) are cited next to each piece; docs/helpdesks/chatwoot.md collects
+// them.
 
 import (
 	"bytes"
