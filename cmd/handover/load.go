@@ -6,144 +6,300 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"runtime"
-	"slices"
-	"sync"
+	"os"
+	"strings"
+	"text/tabwriter"
 	"time"
 
-	"github.com/handover-dev/handover/adapters/chatwoot"
-	"github.com/handover-dev/handover/adapters/sim"
-	"github.com/handover-dev/handover/bot"
 	"github.com/handover-dev/handover/config"
 	"github.com/handover-dev/handover/internal/app"
+	"github.com/handover-dev/handover/internal/loadtest"
 )
 
-// load drives the whole service on loopback: a simulated Chatwoot, handover
-// and the offline bot, with many visitors writing at once. It reports
-// throughput, reply latency (visitor message to bot reply, through webhook,
-// helpdesk reads, bot turn and post) and memory. Bounded in count and time.
+// load is the benchmark of issue #10: the service (`handover serve`, a child
+// process) against a simulated helpdesk and a scripted LLM of set latency,
+// open-loop arrivals at a set rate, and in the same run a bare reference
+// handler as the yardstick. It prints, per helpdesk, calls per turn per
+// endpoint, CPU and allocation per turn, RSS, ack and end-to-end latency
+// percentiles, lost and doubled answers, and the ratios to the reference.
+// Everything runs on loopback, bounded in count and time.
 func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	def := loadtest.Defaults()
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	convs := fs.Int("conversations", 200, "visitors writing at once")
-	msgs := fs.Int("messages", 3, "messages per visitor, each sent after the previous answer")
-	limit := fs.Duration("timeout", 2*time.Minute, "stop after this long")
+	helpdesk := fs.String("helpdesk", def.Helpdesk, "chatwoot, libredesk, liveagent, zendesk or all")
+	only := fs.String("only", "", "run only the service or only the reference (default: the reference, then the service)")
+	fs.Float64Var(&def.Rate, "rate", def.Rate, "visitor messages a second, over all visitors (open loop)")
+	fs.DurationVar(&def.Duration, "duration", def.Duration, "arrival window")
+	fs.IntVar(&def.Messages, "messages", def.Messages, "messages per visitor")
+	fs.DurationVar(&def.Gap, "gap", def.Gap, "time between one visitor's messages (±25% jitter)")
+	fs.IntVar(&def.History, "history", def.History, "messages in every conversation before the run (0..1000, question/answer pairs)")
+	fs.DurationVar(&def.LLMLatency, "llm-latency", def.LLMLatency, "how long the scripted LLM takes to answer")
+	fs.DurationVar(&def.Drain, "drain", 0, "how long to wait for answers after the last arrival (default 3 LLM latencies + 5s)")
+	fs.StringVar(&def.KnowledgeDir, "knowledge", "", "HANDOVER_KNOWLEDGE_DIR of the service (default none)")
+	fs.Uint64Var(&def.Seed, "seed", def.Seed, "seed of the arrival schedule")
+	verbose := fs.Bool("v", false, "copy the child processes' logs to stderr")
 	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *convs <= 0 || *msgs <= 0 || *convs > 5000 || *msgs > 100 {
-		return errors.New("load: -conversations must be 1..5000 and -messages 1..100")
-	}
-	ctx, cancel := context.WithTimeout(ctx, *limit)
-	defer cancel()
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	base := "http://" + ln.Addr().String()
-	world := sim.New(sim.Options{AccountID: 1, BotToken: "load-bot", UserToken: "load-user", WebhookSecret: "load-secret", KeepPendingOnBotFailure: true})
-	defer world.Close()
-	demo := world.SeedDemo()
-	world.SetWebhookURL(base + "/webhooks/chatwoot")
-	cfg := config.Config{Helpdesk: "chatwoot", RequiredAnswers: 3, HumanRequestInChat: true, BotName: "AI assistant",
-		LLMProvider: "offline", LLMTimeout: 20 * time.Second, MaxConcurrentTurns: 64, MaxQueuedEvents: 100000}
-	hd, err := chatwoot.New(chatwoot.Config{BaseURL: base, AccountID: 1, BotToken: "load-bot", UserToken: "load-user",
-		WebhookSecret: "load-secret", Teams: map[int]int{demo.InboxID: demo.TeamID}})
-	if err != nil {
-		return err
-	}
-	a, err := app.New(cfg, hd, app.Options{Knowledge: bot.SampleKnowledge()})
-	if err != nil {
-		return err
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/webhooks/", a.Server)
-	mux.Handle("/", world.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer func() {
-		sctx, c := context.WithTimeout(context.Background(), 5*time.Second)
-		defer c()
-		_ = a.Shutdown(sctx)
-		_ = srv.Shutdown(sctx)
-	}()
-
-	questions := []string{"How long does shipping take?", "What payment methods do you accept?", "How do I return an item?",
-		"When are you open?", "How can I track my order?", "What does the warranty cover?"}
-	var mu sync.Mutex
-	var lat []time.Duration
-	lost := 0
-	var before runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for i := 0; i < *convs; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			contact := fmt.Sprintf("load-%d", i)
-			for j := 0; j < *msgs; j++ {
-				t0 := time.Now()
-				id, msgID, err := world.VisitorSend(ctx, demo.InboxID, contact, questions[(i+j)%len(questions)])
-				if err != nil {
-					return
-				}
-				if !waitReply(ctx, world, id, msgID) {
-					mu.Lock()
-					lost++
-					mu.Unlock()
-					return
-				}
-				mu.Lock()
-				lat = append(lat, time.Since(t0))
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	var after runtime.MemStats
-	runtime.ReadMemStats(&after)
-	slices.Sort(lat)
-	pct := func(p float64) time.Duration {
-		if len(lat) == 0 {
-			return 0
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // the flags were printed
 		}
-		return lat[min(len(lat)-1, int(float64(len(lat))*p))]
+		return err
 	}
-	fmt.Fprintf(stdout, "conversations %d, messages %d, replies %d, unanswered %d, in %s\n", *convs, *convs**msgs, len(lat), lost, elapsed.Round(time.Millisecond))
-	fmt.Fprintf(stdout, "throughput %.0f replies/s\n", float64(len(lat))/elapsed.Seconds())
-	fmt.Fprintf(stdout, "reply latency p50 %s, p95 %s, p99 %s, max %s\n", pct(.5).Round(time.Microsecond), pct(.95).Round(time.Microsecond), pct(.99).Round(time.Microsecond), pct(1).Round(time.Microsecond))
-	fmt.Fprintf(stdout, "allocated %.1f MiB in total, heap in use %.1f MiB, goroutines %d\n",
-		float64(after.TotalAlloc-before.TotalAlloc)/(1<<20), float64(after.HeapInuse)/(1<<20), runtime.NumGoroutine())
-	if lost > 0 {
-		return fmt.Errorf("load: %d conversations went unanswered", lost)
+	if fs.NArg() > 0 {
+		return fmt.Errorf("load: unexpected argument %q", fs.Arg(0))
+	}
+	switch *only {
+	case "":
+	case loadtest.TargetService, loadtest.TargetReference:
+		def.Targets = []string{*only}
+	default:
+		return fmt.Errorf("load: -only %q: use service or reference", *only)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("load: find the handover binary: %w", err)
+	}
+	def.Executable = exe
+	if f, ok := stderr.(*os.File); ok && isTerminal(f) {
+		def.Progress = stderr
+	}
+	if *verbose {
+		def.ChildLog = stderr
+	}
+	helpdesks := []string{*helpdesk}
+	if *helpdesk == "all" {
+		helpdesks = loadtest.Helpdesks
+	}
+	var failed []string
+	for i, h := range helpdesks {
+		o := def
+		o.Helpdesk = h
+		if err := o.Validate(); err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		if def.Progress == nil {
+			fmt.Fprintf(stderr, "handover load: running %s...\n", h)
+		}
+		rep, err := loadtest.Run(ctx, o)
+		if err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		printReport(stdout, rep)
+		if s := rep.Result(loadtest.TargetService); s != nil && (s.Lost > 0 || s.Doubled > 0) {
+			failed = append(failed, fmt.Sprintf("%s: %d lost, %d doubled", h, s.Lost, s.Doubled))
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("load: the service lost or doubled answers (%s)", strings.Join(failed, "; "))
 	}
 	return nil
 }
 
-func waitReply(ctx context.Context, w *sim.Server, id, msgID int) bool {
-	for {
-		v, _ := w.Conversation(id)
-		seen := false
-		for _, m := range v.Messages {
-			if m.ID == msgID {
-				seen = true
-			} else if seen && m.SenderType == "agent_bot" && !m.Private && m.Type == "outgoing" {
-				return true
-			}
-		}
-		if v.Status != "pending" {
-			return true
-		}
-		select {
-		case <-ctx.Done():
-			return false
-		case <-time.After(2 * time.Millisecond):
+// loadReference serves the bare reference handler of `handover load` with
+// the helpdesk adapter and LLM of HANDOVER_* (load starts it as a child).
+func loadReference(ctx context.Context, stderr io.Writer) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := app.NewLogger(cfg.LogLevel, os.Stderr)
+	hd, err := newHelpdesk(cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	return loadtest.ServeReference(ctx, cfg.ListenAddr, loadtest.ReferenceFor(cfg.Helpdesk, loadtest.ReferenceOptions{
+		Adapter: hd, LLMURL: cfg.LLMBaseURL, LLMKey: cfg.LLMAPIKey.Value(), LLMModel: cfg.LLMModel,
+		Logger: log.With("component", "reference"),
+	}))
+}
+
+// printReport writes one helpdesk's results as plain aligned text: the
+// service beside the reference and their ratio, then the helpdesk calls
+// per turn by endpoint.
+func printReport(w io.Writer, rep *loadtest.Report) {
+	o := rep.Options
+	fmt.Fprintf(w, "handover load: %s; %g messages/s for %s, %d a visitor %s apart (±25%%), LLM %s, history %d messages\n",
+		o.Helpdesk, o.Rate, o.Duration, o.Messages, o.Gap, o.LLMLatency, o.History)
+	svc, ref := rep.Result(loadtest.TargetService), rep.Result(loadtest.TargetReference)
+	var cols []*loadtest.Result
+	var names []string
+	for _, r := range []*loadtest.Result{svc, ref} {
+		if r != nil {
+			cols, names = append(cols, r), append(names, r.Target)
 		}
 	}
+	if len(cols) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "arrivals: %d visitors, %d messages sent (open loop, the same schedule for every target)\n\n", cols[0].Visitors, cols[0].Sent)
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := fmt.Sprintf("%-30s\t", "") + strings.Join(names, "\t") + "\t"
+	if svc != nil && ref != nil {
+		header += "service/reference\t"
+	}
+	fmt.Fprintln(tw, header)
+	// row prints one measure; ratio adds service/reference when both ran.
+	row := func(label string, ratio bool, val func(*loadtest.Result) (float64, string)) {
+		line := fmt.Sprintf("%-30s\t", label) // left-aligned: the numbers are right-aligned
+		for _, r := range cols {
+			_, s := val(r)
+			line += s + "\t"
+		}
+		if svc != nil && ref != nil {
+			a, _ := val(svc)
+			b, _ := val(ref)
+			if ratio && b > 0 {
+				line += fmt.Sprintf("%.2fx", a/b)
+			}
+			line += "\t"
+		}
+		fmt.Fprintln(tw, line)
+	}
+	count := func(f func(*loadtest.Result) int) func(*loadtest.Result) (float64, string) {
+		return func(r *loadtest.Result) (float64, string) { n := f(r); return float64(n), fmt.Sprint(n) }
+	}
+	perTurn := func(f func(*loadtest.Result) float64) func(*loadtest.Result) (float64, string) {
+		return func(r *loadtest.Result) (float64, string) {
+			v := r.PerTurn(f(r))
+			return v, fmt.Sprintf("%.2f", v)
+		}
+	}
+	dur := func(f func(*loadtest.Result) time.Duration) func(*loadtest.Result) (float64, string) {
+		return func(r *loadtest.Result) (float64, string) { d := f(r); return float64(d), fmtDur(d) }
+	}
+	row("bot answers", false, count(func(r *loadtest.Result) int { return r.Answers }))
+	row("lost", false, count(func(r *loadtest.Result) int { return r.Lost }))
+	row("doubled", false, count(func(r *loadtest.Result) int { return r.Doubled }))
+	row("answered together (coalesced)", false, count(func(r *loadtest.Result) int { return r.Coalesced }))
+	row("helpdesk calls per turn", true, perTurn(func(r *loadtest.Result) float64 { return float64(r.TotalCalls()) }))
+	row("LLM calls per turn", true, perTurn(func(r *loadtest.Result) float64 { return float64(r.LLMCalls) }))
+	row("CPU per turn", true, func(r *loadtest.Result) (float64, string) {
+		if !r.CPUMeasured || r.Answers == 0 {
+			return 0, "n/a"
+		}
+		d := r.CPU / time.Duration(r.Answers)
+		return float64(d), fmtDur(d)
+	})
+	row("allocated per turn", true, func(r *loadtest.Result) (float64, string) {
+		if !r.AllocMeasured || r.Answers == 0 {
+			return 0, "n/a"
+		}
+		b := float64(r.Allocated) / float64(r.Answers)
+		return b, fmtBytes(b)
+	})
+	row("RSS peak", true, func(r *loadtest.Result) (float64, string) {
+		return float64(r.RSSPeak), fmtBytes(float64(r.RSSPeak))
+	})
+	row("RSS at the end", true, func(r *loadtest.Result) (float64, string) {
+		return float64(r.RSS), fmtBytes(float64(r.RSS))
+	})
+	row("webhook acks", false, count(func(r *loadtest.Result) int { return r.Acks.N }))
+	row("ack failures (not 2xx)", false, count(func(r *loadtest.Result) int { return r.AckFailures }))
+	row("ack p50", true, dur(func(r *loadtest.Result) time.Duration { return r.Acks.P50 }))
+	row("ack p90", true, dur(func(r *loadtest.Result) time.Duration { return r.Acks.P90 }))
+	row("ack p99", true, dur(func(r *loadtest.Result) time.Duration { return r.Acks.P99 }))
+	row("ack max", true, dur(func(r *loadtest.Result) time.Duration { return r.Acks.Max }))
+	row("end-to-end p50", true, dur(func(r *loadtest.Result) time.Duration { return r.EndToEnd.P50 }))
+	row("end-to-end p90", true, dur(func(r *loadtest.Result) time.Duration { return r.EndToEnd.P90 }))
+	row("end-to-end p99", true, dur(func(r *loadtest.Result) time.Duration { return r.EndToEnd.P99 }))
+	row("end-to-end max", true, dur(func(r *loadtest.Result) time.Duration { return r.EndToEnd.Max }))
+	row("wall time (window + drain)", false, dur(func(r *loadtest.Result) time.Duration { return r.Elapsed }))
+	_ = tw.Flush()
+
+	fmt.Fprintf(w, "\nhelpdesk calls per turn by endpoint (the sim's call log / bot answers; failed calls in brackets)\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "endpoint\t"+strings.Join(names, "\t"))
+	var endpoints []string
+	seen := map[string]bool{}
+	for _, r := range cols {
+		for _, e := range r.Calls {
+			if !seen[e.Endpoint] {
+				seen[e.Endpoint] = true
+				endpoints = append(endpoints, e.Endpoint)
+			}
+		}
+	}
+	for _, ep := range endpoints {
+		line := ep
+		for _, r := range cols {
+			cell := "-"
+			for _, e := range r.Calls {
+				if e.Endpoint == ep {
+					cell = fmt.Sprintf("%.2f", r.PerTurn(float64(e.Calls)))
+					if e.Failed > 0 {
+						cell += fmt.Sprintf(" [%d]", e.Failed)
+					}
+				}
+			}
+			line += "\t" + cell
+		}
+		fmt.Fprintln(tw, line)
+	}
+	_ = tw.Flush()
+	if o.Helpdesk == "liveagent" && svc != nil {
+		printLiveAgentBudget(w, svc)
+	}
+	for _, r := range cols {
+		for _, e := range r.Errors {
+			fmt.Fprintf(w, "note (%s): %s\n", r.Target, e)
+		}
+	}
+}
+
+// printLiveAgentBudget relates the service's calls per turn to LiveAgent's
+// documented budget of 180 requests a minute per API key (v3 and v1 keys
+// count separately).
+func printLiveAgentBudget(w io.Writer, r *loadtest.Result) {
+	var v3, v1 float64
+	for _, e := range r.Calls {
+		if strings.Contains(e.Endpoint, " /api/v3/") {
+			v3 += r.PerTurn(float64(e.Calls))
+		} else {
+			v1 += r.PerTurn(float64(e.Calls))
+		}
+	}
+	worst := max(v3, v1)
+	if worst == 0 {
+		return
+	}
+	fmt.Fprintf(w, "LiveAgent budget: %.2f v3 + %.2f v1 requests per turn; at 180 requests a minute per key, at most %.0f plain turns a minute\n",
+		v3, v1, 180/worst)
+}
+
+func fmtDur(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "0"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+	default:
+		return fmt.Sprintf("%.3fs", d.Seconds())
+	}
+}
+
+func fmtBytes(b float64) string {
+	switch {
+	case b >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", b/(1<<20))
+	case b >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", b/(1<<10))
+	default:
+		return fmt.Sprintf("%.0f B", b)
+	}
+}
+
+// isTerminal reports whether f is a character device (a terminal), where
+// a carriage-return progress bar makes sense.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -3,6 +3,7 @@
 //	handover serve     run against a real helpdesk (configured by HANDOVER_* variables)
 //	handover sandbox   run a simulated helpdesk, handover and the offline bot; open the printed URL
 //	handover config    print every configuration variable
+//	handover load      benchmark the service against a simulated helpdesk beside a bare reference handler
 package main
 
 import (
@@ -44,8 +45,9 @@ Usage:
                                run a simulated helpdesk + handover + offline bot; open the printed URL
   handover liveagent rules     print the LiveAgent rules to create (uses HANDOVER_PUBLIC_URL)
   handover config              print every configuration variable with type, default and meaning
-  handover load [-conversations N] [-messages M]
-                               drive a simulated Chatwoot + handover + offline bot on loopback; print throughput, latency, memory
+  handover load [-helpdesk H|all] [-rate R] [-duration D] [-llm-latency L] [-history N] ...
+                               benchmark: the service against a simulated helpdesk and a scripted LLM on
+                               loopback, beside a bare reference handler; "handover load -h" lists the flags
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = config.PrintUsage(stdout)
 	case "load":
 		err = load(ctx, args[1:], stdout, stderr)
+	case "load-reference": // started by `handover load`, not by people
+		err = loadReference(ctx, stderr)
 	case "liveagent":
 		if len(args) != 2 || args[1] != "rules" {
 			fmt.Fprint(stderr, "usage: handover liveagent rules\n")
@@ -97,24 +101,9 @@ func serve(ctx context.Context, stderr io.Writer) error {
 	}
 	log := app.NewLogger(cfg.LogLevel, os.Stderr)
 	metrics := server.NewMetrics()
-	var hd app.Helpdesk
-	switch cfg.Helpdesk {
-	case "chatwoot":
-		hd, err = chatwoot.New(chatwoot.Config{
-			BaseURL: cfg.Chatwoot.URL, AccountID: cfg.Chatwoot.AccountID,
-			BotToken: cfg.Chatwoot.BotToken.Value(), UserToken: cfg.Chatwoot.UserToken.Value(),
-			WebhookSecret: cfg.Chatwoot.WebhookSecret.Value(), Teams: cfg.Chatwoot.Teams,
-			Logger: log.With("adapter", "chatwoot"), Observe: observer(metrics, "chatwoot"),
-		})
-	case "libredesk":
-		hd, err = newLibredesk(cfg, log, observer(metrics, "libredesk"))
-	case "liveagent":
-		hd, err = newLiveAgent(cfg, log, observer(metrics, "liveagent"))
-	case "zendesk":
-		hd, err = newZendesk(cfg, log, observer(metrics, "zendesk"))
-	}
+	hd, err := newHelpdesk(cfg, log, metrics)
 	if err != nil {
-		return fmt.Errorf("helpdesk %s: %w", cfg.Helpdesk, err)
+		return err
 	}
 	a, err := app.New(cfg, hd, app.Options{Logger: log, Metrics: metrics})
 	if err != nil {
@@ -123,6 +112,40 @@ func serve(ctx context.Context, stderr io.Writer) error {
 	log.Info("handover serving", "addr", cfg.ListenAddr, "helpdesk", cfg.Helpdesk, "llm", cfg.LLMProvider)
 	a.StartBackground()
 	return runUntilDone(ctx, log, cfg.ShutdownGrace, func() error { return a.Server.Start(cfg.ListenAddr) }, a.Shutdown)
+}
+
+// newHelpdesk builds the adapter of cfg.Helpdesk from HANDOVER_* (serve and
+// load-reference); metrics, if not nil, counts its API calls.
+func newHelpdesk(cfg config.Config, log *slog.Logger, metrics *server.Metrics) (app.Helpdesk, error) {
+	obs := func(name string) func(string, int) {
+		if metrics == nil {
+			return nil
+		}
+		return observer(metrics, name)
+	}
+	var hd app.Helpdesk
+	var err error
+	switch cfg.Helpdesk {
+	case "chatwoot":
+		hd, err = chatwoot.New(chatwoot.Config{
+			BaseURL: cfg.Chatwoot.URL, AccountID: cfg.Chatwoot.AccountID,
+			BotToken: cfg.Chatwoot.BotToken.Value(), UserToken: cfg.Chatwoot.UserToken.Value(),
+			WebhookSecret: cfg.Chatwoot.WebhookSecret.Value(), Teams: cfg.Chatwoot.Teams,
+			Logger: log.With("adapter", "chatwoot"), Observe: obs("chatwoot"),
+		})
+	case "libredesk":
+		hd, err = newLibredesk(cfg, log, obs("libredesk"))
+	case "liveagent":
+		hd, err = newLiveAgent(cfg, log, obs("liveagent"))
+	case "zendesk":
+		hd, err = newZendesk(cfg, log, obs("zendesk"))
+	default:
+		err = errors.New("not supported")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("helpdesk %s: %w", cfg.Helpdesk, err)
+	}
+	return hd, nil
 }
 
 // runUntilDone runs start until ctx ends (SIGTERM), then shuts down within grace.
