@@ -8,9 +8,11 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -577,5 +579,55 @@ func TestLibredeskStateLivesInLibredesk(t *testing.T) {
 	}
 	if conv.State != handover.StateBot || conv.BotAnswers != 1 {
 		t.Fatalf("snapshot: state=%s answers=%d", conv.State, conv.BotAnswers)
+	}
+}
+
+// ldCalls counts the simulated Libredesk's API calls since the last reset, by method and path
+// (conversation uuids and ids folded).
+func (w *ldWorld) ldCalls() map[string]int {
+	out := map[string]int{}
+	uuid := regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	num := regexp.MustCompile(`/[0-9]+$`)
+	for _, c := range w.sim.Calls() {
+		p := num.ReplaceAllString(uuid.ReplaceAllString(c.Path, "{uuid}"), "/{id}")
+		out[c.Method+" "+p]++
+	}
+	return out
+}
+
+// What turns cost end to end, webhook to reply: a plain turn reads one page of messages and
+// posts; a handover adds the availability check, the team assignment and the note.
+func TestLibredeskTurnCosts(t *testing.T) {
+	w := newLDWorld(t)
+	ldAnswerEcho(w)
+	id := w.visitor("v", "How long does shipping take?")
+	w.waitFor(id, "first answer", w.hasBot(1))
+	w.settle()
+
+	w.sim.ResetCalls()
+	w.visitor("v", "And what about returns?")
+	w.waitFor(id, "second answer", w.hasBot(2))
+	w.settle()
+	plain := map[string]int{"GET /api/v1/conversations/{uuid}/messages": 1, "POST /api/v1/conversations/{uuid}/messages": 1}
+	if got := w.ldCalls(); !maps.Equal(got, plain) {
+		t.Fatalf("a plain turn made %v, want %v", got, plain)
+	}
+
+	w.sim.ResetCalls()
+	w.visitor("v", "Can I talk to a human please?")
+	w.waitFor(id, "handover", func(c sim.LibredeskConversationView) bool { return len(w.notes(c)) == 1 && len(w.bot(c)) == 3 })
+	w.settle()
+	handedOver := map[string]int{
+		"GET /api/v1/conversations/{uuid}/messages":      1,
+		"GET /api/v1/agents/compact":                     1,
+		"GET /api/v1/agents/{id}":                        1, // Alice's teams, then known for a while
+		"PUT /api/v1/conversations/{uuid}/assignee/team": 1,
+		"POST /api/v1/conversations/{uuid}/messages":     2, // the note and the notice
+	}
+	if got := w.ldCalls(); !maps.Equal(got, handedOver) {
+		t.Fatalf("a handover made %v, want %v", got, handedOver)
+	}
+	if c := w.conv(id); c.TeamID != w.demo.TeamID || c.AssigneeID != 0 {
+		t.Fatalf("not handed over: %s", ldDump(c))
 	}
 }

@@ -325,9 +325,16 @@ func TestContractAvailable(t *testing.T) {
 		t.Fatal("Dan online")
 	}
 	// A key without users:manage cannot read teams: an error, which the engine treats as
-	// "hand to the queue".
+	// "hand to the queue". A membership read a moment ago is still known.
 	c.sim.SetPermissions(c.demo.BotID, "conversations:read", "conversations:read_all", "messages:read")
-	if _, err := c.a.Available(c.ctx(), conv); !errors.Is(err, handover.ErrPermanent) {
+	if !avail() {
+		t.Fatal("Carol's membership was read a moment ago")
+	}
+	cold, err := New(c.a.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cold.Available(c.ctx(), conv); !errors.Is(err, handover.ErrPermanent) {
 		t.Fatalf("without users:manage: %v", err)
 	}
 }
@@ -457,6 +464,18 @@ func TestContractTakeovers(t *testing.T) {
 	}
 }
 
+// visitorIn starts a new conversation and returns its uuid.
+func (c *contract) visitorIn(contact, text string) string {
+	c.t.Helper()
+	id, _, err := c.sim.VisitorStart(c.ctx(), c.demo.InboxID, contact, text)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	v, _ := c.sim.Conversation(id)
+	return v.UUID
+}
+
+// A long conversation: the newest page only.
 func TestContractLongHistory(t *testing.T) {
 	c := newContract(t)
 	var id int
@@ -465,14 +484,21 @@ func TestContractLongHistory(t *testing.T) {
 		id, uuid = c.visitor("jane", fmt.Sprintf("message %03d", i))
 	}
 	_ = id
+	c.sim.ResetCalls()
 	conv := c.load(uuid)
-	if len(conv.Messages) != 230 {
-		t.Fatalf("%d messages", len(conv.Messages))
+	if len(conv.Messages) != windowSize || !conv.Window {
+		t.Fatalf("%d messages, window %v", len(conv.Messages), conv.Window)
 	}
 	for i, m := range conv.Messages {
-		if m.Text != fmt.Sprintf("message %03d", i) {
+		if m.Text != fmt.Sprintf("message %03d", 230-windowSize+i) {
 			t.Fatalf("message %d out of order: %q", i, m.Text)
 		}
+	}
+	if calls := c.sim.Calls(); len(calls) != 2 {
+		t.Fatalf("Load made %d calls: %+v", len(calls), calls)
+	}
+	if short := c.load(c.visitorIn("new", "hi")); short.Window || len(short.Messages) != 1 {
+		t.Fatalf("a short conversation is read whole: %+v", short)
 	}
 }
 

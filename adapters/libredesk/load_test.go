@@ -127,7 +127,7 @@ func TestDeriveState(t *testing.T) {
 			handover.StateQueued, "", false, 0, 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			conv, assignee := a.build(tc.conv, tc.msgs)
+			conv, assignee := a.build(tc.conv, tc.msgs, false)
 			if conv.State != tc.state || conv.AgentName != tc.agent || conv.JoinAnnounced != tc.announced || assignee != tc.assignee || conv.BotAnswers != tc.answers {
 				t.Fatalf("got state=%s agent=%q announced=%v assignee=%d answers=%d", conv.State, conv.AgentName, conv.JoinAnnounced, assignee, conv.BotAnswers)
 			}
@@ -145,7 +145,7 @@ func TestBuildSnapshot(t *testing.T) {
 	a := testAdapter(t, "http://libredesk.invalid")
 	html := raw("agent", "")
 	html.TextContent, html.Content = "", "<p>Hello &amp; <b>welcome</b><br>line two</p>"
-	conv, _ := a.build(testConversation(), []message{raw("in", "hi"), html})
+	conv, _ := a.build(testConversation(), []message{raw("in", "hi"), html}, false)
 	if conv.ID != testUUID || conv.Department != "2" || conv.Visitor.Name != "Jane Doe" || conv.Visitor.Email != "jane@example.com" || conv.Channel != "livechat" {
 		t.Fatalf("snapshot: %+v", conv)
 	}
@@ -154,7 +154,7 @@ func TestBuildSnapshot(t *testing.T) {
 	}
 	c2 := testConversation(inbox(1))
 	a2 := testAdapter(t, "http://libredesk.invalid", func(c *Config) { c.Teams = nil })
-	if conv, _ := a2.build(c2, nil); conv.Department != "1" {
+	if conv, _ := a2.build(c2, nil, false); conv.Department != "1" {
 		t.Fatalf("department without a team: %q", conv.Department)
 	}
 }

@@ -3,6 +3,8 @@ package libredesk
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/handover-dev/handover/handover"
@@ -14,7 +16,8 @@ import (
 // so Load can give it back its prompt and the words that answer it as Buttons: the engine
 // matches a visitor's text against them (title or value, case-insensitive).
 
-// echo_id kinds: "handover:<kind>:<nonce>".
+// echo_id kinds: "handover:<kind>:<nonce>", with the turn's facts after another colon (see
+// markerEchoID).
 const (
 	echoPrefix      = "handover:"
 	kindAnswer      = "answer"       // a bot answer (counts towards the required answers)
@@ -30,6 +33,48 @@ func newEchoID(kind string) string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return echoPrefix + kind + ":" + hex.EncodeToString(b)
+}
+
+// facts are what a turn knew of its conversation (see source.facts).
+type facts struct{ inbox, team, assignee, seen int }
+
+// markerEchoID returns a new echo_id for a bot message of kind that also records f:
+// "handover:<kind>:<nonce>:<inbox>.<team>.<assignee>.<seen>" (just the kind and nonce without
+// f). echoKind reads the kind of either.
+func markerEchoID(kind string, f *facts) string {
+	id := newEchoID(kind)
+	if f == nil {
+		return id
+	}
+	return fmt.Sprintf("%s:%d.%d.%d.%d", id, f.inbox, f.team, f.assignee, f.seen)
+}
+
+// echoFacts reads the facts a handover echo_id records.
+func echoFacts(echoID string) (facts, bool) {
+	rest, ok := strings.CutPrefix(echoID, echoPrefix)
+	if !ok {
+		return facts{}, false
+	}
+	parts := strings.Split(rest, ":")
+	if len(parts) != 3 {
+		return facts{}, false
+	}
+	fields := strings.Split(parts[2], ".")
+	if len(fields) != 4 {
+		return facts{}, false
+	}
+	var n [4]int
+	for i, f := range fields {
+		v, err := strconv.Atoi(f)
+		if err != nil || v < 0 {
+			return facts{}, false
+		}
+		n[i] = v
+	}
+	if n[0] == 0 {
+		return facts{}, false
+	}
+	return facts{inbox: n[0], team: n[1], assignee: n[2], seen: n[3]}, true
 }
 
 // echoKind returns the kind of a handover echo_id, or "".

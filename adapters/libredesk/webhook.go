@@ -109,12 +109,21 @@ var Events = []string{
 	EventConversationAssigned, EventConversationUnassigned, EventMessageCreated, EventMessageUpdated,
 }
 
+// hint is what a webhook said about its conversation (handover.Event.Hint), for LoadEvent: the
+// message the event is about (message.created), or the conversation object the payload
+// carried (conversation.created, conversation.assigned), whose inbox tells a conversation of
+// another inbox without a read.
+type hint struct {
+	message string
+	conv    *conversation
+}
+
 // Parse translates one webhook body {"event", "timestamp", "payload"} into core events. It is
 // pure: no I/O, no clock. Events the engine does not act on yield no event and a nil error; a
 // body that is not JSON, or lacks a field the event needs, yields an error saying what is wrong.
 //
 //   - message.created, type incoming, public: EventVisitorMessage (de-duplicated by the
-//     message uuid). Whether the bot owns the conversation is decided on a fresh read.
+//     message uuid). Whether the bot owns the conversation is decided on a fresh read (LoadEvent).
 //   - message.created, type outgoing, public, sender_type agent, by anyone but the bot:
 //     EventAgentActivity (a takeover by reply). The bot's own replies and notes, every private
 //     note and every activity message start nothing.
@@ -125,6 +134,8 @@ var Events = []string{
 //   - message.updated (the bot's own status updates), conversation.unassigned,
 //     conversation.status_changed, conversation.tags_changed, webhook.test and unknown events:
 //     nothing.
+//
+// Each event carries a hint for LoadEvent: the message's uuid, or the conversation object.
 //
 // Payload shapes: cmodels.Message, cmodels.Conversation and the maps in
 // internal/conversation/conversation.go (TriggerEvent calls), abhinavxd/libredesk.
@@ -164,7 +175,7 @@ func parseMessageCreated(raw json.RawMessage, botAgentID int) ([]handover.Event,
 	if m.Private {
 		return nil, nil
 	}
-	ev := handover.Event{ConversationID: conv, MessageID: id, DedupKey: EventMessageCreated + ":" + id}
+	ev := handover.Event{ConversationID: conv, MessageID: id, DedupKey: EventMessageCreated + ":" + id, Hint: &hint{message: id}}
 	switch string(m.Type) {
 	case msgIncoming:
 		ev.Kind = handover.EventVisitorMessage
@@ -185,9 +196,10 @@ func parseMessageCreated(raw json.RawMessage, botAgentID int) ([]handover.Event,
 
 func parseAssigned(raw json.RawMessage, botAgentID int) ([]handover.Event, error) {
 	var p struct {
-		ConversationUUID flexString `json:"conversation_uuid"`
-		AssignedTo       flexInt    `json:"assigned_to"`
-		ActorID          flexInt    `json:"actor_id"`
+		ConversationUUID flexString    `json:"conversation_uuid"`
+		AssignedTo       flexInt       `json:"assigned_to"`
+		ActorID          flexInt       `json:"actor_id"`
+		Conversation     *conversation `json:"conversation"`
 	}
 	if err := decodePayload(raw, &p); err != nil {
 		return nil, err
@@ -206,6 +218,7 @@ func parseAssigned(raw json.RawMessage, botAgentID int) ([]handover.Event, error
 		ConversationID: conv,
 		AgentName:      "An agent",
 		DedupKey:       EventConversationAssigned + ":" + strconv.Itoa(to),
+		Hint:           &hint{conv: p.Conversation},
 	}}, nil
 }
 
@@ -218,7 +231,7 @@ func parseConversationCreated(raw json.RawMessage) ([]handover.Event, error) {
 	if id == "" {
 		return nil, errors.New("libredesk webhook: conversation.created: missing field payload.uuid")
 	}
-	return []handover.Event{{Kind: handover.EventChanged, ConversationID: id, DedupKey: EventConversationCreated}}, nil
+	return []handover.Event{{Kind: handover.EventChanged, ConversationID: id, DedupKey: EventConversationCreated, Hint: &hint{conv: &c}}}, nil
 }
 
 // decodePayload decodes the envelope's payload, which must be an object.

@@ -1,7 +1,7 @@
 package libredesk
 
 // Golden payloads (testdata/): message_created_incoming.json is the delivery observed from a
-// running Libredesk v2.7.0 (fact sheet, "the first delivery of a chat"); the others follow the
+// running Libredesk v2.7.0 (the first delivery of a chat); the others follow the
 // shapes in abhinavxd/libredesk: cmodels.Message and cmodels.Conversation
 // (internal/conversation/models/models.go) and the TriggerEvent maps in
 // internal/conversation/conversation.go ({conversation_uuid, assigned_to, actor_id,
@@ -156,6 +156,19 @@ func TestParseGolden(t *testing.T) {
 			got, err := Parse(golden(t, tc.file), testBot)
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
+			}
+			// The hint: the message's uuid, or the conversation the payload carried.
+			for i := range got {
+				h, ok := got[i].Hint.(*hint)
+				switch {
+				case !ok:
+					t.Fatalf("no hint: %+v", got[i])
+				case got[i].MessageID != "" && (h.message != got[i].MessageID || h.conv != nil):
+					t.Fatalf("message hint %+v", h)
+				case got[i].MessageID == "" && (h.conv == nil || string(h.conv.UUID) != testConv || int(h.conv.InboxID) <= 0):
+					t.Fatalf("conversation hint %+v", h)
+				}
+				got[i].Hint = nil
 			}
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("Parse =\n%+v\nwant\n%+v", got, tc.want)

@@ -1,9 +1,8 @@
 package sim
 
 // The Libredesk dialect on the sim's core model: a second, independent reading of Libredesk
-// (github.com/abhinavxd/libredesk, v2.7.0 unless a comment says otherwise) and of the fact sheet
-// /work/shared/design/helpdesks/libredesk.md. It shares no code or types with
-// adapters/libredesk.
+// (github.com/abhinavxd/libredesk, v2.7.0 unless a comment says otherwise: its source and the
+// traffic of a running instance). It shares no code or types with adapters/libredesk.
 //
 // The core model (sim.go) holds the conversations, messages, contacts, agents (users), teams and
 // inboxes; this file keeps what only Libredesk has in side maps (message uuids, statuses and
@@ -389,7 +388,8 @@ func (l *Libredesk) SetPermissions(agentID int, perms ...string) {
 }
 
 // AddTag defines a tag (POST /api/v1/tags) and returns its id. Tags must exist before they can
-// be put on a conversation: unknown names are silently dropped (fact sheet, gotcha 8).
+// be put on a conversation: unknown names are silently dropped (set-conversation-tags and
+// add-conversation-tags in internal/conversation/queries.sql insert only known tags).
 func (l *Libredesk) AddTag(name string) int {
 	l.s.mu.Lock()
 	defer l.s.mu.Unlock()
@@ -487,7 +487,7 @@ func (t *ldTx) incoming(c *conversation, inboxID int, ct *contact, text string) 
 	m := &message{typ: "incoming", senderKind: "contact", senderID: ct.id, content: text, hasContent: true, contentType: "text"}
 	t.addMessage(c, m, "received", nil, text)
 	if created {
-		// Observed order: the first message.created, then conversation.created (fact sheet).
+		// Observed order on v2.7.0: the first message.created, then conversation.created.
 		t.event("conversation.created", t.l.conversationJSON(c))
 	}
 	switch c.status {
@@ -847,14 +847,14 @@ func (t *ldTx) setTags(c *conversation, action string, names []string, actorID i
 	prev := slices.Clone(c.labels)
 	var next []string
 	switch action {
-	case "add":
+	case "add_tags":
 		next = slices.Clone(prev)
 		for _, n := range names {
 			if _, ok := t.l.st.tags[n]; ok && !slices.Contains(next, n) {
 				next = append(next, n)
 			}
 		}
-	case "remove":
+	case "remove_tags":
 		for _, n := range prev {
 			if !slices.Contains(names, n) {
 				next = append(next, n)

@@ -289,7 +289,7 @@ func (l *Libredesk) sendMessage(w http.ResponseWriter, r *http.Request, userID i
 	}
 	l.withConversation(w, r, userID, func(t *ldTx, c *conversation) {
 		if req.SenderType == "contact" {
-			// messages:write_as_contact is in neither built-in role (fact sheet, gotcha 6).
+			// messages:write_as_contact is in neither built-in role (internal/authz and the roles in schema.sql).
 			if perms, ok := l.st.perms[userID]; !ok || !slices.Contains(perms, "messages:write_as_contact") {
 				ldError(w, http.StatusForbidden, "Permission denied", ldPermissionError)
 				return
@@ -400,8 +400,10 @@ func (l *Libredesk) statusHandler(w http.ResponseWriter, r *http.Request, userID
 	})
 }
 
-// POST /api/v1/conversations/{uuid}/tags {tags:[…], action?}: without action (v2.7.0) the list
-// replaces the conversation's tags; recent versions also take action add|remove|set.
+// POST /api/v1/conversations/{uuid}/tags {tags:[…], action?} (handleUpdateConversationtags):
+// action is add_tags, remove_tags or set_tags (amodels.ActionAddTags and friends, since
+// v2.3.0); without one the list replaces the conversation's tags; any other value is a 400.
+// Unknown tag names are dropped without a word either way.
 func (l *Libredesk) tagsHandler(w http.ResponseWriter, r *http.Request, userID int, body []byte) {
 	var req struct {
 		Tags   []string `json:"tags"`
@@ -411,7 +413,7 @@ func (l *Libredesk) tagsHandler(w http.ResponseWriter, r *http.Request, userID i
 		return
 	}
 	switch req.Action {
-	case "", "set", "add", "remove":
+	case "", "set_tags", "add_tags", "remove_tags":
 	default:
 		ldError(w, http.StatusBadRequest, "Error parsing request", ldInputError)
 		return

@@ -1,0 +1,320 @@
+package libredesk
+
+// What a turn costs: the engine, in its lanes, runs the events the simulated Libredesk's
+// webhooks carry, against the simulated Libredesk over real HTTP; the simulator's call log says
+// which API calls each turn made.
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handover-dev/handover/adapters/sim"
+	"github.com/handover-dev/handover/handover"
+)
+
+// costBot answers every turn and asks for a human when the visitor's last message says
+// "person".
+type costBot struct{}
+
+func (costBot) Answer(_ context.Context, t handover.Turn) (handover.Answer, error) {
+	pending := t.Conversation.PendingVisitorMessages()
+	if len(pending) > 0 && strings.Contains(strings.ToLower(pending[len(pending)-1].Text), "person") {
+		return handover.Answer{HumanRequested: true, Reason: "asked"}, nil
+	}
+	return handover.Answer{Text: fmt.Sprintf("Answer to %d messages.", len(t.Conversation.Messages))}, nil
+}
+
+func (costBot) Summarize(context.Context, *handover.Conversation) (string, error) {
+	return "The visitor wants a person.", nil
+}
+
+type costWorld struct {
+	*contract
+	engine *handover.Engine
+}
+
+func newCostWorld(t *testing.T, opts ...func(*Config)) *costWorld {
+	t.Helper()
+	c := newContract(t, opts...)
+	e, err := handover.NewEngine(handover.Options{Helpdesk: c.a, Bot: costBot{}, RequiredAnswers: 2, HumanRequestInChat: true,
+		LLMTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &costWorld{contract: c, engine: e}
+}
+
+var (
+	uuidInPath = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
+	idInPath   = regexp.MustCompile(`/[0-9]+(/|$)`)
+)
+
+// cost is a turn's API calls: "METHOD /path/with/{uuid}/and/{id} token" → count.
+type cost map[string]int
+
+func (c cost) total() int {
+	n := 0
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+func (c cost) String() string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "\n  %d × %s", c[k], k)
+	}
+	return fmt.Sprintf("%d calls:%s", c.total(), b.String())
+}
+
+// run runs the events the webhooks delivered since the last call (those of kind, when given)
+// through lanes, waits for the turns to finish and returns their API calls.
+func (w *costWorld) run(kinds ...handover.EventKind) (cost, []handover.Event) {
+	w.t.Helper()
+	evs := w.events()
+	if len(kinds) > 0 {
+		evs = slices.DeleteFunc(evs, func(e handover.Event) bool { return !slices.Contains(kinds, e.Kind) })
+	}
+	if len(evs) == 0 {
+		w.t.Fatal("no event to run")
+	}
+	w.sim.ResetCalls()
+	var outcomes []string
+	done := make(chan struct{}, len(evs))
+	lanes := handover.NewLanes(func(ctx context.Context, ev handover.Event) (string, error) {
+		out, err := w.engine.Handle(ctx, ev)
+		outcomes = append(outcomes, out)
+		done <- struct{}{}
+		return out, err
+	}, handover.LaneOptions{})
+	for _, ev := range evs {
+		if err := lanes.Submit(ev); err != nil {
+			w.t.Fatal(err)
+		}
+		<-done // one event at a time: each is a turn of its own, as webhooks far apart are
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := lanes.Shutdown(ctx); err != nil {
+		w.t.Fatal(err)
+	}
+	got := cost{}
+	for _, call := range w.sim.Calls() {
+		p := uuidInPath.ReplaceAllString(call.Path, "{uuid}")
+		p = idInPath.ReplaceAllString(p, "/{id}$1")
+		if call.Query != "" {
+			p += "?" + call.Query
+		}
+		got[call.Method+" "+p+" "+call.Token]++
+	}
+	w.t.Logf("%v → %v: %v", kindsOf(evs), outcomes, got)
+	return got, evs
+}
+
+func kindsOf(evs []handover.Event) []handover.EventKind {
+	var out []handover.EventKind
+	for _, e := range evs {
+		out = append(out, e.Kind)
+	}
+	return out
+}
+
+const (
+	getMessages  = "GET /api/v1/conversations/{uuid}/messages?page=1&page_size=100 key"
+	postMessage  = "POST /api/v1/conversations/{uuid}/messages key"
+	getConv      = "GET /api/v1/conversations/{uuid} key"
+	claimBot     = "PUT /api/v1/conversations/{uuid}/assignee/user key"
+	assignTeam   = "PUT /api/v1/conversations/{uuid}/assignee/team key"
+	agentsList   = "GET /api/v1/agents/compact key"
+	agentTeams   = "GET /api/v1/agents/{id} key"
+	setTags      = "POST /api/v1/conversations/{uuid}/tags key"
+	unassignUser = "PUT /api/v1/conversations/{uuid}/assignee/user/remove key"
+)
+
+func wantCost(t *testing.T, what string, got, want cost) {
+	t.Helper()
+	if !maps(got, want) {
+		t.Errorf("%s: got %v\nwant %v", what, got, want)
+	}
+}
+
+func maps(a, b cost) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// lastBot returns the text of the newest public bot message.
+func (w *costWorld) lastBot(id int) string {
+	v := w.view(id)
+	for i := len(v.Messages) - 1; i >= 0; i-- {
+		if m := v.Messages[i]; m.SenderID == w.demo.BotID && !m.Private && m.Type == "outgoing" {
+			return m.Text
+		}
+	}
+	return ""
+}
+
+// A plain bot turn is one read (the newest page of messages) and one post, in a short
+// conversation and in one of 1,000 messages alike; the first turn also reads the conversation
+// and claims it.
+func TestTurnCostPlainTurn(t *testing.T) {
+	w := newCostWorld(t)
+	first := cost{getMessages: 1, getConv: 1, claimBot: 1, postMessage: 1}
+	plain := cost{getMessages: 1, postMessage: 1}
+
+	id, _ := w.visitor("jane", "hello")
+	got, _ := w.run(handover.EventVisitorMessage)
+	wantCost(t, "first turn", got, first)
+	w.visitor("jane", "How long does shipping take?")
+	got, _ = w.run(handover.EventVisitorMessage)
+	wantCost(t, "plain turn", got, plain)
+	if !strings.HasPrefix(w.lastBot(id), "Answer to") {
+		t.Fatalf("no answer: %q", w.lastBot(id))
+	}
+
+	// 1,000 messages: 499 questions and answers (the bot's, as Libredesk shows them), then the
+	// turns.
+	var long int
+	for i := range 499 {
+		long, _ = w.visitor("joe", fmt.Sprintf("question %d", i))
+		if _, err := w.sim.AgentReply(w.ctx(), long, w.demo.BotID, fmt.Sprintf("answer %d", i), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.events()
+	w.visitor("joe", "anyone?")
+	got, _ = w.run(handover.EventVisitorMessage)
+	wantCost(t, "first turn, 1,000 messages", got, first)
+	w.visitor("joe", "How long does shipping take?")
+	long1000, _ := w.run(handover.EventVisitorMessage)
+	wantCost(t, "plain turn, 1,000 messages", long1000, plain)
+	if n := len(w.view(long).Messages); n < 1000 {
+		t.Fatalf("only %d messages", n)
+	}
+	if !strings.HasPrefix(w.lastBot(long), "Answer to 100 messages") {
+		t.Fatalf("the bot saw more or less than the newest page: %q", w.lastBot(long))
+	}
+}
+
+// A handover: the turn's read, the availability check (the agents, and the teams of an online
+// one until the membership is known), the team assignment (which takes the bot off), the
+// agents' note and the visitor's notice.
+func TestTurnCostHandover(t *testing.T) {
+	w := newCostWorld(t)
+	for i, who := range []string{"jane", "joe"} {
+		id, _ := w.visitor(who, "hello")
+		w.run(handover.EventVisitorMessage)
+		w.visitor(who, "I want a person please")
+		got, _ := w.run(handover.EventVisitorMessage)
+		want := cost{getMessages: 1, agentsList: 1, assignTeam: 1, postMessage: 2}
+		if i == 0 {
+			want[agentTeams] = 1 // the team membership is read once, then known for a while
+		}
+		wantCost(t, "handover "+who, got, want)
+		if v := w.view(id); v.TeamID != w.demo.TeamID || v.AssigneeID != 0 {
+			t.Fatalf("not handed over: %s", ldView(v))
+		}
+		if got.total() > 6 || (i > 0 && got.total() > 5) {
+			t.Fatalf("handover costs %d calls", got.total())
+		}
+	}
+	// Without a team mapping: any online agent, and the bot taken off.
+	w2 := newCostWorld(t, func(c *Config) { c.Teams = nil })
+	id, _ := w2.visitor("ann", "hello")
+	w2.run(handover.EventVisitorMessage)
+	w2.visitor("ann", "a person, please")
+	got, _ := w2.run(handover.EventVisitorMessage)
+	wantCost(t, "handover without a team", got, cost{getMessages: 1, agentsList: 1, unassignUser: 1, postMessage: 2})
+	if v := w2.view(id); v.AssigneeID != 0 {
+		t.Fatalf("the bot still holds the chat: %s", ldView(v))
+	}
+}
+
+// An offline message: the offer, the request for an email and the offline message itself.
+func TestTurnCostOfflineMessage(t *testing.T) {
+	w := newCostWorld(t)
+	w.sim.SetAvailability(w.demo.AliceID, sim.LibredeskOffline)
+	id, _ := w.visitor("jane", "hello")
+	w.run(handover.EventVisitorMessage)
+	w.visitor("jane", "I want a person")
+	got, _ := w.run(handover.EventVisitorMessage)
+	wantCost(t, "offer", got, cost{getMessages: 1, agentsList: 1, postMessage: 1})
+	w.visitor("jane", "yes")
+	got, _ = w.run(handover.EventVisitorMessage)
+	wantCost(t, "ask for the email", got, cost{getMessages: 1, postMessage: 1})
+	w.visitor("jane", "jane@example.com")
+	got, _ = w.run(handover.EventVisitorMessage)
+	// The tag is checked once (Libredesk drops unknown tag names silently), then known.
+	wantCost(t, "offline message", got, cost{getMessages: 1, assignTeam: 1, postMessage: 2, setTags: 1, getConv: 1})
+	v := w.view(id)
+	if !slices.Contains(v.Tags, TagOffline) || v.TeamID != w.demo.TeamID || v.AssigneeID != 0 {
+		t.Fatalf("not filed: %s", ldView(v))
+	}
+	// A second offline message: the tag is known.
+	id2, _ := w.visitor("joe", "hello")
+	w.sim.SetContactEmail(id2, "joe@example.com")
+	w.run(handover.EventVisitorMessage)
+	w.visitor("joe", "a person please")
+	w.run(handover.EventVisitorMessage)
+	w.visitor("joe", "yes")
+	got, _ = w.run(handover.EventVisitorMessage)
+	wantCost(t, "offline message, email known, tag known", got, cost{getMessages: 1, assignTeam: 1, postMessage: 2, setTags: 1})
+	if v := w.view(id2); !slices.Contains(v.Tags, TagOffline) {
+		t.Fatalf("not tagged: %s", ldView(v))
+	}
+}
+
+// A takeover: by a reply (the read sees the agent's message) and by an assignment (the read
+// sees someone else's activity, so the conversation is read too, and the agent's name).
+func TestTurnCostTakeover(t *testing.T) {
+	w := newCostWorld(t)
+	id, _ := w.visitor("jane", "hello")
+	w.run(handover.EventVisitorMessage)
+	if _, err := w.sim.AgentReply(w.ctx(), id, w.demo.AliceID, "Alice here", false); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := w.run(handover.EventAgentActivity)
+	wantCost(t, "takeover by reply", got, cost{getMessages: 1, postMessage: 2, claimBot: 1})
+	if v := w.view(id); v.AssigneeID != w.demo.AliceID || !strings.Contains(w.lastBot(id), "Alice") {
+		t.Fatalf("takeover: %s", ldView(v))
+	}
+
+	id2, _ := w.visitor("joe", "hello")
+	w.run(handover.EventVisitorMessage)
+	if err := w.sim.AgentAssign(w.ctx(), id2, w.demo.BobID); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = w.run(handover.EventAgentActivity)
+	wantCost(t, "takeover by assignment", got, cost{getMessages: 1, getConv: 1, agentsList: 1, postMessage: 2})
+	if !strings.Contains(w.lastBot(id2), "Bob") {
+		t.Fatalf("takeover: %s", ldView(w.view(id2)))
+	}
+}
+
+func ldView(v sim.LibredeskConversationView) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "status=%s assignee=%d team=%d tags=%v", v.Status, v.AssigneeID, v.TeamID, v.Tags)
+	for _, m := range v.Messages {
+		fmt.Fprintf(&b, "\n  %d %s/%s by %d private=%v: %q", m.ID, m.Type, m.SenderType, m.SenderID, m.Private, m.Text)
+	}
+	return b.String()
+}
