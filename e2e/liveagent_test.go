@@ -8,8 +8,10 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -491,7 +493,7 @@ func TestLiveAgentDuplicateDeliveriesGiveOneReply(t *testing.T) {
 func TestLiveAgentRateLimitNeverLosesATurn(t *testing.T) {
 	w := newLAWorld(t)
 	laEcho(w)
-	const visitors = 40
+	const visitors = 70
 	ids := make([]string, visitors)
 	for i := range ids {
 		ids[i] = w.visitor("visitor-"+string(rune('a'+i%26))+string(rune('a'+i/26)), "question number "+string(rune('A'+i%26)))
@@ -514,5 +516,109 @@ func TestLiveAgentRateLimitNeverLosesATurn(t *testing.T) {
 	w.clock.mu.Unlock()
 	if slept == 0 {
 		t.Fatal("the limiter never paced the requests")
+	}
+}
+
+// laIDRe matches the simulator's ids in a path (tk…, ag…, dp…, ms…: two letters, six hex).
+var laIDRe = regexp.MustCompile(`/[a-z]{2}[0-9a-f]{6}(/|$)`)
+
+// laCalls groups API calls by method, path pattern and key ("v3", "v1").
+func laCalls(calls []sim.Call) map[string]int {
+	out := map[string]int{}
+	for _, c := range calls {
+		p := laIDRe.ReplaceAllString(c.Path, "/{id}$1")
+		p = laIDRe.ReplaceAllString(p, "/{id}$1")
+		out[c.Method+" "+p+" "+c.Token]++
+	}
+	return out
+}
+
+func laTotal(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// measure runs act, waits until everything it set off is done (the bot's own messages fire
+// rules too), and returns the API calls it cost.
+func (w *laWorld) measure(act func()) map[string]int {
+	w.t.Helper()
+	w.settle()
+	w.la.ResetCalls()
+	act()
+	w.settle()
+	return laCalls(w.la.Calls())
+}
+
+// What LiveAgent's 180 requests a minute per key buy, end to end: every API call the simulator
+// logged from a visitor's message (or an agent's action) until everything it set off is done,
+// including the rules the bot's own writes fire (each is an event that reads the ticket's
+// newest messages and finds nothing to do). The cost of the turn alone, per endpoint, is
+// proven in adapters/liveagent/turncost_test.go.
+func TestLiveAgentTurnCostsEndToEnd(t *testing.T) {
+	w := newLAWorld(t)
+	laEcho(w)
+	const (
+		readMessages = "GET /api/v3/tickets/{id}/messages v3"
+		postMessage  = "POST /api/conversations/{id}/messages v1"
+	)
+	var id string
+	w.measure(func() { id = w.visitor("v", "Hello there"); w.waitFor(id, "answer", laBotCount(1)) })
+	// A plain turn: one read and one post, then one read for the rule the bot's answer fired.
+	for i := range 3 {
+		plain := w.measure(func() { w.visitor("v", "Another question"); w.waitFor(id, "answer", laBotCount(2+i)) })
+		if want := map[string]int{readMessages: 2, postMessage: 1}; !maps.Equal(plain, want) {
+			t.Fatalf("plain turn %d: %v, want %v", i+1, plain, want)
+		}
+	}
+	// A new visitor's first message: no author lookup (GET /api/v3/agents) either.
+	var id2 string
+	first := w.measure(func() { id2 = w.visitor("w", "Hi"); w.waitFor(id2, "answer", laBotCount(1)) })
+	handover := w.measure(func() {
+		w.visitor("v", "I want to talk to a human")
+		w.waitFor(id, "handover", func(tk sim.LiveAgentTicket) bool { return tk.DepartmentID == w.demo.SupportDepartment })
+	})
+	take := w.measure(func() {
+		if err := w.la.AgentTake(w.ctx(), id, w.demo.Alice); err != nil {
+			t.Fatal(err)
+		}
+		w.waitFor(id, "join", func(tk sim.LiveAgentTicket) bool { return strings.Contains(laLastBot(tk), "Alice joined") })
+	})
+	w.la.SetAvailability(w.demo.Alice, "offline")
+	offer := w.measure(func() { w.visitor("w", "I want to talk to a human"); w.waitFor(id2, "offer", laBotCount(2)) })
+	ask := w.measure(func() { w.visitor("w", "message"); w.waitFor(id2, "email question", laBotCount(3)) })
+	filed := w.measure(func() {
+		w.visitor("w", "it is jane@example.com")
+		w.waitFor(id2, "offline", func(tk sim.LiveAgentTicket) bool { return slices.Contains(tk.Tags, liveagent.TagOffline) })
+	})
+	// Bounds: the turn (adapters/liveagent/turncost_test.go) plus at most two reads for each
+	// rule its writes fire; the caches (agents, the department's members, the tag's id) were
+	// filled by earlier turns or are counted in.
+	for _, c := range []struct {
+		name  string
+		calls map[string]int
+		max   int
+	}{
+		{"a new chat's first message (chat started + message added)", first, 6},
+		{"handover (read, availability, transfer, note, notice; the membership read once)", handover, 6 + 6},
+		{"takeover (read, notice, note)", take, 3 + 4},
+		{"offline offer (read, availability, offer)", offer, 3 + 2},
+		{"email question (read, question)", ask, 2 + 2},
+		{"offline message (read, ticket, tag id, transfer, tag, note, confirmation)", filed, 8 + 6},
+	} {
+		t.Logf("%s: %d calls %v", c.name, laTotal(c.calls), c.calls)
+		if n := laTotal(c.calls); n > c.max {
+			t.Errorf("%s: %d calls, want at most %d: %v", c.name, n, c.max, c.calls)
+		}
+		if c.calls["GET /api/v3/agents v3"] > 0 {
+			t.Errorf("%s: an author lookup: %v", c.name, c.calls)
+		}
+	}
+	for _, cl := range w.la.Calls() {
+		if strings.HasSuffix(cl.Path, "/messages") && cl.Method == http.MethodGet && !strings.Contains(cl.Query, "_sortDir=DESC") {
+			t.Fatalf("a message read that is not the newest page: %+v", cl)
+		}
 	}
 }

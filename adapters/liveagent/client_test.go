@@ -158,7 +158,7 @@ func TestCreateIsNotRetriedAfterTimeoutButReadsAre(t *testing.T) {
 	if err == nil || posts.Load() != 1 {
 		t.Fatalf("create after timeout: err %v, %d posts", err, posts.Load())
 	}
-	if _, err := a.history(context.Background(), "tk1"); err != nil || gets.Load() != 2 {
+	if _, _, err := a.history(context.Background(), "tk1"); err != nil || gets.Load() != 2 {
 		t.Fatalf("GET after 502: err %v, %d gets", err, gets.Load())
 	}
 }

@@ -30,7 +30,7 @@ const (
 )
 
 // Config configures the LiveAgent adapter. It maps the HANDOVER_LIVEAGENT_*
-// variables of the configuration contract (shared/design/config.md).
+// variables of the configuration (go run ./cmd/handover config).
 //
 // API v3 reference: https://{account}.ladesk.com/docs/api/v3/ (generated
 // client QualityUnit/LiveAgent-api-python); API v1:
@@ -73,8 +73,9 @@ type Config struct {
 	RetryWaitMax time.Duration
 	// HTTPTimeout bounds one attempt. Zero means DefaultHTTPTimeout.
 	HTTPTimeout time.Duration
-	// AgentsTTL is how long the agent list is cached. Zero means
-	// DefaultAgentsTTL.
+	// AgentsTTL is how long the agent list (who is an agent, their names)
+	// and each department's members are cached in-process; presence is
+	// never cached. Zero means DefaultAgentsTTL.
 	AgentsTTL time.Duration
 	// Clock paces the rate limiter and the 429 waits; nil is the real clock.
 	// Tests inject a fake one.

@@ -433,7 +433,7 @@ func TestContractV1ErrorWithHTTP200IsPermanentAndKeysNeverLeak(t *testing.T) {
 	if strings.Contains(err.Error(), "wrong-v1-key-9999") || strings.Contains(err.Error(), testKey) {
 		t.Fatalf("a key leaked: %v", err)
 	}
-	// A v3 key on v1 is a 403 (fact sheet §1.1).
+	// A v3 key on v1 is a 403 (docs/helpdesks/liveagent.md §1.1).
 	e2 := newEnv(t, func(c *Config) { c.APIV1Key = testKey })
 	id2 := e2.visitor("v", "hi")
 	err = e2.a.Post(e2.ctx(), e2.load(id2), handover.Outgoing{Text: "hello"})

@@ -4,19 +4,28 @@
 //
 // LiveAgent calls out only through its rules engine: an "HTTP request" action
 // whose body the administrator types, with {$variable} placeholders (Rules lists
-// the exact rule set; Parse reads those bodies defensively and takes only ids from
-// them). The bot is a LiveAgent agent (Config.BotAgentID): a chat whose assigned
-// agent it is belongs to the bot. It writes through API v1 (form-encoded, apikey
-// parameter, {"response":...} envelopes, errors possibly with HTTP 200) and reads
-// through API v3 (JSON, apikey header), under a client-side limiter that keeps each
-// key below LiveAgent's 180 requests a minute.
+// the exact rule set; Parse reads those bodies defensively and takes only ids and
+// status letters from them). The bot is a LiveAgent agent (Config.BotAgentID): a
+// chat whose assigned agent it is belongs to the bot. It writes through API v1
+// (form-encoded, apikey parameter, {"response":...} envelopes, errors possibly with
+// HTTP 200) and reads through API v3 (JSON, apikey header), under a client-side
+// limiter that keeps each key below LiveAgent's 180 requests a minute.
+//
+// What a turn costs, per key's budget: a plain bot turn is one read (the ticket's
+// newest message groups, GET /api/v3/tickets/{id}/messages; who holds the chat
+// comes from the rule body, see LoadEvent) and one post (v1); a handover to an
+// available queue five calls (read, availability, transfer, note, notice); a
+// takeover three or four. A 1,000-message chat costs what a short one does: one
+// page of groups (see historyGroups).
 //
 // Everything the adapter knows about a chat is read back from LiveAgent on every
-// Load: the ticket (assigned agent, department, status, tags) and its message
-// groups (sender decided by agent ids, the bot's notes as markers). No
-// conversation state lives in the process. The facts it relies on, with their
-// sources, are in shared/design/helpdesks/liveagent.md; where the adapter departs
-// from that sheet, a comment says why.
+// turn: the ticket's state (from the rule body or GET /tickets/{id}) and its
+// newest message groups (sender decided by agent ids, the bot's notes as markers,
+// the answer count from the bot's messages). No conversation state lives in the
+// process; the agent directory and department memberships are expiring caches
+// (Config.AgentsTTL). The facts it relies on, with their sources, are in
+// docs/helpdesks/liveagent.md; where the adapter departs from them, a comment
+// says why.
 package liveagent
 
 import (
@@ -30,6 +39,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -52,8 +62,15 @@ const (
 	noteTakeover    = "Taken over from the bot"
 )
 
-// maxHistoryPages bounds the message-group pages Load reads (100 groups each).
-const maxHistoryPages = 20
+// historyGroups is the window Load reads: the newest message groups of a
+// ticket, one page. A chat's messages share one group (the chat group), so
+// the window holds the running chat whole, however long it is, with the
+// newest transfers and notes around it; an older email thread is cut.
+const historyGroups = 30
+
+// maxWindowMessages bounds Conversation.Messages to the newest messages of
+// the window (the LLM sees fewer: the bot trims to its token budget).
+const maxWindowMessages = 200
 
 // maxNote caps a note's length.
 const maxNote = 60_000
@@ -72,16 +89,31 @@ type Adapter struct {
 	others   map[string]bool  // user ids known not to be agents (visitors)
 	fetched  time.Time
 
+	// agentVar is set once a rule body came with {$conversation_agent_id}
+	// replaced: from then on a literal one means the ticket has no agent
+	// (knowledge about the account's rules, not about a conversation).
+	agentVar atomic.Bool
+
+	deptMu sync.Mutex
+	depts  map[string]deptMembers // department id → its agents (a cache, AgentsTTL)
+
 	tagMu    sync.Mutex
 	tagIDs   map[string]string // tag name → id (ids never change)
 	tagNames map[string]string // id → name
 }
 
 var (
-	_ handover.Helpdesk  = (*Adapter)(nil)
-	_ handover.Lister    = (*Adapter)(nil)
-	_ handover.Directory = (*Adapter)(nil)
+	_ handover.Helpdesk    = (*Adapter)(nil)
+	_ handover.EventLoader = (*Adapter)(nil)
+	_ handover.Lister      = (*Adapter)(nil)
+	_ handover.Directory   = (*Adapter)(nil)
 )
+
+// deptMembers is one cached department membership.
+type deptMembers struct {
+	agents  []string
+	fetched time.Time
+}
 
 // New validates cfg, applies defaults and builds the adapter's client.
 func New(cfg Config) (*Adapter, error) {
@@ -92,7 +124,7 @@ func New(cfg Config) (*Adapter, error) {
 	r := apiclient.NewURLRedactor(cfg.APIKey, cfg.APIV1Key, cfg.WebhookSecret)
 	logger := cfg.Logger.With("adapter", Name)
 	return &Adapter{cfg: cfg, c: newClient(cfg, r, logger), log: logger, redact: r,
-		tagIDs: map[string]string{}, tagNames: map[string]string{}}, nil
+		tagIDs: map[string]string{}, tagNames: map[string]string{}, depts: map[string]deptMembers{}}, nil
 }
 
 // Name returns "liveagent".
@@ -115,49 +147,62 @@ func (a *Adapter) Parse(body []byte) ([]handover.Event, error) { return Parse(bo
 
 // ---- reading ----
 
-// view is one ticket as Load reads it, with the message authors resolved.
+// view is one ticket as Load read it, with the message authors resolved. It
+// is the Conversation.Source of the snapshot Load builds: HandToHuman and
+// MarkAgentJoined act on it instead of reading the ticket again.
 type view struct {
 	t      ticket
-	groups []messageGroup
+	groups []messageGroup // the window: the newest message groups, oldest first
 	agents map[string]agent
+	// more: the page of groups was full, older groups exist.
+	more bool
 }
 
-// Load reads a ticket and derives its state. Calls:
+// Load reads a ticket and derives its state. Calls (2):
 //
 //   - GET /api/v3/tickets/{id} (Ticket: agentid, departmentid, status,
 //     tags, owner_*); a 404 is handover.ErrNotFound. An id that looks like a
 //     ticket code and is not found is looked up with
 //     _filters={"code":...};
-//   - GET /api/v3/tickets/{id}/messages?_perPage=100&_page=N (message
-//     groups, ascending) until a short page;
-//   - GET /api/v3/agents (paged), cached for Config.AgentsTTL and read
-//     again whenever a message has an author that is neither a known agent
-//     nor a known visitor: the sender is decided by agent ids, never by
-//     guessing (there is no is_agent flag, fact sheet §1.5).
+//   - GET /api/v3/tickets/{id}/messages?_page=1&_perPage=30&_sortDir=DESC:
+//     the newest message groups, one page whatever the ticket's length (see
+//     historyGroups).
+//
+// Authors are told apart by agent ids (there is no is_agent flag):
+// GET /api/v3/agents is read when the in-process directory is older than
+// Config.AgentsTTL, or when a message has an author that is neither a known
+// agent, nor a known non-agent, nor the visitor who opened one of the
+// ticket's customer groups (a chat, an incoming email, an offline message):
+// in practice once per AgentsTTL, not per turn.
 //
 // Messages: type M (or legacy Y) is public; its author is the bot
 // (Config.BotAgentID), a human agent (an agent id) or the visitor (any
 // other user id). Notes (message type N/L/I, or groups of type I/U/Z) are
 // private. Everything else (system, transfer, status, user agent, form
-// fields...) is RoleSystem. HTML (format H) is turned into text.
+// fields...) is RoleSystem. HTML (format H) is turned into text. Messages
+// hold at most the newest maxWindowMessages; Window is set when older
+// messages or groups were left out.
 //
 // State, in this order (only tickets the bot took part in, as assignee or
 // author, can be anything but StateOther, so rules that fire for every
 // ticket never make the bot speak in others):
 //
-//   - a human agent is the assigned agent, or wrote publicly: StateAgent
-//     (AgentName: the assignee, else the last human author), announced if
-//     the bot's "Chatbot stopped:" note exists;
+//   - a human agent is the assigned agent, or wrote publicly, or the bot's
+//     "Chatbot stopped:" note is there (a takeover is for good): StateAgent
+//     (AgentName: the assignee, else the last human author, else the name
+//     in that note), announced if the note exists;
 //   - the bot's offline note, or the offline-message tag: StateOffline;
 //   - status resolved, deleted, spam, closed or postponed: StateOther;
 //   - the bot is the assigned agent: StateBot;
 //   - nobody (or a department) holds it after the bot spoke or handed
 //     over: StateQueued.
 //
-// BotAnswers counts the bot's public messages that are answers, not the
-// engine's notices: a message carrying the offline or email prompt, one
-// that replies to a choice the visitor typed, or one of Config.Texts'
-// notices is not counted. Department is the human queue:
+// BotAnswers counts the bot's public messages in the window that are
+// answers, not the engine's notices: a message carrying the offline or
+// email prompt, one that replies to a choice the visitor typed, or one of
+// the engine's notices (handover.IsNotice, Config.Texts included) is not
+// counted. A chat's messages share one group, which the window always holds
+// whole, so in a chat the count is exact. Department is the human queue:
 // Config.Departments[departmentid], else departmentid.
 func (a *Adapter) Load(ctx context.Context, id string) (*handover.Conversation, error) {
 	v, err := a.read(ctx, id)
@@ -167,32 +212,83 @@ func (a *Adapter) Load(ctx context.Context, id string) (*handover.Conversation, 
 	return a.build(ctx, v), nil
 }
 
-// read fetches the ticket, its message groups and the authors.
+// LoadEvent is Load for a rule delivery (handover.EventLoader). When the
+// event carries the ticket's state from the rule body (a *ruleHint, see
+// Parse), it reads only the messages: one call,
+// GET /api/v3/tickets/{id}/messages. Everything else is as Load, with
+// these differences:
+//
+//   - the ticket's tags, owner name and channel are not in the body: the
+//     offline state comes from the bot's note alone, the visitor's name from
+//     the message groups;
+//   - a literal or empty {$conversation_agent_id} means "no agent" only once
+//     this process has seen the variable replaced in some delivery (every
+//     bot chat's deliveries name the bot); before that, and for any body
+//     without the state, LoadEvent is Load;
+//   - the body is from when the rule fired. When it says the bot holds the
+//     chat but the window shows the bot's handover note, the chat may have
+//     changed hands since: the ticket is read (GET /api/v3/tickets/{id}).
+//     A takeover needs no read: an agent's public message or the bot's
+//     "Chatbot stopped:" note in the window decide it.
+func (a *Adapter) LoadEvent(ctx context.Context, ev handover.Event) (*handover.Conversation, error) {
+	h, ok := ev.Hint.(*ruleHint)
+	if !ok || h == nil || h.TicketID != ev.ConversationID || !ValidID(h.TicketID) {
+		return a.Load(ctx, ev.ConversationID)
+	}
+	if h.AgentID != "" {
+		a.agentVar.Store(true)
+	} else if !a.agentVar.Load() {
+		return a.Load(ctx, ev.ConversationID)
+	}
+	groups, more, err := a.history(ctx, h.TicketID)
+	if err != nil {
+		var apiErr *APIError
+		if errors.As(err, &apiErr) && apiErr.NotFound() {
+			return nil, fmt.Errorf("liveagent: ticket %s: %w: %w", h.TicketID, handover.ErrNotFound, err)
+		}
+		return nil, fmt.Errorf("liveagent: load ticket %s: %w", h.TicketID, err)
+	}
+	// t holds only what the rule body said: no tags, owner name or channel.
+	v := &view{groups: groups, more: more, t: ticket{
+		ID: flexString(h.TicketID), Code: flexString(h.Code), Status: flexString(h.Status),
+		DepartmentID: flexString(h.DepartmentID), AgentID: flexString(h.AgentID), OwnerEmail: flexString(h.Email),
+	}}
+	if h.AgentID == a.cfg.BotAgentID && a.botNoted(groups, noteHandover) {
+		t, err := a.ticket(ctx, h.TicketID)
+		if err != nil {
+			return nil, err
+		}
+		v.t = *t
+	}
+	if v.agents, err = a.agentDirectory(ctx, v.unknownAuthors()); err != nil {
+		return nil, fmt.Errorf("liveagent: load ticket %s: %w", h.TicketID, err)
+	}
+	return a.build(ctx, v), nil
+}
+
+// read fetches the ticket, its newest message groups and the authors.
 func (a *Adapter) read(ctx context.Context, id string) (*view, error) {
 	t, err := a.ticket(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	groups, err := a.history(ctx, t.ID.String())
+	groups, more, err := a.history(ctx, t.ID.String())
 	if err != nil {
 		return nil, fmt.Errorf("liveagent: load ticket %s: %w", t.ID, err)
 	}
-	var users []string
-	for _, g := range groups {
-		for _, m := range g.Messages {
-			if u := authorOf(g, m); u != "" {
-				users = append(users, u)
-			}
-		}
-	}
-	if u := t.AgentID.String(); u != "" {
-		users = append(users, u)
-	}
-	agents, err := a.agentDirectory(ctx, users)
-	if err != nil {
+	v := &view{t: *t, groups: groups, more: more}
+	if v.agents, err = a.agentDirectory(ctx, v.unknownAuthors()); err != nil {
 		return nil, fmt.Errorf("liveagent: load ticket %s: %w", t.ID, err)
 	}
-	return &view{t: *t, groups: groups, agents: agents}, nil
+	return v, nil
+}
+
+// sourceOf is the view Load put in conv.Source, or nil.
+func sourceOf(conv *handover.Conversation) *view {
+	if v, ok := conv.Source.(*view); ok && v != nil && v.t.ID.String() == conv.ID {
+		return v
+	}
+	return nil
 }
 
 // ticket reads one ticket (GET /tickets/{id}).
@@ -224,35 +320,33 @@ func (a *Adapter) ticket(ctx context.Context, id string) (*ticket, error) {
 	return &t, nil
 }
 
-// history reads all message groups of a ticket, oldest first.
-func (a *Adapter) history(ctx context.Context, id string) ([]messageGroup, error) {
-	const perPage = 100
-	var out []messageGroup
+// history reads the window of a ticket's message groups: the newest
+// historyGroups of them, in one call (GET /tickets/{id}/messages with
+// _page=1, _perPage and _sortDir=DESC; get_ticket_message_groups in
+// QualityUnit/LiveAgent-api-python docs/TicketsApi.md pages groups, not
+// messages), returned oldest first. more reports a full
+// page: older groups exist that were not read.
+func (a *Adapter) history(ctx context.Context, id string) (groups []messageGroup, more bool, err error) {
+	q := url.Values{"_page": {"1"}, "_perPage": {strconv.Itoa(historyGroups)}, "_sortDir": {"DESC"}}
+	var page []messageGroup
+	if err := a.c.do(ctx, call{api: V3, method: http.MethodGet, path: "/tickets/" + url.PathEscape(id) + "/messages", query: q}, &page); err != nil {
+		return nil, false, fmt.Errorf("list messages: %w", err)
+	}
 	seen := map[string]bool{}
-	for page := 1; page <= maxHistoryPages; page++ {
-		q := url.Values{"_page": {strconv.Itoa(page)}, "_perPage": {strconv.Itoa(perPage)}, "_sortDir": {"ASC"}}
-		var groups []messageGroup
-		if err := a.c.do(ctx, call{api: V3, method: http.MethodGet, path: "/tickets/" + url.PathEscape(id) + "/messages", query: q}, &groups); err != nil {
-			return nil, fmt.Errorf("list messages: %w", err)
-		}
-		fresh := 0
-		for _, g := range groups {
-			key := g.ID.String()
-			if key != "" && seen[key] {
+	for i := len(page) - 1; i >= 0; i-- {
+		g := page[i]
+		if key := g.ID.String(); key != "" {
+			if seen[key] {
 				continue
 			}
 			seen[key] = true
-			out = append(out, g)
-			fresh++
 		}
-		if len(groups) < perPage || fresh == 0 {
-			break
-		}
+		groups = append(groups, g)
 	}
-	slices.SortStableFunc(out, func(x, y messageGroup) int {
+	slices.SortStableFunc(groups, func(x, y messageGroup) int {
 		return parseTime(x.DateCreated.String()).Compare(parseTime(y.DateCreated.String()))
 	})
-	return out, nil
+	return groups, len(page) >= historyGroups, nil
 }
 
 // authorOf is a message's user id, falling back to its group's.
@@ -263,9 +357,65 @@ func authorOf(g messageGroup, m message) string {
 	return g.UserID.String()
 }
 
-// agentDirectory returns the account's agents, read again when the cache
-// is older than AgentsTTL or when one of users is neither a known agent
-// nor a known visitor.
+// customerGroups are the MessageGroup types a customer opens: a chat (C),
+// an incoming email (3), an offline message (5, legacy M). Their userid is
+// the visitor.
+var customerGroups = map[string]bool{"C": true, "3": true, "5": true, "M": true}
+
+// visitorIDs are the user ids that opened one of the view's customer groups.
+func (v *view) visitorIDs() map[string]bool {
+	out := map[string]bool{}
+	for _, g := range v.groups {
+		if u := g.UserID.String(); u != "" && customerGroups[g.Type.String()] {
+			out[u] = true
+		}
+	}
+	return out
+}
+
+// unknownAuthors are the ids the agent directory must know: the message
+// authors that are not the visitor of one of the ticket's customer groups,
+// and the assigned agent.
+func (v *view) unknownAuthors() []string {
+	visitors := v.visitorIDs()
+	var users []string
+	for _, g := range v.groups {
+		for _, m := range g.Messages {
+			if u := authorOf(g, m); u != "" && !visitors[u] {
+				users = append(users, u)
+			}
+		}
+	}
+	if u := v.t.AgentID.String(); u != "" {
+		users = append(users, u)
+	}
+	return users
+}
+
+// visitorName is the ticket owner's name, else the name on the visitor's
+// customer group (a view from a rule body has no owner name).
+func (v *view) visitorName() string {
+	if n := v.t.OwnerName.String(); n != "" {
+		return n
+	}
+	for _, g := range v.groups {
+		if customerGroups[g.Type.String()] && g.UserID.String() != "" {
+			if _, agent := v.agents[g.UserID.String()]; !agent {
+				if n := strings.TrimSpace(g.UserFullName.String()); n != "" {
+					return n
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// agentDirectory returns the account's agents: an in-process cache of
+// GET /api/v3/agents (names and ids only: no conversation state), read
+// again when it is older than AgentsTTL or when one of users is neither a
+// known agent nor a known non-agent. Ids found not to be agents are
+// remembered (at most 10,000, then forgotten all at once), so an unknown id
+// costs one read per process, not one per turn.
 func (a *Adapter) agentDirectory(ctx context.Context, users []string) (map[string]agent, error) {
 	a.agentsMu.Lock()
 	defer a.agentsMu.Unlock()
@@ -327,6 +477,33 @@ func (a *Adapter) listAgents(ctx context.Context) ([]agent, error) {
 type markers struct {
 	handover, offline, joined, takeover bool
 	botSpoke                            bool
+	// joinedName is the agent named in the latest "Chatbot stopped:" note.
+	joinedName string
+}
+
+// botNoted reports whether the groups hold a note by the bot whose first
+// line starts with heading.
+func (a *Adapter) botNoted(groups []messageGroup, heading string) bool {
+	for _, g := range groups {
+		for _, m := range g.Messages {
+			mt, gt := m.Type.String(), g.Type.String()
+			note := mt == "N" || mt == "L" || mt == "I" || gt == "I" || gt == "U" || gt == "Z"
+			if note && authorOf(g, m) == a.cfg.BotAgentID && strings.HasPrefix(firstLine(m.Message.String()), heading) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// joinedName reads the agent's name back from the bot's "Chatbot stopped:
+// <agent> joined the chat." note.
+func joinedName(first string) string {
+	rest := strings.TrimSpace(strings.TrimPrefix(first, noteJoinedStart))
+	if name, _, ok := strings.Cut(rest, " joined the chat"); ok {
+		return strings.TrimSpace(name)
+	}
+	return ""
 }
 
 // build maps a view onto the core snapshot.
@@ -336,7 +513,8 @@ func (a *Adapter) build(ctx context.Context, v *view) *handover.Conversation {
 		ID:         t.ID.String(),
 		Department: a.queueOf(t.DepartmentID.String()),
 		Channel:    channelName(t.ChannelType.String()),
-		Visitor:    handover.Visitor{ID: t.OwnerContactID.String(), Name: t.OwnerName.String()},
+		Visitor:    handover.Visitor{ID: t.OwnerContactID.String(), Name: v.visitorName()},
+		Source:     v,
 	}
 	if e := t.OwnerEmail.String(); strings.Contains(e, "@") && !placeholderRE.MatchString(e) {
 		conv.Visitor.Email = e
@@ -357,13 +535,19 @@ func (a *Adapter) build(ctx context.Context, v *view) *handover.Conversation {
 			first := firstLine(msg.Text)
 			mk.handover = mk.handover || strings.HasPrefix(first, noteHandover)
 			mk.offline = mk.offline || strings.HasPrefix(first, noteOffline)
-			mk.joined = mk.joined || strings.HasPrefix(first, noteJoinedStart)
+			if strings.HasPrefix(first, noteJoinedStart) {
+				mk.joined = true
+				if n := joinedName(first); n != "" {
+					mk.joinedName = n
+				}
+			}
 			mk.takeover = mk.takeover || strings.HasPrefix(first, noteTakeover)
 		case msg.Role == handover.RoleBot:
 			mk.botSpoke = true
 			r := recognise(msg.Text, a.cfg.Texts)
 			msg.Prompt, msg.Buttons = r.prompt, r.buttons
-			notice := chose || r.prompt == handover.PromptOffline || r.prompt == handover.PromptEmail || isNotice(r.body, a.cfg.Texts)
+			notice := chose || r.prompt == handover.PromptOffline || r.prompt == handover.PromptEmail ||
+				isNotice(r.body, a.cfg.Texts) || handover.IsNotice(r.body, a.cfg.Texts)
 			if !notice {
 				conv.BotAnswers++
 			}
@@ -380,6 +564,11 @@ func (a *Adapter) build(ctx context.Context, v *view) *handover.Conversation {
 		conv.Messages = append(conv.Messages, msg)
 	}
 	conv.State, conv.AgentName, conv.JoinAnnounced = a.deriveState(ctx, v, conv.Messages, mk)
+	conv.Window = v.more
+	if n := len(conv.Messages); n > maxWindowMessages {
+		conv.Messages = slices.Clone(conv.Messages[n-maxWindowMessages:])
+		conv.Window = true
+	}
 	return conv
 }
 
@@ -453,6 +642,12 @@ func (a *Adapter) deriveState(ctx context.Context, v *view, msgs []handover.Mess
 			return handover.StateAgent, msgs[i].Author, mk.joined
 		}
 	}
+	if mk.joined {
+		// The takeover was announced: the bot stays silent for good, even
+		// when the agent's message is older than the window or the chat was
+		// handed back to the bot agent.
+		return handover.StateAgent, mk.joinedName, true
+	}
 	if mk.offline || a.hasTag(ctx, t, TagOffline) {
 		return handover.StateOffline, "", false
 	}
@@ -505,7 +700,7 @@ func (a *Adapter) toMessage(v *view, g messageGroup, i int, m message) (handover
 		if ag, ok := v.agents[author]; ok {
 			out.Role, out.Author = handover.RoleAgent, agentName(ag)
 		} else {
-			out.Role, out.Author = handover.RoleVisitor, v.t.OwnerName.String()
+			out.Role, out.Author = handover.RoleVisitor, v.visitorName()
 		}
 	default:
 		out.Role = handover.RoleSystem
@@ -673,8 +868,8 @@ func (a *Adapter) note(ctx context.Context, id, text string) error {
 
 // transfer is v1 PUT /api/conversations/{id}/attendants: to a department
 // (its queue: the chat rings there) and/or an agent. The v1 key goes in
-// the query string, the only place this handler reads it (fact sheet §1.6,
-// PINGO).
+// the query string, the only place this handler reads it (a third-party bot
+// integration's v1 client, docs/helpdesks/liveagent.md §1.6).
 func (a *Adapter) transfer(ctx context.Context, id, departmentID, agentID string) error {
 	form := url.Values{"useridentifier": {a.cfg.BotAgentID}}
 	if departmentID != "" {
@@ -690,48 +885,117 @@ func (a *Adapter) transfer(ctx context.Context, id, departmentID, agentID string
 }
 
 // Available reports whether an agent other than the bot is online for chat
-// in the conversation's human queue: GET /api/v3/departments/{id}
-// (agent_ids), then GET /api/v3/agents/{agent}/status for each until one
-// has a "T" (chat) in its online_status for that department (AgentStatus:
-// R read, M message, T chat, P phone). No such agent means offline.
+// in the conversation's human queue. One call:
+//
+//   - GET /api/onlinestatus/departments (v1, departmentsOnlineStates: id,
+//     onlineStatus letters, T = online for chat) when the bot is not a
+//     member of the department;
+//   - when it is (the bot inside the human department), its own presence
+//     would count there, so GET /api/onlinestatus/agents (v1,
+//     agentsOnlineStates: id, onlineStatus) for the other members. That
+//     presence is the agent's, not per department.
+//
+// Membership comes from GET /api/v3/departments/{id} (agent_ids), cached
+// in-process for Config.AgentsTTL (membership changes rarely; presence is
+// read fresh every time). No online member means offline.
 func (a *Adapter) Available(ctx context.Context, conv *handover.Conversation) (bool, error) {
 	dept := conv.Department
 	if !ValidID(dept) {
 		return false, fmt.Errorf("liveagent: availability for ticket %s: no department: %w", conv.ID, handover.ErrPermanent)
 	}
-	var d department
-	if err := a.c.do(ctx, call{api: V3, method: http.MethodGet, path: "/departments/" + url.PathEscape(dept)}, &d); err != nil {
+	members, err := a.departmentMembers(ctx, dept)
+	if err != nil {
 		return false, fmt.Errorf("liveagent: availability of department %s: %w", dept, err)
 	}
-	for _, id := range d.AgentIDs {
-		agentID := id.String()
-		if agentID == "" || agentID == a.cfg.BotAgentID {
-			continue
+	if !slices.Contains(members, a.cfg.BotAgentID) {
+		var resp struct {
+			States []struct {
+				ID           flexString `json:"id"`
+				DepartmentID flexString `json:"departmentid"`
+				OnlineStatus flexString `json:"onlineStatus"`
+			} `json:"departmentsOnlineStates"`
 		}
-		var sts []agentStatus
-		if err := a.c.do(ctx, call{api: V3, method: http.MethodGet, path: "/agents/" + url.PathEscape(agentID) + "/status"}, &sts); err != nil {
-			var apiErr *APIError
-			if errors.As(err, &apiErr) && apiErr.NotFound() {
-				continue // deleted meanwhile
-			}
+		if err := a.c.do(ctx, call{api: V1, method: http.MethodGet, path: "/onlinestatus/departments"}, &resp); err != nil {
 			return false, fmt.Errorf("liveagent: availability of department %s: %w", dept, err)
 		}
-		for _, st := range sts {
-			if st.DepartmentID.String() == dept && strings.Contains(strings.ToUpper(st.OnlineStatus.String()), "T") {
-				return true, nil
+		for _, st := range resp.States {
+			id := st.ID.String()
+			if id == "" {
+				id = st.DepartmentID.String()
 			}
+			if id == dept {
+				return chatOnline(st.OnlineStatus.String()), nil
+			}
+		}
+		return false, nil
+	}
+	humans := slices.DeleteFunc(slices.Clone(members), func(id string) bool { return id == a.cfg.BotAgentID })
+	if len(humans) == 0 {
+		return false, nil
+	}
+	var resp struct {
+		States []struct {
+			ID           flexString `json:"id"`
+			OnlineStatus flexString `json:"onlineStatus"`
+		} `json:"agentsOnlineStates"`
+	}
+	if err := a.c.do(ctx, call{api: V1, method: http.MethodGet, path: "/onlinestatus/agents"}, &resp); err != nil {
+		return false, fmt.Errorf("liveagent: availability of department %s: %w", dept, err)
+	}
+	for _, st := range resp.States {
+		if slices.Contains(humans, st.ID.String()) && chatOnline(st.OnlineStatus.String()) {
+			return true, nil
 		}
 	}
 	return false, nil
 }
 
+// chatOnline reads online-status letters (R read, M message, T chat, P
+// phone; F offline): T is online for chat.
+func chatOnline(letters string) bool {
+	return strings.Contains(strings.ToUpper(letters), "T")
+}
+
+// departmentMembers returns a department's agent ids from the in-process
+// cache, reading GET /api/v3/departments/{id} when the entry is older than
+// AgentsTTL. At most 1,000 departments are kept.
+func (a *Adapter) departmentMembers(ctx context.Context, dept string) ([]string, error) {
+	now := a.cfg.Clock.Now()
+	a.deptMu.Lock()
+	e, ok := a.depts[dept]
+	a.deptMu.Unlock()
+	if ok && now.Sub(e.fetched) <= a.cfg.AgentsTTL {
+		return e.agents, nil
+	}
+	var d department
+	if err := a.c.do(ctx, call{api: V3, method: http.MethodGet, path: "/departments/" + url.PathEscape(dept)}, &d); err != nil {
+		return nil, err
+	}
+	e = deptMembers{fetched: now}
+	for _, id := range d.AgentIDs {
+		if s := id.String(); s != "" {
+			e.agents = append(e.agents, s)
+		}
+	}
+	a.deptMu.Lock()
+	if len(a.depts) >= 1000 {
+		a.depts = map[string]deptMembers{}
+	}
+	a.depts[dept] = e
+	a.deptMu.Unlock()
+	return e.agents, nil
+}
+
 // HandToHuman moves the chat to its human queue, then leaves the agents a
 // note: v1 PUT attendants {departmentid} (skipped when the bot no longer
 // holds the ticket and it is already in that department), then a note
-// (type N) with the reason and summary. The visitor waits in the queue
-// like any chat; the engine has already told them.
+// (type N) with the reason and summary: two calls. Who holds the ticket is
+// what this turn's Load read (conv.Source); the ticket is read only for a
+// conversation that does not come from Load. A retried turn loads afresh,
+// so the check holds after a crash. The visitor waits in the queue like any
+// chat; the engine tells them next.
 func (a *Adapter) HandToHuman(ctx context.Context, conv *handover.Conversation, h handover.Handoff) error {
-	t, err := a.ticket(ctx, conv.ID)
+	t, err := a.heldBy(ctx, conv)
 	if err != nil {
 		return fmt.Errorf("liveagent: hand over: %w", err)
 	}
@@ -751,6 +1015,16 @@ func (a *Adapter) HandToHuman(ctx context.Context, conv *handover.Conversation, 
 	return nil
 }
 
+// heldBy is the ticket as this turn's Load read it (conv.Source), or read
+// now when conv has no such record.
+func (a *Adapter) heldBy(ctx context.Context, conv *handover.Conversation) (*ticket, error) {
+	if v := sourceOf(conv); v != nil {
+		t := v.t
+		return &t, nil
+	}
+	return a.ticket(ctx, conv.ID)
+}
+
 // LeaveOffline turns the chat into an offline message for the human queue.
 //
 // While the chat runs (status T or I), in the same ticket: v1 PUT
@@ -767,6 +1041,14 @@ func (a *Adapter) HandToHuman(ctx context.Context, conv *handover.Conversation, 
 // departmentid, message: the note with the transcript, status N,
 // do_not_send_mail Y, tags}; the chat's ticket gets the tag and a note
 // naming the new ticket.
+//
+// Unlike HandToHuman, this reads the ticket first (GET /api/v3/tickets/{id}),
+// on purpose: whether the chat still runs decides where the message goes,
+// and the visitor may have left while the summary was written (Load's
+// record is from before that). The fresh read also makes a retry cheap and
+// safe: a transfer or tag already in place is not repeated. A live chat
+// costs four calls (read, transfer, tag, note), the tag id lookup aside
+// (GET /tags once per process).
 func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation, h handover.Handoff) error {
 	t, err := a.ticket(ctx, conv.ID)
 	if err != nil {
@@ -787,7 +1069,8 @@ func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation,
 			tags = append(tags, s)
 		}
 	}
-	if !slices.Contains(tags, tagID) {
+	tagged := slices.Contains(tags, tagID)
+	if !tagged {
 		tags = append(tags, tagID)
 	}
 	filedAs := ""
@@ -834,8 +1117,10 @@ func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation,
 			filedAs = info.ID.String()
 		}
 	}
-	if err := a.c.do(ctx, call{api: V3, method: http.MethodPut, path: "/tickets/" + url.PathEscape(id), json: map[string]any{"tags": tags}}, nil); err != nil {
-		return fmt.Errorf("liveagent: offline message for ticket %s: tag: %w", id, err)
+	if !tagged {
+		if err := a.c.do(ctx, call{api: V3, method: http.MethodPut, path: "/tickets/" + url.PathEscape(id), json: map[string]any{"tags": tags}}, nil); err != nil {
+			return fmt.Errorf("liveagent: offline message for ticket %s: tag: %w", id, err)
+		}
 	}
 	if err := a.note(ctx, id, handover.OfflineNote(noteOffline, conv, h, filedLine(filedAs))); err != nil {
 		return fmt.Errorf("liveagent: offline message for ticket %s: %w", id, err)
@@ -844,18 +1129,24 @@ func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation,
 }
 
 // MarkAgentJoined records the takeover the engine announced: a note
-// "Chatbot stopped: <agent> joined the chat." (Load's marker), and, when
-// the bot is still the ticket's agent (the human wrote without taking it),
-// v1 PUT attendants {agentidentifier: that human}, so LiveAgent routes the
-// chat to them.
+// "Chatbot stopped: <agent> joined the chat." (Load's marker; skipped when
+// conv already shows it), and, when the bot is still the ticket's agent
+// (the human wrote without taking it), v1 PUT attendants
+// {agentidentifier: that human}, so LiveAgent routes the chat to them. Both
+// checks use what this turn's Load read (conv.Source): no read here, one or
+// two writes. A conversation that does not come from Load is read first.
 func (a *Adapter) MarkAgentJoined(ctx context.Context, conv *handover.Conversation, agentName string) error {
-	v, err := a.read(ctx, conv.ID)
-	if err != nil {
-		return fmt.Errorf("liveagent: mark agent joined: %w", err)
+	v := sourceOf(conv)
+	announced := conv.JoinAnnounced
+	if v == nil {
+		var err error
+		if v, err = a.read(ctx, conv.ID); err != nil {
+			return fmt.Errorf("liveagent: mark agent joined: %w", err)
+		}
+		announced = a.build(ctx, v).JoinAnnounced
 	}
 	id := v.t.ID.String()
-	c := a.build(ctx, v)
-	if !c.JoinAnnounced {
+	if !announced {
 		text := fmt.Sprintf("%s %s joined the chat. The bot stays silent in this conversation.", noteJoinedStart, agentName)
 		if err := a.note(ctx, id, text); err != nil {
 			return fmt.Errorf("liveagent: mark agent joined in ticket %s: %w", id, err)

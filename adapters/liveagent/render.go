@@ -4,6 +4,7 @@ import (
 	"html"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/handover-dev/handover/handover"
 )
@@ -162,8 +163,7 @@ type recognised struct {
 func recognise(text string, texts handover.Texts) recognised {
 	norm := normalize(text)
 	for _, p := range []handover.Prompt{handover.PromptHuman, handover.PromptOffline, handover.PromptEmail} {
-		for _, l := range langs {
-			line := normalize(instruction(p, l))
+		for _, line := range instructionLines()[p] {
 			if line == "" || !strings.HasSuffix(norm, line) {
 				continue
 			}
@@ -173,7 +173,7 @@ func recognise(text string, texts handover.Texts) recognised {
 		}
 	}
 	r := recognised{body: norm}
-	if norm != "" && norm == normalize(texts.AskEmail) {
+	if norm != "" && norm == normalizeFixed(texts.AskEmail) {
 		r.prompt = handover.PromptEmail
 	}
 	return r
@@ -215,12 +215,12 @@ func isNotice(body string, texts handover.Texts) bool {
 	if b == "" {
 		return true
 	}
-	apology := normalize(texts.Apology)
+	apology := normalizeFixed(texts.Apology)
 	if apology != "" && strings.HasPrefix(b, apology) {
 		return true
 	}
 	for _, n := range []string{texts.Connecting, texts.NoAgent, texts.AskEmail, texts.Continue} {
-		if b == normalize(n) {
+		if b == normalizeFixed(n) {
 			return true
 		}
 	}
@@ -236,9 +236,9 @@ func isNotice(body string, texts handover.Texts) bool {
 func matchFormat(s, f string) bool {
 	pre, post, ok := strings.Cut(f, "%s")
 	if !ok {
-		return s == normalize(f)
+		return s == normalizeFixed(f)
 	}
-	pre, post = normalize(pre), normalize(post)
+	pre, post = normalizeFixed(pre), normalizeFixed(post)
 	return len(s) >= len(pre)+len(post) && strings.HasPrefix(s, pre) && strings.HasSuffix(s, post)
 }
 
@@ -270,10 +270,42 @@ func plainText(s string) string {
 // quotes straightened, for comparisons that must survive LiveAgent
 // re-rendering a message as HTML.
 func normalize(s string) string {
-	s = plainText(s)
-	s = strings.NewReplacer("“", `"`, "”", `"`, "„", `"`, "«", `"`, "»", `"`, "’", "'").Replace(s)
+	if strings.ContainsAny(s, "<&") {
+		s = plainText(s) // whitespace and blank lines are collapsed below anyway
+	}
+	s = quoteReplacer.Replace(s)
 	return strings.TrimSpace(spaceRE.ReplaceAllString(s, " "))
 }
+
+// quoteReplacer straightens typographic quotes.
+var quoteReplacer = strings.NewReplacer("“", `"`, "”", `"`, "„", `"`, "«", `"`, "»", `"`, "’", "'")
+
+// fixedNorms caches normalize of the few fixed strings a snapshot compares
+// every bot message with (Config.Texts and its parts): built once, not per
+// message. Bounded: the texts are configuration.
+var fixedNorms sync.Map
+
+// normalizeFixed is normalize for a fixed string (a notice, not a message).
+func normalizeFixed(s string) string {
+	if v, ok := fixedNorms.Load(s); ok {
+		return v.(string)
+	}
+	n := normalize(s)
+	fixedNorms.Store(s, n)
+	return n
+}
+
+// instructionLines are the typed-choice sentences of every prompt in every
+// language, normalized once.
+var instructionLines = sync.OnceValue(func() map[handover.Prompt][]string {
+	out := map[handover.Prompt][]string{}
+	for _, p := range []handover.Prompt{handover.PromptHuman, handover.PromptOffline, handover.PromptEmail} {
+		for _, l := range langs {
+			out[p] = append(out[p], normalize(instruction(p, l)))
+		}
+	}
+	return out
+})
 
 // visitorLang is the language of the visitor's messages, guessed the way
 // the engine guesses it for its notices (handover.GuessLanguage), so the

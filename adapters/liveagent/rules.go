@@ -25,11 +25,15 @@ type Rule struct {
 	Note string
 }
 
-// ruleBody is a rule body: the event name and the ticket's id and code,
-// nothing the visitor typed (Parse reads only ids; the message is read
-// from the API).
+// ruleBody is a rule body: the event name, the ticket's id and code, and
+// what decides who holds the chat (status letter, department and agent ids)
+// plus the contact's email, so a turn reads only the messages (LoadEvent);
+// nothing the visitor typed (the message is read from the API). A body
+// without the state fields still works: the turn then reads the ticket too.
 func ruleBody(event string) string {
-	return `{"event":"` + event + `","ticket_id":"{$conversation_id}","ticket_code":"{$conversation_code}"}`
+	return `{"event":"` + event + `","ticket_id":"{$conversation_id}","ticket_code":"{$conversation_code}",` +
+		`"` + hintStatus + `":"{$conversation_status}","` + hintDepartment + `":"{$conversation_department_id}",` +
+		`"` + hintAgent + `":"{$conversation_agent_id}","` + hintEmail + `":"{$user_email}"}`
 }
 
 // Rules returns the rule set handover needs, in the order to create them.
@@ -106,7 +110,9 @@ func WriteRules(w io.Writer, publicURL, botAgentID string) error {
 	var b strings.Builder
 	b.WriteString("LiveAgent rules for handover (Configuration > Automation > Rules > Create)\n")
 	b.WriteString("Create one rule per block. LiveAgent signs nothing: the secret is the last segment of the URL.\n")
-	b.WriteString("Only ids travel in the body; handover reads every message from the API.\n\n")
+	b.WriteString("Only ids, status letters and the contact's email travel in the body; handover reads every message from the API.\n")
+	b.WriteString("The status, department and agent let a turn skip reading the ticket (180 requests a minute per key).\n")
+	b.WriteString("Check the variable names in the rule editor: one LiveAgent does not know stays literal, and handover then reads the ticket.\n\n")
 	for i, r := range Rules(botAgentID) {
 		fmt.Fprintf(&b, "%d. %s\n", i+1, r.Name)
 		fmt.Fprintf(&b, "   Apply when:  %s\n", r.Trigger)

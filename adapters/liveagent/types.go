@@ -9,7 +9,7 @@ import (
 // flexString is the lenient string shared by the adapters (adapters/internal/flexjson).
 type flexString = flexjson.String
 
-// ticket is the v3 Ticket model (GET /tickets/{id}; PYCLI models/ticket.py).
+// ticket is the v3 Ticket model (GET /tickets/{id}; QualityUnit/LiveAgent-api-python models/ticket.py).
 type ticket struct {
 	ID             flexString   `json:"id"`
 	OwnerContactID flexString   `json:"owner_contactid"`
@@ -59,14 +59,6 @@ type agent struct {
 	Status       flexString `json:"status"`        // A active, X deleted
 }
 
-// agentStatus is the v3 AgentStatus model (GET /agents/{id}/status).
-type agentStatus struct {
-	DepartmentID flexString `json:"departmentid"`
-	// OnlineStatus is a combination of R read, M message, T chat, P phone.
-	OnlineStatus flexString `json:"online_status"`
-	PresetStatus flexString `json:"preset_status"`
-}
-
 // department is the v3 Department model (GET /departments/{id}).
 type department struct {
 	ID           flexString   `json:"department_id"`
@@ -81,7 +73,7 @@ type tag struct {
 	Name flexString `json:"name"`
 }
 
-// Ticket statuses (Ticket.status, PYCLI docs/Ticket.md).
+// Ticket statuses (Ticket.status, QualityUnit/LiveAgent-api-python docs/Ticket.md).
 const (
 	statusInit      = "I"
 	statusNew       = "N"

@@ -26,8 +26,9 @@ var (
 )
 
 // authenticate checks the secret LiveAgent's rule puts in the webhook URL:
-// LiveAgent's "HTTP request" action signs nothing (fact sheet §2.1), so the
-// last path segment is the credential, compared in constant time.
+// LiveAgent's "HTTP request" action signs nothing (docs/helpdesks/liveagent.md
+// §2.1), so the last path segment is the credential, compared in constant
+// time.
 func authenticate(secret, pathSecret string) error {
 	if secret == "" {
 		return fmt.Errorf("%w: no webhook secret configured", ErrBadSecret)
@@ -56,13 +57,43 @@ const (
 	EventStatusChanged     = "ticket_status_changed"
 )
 
-// Body keys Parse reads. Only ids are taken from a rule body: the message
-// itself is always read back from the API, so a body that LiveAgent filled
-// with unescaped text never puts wrong words in front of the LLM.
+// Body keys Parse reads. Only ids and LiveAgent's own letters are taken from
+// a rule body: the message itself is always read back from the API, so a
+// body that LiveAgent filled with unescaped text never puts wrong words in
+// front of the LLM.
 var (
 	idKeys   = []string{"ticket_id", "conversation_id", "ticketid", "conversationid"}
 	codeKeys = []string{"ticket_code", "conversation_code", "code"}
 )
+
+// Hint keys: what the rule body says about the ticket when the rule fired
+// (see ruleBody). Parse turns them into a ruleHint.
+const (
+	hintStatus     = "status"
+	hintDepartment = "department_id"
+	hintAgent      = "agent_id"
+	hintEmail      = "visitor_email"
+)
+
+// ruleHint is the ticket as the rule body described it (handover.Event.Hint):
+// the fields of GET /api/v3/tickets/{id} that decide who holds the chat, so
+// LoadEvent can skip that read and only read the messages. It is set only
+// from a body that is valid JSON with no key given twice, whose id is a
+// ticket id (not a code), whose status is a Ticket.status letter and whose
+// department is an id.
+type ruleHint struct {
+	TicketID, Code string
+	Status         string
+	DepartmentID   string
+	// AgentID is the assigned agent; empty when the variable came back
+	// literal or empty, which LiveAgent does both for "no agent" and for a
+	// variable it does not know (AgentUnset tells them apart only once the
+	// adapter has seen the variable replaced, see LoadEvent).
+	AgentID    string
+	AgentUnset bool
+	// Email is the contact's address when it looks like one, else "".
+	Email string
+}
 
 // placeholderRE finds a literal, unreplaced LiveAgent variable.
 var placeholderRE = regexp.MustCompile(`\{\$[A-Za-z0-9_]*\}`)
@@ -70,15 +101,17 @@ var placeholderRE = regexp.MustCompile(`\{\$[A-Za-z0-9_]*\}`)
 // Parse translates one rule "HTTP request" body into core events. It is
 // pure: no I/O, no clock. LiveAgent has no payload schema: the body is what
 // the administrator typed, with {$variable} placeholders replaced without
-// JSON escaping, and left literal when LiveAgent has no value (fact sheet
-// §2.1). So Parse is defensive:
+// JSON escaping, and left literal when LiveAgent has no value
+// (docs/helpdesks/liveagent.md §2.1). So Parse is defensive:
 //
 //   - it accepts a JSON object, a JSON object broken by unescaped quotes or
 //     control characters in some value (the ids are still read from it),
 //     or a form-encoded body;
-//   - it reads only "event" and the ticket id ("ticket_id",
-//     "conversation_id", ... or, failing those, "ticket_code"); every other
-//     field is ignored;
+//   - it reads only "event", the ticket id ("ticket_id",
+//     "conversation_id", ... or, failing those, "ticket_code") and the
+//     ticket's state ("status", "department_id", "agent_id",
+//     "visitor_email"; see ruleHint): ids and letters, never text; every
+//     other field is ignored;
 //   - a key given twice with different values is refused (a value that
 //     smuggled in `","ticket_id":"…`);
 //   - an id that is a literal placeholder ("{$conversation_id}"), empty or
@@ -88,9 +121,10 @@ var placeholderRE = regexp.MustCompile(`\{\$[A-Za-z0-9_]*\}`)
 // reads the history and answers only a pending visitor message; an agent's
 // message there is a takeover); ticket_transferred → EventAgentActivity;
 // ticket_status_changed or no "event" field → EventChanged. Any other event
-// name yields no event and no error (200, ignored).
+// name yields no event and no error (200, ignored). When the body is clean
+// JSON and carries the ticket's state, the event's Hint is a *ruleHint.
 func Parse(body []byte) ([]handover.Event, error) {
-	fields, err := bodyFields(body)
+	fields, clean, err := bodyFields(body)
 	if err != nil {
 		return nil, err
 	}
@@ -113,8 +147,77 @@ func Parse(body []byte) ([]handover.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []handover.Event{{Kind: kind, ConversationID: id}}, nil
+	ev := handover.Event{Kind: kind, ConversationID: id}
+	if clean {
+		if h := hintOf(fields, id); h != nil {
+			ev.Hint = h
+		}
+	}
+	return []handover.Event{ev}, nil
 }
+
+// hintOf reads the ticket's state from a clean body's fields, or returns
+// nil when any of it is missing or not what LiveAgent puts there.
+func hintOf(fields map[string][]string, id string) *ruleHint {
+	for _, vals := range fields {
+		if len(vals) != 1 {
+			return nil // a key given twice: some value smuggled one in
+		}
+	}
+	val := func(k string) (string, bool) {
+		vals, ok := fields[k]
+		if !ok {
+			return "", false
+		}
+		return strings.TrimSpace(vals[0]), true
+	}
+	tid, ok := "", false
+	for _, k := range idKeys {
+		if tid, ok = val(k); ok {
+			break
+		}
+	}
+	if !ok || tid != id {
+		return nil // the code identified the ticket: LoadEvent needs the id
+	}
+	status, ok1 := val(hintStatus)
+	dept, ok2 := val(hintDepartment)
+	agentID, ok3 := val(hintAgent)
+	if !ok1 || !ok2 || !ok3 || !hintStatuses[status] || !ValidID(dept) {
+		return nil
+	}
+	h := &ruleHint{TicketID: id, Status: status, DepartmentID: dept}
+	switch {
+	case agentID == "" || placeholderRE.MatchString(agentID):
+		h.AgentUnset = true
+	case ValidID(agentID):
+		h.AgentID = agentID
+	default:
+		return nil
+	}
+	for _, k := range codeKeys {
+		if c, ok := val(k); ok && ValidID(c) {
+			h.Code = c
+			break
+		}
+	}
+	if e, ok := val(hintEmail); ok && emailRE.MatchString(e) && len(e) <= 254 {
+		h.Email = e
+	}
+	return h
+}
+
+// hintStatuses are the Ticket.status letters (QualityUnit/LiveAgent-api-python
+// docs/Ticket.md).
+var hintStatuses = map[string]bool{
+	statusInit: true, statusNew: true, statusChatting: true, statusCalling: true, statusResolved: true,
+	statusDeleted: true, statusSpam: true, statusAnswered: true, statusOpen: true, statusPostponed: true,
+	statusClosed: true,
+}
+
+// emailRE is a plain address: no spaces, quotes, brackets or separators, so
+// nothing but an address reaches a conversation from a rule body.
+var emailRE = regexp.MustCompile(`^[A-Za-z0-9.!#$%&*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`)
 
 // ticketRef picks the ticket id (or, failing that, the ticket code) from
 // the body's fields and says precisely what is wrong when there is none.
@@ -171,32 +274,33 @@ func clipValue(v string) string {
 }
 
 // bodyFields reads the top-level scalar fields of a rule body, keeping
-// every value of a repeated key.
-func bodyFields(body []byte) (map[string][]string, error) {
+// every value of a repeated key; clean reports a valid JSON object (only
+// such a body may carry a hint).
+func bodyFields(body []byte) (fields map[string][]string, clean bool, err error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
-		return nil, errors.New("liveagent webhook: empty body (the rule's HTTP request needs the body from `handover liveagent rules`)")
+		return nil, false, errors.New("liveagent webhook: empty body (the rule's HTTP request needs the body from `handover liveagent rules`)")
 	}
 	if trimmed[0] == '{' {
 		fields, err := jsonFields(trimmed)
 		if err == nil {
-			return fields, nil
+			return fields, true, nil
 		}
 		// Broken JSON: unescaped quotes or control characters inside some
 		// value. Recover the simple "key":"value" pairs; ids hold neither.
 		if fields := scanFields(trimmed); len(fields) > 0 {
-			return fields, nil
+			return fields, false, nil
 		}
-		return nil, fmt.Errorf("liveagent webhook: body is not valid JSON (%v) and holds no readable \"key\":\"value\" pairs", err)
+		return nil, false, fmt.Errorf("liveagent webhook: body is not valid JSON (%v) and holds no readable \"key\":\"value\" pairs", err)
 	}
 	if bytes.ContainsRune(trimmed, '=') {
 		q, err := url.ParseQuery(string(trimmed))
 		if err != nil {
-			return nil, fmt.Errorf("liveagent webhook: body is neither JSON nor a valid form: %v", err)
+			return nil, false, fmt.Errorf("liveagent webhook: body is neither JSON nor a valid form: %v", err)
 		}
-		return q, nil
+		return q, false, nil
 	}
-	return nil, errors.New("liveagent webhook: body is neither a JSON object nor a form (key=value&...)")
+	return nil, false, errors.New("liveagent webhook: body is neither a JSON object nor a form (key=value&...)")
 }
 
 // jsonFields decodes a JSON object's top-level scalar members token by

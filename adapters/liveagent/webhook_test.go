@@ -21,7 +21,7 @@ func readBody(t *testing.T, name string) []byte {
 	return b
 }
 
-// TestParseRuleBodies covers what LiveAgent's rules engine really sends (fact sheet §2.1):
+// TestParseRuleBodies covers what LiveAgent's rules engine really sends (docs/helpdesks/liveagent.md §2.1):
 // variables left literal, values inserted without JSON escaping (quotes, control characters),
 // empty bodies. Each body is either refused with a reason (the server answers 400) or read for
 // its ids only.

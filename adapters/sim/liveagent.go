@@ -1,9 +1,9 @@
 package sim
 
 // The LiveAgent dialect (ladesk.com) on the sim's core model. It is a second, independent
-// reading of LiveAgent, written from the fact sheet /work/shared/design/helpdesks/liveagent.md and
-// the sources it cites (QualityUnit/LiveAgent-api-python, the v3 spec's generated client; the
-// v1 clients hostinger/ladesk-php and others; support.liveagent.com). It imports no adapter.
+// reading of LiveAgent, written from docs/helpdesks/liveagent.md and the sources it cites
+// (QualityUnit/LiveAgent-api-python, the v3 spec's generated client; the v1 clients
+// hostinger/ladesk-php and others; support.liveagent.com). It imports no adapter.
 //
 // Mapping onto the core: a LiveAgent ticket (a chat) is a core conversation in one hidden inbox
 // that has no Chatwoot bot (so no Chatwoot webhook ever fires); departments are core teams;
@@ -12,12 +12,15 @@ package sim
 // rules engine, per-key rate limits) lives in the side maps of LiveAgent, keyed by conversation
 // and message id and guarded by the core's mutex.
 //
-// Simplifications, each against the fact sheet:
+// Simplifications, each against docs/helpdesks/liveagent.md (§ numbers are its sections):
 //   - Routing: a new chat in a department that has the bot agent as an online member is given
 //     to the bot at once; otherwise it waits unassigned until an agent takes it (LiveAgentTake).
 //     Real LiveAgent rings online agents, and a bot must accept the ringing chat (§1.6, PINGO).
 //   - A v1 message posted into a running chat is visible to the visitor (§1.6 reports that this
 //     is not reliable in production).
+//   - A customer's message group (a chat C, an incoming email 3) carries the visitor's user id
+//     as its userid: the customer opened it (§1.5 only says the visitor's userid is not the
+//     owner_contactid).
 //   - Rule deliveries are made once, with no retry (LiveAgent documents none, §2.1).
 //   - 429 bodies and the Retry-After header are the sim's choice (§1.3: not documented).
 //   - The {$variable} names are the sim's reading (§2.1: the full list is not public):
@@ -81,7 +84,7 @@ type LiveAgentRule struct {
 }
 
 // LiveAgentRuleFaults make the rules engine send the bodies LiveAgent is known to send
-// (fact sheet §2.1): variables left literal, values inserted without escaping.
+// (docs/helpdesks/liveagent.md §2.1): variables left literal, values inserted without escaping.
 type LiveAgentRuleFaults struct {
 	// Unreplaced lists variables (without "{$" and "}") sent literally, as LiveAgent does
 	// for a variable it has no value for.
@@ -265,7 +268,7 @@ func laGroupID(g int) string   { return fmt.Sprintf("gr%06x", g) }
 func laContactID(c int) string { return fmt.Sprintf("ct%06x", c) }
 
 // laVisitorUserID is a visitor's user id in messages: not the ticket's owner_contactid
-// (fact sheet §1.5).
+// (docs/helpdesks/liveagent.md §1.5).
 func laVisitorUserID(c int) string { return fmt.Sprintf("vu%06x", c) }
 
 func laCode(c int) string {
@@ -796,7 +799,7 @@ func (la *LiveAgent) dispatchLocked(evs []laEvent) {
 }
 
 // variables are the ticket's {$variable} values; empty values are absent, so they stay
-// literal (fact sheet §2.1).
+// literal (docs/helpdesks/liveagent.md §2.1).
 func (la *LiveAgent) variables(c *conversation) map[string]string {
 	lt := la.tickets[c.id]
 	ct := la.s.contacts[c.contactID]

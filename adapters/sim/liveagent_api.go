@@ -3,7 +3,7 @@ package sim
 // LiveAgent's REST APIs on the simulated account: v3 (JSON, apikey header; models from
 // QualityUnit/LiveAgent-api-python docs/*.md) and v1 (form parameters, apikey parameter,
 // {"response": ...} envelopes, errors with HTTP 200; hostinger/ladesk-php src/Ladesk.php and
-// the fact sheet §1.6).
+// docs/helpdesks/liveagent.md §1.6).
 
 import (
 	"encoding/json"
@@ -81,7 +81,7 @@ func (la *LiveAgent) api(version int, h laHandler) http.Handler {
 		} else {
 			key = fromQuery
 			// PHP reads form fields of POST bodies only; a PUT's apikey must be in the query
-			// string (fact sheet §1.1, PINGO), its other fields may be in either.
+			// string (docs/helpdesks/liveagent.md §1.1), its other fields may be in either.
 			if form, err := url.ParseQuery(string(body)); err == nil && strings.Contains(r.Header.Get("Content-Type"), "form") {
 				for k, v := range form {
 					if k == "apikey" && r.Method != http.MethodPost {
@@ -151,7 +151,7 @@ func (la *LiveAgent) api(version int, h laHandler) http.Handler {
 			writeJSON(sw, http.StatusUnauthorized, map[string]any{"message": "Invalid API key"})
 			return
 		case version == 1 && kind == "v3":
-			// v3 keys get 403 on v1 conversation endpoints (fact sheet §1.1).
+			// v3 keys get 403 on v1 conversation endpoints (docs/helpdesks/liveagent.md §1.1).
 			laV1Error(sw, http.StatusForbidden, "Access denied: this is not an API v1 key")
 			return
 		case version == 1 && kind != "v1":
@@ -998,8 +998,10 @@ func (la *LiveAgent) v1Conversation(w http.ResponseWriter, r *http.Request, _ *l
 		"departmentid": tj["departmentid"], "subject": lt.subject, "tags": strings.Join(conv.labels, ",")})
 }
 
-// GET /onlinestatus/departments → departmentsOnlineStates [{departmentid, name, onlineStatus}];
-// onlineStatus holds T when an agent is online for chat.
+// GET /onlinestatus/departments → departmentsOnlineStates [{id, name, onlineStatus,
+// presetStatus}] (the field names a third-party Go v1 client reads); onlineStatus is the union
+// of the members' letters (the bot agent included: it is an agent like any other), T when one
+// of them is online for chat, F when none is online.
 func (la *LiveAgent) v1DepartmentStatus(w http.ResponseWriter, _ *http.Request, _ *laCall) {
 	la.s.mu.Lock()
 	defer la.s.mu.Unlock()
@@ -1020,7 +1022,7 @@ func (la *LiveAgent) v1DepartmentStatus(w http.ResponseWriter, _ *http.Request, 
 		if letters == "" {
 			letters = "F"
 		}
-		out = append(out, map[string]any{"departmentid": laDeptID(id), "name": tm.name, "onlineStatus": letters})
+		out = append(out, map[string]any{"id": laDeptID(id), "name": tm.name, "onlineStatus": letters, "presetStatus": "TMR"})
 	}
 	laV1OK(w, map[string]any{"departmentsOnlineStates": out})
 }
