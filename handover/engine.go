@@ -355,6 +355,16 @@ func (e *Engine) requestHuman(ctx context.Context, conv *Conversation, reason Re
 	// conversation with the humans (who see the note) rather than with a
 	// visitor told to wait for an agent who never gets the chat.
 	h := Handoff{Reason: reason, Summary: e.summary(ctx, conv, reason), Transcript: conv.Transcript()}
+	// The summary took an LLM call: if anything happened meanwhile, act on
+	// a fresh read (an agent may have taken the chat).
+	conv, still, err := e.refresh(ctx, conv)
+	if err != nil {
+		e.obs.HandoverDone(reason, "error")
+		return "", err
+	}
+	if !still {
+		return OutcomeSuperseded, nil
+	}
 	if err := e.hd.HandToHuman(ctx, conv, h); err != nil {
 		e.obs.HandoverDone(reason, "error")
 		return "", fmt.Errorf("hand to human: %w", err)
@@ -371,6 +381,14 @@ func (e *Engine) requestHuman(ctx context.Context, conv *Conversation, reason Re
 func (e *Engine) leaveOffline(ctx context.Context, conv *Conversation, email string) (string, error) {
 	tx := e.textsFor(conv)
 	h := Handoff{Reason: ReasonButton, Summary: e.summary(ctx, conv, ReasonButton), Transcript: conv.Transcript(), Email: email}
+	conv, still, err := e.refresh(ctx, conv)
+	if err != nil {
+		e.obs.HandoverDone("offline_message", "error")
+		return "", err
+	}
+	if !still {
+		return OutcomeSuperseded, nil
+	}
 	if err := e.hd.LeaveOffline(ctx, conv, h); err != nil {
 		e.obs.HandoverDone("offline_message", "error")
 		return "", fmt.Errorf("leave offline message: %w", err)
@@ -397,6 +415,19 @@ func (e *Engine) announceJoin(ctx context.Context, conv *Conversation) (string, 
 	}
 	e.obs.HandoverDone("agent_takeover", "joined")
 	return OutcomeJoined, nil
+}
+
+// refresh re-reads the conversation when an event for it arrived since the
+// turn began, and reports whether the bot still holds it.
+func (e *Engine) refresh(ctx context.Context, conv *Conversation) (*Conversation, bool, error) {
+	if !Changed(ctx) {
+		return conv, true, nil
+	}
+	fresh, err := e.hd.Load(ctx, conv.ID)
+	if err != nil {
+		return nil, false, fmt.Errorf("re-read conversation %s: %w", conv.ID, err)
+	}
+	return fresh, fresh.State == StateBot, nil
 }
 
 // summary asks the bot for a summary, falling back to an extract.
