@@ -111,6 +111,21 @@ func (e *Engine) llm(ctx context.Context, call func(context.Context) error) erro
 }
 
 func (e *Engine) handle(ctx context.Context, ev Event) (string, error) {
+	// A turn that may talk to the LLM takes its slot before it reads the
+	// helpdesk: turns waiting for the LLM then hold only their event, and no
+	// more conversations are loaded at once than the LLM can serve. An
+	// agent's activity never needs the LLM. When no slot comes within the
+	// LLM timeout the turn goes on; its LLM call waits again and, failing,
+	// the fail-safe hands over.
+	if e.opts.Limiter != nil && ev.Kind != EventAgentActivity {
+		held, release, err := e.opts.Limiter.Hold(ctx, e.opts.LLMTimeout)
+		if err == nil {
+			defer release()
+			ctx = held
+		} else if ctx.Err() != nil {
+			return "", fmt.Errorf("wait for the llm: %w", err)
+		}
+	}
 	conv, err := e.load(ctx, ev)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 )
@@ -21,20 +22,26 @@ type Runner func(ctx context.Context, ev Event) (string, error)
 // LaneOptions bound the lanes.
 type LaneOptions struct {
 	// MaxConcurrent caps how many turns run at once across conversations;
-	// 0 means no cap. A turn in flight is a goroutine waiting on I/O: what
-	// really limits throughput is the LLM provider (see LLMLimiter) and the
-	// helpdesk's rate budget, so the default is no cap.
+	// 0 means no fixed cap. A turn in flight is a goroutine waiting on I/O:
+	// what really limits throughput is the LLM provider (see LLMLimiter) and
+	// the helpdesk's rate budget, so the default is no fixed cap.
 	MaxConcurrent int
+	// Slots, when set, is a cap that moves (the LLM limiter's current
+	// limit): it applies with MaxConcurrent, the lower of the two winning.
+	// Conversations past the cap wait in a queue as plain data, without a
+	// goroutine, so ten thousand of them cost little memory.
+	Slots func() int
 	// MaxActive bounds the conversations with work queued or running
 	// (default 10000); past it Submit answers ErrBusy.
 	MaxActive int
 	// MaxQueued bounds the events waiting across all lanes.
 	MaxQueued int
 	// Admit, when set, is asked before a conversation with no work in
-	// flight gets a new turn (agent activity aside); an error refuses the
-	// event (ErrBusy), so the helpdesk retries it later rather than it
-	// waiting past its time.
-	Admit func() error
+	// flight gets a new turn (agent activity aside), with how many
+	// conversations already wait for a slot; an error refuses the event
+	// (ErrBusy), so the helpdesk retries it later rather than it waiting
+	// past its time.
+	Admit func(waiting int) error
 	// Changes, when set, shares "an event arrived for this conversation"
 	// between replicas (Redis), so a turn on one replica sees an event
 	// accepted by another (see Changed).
@@ -73,13 +80,14 @@ type ChangeLog interface {
 type Lanes struct {
 	run  Runner
 	opts LaneOptions
-	sem  chan struct{}
 	log  *slog.Logger
 
-	mu     sync.Mutex
-	lanes  map[string]*lane
-	queued int
-	closed bool
+	mu      sync.Mutex
+	lanes   map[string]*lane
+	queued  int
+	running int      // lanes with a goroutine (running a turn)
+	ready   []string // lanes waiting for a slot, oldest first
+	closed  bool
 	wg     sync.WaitGroup
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -108,11 +116,7 @@ func NewLanes(run Runner, o LaneOptions) *Lanes {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var sem chan struct{}
-	if o.MaxConcurrent > 0 {
-		sem = make(chan struct{}, o.MaxConcurrent)
-	}
-	return &Lanes{run: run, opts: o, sem: sem, log: o.Logger,
+	return &Lanes{run: run, opts: o, log: o.Logger,
 		lanes: map[string]*lane{}, ctx: ctx, cancel: cancel}
 }
 
@@ -152,7 +156,7 @@ func (l *Lanes) Submit(ev Event) error {
 	}
 	// An agent's takeover needs no LLM and silences the bot: never refused.
 	if l.opts.Admit != nil && ev.Kind != EventAgentActivity {
-		if err := l.opts.Admit(); err != nil {
+		if err := l.opts.Admit(len(l.ready)); err != nil {
 			return fmt.Errorf("%w: %w", ErrBusy, err)
 		}
 	}
@@ -163,8 +167,32 @@ func (l *Lanes) Submit(ev Event) error {
 	l.lanes[ev.ConversationID] = ln
 	l.queued++
 	l.wg.Add(1)
-	go l.drain(ev.ConversationID, ln)
+	l.ready = append(l.ready, ev.ConversationID)
+	l.spawnReady()
 	return nil
+}
+
+// spawnReady starts lanes waiting for a slot, oldest first, while the cap
+// allows; l.mu is held.
+func (l *Lanes) spawnReady() {
+	for len(l.ready) > 0 && l.running < l.slots() && l.ctx.Err() == nil {
+		id := l.ready[0]
+		l.ready = l.ready[1:]
+		l.running++
+		go l.drain(id, l.lanes[id])
+	}
+}
+
+// slots is the current cap on running lanes; l.mu is held.
+func (l *Lanes) slots() int {
+	n := math.MaxInt
+	if l.opts.MaxConcurrent > 0 {
+		n = l.opts.MaxConcurrent
+	}
+	if l.opts.Slots != nil {
+		n = min(n, max(1, l.opts.Slots()))
+	}
+	return n
 }
 
 // merge folds ev into the events already queued in its lane and reports
@@ -195,26 +223,31 @@ func merge(queued []Event, ev Event) bool {
 	return false
 }
 
+// drain runs a lane's events one turn at a time until it is empty, then
+// takes the oldest lane waiting for a slot, if the cap allows, so a freed
+// slot goes on working without a new goroutine.
 func (l *Lanes) drain(id string, ln *lane) {
-	defer l.wg.Done()
 	for {
-		// Wait for a slot first (when turns are capped): until then the
-		// event stays queued, so events arriving meanwhile coalesce into it.
-		if l.sem != nil {
-			select {
-			case l.sem <- struct{}{}:
-			case <-l.ctx.Done():
-				l.dropRest(id, ln)
-				return
-			}
-		}
 		l.mu.Lock()
-		if len(ln.events) == 0 {
+		if l.ctx.Err() != nil || len(ln.events) == 0 {
+			l.queued -= len(ln.events)
+			ln.events = nil
 			delete(l.lanes, id)
-			l.mu.Unlock()
-			if l.sem != nil {
-				<-l.sem
+			l.wg.Done()
+			if l.ctx.Err() == nil && len(l.ready) > 0 && l.running <= l.slots() {
+				id = l.ready[0]
+				l.ready = l.ready[1:]
+				ln = l.lanes[id]
+				l.mu.Unlock()
+				continue
 			}
+			l.running--
+			if l.ctx.Err() != nil {
+				l.dropReady()
+			} else {
+				l.spawnReady() // the cap may have grown meanwhile
+			}
+			l.mu.Unlock()
 			return
 		}
 		ev := ln.events[0]
@@ -223,18 +256,20 @@ func (l *Lanes) drain(id string, ln *lane) {
 		l.mu.Unlock()
 
 		l.runWithRetry(ev, ln)
-		if l.sem != nil {
-			<-l.sem
-		}
 	}
 }
 
-func (l *Lanes) dropRest(id string, ln *lane) {
-	l.mu.Lock()
-	l.queued -= len(ln.events)
-	ln.events = nil
-	delete(l.lanes, id)
-	l.mu.Unlock()
+// dropReady forgets the lanes waiting for a slot (shutdown ran out of
+// time: the reconciler answers them later); l.mu is held.
+func (l *Lanes) dropReady() {
+	for _, id := range l.ready {
+		if ln := l.lanes[id]; ln != nil {
+			l.queued -= len(ln.events)
+			delete(l.lanes, id)
+		}
+		l.wg.Done()
+	}
+	l.ready = nil
 }
 
 func (l *Lanes) runWithRetry(ev Event, ln *lane) {
@@ -365,6 +400,11 @@ func (l *Lanes) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		l.cancel()
+		l.mu.Lock()
+		if l.running == 0 {
+			l.dropReady()
+		}
+		l.mu.Unlock()
 		<-done
 		return fmt.Errorf("lanes drained only partly: %w", ctx.Err())
 	}

@@ -41,6 +41,7 @@ type LLMLimiter struct {
 	max, min int
 	backoff  time.Duration
 	maxPause time.Duration
+	maxWait  time.Duration
 	now      func() time.Time
 
 	mu          sync.Mutex
@@ -50,6 +51,9 @@ type LLMLimiter struct {
 	pausedUntil time.Time
 	lastCut     time.Time
 	timer       *time.Timer
+	// latency is a moving average of successful calls' durations (0 until
+	// the first).
+	latency time.Duration
 }
 
 // LLMLimiterOptions configure an LLMLimiter.
@@ -63,6 +67,10 @@ type LLMLimiterOptions struct {
 	Backoff time.Duration
 	// MaxPause caps a provider's Retry-After (default 30s).
 	MaxPause time.Duration
+	// MaxWait is how long new work may expect to wait for a slot before
+	// Saturated says no (default 10s), estimated from the calls waiting,
+	// the limit and the recent call latency.
+	MaxWait time.Duration
 	// Now is the clock (tests).
 	Now func() time.Time
 }
@@ -84,10 +92,13 @@ func NewLLMLimiter(o LLMLimiterOptions) *LLMLimiter {
 	if o.MaxPause <= 0 {
 		o.MaxPause = 30 * time.Second
 	}
+	if o.MaxWait <= 0 {
+		o.MaxWait = 10 * time.Second
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &LLMLimiter{max: o.Max, min: o.Min, backoff: o.Backoff, maxPause: o.MaxPause, now: o.Now, limit: float64(o.Max)}
+	return &LLMLimiter{max: o.Max, min: o.Min, backoff: o.Backoff, maxPause: o.MaxPause, maxWait: o.MaxWait, now: o.Now, limit: float64(o.Max)}
 }
 
 // Limit returns the current concurrency limit.
@@ -111,33 +122,97 @@ func (l *LLMLimiter) Waiting() int {
 	return len(l.waiters)
 }
 
-// Saturated reports whether more calls wait than one round of the current
-// limit can serve: new work would wait longer than an LLM call takes, so
-// admission should refuse it (the helpdesk retries later).
-func (l *LLMLimiter) Saturated() bool {
+// Saturated reports whether new work would wait longer for a slot than
+// MaxWait: the calls waiting, served limit at a time, each taking the recent
+// average latency (before any call has ended: a whole round waiting).
+// Admission refuses new conversations then, and the helpdesk retries.
+func (l *LLMLimiter) Saturated() bool { return l.WouldWaitTooLong(0) }
+
+// WouldWaitTooLong is Saturated with queued more calls waiting elsewhere
+// (conversations that lanes hold until a slot is free).
+func (l *LLMLimiter) WouldWaitTooLong(queued int) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.waiters) >= int(l.limit)
+	rounds := 1.0
+	if l.latency > 0 {
+		rounds = max(1, float64(l.maxWait)/float64(l.latency))
+	}
+	return float64(len(l.waiters)+queued) >= l.limit*rounds
 }
 
-// Do runs call once a slot is free, reports its outcome to the limit, and on
-// an overload retries after the provider's Retry-After while ctx allows.
+type permitKey struct{}
+
+// Hold waits up to wait for a slot and returns ctx marked as holding it, and
+// the function that gives it back. LLM calls made through Do with that
+// context use the held slot instead of waiting again. A turn holds its slot
+// from before it reads the helpdesk, so the turns waiting for one hold
+// nothing but their event: ten thousand of them cost little memory, while
+// at most Limit conversations are loaded and talking to the provider.
+func (l *LLMLimiter) Hold(ctx context.Context, wait time.Duration) (context.Context, func(), error) {
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	if err := l.acquire(wctx); err != nil {
+		return ctx, nil, err
+	}
+	var once sync.Once
+	release := func() {
+		once.Do(func() {
+			l.mu.Lock()
+			l.inflight--
+			l.schedule()
+			l.mu.Unlock()
+		})
+	}
+	return context.WithValue(ctx, permitKey{}, true), release, nil
+}
+
+// Do runs call once a slot is free (or in the slot ctx holds, see Hold),
+// reports its outcome to the limit, and on an overload retries after the
+// provider's Retry-After while ctx allows.
 func (l *LLMLimiter) Do(ctx context.Context, call func(context.Context) error) error {
+	held, _ := ctx.Value(permitKey{}).(bool)
 	for {
-		if err := l.acquire(ctx); err != nil {
+		if held {
+			if err := l.waitPause(ctx); err != nil {
+				return err
+			}
+		} else if err := l.acquire(ctx); err != nil {
 			return err
 		}
+		start := l.now()
 		err := call(ctx)
-		l.release(ctx, err)
+		l.mu.Lock()
+		if !held {
+			l.inflight--
+		}
+		l.adjust(ctx, err, l.now().Sub(start))
+		l.schedule()
+		l.mu.Unlock()
 		var ov *OverloadError
 		if err == nil || !errors.As(err, &ov) || ctx.Err() != nil {
 			return err
 		}
-		// Wait out the pause (acquire does) and try again while the turn's
-		// deadline allows one more call.
+		// Wait out the pause and try again while the turn's deadline allows
+		// one more call.
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < l.pauseLeft()+100*time.Millisecond {
 			return err
 		}
+	}
+}
+
+// waitPause blocks while the provider asked us to pause.
+func (l *LLMLimiter) waitPause(ctx context.Context) error {
+	left := l.pauseLeft()
+	if left <= 0 {
+		return nil
+	}
+	t := time.NewTimer(left)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", ErrLLMSaturated, context.Cause(ctx))
 	}
 }
 
@@ -184,15 +259,25 @@ func (l *LLMLimiter) free() bool {
 	return l.inflight < int(l.limit) && !l.now().Before(l.pausedUntil)
 }
 
-// release ends a call and adjusts the limit by its outcome.
-func (l *LLMLimiter) release(ctx context.Context, err error) {
+// release gives a slot back after an aborted acquire.
+func (l *LLMLimiter) release(_ context.Context, _ error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.inflight--
+	l.schedule()
+}
+
+// adjust moves the limit by a call's outcome; l.mu is held.
+func (l *LLMLimiter) adjust(ctx context.Context, err error, took time.Duration) {
 	now := l.now()
 	var ov *OverloadError
 	switch {
 	case err == nil:
+		if l.latency == 0 {
+			l.latency = took
+		} else {
+			l.latency += (took - l.latency) / 10
+		}
 		if l.limit < float64(l.max) {
 			l.limit += 1 / l.limit
 			if l.limit > float64(l.max) {
@@ -210,7 +295,6 @@ func (l *LLMLimiter) release(ctx context.Context, err error) {
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(context.Cause(ctx), context.DeadlineExceeded):
 		l.cut(now)
 	}
-	l.schedule()
 }
 
 // cut lowers the limit by a third, once per backoff window; l.mu is held.

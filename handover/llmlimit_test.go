@@ -135,3 +135,63 @@ func TestLLMLimiterHonoursRetryAfter(t *testing.T) {
 		t.Fatalf("retried after %s, before the provider's Retry-After", waited)
 	}
 }
+
+// A turn that holds a slot makes its LLM calls in it: a second call in the
+// same turn does not wait behind other turns, and the slot is the turn's
+// until it is released.
+func TestLLMLimiterHeldSlot(t *testing.T) {
+	l := NewLLMLimiter(LLMLimiterOptions{Max: 1, Min: 1})
+	ctx, release, err := l.Hold(context.Background(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l.InFlight(); got != 1 {
+		t.Fatalf("in flight %d, want 1", got)
+	}
+	for i := 0; i < 2; i++ {
+		if err := l.Do(ctx, func(context.Context) error { return nil }); err != nil {
+			t.Fatalf("call %d in the held slot: %v", i, err)
+		}
+	}
+	if _, _, err := l.Hold(context.Background(), 20*time.Millisecond); !errors.Is(err, ErrLLMSaturated) {
+		t.Fatalf("second holder got %v, want ErrLLMSaturated", err)
+	}
+	release()
+	release() // twice is harmless
+	if got := l.InFlight(); got != 0 {
+		t.Fatalf("in flight after release %d, want 0", got)
+	}
+}
+
+// Saturation is judged by time: with calls taking 1s and up to 3s of
+// waiting allowed, three rounds of the limit may wait.
+func TestLLMLimiterSaturationByExpectedWait(t *testing.T) {
+	clk := &fakeClock{t: time.Unix(0, 0)}
+	l := NewLLMLimiter(LLMLimiterOptions{Max: 2, Min: 1, MaxWait: 3 * time.Second, Now: clk.now})
+	if err := l.Do(context.Background(), func(context.Context) error { clk.add(time.Second); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	hold := make(chan struct{})
+	var wg sync.WaitGroup
+	start := func(n int) {
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_ = l.Do(context.Background(), func(context.Context) error { <-hold; return nil })
+			}()
+		}
+	}
+	start(2 + 5)
+	waitFor(t, "five waiters", func() bool { return l.Waiting() == 5 })
+	if l.Saturated() {
+		t.Fatal("5 waiting for 2 slots of 1s is 2.5s: not saturated with 3s allowed")
+	}
+	start(1)
+	waitFor(t, "six waiters", func() bool { return l.Waiting() == 6 })
+	if !l.Saturated() {
+		t.Fatal("6 waiting for 2 slots of 1s is 3s: saturated")
+	}
+	close(hold)
+	wg.Wait()
+}

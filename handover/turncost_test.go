@@ -3,6 +3,7 @@ package handover
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -205,7 +206,7 @@ func TestAdmissionRefusesNewWorkOnly(t *testing.T) {
 	l := NewLanes(func(context.Context, Event) (string, error) {
 		<-release
 		return OutcomeAnswered, nil
-	}, LaneOptions{Admit: func() error {
+	}, LaneOptions{Admit: func(int) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if saturated {
@@ -287,5 +288,51 @@ func TestIsNotice(t *testing.T) {
 	custom := Texts{Continue: "Na klar!"}
 	if IsNotice("Na klar!") || !IsNotice("Na klar!", custom) {
 		t.Error("configured texts are not recognised")
+	}
+}
+
+// Past the slot cap, conversations wait as data: turns run no more than
+// the cap at once, every conversation is served in arrival order, and
+// admission learns how many wait.
+func TestLanesWaitForSlotsInOrder(t *testing.T) {
+	var mu sync.Mutex
+	running, peak := 0, 0
+	var order []string
+	release := make(chan struct{})
+	var waitingSeen []int
+	l := NewLanes(func(_ context.Context, ev Event) (string, error) {
+		mu.Lock()
+		running++
+		peak = max(peak, running)
+		order = append(order, ev.ConversationID)
+		mu.Unlock()
+		<-release
+		mu.Lock()
+		running--
+		mu.Unlock()
+		return OutcomeAnswered, nil
+	}, LaneOptions{Slots: func() int { return 2 }, Admit: func(waiting int) error {
+		mu.Lock()
+		waitingSeen = append(waitingSeen, waiting)
+		mu.Unlock()
+		return nil
+	}})
+	for _, id := range []string{"a", "b", "c", "d", "e"} {
+		if err := l.Submit(Event{Kind: EventVisitorMessage, ConversationID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "two turns running", func() bool { mu.Lock(); defer mu.Unlock(); return running == 2 })
+	close(release)
+	shutdown(t, l)
+	if peak != 2 {
+		t.Fatalf("peak %d turns at once, want 2", peak)
+	}
+	// a and b start together; the rest in arrival order as slots free.
+	if got := strings.Join(order, ""); (got[:2] != "ab" && got[:2] != "ba") || got[2:] != "cde" {
+		t.Fatalf("served %s, want a and b, then cde", got)
+	}
+	if got := fmt.Sprint(waitingSeen); got != "[0 0 0 1 2]" {
+		t.Fatalf("admission saw %s waiting, want [0 0 0 1 2]", got)
 	}
 }

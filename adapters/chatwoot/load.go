@@ -39,6 +39,8 @@ func newHint(c *conversation, seen int64) *hint {
 			h.seen = n
 		}
 	}
+	// The hint may wait in a lane for a while: keep only what Load uses.
+	h.conv.LastMessages = nil
 	return h
 }
 

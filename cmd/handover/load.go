@@ -37,6 +37,14 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&def.LLMLatency, "llm-latency", def.LLMLatency, "how long the scripted LLM takes to answer")
 	fs.DurationVar(&def.Drain, "drain", 0, "how long to wait for answers after the last arrival (default 3 LLM latencies + 5s)")
 	fs.StringVar(&def.KnowledgeDir, "knowledge", "", "HANDOVER_KNOWLEDGE_DIR of the service (default none)")
+	fs.Func("set", "a HANDOVER_NAME=value setting of the service (not the reference); repeatable", func(v string) error {
+		name, _, ok := strings.Cut(v, "=")
+		if !ok || !strings.HasPrefix(name, "HANDOVER_") {
+			return fmt.Errorf("%q is not HANDOVER_NAME=value", v)
+		}
+		def.ServiceEnv = append(def.ServiceEnv, v)
+		return nil
+	})
 	fs.Uint64Var(&def.Seed, "seed", def.Seed, "seed of the arrival schedule")
 	verbose := fs.Bool("v", false, "copy the child processes' logs to stderr")
 	if err := fs.Parse(args); err != nil {

@@ -109,6 +109,9 @@ func serve(ctx context.Context, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cfg.DebugAddr != "" {
+		startDebug(cfg.DebugAddr, log)
+	}
 	log.Info("handover serving", "addr", cfg.ListenAddr, "helpdesk", cfg.Helpdesk, "llm", cfg.LLMProvider)
 	a.StartBackground()
 	return runUntilDone(ctx, log, cfg.ShutdownGrace, func() error { return a.Server.Start(cfg.ListenAddr) }, a.Shutdown)

@@ -97,7 +97,9 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
-	limiter := handover.NewLLMLimiter(handover.LLMLimiterOptions{Max: llmCeiling(cfg)})
+	// New work may expect to wait for the LLM up to half the LLM timeout;
+	// beyond that admission answers 429 and the helpdesk retries later.
+	limiter := handover.NewLLMLimiter(handover.LLMLimiterOptions{Max: llmCeiling(cfg), MaxWait: cfg.LLMTimeout / 2})
 	metrics.WatchLLMLimiter(limiter)
 	engine, err := handover.NewEngine(handover.Options{
 		Helpdesk: hd, Bot: agent, Detect: bot.IsHumanRequest,
@@ -131,8 +133,11 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 		// Never accept work that cannot be done in time: once a whole round
 		// of LLM calls waits for a slot, new conversations get 429 and the
 		// helpdesk retries them.
-		Admit: func() error {
-			if limiter.Saturated() {
+		// Conversations past the LLM's current limit wait in the lanes as
+		// data (no goroutine, nothing loaded).
+		Slots: limiter.Limit,
+		Admit: func(waiting int) error {
+			if limiter.WouldWaitTooLong(waiting) {
 				return handover.ErrLLMSaturated
 			}
 			if sched.Overloaded() {

@@ -43,6 +43,9 @@ type Options struct {
 	Drain time.Duration
 	// KnowledgeDir, if set, is the service's HANDOVER_KNOWLEDGE_DIR.
 	KnowledgeDir string
+	// ServiceEnv are extra HANDOVER_*=value settings of the service (not
+	// the reference), e.g. HANDOVER_LLM_MAX_CONCURRENCY=10000.
+	ServiceEnv []string
 	// Seed makes the arrival schedule and the jitter reproducible.
 	Seed uint64
 	// Progress, if set, receives a progress bar (carriage returns; a terminal).
@@ -64,7 +67,7 @@ func Defaults() Options {
 
 // Limits keep a run bounded in count and time.
 const (
-	MaxRate     = 500
+	MaxRate     = 2000
 	MaxDuration = 10 * time.Minute
 	MaxMessages = 100
 	MaxHistory  = 1000

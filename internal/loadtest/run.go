@@ -95,7 +95,11 @@ func runTarget(ctx context.Context, o Options, target string, sched schedule) (*
 	if target == TargetReference {
 		sub = "load-reference"
 	}
-	ch, err := startChild(ctx, o.Executable, sub, append(w.env(), childEnv(o, llm.URL())...), o.ChildLog)
+	env := append(w.env(), childEnv(o, llm.URL())...)
+	if sub == "serve" {
+		env = append(env, o.ServiceEnv...)
+	}
+	ch, err := startChild(ctx, o.Executable, sub, env, o.ChildLog)
 	if err != nil {
 		return nil, err
 	}
