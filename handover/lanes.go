@@ -88,9 +88,9 @@ type Lanes struct {
 	running int      // lanes with a goroutine (running a turn)
 	ready   []string // lanes waiting for a slot, oldest first
 	closed  bool
-	wg     sync.WaitGroup
-	ctx    context.Context
-	cancel context.CancelFunc
+	wg      sync.WaitGroup
+	ctx     context.Context
+	cancel  context.CancelFunc
 }
 
 type lane struct {
