@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -46,6 +47,7 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	})
 	fs.Uint64Var(&def.Seed, "seed", def.Seed, "seed of the arrival schedule")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the load generator (sims, relay, scripted LLM) to this file")
 	verbose := fs.Bool("v", false, "copy the child processes' logs to stderr")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -55,6 +57,17 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("load: unexpected argument %q", fs.Arg(0))
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("load: cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("load: cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	switch *only {
 	case "":

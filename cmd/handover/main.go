@@ -58,6 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "serve":
+		tuneGC()
 		err = serve(ctx, stderr)
 	case "sandbox":
 		err = sandbox(ctx, args[1:], stdout, stderr)
@@ -66,6 +67,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "load":
 		err = load(ctx, args[1:], stdout, stderr)
 	case "load-reference": // started by `handover load`, not by people
+		tuneGC() // the yardstick runs with the same runtime settings
 		err = loadReference(ctx, stderr)
 	case "liveagent":
 		if len(args) != 2 || args[1] != "rules" {
