@@ -62,7 +62,7 @@ func turn(allow bool, msgs ...handover.Message) handover.Turn {
 
 // openaiAgent starts an llmtest server and an agent on the openai provider
 // pointed at it over real HTTP.
-func openaiAgent(t *testing.T, cfg Config) (*llmtest.Server, *Agent) {
+func openaiAgent(t *testing.T, cfg Config) (*llmtest.Server, *Assistant) {
 	t.Helper()
 	srv := llmtest.New()
 	t.Cleanup(srv.Close)

@@ -17,7 +17,7 @@ import (
 // (llms.IsRateLimitError, llms.IsAuthenticationError, ... work on the
 // result), removes the API key from its text, and adds the context's cause
 // when the call was cut by a deadline or a cancel.
-func (a *Agent) providerError(ctx context.Context, err error) error {
+func (a *Assistant) providerError(ctx context.Context, err error) error {
 	e := a.mapError(ctx, err)
 	// Rate limits and overloads (429, 503) tell the engine's LLM limiter to
 	// back off and wait the provider's Retry-After.
@@ -32,7 +32,7 @@ func (a *Agent) providerError(ctx context.Context, err error) error {
 	return e
 }
 
-func (a *Agent) mapError(ctx context.Context, err error) error {
+func (a *Assistant) mapError(ctx context.Context, err error) error {
 	mapped := err
 	switch a.provider {
 	case ProviderOpenAI:

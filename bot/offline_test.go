@@ -9,7 +9,7 @@ import (
 	"github.com/tmc/langchaingo/llms"
 )
 
-func offlineAgent(t *testing.T) *Agent {
+func offlineAgent(t *testing.T) *Assistant {
 	t.Helper()
 	a, err := New(Config{Knowledge: SampleKnowledge(), BotName: "Acme bot"})
 	if err != nil {

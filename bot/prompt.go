@@ -78,7 +78,7 @@ func parseSystemPrompt(src string) (*template.Template, bool, error) {
 
 // renderSystem renders the system message. It contains the admin's text,
 // the bot name and knowledge passages, never visitor text.
-func (a *Agent) renderSystem(allowHuman bool, passages []Passage) (string, error) {
+func (a *Assistant) renderSystem(allowHuman bool, passages []Passage) (string, error) {
 	kb := renderKnowledge(passages)
 	var b strings.Builder
 	err := a.tmpl.Execute(&b, promptData{

@@ -29,10 +29,10 @@ import (
 
 	"github.com/handover-dev/handover/adapters/chatwoot"
 	"github.com/handover-dev/handover/adapters/sim"
-	"github.com/handover-dev/handover/cluster"
 	"github.com/handover-dev/handover/internal/app"
 	"github.com/handover-dev/handover/internal/llmtest"
 	"github.com/handover-dev/handover/internal/testenv"
+	"github.com/handover-dev/handover/replicas"
 )
 
 var faultScale = flag.Int("fault.scale", 1, "multiply the fault suite's conversations (docs/reliability.md uses 5)")
@@ -193,7 +193,7 @@ func runFault(t *testing.T, fr faultRun, seed int64) counts {
 		for i := 0; i < max(1, fr.replicas); i++ {
 			opts := app.Options{LaneRetryBase: 20 * time.Millisecond}
 			if fr.redis {
-				r, err := cluster.Open(context.Background(), testenv.RedisURL(t), cluster.Options{Prefix: prefix})
+				r, err := replicas.Open(context.Background(), testenv.RedisURL(t), replicas.Options{Prefix: prefix})
 				if err != nil {
 					t.Fatal(err)
 				}

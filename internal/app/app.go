@@ -15,10 +15,10 @@ import (
 
 	"github.com/handover-dev/handover/agentui"
 	"github.com/handover-dev/handover/bot"
-	"github.com/handover-dev/handover/cluster"
 	"github.com/handover-dev/handover/config"
 	"github.com/handover-dev/handover/handover"
 	"github.com/handover-dev/handover/internal/schedload"
+	"github.com/handover-dev/handover/replicas"
 	"github.com/handover-dev/handover/server"
 )
 
@@ -39,7 +39,7 @@ type Options struct {
 	// LaneRetryBase is the first backoff of a failed turn (default 500ms).
 	LaneRetryBase time.Duration
 	// Redis, when set, is used instead of opening HANDOVER_REDIS_URL.
-	Redis *cluster.Redis
+	Redis *replicas.Redis
 }
 
 // App is one running handover service.
@@ -55,7 +55,7 @@ type App struct {
 	// Reconciler is nil when the helpdesk cannot list conversations or
 	// HANDOVER_RECONCILE_INTERVAL is 0.
 	Reconciler *handover.Reconciler
-	redis      *cluster.Redis
+	redis      *replicas.Redis
 	ownRedis   bool
 	stopBg     context.CancelFunc
 	stopSched  context.CancelFunc
@@ -112,7 +112,7 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 	rds, ownRedis := o.Redis, false
 	if rds == nil && cfg.RedisURL != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		rds, err = cluster.Open(ctx, cfg.RedisURL.Value(), cluster.Options{
+		rds, err = replicas.Open(ctx, cfg.RedisURL.Value(), replicas.Options{
 			LockTTL: 2*cfg.LLMTimeout + time.Minute, Logger: log.With("component", "redis"),
 		})
 		cancel()

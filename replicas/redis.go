@@ -1,8 +1,10 @@
-// Package cluster shares per-conversation locks and de-duplication between
-// handover replicas through Redis (go-redis). Without it each replica still
-// never doubles a reply on its own, since every turn re-reads the helpdesk
-// before posting; Redis closes the window between replicas.
-package cluster
+// Package replicas holds what handover replicas share through Redis
+// (go-redis): per-conversation locks, de-duplication of deliveries and the
+// count of events per conversation (so a turn on one replica knows that
+// another accepted an event while its LLM thought). Without it a single
+// replica still never doubles a reply; Redis closes the window between
+// replicas.
+package replicas
 
 import (
 	"context"
