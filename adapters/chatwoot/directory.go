@@ -35,11 +35,14 @@ const directoryWorkers = 6
 var _ handover.Directory = (*Adapter)(nil)
 
 // listedConversation is one entry of GET /conversations: the conversation
-// partial plus the activity time the list is sorted by.
+// partial plus the activity time the list is sorted by and its newest
+// non-activity message
+// (app/views/api/v1/conversations/partials/_conversation.json.jbuilder).
 type listedConversation struct {
 	conversation
-	LastActivityAt flexTime `json:"last_activity_at"`
-	Timestamp      flexTime `json:"timestamp"`
+	LastActivityAt  flexTime `json:"last_activity_at"`
+	Timestamp       flexTime `json:"timestamp"`
+	LastNonActivity *message `json:"last_non_activity_message"`
 }
 
 // Conversations lists the conversations the bot holds or handed over, most

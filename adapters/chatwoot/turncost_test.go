@@ -353,3 +353,25 @@ func TestCostStaleHint(t *testing.T) {
 		t.Fatalf("the bot spoke in a handed-over conversation:\n%+v", e.view(t, id).Messages[before:])
 	}
 }
+
+// The reconciler's listing leaves out the conversations the bot already
+// answered, so idle conversations cost it no read; one whose visitor wrote
+// last stays in.
+func TestReconcilerListSkipsAnsweredConversations(t *testing.T) {
+	t.Parallel()
+	e := newCostEnv(t, true, 5)
+	answered := e.visitor("ada", "How long does shipping take?")
+	e.turn(answered)
+	waiting := e.visitor("bob", "Where is my parcel?")
+	e.idle(t)
+	ids, err := e.a.BotConversations(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(ids, strconv.Itoa(answered)) {
+		t.Errorf("listed %v: includes the answered conversation %d", ids, answered)
+	}
+	if !slices.Contains(ids, strconv.Itoa(waiting)) {
+		t.Errorf("listed %v: lacks the waiting conversation %d", ids, waiting)
+	}
+}
