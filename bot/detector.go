@@ -3,6 +3,8 @@ package bot
 import (
 	"regexp"
 	"strings"
+
+	"github.com/handover-dev/handover/handover"
 )
 
 // IsHumanRequest reports whether text is the visitor asking to talk to a
@@ -146,13 +148,27 @@ var (
 )
 
 // humanOnlyRE matches a message that is nothing but a request word
-// ("agent", "human please", "Mitarbeiter bitte", "оператор").
+// ("agent", "human please", "Mitarbeiter bitte", "оператор"): the words below and every
+// language's human keyword and synonyms from handover's language table, the words the
+// text-only helpdesks tell visitors to type.
 var humanOnlyRE = regexp.MustCompile("^" + fold(
 	opt(`please pls a an the un une einen eine bitte por_favor prosze prosim`)+
 		opt(`real live human echten vrai`)+
 		alt(`human agent operator representative person mensch mitarbeiter berater conseiller humain operateur agente asesor operador
-			operatore atendente medewerker konsultant operátor оператор человек менеджер livechat`)+
+			operatore atendente medewerker konsultant operátor оператор человек менеджер livechat `+typedHumanWords())+
 		`(?: (?:please|pls|now|bitte|svp|por favor|per favore|por favor|alsjeblieft|prosze|prosim|пожалуйста|asap))*`) + "$")
+
+// typedHumanWords are the human keywords and synonyms of every language of handover's table,
+// for alt: regexp-quoted, the words of a multi-word one joined by underscores.
+func typedHumanWords() string {
+	var ws []string
+	for _, l := range handover.Languages() {
+		for _, w := range l.Words(handover.ChoiceRequestHuman) {
+			ws = append(ws, strings.Join(strings.Fields(regexp.QuoteMeta(w)), "_"))
+		}
+	}
+	return strings.Join(ws, " ")
+}
 
 // humanRequestREs match a request for a person; each needs a request verb
 // in the infinitive or imperative, so questions about agents do not match.

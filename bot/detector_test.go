@@ -1,6 +1,11 @@
 package bot
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/handover-dev/handover/handover"
+)
 
 func TestIsHumanRequest(t *testing.T) {
 	t.Parallel()
@@ -228,6 +233,20 @@ func TestIsHumanRequestEdges(t *testing.T) {
 	for _, s := range []string{"TALK TO A HUMAN", "parler a un conseiller", "PARLER À UN CONSEILLER", "mluvit s operatorem"} {
 		if !IsHumanRequest(s) {
 			t.Errorf("IsHumanRequest(%q) = false", s)
+		}
+	}
+}
+
+// What the text-only helpdesks tell a visitor to type for a person (handover's language
+// table) is a request for a person on its own, in every language.
+func TestTypedHumanKeywordsAreRequests(t *testing.T) {
+	for _, l := range handover.Languages() {
+		for _, w := range l.Words(handover.ChoiceRequestHuman) {
+			for _, s := range []string{w, strings.ToUpper(w), w + " please"} {
+				if !IsHumanRequest(s) {
+					t.Errorf("%s: %q is no human request", l.Code, s)
+				}
+			}
 		}
 	}
 }

@@ -14,55 +14,27 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+
+	"github.com/handover-dev/handover/adapters/all"
+	"github.com/handover-dev/handover/adapters/helpdesk"
 )
 
 // Prefix is the environment variable prefix.
 const Prefix = "HANDOVER"
 
-// Secret is a string that never prints its value.
-type Secret string
-
-// String implements fmt.Stringer without revealing the value.
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return "[redacted]"
-}
-
-// GoString keeps %#v from revealing the value.
-func (s Secret) GoString() string { return s.String() }
-
-// Value returns the secret itself, for the code that needs it.
-func (s Secret) Value() string { return string(s) }
+// Secret is a string that never prints its value (adapters use the same type).
+type Secret = helpdesk.Secret
 
 // IDMap is an `a:b,c:d` list of integer pairs (inbox id to team id).
-type IDMap map[int]int
+type IDMap = helpdesk.IDMap
 
-// Decode implements envconfig.Decoder.
-func (m *IDMap) Decode(v string) error {
-	out := IDMap{}
-	for _, part := range strings.Split(v, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		k, val, ok := strings.Cut(part, ":")
-		ki, err1 := strconv.Atoi(strings.TrimSpace(k))
-		vi, err2 := strconv.Atoi(strings.TrimSpace(val))
-		if !ok || err1 != nil || err2 != nil {
-			return fmt.Errorf("%q is not inboxID:teamID", part)
-		}
-		out[ki] = vi
-	}
-	*m = out
-	return nil
-}
+// helpdesks are the registered helpdesk adapters.
+var helpdesks = all.Helpdesks
 
 // Config is the whole configuration. Field tags name the variables; `desc`
 // is what `handover config` prints.
 type Config struct {
-	Helpdesk           string        `envconfig:"HANDOVER_HELPDESK" desc:"chatwoot, libredesk, liveagent or zendesk; required for serve"`
+	Helpdesk           string        `envconfig:"HANDOVER_HELPDESK" desc:"the helpdesk; required for serve"`
 	ListenAddr         string        `envconfig:"HANDOVER_LISTEN_ADDR" default:":8080" desc:"address of the HTTP server"`
 	PublicURL          string        `envconfig:"HANDOVER_PUBLIC_URL" desc:"the URL the helpdesk reaches us at (links, install)"`
 	RequiredAnswers    int           `envconfig:"HANDOVER_REQUIRED_ANSWERS" default:"3" desc:"bot answers before the 'Request chat with human agent' button is offered; 0 offers it from the start"`
@@ -88,28 +60,32 @@ type Config struct {
 	DebugAddr          string        `envconfig:"HANDOVER_DEBUG_ADDR" desc:"optional loopback address (e.g. 127.0.0.1:6060) serving Go's /debug/pprof profiles; never expose it"`
 	RedisURL           Secret        `envconfig:"HANDOVER_REDIS_URL" desc:"secret: optional redis://... shared by replicas for per-conversation locks and de-duplication"`
 	// The agent pages: who may embed them, how often they refresh.
-	AgentUIFrameAncestors string        `envconfig:"HANDOVER_AGENT_UI_FRAME_ANCESTORS" desc:"origins that may embed the agent pages in an iframe, comma-separated (the Chatwoot URL is allowed by itself)"`
+	AgentUIFrameAncestors string        `envconfig:"HANDOVER_AGENT_UI_FRAME_ANCESTORS" desc:"origins that may embed the agent pages in an iframe, comma-separated (a helpdesk that embeds them as a dashboard app is allowed by itself)"`
 	AgentUIRefresh        time.Duration `envconfig:"HANDOVER_AGENT_UI_REFRESH" default:"5s" desc:"how often the agent pages refresh themselves (each refresh reads the helpdesk)"`
 
-	// Chatwoot is embedded (not nested) so envconfig reads only the full
-	// HANDOVER_CHATWOOT_* names: a nested struct would also fall back to
-	// unprefixed names such as URL (envconfig's Alt lookup).
-	Chatwoot
-	// Libredesk, LiveAgent and Zendesk are embedded for the same reason.
-	Libredesk
-	LiveAgent
-	Zendesk
+	// Adapters are the settings of every registered helpdesk (adapters/all), read from their
+	// own HANDOVER_<HELPDESK>_* variables by Load; keyed by name. Settings returns the one of
+	// Helpdesk.
+	Adapters map[string]helpdesk.Settings `ignored:"true"`
 }
 
-// Chatwoot configures the Chatwoot adapter (an agent bot).
-type Chatwoot struct {
-	URL           string `envconfig:"HANDOVER_CHATWOOT_URL" desc:"Chatwoot base URL, e.g. https://app.chatwoot.com"`
-	AccountID     int    `envconfig:"HANDOVER_CHATWOOT_ACCOUNT_ID" desc:"account id"`
-	BotToken      Secret `envconfig:"HANDOVER_CHATWOOT_BOT_TOKEN" desc:"secret: the agent bot's access_token"`
-	UserToken     Secret `envconfig:"HANDOVER_CHATWOOT_USER_TOKEN" desc:"secret: an administrator's access token (message lists, agents, inbox members)"`
-	WebhookSecret Secret `envconfig:"HANDOVER_CHATWOOT_WEBHOOK_SECRET" desc:"secret: the agent bot's secret (X-Chatwoot-Signature); for Chatwoot <= 4.12 also the webhook URL's last path segment"`
-	Teams         IDMap  `envconfig:"HANDOVER_CHATWOOT_TEAMS" desc:"optional inboxID:teamID,... the human queue (team) of each inbox"`
+// Descriptor returns the registered helpdesk named by Helpdesk.
+func (c Config) Descriptor() (helpdesk.Descriptor, bool) { return helpdesks.Lookup(c.Helpdesk) }
+
+// Settings returns the settings of the helpdesk named by Helpdesk: those Load read, or zero
+// settings when the configuration was built in code; nil for an unknown helpdesk.
+func (c Config) Settings() helpdesk.Settings {
+	if s := c.Adapters[c.Helpdesk]; s != nil {
+		return s
+	}
+	if d, ok := c.Descriptor(); ok {
+		return d.Settings()
+	}
+	return nil
 }
+
+// Helpdesks are the registered helpdesk adapters.
+func Helpdesks() helpdesk.Registry { return helpdesks }
 
 // Load reads the environment. It reports type errors for every variable,
 // not just the first.
@@ -131,6 +107,14 @@ func Load() (Config, error) {
 	}
 	if err := envconfig.Process("", &c); err != nil {
 		return c, fmt.Errorf("read environment: %w", err)
+	}
+	c.Adapters = map[string]helpdesk.Settings{}
+	for _, d := range helpdesks {
+		s := d.Settings()
+		if err := envconfig.Process("", s); err != nil {
+			return c, fmt.Errorf("read environment: %w", err)
+		}
+		c.Adapters[d.Name] = s
 	}
 	return c, nil
 }
@@ -173,40 +157,14 @@ func redactIfSecret(v Var, raw string) string {
 func (c Config) Validate() error {
 	var errs []error
 	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	switch c.Helpdesk {
-	case "chatwoot":
-		cw := c.Chatwoot
-		if u, err := url.Parse(cw.URL); cw.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			add("HANDOVER_CHATWOOT_URL: set the Chatwoot base URL, e.g. https://app.chatwoot.com")
-		}
-		if cw.AccountID <= 0 {
-			add("HANDOVER_CHATWOOT_ACCOUNT_ID: set the account id (the number in /app/accounts/<id>/ in Chatwoot)")
-		}
-		if cw.BotToken == "" {
-			add("HANDOVER_CHATWOOT_BOT_TOKEN: set the agent bot's access_token")
-		}
-		if cw.UserToken == "" {
-			add("HANDOVER_CHATWOOT_USER_TOKEN: set an administrator's access token (Profile settings > Access token)")
-		}
-		if cw.WebhookSecret == "" {
-			add("HANDOVER_CHATWOOT_WEBHOOK_SECRET: set the agent bot's secret (it verifies webhooks)")
-		}
-	case "libredesk":
-		for _, p := range c.Libredesk.problems() {
+	if c.Helpdesk == "" {
+		add("HANDOVER_HELPDESK: set it to %s", helpdesks.Choice())
+	} else if s := c.Settings(); s == nil {
+		add("HANDOVER_HELPDESK: %q is not supported; use %s", c.Helpdesk, helpdesks.Choice())
+	} else {
+		for _, p := range s.Problems() {
 			add("%s", p)
 		}
-	case "liveagent":
-		for _, p := range c.LiveAgent.problems() {
-			add("%s", p)
-		}
-	case "zendesk":
-		for _, p := range c.Zendesk.problems() {
-			add("%s", p)
-		}
-	case "":
-		add("HANDOVER_HELPDESK: set it to chatwoot, libredesk, liveagent or zendesk")
-	default:
-		add("HANDOVER_HELPDESK: %q is not supported; use chatwoot, libredesk, liveagent or zendesk", c.Helpdesk)
 	}
 	if c.RequiredAnswers < 0 {
 		add("HANDOVER_REQUIRED_ANSWERS: must be 0 or more")
@@ -311,6 +269,14 @@ func Describe() []Var {
 		}
 	}
 	walk("", &c)
+	for i := range out {
+		if out[i].Name == "HANDOVER_HELPDESK" {
+			out[i].Description = helpdesks.Choice() + "; required for serve"
+		}
+	}
+	for _, d := range helpdesks {
+		walk("", d.Settings())
+	}
 	return out
 }
 

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/chatwoot"
+	"github.com/handover-dev/handover/adapters/helpdesk"
 )
 
 func TestLoadDefaultsAndChatwoot(t *testing.T) {
@@ -20,11 +23,12 @@ func TestLoadDefaultsAndChatwoot(t *testing.T) {
 	if c.RequiredAnswers != 3 || !c.HumanRequestInChat || c.LLMProvider != "offline" || c.LLMTimeout != 20*time.Second || c.ListenAddr != ":8080" {
 		t.Fatalf("defaults: %+v", c)
 	}
-	if c.Chatwoot.AccountID != 7 || c.Chatwoot.Teams[2] != 5 || c.Chatwoot.Teams[3] != 9 {
-		t.Fatalf("chatwoot: %+v", c.Chatwoot)
+	cw, ok := c.Settings().(*chatwoot.Settings)
+	if !ok || cw.AccountID != 7 || cw.Teams[2] != 5 || cw.Teams[3] != 9 {
+		t.Fatalf("chatwoot: %+v", c.Settings())
 	}
-	if c.Chatwoot.URL != "" {
-		t.Fatalf("read unprefixed URL: %q", c.Chatwoot.URL)
+	if cw.URL != "" {
+		t.Fatalf("read unprefixed URL: %q", cw.URL)
 	}
 }
 
@@ -47,7 +51,7 @@ func TestLoadReportsEveryTypeError(t *testing.T) {
 func TestValidateListsAllProblemsWithoutSecrets(t *testing.T) {
 	c := Config{Helpdesk: "chatwoot", LLMProvider: "anthropic", LLMTimeout: time.Second, LogLevel: "loud",
 		MaxConcurrentTurns: 1, MaxQueuedEvents: 1, RequiredAnswers: -1}
-	c.Chatwoot.BotToken = "bot-secret-123"
+	c.Adapters = map[string]helpdesk.Settings{"chatwoot": &chatwoot.Settings{BotToken: "bot-secret-123"}}
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("want error")
@@ -84,6 +88,32 @@ func TestPrintUsageListsEveryVariable(t *testing.T) {
 	for _, want := range []string{"HANDOVER_HELPDESK", "HANDOVER_REQUIRED_ANSWERS", "3", "HANDOVER_CHATWOOT_WEBHOOK_SECRET", "secret", "HANDOVER_LLM_TIMEOUT", "20s"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("usage lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+// Every registered helpdesk is named in HANDOVER_HELPDESK's problems and description, and its
+// own variables are listed.
+func TestRegisteredHelpdesks(t *testing.T) {
+	err := (Config{Helpdesk: "nope", LLMProvider: "offline", LLMTimeout: time.Second, LogLevel: "info"}).Validate()
+	if err == nil {
+		t.Fatal("want error")
+	}
+	vars := map[string]bool{}
+	for _, v := range Describe() {
+		vars[v.Name] = true
+	}
+	for _, d := range Helpdesks() {
+		if !strings.Contains(err.Error(), d.Name) {
+			t.Errorf("HANDOVER_HELPDESK problem does not offer %s: %v", d.Name, err)
+		}
+		prefix := "HANDOVER_" + strings.ToUpper(d.Name) + "_"
+		found := false
+		for name := range vars {
+			found = found || strings.HasPrefix(name, prefix)
+		}
+		if !found {
+			t.Errorf("no %s* variable described", prefix)
 		}
 	}
 }

@@ -24,6 +24,9 @@ func fieldsOf(v any) []fieldInfo {
 	for i := 0; i < rt.NumField(); i++ {
 		f := rt.Field(i)
 		name := f.Tag.Get("envconfig")
+		if f.Tag.Get("ignored") == "true" {
+			continue
+		}
 		if f.Anonymous && f.Type.Kind() == reflect.Struct {
 			out = append(out, fieldInfo{nested: rv.Field(i).Addr().Interface()})
 			continue

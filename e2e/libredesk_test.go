@@ -210,7 +210,7 @@ func TestLibredeskBotAnswersAndSaysWhatToType(t *testing.T) {
 	ldAnswerEcho(w)
 	id := w.visitor("v1", "How long does shipping take?")
 	c := w.waitFor(id, "first answer", w.hasBot(1))
-	if first := w.lastBot(c); !strings.Contains(first, "How long does shipping take?") || strings.Contains(first, `"human"`) {
+	if first := w.lastBot(c); !strings.Contains(first, "How long does shipping take?") || strings.Contains(first, `"agent"`) {
 		t.Fatalf("first answer: %q", first)
 	}
 	w.settle()
@@ -219,7 +219,7 @@ func TestLibredeskBotAnswersAndSaysWhatToType(t *testing.T) {
 	}
 	w.visitor("v1", "And what about returns?")
 	c = w.waitFor(id, "second answer", w.hasBot(2))
-	if second := w.lastBot(c); !strings.Contains(second, `type "human"`) {
+	if second := w.lastBot(c); !strings.Contains(second, `type "agent"`) {
 		t.Fatalf("the second answer should say what to type: %q", second)
 	}
 	// The bot's own replies, their message.updated, notes and activities start no turn.
@@ -231,7 +231,7 @@ func TestLibredeskBotAnswersAndSaysWhatToType(t *testing.T) {
 	w.restart()
 	w.visitor("v1", "One more: do you ship abroad?")
 	c = w.waitFor(id, "third answer", w.hasBot(3))
-	if !strings.Contains(w.lastBot(c), `type "human"`) {
+	if !strings.Contains(w.lastBot(c), `type "agent"`) {
 		t.Fatalf("after a restart the count was lost: %s", ldDump(c))
 	}
 }
@@ -242,11 +242,11 @@ func TestLibredeskTypedWordHandsOverInTheVisitorsLanguage(t *testing.T) {
 	ldAnswerEcho(w)
 	id := w.visitor("de", "Hallo, wie lange dauert die Lieferung bitte?")
 	c := w.waitFor(id, "answer", w.hasBot(1))
-	if !strings.Contains(w.lastBot(c), "„Mensch“") {
+	if !strings.Contains(w.lastBot(c), `"Mitarbeiter"`) {
 		t.Fatalf("German line missing: %q", w.lastBot(c))
 	}
 	w.settle()
-	w.visitor("de", "Mensch")
+	w.visitor("de", "Mensch") // the former keyword still answers the prompt
 	c = w.waitFor(id, "handover", func(c sim.LibredeskConversationView) bool { return len(w.notes(c)) == 1 && len(w.bot(c)) == 2 })
 	w.settle()
 	c = w.conv(id)
@@ -304,11 +304,11 @@ func TestLibredeskNobodyAvailableOfflineMessage(t *testing.T) {
 	w.sim.SetAvailability(w.demo.AliceID, sim.LibredeskAway)
 	id := w.visitor("v", "Can I talk to a person?")
 	c := w.waitFor(id, "offline offer", w.hasBot(1))
-	if offer := w.lastBot(c); !strings.Contains(offer, `Type "yes"`) || !strings.Contains(offer, "No agent is available") {
+	if offer := w.lastBot(c); !strings.Contains(offer, `Type "message"`) || !strings.Contains(offer, "No agent is available") {
 		t.Fatalf("offer: %q", offer)
 	}
 	w.settle()
-	w.visitor("v", "yes")
+	w.visitor("v", "yes") // a plain yes answers the offer as well as "message"
 	c = w.waitFor(id, "email request", w.hasBot(2))
 	if !strings.Contains(w.lastBot(c), "email") {
 		t.Fatalf("want an email request: %s", ldDump(c))
@@ -352,11 +352,11 @@ func TestLibredeskOfflineWithKnownEmailAndNo(t *testing.T) {
 	id2 := w.visitor("b", "Ich möchte mit einem Mitarbeiter sprechen")
 	w.sim.SetContactEmail(id2, "b@example.com")
 	c = w.waitFor(id2, "offer", w.hasBot(1))
-	if !strings.Contains(w.lastBot(c), "„ja“") {
+	if !strings.Contains(w.lastBot(c), `"Nachricht"`) {
 		t.Fatalf("German offer: %q", w.lastBot(c))
 	}
 	w.settle()
-	w.visitor("b", "ja")
+	w.visitor("b", "ja") // a plain yes answers the offer as well as "Nachricht"
 	c = w.waitFor(id2, "offline", func(c sim.LibredeskConversationView) bool { return len(w.notes(c)) == 1 && len(w.bot(c)) == 2 })
 	if !strings.Contains(w.lastBot(c), "b@example.com") {
 		t.Fatalf("confirmation: %s", ldDump(c))

@@ -1,148 +1,374 @@
 package handover
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 )
 
-// The handover notices in the languages the human-request detector knows.
-// The engine answers in the visitor's language, guessed from their messages.
-var translations = map[string]Texts{
-	"de": {
-		HumanButton:     "Chat mit einem Mitarbeiter anfordern",
-		OfflineButton:   "Chatbot beenden und Nachricht hinterlassen",
-		ContinueButton:  "Weiter mit dem Bot",
-		Connecting:      "Ich leite Sie an einen Mitarbeiter weiter. Bitte bleiben Sie im Chat: Gleich ist jemand für Sie da.",
-		NoAgent:         "Gerade ist kein Mitarbeiter erreichbar. Sie können uns eine Nachricht hinterlassen, wir melden uns bei Ihnen, oder weiter mit mir schreiben.",
-		AskEmail:        "Bitte geben Sie Ihre E-Mail-Adresse ein, damit wir Ihnen antworten können.",
-		OfflineReceived: "Danke! Ihre Nachricht ist an unser Team weitergeleitet. Wir antworten an %s, sobald ein Mitarbeiter verfügbar ist.",
-		Continue:        "Gerne, ich bin weiter für Sie da. Wobei kann ich helfen?",
-		Apology:         "Entschuldigung, darauf kann ich gerade nicht antworten.",
-		AgentJoined:     "%s ist dem Chat beigetreten.",
-	},
-	"fr": {
-		HumanButton:     "Discuter avec un conseiller",
-		OfflineButton:   "Arrêter le chatbot et laisser un message",
-		ContinueButton:  "Continuer avec le bot",
-		Connecting:      "Je vous mets en relation avec un conseiller. Restez dans ce chat : quelqu'un va vous répondre sous peu.",
-		NoAgent:         "Aucun conseiller n'est disponible pour le moment. Vous pouvez laisser un message et nous vous répondrons, ou continuer avec moi.",
-		AskEmail:        "Veuillez saisir votre adresse e-mail pour que nous puissions vous répondre.",
-		OfflineReceived: "Merci ! Votre message a été transmis à notre équipe. Nous répondrons à %s dès qu'un conseiller sera disponible.",
-		Continue:        "Bien sûr, je suis toujours là. Que puis-je faire pour vous ?",
-		Apology:         "Désolé, je ne peux pas répondre pour le moment.",
-		AgentJoined:     "%s a rejoint la conversation.",
-	},
-	"es": {
-		HumanButton:     "Hablar con un agente",
-		OfflineButton:   "Detener el chatbot y dejar un mensaje",
-		ContinueButton:  "Seguir con el bot",
-		Connecting:      "Le paso con un agente. Por favor, permanezca en este chat: alguien le atenderá en breve.",
-		NoAgent:         "Ahora mismo no hay ningún agente disponible. Puede dejarnos un mensaje y le responderemos, o seguir hablando conmigo.",
-		AskEmail:        "Por favor, escriba su dirección de correo electrónico para que podamos responderle.",
-		OfflineReceived: "¡Gracias! Hemos pasado su mensaje a nuestro equipo. Responderemos a %s en cuanto haya un agente disponible.",
-		Continue:        "Claro, sigo aquí. ¿En qué más puedo ayudarle?",
-		Apology:         "Lo siento, ahora mismo no puedo responder a eso.",
-		AgentJoined:     "%s se ha unido al chat.",
-	},
-	"it": {
-		HumanButton:     "Chatta con un operatore",
-		OfflineButton:   "Ferma il chatbot e lascia un messaggio",
-		ContinueButton:  "Continua con il bot",
-		Connecting:      "La metto in contatto con un operatore. Resti in questa chat: qualcuno la raggiungerà a breve.",
-		NoAgent:         "Al momento nessun operatore è disponibile. Può lasciarci un messaggio e le risponderemo, oppure continuare con me.",
-		AskEmail:        "Inserisca il suo indirizzo e-mail, così potremo risponderle.",
-		OfflineReceived: "Grazie! Il suo messaggio è stato inoltrato al nostro team. Risponderemo a %s appena un operatore sarà disponibile.",
-		Continue:        "Certo, sono ancora qui. Come posso aiutarla?",
-		Apology:         "Mi dispiace, al momento non posso rispondere.",
-		AgentJoined:     "%s si è unito alla chat.",
-	},
-	"pt": {
-		HumanButton:     "Falar com um atendente",
-		OfflineButton:   "Parar o chatbot e deixar uma mensagem",
-		ContinueButton:  "Continuar com o bot",
-		Connecting:      "Vou transferi-lo para um atendente. Fique neste chat: alguém vai atendê-lo em breve.",
-		NoAgent:         "Nenhum atendente está disponível agora. Pode deixar uma mensagem e responderemos, ou continuar a falar comigo.",
-		AskEmail:        "Por favor, indique o seu endereço de e-mail para que possamos responder.",
-		OfflineReceived: "Obrigado! A sua mensagem foi enviada à nossa equipa. Responderemos para %s assim que um atendente estiver disponível.",
-		Continue:        "Claro, continuo aqui. Em que mais posso ajudar?",
-		Apology:         "Desculpe, não consigo responder a isso agora.",
-		AgentJoined:     "%s entrou no chat.",
-	},
-	"nl": {
-		HumanButton:     "Chat met een medewerker",
-		OfflineButton:   "Chatbot stoppen en een bericht achterlaten",
-		ContinueButton:  "Verder met de bot",
-		Connecting:      "Ik verbind u door met een medewerker. Blijf in deze chat: er komt zo iemand bij u.",
-		NoAgent:         "Er is op dit moment geen medewerker beschikbaar. U kunt een bericht achterlaten, dan nemen wij contact op, of verder chatten met mij.",
-		AskEmail:        "Vul uw e-mailadres in, zodat we u kunnen antwoorden.",
-		OfflineReceived: "Bedankt! Uw bericht is doorgestuurd naar ons team. We antwoorden naar %s zodra er een medewerker beschikbaar is.",
-		Continue:        "Natuurlijk, ik ben er nog. Waarmee kan ik u helpen?",
-		Apology:         "Sorry, daar kan ik nu geen antwoord op geven.",
-		AgentJoined:     "%s neemt deel aan de chat.",
-	},
-	"pl": {
-		HumanButton:     "Rozmowa z konsultantem",
-		OfflineButton:   "Zakończ chatbota i zostaw wiadomość",
-		ContinueButton:  "Kontynuuj z botem",
-		Connecting:      "Przekazuję rozmowę do konsultanta. Proszę pozostać na czacie: ktoś wkrótce się odezwie.",
-		NoAgent:         "Obecnie żaden konsultant nie jest dostępny. Możesz zostawić wiadomość, a odpowiemy, albo dalej rozmawiać ze mną.",
-		AskEmail:        "Podaj proszę swój adres e-mail, abyśmy mogli odpowiedzieć.",
-		OfflineReceived: "Dziękujemy! Twoja wiadomość trafiła do naszego zespołu. Odpowiemy na %s, gdy tylko konsultant będzie dostępny.",
-		Continue:        "Oczywiście, nadal tu jestem. W czym jeszcze mogę pomóc?",
-		Apology:         "Przepraszam, nie mogę teraz na to odpowiedzieć.",
-		AgentJoined:     "%s dołączył(a) do czatu.",
-	},
-	"cs": {
-		HumanButton:     "Chat s operátorem",
-		OfflineButton:   "Ukončit chatbota a zanechat zprávu",
-		ContinueButton:  "Pokračovat s botem",
-		Connecting:      "Předávám vás operátorovi. Zůstaňte prosím v chatu: brzy se vám někdo ozve.",
-		NoAgent:         "Momentálně není k dispozici žádný operátor. Můžete nám zanechat zprávu a ozveme se, nebo pokračovat se mnou.",
-		AskEmail:        "Zadejte prosím svou e-mailovou adresu, abychom vám mohli odpovědět.",
-		OfflineReceived: "Děkujeme! Vaše zpráva byla předána našemu týmu. Odpovíme na %s, jakmile bude operátor k dispozici.",
-		Continue:        "Jistě, jsem tu dál. S čím vám mohu pomoci?",
-		Apology:         "Omlouvám se, na to teď nedokážu odpovědět.",
-		AgentJoined:     "%s se připojil(a) k chatu.",
-	},
-	"sk": {
-		HumanButton:     "Chat s operátorom",
-		OfflineButton:   "Ukončiť chatbota a nechať správu",
-		ContinueButton:  "Pokračovať s botom",
-		Connecting:      "Odovzdávam vás operátorovi. Zostaňte prosím v chate: čoskoro sa vám niekto ozve.",
-		NoAgent:         "Momentálne nie je dostupný žiadny operátor. Môžete nám nechať správu a ozveme sa, alebo pokračovať so mnou.",
-		AskEmail:        "Zadajte prosím svoju e-mailovú adresu, aby sme vám mohli odpovedať.",
-		OfflineReceived: "Ďakujeme! Vaša správa bola odovzdaná nášmu tímu. Odpovieme na %s, hneď ako bude operátor dostupný.",
-		Continue:        "Samozrejme, som tu ďalej. S čím vám môžem pomôcť?",
-		Apology:         "Prepáčte, na to teraz neviem odpovedať.",
-		AgentJoined:     "%s sa pripojil(a) k chatu.",
-	},
-	"ru": {
-		HumanButton:     "Чат с оператором",
-		OfflineButton:   "Остановить чат-бота и оставить сообщение",
-		ContinueButton:  "Продолжить с ботом",
-		Connecting:      "Передаю вас оператору. Пожалуйста, оставайтесь в чате: скоро вам ответят.",
-		NoAgent:         "Сейчас нет свободных операторов. Вы можете оставить сообщение, и мы ответим, или продолжить со мной.",
-		AskEmail:        "Пожалуйста, укажите ваш адрес электронной почты, чтобы мы могли ответить.",
-		OfflineReceived: "Спасибо! Ваше сообщение передано нашей команде. Мы ответим на %s, как только оператор освободится.",
-		Continue:        "Конечно, я здесь. Чем ещё могу помочь?",
-		Apology:         "Извините, сейчас я не могу на это ответить.",
-		AgentJoined:     "%s присоединился(-ась) к чату.",
-	},
+// Language is everything handover says and reads in one visitor language: the words that
+// tell the language apart, the engine's notices, and what a visitor types to make a choice
+// in a chat without buttons (Libredesk, LiveAgent). The core, the adapters and the bot's
+// human-request detector all read this one table (Languages).
+type Language struct {
+	// Code is the ISO 639-1 code: en, de, fr, es, it, pt, nl, pl, cs, sk, ru.
+	Code string
+	// Hints are frequent short words that tell the languages apart (GuessLanguage).
+	Hints []string
+	// Texts are the notices and button titles (English: DefaultTexts).
+	Texts Texts
+	// Short are the button titles in at most 20 characters, for channels that cut longer
+	// ones (Messenger cuts quick replies above 20).
+	Short Choices
+	// Keywords are the words a visitor types to make a choice in a chat without buttons.
+	// The human keyword is one bot.IsHumanRequest also takes alone as a request for a
+	// person, so it hands over even when typed unprompted.
+	Keywords Choices
+	// Synonyms are further words accepted for each choice (a plain yes or no to the offline
+	// offer, the other names of a person).
+	Synonyms Synonyms
+	// Typed are the sentences that tell the visitor what to type.
+	Typed Typed
 }
 
-// languageHints are frequent short words that tell the languages apart.
-var languageHints = map[string][]string{
-	"en": {"the", "is", "are", "you", "my", "i", "to", "and", "what", "how", "can", "do", "does", "with", "for", "hello", "hi", "please", "thanks", "want", "order"},
-	"de": {"der", "die", "das", "ist", "ich", "und", "nicht", "mit", "wie", "ein", "eine", "bitte", "danke", "hallo", "meine", "mein", "können", "kann", "sie", "wann", "möchte"},
-	"fr": {"le", "la", "les", "est", "je", "et", "vous", "pas", "avec", "une", "un", "bonjour", "merci", "mon", "ma", "comment", "pour", "quand", "peux", "voudrais"},
-	"es": {"el", "la", "los", "es", "yo", "y", "usted", "no", "con", "una", "un", "hola", "gracias", "mi", "cómo", "para", "cuándo", "puedo", "quiero", "por", "qué"},
-	"it": {"il", "lo", "la", "è", "io", "e", "non", "con", "una", "un", "ciao", "grazie", "mio", "mia", "come", "per", "quando", "posso", "vorrei", "che", "sono"},
-	"pt": {"o", "a", "os", "é", "eu", "e", "você", "não", "com", "uma", "um", "olá", "obrigado", "obrigada", "meu", "minha", "como", "para", "quando", "posso", "quero"},
-	"nl": {"de", "het", "een", "is", "ik", "en", "niet", "met", "hoe", "mijn", "hallo", "dank", "bedankt", "wanneer", "kan", "wil", "graag", "u", "jullie", "van"},
-	"pl": {"jest", "nie", "i", "się", "jak", "mój", "moja", "dzień", "dobry", "dziękuję", "proszę", "kiedy", "mogę", "chcę", "czy", "co", "z", "na", "zamówienie"},
-	"cs": {"je", "není", "a", "se", "jak", "můj", "moje", "dobrý", "den", "děkuji", "prosím", "kdy", "mohu", "chci", "co", "s", "na", "objednávka", "jsem"},
-	"sk": {"je", "nie", "a", "sa", "ako", "môj", "moja", "dobrý", "deň", "ďakujem", "prosím", "kedy", "môžem", "chcem", "čo", "s", "na", "objednávka", "som"},
-	"ru": {"и", "в", "не", "на", "я", "что", "как", "мой", "моя", "здравствуйте", "привет", "спасибо", "пожалуйста", "когда", "могу", "хочу", "с", "это", "заказ"},
+// Choices holds one string for each choice a visitor makes.
+type Choices struct {
+	Human    string // ChoiceRequestHuman: talk to a person
+	Offline  string // ChoiceOffline: leave an offline message
+	Continue string // ChoiceContinue: keep chatting with the bot
+}
+
+// Of returns the string of a choice value (ChoiceRequestHuman, ChoiceOffline,
+// ChoiceContinue), "" for another value.
+func (c Choices) Of(value string) string {
+	switch value {
+	case ChoiceRequestHuman:
+		return c.Human
+	case ChoiceOffline:
+		return c.Offline
+	case ChoiceContinue:
+		return c.Continue
+	}
+	return ""
+}
+
+// Synonyms holds the further words accepted for each choice.
+type Synonyms struct {
+	Human, Offline, Continue []string
+}
+
+// Typed are the sentences a chat without buttons shows under a prompt. {human}, {offline}
+// and {continue} stand for the keywords.
+type Typed struct {
+	Human   string // under PromptHuman: type {human} to talk to a person
+	Offline string // under PromptOffline: type {offline} to leave a message or {continue}
+	Email   string // under PromptEmail, for a chat without an email form
+}
+
+// Instruction returns the sentence that says what to type for prompt p, the keywords filled
+// in, or "" for a prompt without one.
+func (l Language) Instruction(p Prompt) string {
+	r := strings.NewReplacer("{human}", l.Keywords.Human, "{offline}", l.Keywords.Offline, "{continue}", l.Keywords.Continue)
+	switch p {
+	case PromptHuman:
+		return r.Replace(l.Typed.Human)
+	case PromptOffline:
+		return r.Replace(l.Typed.Offline)
+	case PromptEmail:
+		return r.Replace(l.Typed.Email)
+	}
+	return ""
+}
+
+// Words returns what a visitor may type for the choice value: the keyword, then its
+// synonyms.
+func (l Language) Words(value string) []string {
+	var syn []string
+	switch value {
+	case ChoiceRequestHuman:
+		syn = l.Synonyms.Human
+	case ChoiceOffline:
+		syn = l.Synonyms.Offline
+	case ChoiceContinue:
+		syn = l.Synonyms.Continue
+	}
+	out := make([]string, 0, 1+len(syn))
+	if k := l.Keywords.Of(value); k != "" {
+		out = append(out, k)
+	}
+	return append(out, syn...)
+}
+
+// Languages returns the built-in languages, English first. The caller must not modify the
+// Languages' slices.
+func Languages() []Language { return slices.Clone(languages) }
+
+// LanguageByCode returns the language with the code, or English and false.
+func LanguageByCode(code string) (Language, bool) {
+	for _, l := range languages {
+		if l.Code == code {
+			return l, true
+		}
+	}
+	return languages[0], false
+}
+
+// languages is the table: one entry per language the human-request detector knows, English
+// first.
+var languages = []Language{
+	{
+		Code:     "en",
+		Hints:    []string{"the", "is", "are", "you", "my", "i", "to", "and", "what", "how", "can", "do", "does", "with", "for", "hello", "hi", "please", "thanks", "want", "order"},
+		Texts:    DefaultTexts(),
+		Short:    Choices{Human: "Talk to a human", Offline: "Leave a message", Continue: "Keep chatting"},
+		Keywords: Choices{Human: "agent", Offline: "message", Continue: "bot"},
+		Synonyms: Synonyms{Human: []string{"human"}, Offline: []string{"yes", "y", "yes please", "ok", "okay", "sure"}, Continue: []string{"no", "n", "no thanks"}},
+		Typed: Typed{
+			Human:   `If you'd like to chat with a person, just type "{human}".`,
+			Offline: `Type "{offline}" to leave an offline message, or "{continue}" to keep chatting with me.`,
+			Email:   "Just type your email address here in the chat.",
+		},
+	},
+	{
+		Code:  "de",
+		Hints: []string{"der", "die", "das", "ist", "ich", "und", "nicht", "mit", "wie", "ein", "eine", "bitte", "danke", "hallo", "meine", "mein", "können", "kann", "sie", "wann", "möchte"},
+		Texts: Texts{
+			HumanButton:     "Chat mit einem Mitarbeiter anfordern",
+			OfflineButton:   "Chatbot beenden und Nachricht hinterlassen",
+			ContinueButton:  "Weiter mit dem Bot",
+			Connecting:      "Ich leite Sie an einen Mitarbeiter weiter. Bitte bleiben Sie im Chat: Gleich ist jemand für Sie da.",
+			NoAgent:         "Gerade ist kein Mitarbeiter erreichbar. Sie können uns eine Nachricht hinterlassen, wir melden uns bei Ihnen, oder weiter mit mir schreiben.",
+			AskEmail:        "Bitte geben Sie Ihre E-Mail-Adresse ein, damit wir Ihnen antworten können.",
+			OfflineReceived: "Danke! Ihre Nachricht ist an unser Team weitergeleitet. Wir antworten an %s, sobald ein Mitarbeiter verfügbar ist.",
+			Continue:        "Gerne, ich bin weiter für Sie da. Wobei kann ich helfen?",
+			Apology:         "Entschuldigung, darauf kann ich gerade nicht antworten.",
+			AgentJoined:     "%s ist dem Chat beigetreten.",
+		},
+		Short:    Choices{Human: "Mitarbeiter anfragen", Offline: "Nachricht schreiben", Continue: "Weiter mit dem Bot"},
+		Keywords: Choices{Human: "Mitarbeiter", Offline: "Nachricht", Continue: "Bot"},
+		Synonyms: Synonyms{Human: []string{"Mensch"}, Offline: []string{"ja", "ja bitte", "gerne"}, Continue: []string{"nein", "nein danke"}},
+		Typed: Typed{
+			Human:   `Wenn Sie mit einem Menschen sprechen möchten, schreiben Sie einfach "{human}".`,
+			Offline: `Schreiben Sie "{offline}", um eine Offline-Nachricht zu hinterlassen, oder "{continue}", um mit mir weiterzuschreiben.`,
+			Email:   "Schreiben Sie Ihre E-Mail-Adresse einfach hier in den Chat.",
+		},
+	},
+	{
+		Code:  "fr",
+		Hints: []string{"le", "la", "les", "est", "je", "et", "vous", "pas", "avec", "une", "un", "bonjour", "merci", "mon", "ma", "comment", "pour", "quand", "peux", "voudrais"},
+		Texts: Texts{
+			HumanButton:     "Discuter avec un conseiller",
+			OfflineButton:   "Arrêter le chatbot et laisser un message",
+			ContinueButton:  "Continuer avec le bot",
+			Connecting:      "Je vous mets en relation avec un conseiller. Restez dans ce chat : quelqu'un va vous répondre sous peu.",
+			NoAgent:         "Aucun conseiller n'est disponible pour le moment. Vous pouvez laisser un message et nous vous répondrons, ou continuer avec moi.",
+			AskEmail:        "Veuillez saisir votre adresse e-mail pour que nous puissions vous répondre.",
+			OfflineReceived: "Merci ! Votre message a été transmis à notre équipe. Nous répondrons à %s dès qu'un conseiller sera disponible.",
+			Continue:        "Bien sûr, je suis toujours là. Que puis-je faire pour vous ?",
+			Apology:         "Désolé, je ne peux pas répondre pour le moment.",
+			AgentJoined:     "%s a rejoint la conversation.",
+		},
+		Short:    Choices{Human: "Parler à quelqu'un", Offline: "Laisser un message", Continue: "Continuer le chat"},
+		Keywords: Choices{Human: "conseiller", Offline: "message", Continue: "bot"},
+		Synonyms: Synonyms{Human: []string{"humain"}, Offline: []string{"oui"}, Continue: []string{"non", "non merci"}},
+		Typed: Typed{
+			Human:   `Pour parler à une personne, écrivez simplement "{human}".`,
+			Offline: `Écrivez "{offline}" pour laisser un message hors ligne, ou "{continue}" pour continuer avec moi.`,
+			Email:   "Écrivez simplement votre adresse e-mail ici, dans le chat.",
+		},
+	},
+	{
+		Code:  "es",
+		Hints: []string{"el", "la", "los", "es", "yo", "y", "usted", "no", "con", "una", "un", "hola", "gracias", "mi", "cómo", "para", "cuándo", "puedo", "quiero", "por", "qué"},
+		Texts: Texts{
+			HumanButton:     "Hablar con un agente",
+			OfflineButton:   "Detener el chatbot y dejar un mensaje",
+			ContinueButton:  "Seguir con el bot",
+			Connecting:      "Le paso con un agente. Por favor, permanezca en este chat: alguien le atenderá en breve.",
+			NoAgent:         "Ahora mismo no hay ningún agente disponible. Puede dejarnos un mensaje y le responderemos, o seguir hablando conmigo.",
+			AskEmail:        "Por favor, escriba su dirección de correo electrónico para que podamos responderle.",
+			OfflineReceived: "¡Gracias! Hemos pasado su mensaje a nuestro equipo. Responderemos a %s en cuanto haya un agente disponible.",
+			Continue:        "Claro, sigo aquí. ¿En qué más puedo ayudarle?",
+			Apology:         "Lo siento, ahora mismo no puedo responder a eso.",
+			AgentJoined:     "%s se ha unido al chat.",
+		},
+		Short:    Choices{Human: "Hablar con un agente", Offline: "Dejar un mensaje", Continue: "Seguir con el bot"},
+		Keywords: Choices{Human: "agente", Offline: "mensaje", Continue: "bot"},
+		Synonyms: Synonyms{Human: []string{"asesor", "operador"}, Offline: []string{"sí", "si"}, Continue: []string{"no", "no gracias"}},
+		Typed: Typed{
+			Human:   `Si quiere hablar con una persona, escriba "{human}".`,
+			Offline: `Escriba "{offline}" para dejar un mensaje, o "{continue}" para seguir hablando conmigo.`,
+			Email:   "Escriba su dirección de correo electrónico aquí, en el chat.",
+		},
+	},
+	{
+		Code:  "it",
+		Hints: []string{"il", "lo", "la", "è", "io", "e", "non", "con", "una", "un", "ciao", "grazie", "mio", "mia", "come", "per", "quando", "posso", "vorrei", "che", "sono"},
+		Texts: Texts{
+			HumanButton:     "Chatta con un operatore",
+			OfflineButton:   "Ferma il chatbot e lascia un messaggio",
+			ContinueButton:  "Continua con il bot",
+			Connecting:      "La metto in contatto con un operatore. Resti in questa chat: qualcuno la raggiungerà a breve.",
+			NoAgent:         "Al momento nessun operatore è disponibile. Può lasciarci un messaggio e le risponderemo, oppure continuare con me.",
+			AskEmail:        "Inserisca il suo indirizzo e-mail, così potremo risponderle.",
+			OfflineReceived: "Grazie! Il suo messaggio è stato inoltrato al nostro team. Risponderemo a %s appena un operatore sarà disponibile.",
+			Continue:        "Certo, sono ancora qui. Come posso aiutarla?",
+			Apology:         "Mi dispiace, al momento non posso rispondere.",
+			AgentJoined:     "%s si è unito alla chat.",
+		},
+		Short:    Choices{Human: "Parla con operatore", Offline: "Lascia un messaggio", Continue: "Continua con il bot"},
+		Keywords: Choices{Human: "operatore", Offline: "messaggio", Continue: "bot"},
+		Synonyms: Synonyms{Human: nil, Offline: []string{"sì", "si"}, Continue: []string{"no", "no grazie"}},
+		Typed: Typed{
+			Human:   `Se desidera parlare con una persona, scriva "{human}".`,
+			Offline: `Scriva "{offline}" per lasciare un messaggio offline, oppure "{continue}" per continuare con me.`,
+			Email:   "Scriva il suo indirizzo e-mail qui nella chat.",
+		},
+	},
+	{
+		Code:  "pt",
+		Hints: []string{"o", "a", "os", "é", "eu", "e", "você", "não", "com", "uma", "um", "olá", "obrigado", "obrigada", "meu", "minha", "como", "para", "quando", "posso", "quero"},
+		Texts: Texts{
+			HumanButton:     "Falar com um atendente",
+			OfflineButton:   "Parar o chatbot e deixar uma mensagem",
+			ContinueButton:  "Continuar com o bot",
+			Connecting:      "Vou transferi-lo para um atendente. Fique neste chat: alguém vai atendê-lo em breve.",
+			NoAgent:         "Nenhum atendente está disponível agora. Pode deixar uma mensagem e responderemos, ou continuar a falar comigo.",
+			AskEmail:        "Por favor, indique o seu endereço de e-mail para que possamos responder.",
+			OfflineReceived: "Obrigado! A sua mensagem foi enviada à nossa equipa. Responderemos para %s assim que um atendente estiver disponível.",
+			Continue:        "Claro, continuo aqui. Em que mais posso ajudar?",
+			Apology:         "Desculpe, não consigo responder a isso agora.",
+			AgentJoined:     "%s entrou no chat.",
+		},
+		Short:    Choices{Human: "Falar com atendente", Offline: "Deixar mensagem", Continue: "Continuar com o bot"},
+		Keywords: Choices{Human: "atendente", Offline: "mensagem", Continue: "bot"},
+		Synonyms: Synonyms{Human: []string{"operador"}, Offline: []string{"sim"}, Continue: []string{"não", "nao"}},
+		Typed: Typed{
+			Human:   `Se quiser falar com uma pessoa, escreva "{human}".`,
+			Offline: `Escreva "{offline}" para deixar uma mensagem offline, ou "{continue}" para continuar a falar comigo.`,
+			Email:   "Escreva o seu endereço de e-mail aqui no chat.",
+		},
+	},
+	{
+		Code:  "nl",
+		Hints: []string{"de", "het", "een", "is", "ik", "en", "niet", "met", "hoe", "mijn", "hallo", "dank", "bedankt", "wanneer", "kan", "wil", "graag", "u", "jullie", "van"},
+		Texts: Texts{
+			HumanButton:     "Chat met een medewerker",
+			OfflineButton:   "Chatbot stoppen en een bericht achterlaten",
+			ContinueButton:  "Verder met de bot",
+			Connecting:      "Ik verbind u door met een medewerker. Blijf in deze chat: er komt zo iemand bij u.",
+			NoAgent:         "Er is op dit moment geen medewerker beschikbaar. U kunt een bericht achterlaten, dan nemen wij contact op, of verder chatten met mij.",
+			AskEmail:        "Vul uw e-mailadres in, zodat we u kunnen antwoorden.",
+			OfflineReceived: "Bedankt! Uw bericht is doorgestuurd naar ons team. We antwoorden naar %s zodra er een medewerker beschikbaar is.",
+			Continue:        "Natuurlijk, ik ben er nog. Waarmee kan ik u helpen?",
+			Apology:         "Sorry, daar kan ik nu geen antwoord op geven.",
+			AgentJoined:     "%s neemt deel aan de chat.",
+		},
+		Short:    Choices{Human: "Chat met medewerker", Offline: "Bericht achterlaten", Continue: "Verder met de bot"},
+		Keywords: Choices{Human: "medewerker", Offline: "bericht", Continue: "bot"},
+		Synonyms: Synonyms{Human: nil, Offline: []string{"ja"}, Continue: []string{"nee", "nee dank je"}},
+		Typed: Typed{
+			Human:   `Wilt u met een mens chatten? Typ dan "{human}".`,
+			Offline: `Typ "{offline}" om een offline bericht achter te laten, of "{continue}" om met mij verder te chatten.`,
+			Email:   "Typ uw e-mailadres hier in de chat.",
+		},
+	},
+	{
+		Code:  "pl",
+		Hints: []string{"jest", "nie", "i", "się", "jak", "mój", "moja", "dzień", "dobry", "dziękuję", "proszę", "kiedy", "mogę", "chcę", "czy", "co", "z", "na", "zamówienie"},
+		Texts: Texts{
+			HumanButton:     "Rozmowa z konsultantem",
+			OfflineButton:   "Zakończ chatbota i zostaw wiadomość",
+			ContinueButton:  "Kontynuuj z botem",
+			Connecting:      "Przekazuję rozmowę do konsultanta. Proszę pozostać na czacie: ktoś wkrótce się odezwie.",
+			NoAgent:         "Obecnie żaden konsultant nie jest dostępny. Możesz zostawić wiadomość, a odpowiemy, albo dalej rozmawiać ze mną.",
+			AskEmail:        "Podaj proszę swój adres e-mail, abyśmy mogli odpowiedzieć.",
+			OfflineReceived: "Dziękujemy! Twoja wiadomość trafiła do naszego zespołu. Odpowiemy na %s, gdy tylko konsultant będzie dostępny.",
+			Continue:        "Oczywiście, nadal tu jestem. W czym jeszcze mogę pomóc?",
+			Apology:         "Przepraszam, nie mogę teraz na to odpowiedzieć.",
+			AgentJoined:     "%s dołączył(a) do czatu.",
+		},
+		Short:    Choices{Human: "Czat z konsultantem", Offline: "Zostaw wiadomość", Continue: "Kontynuuj z botem"},
+		Keywords: Choices{Human: "konsultant", Offline: "wiadomość", Continue: "bot"},
+		Synonyms: Synonyms{Human: []string{"operator"}, Offline: []string{"tak"}, Continue: []string{"nie"}},
+		Typed: Typed{
+			Human:   `Jeśli chcesz porozmawiać z człowiekiem, napisz "{human}".`,
+			Offline: `Napisz "{offline}", aby zostawić wiadomość offline, lub "{continue}", aby dalej rozmawiać ze mną.`,
+			Email:   "Wpisz swój adres e-mail tutaj, w czacie.",
+		},
+	},
+	{
+		Code:  "cs",
+		Hints: []string{"je", "není", "a", "se", "jak", "můj", "moje", "dobrý", "den", "děkuji", "prosím", "kdy", "mohu", "chci", "co", "s", "na", "objednávka", "jsem"},
+		Texts: Texts{
+			HumanButton:     "Chat s operátorem",
+			OfflineButton:   "Ukončit chatbota a zanechat zprávu",
+			ContinueButton:  "Pokračovat s botem",
+			Connecting:      "Předávám vás operátorovi. Zůstaňte prosím v chatu: brzy se vám někdo ozve.",
+			NoAgent:         "Momentálně není k dispozici žádný operátor. Můžete nám zanechat zprávu a ozveme se, nebo pokračovat se mnou.",
+			AskEmail:        "Zadejte prosím svou e-mailovou adresu, abychom vám mohli odpovědět.",
+			OfflineReceived: "Děkujeme! Vaše zpráva byla předána našemu týmu. Odpovíme na %s, jakmile bude operátor k dispozici.",
+			Continue:        "Jistě, jsem tu dál. S čím vám mohu pomoci?",
+			Apology:         "Omlouvám se, na to teď nedokážu odpovědět.",
+			AgentJoined:     "%s se připojil(a) k chatu.",
+		},
+		Short:    Choices{Human: "Chat s operátorem", Offline: "Zanechat zprávu", Continue: "Pokračovat s botem"},
+		Keywords: Choices{Human: "operátor", Offline: "zpráva", Continue: "bot"},
+		Synonyms: Synonyms{Human: []string{"operator"}, Offline: []string{"ano"}, Continue: []string{"ne"}},
+		Typed: Typed{
+			Human:   `Pokud chcete mluvit s člověkem, napište "{human}".`,
+			Offline: `Napište "{offline}" pro zanechání offline zprávy, nebo "{continue}" pro pokračování se mnou.`,
+			Email:   "Napište svou e-mailovou adresu sem do chatu.",
+		},
+	},
+	{
+		Code:  "sk",
+		Hints: []string{"je", "nie", "a", "sa", "ako", "môj", "moja", "dobrý", "deň", "ďakujem", "prosím", "kedy", "môžem", "chcem", "čo", "s", "na", "objednávka", "som"},
+		Texts: Texts{
+			HumanButton:     "Chat s operátorom",
+			OfflineButton:   "Ukončiť chatbota a nechať správu",
+			ContinueButton:  "Pokračovať s botom",
+			Connecting:      "Odovzdávam vás operátorovi. Zostaňte prosím v chate: čoskoro sa vám niekto ozve.",
+			NoAgent:         "Momentálne nie je dostupný žiadny operátor. Môžete nám nechať správu a ozveme sa, alebo pokračovať so mnou.",
+			AskEmail:        "Zadajte prosím svoju e-mailovú adresu, aby sme vám mohli odpovedať.",
+			OfflineReceived: "Ďakujeme! Vaša správa bola odovzdaná nášmu tímu. Odpovieme na %s, hneď ako bude operátor dostupný.",
+			Continue:        "Samozrejme, som tu ďalej. S čím vám môžem pomôcť?",
+			Apology:         "Prepáčte, na to teraz neviem odpovedať.",
+			AgentJoined:     "%s sa pripojil(a) k chatu.",
+		},
+		Short:    Choices{Human: "Chat s operátorom", Offline: "Nechať správu", Continue: "Pokračovať s botom"},
+		Keywords: Choices{Human: "operátor", Offline: "správa", Continue: "bot"},
+		Synonyms: Synonyms{Human: []string{"operator"}, Offline: []string{"áno", "ano"}, Continue: []string{"nie"}},
+		Typed: Typed{
+			Human:   `Ak chcete hovoriť s človekom, napíšte "{human}".`,
+			Offline: `Napíšte "{offline}" a zanecháte offline správu, alebo "{continue}" a budeme pokračovať.`,
+			Email:   "Napíšte svoju e-mailovú adresu sem do chatu.",
+		},
+	},
+	{
+		Code:  "ru",
+		Hints: []string{"и", "в", "не", "на", "я", "что", "как", "мой", "моя", "здравствуйте", "привет", "спасибо", "пожалуйста", "когда", "могу", "хочу", "с", "это", "заказ"},
+		Texts: Texts{
+			HumanButton:     "Чат с оператором",
+			OfflineButton:   "Остановить чат-бота и оставить сообщение",
+			ContinueButton:  "Продолжить с ботом",
+			Connecting:      "Передаю вас оператору. Пожалуйста, оставайтесь в чате: скоро вам ответят.",
+			NoAgent:         "Сейчас нет свободных операторов. Вы можете оставить сообщение, и мы ответим, или продолжить со мной.",
+			AskEmail:        "Пожалуйста, укажите ваш адрес электронной почты, чтобы мы могли ответить.",
+			OfflineReceived: "Спасибо! Ваше сообщение передано нашей команде. Мы ответим на %s, как только оператор освободится.",
+			Continue:        "Конечно, я здесь. Чем ещё могу помочь?",
+			Apology:         "Извините, сейчас я не могу на это ответить.",
+			AgentJoined:     "%s присоединился(-ась) к чату.",
+		},
+		Short:    Choices{Human: "Чат с оператором", Offline: "Оставить сообщение", Continue: "Продолжить с ботом"},
+		Keywords: Choices{Human: "оператор", Offline: "сообщение", Continue: "бот"},
+		Synonyms: Synonyms{Human: nil, Offline: []string{"да"}, Continue: []string{"нет"}},
+		Typed: Typed{
+			Human:   `Если хотите поговорить с человеком, напишите "{human}".`,
+			Offline: `Напишите "{offline}", чтобы оставить сообщение, или "{continue}", чтобы продолжить со мной.`,
+			Email:   "Просто напишите свой адрес электронной почты здесь, в чате.",
+		},
+	},
 }
 
 // GuessLanguage returns the most likely language code (en, de, fr, es, it,
@@ -152,10 +378,10 @@ func GuessLanguage(texts ...string) string {
 	for _, t := range texts {
 		words := strings.FieldsFunc(strings.ToLower(t), func(r rune) bool { return !unicode.IsLetter(r) })
 		for _, w := range words {
-			for lang, hints := range languageHints {
-				for _, h := range hints {
+			for _, l := range languages {
+				for _, h := range l.Hints {
 					if w == h {
-						score[lang]++
+						score[l.Code]++
 					}
 				}
 			}
@@ -181,27 +407,44 @@ func GuessLanguage(texts ...string) string {
 		}
 	}
 	best, bestScore := "en", 0
-	for _, lang := range []string{"en", "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "sk", "ru"} {
-		if score[lang] > bestScore {
-			best, bestScore = lang, score[lang]
+	for _, l := range languages {
+		if score[l.Code] > bestScore {
+			best, bestScore = l.Code, score[l.Code]
 		}
 	}
 	return best
 }
 
-// textsFor returns the notices in the language of the visitor's messages.
+// VisitorLanguage returns the language of the visitor's public messages (GuessLanguage),
+// English when there are none or nothing stands out. Adapters that add their own lines use
+// it, so those lines and the engine's notices are in one language.
+func VisitorLanguage(conv *Conversation) Language {
+	l, _ := LanguageByCode(GuessLanguage(visitorTexts(conv)...))
+	return l
+}
+
+// visitorTexts returns the visitor's public messages, oldest first.
+func visitorTexts(conv *Conversation) []string {
+	if conv == nil {
+		return nil
+	}
+	var out []string
+	for _, m := range conv.Messages {
+		if m.Role == RoleVisitor && !m.Private {
+			out = append(out, m.Text)
+		}
+	}
+	return out
+}
+
+// textsFor returns the notices in the language of the visitor's messages; in English, the
+// engine's configured texts.
 func (e *Engine) textsFor(conv *Conversation) Texts {
 	if !e.localize {
 		return e.texts
 	}
-	var visitor []string
-	for _, m := range conv.Messages {
-		if m.Role == RoleVisitor && !m.Private {
-			visitor = append(visitor, m.Text)
-		}
-	}
-	if t, ok := translations[GuessLanguage(visitor...)]; ok {
-		return t.withDefaults()
+	if l := VisitorLanguage(conv); l.Code != "en" {
+		return l.Texts.withDefaults()
 	}
 	return e.texts
 }

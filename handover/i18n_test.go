@@ -38,3 +38,56 @@ func TestNoticesFollowTheVisitorsLanguage(t *testing.T) {
 		t.Fatalf("notice not in German: %q", got)
 	}
 }
+
+// The one language table is complete: every language has its notices, hints, short titles
+// of at most 20 characters, keywords and the typed sentences holding them, and no word
+// answers two choices in one language.
+func TestLanguageTable(t *testing.T) {
+	ls := Languages()
+	if len(ls) != 11 || ls[0].Code != "en" || ls[0].Texts != DefaultTexts() {
+		t.Fatalf("table: %d languages, first %q", len(ls), ls[0].Code)
+	}
+	for _, l := range ls {
+		if got, _ := LanguageByCode(l.Code); got.Code != l.Code {
+			t.Errorf("%s: LanguageByCode", l.Code)
+		}
+		if l.Texts.withDefaults() != l.Texts || len(l.Hints) == 0 {
+			t.Errorf("%s: incomplete notices or hints", l.Code)
+		}
+		seen := map[string]string{}
+		for _, v := range []string{ChoiceRequestHuman, ChoiceOffline, ChoiceContinue} {
+			if n := len([]rune(l.Short.Of(v))); n == 0 || n > 20 {
+				t.Errorf("%s %s: short title %q", l.Code, v, l.Short.Of(v))
+			}
+			ws := l.Words(v)
+			if len(ws) == 0 || ws[0] != l.Keywords.Of(v) || ws[0] == "" {
+				t.Errorf("%s %s: words %q", l.Code, v, ws)
+			}
+			for _, w := range ws {
+				if prev, ok := seen[strings.ToLower(w)]; ok && prev != v {
+					t.Errorf("%s: %q answers %s and %s", l.Code, w, prev, v)
+				}
+				seen[strings.ToLower(w)] = v
+			}
+		}
+		if h := l.Instruction(PromptHuman); !strings.Contains(h, `"`+l.Keywords.Human+`"`) {
+			t.Errorf("%s: human sentence %q", l.Code, h)
+		}
+		if o := l.Instruction(PromptOffline); !strings.Contains(o, `"`+l.Keywords.Offline+`"`) || !strings.Contains(o, `"`+l.Keywords.Continue+`"`) {
+			t.Errorf("%s: offline sentence %q", l.Code, o)
+		}
+		if l.Instruction(PromptEmail) == "" || l.Instruction(PromptNone) != "" {
+			t.Errorf("%s: email / none sentence", l.Code)
+		}
+	}
+	if l, ok := LanguageByCode("xx"); ok || l.Code != "en" {
+		t.Error("unknown code")
+	}
+	de := &Conversation{Messages: []Message{{Role: RoleVisitor, Text: "Wie lange dauert der Versand?"}, {Role: RoleVisitor, Private: true, Text: "the the the the"}}}
+	if got := VisitorLanguage(de).Code; got != "de" {
+		t.Errorf("VisitorLanguage = %s", got)
+	}
+	if got := VisitorLanguage(nil).Code; got != "en" {
+		t.Errorf("VisitorLanguage(nil) = %s", got)
+	}
+}

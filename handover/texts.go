@@ -85,11 +85,8 @@ func IsNotice(text string, extra ...Texts) bool {
 		}
 		return false
 	}
-	if check(DefaultTexts()) {
-		return true
-	}
-	for _, tx := range translations {
-		if check(tx.withDefaults()) {
+	for _, l := range languages {
+		if check(l.Texts.withDefaults()) {
 			return true
 		}
 	}

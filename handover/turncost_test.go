@@ -272,7 +272,8 @@ func TestButtonStaysOnceOfferedInAWindow(t *testing.T) {
 
 func TestIsNotice(t *testing.T) {
 	tx := DefaultTexts()
-	de := translations["de"].withDefaults()
+	lang, _ := LanguageByCode("de")
+	de := lang.Texts.withDefaults()
 	for _, s := range []string{tx.Connecting, tx.Apology + " " + tx.Connecting, tx.Continue, tx.AskEmail,
 		strings.Replace(tx.OfflineReceived, "%s", "a@b.example", 1), strings.Replace(tx.AgentJoined, "%s", "Alice", 1),
 		strings.Replace(de.AgentJoined, "%s", "Jörg", 1), de.NoAgent} {

@@ -7,59 +7,26 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/handover-dev/handover/adapters/internal/apiclient"
-	"github.com/handover-dev/handover/handover"
 )
-
-// maxErrorBody is how much of an error response APIError keeps.
-const maxErrorBody = 512
 
 // maxResponseBody bounds a success body we decode.
 const maxResponseBody = 16 << 20
 
-// APIError is a non-2xx answer of the Chatwoot API. Its message never
-// contains a token. Errors for 401, 403, 404 and 422 match
-// handover.ErrPermanent with errors.Is: retrying will not fix them.
-type APIError struct {
-	Method string
-	Path   string // the request path (and query), never the host or a token
-	Status int
-	Body   string // the first 512 bytes of the response body, tokens redacted
-}
+// APIError is a failed Chatwoot API call (apiclient.APIError). Its text never contains a
+// token. Errors for 401, 403, 404 and 422 match handover.ErrPermanent with errors.Is:
+// retrying will not fix them.
+type APIError = apiclient.APIError
 
-// Error implements error.
-func (e *APIError) Error() string {
-	body := strings.TrimSpace(e.Body)
-	if body == "" {
-		return fmt.Sprintf("chatwoot api: %s %s: HTTP %d", e.Method, e.Path, e.Status)
-	}
-	return fmt.Sprintf("chatwoot api: %s %s: HTTP %d: %s", e.Method, e.Path, e.Status, body)
-}
-
-// Permanent reports whether retrying the request cannot succeed.
-func (e *APIError) Permanent() bool {
-	switch e.Status {
-	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity:
-		return true
-	}
-	return false
-}
-
-// Is makes errors.Is(err, handover.ErrPermanent) true for permanent statuses.
-func (e *APIError) Is(target error) bool {
-	return target == handover.ErrPermanent && e.Permanent()
-}
-
-// Unwrap returns handover.ErrPermanent for permanent statuses, else nil.
-func (e *APIError) Unwrap() error {
-	if e.Permanent() {
-		return handover.ErrPermanent
-	}
-	return nil
+// apiError is the APIError of a non-2xx answer with the (redacted) body excerpt.
+func apiError(method, path string, resp *http.Response, excerpt string) *APIError {
+	e := apiclient.NewAPIError("chatwoot api", method, path, resp)
+	e.Message = excerpt
+	e.Permanent = apiclient.PermanentStatus(e.Status)
+	return e
 }
 
 // requestKind says how a request may be retried (see apiclient.Kind).
@@ -125,8 +92,7 @@ func (a *Adapter) call(ctx context.Context, kind requestKind, tok token, method,
 	}
 	defer apiclient.Drain(resp.Body)
 	if !apiclient.Success(resp.StatusCode) {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return &APIError{Method: method, Path: fullPath, Status: resp.StatusCode, Body: a.redact.Redact(string(b))}
+		return apiError(method, fullPath, resp, a.redact.Excerpt(apiclient.ReadErrorBody(resp, 0)))
 	}
 	if out == nil {
 		return nil

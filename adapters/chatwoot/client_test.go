@@ -209,7 +209,7 @@ func TestAPIErrorPermanent(t *testing.T) {
 		status    int
 		permanent bool
 	}{{400, false}, {401, true}, {403, true}, {404, true}, {422, true}, {429, false}, {500, false}, {503, false}} {
-		err := fmt.Errorf("wrapped: %w", &APIError{Method: "GET", Path: "/x", Status: tc.status})
+		err := fmt.Errorf("wrapped: %w", apiError("GET", "/x", &http.Response{StatusCode: tc.status}, ""))
 		if got := errors.Is(err, handover.ErrPermanent); got != tc.permanent {
 			t.Errorf("HTTP %d permanent = %v, want %v", tc.status, got, tc.permanent)
 		}

@@ -1,7 +1,6 @@
 package chatwoot
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/internal/apiclient"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -190,7 +190,7 @@ func Parse(body []byte) ([]handover.Event, error) {
 	var head struct {
 		Event flexString `json:"event"`
 	}
-	if err := decodeJSON(body, &head); err != nil {
+	if err := apiclient.DecodeJSON("chatwoot webhook", body, &head); err != nil {
 		return nil, err
 	}
 	switch string(head.Event) {
@@ -199,7 +199,7 @@ func Parse(body []byte) ([]handover.Event, error) {
 		return nil, nil
 	}
 	var p webhookPayload
-	if err := decodeJSON(body, &p); err != nil {
+	if err := apiclient.DecodeJSON("chatwoot webhook", body, &p); err != nil {
 		return nil, err
 	}
 	switch p.Event {
@@ -338,29 +338,4 @@ func (p *webhookPayload) messageConversationID() (string, error) {
 		return "", errors.New("chatwoot webhook: missing field conversation.id")
 	}
 	return string(p.Conversation.ID), nil
-}
-
-// decodeJSON unmarshals body into v with errors that say where the body is wrong.
-func decodeJSON(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return errors.New("chatwoot webhook: empty body")
-	}
-	err := json.Unmarshal(body, v)
-	if err == nil {
-		return nil
-	}
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Errorf("chatwoot webhook: invalid JSON at offset %d: %v", syn.Offset, syn)
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			field = "(top level)"
-		}
-		return fmt.Errorf("chatwoot webhook: field %s: cannot use JSON %s at offset %d as %s", field, typ.Value, typ.Offset, typ.Type)
-	default:
-		return fmt.Errorf("chatwoot webhook: invalid JSON: %w", err)
-	}
 }

@@ -8,56 +8,27 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/handover-dev/handover/adapters/internal/apiclient"
-	"github.com/handover-dev/handover/handover"
 )
-
-// maxErrorBody is how much of an error response is read.
-const maxErrorBody = 4 << 10
 
 // maxResponseBody bounds a success body we decode.
 const maxResponseBody = 16 << 20
 
 // APIError is a non-2xx answer of the Libredesk API, or a 2xx whose envelope says
-// "status":"error". Its message never contains a key or secret. Errors for 400, 401, 403, 404,
-// 409 and 422 match handover.ErrPermanent with errors.Is: retrying will not fix them.
-type APIError struct {
-	Method    string
-	Path      string // the request path (and query), never the host or a credential
-	Status    int
-	Message   string // the envelope's "message", credentials redacted
-	ErrorType string // the envelope's "error_type", e.g. PermissionException
-}
+// "status":"error" (InBody) (apiclient.APIError). Message and ErrorType are the envelope's
+// "message" and "error_type"; its text never contains a key or secret. Errors for 400, 401,
+// 403, 404, 409 and 422 match handover.ErrPermanent with errors.Is: retrying will not fix them.
+type APIError = apiclient.APIError
 
-// Error implements error.
-func (e *APIError) Error() string {
-	msg := strings.TrimSpace(e.Message)
-	if e.ErrorType != "" {
-		msg = strings.TrimSpace(msg + " (" + e.ErrorType + ")")
-	}
-	if msg == "" {
-		return fmt.Sprintf("libredesk api: %s %s: HTTP %d", e.Method, e.Path, e.Status)
-	}
-	return fmt.Sprintf("libredesk api: %s %s: HTTP %d: %s", e.Method, e.Path, e.Status, msg)
-}
-
-// Permanent reports whether retrying the request cannot succeed.
-func (e *APIError) Permanent() bool {
-	switch e.Status {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound,
-		http.StatusConflict, http.StatusUnprocessableEntity:
-		return true
-	}
-	return false
-}
-
-// Is makes errors.Is(err, handover.ErrPermanent) true for permanent statuses.
-func (e *APIError) Is(target error) bool {
-	return target == handover.ErrPermanent && e.Permanent()
+// apiError is the APIError of a Libredesk answer.
+func apiError(method, path string, resp *http.Response, message, errorType string) *APIError {
+	e := apiclient.NewAPIError("libredesk api", method, path, resp)
+	e.Message, e.ErrorType = message, errorType
+	e.Permanent = apiclient.PermanentStatus(e.Status, http.StatusBadRequest, http.StatusConflict)
+	return e
 }
 
 // requestKind says how a request may be retried (see apiclient.Kind).
@@ -116,15 +87,12 @@ func (a *Adapter) call(ctx context.Context, kind requestKind, method, path strin
 	}
 	defer apiclient.Drain(resp.Body)
 	if !apiclient.Success(resp.StatusCode) {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		apiErr := &APIError{Method: method, Path: path, Status: resp.StatusCode}
+		b := apiclient.ReadErrorBody(resp, 0)
 		var env envelope
 		if json.Unmarshal(b, &env) == nil && (env.Message != "" || env.ErrorType != "") {
-			apiErr.Message, apiErr.ErrorType = a.redact.Redact(string(env.Message)), string(env.ErrorType)
-		} else {
-			apiErr.Message = a.redact.Redact(clip(strings.TrimSpace(string(b)), 300))
+			return apiError(method, path, resp, a.redact.Redact(string(env.Message)), string(env.ErrorType))
 		}
-		return apiErr
+		return apiError(method, path, resp, a.redact.Excerpt(b), "")
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	if err != nil {
@@ -135,8 +103,9 @@ func (a *Adapter) call(ctx context.Context, kind requestKind, method, path strin
 		return fmt.Errorf("libredesk api: %s %s: decode response envelope: %w", method, path, err)
 	}
 	if string(env.Status) == "error" {
-		return &APIError{Method: method, Path: path, Status: resp.StatusCode,
-			Message: a.redact.Redact(string(env.Message)), ErrorType: string(env.ErrorType)}
+		e := apiError(method, path, resp, a.redact.Redact(string(env.Message)), string(env.ErrorType))
+		e.InBody = true
+		return e
 	}
 	if out == nil || len(bytes.TrimSpace(env.Data)) == 0 {
 		return nil
@@ -145,13 +114,4 @@ func (a *Adapter) call(ctx context.Context, kind requestKind, method, path strin
 		return fmt.Errorf("libredesk api: %s %s: decode response data: %w", method, path, err)
 	}
 	return nil
-}
-
-// clip shortens s to n runes.
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }

@@ -19,7 +19,7 @@ const (
 )
 
 // Config configures the Libredesk adapter. It maps the HANDOVER_LIBREDESK_* variables of the
-// configuration (config.Libredesk; "handover config" prints them).
+// configuration (Settings; "handover config" prints them).
 //
 // The bot is an ordinary Libredesk agent with an API key (POST /api/v1/agents/{id}/api-key);
 // its role's permissions bound what the adapter may do (cmd/handlers.go in

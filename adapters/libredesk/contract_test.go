@@ -182,7 +182,8 @@ func TestContractBotTurn(t *testing.T) {
 	}
 	conv = c.load(uuid)
 	lb := conv.Messages[conv.LastBotMessage()]
-	if conv.BotAnswers != 2 || lb.Prompt != handover.PromptHuman || !strings.Contains(lb.Text, "„Mensch“") || !hasTitle(lb.Buttons, "mensch", handover.ChoiceRequestHuman) {
+	if conv.BotAnswers != 2 || lb.Prompt != handover.PromptHuman || !strings.Contains(lb.Text, `"Mitarbeiter"`) || !hasTitle(lb.Buttons, "mitarbeiter", handover.ChoiceRequestHuman) ||
+		!hasTitle(lb.Buttons, "mensch", handover.ChoiceRequestHuman) {
 		t.Fatalf("human prompt: answers=%d %+v", conv.BotAnswers, lb)
 	}
 	// A reply comes back as message.created (pending) and message.updated (sent): no turn.
@@ -350,7 +351,8 @@ func TestContractLeaveOffline(t *testing.T) {
 	conv = c.load(uuid)
 	lb := conv.Messages[conv.LastBotMessage()]
 	if lb.Prompt != handover.PromptOffline || !hasTitle(lb.Buttons, "yes", handover.ChoiceOffline) || !hasTitle(lb.Buttons, "no", handover.ChoiceContinue) ||
-		!strings.Contains(lb.Text, `Type "yes"`) {
+		!hasTitle(lb.Buttons, "message", handover.ChoiceOffline) || !hasTitle(lb.Buttons, "bot", handover.ChoiceContinue) ||
+		!strings.Contains(lb.Text, `Type "message"`) {
 		t.Fatalf("offer: %+v", lb)
 	}
 	c.visitor("jane", "jane@example.com")

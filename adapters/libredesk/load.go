@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/handover-dev/handover/handover"
 )
@@ -544,16 +545,25 @@ func botKind(m *message, text string) string {
 	if k := echoKind(m.Meta.EchoID); k != "" {
 		return k
 	}
-	for _, l := range languages {
+	for _, l := range typedLines() {
 		switch {
-		case strings.Contains(text, l.humanLine):
+		case strings.Contains(text, l.human):
 			return kindAnswerHuman
-		case strings.Contains(text, l.offerLine):
+		case strings.Contains(text, l.offline):
 			return kindOffline
 		}
 	}
 	return kindAnswer
 }
+
+// typedLines are every language's human and offline sentences, rendered once.
+var typedLines = sync.OnceValue(func() []struct{ human, offline string } {
+	var out []struct{ human, offline string }
+	for _, l := range handover.Languages() {
+		out = append(out, struct{ human, offline string }{l.Instruction(handover.PromptHuman), l.Instruction(handover.PromptOffline)})
+	}
+	return out
+})
 
 // department is the conversation's human queue: the team Config.Teams maps its inbox to, else
 // the inbox.

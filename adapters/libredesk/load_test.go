@@ -86,7 +86,7 @@ func TestDeriveState(t *testing.T) {
 			raw("bot:notice", "n"), raw("bot", "no echo_id: counted as an answer"), raw("activity", "Assigned to AI assistant"),
 		}, handover.StateBot, "", false, 0, 3, handover.PromptNone},
 		{"no echo_id: the prompt line restores the prompt", testConversation(assigned(testBot)), []message{raw("in", "a"),
-			raw("bot", "Sure.\n\nWenn Sie mit einem Menschen sprechen möchten, schreiben Sie einfach „Mensch“.")},
+			raw("bot", "Sure.\n\nWenn Sie mit einem Menschen sprechen möchten, schreiben Sie einfach \"Mitarbeiter\".")},
 			handover.StateBot, "", false, 0, 1, handover.PromptHuman},
 		{"no echo_id: the joined note is the record", testConversation(assigned(alice)), []message{raw("in", "a"),
 			raw("bot", "Alice joined the chat."), raw("botnote", noteJoined+" The visitor was told that Alice joined the chat.")},
@@ -181,11 +181,11 @@ func TestRenderPrompts(t *testing.T) {
 		contains string
 	}{
 		{"plain answer", conv("how long does shipping take?"), handover.Outgoing{Text: "Two days.", Answer: true}, false, kindAnswer, "Two days."},
-		{"english human line", conv("how long does shipping take?"), human, false, kindAnswerHuman, `type "human"`},
-		{"german human line", conv("Wie lange dauert der Versand?", "Und die Rücksendung, bitte?"), human, false, kindAnswerHuman, "„Mensch“"},
-		{"russian human line", conv("Где мой заказ?"), human, false, kindAnswerHuman, "«оператор»"},
-		{"english offer", conv("can I talk to a person?"), offer, false, kindOffline, `Type "yes"`},
-		{"french offer", conv("Je voudrais parler avec un conseiller, merci"), offer, false, kindOffline, "« oui »"},
+		{"english human line", conv("how long does shipping take?"), human, false, kindAnswerHuman, `type "agent"`},
+		{"german human line", conv("Wie lange dauert der Versand?", "Und die Rücksendung, bitte?"), human, false, kindAnswerHuman, `"Mitarbeiter"`},
+		{"russian human line", conv("Где мой заказ?"), human, false, kindAnswerHuman, `"оператор"`},
+		{"english offer", conv("can I talk to a person?"), offer, false, kindOffline, `Type "message"`},
+		{"french offer", conv("Je voudrais parler avec un conseiller, merci"), offer, false, kindOffline, `"message" pour laisser`},
 		{"email prompt", conv("yes"), handover.Outgoing{Text: "Your email?", Prompt: handover.PromptEmail}, false, kindEmail, "Your email?"},
 		{"notice", conv("yes"), handover.Outgoing{Text: "Connecting you."}, false, kindNotice, "Connecting you."},
 		{"join", conv("hi"), handover.Outgoing{Text: "Alice joined the chat."}, true, kindJoined, "Alice joined"},
@@ -200,19 +200,30 @@ func TestRenderPrompts(t *testing.T) {
 			}
 		})
 	}
-	// Every language's word answers the human prompt; yes and no answer the offer.
-	hb := humanButtons()
-	for _, l := range languages {
-		if !hasTitle(hb, l.humanWord, handover.ChoiceRequestHuman) {
-			t.Errorf("%s: %q does not answer the human prompt", l.code, l.humanWord)
+	// Every language's words (keyword and synonyms) answer the human prompt and the offer,
+	// a plain yes and no too.
+	hb, ob := humanButtons(), offlineButtons()
+	for _, l := range handover.Languages() {
+		for _, w := range l.Words(handover.ChoiceRequestHuman) {
+			if !hasTitle(hb, w, handover.ChoiceRequestHuman) {
+				t.Errorf("%s: %q does not answer the human prompt", l.Code, w)
+			}
 		}
-		ob := offlineButtons()
-		if !hasTitle(ob, l.yes, handover.ChoiceOffline) || !hasTitle(ob, l.no, handover.ChoiceContinue) {
-			t.Errorf("%s: %q/%q do not answer the offer", l.code, l.yes, l.no)
+		for _, v := range []string{handover.ChoiceOffline, handover.ChoiceContinue} {
+			for _, w := range l.Words(v) {
+				if !hasTitle(ob, w, v) {
+					t.Errorf("%s: %q does not answer the offer with %s", l.Code, w, v)
+				}
+			}
 		}
-		if !strings.Contains(l.humanLine, l.humanWord) || !strings.Contains(l.offerLine, l.yes) || !strings.Contains(l.offerLine, l.no) {
-			t.Errorf("%s: the line does not name the word to type", l.code)
+	}
+	for _, w := range []string{"human", "mensch", "humain"} {
+		if !hasTitle(hb, w, handover.ChoiceRequestHuman) {
+			t.Errorf("the former word %q no longer answers the human prompt", w)
 		}
+	}
+	if !hasTitle(ob, "yes", handover.ChoiceOffline) || !hasTitle(ob, "nein", handover.ChoiceContinue) {
+		t.Error("yes / no no longer answer the offer")
 	}
 	if echoKind("a91f0c") != "" || echoKind("") != "" {
 		t.Fatal("a foreign echo_id has no kind")

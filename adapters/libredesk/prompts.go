@@ -87,107 +87,20 @@ func echoKind(echoID string) string {
 	return kind
 }
 
-// language is one visitor language: the words that mark it and the texts the bot adds.
-type language struct {
-	code       string
-	humanWord  string // what to type to reach a person
-	humanLine  string // %q-free instruction containing humanWord
-	yes, no    string
-	offerLine  string // instruction containing yes and no
-	extraYes   []string
-	extraNo    []string
-	extraHuman []string
-}
-
-// languages are the languages of the human-request detector (bot.IsHumanRequest). The words
-// to type are ones the detector also knows on their own ("human", "Mensch", "оператор"...), so
-// they hand over even when the visitor types them unprompted.
-var languages = []language{
-	{code: "en", humanWord: "human", humanLine: `If you would like to talk to a person, just type "human".`,
-		yes: "yes", no: "no", offerLine: `Type "yes" to leave a message for our team, or "no" to keep chatting with me.`,
-		extraYes: []string{"y", "yes please", "ok", "okay", "sure"}, extraNo: []string{"n", "no thanks"}},
-	{code: "de", humanWord: "Mensch", humanLine: "Wenn Sie mit einem Menschen sprechen möchten, schreiben Sie einfach „Mensch“.",
-		yes: "ja", no: "nein", offerLine: "Schreiben Sie „ja“, um unserem Team eine Nachricht zu hinterlassen, oder „nein“, um weiter mit mir zu schreiben.",
-		extraHuman: []string{"mitarbeiter"}, extraYes: []string{"ja bitte", "gerne"}, extraNo: []string{"nein danke"}},
-	{code: "fr", humanWord: "humain", humanLine: "Si vous souhaitez parler à une personne, écrivez simplement « humain ».",
-		yes: "oui", no: "non", offerLine: "Écrivez « oui » pour laisser un message à notre équipe, ou « non » pour continuer avec moi.",
-		extraHuman: []string{"conseiller"}, extraNo: []string{"non merci"}},
-	{code: "es", humanWord: "agente", humanLine: "Si quiere hablar con una persona, escriba simplemente «agente».",
-		yes: "sí", no: "no", offerLine: "Escriba «sí» para dejar un mensaje a nuestro equipo, o «no» para seguir conversando conmigo.",
-		extraHuman: []string{"asesor", "operador"}, extraYes: []string{"si"}, extraNo: []string{"no gracias"}},
-	{code: "it", humanWord: "operatore", humanLine: "Se desidera parlare con una persona, scriva semplicemente «operatore».",
-		yes: "sì", no: "no", offerLine: "Scriva «sì» per lasciare un messaggio al nostro team, oppure «no» per continuare a scrivere con me.",
-		extraYes: []string{"si"}, extraNo: []string{"no grazie"}},
-	{code: "pt", humanWord: "atendente", humanLine: "Se quiser falar com uma pessoa, escreva simplesmente «atendente».",
-		yes: "sim", no: "não", offerLine: "Escreva «sim» para deixar uma mensagem à nossa equipa, ou «não» para continuar a conversar comigo.",
-		extraHuman: []string{"operador"}, extraNo: []string{"nao"}},
-	{code: "nl", humanWord: "medewerker", humanLine: "Wilt u met een persoon praten? Typ dan gewoon \"medewerker\".",
-		yes: "ja", no: "nee", offerLine: "Typ \"ja\" om een bericht voor ons team achter te laten, of \"nee\" om met mij verder te chatten.",
-		extraNo: []string{"nee dank je"}},
-	{code: "pl", humanWord: "konsultant", humanLine: "Jeśli chcesz porozmawiać z człowiekiem, napisz po prostu „konsultant”.",
-		yes: "tak", no: "nie", offerLine: "Napisz „tak”, aby zostawić wiadomość naszemu zespołowi, lub „nie”, aby dalej rozmawiać ze mną.",
-		extraHuman: []string{"operator"}},
-	{code: "cs", humanWord: "operátor", humanLine: "Pokud chcete mluvit s člověkem, napište jednoduše „operátor“.",
-		yes: "ano", no: "ne", offerLine: "Napište „ano“, pokud chcete zanechat zprávu našemu týmu, nebo „ne“, pokud chcete pokračovat v chatu se mnou.",
-		extraHuman: []string{"operator"}},
-	{code: "sk", humanWord: "operátor", humanLine: "Ak chcete hovoriť s človekom, napíšte jednoducho „operátor“.",
-		yes: "áno", no: "nie", offerLine: "Napíšte „áno“, ak chcete nechať správu nášmu tímu, alebo „nie“, ak chcete pokračovať v chate so mnou.",
-		extraHuman: []string{"operator"}, extraYes: []string{"ano"}},
-	{code: "ru", humanWord: "оператор", humanLine: "Если вы хотите поговорить с человеком, просто напишите «оператор».",
-		yes: "да", no: "нет", offerLine: "Напишите «да», чтобы оставить сообщение нашей команде, или «нет», чтобы продолжить общение со мной."},
-}
+// The sentences and the words that answer them are handover's language table
+// (handover.Language), the one LiveAgent uses too. The human keywords are words the detector
+// (bot.IsHumanRequest) also knows on their own ("agent", "Mitarbeiter", "оператор"...), so they
+// hand over even when the visitor types them unprompted.
 
 // languageOf returns the visitor's language, guessed from their messages as the engine guesses
-// it for its notices (handover.GuessLanguage), so the line the adapter adds matches them.
-func languageOf(conv *handover.Conversation) language {
-	code := handover.GuessLanguage(visitorTexts(conv)...)
-	for _, l := range languages {
-		if l.code == code {
-			return l
-		}
-	}
-	return languages[0]
+// it for its notices (handover.VisitorLanguage), so the line the adapter adds matches them.
+func languageOf(conv *handover.Conversation) handover.Language {
+	return handover.VisitorLanguage(conv)
 }
 
-// visitorTexts returns the visitor's public messages, oldest first.
-func visitorTexts(conv *handover.Conversation) []string {
-	var out []string
-	if conv == nil {
-		return out
-	}
-	for _, m := range conv.Messages {
-		if m.Role == handover.RoleVisitor && !m.Private {
-			out = append(out, m.Text)
-		}
-	}
-	return out
-}
-
-// humanButtons are the answers to an "answer-human" message: the word of every language and
-// the engine's own button title and value.
-func humanButtons() []handover.Button {
-	var out []handover.Button
-	add := func(title string) {
-		for _, b := range out {
-			if strings.EqualFold(b.Title, title) {
-				return
-			}
-		}
-		out = append(out, handover.Button{Title: title, Value: handover.ChoiceRequestHuman})
-	}
-	add(handover.DefaultTexts().HumanButton)
-	for _, l := range languages {
-		add(l.humanWord)
-		for _, w := range l.extraHuman {
-			add(w)
-		}
-	}
-	return out
-}
-
-// offlineButtons are the answers to an "offline" message: yes (leave a message) and no (keep
-// chatting) in every language, and the engine's own titles.
-func offlineButtons() []handover.Button {
+// choiceButtons are the answers to a prompt: the engine's own titles, then every language's
+// words (keyword and synonyms) for each of the values, first title wins.
+func choiceButtons(values ...string) []handover.Button {
 	var out []handover.Button
 	add := func(title, value string) {
 		for _, b := range out {
@@ -198,21 +111,34 @@ func offlineButtons() []handover.Button {
 		out = append(out, handover.Button{Title: title, Value: value})
 	}
 	d := handover.DefaultTexts()
-	add(d.OfflineButton, handover.ChoiceOffline)
-	add(d.ContinueButton, handover.ChoiceContinue)
-	for _, l := range languages {
-		add(l.yes, handover.ChoiceOffline)
-		for _, w := range l.extraYes {
-			add(w, handover.ChoiceOffline)
+	for _, v := range values {
+		switch v {
+		case handover.ChoiceRequestHuman:
+			add(d.HumanButton, v)
+		case handover.ChoiceOffline:
+			add(d.OfflineButton, v)
+		case handover.ChoiceContinue:
+			add(d.ContinueButton, v)
 		}
 	}
-	for _, l := range languages {
-		add(l.no, handover.ChoiceContinue)
-		for _, w := range l.extraNo {
-			add(w, handover.ChoiceContinue)
+	for _, v := range values {
+		for _, l := range handover.Languages() {
+			for _, w := range l.Words(v) {
+				add(w, v)
+			}
 		}
 	}
 	return out
+}
+
+// humanButtons are the answers to an "answer-human" message: every language's words for a
+// person and the engine's own button title.
+func humanButtons() []handover.Button { return choiceButtons(handover.ChoiceRequestHuman) }
+
+// offlineButtons are the answers to an "offline" message: every language's words for leaving
+// a message (a plain yes too) and for chatting on (a plain no), and the engine's own titles.
+func offlineButtons() []handover.Button {
+	return choiceButtons(handover.ChoiceOffline, handover.ChoiceContinue)
 }
 
 // promptOf gives a bot message back its prompt and the answers it accepts, from its echo kind.
@@ -239,10 +165,10 @@ func render(conv *handover.Conversation, out handover.Outgoing, isJoin bool) (st
 	case out.Prompt == handover.PromptEmail:
 		return text, kindEmail
 	case out.Prompt == handover.PromptOffline || hasChoice(out.Buttons, handover.ChoiceOffline):
-		return joinText(text, lang.offerLine), kindOffline
+		return joinText(text, lang.Instruction(handover.PromptOffline)), kindOffline
 	case out.Prompt == handover.PromptHuman || hasChoice(out.Buttons, handover.ChoiceRequestHuman):
 		// The engine offers the human prompt on answers only, so it always counts as one.
-		return joinText(text, lang.humanLine), kindAnswerHuman
+		return joinText(text, lang.Instruction(handover.PromptHuman)), kindAnswerHuman
 	case out.Answer:
 		return text, kindAnswer
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/internal/apiclient"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -144,7 +145,7 @@ func Parse(body []byte, botAgentID int) ([]handover.Event, error) {
 		Event   flexString      `json:"event"`
 		Payload json.RawMessage `json:"payload"`
 	}
-	if err := decodeJSON(body, &env); err != nil {
+	if err := apiclient.DecodeJSON("libredesk webhook", body, &env); err != nil {
 		return nil, err
 	}
 	switch string(env.Event) {
@@ -240,33 +241,8 @@ func decodePayload(raw json.RawMessage, v any) error {
 	if len(raw) == 0 || raw[0] != '{' {
 		return errors.New("libredesk webhook: field payload must be an object")
 	}
-	if err := decodeJSON(raw, v); err != nil {
+	if err := apiclient.DecodeJSON("libredesk webhook", raw, v); err != nil {
 		return fmt.Errorf("payload: %w", err)
 	}
 	return nil
-}
-
-// decodeJSON unmarshals body into v with errors that say where the body is wrong.
-func decodeJSON(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return errors.New("libredesk webhook: empty body")
-	}
-	err := json.Unmarshal(body, v)
-	if err == nil {
-		return nil
-	}
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Errorf("libredesk webhook: invalid JSON at offset %d: %v", syn.Offset, syn)
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			field = "(top level)"
-		}
-		return fmt.Errorf("libredesk webhook: field %s: cannot use JSON %s at offset %d as %s", field, typ.Value, typ.Offset, typ.Type)
-	default:
-		return fmt.Errorf("libredesk webhook: invalid JSON: %w", err)
-	}
 }

@@ -18,11 +18,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/handover-dev/handover/adapters/internal/apiclient"
-	"github.com/handover-dev/handover/handover"
 )
-
-// maxErrorBody is how much of an error response APIError keeps.
-const maxErrorBody = 512
 
 // maxResponseBody bounds a success body we decode.
 const maxResponseBody = 16 << 20
@@ -49,55 +45,35 @@ func (a API) String() string {
 	return "v3"
 }
 
-// APIError is a failed LiveAgent API call: a non-2xx status, or an API v1
-// {"response":{"status":"ERROR","errormessage":...}} body (often with HTTP
-// 200). Its message never contains a key. Errors for 400, 401, 403, 404, 422
-// and every v1 ERROR body match handover.ErrPermanent with errors.Is.
-type APIError struct {
-	API    API
-	Method string
-	Path   string // the request path, never the host, the query or a key
-	Status int
-	// Message is the error text LiveAgent returned (v3 "message", v1
-	// "errormessage"), or the first 512 bytes of the body, keys redacted.
-	Message string
-	// V1Error is set for a v1 ERROR body.
-	V1Error bool
+// APIError is a failed LiveAgent API call (apiclient.APIError): a non-2xx status, or an API
+// v1 {"response":{"status":"ERROR","errormessage":...}} body (often with HTTP 200; InBody
+// set). API is "v1" or "v3"; Message is the error text LiveAgent returned (v3 "message", v1
+// "errormessage") or an excerpt of the body, keys redacted. Errors for 400, 401, 403, 404,
+// 422 and every v1 ERROR body match handover.ErrPermanent with errors.Is.
+type APIError = apiclient.APIError
+
+// apiError is the APIError of a LiveAgent answer.
+func apiError(api API, method, path string, resp *http.Response, message string) *APIError {
+	e := apiclient.NewAPIError("liveagent api "+api.String(), method, path, resp)
+	e.API, e.Message = api.String(), message
+	e.Permanent = apiclient.PermanentStatus(e.Status, http.StatusBadRequest)
+	return e
 }
 
-// Error implements error.
-func (e *APIError) Error() string {
-	msg := strings.TrimSpace(e.Message)
-	kind := fmt.Sprintf("HTTP %d", e.Status)
-	if e.V1Error {
-		kind += " with status ERROR"
-	}
-	if msg == "" {
-		return fmt.Sprintf("liveagent api %s: %s %s: %s", e.API, e.Method, e.Path, kind)
-	}
-	return fmt.Sprintf("liveagent api %s: %s %s: %s: %s", e.API, e.Method, e.Path, kind, msg)
+// v1Error is the APIError of an API v1 status ERROR body.
+func v1Error(method, path string, resp *http.Response, message string) *APIError {
+	e := apiError(V1, method, path, resp, message)
+	e.InBody, e.Detail, e.Permanent = true, "with status ERROR", true
+	return e
 }
 
-// Permanent reports whether retrying the request cannot succeed.
-func (e *APIError) Permanent() bool {
-	if e.V1Error {
-		return true
+// notFound reports a 404, or a v1 error that names something not found.
+func notFound(err error) bool {
+	var e *APIError
+	if !errors.As(err, &e) {
+		return false
 	}
-	switch e.Status {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity:
-		return true
-	}
-	return false
-}
-
-// NotFound reports a 404 (or a v1 error that names something not found).
-func (e *APIError) NotFound() bool {
-	return e.Status == http.StatusNotFound || (e.V1Error && strings.Contains(strings.ToLower(e.Message), "not found"))
-}
-
-// Is makes errors.Is(err, handover.ErrPermanent) true for permanent errors.
-func (e *APIError) Is(target error) bool {
-	return target == handover.ErrPermanent && e.Permanent()
+	return e.Status == http.StatusNotFound || (e.InBody && strings.Contains(strings.ToLower(e.Message), "not found"))
 }
 
 // requestKind says how a request may be retried (see apiclient.Kind).
@@ -267,7 +243,7 @@ func (c *client) do(ctx context.Context, rq call, out any) error {
 			wait := c.retryAfter(resp, attempt)
 			apiclient.Drain(resp.Body)
 			if attempt >= rateLimitAttempts {
-				return &APIError{API: rq.api, Method: rq.method, Path: fullPath, Status: resp.StatusCode, Message: "still rate limited after " + strconv.Itoa(attempt) + " attempts"}
+				return apiError(rq.api, rq.method, fullPath, resp, "still rate limited after "+strconv.Itoa(attempt)+" attempts")
 			}
 			c.log.WarnContext(ctx, "rate limited by LiveAgent; waiting", "api", rq.api.String(), "path", fullPath, "wait", wait.String(), "attempt", attempt)
 			if err := c.cfg.Clock.Sleep(ctx, wait); err != nil {
@@ -295,8 +271,7 @@ func (c *client) retryAfter(resp *http.Response, attempt int) time.Duration {
 func (c *client) finish(rq call, fullPath string, resp *http.Response, out any) error {
 	defer apiclient.Drain(resp.Body)
 	if !apiclient.Success(resp.StatusCode) {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return &APIError{API: rq.api, Method: rq.method, Path: fullPath, Status: resp.StatusCode, Message: c.redact.Redact(errorText(rq.api, b))}
+		return apiError(rq.api, rq.method, fullPath, resp, c.redact.Excerpt(errorText(apiclient.ReadErrorBody(resp, 0))))
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	if err != nil {
@@ -317,7 +292,7 @@ func (c *client) finish(rq call, fullPath string, resp *http.Response, out any) 
 		}
 		_ = json.Unmarshal(env.Response, &st)
 		if strings.EqualFold(st.Status, "ERROR") {
-			return &APIError{API: V1, Method: rq.method, Path: fullPath, Status: resp.StatusCode, V1Error: true, Message: c.redact.Redact(st.ErrorMessage)}
+			return v1Error(rq.method, fullPath, resp, c.redact.Redact(st.ErrorMessage))
 		}
 		b = env.Response
 	}
@@ -333,7 +308,7 @@ func (c *client) finish(rq call, fullPath string, resp *http.Response, out any) 
 // errorText extracts LiveAgent's error message from an error body: v3
 // ErrorResponse {"message"}, v1 {"response":{"errormessage"}}, else the raw
 // (bounded) body.
-func errorText(api API, b []byte) string {
+func errorText(b []byte) []byte {
 	var v3 struct {
 		Message string `json:"message"`
 	}
@@ -343,10 +318,10 @@ func errorText(api API, b []byte) string {
 		} `json:"response"`
 	}
 	if json.Unmarshal(b, &v3) == nil && v3.Message != "" {
-		return v3.Message
+		return []byte(v3.Message)
 	}
 	if json.Unmarshal(b, &v1) == nil && v1.Response.ErrorMessage != "" {
-		return v1.Response.ErrorMessage
+		return []byte(v1.Response.ErrorMessage)
 	}
-	return strings.TrimSpace(string(b))
+	return b
 }

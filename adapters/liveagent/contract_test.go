@@ -427,7 +427,7 @@ func TestContractV1ErrorWithHTTP200IsPermanentAndKeysNeverLeak(t *testing.T) {
 	c := e.load(id)
 	err := e.a.Post(e.ctx(), c, handover.Outgoing{Text: "hello"})
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) || !apiErr.V1Error || apiErr.Status != http.StatusOK || !errors.Is(err, handover.ErrPermanent) {
+	if !errors.As(err, &apiErr) || !apiErr.InBody || apiErr.Status != http.StatusOK || !errors.Is(err, handover.ErrPermanent) {
 		t.Fatalf("want a permanent v1 ERROR with HTTP 200, got %v", err)
 	}
 	if strings.Contains(err.Error(), "wrong-v1-key-9999") || strings.Contains(err.Error(), testKey) {

@@ -242,8 +242,7 @@ func (a *Adapter) LoadEvent(ctx context.Context, ev handover.Event) (*handover.C
 	}
 	groups, more, err := a.history(ctx, h.TicketID)
 	if err != nil {
-		var apiErr *APIError
-		if errors.As(err, &apiErr) && apiErr.NotFound() {
+		if notFound(err) {
 			return nil, fmt.Errorf("liveagent: ticket %s: %w: %w", h.TicketID, handover.ErrNotFound, err)
 		}
 		return nil, fmt.Errorf("liveagent: load ticket %s: %w", h.TicketID, err)
@@ -298,8 +297,7 @@ func (a *Adapter) ticket(ctx context.Context, id string) (*ticket, error) {
 	}
 	var t ticket
 	err := a.c.do(ctx, call{api: V3, method: http.MethodGet, path: "/tickets/" + url.PathEscape(id)}, &t)
-	var apiErr *APIError
-	if errors.As(err, &apiErr) && apiErr.NotFound() && strings.Contains(id, "-") {
+	if notFound(err) && strings.Contains(id, "-") {
 		// Rules may pass the ticket code ({$conversation_code}); v1 takes
 		// both, v3 ids only: find the ticket by its code.
 		var list []ticket
@@ -309,7 +307,7 @@ func (a *Adapter) ticket(ctx context.Context, id string) (*ticket, error) {
 		}
 	}
 	if err != nil {
-		if errors.As(err, &apiErr) && apiErr.NotFound() {
+		if notFound(err) {
 			return nil, fmt.Errorf("liveagent: ticket %s: %w: %w", id, handover.ErrNotFound, err)
 		}
 		return nil, fmt.Errorf("liveagent: read ticket %s: %w", id, err)

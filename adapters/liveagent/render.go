@@ -15,100 +15,9 @@ import (
 // last message and gives the engine the buttons back, with every
 // language's keyword as a title, so typing the keyword is a click.
 
-// lang is one of the languages the human-request detector knows.
-type lang string
-
-const (
-	langEN lang = "en"
-	langDE lang = "de"
-	langFR lang = "fr"
-	langES lang = "es"
-	langIT lang = "it"
-	langPT lang = "pt"
-	langNL lang = "nl"
-	langPL lang = "pl"
-	langCS lang = "cs"
-	langSK lang = "sk"
-	langRU lang = "ru"
-)
-
-var langs = []lang{langEN, langDE, langFR, langES, langIT, langPT, langNL, langPL, langCS, langSK, langRU}
-
-// phrasing is one language's typed-choice sentences and keywords. The
-// human keywords are words the detector (bot.IsHumanRequest) also takes
-// alone as a request for a person.
-type phrasing struct {
-	human, offline, cont string // keywords
-	humanLine            string // the sentence with {human}
-	offlineLine          string // with {offline} and {continue}
-	emailLine            string // LiveAgent's chat has no email form: type it
-}
-
-var phrasings = map[lang]phrasing{
-	langEN: {"agent", "message", "bot",
-		`If you'd like to chat with a person, just type "{human}".`,
-		`Type "{offline}" to leave an offline message, or "{continue}" to keep chatting with me.`,
-		`Just type your email address here in the chat.`},
-	langDE: {"Mitarbeiter", "Nachricht", "Bot",
-		`Wenn Sie mit einem Menschen sprechen möchten, schreiben Sie einfach "{human}".`,
-		`Schreiben Sie "{offline}", um eine Offline-Nachricht zu hinterlassen, oder "{continue}", um mit mir weiterzuschreiben.`,
-		`Schreiben Sie Ihre E-Mail-Adresse einfach hier in den Chat.`},
-	langFR: {"conseiller", "message", "bot",
-		`Pour parler à une personne, écrivez simplement "{human}".`,
-		`Écrivez "{offline}" pour laisser un message hors ligne, ou "{continue}" pour continuer avec moi.`,
-		`Écrivez simplement votre adresse e-mail ici, dans le chat.`},
-	langES: {"agente", "mensaje", "bot",
-		`Si quiere hablar con una persona, escriba "{human}".`,
-		`Escriba "{offline}" para dejar un mensaje, o "{continue}" para seguir hablando conmigo.`,
-		`Escriba su dirección de correo electrónico aquí, en el chat.`},
-	langIT: {"operatore", "messaggio", "bot",
-		`Se desidera parlare con una persona, scriva "{human}".`,
-		`Scriva "{offline}" per lasciare un messaggio offline, oppure "{continue}" per continuare con me.`,
-		`Scriva il suo indirizzo e-mail qui nella chat.`},
-	langPT: {"atendente", "mensagem", "bot",
-		`Se quiser falar com uma pessoa, escreva "{human}".`,
-		`Escreva "{offline}" para deixar uma mensagem offline, ou "{continue}" para continuar a falar comigo.`,
-		`Escreva o seu endereço de e-mail aqui no chat.`},
-	langNL: {"medewerker", "bericht", "bot",
-		`Wilt u met een mens chatten? Typ dan "{human}".`,
-		`Typ "{offline}" om een offline bericht achter te laten, of "{continue}" om met mij verder te chatten.`,
-		`Typ uw e-mailadres hier in de chat.`},
-	langPL: {"konsultant", "wiadomość", "bot",
-		`Jeśli chcesz porozmawiać z człowiekiem, napisz "{human}".`,
-		`Napisz "{offline}", aby zostawić wiadomość offline, lub "{continue}", aby dalej rozmawiać ze mną.`,
-		`Wpisz swój adres e-mail tutaj, w czacie.`},
-	langCS: {"operátor", "zpráva", "bot",
-		`Pokud chcete mluvit s člověkem, napište "{human}".`,
-		`Napište "{offline}" pro zanechání offline zprávy, nebo "{continue}" pro pokračování se mnou.`,
-		`Napište svou e-mailovou adresu sem do chatu.`},
-	langSK: {"operátor", "správa", "bot",
-		`Ak chcete hovoriť s človekom, napíšte "{human}".`,
-		`Napíšte "{offline}" a zanecháte offline správu, alebo "{continue}" a budeme pokračovať.`,
-		`Napíšte svoju e-mailovú adresu sem do chatu.`},
-	langRU: {"оператор", "сообщение", "бот",
-		`Если хотите поговорить с человеком, напишите "{human}".`,
-		`Напишите "{offline}", чтобы оставить сообщение, или "{continue}", чтобы продолжить со мной.`,
-		`Просто напишите свой адрес электронной почты здесь, в чате.`},
-}
-
-// instruction renders the typed-choice sentence for a prompt in l, or ""
-// for a prompt without buttons.
-func instruction(p handover.Prompt, l lang) string {
-	ph, ok := phrasings[l]
-	if !ok {
-		ph = phrasings[langEN]
-	}
-	switch p {
-	case handover.PromptHuman:
-		return strings.ReplaceAll(ph.humanLine, "{human}", ph.human)
-	case handover.PromptOffline:
-		r := strings.NewReplacer("{offline}", ph.offline, "{continue}", ph.cont)
-		return r.Replace(ph.offlineLine)
-	case handover.PromptEmail:
-		return ph.emailLine
-	}
-	return ""
-}
+// The keywords and sentences are handover's language table (handover.Language): the one
+// Libredesk uses too, and whose human keywords bot.IsHumanRequest takes alone as a request
+// for a person.
 
 // promptOf infers the prompt of outgoing buttons from their values.
 func promptOf(out handover.Outgoing) handover.Prompt {
@@ -130,13 +39,13 @@ func promptOf(out handover.Outgoing) handover.Prompt {
 // prompt the sentence in the visitor's language that says what to type
 // (the keyword of each button, or the email address). Buttons with unknown
 // values are listed by title.
-func render(out handover.Outgoing, l lang) string {
+func render(out handover.Outgoing, l handover.Language) string {
 	text := strings.TrimSpace(out.Text)
 	p := promptOf(out)
 	if len(out.Buttons) == 0 && p != handover.PromptEmail {
 		return text
 	}
-	line := instruction(p, l)
+	line := l.Instruction(p)
 	if line == "" {
 		titles := make([]string, 0, len(out.Buttons))
 		for _, b := range out.Buttons {
@@ -179,7 +88,9 @@ func recognise(text string, texts handover.Texts) recognised {
 	return r
 }
 
-// buttonsFor lists a prompt's buttons under every title a visitor may type.
+// buttonsFor lists a prompt's buttons under every title a visitor may type: the engine's
+// titles and every language's keyword (not the synonyms: LiveAgent's sentences name the
+// keywords only).
 func buttonsFor(p handover.Prompt, texts handover.Texts) []handover.Button {
 	var out []handover.Button
 	add := func(title, value string) {
@@ -193,15 +104,15 @@ func buttonsFor(p handover.Prompt, texts handover.Texts) []handover.Button {
 	switch p {
 	case handover.PromptHuman:
 		add(texts.HumanButton, handover.ChoiceRequestHuman)
-		for _, l := range langs {
-			add(phrasings[l].human, handover.ChoiceRequestHuman)
+		for _, l := range handover.Languages() {
+			add(l.Keywords.Human, handover.ChoiceRequestHuman)
 		}
 	case handover.PromptOffline:
 		add(texts.OfflineButton, handover.ChoiceOffline)
 		add(texts.ContinueButton, handover.ChoiceContinue)
-		for _, l := range langs {
-			add(phrasings[l].offline, handover.ChoiceOffline)
-			add(phrasings[l].cont, handover.ChoiceContinue)
+		for _, l := range handover.Languages() {
+			add(l.Keywords.Offline, handover.ChoiceOffline)
+			add(l.Keywords.Continue, handover.ChoiceContinue)
 		}
 	}
 	return out
@@ -300,29 +211,16 @@ func normalizeFixed(s string) string {
 var instructionLines = sync.OnceValue(func() map[handover.Prompt][]string {
 	out := map[handover.Prompt][]string{}
 	for _, p := range []handover.Prompt{handover.PromptHuman, handover.PromptOffline, handover.PromptEmail} {
-		for _, l := range langs {
-			out[p] = append(out[p], normalize(instruction(p, l)))
+		for _, l := range handover.Languages() {
+			out[p] = append(out[p], normalize(l.Instruction(p)))
 		}
 	}
 	return out
 })
 
 // visitorLang is the language of the visitor's messages, guessed the way
-// the engine guesses it for its notices (handover.GuessLanguage), so the
+// the engine guesses it for its notices (handover.VisitorLanguage), so the
 // typed-choice sentence and the notice it ends are in one language.
-func visitorLang(conv *handover.Conversation) lang {
-	if conv == nil {
-		return langEN
-	}
-	var texts []string
-	for _, m := range conv.Messages {
-		if m.Role == handover.RoleVisitor && !m.Private {
-			texts = append(texts, m.Text)
-		}
-	}
-	l := lang(handover.GuessLanguage(texts...))
-	if _, ok := phrasings[l]; !ok {
-		return langEN
-	}
-	return l
+func visitorLang(conv *handover.Conversation) handover.Language {
+	return handover.VisitorLanguage(conv)
 }

@@ -12,11 +12,11 @@ func TestVisitorLangFollowsTheEngine(t *testing.T) {
 		{Role: handover.RoleVisitor, Text: "Wie lange dauert der Versand? Ich möchte es wissen"},
 		{Role: handover.RoleBot, Text: "The parcel ships in three days."},
 	}}
-	if got := visitorLang(conv); got != langDE {
-		t.Fatalf("visitorLang = %s, want de", got)
+	if got := visitorLang(conv); got.Code != "de" {
+		t.Fatalf("visitorLang = %s, want de", got.Code)
 	}
-	if got := visitorLang(&handover.Conversation{}); got != langEN {
-		t.Fatalf("no visitor text: %s", got)
+	if got := visitorLang(&handover.Conversation{}); got.Code != "en" {
+		t.Fatalf("no visitor text: %s", got.Code)
 	}
 }
 
@@ -29,33 +29,33 @@ func TestRenderRecogniseRoundTrip(t *testing.T) {
 	offline := handover.Outgoing{Text: texts.NoAgent, Prompt: handover.PromptOffline,
 		Buttons: []handover.Button{{Title: texts.OfflineButton, Value: handover.ChoiceOffline}, {Title: texts.ContinueButton, Value: handover.ChoiceContinue}}}
 	email := handover.Outgoing{Text: texts.AskEmail, Prompt: handover.PromptEmail}
-	for _, l := range langs {
-		ph := phrasings[l]
+	for _, l := range handover.Languages() {
+		k := l.Keywords
 		for _, tc := range []struct {
 			out      handover.Outgoing
 			prompt   handover.Prompt
 			keywords map[string]string
 		}{
-			{human, handover.PromptHuman, map[string]string{ph.human: handover.ChoiceRequestHuman}},
-			{offline, handover.PromptOffline, map[string]string{ph.offline: handover.ChoiceOffline, ph.cont: handover.ChoiceContinue}},
+			{human, handover.PromptHuman, map[string]string{k.Human: handover.ChoiceRequestHuman}},
+			{offline, handover.PromptOffline, map[string]string{k.Offline: handover.ChoiceOffline, k.Continue: handover.ChoiceContinue}},
 			{email, handover.PromptEmail, nil},
 		} {
 			text := render(tc.out, l)
 			if !strings.HasPrefix(text, tc.out.Text) {
-				t.Fatalf("%s: the answer is lost: %q", l, text)
+				t.Fatalf("%s: the answer is lost: %q", l.Code, text)
 			}
 			asHTML := "<p>" + strings.ReplaceAll(strings.ReplaceAll(text, `"`, "&quot;"), "\n", "<br>") + "</p>"
 			for _, got := range []string{text, asHTML} {
 				r := recognise(got, texts)
 				if r.prompt != tc.prompt {
-					t.Fatalf("%s: recognise(%q).prompt = %q, want %q", l, got, r.prompt, tc.prompt)
+					t.Fatalf("%s: recognise(%q).prompt = %q, want %q", l.Code, got, r.prompt, tc.prompt)
 				}
 				if r.body != normalize(tc.out.Text) {
-					t.Fatalf("%s: body %q", l, r.body)
+					t.Fatalf("%s: body %q", l.Code, r.body)
 				}
 				for kw, value := range tc.keywords {
 					if !hasButton(r.buttons, strings.ToUpper(kw), value) {
-						t.Fatalf("%s: typing %q does not match %s in %+v", l, kw, value, r.buttons)
+						t.Fatalf("%s: typing %q does not match %s in %+v", l.Code, kw, value, r.buttons)
 					}
 				}
 			}
@@ -98,7 +98,7 @@ func TestNoticesAreNotAnswers(t *testing.T) {
 }
 
 func TestRenderUnknownButtonsAndPlainText(t *testing.T) {
-	got := render(handover.Outgoing{Text: "Pick one.", Buttons: []handover.Button{{Title: "Red", Value: "red"}}}, langEN)
+	got := render(handover.Outgoing{Text: "Pick one.", Buttons: []handover.Button{{Title: "Red", Value: "red"}}}, english)
 	if !strings.Contains(got, `"Red"`) {
 		t.Fatalf("unknown buttons not listed: %q", got)
 	}
@@ -106,3 +106,6 @@ func TestRenderUnknownButtonsAndPlainText(t *testing.T) {
 		t.Fatalf("plainText = %q", got)
 	}
 }
+
+// english is the table's English.
+var english, _ = handover.LanguageByCode("en")

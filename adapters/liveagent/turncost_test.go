@@ -322,7 +322,7 @@ func BenchmarkBuildLongChat(b *testing.B) {
 				Message: flexString(fmt.Sprintf("question %d about shipping to Austria", i))},
 			message{ID: flexString(fmt.Sprint("b", i)), UserID: "bot00001", Type: "M", Format: "T", DateCreated: "2026-05-04 10:00:01",
 				Message: flexString(render(handover.Outgoing{Text: fmt.Sprintf("Answer %d: three days.", i), Answer: true, Prompt: handover.PromptHuman,
-					Buttons: []handover.Button{{Title: "Request chat with human agent", Value: handover.ChoiceRequestHuman}}}, langEN))})
+					Buttons: []handover.Button{{Title: "Request chat with human agent", Value: handover.ChoiceRequestHuman}}}, english))})
 	}
 	v := &view{t: ticket{ID: "tk000001", AgentID: "bot00001", Status: "T", DepartmentID: "dp000001"}, groups: []messageGroup{g}, agents: map[string]agent{}}
 	b.ReportAllocs()

@@ -9,17 +9,12 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/handover-dev/handover/adapters/internal/apiclient"
-	"github.com/handover-dev/handover/handover"
 )
-
-// maxErrorBody is how much of an error response APIError keeps.
-const maxErrorBody = 512
 
 // maxResponseBody bounds a success body we decode.
 const maxResponseBody = 16 << 20
@@ -29,49 +24,21 @@ const maxResponseBody = 16 << 20
 // permanent: nothing is retried.
 var ErrLocked = errors.New("conversation is locked: it reached Sunshine Conversations' 30,000-message limit")
 
-// APIError is a non-2xx answer of the Sunshine Conversations or Support API. Its text never
-// contains a key or token. 400, 401, 403, 404, 413, 422 and 423 match handover.ErrPermanent
-// with errors.Is: retrying does not fix them.
-type APIError struct {
-	API    string // "sunshine" or "support"
-	Method string
-	Path   string // the request path and query, never the host or a credential
-	Status int
-	Body   string // the first 512 bytes of the response body, secrets redacted
-}
+// APIError is a non-2xx answer of the Sunshine Conversations or Support API
+// (apiclient.APIError; API is "sunshine" or "support"). Its text never contains a key or
+// token. 400, 401, 403, 404, 413, 422 and 423 match handover.ErrPermanent with errors.Is:
+// retrying does not fix them; 423 also matches ErrLocked.
+type APIError = apiclient.APIError
 
-// Error implements error.
-func (e *APIError) Error() string {
-	msg := fmt.Sprintf("zendesk %s api: %s %s: HTTP %d", e.API, e.Method, e.Path, e.Status)
+// apiError is the APIError of a Zendesk answer with the (redacted) body excerpt.
+func apiError(api api, method, path string, resp *http.Response, excerpt string) *APIError {
+	e := apiclient.NewAPIError("zendesk "+api.String()+" api", method, path, resp)
+	e.API, e.Message = api.String(), excerpt
+	e.Permanent = apiclient.PermanentStatus(e.Status, http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusLocked)
 	if e.Status == http.StatusLocked {
-		msg += ": " + ErrLocked.Error()
+		e.Sentinel = ErrLocked
 	}
-	if body := strings.TrimSpace(e.Body); body != "" {
-		msg += ": " + body
-	}
-	return msg
-}
-
-// Permanent reports whether retrying the request cannot succeed.
-func (e *APIError) Permanent() bool {
-	switch e.Status {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound,
-		http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity, http.StatusLocked:
-		return true
-	}
-	return false
-}
-
-// Is makes errors.Is(err, handover.ErrPermanent) true for permanent statuses and
-// errors.Is(err, ErrLocked) true for 423.
-func (e *APIError) Is(target error) bool {
-	switch target {
-	case handover.ErrPermanent:
-		return e.Permanent()
-	case ErrLocked:
-		return e.Status == http.StatusLocked
-	}
-	return false
+	return e
 }
 
 // requestKind says how a request may be retried (see apiclient.Kind).
@@ -179,8 +146,7 @@ func (a *Adapter) call(ctx context.Context, rq request) error {
 	}
 	defer apiclient.Drain(resp.Body)
 	if !apiclient.Success(resp.StatusCode) {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return &APIError{API: rq.api.String(), Method: rq.method, Path: fullPath, Status: resp.StatusCode, Body: a.redact.Redact(string(b))}
+		return apiError(rq.api, rq.method, fullPath, resp, a.redact.Excerpt(apiclient.ReadErrorBody(resp, 0)))
 	}
 	if rq.out == nil {
 		return nil

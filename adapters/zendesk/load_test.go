@@ -145,15 +145,10 @@ func TestMessageText(t *testing.T) {
 }
 
 func TestButtonTitlesFitTwentyCharacters(t *testing.T) {
-	for lang, titles := range shortTitles {
-		for v, title := range titles {
-			if n := utf8.RuneCountInString(title); n > maxButtonTitle || n == 0 {
-				t.Errorf("%s %s: %q has %d characters", lang, v, title, n)
-			}
-		}
+	for _, l := range handover.Languages() {
 		for _, v := range []string{handover.ChoiceRequestHuman, handover.ChoiceOffline, handover.ChoiceContinue} {
-			if titles[v] == "" {
-				t.Errorf("%s: no short title for %s", lang, v)
+			if n := utf8.RuneCountInString(l.Short.Of(v)); n > maxButtonTitle || n == 0 {
+				t.Errorf("%s %s: %q has %d characters", l.Code, v, l.Short.Of(v), n)
 			}
 		}
 	}

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/internal/apiclient"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -141,7 +141,7 @@ func Parse(integrationID string, body []byte) ([]handover.Event, error) {
 		return nil, errors.New("zendesk webhook: empty body")
 	}
 	var wb webhookBody
-	if err := decodeJSON(body, &wb); err != nil {
+	if err := apiclient.DecodeJSON("zendesk webhook", body, &wb); err != nil {
 		return nil, err
 	}
 	if wb.Events == nil {
@@ -216,26 +216,4 @@ func parseEvent(integrationID string, ev *webhookEvent) ([]handover.Event, error
 		base.Kind = handover.EventChanged
 	}
 	return []handover.Event{base}, nil
-}
-
-// decodeJSON unmarshals body into v with errors that say where the body is wrong.
-func decodeJSON(body []byte, v any) error {
-	err := json.Unmarshal(body, v)
-	if err == nil {
-		return nil
-	}
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Errorf("zendesk webhook: invalid JSON at offset %d: %v", syn.Offset, syn)
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			field = "(top level)"
-		}
-		return fmt.Errorf("zendesk webhook: field %s: cannot use JSON %s at offset %d as %s", field, typ.Value, typ.Offset, typ.Type)
-	default:
-		return fmt.Errorf("zendesk webhook: invalid JSON: %w", err)
-	}
 }

@@ -74,44 +74,26 @@ const (
 	maxButtonTitle = 20   // quick reply text is truncated above 20 characters on Messenger
 )
 
-// shortTitles are button titles of at most 20 characters (so that no channel truncates them;
-// Messenger cuts quick replies above 20), by language and value, for when the engine's title is
-// longer. The language is guessed from the visitor's messages as the engine does.
-var shortTitles = map[string]map[string]string{
-	"en": {handover.ChoiceRequestHuman: "Talk to a human", handover.ChoiceOffline: "Leave a message", handover.ChoiceContinue: "Keep chatting"},
-	"de": {handover.ChoiceRequestHuman: "Mitarbeiter anfragen", handover.ChoiceOffline: "Nachricht schreiben", handover.ChoiceContinue: "Weiter mit dem Bot"},
-	"fr": {handover.ChoiceRequestHuman: "Parler à quelqu'un", handover.ChoiceOffline: "Laisser un message", handover.ChoiceContinue: "Continuer le chat"},
-	"es": {handover.ChoiceRequestHuman: "Hablar con un agente", handover.ChoiceOffline: "Dejar un mensaje", handover.ChoiceContinue: "Seguir con el bot"},
-	"it": {handover.ChoiceRequestHuman: "Parla con operatore", handover.ChoiceOffline: "Lascia un messaggio", handover.ChoiceContinue: "Continua con il bot"},
-	"pt": {handover.ChoiceRequestHuman: "Falar com atendente", handover.ChoiceOffline: "Deixar mensagem", handover.ChoiceContinue: "Continuar com o bot"},
-	"nl": {handover.ChoiceRequestHuman: "Chat met medewerker", handover.ChoiceOffline: "Bericht achterlaten", handover.ChoiceContinue: "Verder met de bot"},
-	"pl": {handover.ChoiceRequestHuman: "Czat z konsultantem", handover.ChoiceOffline: "Zostaw wiadomość", handover.ChoiceContinue: "Kontynuuj z botem"},
-	"cs": {handover.ChoiceRequestHuman: "Chat s operátorem", handover.ChoiceOffline: "Zanechat zprávu", handover.ChoiceContinue: "Pokračovat s botem"},
-	"sk": {handover.ChoiceRequestHuman: "Chat s operátorom", handover.ChoiceOffline: "Nechať správu", handover.ChoiceContinue: "Pokračovať s botom"},
-	"ru": {handover.ChoiceRequestHuman: "Чат с оператором", handover.ChoiceOffline: "Оставить сообщение", handover.ChoiceContinue: "Продолжить с ботом"},
-}
-
-// buttonTitle returns the title a button carries: the engine's when it fits in 20 characters,
-// else the short title for its value in the visitor's language, else the engine's clipped.
+// buttonTitle returns the title a button carries: the engine's when it fits in 20 characters
+// (maxButtonTitle: Messenger cuts quick replies above 20), else the short title for its value
+// in the visitor's language (handover.Language.Short, the language guessed as the engine
+// does), else the engine's clipped.
 func buttonTitle(conv *handover.Conversation, b handover.Button, value string) string {
 	title := strings.TrimSpace(b.Title)
 	if title != "" && utf8.RuneCountInString(title) <= maxButtonTitle {
 		return title
 	}
-	var visitor []string
-	for _, m := range conv.Messages {
-		if m.Role == handover.RoleVisitor {
-			visitor = append(visitor, m.Text)
-		}
-	}
-	if t := shortTitles[handover.GuessLanguage(visitor...)][value]; t != "" {
+	if t := handover.VisitorLanguage(conv).Short.Of(value); t != "" {
 		return t
 	}
-	if t := shortTitles["en"][value]; t != "" && title == "" {
+	if t := english.Short.Of(value); t != "" && title == "" {
 		return t
 	}
 	return clipRunes(title, maxButtonTitle)
 }
+
+// english is the language table's English.
+var english, _ = handover.LanguageByCode("en")
 
 // Adapter implements handover.Helpdesk for one Zendesk account and Sunshine Conversations app,
 // and the inbound webhook side (Authenticate, Parse) for its custom integration.

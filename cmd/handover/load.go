@@ -28,7 +28,7 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	def := loadtest.Defaults()
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	helpdesk := fs.String("helpdesk", def.Helpdesk, "chatwoot, libredesk, liveagent, zendesk or all")
+	helpdesk := fs.String("helpdesk", def.Helpdesk, strings.Join(loadtest.Helpdesks, ", ")+" or all")
 	only := fs.String("only", "", "run only the service or only the reference (default: the reference, then the service)")
 	fs.Float64Var(&def.Rate, "rate", def.Rate, "visitor messages a second, over all visitors (open loop)")
 	fs.DurationVar(&def.Duration, "duration", def.Duration, "arrival window")
@@ -264,34 +264,20 @@ func printReport(w io.Writer, rep *loadtest.Report) {
 		fmt.Fprintln(tw, line)
 	}
 	_ = tw.Flush()
-	if o.Helpdesk == "liveagent" && svc != nil {
-		printLiveAgentBudget(w, svc)
+	if d, ok := config.Helpdesks().Lookup(o.Helpdesk); ok && d.LoadNote != nil && svc != nil {
+		perTurn := map[string]float64{}
+		for _, e := range svc.Calls {
+			perTurn[e.Endpoint] += svc.PerTurn(float64(e.Calls))
+		}
+		if note := d.LoadNote(perTurn); note != "" {
+			fmt.Fprintln(w, note)
+		}
 	}
 	for _, r := range cols {
 		for _, e := range r.Errors {
 			fmt.Fprintf(w, "note (%s): %s\n", r.Target, e)
 		}
 	}
-}
-
-// printLiveAgentBudget relates the service's calls per turn to LiveAgent's
-// documented budget of 180 requests a minute per API key (v3 and v1 keys
-// count separately).
-func printLiveAgentBudget(w io.Writer, r *loadtest.Result) {
-	var v3, v1 float64
-	for _, e := range r.Calls {
-		if strings.Contains(e.Endpoint, " /api/v3/") {
-			v3 += r.PerTurn(float64(e.Calls))
-		} else {
-			v1 += r.PerTurn(float64(e.Calls))
-		}
-	}
-	worst := max(v3, v1)
-	if worst == 0 {
-		return
-	}
-	fmt.Fprintf(w, "LiveAgent budget: %.2f v3 + %.2f v1 requests per turn; at 180 requests a minute per key, at most %.0f plain turns a minute\n",
-		v3, v1, 180/worst)
 }
 
 func fmtDur(d time.Duration) string {

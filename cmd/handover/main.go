@@ -23,8 +23,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/handover-dev/handover/adapters/chatwoot"
-	"github.com/handover-dev/handover/adapters/sim"
+	"github.com/handover-dev/handover/adapters/helpdesk"
 	"github.com/handover-dev/handover/bot"
 	"github.com/handover-dev/handover/config"
 	"github.com/handover-dev/handover/internal/app"
@@ -37,22 +36,32 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-const usage = `handover: an AI chatbot for your helpdesk with a seamless bot-to-human handover.
+// usage lists the commands; the helpdesks and their own commands come from the registry.
+func usage() string {
+	var b strings.Builder
+	b.WriteString(`handover: an AI chatbot for your helpdesk with a seamless bot-to-human handover.
 
 Usage:
   handover serve               run against the helpdesk configured by HANDOVER_* variables
-  handover sandbox [-addr A] [-helpdesk chatwoot|libredesk|liveagent|zendesk]
-                               run a simulated helpdesk + handover + offline bot; open the printed URL
-  handover liveagent rules     print the LiveAgent rules to create (uses HANDOVER_PUBLIC_URL)
-  handover config              print every configuration variable with type, default and meaning
+`)
+	fmt.Fprintf(&b, "  handover sandbox [-addr A] [-helpdesk %s]\n", strings.Join(config.Helpdesks().Simulated().Names(), "|"))
+	b.WriteString("                               run a simulated helpdesk + handover + offline bot; open the printed URL\n")
+	for _, d := range config.Helpdesks() {
+		for _, c := range d.Commands {
+			fmt.Fprintf(&b, "  %-28s %s\n", "handover "+d.Name+" "+c.Name, c.Usage)
+		}
+	}
+	b.WriteString(`  handover config              print every configuration variable with type, default and meaning
   handover load [-helpdesk H|all] [-rate R] [-duration D] [-llm-latency L] [-history N] ...
                                benchmark: the service against a simulated helpdesk and a scripted LLM on
                                loopback, beside a bare reference handler; "handover load -h" lists the flags
-`
+`)
+	return b.String()
+}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return 2
 	}
 	var err error
@@ -69,9 +78,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "load-reference": // started by `handover load`, not by people
 		tuneGC() // the yardstick runs with the same runtime settings
 		err = loadReference(ctx, stderr)
-	case "liveagent":
-		if len(args) != 2 || args[1] != "rules" {
-			fmt.Fprint(stderr, "usage: handover liveagent rules\n")
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage())
+	default:
+		d, ok := config.Helpdesks().Lookup(args[0])
+		if !ok || len(d.Commands) == 0 {
+			fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage())
+			return 2
+		}
+		var cmd *helpdesk.Command
+		for i := range d.Commands {
+			if len(args) == 2 && args[1] == d.Commands[i].Name {
+				cmd = &d.Commands[i]
+			}
+		}
+		if cmd == nil {
+			names := make([]string, len(d.Commands))
+			for i, c := range d.Commands {
+				names[i] = c.Name
+			}
+			fmt.Fprintf(stderr, "usage: handover %s %s\n", d.Name, strings.Join(names, "|"))
 			return 2
 		}
 		cfg, cerr := config.Load()
@@ -79,12 +105,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			err = fmt.Errorf("configuration: %w", cerr)
 			break
 		}
-		err = liveagentRules(stdout, cfg.PublicURL)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-	default:
-		fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
-		return 2
+		err = cmd.Run(stdout, cfg.PublicURL, cfg.Adapters[d.Name])
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "handover: %v\n", err)
@@ -122,31 +143,15 @@ func serve(ctx context.Context, stderr io.Writer) error {
 // newHelpdesk builds the adapter of cfg.Helpdesk from HANDOVER_* (serve and
 // load-reference); metrics, if not nil, counts its API calls.
 func newHelpdesk(cfg config.Config, log *slog.Logger, metrics *server.Metrics) (app.Helpdesk, error) {
-	obs := func(name string) func(string, int) {
-		if metrics == nil {
-			return nil
-		}
-		return observer(metrics, name)
+	d, ok := cfg.Descriptor()
+	if !ok {
+		return nil, fmt.Errorf("helpdesk %s: not supported", cfg.Helpdesk)
 	}
-	var hd app.Helpdesk
-	var err error
-	switch cfg.Helpdesk {
-	case "chatwoot":
-		hd, err = chatwoot.New(chatwoot.Config{
-			BaseURL: cfg.Chatwoot.URL, AccountID: cfg.Chatwoot.AccountID,
-			BotToken: cfg.Chatwoot.BotToken.Value(), UserToken: cfg.Chatwoot.UserToken.Value(),
-			WebhookSecret: cfg.Chatwoot.WebhookSecret.Value(), Teams: cfg.Chatwoot.Teams,
-			Logger: log.With("adapter", "chatwoot"), Observe: obs("chatwoot"),
-		})
-	case "libredesk":
-		hd, err = newLibredesk(cfg, log, obs("libredesk"))
-	case "liveagent":
-		hd, err = newLiveAgent(cfg, log, obs("liveagent"))
-	case "zendesk":
-		hd, err = newZendesk(cfg, log, obs("zendesk"))
-	default:
-		err = errors.New("not supported")
+	deps := helpdesk.Deps{Logger: log.With("adapter", d.Name), BotName: cfg.BotName}
+	if metrics != nil {
+		deps.Observe = observer(metrics, d.Name)
 	}
+	hd, err := d.New(cfg.Settings(), deps)
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk %s: %w", cfg.Helpdesk, err)
 	}
@@ -175,20 +180,20 @@ func sandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (loopback by default)")
-	helpdesk := fs.String("helpdesk", "chatwoot", "which helpdesk the simulator speaks: chatwoot, libredesk, liveagent or zendesk")
+	simulated := config.Helpdesks().Simulated()
+	name := fs.String("helpdesk", simulated.Names()[0], "which helpdesk the simulator speaks: "+simulated.Choice())
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	switch *helpdesk {
-	case "chatwoot", "libredesk", "liveagent", "zendesk":
-	default:
-		return fmt.Errorf("sandbox: helpdesk %q is not simulated; use chatwoot, libredesk, liveagent or zendesk", *helpdesk)
+	d, ok := simulated.Lookup(*name)
+	if !ok {
+		return fmt.Errorf("sandbox: helpdesk %q is not simulated; use %s", *name, simulated.Choice())
 	}
 	cfg, err := config.Load()
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	cfg.Helpdesk = *helpdesk
+	cfg.Helpdesk = d.Name
 	if cfg.LogLevel == "" {
 		cfg.LogLevel = "info"
 	}
@@ -200,45 +205,11 @@ func sandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	base := "http://" + ln.Addr().String()
 	metrics := server.NewMetrics()
-	var hd app.Helpdesk
-	var simHandler http.Handler
-	switch cfg.Helpdesk {
-	case "libredesk":
-		var cleanup func()
-		hd, simHandler, cleanup, err = libredeskSandbox(base, cfg, log, observer(metrics, "libredesk"))
-		if err != nil {
-			return err
-		}
-		defer cleanup()
-	case "liveagent":
-		var cleanup func()
-		hd, simHandler, cleanup, err = liveagentSandbox(base, cfg, log)
-		if err != nil {
-			return err
-		}
-		defer cleanup()
-	case "zendesk":
-		var cleanup func()
-		hd, simHandler, cleanup, err = zendeskSandbox(base, cfg, log, observer(metrics, "zendesk"))
-		if err != nil {
-			return err
-		}
-		defer cleanup()
-	default:
-		botToken, userToken, secret := randomToken(), randomToken(), randomToken()
-		world := sim.New(sim.Options{AccountID: 1, BotName: cfg.BotName, BotToken: botToken, UserToken: userToken, WebhookSecret: secret,
-			RetryWait: 3 * time.Second, Logger: log.With("component", "sim")})
-		defer world.Close()
-		demo := world.SeedDemo()
-		world.SetWebhookURL(base + "/webhooks/chatwoot")
-		hd, err = chatwoot.New(chatwoot.Config{BaseURL: base, AccountID: 1, BotToken: botToken, UserToken: userToken,
-			WebhookSecret: secret, Teams: map[int]int{demo.InboxID: demo.TeamID}, Logger: log.With("adapter", "chatwoot"),
-			Observe: observer(metrics, "chatwoot")})
-		if err != nil {
-			return err
-		}
-		simHandler = world.Handler()
+	hd, simHandler, cleanup, err := sandboxWorld(d, base, cfg, log, observer(metrics, d.Name))
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	if cfg.AgentUISecret == "" {
 		cfg.AgentUISecret = config.Secret(randomToken()) // the agent pages; the printed link logs in
 	}
@@ -268,6 +239,23 @@ func sandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		err := a.Shutdown(c)
 		return errors.Join(err, srv.Shutdown(c))
 	})
+}
+
+// sandboxWorld builds the simulated helpdesk of d served at base, sending its webhooks to
+// base+"/webhooks/<name>", and the adapter pointed at it. handler serves the simulator (API
+// and sandbox page); cleanup stops its deliveries. observe may be nil.
+func sandboxWorld(d helpdesk.Descriptor, base string, cfg config.Config, log *slog.Logger, observe func(string, int)) (hd app.Helpdesk, handler http.Handler, cleanup func(), err error) {
+	w, err := d.Sandbox(helpdesk.SandboxOptions{SimURL: base, Settings: cfg.Adapters[d.Name], BotName: cfg.BotName, Logger: log})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("sandbox: %w", err)
+	}
+	w.Connect(base)
+	hd, err = d.New(w.Settings(), helpdesk.Deps{Logger: log.With("adapter", d.Name), Observe: observe, BotName: cfg.BotName})
+	if err != nil {
+		w.Close()
+		return nil, nil, nil, fmt.Errorf("sandbox: %w", err)
+	}
+	return hd, w.Handler(), w.Close, nil
 }
 
 func sandboxKnowledge(cfg config.Config) *bot.Knowledge {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/helpdesk"
 	"github.com/handover-dev/handover/agentui"
 	"github.com/handover-dev/handover/bot"
 	"github.com/handover-dev/handover/config"
@@ -23,10 +24,7 @@ import (
 )
 
 // Helpdesk is what an adapter provides: the core's port and the webhook side.
-type Helpdesk interface {
-	handover.Helpdesk
-	server.Inbound
-}
+type Helpdesk = helpdesk.Adapter
 
 // Options are the parts the caller may supply.
 type Options struct {
@@ -202,11 +200,14 @@ func (a *App) mountAgentUI(hd Helpdesk) error {
 }
 
 // agentUIFrameAncestors are the origins that may embed the agent pages:
-// HANDOVER_AGENT_UI_FRAME_ANCESTORS plus the Chatwoot URL (dashboard apps).
+// HANDOVER_AGENT_UI_FRAME_ANCESTORS plus the helpdesk's own origins where
+// its adapter declares them (a dashboard app).
 func agentUIFrameAncestors(cfg config.Config) []string {
 	out := strings.FieldsFunc(cfg.AgentUIFrameAncestors, func(r rune) bool { return r == ',' || r == ' ' })
-	if cfg.Helpdesk == "chatwoot" && cfg.Chatwoot.URL != "" {
-		out = append(out, cfg.Chatwoot.URL)
+	if d, ok := cfg.Descriptor(); ok && d.FrameAncestors != nil {
+		if s := cfg.Settings(); s != nil {
+			out = append(out, d.FrameAncestors(s)...)
+		}
 	}
 	return out
 }

@@ -6,10 +6,12 @@ import (
 	"io"
 	"slices"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/all"
 )
 
 // Helpdesks are the helpdesks the benchmark can drive: every dialect of the sim.
-var Helpdesks = []string{"chatwoot", "libredesk", "liveagent", "zendesk"}
+var Helpdesks = all.Helpdesks.Simulated().Names()
 
 // Targets of a run.
 const (
@@ -59,7 +61,7 @@ type Options struct {
 // history, both targets.
 func Defaults() Options {
 	return Options{
-		Helpdesk: "chatwoot", Targets: []string{TargetReference, TargetService},
+		Helpdesk: Helpdesks[0], Targets: []string{TargetReference, TargetService},
 		Rate: 10, Duration: 20 * time.Second, Messages: 3, Gap: 4 * time.Second,
 		LLMLatency: 2 * time.Second, Seed: 1,
 	}

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/handover-dev/handover/adapters/liveagent"
+	"github.com/handover-dev/handover/adapters/all"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -46,18 +46,12 @@ type ReferenceOptions struct {
 
 // ReferenceFor fills in what the reference must know of helpdesk's
 // webhooks to answer each visitor message once without reading the
-// conversation. Only LiveAgent needs it: its rules fire "message added"
-// for every message, the bot's own included, and "chat started" besides
-// for a chat's first message (adapters/liveagent.Rules).
-func ReferenceFor(helpdesk string, o ReferenceOptions) ReferenceOptions {
-	if helpdesk == liveagent.Name {
-		o.SelfEcho = true
-		o.Skip = func(body []byte) bool {
-			var b struct {
-				Event string `json:"event"`
-			}
-			return json.Unmarshal(body, &b) == nil && b.Event == liveagent.EventChatStarted
-		}
+// conversation: the helpdesk's Descriptor.Reference (e.g. webhooks that
+// fire for the bot's own messages too, or repeat a delivery).
+func ReferenceFor(name string, o ReferenceOptions) ReferenceOptions {
+	if d, ok := all.Helpdesks.Lookup(name); ok {
+		o.SelfEcho = d.Reference.SelfEcho
+		o.Skip = d.Reference.Repeat
 	}
 	return o
 }

@@ -2,14 +2,13 @@ package loadtest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/all"
+	"github.com/handover-dev/handover/adapters/helpdesk"
 	"github.com/handover-dev/handover/adapters/sim"
 	"github.com/handover-dev/handover/handover"
 )
@@ -54,19 +53,68 @@ type entry struct {
 	at   time.Time
 }
 
-// newWorld builds the sim of helpdesk, whose API is served at simURL.
-func newWorld(helpdesk, simURL string) (world, error) {
-	switch helpdesk {
-	case "chatwoot":
-		return newChatwootWorld(simURL)
-	case "libredesk":
-		return newLibredeskWorld(simURL)
-	case "liveagent":
-		return newLiveAgentWorld(simURL)
-	case "zendesk":
-		return newZendeskWorld(simURL)
+// newWorld builds the sim of helpdesk (its Descriptor.Sandbox), whose API is
+// served at simURL, and the in-process adapter that seeds bot answers.
+func newWorld(name, simURL string) (world, error) {
+	d, ok := all.Helpdesks.Simulated().Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("no simulated %q", name)
 	}
-	return nil, fmt.Errorf("no simulated %q", helpdesk)
+	w, err := d.Sandbox(helpdesk.SandboxOptions{SimURL: simURL, Benchmark: true})
+	if err != nil {
+		return nil, err
+	}
+	hd, err := d.New(w.Settings(), helpdesk.Deps{})
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	return &simWorld{w: w, name: d.Name, hd: hd}, nil
+}
+
+// simWorld is a helpdesk's simulated world as the benchmark drives it.
+type simWorld struct {
+	w    helpdesk.World
+	name string
+	hd   handover.Helpdesk
+}
+
+func (s *simWorld) handler() http.Handler { return s.w.Handler() }
+func (s *simWorld) env() []string         { return helpdesk.Env(s.name, s.w.Settings()) }
+func (s *simWorld) connect(base string)   { s.w.Connect(base) }
+func (s *simWorld) send(ctx context.Context, visitor, text string) (string, error) {
+	return s.w.Send(ctx, visitor, text)
+}
+func (s *simWorld) seedAnswer(ctx context.Context, conv, text string) error {
+	return postAnswer(ctx, s.hd, conv, text)
+}
+func (s *simWorld) resetCalls()                        { s.w.ResetCalls() }
+func (s *simWorld) waitIdle(ctx context.Context) error { return s.w.WaitIdle(ctx) }
+func (s *simWorld) close()                             { s.w.Close() }
+
+func (s *simWorld) transcript(conv string) []entry {
+	es := s.w.Transcript(conv)
+	out := make([]entry, len(es))
+	for i, e := range es {
+		r := roleOther
+		switch e.Role {
+		case helpdesk.RoleVisitor:
+			r = roleVisitor
+		case helpdesk.RoleBot:
+			r = roleBot
+		}
+		out[i] = entry{r, e.At}
+	}
+	return out
+}
+
+func (s *simWorld) calls() []sim.Call {
+	cs := s.w.Calls()
+	out := make([]sim.Call, len(cs))
+	for i, c := range cs {
+		out[i] = sim.Call{Method: c.Method, Path: c.Path, Status: c.Status}
+	}
+	return out
 }
 
 // postAnswer posts a seeded bot answer through an adapter, on the minimal
@@ -75,24 +123,10 @@ func postAnswer(ctx context.Context, hd handover.Helpdesk, conv, text string) er
 	return hd.Post(ctx, &handover.Conversation{ID: conv, State: handover.StateBot}, handover.Outgoing{Text: text, Answer: true})
 }
 
-// byTime sorts a transcript by creation time (stable: the sim's order wins
-// on a tie).
-func byTime(es []entry) []entry {
-	slices.SortStableFunc(es, func(a, b entry) int { return a.at.Compare(b.at) })
-	return es
-}
-
 // isReplyPath reports whether a request to the sim posts a conversation
 // message (every dialect: POST .../conversations/{id}/messages). The
 // progress bar counts these as answers; the report counts bot messages in
 // the transcripts.
 func isReplyPath(method, path string) bool {
 	return method == http.MethodPost && strings.HasSuffix(path, "/messages") && strings.Contains(path, "/conversations/")
-}
-
-// token returns a random credential for a world.
-func token() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -3,11 +3,13 @@
 // call may be repeated, a message-creating POST only when the server surely did not act), a
 // backoff that honours Retry-After but never waits past RetryWaitMax, a passthrough error
 // handler, a slog-backed retryablehttp.LeveledLogger that redacts secrets, a RoundTripper
-// that reports every attempt to an observer, and helpers that drain bodies and redact
-// transport errors.
+// that reports every attempt to an observer, helpers that drain bodies and redact
+// transport errors, the one APIError every adapter returns for a failed call, and the
+// strict JSON decoder of the webhooks (DecodeJSON).
 //
-// Vendor behaviour (error types, authentication, rate limiting, jitter, response envelopes)
-// stays in the adapters: they plug it in through Options or wrap what this package returns.
+// Vendor behaviour (which statuses are permanent, authentication, rate limiting, jitter,
+// response envelopes) stays in the adapters: they plug it in through Options, or fill in
+// what this package returns.
 package apiclient
 
 import (

@@ -1,4 +1,4 @@
-package main
+package libredesk_test
 
 import (
 	"context"
@@ -11,12 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/helpdesk"
+	"github.com/handover-dev/handover/adapters/libredesk"
 	"github.com/handover-dev/handover/bot"
 	"github.com/handover-dev/handover/config"
 	"github.com/handover-dev/handover/internal/app"
 )
 
-// The Libredesk sandbox end to end: the simulated Libredesk's page endpoints, its signed
+// The Libredesk sandbox (Descriptor.Sandbox) end to end: the simulated Libredesk's page endpoints, its signed
 // webhooks to handover, the offline bot, and the answer back in the chat.
 func TestLibredeskSandboxAnswers(t *testing.T) {
 	mux := http.NewServeMux()
@@ -25,11 +27,17 @@ func TestLibredeskSandboxAnswers(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg := config.Config{Helpdesk: "libredesk", BotName: "AI assistant", RequiredAnswers: 3, HumanRequestInChat: true,
 		LLMProvider: "offline", LLMTimeout: 5 * time.Second, MaxConcurrentTurns: 4, MaxQueuedEvents: 100, LogLevel: "info"}
-	hd, handler, cleanup, err := libredeskSandbox(srv.URL, cfg, log, nil)
+	world, err := libredesk.Descriptor.Sandbox(helpdesk.SandboxOptions{SimURL: srv.URL, BotName: cfg.BotName, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cleanup()
+	defer world.Close()
+	world.Connect(srv.URL)
+	hd, err := libredesk.Descriptor.New(world.Settings(), helpdesk.Deps{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler := world.Handler()
 	a, err := app.New(cfg, hd, app.Options{Knowledge: bot.SampleKnowledge(), Logger: log})
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +110,7 @@ func TestLibredeskSandboxAnswers(t *testing.T) {
 }
 
 func TestNewLibredeskReportsMissingSettings(t *testing.T) {
-	if _, err := newLibredesk(config.Config{}, slog.New(slog.DiscardHandler), nil); err == nil || !strings.Contains(err.Error(), "HANDOVER_LIBREDESK_URL") {
+	if _, err := libredesk.Descriptor.New(&libredesk.Settings{}, helpdesk.Deps{Logger: slog.New(slog.DiscardHandler)}); err == nil || !strings.Contains(err.Error(), "HANDOVER_LIBREDESK_URL") {
 		t.Fatalf("empty settings: %v", err)
 	}
 }

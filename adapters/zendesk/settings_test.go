@@ -1,4 +1,4 @@
-package config
+package zendesk
 
 import (
 	"strings"
@@ -8,7 +8,7 @@ import (
 )
 
 func TestZendeskProblems(t *testing.T) {
-	got := strings.Join(Zendesk{KeySecret: "very-secret-value"}.problems(), "\n")
+	got := strings.Join((&Settings{KeySecret: "very-secret-value"}).Problems(), "\n")
 	for _, want := range []string{"HANDOVER_ZENDESK_SUBDOMAIN", "HANDOVER_ZENDESK_APP_ID", "HANDOVER_ZENDESK_KEY_ID", "HANDOVER_ZENDESK_INTEGRATION_ID",
 		"HANDOVER_ZENDESK_WEBHOOK_SECRET", "HANDOVER_ZENDESK_EMAIL", "HANDOVER_ZENDESK_API_TOKEN"} {
 		if !strings.Contains(got, want) {
@@ -18,15 +18,15 @@ func TestZendeskProblems(t *testing.T) {
 	if strings.Contains(got, "HANDOVER_ZENDESK_KEY_SECRET") || strings.Contains(got, "very-secret-value") {
 		t.Fatalf("a set secret is no problem and is never printed:\n%s", got)
 	}
-	ok := Zendesk{Subdomain: "acme", AppID: "5f0c0e0c0e0c0e0c0e0c0e0c", KeyID: "app_1", KeySecret: "s", IntegrationID: "6a0a",
+	ok := Settings{Subdomain: "acme", AppID: "5f0c0e0c0e0c0e0c0e0c0e0c", KeyID: "app_1", KeySecret: "s", IntegrationID: "6a0a",
 		WebhookSecret: "w", Email: "admin@acme.com", APIToken: "t", GroupID: "360001234567", Hours: "Mon-Fri 09:00-17:00; Sat 10:00-14:00",
 		TimeZone: "Europe/Berlin", Buttons: "postback"}
-	if p := ok.problems(); len(p) != 0 {
+	if p := ok.Problems(); len(p) != 0 {
 		t.Fatalf("valid configuration: %v", p)
 	}
 	bad := ok
 	bad.Subdomain, bad.URL, bad.GroupID, bad.Hours, bad.TimeZone, bad.Buttons = "acme.zendesk.com", "ftp://x", "support", "Weekdays 9-5", "Mars/Olympus", "carousel"
-	got = strings.Join(bad.problems(), "\n")
+	got = strings.Join(bad.Problems(), "\n")
 	for _, want := range []string{"HANDOVER_ZENDESK_SUBDOMAIN", "HANDOVER_ZENDESK_URL", "HANDOVER_ZENDESK_GROUP_ID", "HANDOVER_ZENDESK_HOURS",
 		"HANDOVER_ZENDESK_TIMEZONE", "HANDOVER_ZENDESK_BUTTONS"} {
 		if !strings.Contains(got, want) {
@@ -36,7 +36,7 @@ func TestZendeskProblems(t *testing.T) {
 	// A base URL alone (a proxy, the simulator) is enough.
 	onlyURL := ok
 	onlyURL.Subdomain, onlyURL.URL = "", "http://127.0.0.1:8080"
-	if p := onlyURL.problems(); len(p) != 0 {
+	if p := onlyURL.Problems(); len(p) != 0 {
 		t.Fatalf("URL without subdomain: %v", p)
 	}
 }
@@ -47,7 +47,7 @@ func TestZendeskEnvNames(t *testing.T) {
 	t.Setenv("HANDOVER_ZENDESK_KEY_SECRET", "s3cret")
 	t.Setenv("HANDOVER_ZENDESK_GROUP_ID", "42")
 	t.Setenv("URL", "https://must-not-be-read.example")
-	var z Zendesk
+	var z Settings
 	if err := envconfig.Process("", &z); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package liveagent_test
 
 import (
 	"bytes"
@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handover-dev/handover/config"
+	"github.com/kelseyhightower/envconfig"
+
+	"github.com/handover-dev/handover/adapters/helpdesk"
+	"github.com/handover-dev/handover/adapters/liveagent"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -19,7 +22,11 @@ func TestLiveAgentRulesPrintout(t *testing.T) {
 	t.Setenv("HANDOVER_LIVEAGENT_WEBHOOK_SECRET", "never-printed-secret")
 	t.Setenv("HANDOVER_LIVEAGENT_BOT_AGENT_ID", "bot12345")
 	var b bytes.Buffer
-	if err := liveagentRules(&b, "https://handover.example.org/"); err != nil {
+	s := liveagent.Descriptor.Settings()
+	if err := envconfig.Process("", s); err != nil {
+		t.Fatal(err)
+	}
+	if err := liveagent.Descriptor.Commands[0].Run(&b, "https://handover.example.org/", s); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -42,11 +49,17 @@ func TestLiveAgentSandboxAnswersThroughRules(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hd, handler, cleanup, err := liveagentSandbox(srv.URL, config.Config{BotName: "AI assistant"}, log)
+	world, err := liveagent.Descriptor.Sandbox(helpdesk.SandboxOptions{SimURL: srv.URL, BotName: "AI assistant", Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cleanup()
+	defer world.Close()
+	world.Connect(srv.URL)
+	hd, err := liveagent.Descriptor.New(world.Settings(), helpdesk.Deps{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler := world.Handler()
 	got := make(chan handover.Event, 8)
 	mux.HandleFunc("POST /webhooks/liveagent/{secret}", func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -83,7 +96,7 @@ func TestLiveAgentSandboxAnswersThroughRules(t *testing.T) {
 }
 
 func TestNewLiveAgentNeedsTheSection(t *testing.T) {
-	if _, err := newLiveAgent(config.Config{}, slog.New(slog.DiscardHandler), nil); err == nil {
+	if _, err := liveagent.Descriptor.New(&liveagent.Settings{}, helpdesk.Deps{Logger: slog.New(slog.DiscardHandler)}); err == nil {
 		t.Fatal("an empty LiveAgent configuration must not build an adapter")
 	}
 }

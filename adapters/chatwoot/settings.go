@@ -1,0 +1,55 @@
+package chatwoot
+
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/handover-dev/handover/adapters/helpdesk"
+)
+
+// Settings are the HANDOVER_CHATWOOT_* variables ("handover config" prints them). Read with
+// envconfig and full names only (no prefix), so no unprefixed fallback such as URL applies.
+type Settings struct {
+	URL           string          `envconfig:"HANDOVER_CHATWOOT_URL" desc:"Chatwoot base URL, e.g. https://app.chatwoot.com"`
+	AccountID     int             `envconfig:"HANDOVER_CHATWOOT_ACCOUNT_ID" desc:"account id"`
+	BotToken      helpdesk.Secret `envconfig:"HANDOVER_CHATWOOT_BOT_TOKEN" desc:"secret: the agent bot's access_token"`
+	UserToken     helpdesk.Secret `envconfig:"HANDOVER_CHATWOOT_USER_TOKEN" desc:"secret: an administrator's access token (message lists, agents, inbox members)"`
+	WebhookSecret helpdesk.Secret `envconfig:"HANDOVER_CHATWOOT_WEBHOOK_SECRET" desc:"secret: the agent bot's secret (X-Chatwoot-Signature); for Chatwoot <= 4.12 also the webhook URL's last path segment"`
+	Teams         helpdesk.IDMap  `envconfig:"HANDOVER_CHATWOOT_TEAMS" desc:"optional inboxID:teamID,... the human queue (team) of each inbox"`
+}
+
+// Problems lists what is wrong for serve, each with how to fix it; secret values never appear.
+func (s *Settings) Problems() []string {
+	var out []string
+	if u, err := url.Parse(s.URL); s.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		out = append(out, "HANDOVER_CHATWOOT_URL: set the Chatwoot base URL, e.g. https://app.chatwoot.com")
+	} else if u.User != nil {
+		out = append(out, "HANDOVER_CHATWOOT_URL: must not contain credentials")
+	}
+	if s.AccountID <= 0 {
+		out = append(out, "HANDOVER_CHATWOOT_ACCOUNT_ID: set the account id (the number in /app/accounts/<id>/ in Chatwoot)")
+	}
+	if s.BotToken == "" {
+		out = append(out, "HANDOVER_CHATWOOT_BOT_TOKEN: set the agent bot's access_token")
+	}
+	if s.UserToken == "" {
+		out = append(out, "HANDOVER_CHATWOOT_USER_TOKEN: set an administrator's access token (Profile settings > Access token)")
+	}
+	if s.WebhookSecret == "" {
+		out = append(out, "HANDOVER_CHATWOOT_WEBHOOK_SECRET: set the agent bot's secret (it verifies webhooks)")
+	}
+	for inbox, team := range s.Teams {
+		if inbox <= 0 || team <= 0 {
+			out = append(out, fmt.Sprintf("HANDOVER_CHATWOOT_TEAMS: %d:%d is not a positive inboxID:teamID pair", inbox, team))
+		}
+	}
+	return out
+}
+
+// config is the adapter's Config for these settings.
+func (s *Settings) config(d helpdesk.Deps) Config {
+	return Config{
+		BaseURL: s.URL, AccountID: s.AccountID, BotToken: s.BotToken.Value(), UserToken: s.UserToken.Value(),
+		WebhookSecret: s.WebhookSecret.Value(), Teams: s.Teams, Logger: d.Logger, Observe: d.Observe,
+	}
+}
