@@ -122,7 +122,7 @@ func NewLanes(run Runner, o LaneOptions) *Lanes {
 
 // Submit queues an event in its conversation's lane and returns at once.
 func (l *Lanes) Submit(ev Event) error {
-	if l.opts.Changes != nil && ev.Kind != EventReconcile {
+	if l.opts.Changes != nil && counts(ev) {
 		ctx, cancel := context.WithTimeout(l.ctx, 2*time.Second)
 		if err := l.opts.Changes.Touch(ctx, ev.ConversationID); err != nil {
 			// A replica's turn may then miss this event and post without a
@@ -138,7 +138,7 @@ func (l *Lanes) Submit(ev Event) error {
 	}
 	ln, running := l.lanes[ev.ConversationID]
 	if running {
-		if ev.Kind != EventReconcile {
+		if counts(ev) {
 			ln.seq++
 		}
 		if merge(ln.events, ev) {
@@ -161,7 +161,7 @@ func (l *Lanes) Submit(ev Event) error {
 		}
 	}
 	ln = &lane{events: []Event{ev}}
-	if ev.Kind != EventReconcile {
+	if counts(ev) {
 		ln.seq++
 	}
 	l.lanes[ev.ConversationID] = ln
@@ -182,6 +182,10 @@ func (l *Lanes) spawnReady() {
 		go l.drain(id, l.lanes[id])
 	}
 }
+
+// counts reports whether ev tells of a change in its conversation, which a
+// running turn must see (Changed): reconcile events and re-checks do not.
+func counts(ev Event) bool { return ev.Kind != EventReconcile && !ev.Recheck }
 
 // slots is the current cap on running lanes; l.mu is held.
 func (l *Lanes) slots() int {

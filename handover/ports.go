@@ -46,6 +46,11 @@ type Event struct {
 	DedupKey string
 	// MinAge is the grace period of an EventReconcile.
 	MinAge time.Duration
+	// Recheck marks an event that only asks for a look (a backup trigger,
+	// such as the webhook of a conversation's creation that a helpdesk sends
+	// beside its first message's): it says nothing changed, so it runs a
+	// turn but does not make a turn already running re-read before posting.
+	Recheck bool
 	// Hint is what the webhook itself said about the conversation (for
 	// Chatwoot: its status, assignee, team and attributes at the time of
 	// the event), opaque to the core. The engine hands it back to an

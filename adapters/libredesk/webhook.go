@@ -232,7 +232,7 @@ func parseConversationCreated(raw json.RawMessage) ([]handover.Event, error) {
 	if id == "" {
 		return nil, errors.New("libredesk webhook: conversation.created: missing field payload.uuid")
 	}
-	return []handover.Event{{Kind: handover.EventChanged, ConversationID: id, DedupKey: EventConversationCreated, Hint: &hint{conv: &c}}}, nil
+	return []handover.Event{{Kind: handover.EventChanged, ConversationID: id, DedupKey: EventConversationCreated, Recheck: true, Hint: &hint{conv: &c}}}, nil
 }
 
 // decodePayload decodes the envelope's payload, which must be an object.

@@ -141,7 +141,7 @@ func TestParseGolden(t *testing.T) {
 		{"message_created_private_note.json", nil}, // a note, even a human's
 		{"message_created_activity.json", nil},
 		{"message_updated.json", nil}, // the bot's reply marked sent
-		{"conversation_created.json", []handover.Event{{Kind: handover.EventChanged, ConversationID: testConv, DedupKey: "conversation.created"}}},
+		{"conversation_created.json", []handover.Event{{Kind: handover.EventChanged, ConversationID: testConv, DedupKey: "conversation.created", Recheck: true}}},
 		{"conversation_assigned_agent.json", []handover.Event{{Kind: handover.EventAgentActivity, ConversationID: testConv,
 			AgentName: "An agent", DedupKey: "conversation.assigned:3"}}},
 		{"conversation_assigned_bot.json", nil},    // the bot claiming the chat

@@ -147,7 +147,10 @@ func Parse(body []byte) ([]handover.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev := handover.Event{Kind: kind, ConversationID: id}
+	// "chat started" fires beside "message added" for a chat's first
+	// message: a re-check, which must not make the turn answering that
+	// message read the ticket again.
+	ev := handover.Event{Kind: kind, ConversationID: id, Recheck: event == EventChatStarted}
 	if clean {
 		if h := hintOf(fields, id); h != nil {
 			ev.Hint = h
