@@ -291,3 +291,27 @@ func calledWith(calls []sim.Call, pathSuffix, token, bodyPart string) bool {
 	}
 	return false
 }
+
+// A provider that rate-limits (429 with Retry-After) is waited out, not
+// taken for a failure: the visitor gets the bot's answer, not the
+// fail-safe handover, and the wait honours the provider's Retry-After.
+func TestLLMRateLimitIsWaitedOut(t *testing.T) {
+	w := newWorld(t, func(c *config.Config) { c.LLMTimeout = 5 * time.Second })
+	answerEcho(w)
+	w.llm.Enqueue(llmtest.Reply{Status: http.StatusTooManyRequests, Text: "Rate limit reached", RetryAfter: "1"})
+	start := time.Now()
+	id, _ := w.visitor("v", "How long does shipping take?")
+	c := w.waitFor(id, "the answer after the rate limit", hasBotMessages(1))
+	if got := lastBot(c).Content; !strings.Contains(got, "How long does shipping take?") {
+		t.Fatalf("not the bot's answer: %s", dump(c))
+	}
+	if c.Status != "pending" || len(notes(c)) != 0 {
+		t.Fatalf("handed over instead of waiting: %s", dump(c))
+	}
+	if waited := time.Since(start); waited < time.Second {
+		t.Fatalf("answered after %s, before the provider's Retry-After of 1s", waited)
+	}
+	if n := len(w.llm.Requests()); n != 2 {
+		t.Fatalf("%d LLM requests, want 2 (the refused one and the retry)", n)
+	}
+}
