@@ -51,6 +51,7 @@ func newHTTPClient(cfg Config, r apiclient.Redactor, logger *slog.Logger) *retry
 		RetryMax:     cfg.RetryMax,
 		RetryWaitMax: cfg.RetryWaitMax,
 		Observe:      cfg.Observe,
+		PerMinute:    cfg.RequestsPerMinute,
 		Logger:       apiclient.Logger{Log: logger, Redactor: r, Prefix: "chatwoot http: ", StringerDurations: true},
 	})
 }

@@ -10,12 +10,13 @@ import (
 // Settings are the HANDOVER_CHATWOOT_* variables ("handover config" prints them). Read with
 // envconfig and full names only (no prefix), so no unprefixed fallback such as URL applies.
 type Settings struct {
-	URL           string          `envconfig:"HANDOVER_CHATWOOT_URL" desc:"Chatwoot base URL, e.g. https://app.chatwoot.com"`
-	AccountID     int             `envconfig:"HANDOVER_CHATWOOT_ACCOUNT_ID" desc:"account id"`
-	BotToken      helpdesk.Secret `envconfig:"HANDOVER_CHATWOOT_BOT_TOKEN" desc:"secret: the agent bot's access_token"`
-	UserToken     helpdesk.Secret `envconfig:"HANDOVER_CHATWOOT_USER_TOKEN" desc:"secret: an administrator's access token (message lists, agents, inbox members)"`
-	WebhookSecret helpdesk.Secret `envconfig:"HANDOVER_CHATWOOT_WEBHOOK_SECRET" desc:"secret: the agent bot's secret (X-Chatwoot-Signature); for Chatwoot <= 4.12 also the webhook URL's last path segment"`
-	Teams         helpdesk.IDMap  `envconfig:"HANDOVER_CHATWOOT_TEAMS" desc:"optional inboxID:teamID,... the human queue (team) of each inbox"`
+	URL               string          `envconfig:"HANDOVER_CHATWOOT_URL" desc:"Chatwoot base URL, e.g. https://app.chatwoot.com"`
+	AccountID         int             `envconfig:"HANDOVER_CHATWOOT_ACCOUNT_ID" desc:"account id"`
+	BotToken          helpdesk.Secret `envconfig:"HANDOVER_CHATWOOT_BOT_TOKEN" desc:"secret: the agent bot's access_token"`
+	UserToken         helpdesk.Secret `envconfig:"HANDOVER_CHATWOOT_USER_TOKEN" desc:"secret: an administrator's access token (message lists, agents, inbox members)"`
+	WebhookSecret     helpdesk.Secret `envconfig:"HANDOVER_CHATWOOT_WEBHOOK_SECRET" desc:"secret: the agent bot's secret (X-Chatwoot-Signature); for Chatwoot <= 4.12 also the webhook URL's last path segment"`
+	Teams             helpdesk.IDMap  `envconfig:"HANDOVER_CHATWOOT_TEAMS" desc:"optional inboxID:teamID,... the human queue (team) of each inbox"`
+	RequestsPerMinute int             `envconfig:"HANDOVER_CHATWOOT_REQUESTS_PER_MINUTE" default:"0" desc:"optional client-side budget of API requests a minute (retries included), below the helpdesk's rate limit; 0 means none"`
 }
 
 // Problems lists what is wrong for serve, each with how to fix it; secret values never appear.
@@ -43,6 +44,9 @@ func (s *Settings) Problems() []string {
 			out = append(out, fmt.Sprintf("HANDOVER_CHATWOOT_TEAMS: %d:%d is not a positive inboxID:teamID pair", inbox, team))
 		}
 	}
+	if s.RequestsPerMinute < 0 {
+		out = append(out, "HANDOVER_CHATWOOT_REQUESTS_PER_MINUTE: must be 0 (no budget) or a number of requests a minute")
+	}
 	return out
 }
 
@@ -51,5 +55,6 @@ func (s *Settings) config(d helpdesk.Deps) Config {
 	return Config{
 		BaseURL: s.URL, AccountID: s.AccountID, BotToken: s.BotToken.Value(), UserToken: s.UserToken.Value(),
 		WebhookSecret: s.WebhookSecret.Value(), Teams: s.Teams, Logger: d.Logger, Observe: d.Observe,
+		RequestsPerMinute: s.RequestsPerMinute,
 	}
 }

@@ -54,6 +54,9 @@ type Config struct {
 	// RetryWaitMax caps the backoff between attempts and any Retry-After the server asks for.
 	// Zero means DefaultRetryWaitMax.
 	RetryWaitMax time.Duration
+	// RequestsPerMinute, when positive, is a client-side budget of API
+	// requests a minute (apiclient.Budget); 0 means none.
+	RequestsPerMinute int
 	// HTTPTimeout bounds one attempt. Zero means DefaultHTTPTimeout.
 	HTTPTimeout time.Duration
 	// Logger receives the adapter's logs; nil discards them. Keys and secrets are never logged.

@@ -13,14 +13,15 @@ import (
 // an ordinary Libredesk agent with an API key, and Libredesk signs its webhooks with the
 // webhook's secret. Read with envconfig and full names only.
 type Settings struct {
-	URL           string          `envconfig:"HANDOVER_LIBREDESK_URL" desc:"Libredesk base URL, e.g. https://desk.example.com"`
-	APIKey        helpdesk.Secret `envconfig:"HANDOVER_LIBREDESK_API_KEY" desc:"secret: the bot agent's API key (Admin > Teams > Agents > the bot)"`
-	APISecret     helpdesk.Secret `envconfig:"HANDOVER_LIBREDESK_API_SECRET" desc:"secret: the bot agent's API secret"`
-	BotAgentID    int             `envconfig:"HANDOVER_LIBREDESK_BOT_AGENT_ID" desc:"the bot agent's user id"`
-	WebhookSecret helpdesk.Secret `envconfig:"HANDOVER_LIBREDESK_WEBHOOK_SECRET" desc:"secret: the webhook's secret (verifies X-Libredesk-Signature)"`
-	InboxIDs      string          `envconfig:"HANDOVER_LIBREDESK_INBOX_IDS" desc:"comma-separated ids of the live-chat inboxes the bot serves, e.g. 1,4"`
-	Teams         helpdesk.IDMap  `envconfig:"HANDOVER_LIBREDESK_TEAMS" desc:"optional inboxID:teamID,... the human queue (team) of each inbox"`
-	AssignAgent   bool            `envconfig:"HANDOVER_LIBREDESK_ASSIGN_AGENT" default:"false" desc:"on handover, assign an online team agent instead of leaving the chat in the team's unassigned queue"`
+	URL               string          `envconfig:"HANDOVER_LIBREDESK_URL" desc:"Libredesk base URL, e.g. https://desk.example.com"`
+	APIKey            helpdesk.Secret `envconfig:"HANDOVER_LIBREDESK_API_KEY" desc:"secret: the bot agent's API key (Admin > Teams > Agents > the bot)"`
+	APISecret         helpdesk.Secret `envconfig:"HANDOVER_LIBREDESK_API_SECRET" desc:"secret: the bot agent's API secret"`
+	BotAgentID        int             `envconfig:"HANDOVER_LIBREDESK_BOT_AGENT_ID" desc:"the bot agent's user id"`
+	WebhookSecret     helpdesk.Secret `envconfig:"HANDOVER_LIBREDESK_WEBHOOK_SECRET" desc:"secret: the webhook's secret (verifies X-Libredesk-Signature)"`
+	InboxIDs          string          `envconfig:"HANDOVER_LIBREDESK_INBOX_IDS" desc:"comma-separated ids of the live-chat inboxes the bot serves, e.g. 1,4"`
+	Teams             helpdesk.IDMap  `envconfig:"HANDOVER_LIBREDESK_TEAMS" desc:"optional inboxID:teamID,... the human queue (team) of each inbox"`
+	AssignAgent       bool            `envconfig:"HANDOVER_LIBREDESK_ASSIGN_AGENT" default:"false" desc:"on handover, assign an online team agent instead of leaving the chat in the team's unassigned queue"`
+	RequestsPerMinute int             `envconfig:"HANDOVER_LIBREDESK_REQUESTS_PER_MINUTE" default:"0" desc:"optional client-side budget of API requests a minute (retries included), below the helpdesk's rate limit; 0 means none"`
 }
 
 // Inboxes parses InboxIDs.
@@ -75,6 +76,9 @@ func (l *Settings) Problems() []string {
 			out = append(out, fmt.Sprintf("HANDOVER_LIBREDESK_TEAMS: %d:%d is not a positive inboxID:teamID pair", inbox, team))
 		}
 	}
+	if l.RequestsPerMinute < 0 {
+		out = append(out, "HANDOVER_LIBREDESK_REQUESTS_PER_MINUTE: must be 0 (no budget) or a number of requests a minute")
+	}
 	return out
 }
 
@@ -88,6 +92,6 @@ func newFromSettings(s helpdesk.Settings, d helpdesk.Deps) (helpdesk.Adapter, er
 	return New(Config{
 		BaseURL: l.URL, APIKey: l.APIKey.Value(), APISecret: l.APISecret.Value(), BotAgentID: l.BotAgentID,
 		WebhookSecret: l.WebhookSecret.Value(), InboxIDs: inboxes, Teams: l.Teams, AssignAgent: l.AssignAgent,
-		Logger: d.Logger, Observe: d.Observe,
+		Logger: d.Logger, Observe: d.Observe, RequestsPerMinute: l.RequestsPerMinute,
 	})
 }

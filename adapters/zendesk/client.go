@@ -83,6 +83,7 @@ func newHTTPClient(cfg Config, r apiclient.Redactor, logger *slog.Logger) *retry
 		RetryMax:     cfg.RetryMax,
 		RetryWaitMax: cfg.RetryWaitMax,
 		Observe:      cfg.Observe,
+		PerMinute:    cfg.RequestsPerMinute,
 		Backoff:      jitterBackoff,
 		Logger:       apiclient.Logger{Log: logger, Redactor: r, Prefix: "zendesk http: ", StringerDurations: true},
 	})

@@ -74,6 +74,9 @@ type Config struct {
 	// RetryWaitMax caps the backoff between attempts and any Retry-After. Zero means
 	// DefaultRetryWaitMax.
 	RetryWaitMax time.Duration
+	// RequestsPerMinute, when positive, is a client-side budget of API
+	// requests a minute (apiclient.Budget); 0 means none.
+	RequestsPerMinute int
 	// HTTPTimeout bounds one attempt. Zero means DefaultHTTPTimeout.
 	HTTPTimeout time.Duration
 	// Logger receives the adapter's logs; nil discards them. Keys are never logged.

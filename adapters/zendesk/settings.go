@@ -12,19 +12,20 @@ import (
 // Conversations switchboard integration that hands over to Agent Workspace, with offline
 // messages as Support tickets. Read with envconfig and full names only.
 type Settings struct {
-	Subdomain     string          `envconfig:"HANDOVER_ZENDESK_SUBDOMAIN" desc:"Zendesk subdomain: acme for https://acme.zendesk.com (the Sunshine Conversations API is at /sc, the Support API at /api/v2)"`
-	URL           string          `envconfig:"HANDOVER_ZENDESK_URL" desc:"optional base URL overriding https://<subdomain>.zendesk.com for both APIs (a proxy, another region, the simulator)"`
-	AppID         string          `envconfig:"HANDOVER_ZENDESK_APP_ID" desc:"Sunshine Conversations app id (Admin Center > Apps and integrations > Conversations API)"`
-	KeyID         string          `envconfig:"HANDOVER_ZENDESK_KEY_ID" desc:"Conversations API key id (a key of the custom integration is best)"`
-	KeySecret     helpdesk.Secret `envconfig:"HANDOVER_ZENDESK_KEY_SECRET" desc:"secret: the Conversations API key's secret"`
-	IntegrationID string          `envconfig:"HANDOVER_ZENDESK_INTEGRATION_ID" desc:"the custom integration's id: the bot answers while this integration is the conversation's active switchboard integration"`
-	WebhookSecret helpdesk.Secret `envconfig:"HANDOVER_ZENDESK_WEBHOOK_SECRET" desc:"secret: the integration webhook's secret (checked against X-API-Key)"`
-	Email         string          `envconfig:"HANDOVER_ZENDESK_EMAIL" desc:"email of the Support API user (an admin) for tickets and agent availability"`
-	APIToken      helpdesk.Secret `envconfig:"HANDOVER_ZENDESK_API_TOKEN" desc:"secret: a Support API token (Basic <email>/token)"`
-	GroupID       string          `envconfig:"HANDOVER_ZENDESK_GROUP_ID" desc:"optional group id: whose agents' messaging status counts as available, and the group of offline tickets"`
-	Hours         string          `envconfig:"HANDOVER_ZENDESK_HOURS" desc:"optional opening hours of the human queue, e.g. 'Mon-Fri 09:00-17:00; Sat 10:00-14:00'; outside them the offline message is offered"`
-	TimeZone      string          `envconfig:"HANDOVER_ZENDESK_TIMEZONE" default:"UTC" desc:"IANA time zone of HANDOVER_ZENDESK_HOURS, e.g. Europe/Berlin"`
-	Buttons       string          `envconfig:"HANDOVER_ZENDESK_BUTTONS" default:"reply" desc:"how buttons are sent: reply (quick replies; the click is a visitor message) or postback"`
+	Subdomain         string          `envconfig:"HANDOVER_ZENDESK_SUBDOMAIN" desc:"Zendesk subdomain: acme for https://acme.zendesk.com (the Sunshine Conversations API is at /sc, the Support API at /api/v2)"`
+	URL               string          `envconfig:"HANDOVER_ZENDESK_URL" desc:"optional base URL overriding https://<subdomain>.zendesk.com for both APIs (a proxy, another region, the simulator)"`
+	AppID             string          `envconfig:"HANDOVER_ZENDESK_APP_ID" desc:"Sunshine Conversations app id (Admin Center > Apps and integrations > Conversations API)"`
+	KeyID             string          `envconfig:"HANDOVER_ZENDESK_KEY_ID" desc:"Conversations API key id (a key of the custom integration is best)"`
+	KeySecret         helpdesk.Secret `envconfig:"HANDOVER_ZENDESK_KEY_SECRET" desc:"secret: the Conversations API key's secret"`
+	IntegrationID     string          `envconfig:"HANDOVER_ZENDESK_INTEGRATION_ID" desc:"the custom integration's id: the bot answers while this integration is the conversation's active switchboard integration"`
+	WebhookSecret     helpdesk.Secret `envconfig:"HANDOVER_ZENDESK_WEBHOOK_SECRET" desc:"secret: the integration webhook's secret (checked against X-API-Key)"`
+	Email             string          `envconfig:"HANDOVER_ZENDESK_EMAIL" desc:"email of the Support API user (an admin) for tickets and agent availability"`
+	APIToken          helpdesk.Secret `envconfig:"HANDOVER_ZENDESK_API_TOKEN" desc:"secret: a Support API token (Basic <email>/token)"`
+	GroupID           string          `envconfig:"HANDOVER_ZENDESK_GROUP_ID" desc:"optional group id: whose agents' messaging status counts as available, and the group of offline tickets"`
+	Hours             string          `envconfig:"HANDOVER_ZENDESK_HOURS" desc:"optional opening hours of the human queue, e.g. 'Mon-Fri 09:00-17:00; Sat 10:00-14:00'; outside them the offline message is offered"`
+	TimeZone          string          `envconfig:"HANDOVER_ZENDESK_TIMEZONE" default:"UTC" desc:"IANA time zone of HANDOVER_ZENDESK_HOURS, e.g. Europe/Berlin"`
+	Buttons           string          `envconfig:"HANDOVER_ZENDESK_BUTTONS" default:"reply" desc:"how buttons are sent: reply (quick replies; the click is a visitor message) or postback"`
+	RequestsPerMinute int             `envconfig:"HANDOVER_ZENDESK_REQUESTS_PER_MINUTE" default:"0" desc:"optional client-side budget of API requests a minute (retries included), below the helpdesk's rate limit; 0 means none"`
 }
 
 // Problems lists what is wrong for serve with HANDOVER_HELPDESK=zendesk, each with how to fix
@@ -86,6 +87,9 @@ func (z *Settings) Problems() []string {
 	default:
 		add("HANDOVER_ZENDESK_BUTTONS: use reply or postback")
 	}
+	if z.RequestsPerMinute < 0 {
+		out = append(out, "HANDOVER_ZENDESK_REQUESTS_PER_MINUTE: must be 0 (no budget) or a number of requests a minute")
+	}
 	return out
 }
 
@@ -100,6 +104,6 @@ func (z *Settings) config(d helpdesk.Deps) (Config, error) {
 		KeyID: z.KeyID, KeySecret: z.KeySecret.Value(), IntegrationID: z.IntegrationID,
 		WebhookSecret: z.WebhookSecret.Value(), Email: z.Email, APIToken: z.APIToken.Value(),
 		GroupID: z.GroupID, Hours: hours, BotName: d.BotName, Buttons: z.Buttons,
-		Logger: d.Logger, Observe: d.Observe,
+		Logger: d.Logger, Observe: d.Observe, RequestsPerMinute: z.RequestsPerMinute,
 	}, nil
 }

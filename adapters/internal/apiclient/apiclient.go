@@ -178,6 +178,9 @@ type Options struct {
 	Backoff retryablehttp.Backoff
 	// Logger receives retryablehttp's log lines, typically a Logger.
 	Logger retryablehttp.LeveledLogger
+	// PerMinute, when positive, is a client-side budget of requests a minute
+	// (see Budget); every attempt waits for it.
+	PerMinute int
 }
 
 // NewClient builds a retrying client on cleanhttp's pooled transport, with ErrorHandler as
@@ -191,6 +194,9 @@ func NewClient(o Options) *retryablehttp.Client {
 	if t, ok := c.HTTPClient.Transport.(*http.Transport); ok {
 		t.MaxIdleConns = maxIdlePerHost
 		t.MaxIdleConnsPerHost = maxIdlePerHost
+	}
+	if lim := Budget(o.PerMinute); lim != nil {
+		c.HTTPClient.Transport = budgetTransport{next: c.HTTPClient.Transport, lim: lim}
 	}
 	if o.Observe != nil {
 		c.HTTPClient.Transport = ObservingTransport{Next: c.HTTPClient.Transport, Observe: o.Observe}
