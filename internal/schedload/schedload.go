@@ -8,6 +8,7 @@ package schedload
 
 import (
 	"context"
+	"runtime"
 	"runtime/metrics"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,13 @@ type Options struct {
 	// MinSamples is how many scheduling events a window needs before it
 	// counts (default 100): an idle process is never overloaded.
 	MinSamples uint64
+	// MinBusy is the share of its CPUs (GOMAXPROCS) this process must have
+	// used in the window for a high latency to count (default 0.6): when
+	// other processes take the CPU, refusing our own work relieves nothing.
+	MinBusy float64
+	// CPUTime reads the process's CPU time so far (default: getrusage
+	// where the system has it; without it the latency alone decides).
+	CPUTime func() (time.Duration, bool)
 }
 
 // Monitor samples the scheduler in the background.
@@ -34,7 +42,10 @@ type Monitor struct {
 	o          Options
 	overloaded atomic.Bool
 	latency    atomic.Int64 // the last window's quantile, nanoseconds
+	busy       atomic.Int64 // the last window's CPU share, in thousandths
 	prev       []uint64
+	prevCPU    time.Duration
+	prevAt     time.Time
 }
 
 // Start samples until ctx ends.
@@ -50,6 +61,12 @@ func Start(ctx context.Context, o Options) *Monitor {
 	}
 	if o.MinSamples == 0 {
 		o.MinSamples = 100
+	}
+	if o.MinBusy <= 0 {
+		o.MinBusy = 0.6
+	}
+	if o.CPUTime == nil {
+		o.CPUTime = processCPU
 	}
 	m := &Monitor{o: o}
 	m.Sample()
@@ -90,6 +107,7 @@ func (m *Monitor) Sample() {
 	if s[0].Value.Kind() != metrics.KindFloat64Histogram {
 		return
 	}
+	busy := m.busyShare()
 	h := s[0].Value.Float64Histogram()
 	counts := h.Counts
 	if m.prev == nil || len(m.prev) != len(counts) {
@@ -110,7 +128,34 @@ func (m *Monitor) Sample() {
 	}
 	q := quantile(diff, h.Buckets, total, m.o.Quantile)
 	m.latency.Store(int64(q))
-	m.overloaded.Store(q > m.o.Threshold)
+	m.overloaded.Store(q > m.o.Threshold && busy >= m.o.MinBusy)
+}
+
+// busyShare is the share of GOMAXPROCS CPUs the process used since the
+// previous call (1 when it cannot tell).
+func (m *Monitor) busyShare() float64 {
+	cpu, ok := m.o.CPUTime()
+	now := time.Now()
+	defer func() { m.prevCPU, m.prevAt = cpu, now }()
+	if !ok || m.prevAt.IsZero() {
+		m.busy.Store(1000)
+		return 1
+	}
+	wall := now.Sub(m.prevAt)
+	if wall <= 0 {
+		return float64(m.busy.Load()) / 1000
+	}
+	share := float64(cpu-m.prevCPU) / float64(wall) / float64(runtime.GOMAXPROCS(0))
+	m.busy.Store(int64(share * 1000))
+	return share
+}
+
+// Busy returns the share of its CPUs the process used in the last window.
+func (m *Monitor) Busy() float64 {
+	if m == nil {
+		return 0
+	}
+	return float64(m.busy.Load()) / 1000
 }
 
 // quantile returns the lower bound of the bucket holding the q-th event.

@@ -25,9 +25,21 @@ func TestQuantile(t *testing.T) {
 // Far more busy goroutines than CPUs make goroutines wait to run: the
 // monitor reports overload; once they stop, it clears.
 func TestMonitorSeesCPUSaturation(t *testing.T) {
+	saturate(t, nil, true)
+}
+
+// When this process hardly uses its CPUs, goroutines waiting to run are
+// another process's doing: refusing our work would relieve nothing.
+func TestMonitorIgnoresOtherProcessesLoad(t *testing.T) {
+	idle := func() (time.Duration, bool) { return time.Second, true } // no CPU used between samples
+	saturate(t, idle, false)
+}
+
+func saturate(t *testing.T, cpu func() (time.Duration, bool), want bool) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	m := Start(ctx, Options{Threshold: time.Millisecond, Interval: time.Hour})
+	m := Start(ctx, Options{Threshold: time.Millisecond, Interval: time.Hour, CPUTime: cpu})
 	if m.Overloaded() {
 		t.Fatal("overloaded at rest")
 	}
@@ -51,14 +63,26 @@ func TestMonitorSeesCPUSaturation(t *testing.T) {
 			}
 		}()
 	}
-	saw := false
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !saw; {
+	saw, slowWindows := false, 0
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !saw && (want || slowWindows < 5); {
 		time.Sleep(50 * time.Millisecond)
 		m.Sample()
 		saw = m.Overloaded()
+		if m.Latency() > time.Millisecond {
+			slowWindows++
+		}
 	}
 	close(stop)
 	wg.Wait()
+	if !want {
+		if slowWindows == 0 {
+			t.Fatal("goroutines never waited long: the test saturated nothing")
+		}
+		if saw {
+			t.Fatalf("overload reported while the process used %.2f of its CPUs", m.Busy())
+		}
+		return
+	}
 	if !saw {
 		t.Fatalf("no overload seen; last latency %s", m.Latency())
 	}
