@@ -191,7 +191,7 @@ func runFault(t *testing.T, fr faultRun, seed int64) counts {
 		// Replicas share one Redis key prefix, as a deployment would.
 		prefix := fmt.Sprintf("fault:%d:%d:", seed, time.Now().UnixNano())
 		for i := 0; i < max(1, fr.replicas); i++ {
-			opts := app.Options{LaneRetryBase: 20 * time.Millisecond}
+			opts := app.Options{LaneRetryBase: 20 * time.Millisecond, PostSettle: 200 * time.Millisecond}
 			if fr.redis {
 				r, err := replicas.Open(context.Background(), testenv.RedisURL(t), replicas.Options{Prefix: prefix})
 				if err != nil {

@@ -94,7 +94,7 @@ func (h *host) start() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	a, err := app.New(h.cfg, hd, app.Options{LaneRetryBase: 20 * time.Millisecond})
+	a, err := app.New(h.cfg, hd, app.Options{LaneRetryBase: 20 * time.Millisecond, PostSettle: 200 * time.Millisecond})
 	if err != nil {
 		h.t.Fatal(err)
 	}

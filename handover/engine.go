@@ -27,6 +27,10 @@ type Options struct {
 	LLMTimeout time.Duration
 	// Limiter governs LLM concurrency (adaptive); nil runs every call at once.
 	Limiter *LLMLimiter
+	// PostSettle is how long a turn whose answer could not be posted waits
+	// before it is retried (and re-reads): at least the helpdesk client's
+	// request timeout, so a slow create has finished. Default 10s.
+	PostSettle time.Duration
 	// Texts overrides the built-in notices (in every language); when left
 	// zero, the notices follow the visitor's language.
 	Texts    Texts
@@ -64,6 +68,9 @@ func NewEngine(o Options) (*Engine, error) {
 	}
 	if o.RequiredAnswers < 0 {
 		o.RequiredAnswers = 0
+	}
+	if o.PostSettle <= 0 {
+		o.PostSettle = 10 * time.Second
 	}
 	return &Engine{hd: o.Helpdesk, bot: o.Bot, detect: o.Detect, opts: o, texts: o.Texts.withDefaults(), localize: o.Texts == (Texts{}), log: o.Logger, obs: o.Observer}, nil
 }
@@ -311,7 +318,9 @@ func (e *Engine) answer(ctx context.Context, conv *Conversation, pending []Messa
 		out.Buttons = []Button{{Title: tx.HumanButton, Value: ChoiceRequestHuman}}
 	}
 	if err := e.hd.Post(ctx, fresh, out); err != nil {
-		return "", fmt.Errorf("post answer: %w", err)
+		// The helpdesk may still be creating the message: the lane's retry
+		// re-reads only once a request of ours would have timed out.
+		return "", &RetryLater{After: e.opts.PostSettle, Err: fmt.Errorf("post answer: %w", err)}
 	}
 	return OutcomeAnswered, nil
 }

@@ -293,7 +293,11 @@ func (l *Lanes) runWithRetry(ev Event, ln *lane) {
 			return
 		}
 		l.log.Warn("turn failed; retrying", "conversation", ev.ConversationID, "attempt", attempt+1, "err", err)
-		t := time.NewTimer(wait)
+		pause := wait
+		if rl := (*RetryLater)(nil); errors.As(err, &rl) && rl.After > pause {
+			pause = rl.After
+		}
+		t := time.NewTimer(pause)
 		select {
 		case <-t.C:
 		case <-l.ctx.Done():

@@ -202,3 +202,17 @@ var ErrNotFound = errors.New("conversation not found")
 // ErrPermanent marks an error that retrying will not fix (bad credentials,
 // a rejected request). Wrap it so lanes stop retrying.
 var ErrPermanent = errors.New("permanent failure")
+
+// RetryLater is a turn error that asks the lane to wait at least After
+// before trying the turn again: a post that failed in a way that leaves
+// unknown whether the helpdesk created the message (a timeout, a reset, a
+// 500) must not be re-read before the helpdesk has finished, or the retry
+// would answer twice.
+type RetryLater struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryLater) Error() string { return e.Err.Error() }
+
+func (e *RetryLater) Unwrap() error { return e.Err }

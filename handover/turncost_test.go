@@ -407,3 +407,68 @@ func TestRecheckDoesNotCountAsAChange(t *testing.T) {
 		t.Error("an agent's event did not")
 	}
 }
+
+// failingPost fails its first post the way a timeout does.
+type failingPost struct {
+	*memHelpdesk
+	failed bool
+}
+
+func (f *failingPost) Post(ctx context.Context, c *Conversation, out Outgoing) error {
+	if !f.failed {
+		f.failed = true
+		return errors.New("POST messages: context deadline exceeded")
+	}
+	return f.memHelpdesk.Post(ctx, c, out)
+}
+
+// A failed post asks the lane to wait PostSettle before the retry re-reads:
+// the helpdesk may still be creating the message.
+func TestFailedPostWaitsBeforeTheRetry(t *testing.T) {
+	mem := &memHelpdesk{conv: Conversation{ID: "c1", State: StateBot}}
+	hd := &failingPost{memHelpdesk: mem}
+	bot := &scriptBot{answer: Answer{Text: "Two days."}}
+	e, err := NewEngine(Options{Helpdesk: hd, Bot: bot, RequiredAnswers: 3, PostSettle: 150 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem.visitor("shipping?")
+	_, err = e.Handle(context.Background(), Event{Kind: EventVisitorMessage, ConversationID: "c1"})
+	var rl *RetryLater
+	if !errors.As(err, &rl) || rl.After != 150*time.Millisecond {
+		t.Fatalf("got %v, want a RetryLater of 150ms", err)
+	}
+
+	// In a lane: the retry comes no sooner than asked, and answers once.
+	hd.failed = false
+	mem.conv.Messages = nil
+	mem.visitor("shipping?")
+	var mu sync.Mutex
+	var starts []time.Time
+	l := NewLanes(func(ctx context.Context, ev Event) (string, error) {
+		mu.Lock()
+		starts = append(starts, time.Now())
+		mu.Unlock()
+		return e.Handle(ctx, ev)
+	}, LaneOptions{Retries: 2, RetryBase: time.Millisecond})
+	if err := l.Submit(Event{Kind: EventVisitorMessage, ConversationID: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the answer", func() bool { return mem.last().Role == RoleBot })
+	shutdown(t, l)
+	if len(starts) != 2 {
+		t.Fatalf("%d attempts, want 2", len(starts))
+	}
+	if gap := starts[1].Sub(starts[0]); gap < 150*time.Millisecond {
+		t.Fatalf("retried after %s, before PostSettle", gap)
+	}
+	answers := 0
+	for _, m := range mem.conv.Messages {
+		if m.Role == RoleBot {
+			answers++
+		}
+	}
+	if answers != 1 {
+		t.Fatalf("%d answers, want 1", answers)
+	}
+}

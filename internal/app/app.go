@@ -36,6 +36,9 @@ type Options struct {
 	Metrics    *server.Metrics
 	// LaneRetryBase is the first backoff of a failed turn (default 500ms).
 	LaneRetryBase time.Duration
+	// PostSettle is how long a turn whose answer could not be posted waits
+	// before its retry (default 10s, the adapters' request timeout).
+	PostSettle time.Duration
 	// Redis, when set, is used instead of opening HANDOVER_REDIS_URL.
 	Redis *replicas.Redis
 }
@@ -102,7 +105,7 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 	engine, err := handover.NewEngine(handover.Options{
 		Helpdesk: hd, Bot: agent, Detect: bot.IsHumanRequest,
 		RequiredAnswers: cfg.RequiredAnswers, HumanRequestInChat: cfg.HumanRequestInChat,
-		LLMTimeout: cfg.LLMTimeout, Limiter: limiter, Logger: log.With("component", "engine"), Observer: metrics,
+		LLMTimeout: cfg.LLMTimeout, Limiter: limiter, PostSettle: o.PostSettle, Logger: log.With("component", "engine"), Observer: metrics,
 	})
 	if err != nil {
 		return nil, err
