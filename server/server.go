@@ -170,7 +170,7 @@ func (s *Server) webhook(c echo.Context) error {
 		return c.JSON(http.StatusUnauthorized, problem{err.Error()})
 	}
 	if s.isDraining() {
-		// 429, not 503: Chatwoot retries only 429 and 500 (fact sheet §1.5),
+		// 429, not 503: Chatwoot retries only 429 and 500 (docs/helpdesks/chatwoot.md §2.4),
 		// and its retry reaches a ready replica through the load balancer.
 		count("draining")
 		c.Response().Header().Set("Retry-After", seconds(s.opts.RetryAfter))
@@ -215,7 +215,7 @@ func (s *Server) webhook(c echo.Context) error {
 			}
 			count("busy")
 			log.Warn("webhook not queued", "err", err, "conversation", ev.ConversationID)
-			// Chatwoot retries 429 and 500 only (fact sheet §1.5): 429 with Retry-After.
+			// Chatwoot retries 429 and 500 only (docs/helpdesks/chatwoot.md §2.4): 429 with Retry-After.
 			c.Response().Header().Set("Retry-After", seconds(s.opts.RetryAfter))
 			return c.JSON(http.StatusTooManyRequests, problem{"busy: " + err.Error()})
 		}

@@ -430,8 +430,8 @@ func (l *Libredesk) SeedDemo() LibredeskDemo {
 // and message ids. contact is a visitor key (also the visitor's first name). Like the widget it
 // writes into the visitor's latest conversation in the inbox, or starts one (status Open,
 // unassigned). A message to a Snoozed, Resolved or Closed conversation reopens it with only an
-// activity "System marked the conversation as Open" and no conversation.status_changed (fact
-// sheet, gotcha 4). Webhooks: message.created (incoming) and, for a new conversation,
+// activity "System marked the conversation as Open" and no conversation.status_changed (see
+// docs/helpdesks/libredesk.md). Webhooks: message.created (incoming) and, for a new conversation,
 // conversation.created — delivered in no particular order.
 func (l *Libredesk) VisitorSend(ctx context.Context, inboxID int, contact, text string) (convID, msgID int, err error) {
 	return l.visitorSend(ctx, inboxID, contact, text, false)

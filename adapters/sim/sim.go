@@ -3,8 +3,8 @@
 // It exists for the contract tests (every adapter is tested against it), the end-to-end and
 // fault tests, and `handover sandbox`. It imports no other package of this module and shares no
 // types with the Chatwoot adapter: it is an independent second reading of Chatwoot's API, written
-// from Chatwoot's source (chatwoot/chatwoot, v4.15.1 unless a comment says otherwise) and from the
-// fact sheet /work/shared/design/helpdesks/chatwoot.md.
+// from Chatwoot's source (chatwoot/chatwoot, v4.15.1 unless a comment says otherwise), as
+// summarised in docs/helpdesks/chatwoot.md.
 //
 // The core model (this file) holds conversations, messages, contacts, agents, teams, inboxes, the
 // call log and the faults. The Chatwoot dialect (chatwoot.go) holds the routes, token rules, JSON
