@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
-	"golang.org/x/time/rate"
 
 	"github.com/handover-dev/handover/adapters/internal/apiclient"
 )
@@ -93,47 +92,17 @@ const (
 // limiterKey carries a request's *Limiter in its context, for PrepareRetry.
 type limiterKey struct{}
 
-// Limiter keeps one API key under its per-minute budget: a token bucket
-// whose burst plus a minute of refill equals the budget, so no 60-second
-// window ever holds more requests than LiveAgent allows. It runs on a Clock,
-// so tests can pace it without waiting.
-type Limiter struct {
-	lim   *rate.Limiter
-	clock Clock
-}
+// Limiter keeps one API key under its per-minute budget (apiclient.Limiter:
+// no 60-second window ever holds more requests than LiveAgent allows).
+type Limiter = apiclient.Limiter
 
-// NewLimiter returns a limiter for perMinute requests a minute.
+// NewLimiter returns a limiter for perMinute requests a minute
+// (DefaultRateLimit when perMinute is not positive).
 func NewLimiter(perMinute int, clock Clock) *Limiter {
 	if perMinute <= 0 {
 		perMinute = DefaultRateLimit
 	}
-	if clock == nil {
-		clock = realClock{}
-	}
-	burst := max(1, min(10, perMinute/10))
-	refill := float64(perMinute-burst) / 60
-	if refill <= 0 {
-		refill = float64(perMinute) / 60
-	}
-	return &Limiter{lim: rate.NewLimiter(rate.Limit(refill), burst), clock: clock}
-}
-
-// Wait blocks until a request may be sent or ctx ends.
-func (l *Limiter) Wait(ctx context.Context) error {
-	now := l.clock.Now()
-	r := l.lim.ReserveN(now, 1)
-	if !r.OK() {
-		return errors.New("rate limiter: request exceeds the burst")
-	}
-	d := r.DelayFrom(now)
-	if d <= 0 {
-		return nil
-	}
-	if err := l.clock.Sleep(ctx, d); err != nil {
-		r.CancelAt(l.clock.Now())
-		return fmt.Errorf("waiting for the rate limiter: %w", err)
-	}
-	return nil
+	return apiclient.NewLimiter(perMinute, clock)
 }
 
 // client is the adapter's HTTP side: one retrying client, one limiter per key.

@@ -95,10 +95,13 @@ func TestLimiterWaitEndsWithContext(t *testing.T) {
 	clk := newFakeClock()
 	l := NewLimiter(60, clk)
 	ctx, cancel := context.WithCancel(context.Background())
-	for l.lim.TokensAt(clk.Now()) >= 1 {
+	for range 6 { // the burst of 60 a minute
 		if err := l.Wait(ctx); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if s := clk.Slept(); s != 0 {
+		t.Fatalf("the burst waited %s", s)
 	}
 	cancel()
 	if err := l.Wait(ctx); !errors.Is(err, context.Canceled) {

@@ -179,7 +179,7 @@ type Options struct {
 	// Logger receives retryablehttp's log lines, typically a Logger.
 	Logger retryablehttp.LeveledLogger
 	// PerMinute, when positive, is a client-side budget of requests a minute
-	// (see Budget); every attempt waits for it.
+	// (see Limiter); every attempt waits for it.
 	PerMinute int
 }
 
@@ -195,8 +195,8 @@ func NewClient(o Options) *retryablehttp.Client {
 		t.MaxIdleConns = maxIdlePerHost
 		t.MaxIdleConnsPerHost = maxIdlePerHost
 	}
-	if lim := Budget(o.PerMinute); lim != nil {
-		c.HTTPClient.Transport = budgetTransport{next: c.HTTPClient.Transport, lim: lim}
+	if o.PerMinute > 0 {
+		c.HTTPClient.Transport = budgetTransport{next: c.HTTPClient.Transport, lim: NewLimiter(o.PerMinute, nil)}
 	}
 	if o.Observe != nil {
 		c.HTTPClient.Transport = ObservingTransport{Next: c.HTTPClient.Transport, Observe: o.Observe}

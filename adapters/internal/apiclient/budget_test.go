@@ -48,8 +48,10 @@ func TestBudgetHoldsRequestsBack(t *testing.T) {
 	}
 }
 
+// Without a budget the client sends at once, however many.
 func TestNoBudgetByDefault(t *testing.T) {
-	if Budget(0) != nil || Budget(-5) != nil {
-		t.Fatal("a zero or negative budget must mean none")
+	c := NewClient(Options{Timeout: 5 * time.Second})
+	if _, ok := c.HTTPClient.Transport.(budgetTransport); ok {
+		t.Fatal("a client without PerMinute waits for a budget")
 	}
 }
