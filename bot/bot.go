@@ -260,7 +260,7 @@ func (a *Assistant) Answer(ctx context.Context, t handover.Turn) (handover.Answe
 	if a.model == nil {
 		return handover.Answer{}, fmt.Errorf("bot: answer conversation %s: no model", conv.ID)
 	}
-	ctx, _ = withCallInfo(ctx)
+	ctx = withCallInfo(ctx)
 	pending := conv.PendingVisitorMessages()
 	log := a.log.With("conversation", conv.ID)
 
@@ -528,7 +528,7 @@ func (a *Assistant) Summarize(ctx context.Context, conv *handover.Conversation) 
 	if a.model == nil {
 		return "", fmt.Errorf("bot: summarize conversation %s: no model", conv.ID)
 	}
-	ctx, _ = withCallInfo(ctx)
+	ctx = withCallInfo(ctx)
 	public := nonEmpty(conv.Public())
 	if len(public) == 0 {
 		return "", fmt.Errorf("bot: summarize conversation %s: no messages", conv.ID)

@@ -42,9 +42,9 @@ type callInfo struct {
 	retryAfter time.Duration
 }
 
-func withCallInfo(ctx context.Context) (context.Context, *callInfo) {
-	ci := &callInfo{}
-	return context.WithValue(ctx, callInfoKey{}, ci), ci
+// withCallInfo gives ctx a fresh callInfo for the transport to fill.
+func withCallInfo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, callInfoKey{}, &callInfo{})
 }
 
 func (ci *callInfo) get() (int, time.Duration) {

@@ -302,15 +302,12 @@ func (e *Engine) answer(ctx context.Context, conv *Conversation, pending []Messa
 	// the lanes saw), re-read and post only if our input is still the
 	// unanswered tail of a conversation the bot still owns. When nothing
 	// happened the check costs no helpdesk call.
-	fresh := conv
-	if Changed(ctx) {
-		fresh, err = e.hd.Load(ctx, conv.ID)
-		if err != nil {
-			return "", fmt.Errorf("re-read conversation %s: %w", conv.ID, err)
-		}
-		if fresh.State != StateBot || !containsID(fresh.PendingVisitorMessages(), pending[len(pending)-1].ID) {
-			return OutcomeSuperseded, nil
-		}
+	fresh, still, err := e.refresh(ctx, conv)
+	if err != nil {
+		return "", err
+	}
+	if !still || !containsID(fresh.PendingVisitorMessages(), pending[len(pending)-1].ID) {
+		return OutcomeSuperseded, nil
 	}
 	out := Outgoing{Text: strings.TrimSpace(ans.Text), Answer: true}
 	if fresh.BotAnswers+1 >= e.opts.RequiredAnswers || humanOffered(fresh) {

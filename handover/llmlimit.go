@@ -122,14 +122,12 @@ func (l *LLMLimiter) Waiting() int {
 	return len(l.waiters)
 }
 
-// Saturated reports whether new work would wait longer for a slot than
-// MaxWait: the calls waiting, served limit at a time, each taking the recent
-// average latency (before any call has ended: a whole round waiting).
-// Admission refuses new conversations then, and the helpdesk retries.
-func (l *LLMLimiter) Saturated() bool { return l.WouldWaitTooLong(0) }
-
-// WouldWaitTooLong is Saturated with queued more calls waiting elsewhere
-// (conversations that lanes hold until a slot is free).
+// WouldWaitTooLong reports whether new work would wait longer for a slot
+// than MaxWait: the calls waiting here plus queued waiting elsewhere
+// (conversations that lanes hold until a slot is free), served limit at a
+// time, each taking the recent average latency (before any call has ended:
+// a whole round waiting). Admission refuses new conversations then, and the
+// helpdesk retries.
 func (l *LLMLimiter) WouldWaitTooLong(queued int) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -155,14 +153,7 @@ func (l *LLMLimiter) Hold(ctx context.Context, wait time.Duration) (context.Cont
 		return ctx, nil, err
 	}
 	var once sync.Once
-	release := func() {
-		once.Do(func() {
-			l.mu.Lock()
-			l.inflight--
-			l.schedule()
-			l.mu.Unlock()
-		})
-	}
+	release := func() { once.Do(l.release) }
 	return context.WithValue(ctx, permitKey{}, true), release, nil
 }
 
@@ -249,7 +240,7 @@ func (l *LLMLimiter) acquire(ctx context.Context) error {
 		l.mu.Unlock()
 		// Woken at the same time as cancelled: the slot is ours; give it back.
 		<-ch
-		l.release(context.Background(), nil)
+		l.release()
 		return fmt.Errorf("%w: %w", ErrLLMSaturated, context.Cause(ctx))
 	}
 }
@@ -259,8 +250,8 @@ func (l *LLMLimiter) free() bool {
 	return l.inflight < int(l.limit) && !l.now().Before(l.pausedUntil)
 }
 
-// release gives a slot back after an aborted acquire.
-func (l *LLMLimiter) release(_ context.Context, _ error) {
+// release gives a slot back without a call's outcome.
+func (l *LLMLimiter) release() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.inflight--

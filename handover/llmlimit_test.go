@@ -84,7 +84,7 @@ func TestLLMLimiterBoundsConcurrency(t *testing.T) {
 		}()
 	}
 	waitFor(t, "four waiters", func() bool { return l.Waiting() == 4 && l.InFlight() == 2 })
-	if !l.Saturated() {
+	if !l.WouldWaitTooLong(0) {
 		t.Fatal("four waiting for two slots is saturated")
 	}
 	close(release)
@@ -184,12 +184,12 @@ func TestLLMLimiterSaturationByExpectedWait(t *testing.T) {
 	}
 	start(2 + 5)
 	waitFor(t, "five waiters", func() bool { return l.Waiting() == 5 })
-	if l.Saturated() {
+	if l.WouldWaitTooLong(0) {
 		t.Fatal("5 waiting for 2 slots of 1s is 2.5s: not saturated with 3s allowed")
 	}
 	start(1)
 	waitFor(t, "six waiters", func() bool { return l.Waiting() == 6 })
-	if !l.Saturated() {
+	if !l.WouldWaitTooLong(0) {
 		t.Fatal("6 waiting for 2 slots of 1s is 3s: saturated")
 	}
 	close(hold)

@@ -100,7 +100,7 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 	}
 	// New work may expect to wait for the LLM up to half the LLM timeout;
 	// beyond that admission answers 429 and the helpdesk retries later.
-	limiter := handover.NewLLMLimiter(handover.LLMLimiterOptions{Max: llmCeiling(cfg), MaxWait: cfg.LLMTimeout / 2})
+	limiter := handover.NewLLMLimiter(handover.LLMLimiterOptions{Max: cfg.LLMMaxConcurrency, MaxWait: cfg.LLMTimeout / 2})
 	metrics.WatchLLMLimiter(limiter)
 	engine, err := handover.NewEngine(handover.Options{
 		Helpdesk: hd, Bot: agent, Detect: bot.IsHumanRequest,
@@ -213,15 +213,6 @@ func agentUIFrameAncestors(cfg config.Config) []string {
 		}
 	}
 	return out
-}
-
-// llmCeiling is the LLM limiter's ceiling: HANDOVER_LLM_MAX_CONCURRENCY, or
-// 1000 when unset (configs built in code).
-func llmCeiling(cfg config.Config) int {
-	if cfg.LLMMaxConcurrency > 0 {
-		return cfg.LLMMaxConcurrency
-	}
-	return 1000
 }
 
 // StartBackground starts the reconciler (a pass at once, then every
