@@ -16,24 +16,8 @@ import (
 
 	"github.com/handover-dev/handover/adapters/sim"
 	"github.com/handover-dev/handover/handover"
+	"github.com/handover-dev/handover/internal/testenv"
 )
-
-// costBot answers every turn, or asks for a human when the visitor's last
-// message says "human".
-type costBot struct{}
-
-func (costBot) Answer(_ context.Context, t handover.Turn) (handover.Answer, error) {
-	pending := t.Conversation.PendingVisitorMessages()
-	last := pending[len(pending)-1].Text
-	if strings.Contains(last, "human") {
-		return handover.Answer{HumanRequested: true, Reason: "asked for a human"}, nil
-	}
-	return handover.Answer{Text: "About " + last + ": it ships tomorrow."}, nil
-}
-
-func (costBot) Summarize(context.Context, *handover.Conversation) (string, error) {
-	return "The visitor asks about an order.", nil
-}
 
 type costEnv struct {
 	*contractEnv
@@ -56,7 +40,7 @@ func newCostEnv(t *testing.T, teamed bool, required int) *costEnv {
 		}
 		e.a = a
 	}
-	eng, err := handover.NewEngine(handover.Options{Helpdesk: e.a, Bot: costBot{}, RequiredAnswers: required,
+	eng, err := handover.NewEngine(handover.Options{Helpdesk: e.a, Bot: testenv.Bot{}, RequiredAnswers: required,
 		HumanRequestInChat: true, LLMTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -16,23 +16,8 @@ import (
 
 	"github.com/handover-dev/handover/adapters/sim"
 	"github.com/handover-dev/handover/handover"
+	"github.com/handover-dev/handover/internal/testenv"
 )
-
-// costBot answers every turn and asks for a human when the visitor's last message says
-// "person".
-type costBot struct{}
-
-func (costBot) Answer(_ context.Context, t handover.Turn) (handover.Answer, error) {
-	pending := t.Conversation.PendingVisitorMessages()
-	if len(pending) > 0 && strings.Contains(strings.ToLower(pending[len(pending)-1].Text), "person") {
-		return handover.Answer{HumanRequested: true, Reason: "asked"}, nil
-	}
-	return handover.Answer{Text: fmt.Sprintf("Answer to %d messages.", len(t.Conversation.Messages))}, nil
-}
-
-func (costBot) Summarize(context.Context, *handover.Conversation) (string, error) {
-	return "The visitor wants a person.", nil
-}
 
 type costWorld struct {
 	*contract
@@ -42,7 +27,7 @@ type costWorld struct {
 func newCostWorld(t *testing.T, opts ...func(*Config)) *costWorld {
 	t.Helper()
 	c := newContract(t, opts...)
-	e, err := handover.NewEngine(handover.Options{Helpdesk: c.a, Bot: costBot{}, RequiredAnswers: 2, HumanRequestInChat: true,
+	e, err := handover.NewEngine(handover.Options{Helpdesk: c.a, Bot: testenv.Bot{}, RequiredAnswers: 2, HumanRequestInChat: true,
 		LLMTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)

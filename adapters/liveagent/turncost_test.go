@@ -19,19 +19,8 @@ import (
 
 	"github.com/handover-dev/handover/adapters/sim"
 	"github.com/handover-dev/handover/handover"
+	"github.com/handover-dev/handover/internal/testenv"
 )
-
-// costBot answers every turn with the visitor's last words.
-type costBot struct{}
-
-func (costBot) Answer(_ context.Context, t handover.Turn) (handover.Answer, error) {
-	p := t.Conversation.PendingVisitorMessages()
-	return handover.Answer{Text: "About " + p[len(p)-1].Text + ": here is what I know."}, nil
-}
-
-func (costBot) Summarize(context.Context, *handover.Conversation) (string, error) {
-	return "Visitor wants help with an order.", nil
-}
 
 // costEnv is an env with the engine in lanes on top.
 type costEnv struct {
@@ -43,7 +32,7 @@ type costEnv struct {
 func newCostEnv(t *testing.T) *costEnv {
 	t.Helper()
 	e := &costEnv{env: newEnv(t)}
-	eng, err := handover.NewEngine(handover.Options{Helpdesk: e.a, Bot: costBot{}, RequiredAnswers: 3, HumanRequestInChat: true,
+	eng, err := handover.NewEngine(handover.Options{Helpdesk: e.a, Bot: testenv.Bot{}, RequiredAnswers: 3, HumanRequestInChat: true,
 		Detect: func(s string) bool { return strings.Contains(strings.ToLower(s), "human") }})
 	if err != nil {
 		t.Fatal(err)

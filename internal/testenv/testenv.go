@@ -1,11 +1,17 @@
 // Package testenv gives tests the external services the test command
-// provides (scripts/test.sh starts them). In CI a missing service fails the
-// test; elsewhere it skips loudly.
+// provides (scripts/test.sh starts them; in CI a missing service fails the
+// test, elsewhere it skips loudly) and the scripted bot that adapter tests
+// drive the real engine with.
 package testenv
 
 import (
+	"context"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
+
+	"github.com/handover-dev/handover/handover"
 )
 
 // RedisURL returns the Redis server scripts/test.sh started.
@@ -25,4 +31,28 @@ func Missing(t testing.TB, what string) {
 		t.Fatalf("missing %s: CI must provide it", what)
 	}
 	t.Skipf("SKIPPED: missing %s", what)
+}
+
+// Bot is a scripted handover.Bot for adapter tests that run the real
+// engine: it answers "Answer to N messages: <the visitor's last words>" (N
+// is how many messages the turn's snapshot holds, so a test sees the
+// window), and asks for a human when those words say "human" or "person".
+type Bot struct{}
+
+// Answer implements handover.Bot.
+func (Bot) Answer(_ context.Context, t handover.Turn) (handover.Answer, error) {
+	p := t.Conversation.PendingVisitorMessages()
+	last := ""
+	if len(p) > 0 {
+		last = p[len(p)-1].Text
+	}
+	if l := strings.ToLower(last); strings.Contains(l, "human") || strings.Contains(l, "person") {
+		return handover.Answer{HumanRequested: true, Reason: "asked for a person"}, nil
+	}
+	return handover.Answer{Text: fmt.Sprintf("Answer to %d messages: %s", len(t.Conversation.Messages), last)}, nil
+}
+
+// Summarize implements handover.Bot.
+func (Bot) Summarize(context.Context, *handover.Conversation) (string, error) {
+	return "The visitor wants help with an order.", nil
 }
