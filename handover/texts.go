@@ -85,8 +85,8 @@ func IsNotice(text string, extra ...Texts) bool {
 		}
 		return false
 	}
-	for _, l := range languages {
-		if check(l.Texts.withDefaults()) {
+	for _, tx := range builtinNotices {
+		if check(tx) {
 			return true
 		}
 	}
@@ -97,3 +97,13 @@ func IsNotice(text string, extra ...Texts) bool {
 	}
 	return false
 }
+
+// builtinNotices are every built-in language's texts, completed once: the
+// adapters call IsNotice for each bot message of every turn.
+var builtinNotices = func() []Texts {
+	out := make([]Texts, 0, len(languages))
+	for _, l := range languages {
+		out = append(out, l.Texts.withDefaults())
+	}
+	return out
+}()
