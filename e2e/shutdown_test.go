@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/handover-dev/handover/adapters/sim"
+	"github.com/handover-dev/handover/internal/conformance"
 	"github.com/handover-dev/handover/internal/llmtest"
 )
 
@@ -30,8 +31,8 @@ func TestSIGTERMDrainsRunningTurns(t *testing.T) {
 	defer world.Close()
 	demo := world.SeedDemo()
 
-	addr := freeAddr(t)
-	cmd := exec.Command(buildBinary(t), "serve")
+	addr := conformance.FreeAddr(t)
+	cmd := exec.Command(conformance.Binary(t), "serve")
 	cmd.Env = append(os.Environ(),
 		"HANDOVER_HELPDESK=chatwoot", "HANDOVER_LISTEN_ADDR="+addr,
 		"HANDOVER_CHATWOOT_URL="+simSrv.URL, "HANDOVER_CHATWOOT_ACCOUNT_ID=1",

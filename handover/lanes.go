@@ -99,6 +99,18 @@ type lane struct {
 	// events aside): a turn compares it with its value at the start to know
 	// whether anything happened while it ran.
 	seq uint64
+	// started counts the turns started in this lane (a turn's retries are
+	// one); waiters are SubmitWait calls waiting for a turn to finish.
+	started uint64
+	waiters []waiter
+}
+
+// waiter is one SubmitWait: it is released when a turn numbered need or
+// later finishes, since that turn started after its event was accepted and
+// every turn reads the conversation afresh.
+type waiter struct {
+	need uint64
+	done chan error
 }
 
 // NewLanes returns lanes that run events with run.
@@ -122,6 +134,30 @@ func NewLanes(run Runner, o LaneOptions) *Lanes {
 
 // Submit queues an event in its conversation's lane and returns at once.
 func (l *Lanes) Submit(ev Event) error {
+	_, err := l.submit(ev, false)
+	return err
+}
+
+// SubmitWait queues an event like Submit, then waits until a turn that
+// started after the event was accepted has finished: nil when it did its
+// work, its error when it failed for good, ErrClosed at shutdown, or ctx's
+// error. A helpdesk that cannot be listed (so no reconciler finds a message
+// whose turn was lost with the process) acknowledges its webhook only then,
+// and redelivers what the process took down with it.
+func (l *Lanes) SubmitWait(ctx context.Context, ev Event) error {
+	done, err := l.submit(ev, true)
+	if err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (l *Lanes) submit(ev Event, wait bool) (<-chan error, error) {
 	if l.opts.Changes != nil && counts(ev) {
 		ctx, cancel := context.WithTimeout(l.ctx, 2*time.Second)
 		if err := l.opts.Changes.Touch(ctx, ev.ConversationID); err != nil {
@@ -134,30 +170,29 @@ func (l *Lanes) Submit(ev Event) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		return ErrClosed
+		return nil, ErrClosed
 	}
 	ln, running := l.lanes[ev.ConversationID]
 	if running {
 		if counts(ev) {
 			ln.seq++
 		}
-		if merge(ln.events, ev) {
-			return nil
+		if !merge(ln.events, ev) {
+			if l.queued >= l.opts.MaxQueued {
+				return nil, ErrBusy
+			}
+			ln.events = append(ln.events, ev)
+			l.queued++
 		}
-		if l.queued >= l.opts.MaxQueued {
-			return ErrBusy
-		}
-		ln.events = append(ln.events, ev)
-		l.queued++
-		return nil
+		return ln.wait(wait), nil
 	}
 	if l.queued >= l.opts.MaxQueued || len(l.lanes) >= l.opts.MaxActive {
-		return ErrBusy
+		return nil, ErrBusy
 	}
 	// An agent's takeover needs no LLM and silences the bot: never refused.
 	if l.opts.Admit != nil && ev.Kind != EventAgentActivity {
 		if err := l.opts.Admit(len(l.ready)); err != nil {
-			return fmt.Errorf("%w: %w", ErrBusy, err)
+			return nil, fmt.Errorf("%w: %w", ErrBusy, err)
 		}
 	}
 	ln = &lane{events: []Event{ev}}
@@ -168,8 +203,38 @@ func (l *Lanes) Submit(ev Event) error {
 	l.queued++
 	l.wg.Add(1)
 	l.ready = append(l.ready, ev.ConversationID)
+	done := ln.wait(wait)
 	l.spawnReady()
-	return nil
+	return done, nil
+}
+
+// wait registers a waiter for the next turn to start, if asked; l.mu is held.
+func (ln *lane) wait(wait bool) <-chan error {
+	if !wait {
+		return nil
+	}
+	w := waiter{need: ln.started, done: make(chan error, 1)}
+	ln.waiters = append(ln.waiters, w)
+	return w.done
+}
+
+// release tells the waiters a turn numbered up to turn covers how it ended;
+// l.mu is held.
+func (ln *lane) release(turn uint64, err error) {
+	kept := ln.waiters[:0]
+	for _, w := range ln.waiters {
+		if w.need <= turn {
+			w.done <- err
+			continue
+		}
+		kept = append(kept, w)
+	}
+	ln.waiters = kept
+}
+
+// releaseAll ends every wait: the lane is gone; l.mu is held.
+func (ln *lane) releaseAll(err error) {
+	ln.release(math.MaxUint64, err)
 }
 
 // spawnReady starts lanes waiting for a slot, oldest first, while the cap
@@ -236,6 +301,7 @@ func (l *Lanes) drain(id string, ln *lane) {
 		if l.ctx.Err() != nil || len(ln.events) == 0 {
 			l.queued -= len(ln.events)
 			ln.events = nil
+			ln.releaseAll(l.closedErr())
 			delete(l.lanes, id)
 			l.wg.Done()
 			if l.ctx.Err() == nil && len(l.ready) > 0 && l.running <= l.slots() {
@@ -257,10 +323,24 @@ func (l *Lanes) drain(id string, ln *lane) {
 		ev := ln.events[0]
 		ln.events = ln.events[1:]
 		l.queued--
+		turn := ln.started
+		ln.started++
 		l.mu.Unlock()
 
-		l.runWithRetry(ev, ln)
+		err := l.runWithRetry(ev, ln)
+		l.mu.Lock()
+		ln.release(turn, err)
+		l.mu.Unlock()
 	}
+}
+
+// closedErr is what a waiter of a lane that ends is told: nil, or ErrClosed
+// when shutdown cut the lane short; l.mu is held.
+func (l *Lanes) closedErr() error {
+	if l.ctx.Err() != nil {
+		return ErrClosed
+	}
+	return nil
 }
 
 // dropReady forgets the lanes waiting for a slot (shutdown ran out of
@@ -268,6 +348,7 @@ func (l *Lanes) drain(id string, ln *lane) {
 func (l *Lanes) dropReady() {
 	for _, id := range l.ready {
 		if ln := l.lanes[id]; ln != nil {
+			ln.releaseAll(ErrClosed)
 			l.queued -= len(ln.events)
 			delete(l.lanes, id)
 		}
@@ -276,7 +357,9 @@ func (l *Lanes) dropReady() {
 	l.ready = nil
 }
 
-func (l *Lanes) runWithRetry(ev Event, ln *lane) {
+// runWithRetry runs the event, retrying a failed turn; it returns nil when
+// a run succeeded, else the last error.
+func (l *Lanes) runWithRetry(ev Event, ln *lane) error {
 	wait := l.opts.RetryBase
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
@@ -285,12 +368,12 @@ func (l *Lanes) runWithRetry(ev Event, ln *lane) {
 		outcome, err := l.runLocked(ev, ln)
 		if err == nil {
 			l.log.Debug("turn done", "conversation", ev.ConversationID, "kind", ev.Kind, "outcome", outcome)
-			return
+			return nil
 		}
 		if errors.Is(err, ErrPermanent) || attempt >= l.opts.Retries || l.ctx.Err() != nil {
-			l.log.Error("turn failed; left for the reconciler", "conversation", ev.ConversationID,
+			l.log.Error("turn failed; left for the reconciler or the helpdesk's redelivery", "conversation", ev.ConversationID,
 				"kind", ev.Kind, "attempts", attempt+1, "err", err)
-			return
+			return err
 		}
 		l.log.Warn("turn failed; retrying", "conversation", ev.ConversationID, "attempt", attempt+1, "err", err)
 		pause := wait
@@ -302,7 +385,7 @@ func (l *Lanes) runWithRetry(ev Event, ln *lane) {
 		case <-t.C:
 		case <-l.ctx.Done():
 			t.Stop()
-			return
+			return ErrClosed
 		}
 		wait *= 2
 	}

@@ -38,6 +38,13 @@ type Queue interface {
 	Submit(ev handover.Event) error
 }
 
+// WaitQueue is a Queue that can also wait for an event's turn (AckAfterTurn).
+type WaitQueue interface {
+	Queue
+	// SubmitWait queues the event and waits until its turn is done.
+	SubmitWait(ctx context.Context, ev handover.Event) error
+}
+
 // Options configure a Server.
 type Options struct {
 	Inbound []Inbound
@@ -51,6 +58,16 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// RetryAfter is what a busy answer asks the helpdesk to wait.
 	RetryAfter time.Duration
+	// AckAfterTurn, when set, holds each webhook's answer until the turns of its events are
+	// done, for at most this long: for a helpdesk that cannot be listed, where no reconciler
+	// would find a message whose turn died with the process, the helpdesk's redelivery is the
+	// only second chance. A turn that failed or outlasted the bound answers 503 and the helpdesk
+	// redelivers; deliveries are then not de-duplicated here (a redelivery must run again, and
+	// the turn itself does nothing twice).
+	AckAfterTurn time.Duration
+	// BusyStatus is the status of a busy or draining answer: 429 (the default) or, for a
+	// helpdesk that punishes a 429 (helpdesk.Descriptor.OverloadStatus), 503.
+	BusyStatus int
 	// Now is the clock for signature timestamps (tests).
 	Now func() time.Time
 }
@@ -84,6 +101,9 @@ func New(o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.BusyStatus == 0 {
+		o.BusyStatus = http.StatusTooManyRequests
+	}
 	s := &Server{e: echo.New(), opts: o, inbound: map[string]Inbound{}, log: o.Logger, draining: make(chan struct{})}
 	for _, in := range o.Inbound {
 		s.inbound[in.Name()] = in
@@ -95,10 +115,45 @@ func New(o Options) *Server {
 	e.Use(middleware.RequestID())
 	e.POST("/webhooks/:helpdesk", s.webhook)
 	e.POST("/webhooks/:helpdesk/:secret", s.webhook)
+	// Some helpdesks check a webhook URL with HEAD before they save it (Intercom).
+	e.HEAD("/webhooks/:helpdesk", s.webhookHead)
+	e.HEAD("/webhooks/:helpdesk/:secret", s.webhookHead)
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.ready)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(o.Metrics.Registry, promhttp.HandlerOpts{})))
 	return s
+}
+
+// submitAndWait queues the events and answers once their turns are done (AckAfterTurn): 200,
+// or 503 with Retry-After so the helpdesk redelivers what is not done.
+func (s *Server) submitAndWait(c echo.Context, q WaitQueue, events []handover.Event, count func(string), log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), s.opts.AckAfterTurn)
+	defer cancel()
+	for _, ev := range events {
+		err := q.SubmitWait(ctx, ev)
+		if err == nil {
+			continue
+		}
+		status, outcome := http.StatusServiceUnavailable, "not_done"
+		if errors.Is(err, handover.ErrBusy) || errors.Is(err, handover.ErrClosed) {
+			status, outcome = s.opts.BusyStatus, "busy"
+		}
+		count(outcome)
+		log.Warn("webhook answered before its turn was done; the helpdesk redelivers", "err", err, "conversation", ev.ConversationID)
+		c.Response().Header().Set("Retry-After", seconds(s.opts.RetryAfter))
+		return c.JSON(status, problem{"not done: " + err.Error()})
+	}
+	count("accepted")
+	return c.JSON(http.StatusOK, map[string]any{"status": "done", "events": len(events)})
+}
+
+// webhookHead answers a helpdesk's check of the webhook URL: 200 for a helpdesk this service
+// serves, 404 otherwise. It reads no body and changes nothing.
+func (s *Server) webhookHead(c echo.Context) error {
+	if _, ok := s.inbound[c.Param("helpdesk")]; !ok {
+		return c.NoContent(http.StatusNotFound)
+	}
+	return c.NoContent(http.StatusOK)
 }
 
 // Echo exposes the router so other packages (agent pages) can add routes.
@@ -170,15 +225,16 @@ func (s *Server) webhook(c echo.Context) error {
 		return c.JSON(http.StatusUnauthorized, problem{err.Error()})
 	}
 	if s.isDraining() {
-		// 429, not 503: Chatwoot retries only 429 and 500 (docs/helpdesks/chatwoot.md §2.4),
-		// and its retry reaches a ready replica through the load balancer.
+		// 429 by default, not 503: Chatwoot retries only 429 and 500 (docs/helpdesks/chatwoot.md
+		// §2.4), and its retry reaches a ready replica through the load balancer.
 		count("draining")
 		c.Response().Header().Set("Retry-After", seconds(s.opts.RetryAfter))
-		return c.JSON(http.StatusTooManyRequests, problem{"shutting down; retry"})
+		return c.JSON(s.opts.BusyStatus, problem{"shutting down; retry"})
 	}
 	delivery := in.DeliveryID(req.Header)
 	deliveryKey := ""
-	if delivery != "" {
+	_, waits := s.opts.Queue.(WaitQueue)
+	if delivery != "" && !(waits && s.opts.AckAfterTurn > 0) {
 		deliveryKey = name + ":delivery:" + delivery
 		if !s.opts.Dedupe.FirstSeen(deliveryKey) {
 			count("duplicate")
@@ -196,6 +252,9 @@ func (s *Server) webhook(c echo.Context) error {
 	if len(events) == 0 {
 		count("ignored")
 		return c.JSON(http.StatusOK, map[string]any{"status": "ignored"})
+	}
+	if q, ok := s.opts.Queue.(WaitQueue); ok && s.opts.AckAfterTurn > 0 {
+		return s.submitAndWait(c, q, events, count, log)
 	}
 	accepted := 0
 	for _, ev := range events {
@@ -215,9 +274,10 @@ func (s *Server) webhook(c echo.Context) error {
 			}
 			count("busy")
 			log.Warn("webhook not queued", "err", err, "conversation", ev.ConversationID)
-			// Chatwoot retries 429 and 500 only (docs/helpdesks/chatwoot.md §2.4): 429 with Retry-After.
+			// Chatwoot retries 429 and 500 only (docs/helpdesks/chatwoot.md §2.4): 429 with
+			// Retry-After, unless the helpdesk asked for another status.
 			c.Response().Header().Set("Retry-After", seconds(s.opts.RetryAfter))
-			return c.JSON(http.StatusTooManyRequests, problem{"busy: " + err.Error()})
+			return c.JSON(s.opts.BusyStatus, problem{"busy: " + err.Error()})
 		}
 		accepted++
 	}

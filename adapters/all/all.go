@@ -7,6 +7,7 @@ package all
 import (
 	"github.com/handover-dev/handover/adapters/chatwoot"
 	"github.com/handover-dev/handover/adapters/helpdesk"
+	"github.com/handover-dev/handover/adapters/intercom"
 	"github.com/handover-dev/handover/adapters/libredesk"
 	"github.com/handover-dev/handover/adapters/liveagent"
 	"github.com/handover-dev/handover/adapters/zendesk"
@@ -15,6 +16,7 @@ import (
 // Helpdesks are the registered helpdesks, in the order people see them.
 var Helpdesks = helpdesk.Registry{
 	chatwoot.Descriptor,
+	intercom.Descriptor,
 	libredesk.Descriptor,
 	liveagent.Descriptor,
 	zendesk.Descriptor,

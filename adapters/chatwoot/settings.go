@@ -50,11 +50,16 @@ func (s *Settings) Problems() []string {
 	return out
 }
 
-// config is the adapter's Config for these settings.
+// config is the adapter's Config for these settings; d.RetryWaitMax, when set, caps the
+// wait between retries.
 func (s *Settings) config(d helpdesk.Deps) Config {
-	return Config{
+	c := Config{
 		BaseURL: s.URL, AccountID: s.AccountID, BotToken: s.BotToken.Value(), UserToken: s.UserToken.Value(),
 		WebhookSecret: s.WebhookSecret.Value(), Teams: s.Teams, Logger: d.Logger, Observe: d.Observe,
 		RequestsPerMinute: s.RequestsPerMinute,
 	}
+	if d.RetryWaitMax > 0 {
+		c.RetryWaitMax = d.RetryWaitMax
+	}
+	return c
 }

@@ -55,6 +55,9 @@ type Deps struct {
 	Observe func(method string, status int)
 	// BotName is HANDOVER_BOT_NAME, for adapters that name the bot's messages themselves.
 	BotName string
+	// RetryWaitMax, when set, caps the wait between retries of a helpdesk call (the tests'
+	// short waits); 0 keeps the adapter's default.
+	RetryWaitMax time.Duration
 }
 
 // Descriptor is what one adapter package registers (adapters/all).
@@ -78,6 +81,9 @@ type Descriptor struct {
 	// Reference, optional, tells the benchmark's bare reference handler what it must know of
 	// the helpdesk's webhooks to answer every visitor message once.
 	Reference ReferenceTraits
+	// OverloadStatus, optional, is the status the webhook answers when the service refuses new
+	// work (default 429 with Retry-After): 503 for a helpdesk that punishes a 429.
+	OverloadStatus int
 	// LoadNote, optional, adds a line to the benchmark report from the service's helpdesk
 	// calls per turn by endpoint ("METHOD /path"); "" adds nothing.
 	LoadNote func(perTurn map[string]float64) string

@@ -23,9 +23,13 @@ type SandboxOptions struct {
 	BotName string
 	// Logger receives the simulator's logs; nil discards them.
 	Logger *slog.Logger
-	// Benchmark builds the world of "handover load": no rate limits or slow retries that would
-	// measure the simulator instead of the service, and no sandbox page niceties.
+	// Benchmark builds the world of "handover load" and of the conformance kit: no rate limits
+	// or slow retries that would measure the simulator instead of the service, and no sandbox
+	// page niceties.
 	Benchmark bool
+	// RetryWait, when set, is the simulator's wait before it redelivers a failed webhook (where
+	// the helpdesk redelivers at all); 0 keeps the world's own.
+	RetryWait time.Duration
 }
 
 // World is one simulated helpdesk in its sim dialect, and the adapter settings that reach it.
@@ -47,21 +51,73 @@ type World interface {
 	// WaitIdle waits until no delivery is in flight.
 	WaitIdle(ctx context.Context) error
 	Close()
+
+	// What the conformance kit (internal/conformance) drives: what visitors and agents do and
+	// what the helpdesk then holds, in words that fit every helpdesk.
+
+	// Choose answers the bot's latest offer the way a visitor of this helpdesk does: a click
+	// where the helpdesk shows buttons, else the word the bot asked for. choice is
+	// handover.ChoiceRequestHuman, handover.ChoiceOffline or handover.ChoiceContinue.
+	Choose(ctx context.Context, conv, choice string) error
+	// GiveEmail answers the bot's question for an email address the way this helpdesk lets the
+	// visitor: its form where it has one, else a message.
+	GiveEmail(ctx context.Context, conv, email string) error
+	// SetAgentsAvailable makes every agent of the human queue available (on) or away (off).
+	SetAgentsAvailable(on bool)
+	// AgentReply writes a public reply from a human agent of the human queue: an agent taking
+	// over the bot's chat.
+	AgentReply(ctx context.Context, conv, text string) error
+	// State returns the conversation as the helpdesk holds it.
+	State(conv string) State
+	// SetFaults makes the simulator's API misbehave; the zero Faults stops it.
+	SetFaults(f Faults)
+}
+
+// State is one conversation as the helpdesk holds it, in words that fit every helpdesk.
+type State struct {
+	// Entries are its messages and notes in creation order, with Text and Offers set.
+	Entries []Entry
+	// WithHuman is set once the bot has let go to the human queue: assigned to the queue (team,
+	// group, department) or served by a person.
+	WithHuman bool
+	// Offline is set once the conversation is filed as an offline message.
+	Offline bool
+	// Email is the visitor's email address as the helpdesk knows it ("" when none).
+	Email string
+}
+
+// Faults make a simulator's API misbehave. Rates are probabilities in 0..1.
+type Faults struct {
+	Status429Rate float64
+	RetryAfter    time.Duration // the Retry-After of the 429s; 0 sends none
+	Status500Rate float64
+	DropRate      float64       // close the connection without an answer
+	Delay         time.Duration // added to every API request
 }
 
 // Role says who wrote an Entry.
 type Role int
 
 const (
-	RoleOther   Role = iota // notes, activity, system lines
+	RoleOther   Role = iota // activity and system lines
 	RoleVisitor             // the visitor
-	RoleBot                 // the bot
+	RoleBot                 // the bot's public messages
+	RoleAgent               // a person's public messages
+	RoleNote                // private notes, whoever wrote them
 )
 
 // Entry is one message of a transcript: who wrote it and when the simulator created it.
+// Transcript sets only Role and At; State sets every field.
 type Entry struct {
 	Role Role
 	At   time.Time
+	// Text is the message as the visitor (or, for a note, the agent) reads it.
+	Text string
+	// Offers are the choices the message offers the visitor, as buttons or as words to type
+	// (handover.ChoiceRequestHuman, ChoiceOffline, ChoiceContinue), in the order shown.
+	Offers []string
+	// AsksEmail is set on the bot's question for the visitor's email address.
+	AsksEmail bool
 }
 
 // SortEntries sorts a transcript by creation time (stable: the simulator's order wins a tie).

@@ -82,7 +82,8 @@ func (l *Settings) Problems() []string {
 	return out
 }
 
-// newFromSettings builds the adapter for serve from the settings.
+// newFromSettings builds the adapter for serve from the settings; Deps.RetryWaitMax, when set,
+// caps the waits between retries.
 func newFromSettings(s helpdesk.Settings, d helpdesk.Deps) (helpdesk.Adapter, error) {
 	l := s.(*Settings)
 	inboxes, err := l.Inboxes()
@@ -93,5 +94,6 @@ func newFromSettings(s helpdesk.Settings, d helpdesk.Deps) (helpdesk.Adapter, er
 		BaseURL: l.URL, APIKey: l.APIKey.Value(), APISecret: l.APISecret.Value(), BotAgentID: l.BotAgentID,
 		WebhookSecret: l.WebhookSecret.Value(), InboxIDs: inboxes, Teams: l.Teams, AssignAgent: l.AssignAgent,
 		Logger: d.Logger, Observe: d.Observe, RequestsPerMinute: l.RequestsPerMinute,
+		RetryWaitMax: d.RetryWaitMax, // 0 keeps DefaultRetryWaitMax
 	})
 }

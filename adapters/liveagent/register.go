@@ -1,17 +1,12 @@
 package liveagent
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
-	"github.com/handover-dev/handover/adapters/internal/simkit"
-	"github.com/handover-dev/handover/adapters/sim"
 )
 
 // Descriptor registers the LiveAgent adapter (adapters/all).
@@ -60,81 +55,4 @@ func budgetNote(perTurn map[string]float64) string {
 	}
 	return fmt.Sprintf("LiveAgent budget: %.2f v3 + %.2f v1 requests per turn; at 180 requests a minute per key, at most %.0f plain turns a minute",
 		v3, v1, 180/worst)
-}
-
-const (
-	// sandboxRateLimit: one person clicking in a sandbox should not wait for LiveAgent's 180
-	// requests a minute (real accounts keep it: HANDOVER_LIVEAGENT_RATE_LIMIT); the sim and the
-	// adapter agree on a roomier budget.
-	sandboxRateLimit = 1200
-	// benchmarkRateLimit is the adapter's budget in a load run: far above LiveAgent's 180, so the
-	// run measures the service, not the budget (the report shows what a turn costs against
-	// 180). The simulator enforces none.
-	benchmarkRateLimit = 1_000_000
-)
-
-// world is the simulated LiveAgent account: department Chatbot with the bot agent, where the
-// chat button starts chats; department Support (Alice online, Bob offline) as the human queue;
-// the rules of "handover liveagent rules" once connected.
-type world struct {
-	la       *sim.LiveAgent
-	demo     sim.LiveAgentDemo
-	settings *Settings
-}
-
-func newWorld(o helpdesk.SandboxOptions) (helpdesk.World, error) {
-	key, v1Key, secret := simkit.Token(), simkit.Token(), simkit.Token()
-	simLimit, limit := sandboxRateLimit, sandboxRateLimit
-	opts := sim.LiveAgentOptions{APIKey: key, APIV1Key: v1Key, BotName: o.BotName, RuleTimeout: 10 * time.Second, Logger: simkit.Logger(o.Logger)}
-	if o.Benchmark {
-		simLimit, limit, opts.RuleTimeout = -1, benchmarkRateLimit, 0
-	}
-	opts.RateLimit = simLimit
-	w := &world{la: sim.NewLiveAgent(opts)}
-	w.demo = w.la.SeedDemo()
-	w.settings = &Settings{URL: o.SimURL, APIKey: helpdesk.Secret(key), APIV1Key: helpdesk.Secret(v1Key),
-		BotAgentID: w.la.BotAgentID(), WebhookSecret: helpdesk.Secret(secret),
-		Departments: w.demo.BotDepartment + ":" + w.demo.SupportDepartment, RateLimit: limit}
-	return w, nil
-}
-
-func (w *world) Handler() http.Handler              { return w.la.Handler() }
-func (w *world) Settings() helpdesk.Settings        { return w.settings }
-func (w *world) Calls() []helpdesk.Call             { return simkit.Calls(w.la.Calls()) }
-func (w *world) ResetCalls()                        { w.la.ResetCalls() }
-func (w *world) WaitIdle(ctx context.Context) error { return w.la.WaitIdle(ctx) }
-func (w *world) Close()                             { w.la.Close() }
-
-// Connect creates the rules' HTTP request actions, as an administrator would from "handover
-// liveagent rules".
-func (w *world) Connect(base string) {
-	for _, r := range Rules(w.la.BotAgentID()) {
-		if r.Action != "HTTP request" {
-			continue // routing to the bot: the sim's Chatbot department does it
-		}
-		w.la.AddRule(sim.LiveAgentRule{Name: r.Name, Trigger: r.Trigger, Method: r.Method,
-			URL: WebhookURL(base, w.settings.WebhookSecret.Value()), Body: r.Body})
-	}
-}
-
-func (w *world) Send(ctx context.Context, visitor, text string) (string, error) {
-	id, _, err := w.la.VisitorSend(ctx, "", visitor, text)
-	return id, err
-}
-
-func (w *world) Transcript(conv string) []helpdesk.Entry {
-	tk, _ := w.la.Ticket(conv)
-	out := make([]helpdesk.Entry, 0, len(tk.Messages))
-	for _, m := range tk.Messages {
-		r := helpdesk.RoleOther
-		switch {
-		case m.Note:
-		case m.Role == "visitor":
-			r = helpdesk.RoleVisitor
-		case m.Role == "bot":
-			r = helpdesk.RoleBot
-		}
-		out = append(out, helpdesk.Entry{Role: r, At: m.CreatedAt})
-	}
-	return helpdesk.SortEntries(out)
 }

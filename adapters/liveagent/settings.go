@@ -62,9 +62,13 @@ func newFromSettings(s helpdesk.Settings, d helpdesk.Deps) (helpdesk.Adapter, er
 	if err != nil {
 		return nil, fmt.Errorf("HANDOVER_LIVEAGENT_DEPARTMENTS: %w", err)
 	}
-	return New(Config{
+	cfg := Config{
 		BaseURL: l.URL, APIKey: l.APIKey.Value(), APIV1Key: l.APIV1Key.Value(), BotAgentID: l.BotAgentID,
 		WebhookSecret: l.WebhookSecret.Value(), Departments: depts, RateLimit: l.RateLimit,
 		Logger: d.Logger, Observe: d.Observe,
-	})
+	}
+	if d.RetryWaitMax > 0 {
+		cfg.RetryWaitMax = d.RetryWaitMax // the tests' short waits; else DefaultRetryWaitMax
+	}
+	return New(cfg)
 }

@@ -443,6 +443,31 @@ func (l *Libredesk) VisitorStart(ctx context.Context, inboxID int, contact, text
 	return l.visitorSend(ctx, inboxID, contact, text, true)
 }
 
+// VisitorReply posts a visitor message into the conversation convID as its visitor does from
+// the live-chat widget (POST /api/v1/widget/chat/conversations/{uuid}/message), whatever the
+// visitor's other conversations, and returns the message id. Like VisitorSend it reopens a
+// Snoozed, Resolved or Closed conversation. Webhook: message.created (incoming).
+func (l *Libredesk) VisitorReply(ctx context.Context, convID int, text string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("visitor reply: %w", err)
+	}
+	if strings.TrimSpace(text) == "" {
+		return 0, errors.New("visitor reply: empty message")
+	}
+	t := l.ldLock()
+	defer t.unlock()
+	c, ok := l.s.convs[convID]
+	if !ok || l.st.inboxes[c.inboxID] == nil || l.st.inboxes[c.inboxID].channel != "livechat" {
+		// The widget serves live-chat inboxes only (widgetInbox).
+		return 0, fmt.Errorf("visitor reply: conversation %d: %w", convID, ErrNotFound)
+	}
+	m, err := t.incoming(c, c.inboxID, l.s.contacts[c.contactID], text)
+	if err != nil {
+		return 0, fmt.Errorf("visitor reply: %w", err)
+	}
+	return m.id, nil
+}
+
 func (l *Libredesk) visitorSend(ctx context.Context, inboxID int, contact, text string, fresh bool) (int, int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, 0, fmt.Errorf("visitor send: %w", err)

@@ -568,3 +568,44 @@ func TestLibredeskSandboxPage(t *testing.T) {
 		t.Fatalf("clicks are refused: %d", r.StatusCode)
 	}
 }
+
+// VisitorReply writes into the conversation named, not the visitor's latest one, and sends
+// message.created like the widget.
+func TestLibredeskVisitorReplyTargetsItsConversation(t *testing.T) {
+	e := newLDEnv(t)
+	first := e.visitor(t, "v1", "first chat")
+	second, _, err := e.l.VisitorStart(context.Background(), e.demo.InboxID, "v1", "second chat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.settle(t)
+	id, err := e.l.VisitorReply(context.Background(), first.ID, "back in the first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.settle(t)
+	c, _ := e.l.Conversation(first.ID)
+	last := c.Messages[len(c.Messages)-1]
+	if last.ID != id || last.Type != "incoming" || last.SenderType != "contact" || last.Text != "back in the first" {
+		t.Fatalf("reply: %+v", last)
+	}
+	if c2, _ := e.l.Conversation(second); len(c2.Messages) != 1 {
+		t.Fatalf("the second chat got the reply: %+v", c2.Messages)
+	}
+	// Deliveries come in no guaranteed order.
+	found := false
+	for _, d := range e.hook.events("message.created") {
+		if d.pay["text_content"] == "back in the first" {
+			found = d.pay["conversation_uuid"] == first.UUID && d.pay["type"] == "incoming"
+		}
+	}
+	if !found {
+		t.Fatalf("message.created: %v", e.hook.events("message.created"))
+	}
+	if _, err := e.l.VisitorReply(context.Background(), 999, "x"); err == nil {
+		t.Fatal("reply to an unknown conversation")
+	}
+	if _, err := e.l.VisitorReply(context.Background(), first.ID, " "); err == nil {
+		t.Fatal("empty reply")
+	}
+}

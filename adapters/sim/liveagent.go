@@ -442,6 +442,34 @@ func (la *LiveAgent) VisitorSend(ctx context.Context, deptID, contactKey, text s
 	return laTicketID(c.id), laMsgID(m.id), nil
 }
 
+// VisitorReply writes a visitor message into the running chat of a ticket (by id or code), as
+// its visitor typing in the chat window, and fires "message added". Unlike VisitorSend it needs
+// no contact key. A chat that ended is an error: the widget would start a new chat there
+// (VisitorSend).
+func (la *LiveAgent) VisitorReply(ctx context.Context, ticketID, text string) (msgID string, err error) {
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("visitor reply: %w", err)
+	}
+	if strings.TrimSpace(text) == "" {
+		return "", errors.New("visitor reply: empty message")
+	}
+	t := la.s.lock()
+	var evs []laEvent
+	defer func() { la.dispatchLocked(evs); t.unlock() }()
+	c, lt, err := la.ticketByRef(ticketID)
+	if err != nil {
+		return "", fmt.Errorf("visitor reply: %w", err)
+	}
+	if lt.ended || lt.chatGroup == nil {
+		return "", fmt.Errorf("visitor reply: the chat of ticket %s has ended", ticketID)
+	}
+	ct := la.s.contacts[c.contactID]
+	m := la.addLA(t, c, &message{typ: "incoming", senderKind: "contact", senderID: ct.id, content: text, hasContent: true, contentType: "text"},
+		"M", "T", lt.chatGroup, laVisitorUserID(ct.id))
+	evs = append(evs, laEvent{LiveAgentTriggerMessageAdded, c.id})
+	return laMsgID(m.id), nil
+}
+
 // VisitorLeave ends the visitor's chat: the chat group is finished and the ticket becomes
 // answered (A) when an agent or the bot wrote last, else new (N). It fires "ticket status
 // changed".

@@ -336,6 +336,32 @@ func TestLiveAgentAgentSide(t *testing.T) {
 	}
 }
 
+func TestLiveAgentVisitorReplyWritesIntoTheRunningChat(t *testing.T) {
+	e := newLAEnv(t)
+	id := e.start("v", "hi")
+	msg, err := e.la.VisitorReply(context.Background(), id, "agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, _ := e.la.Ticket(id)
+	m := tk.Messages[len(tk.Messages)-1]
+	if m.ID != msg || m.Role != "visitor" || m.Text != "agent" || m.GroupType != "C" || m.GroupID != tk.Messages[0].GroupID {
+		t.Fatalf("visitor reply %+v", m)
+	}
+	if _, err := e.la.VisitorReply(context.Background(), id, " "); err == nil {
+		t.Fatal("an empty reply was written")
+	}
+	if err := e.la.VisitorLeave(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.la.VisitorReply(context.Background(), id, "back"); err == nil {
+		t.Fatal("a reply went into a chat that ended")
+	}
+	if _, err := e.la.VisitorReply(context.Background(), "tk00ffff", "x"); err == nil {
+		t.Fatal("a reply went into an unknown ticket")
+	}
+}
+
 func TestLiveAgentSandboxPage(t *testing.T) {
 	e := newLAEnv(t)
 	st, _, b := e.do("POST", "/sim/visitor/send", map[string]string{"Content-Type": "application/json"}, `{"contact":"eve","text":"hello"}`)

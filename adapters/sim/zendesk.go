@@ -401,6 +401,24 @@ func (z *Zendesk) VisitorSend(ctx context.Context, user, text string) (string, s
 	return z.userMessage(ctx, user, text, "")
 }
 
+// VisitorReply sends a user message through the Web Widget into the conversation convID (by
+// Sunshine id), as its user, and returns the message's Sunshine id: VisitorSend for a caller
+// that knows the conversation rather than the visitor.
+func (z *Zendesk) VisitorReply(ctx context.Context, convID, text string) (string, error) {
+	z.s.mu.Lock()
+	cid, ok := z.convBySun[convID]
+	var user string
+	if ok {
+		user = z.s.contacts[z.s.convs[cid].contactID].key
+	}
+	z.s.mu.Unlock()
+	if !ok {
+		return "", fmt.Errorf("visitor reply: conversation %s: %w", convID, ErrNotFound)
+	}
+	_, msgID, err := z.userMessage(ctx, user, text, "")
+	return msgID, err
+}
+
 func (z *Zendesk) userMessage(ctx context.Context, user, text, payload string) (string, string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", "", fmt.Errorf("visitor send: %w", err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -503,5 +504,27 @@ func TestZendeskIncludeFullUser(t *testing.T) {
 				t.Fatalf("message %v postback %v", sawMessage, sawPostback)
 			}
 		})
+	}
+}
+
+// TestZendeskVisitorReply: a user message into a conversation named by its Sunshine id, as its
+// user, with the conversation:message webhook; an unknown conversation is ErrNotFound.
+func TestZendeskVisitorReply(t *testing.T) {
+	e := newZdEnv(t, ZendeskOptions{})
+	id := e.conv("v", "hi")
+	msgID, err := e.z.VisitorReply(context.Background(), id, "v@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.settle()
+	v, _ := e.z.Conversation(id)
+	if last := v.Messages[len(v.Messages)-1]; len(v.Messages) != 2 || last.ID != msgID || last.AuthorType != "user" || last.Text != "v@example.com" || v.UserName != "v" {
+		t.Fatalf("messages %+v", v.Messages)
+	}
+	if got := e.hooks.types(); len(got) != 2 || got[1] != "conversation:message" {
+		t.Fatalf("webhooks %v", got)
+	}
+	if _, err := e.z.VisitorReply(context.Background(), "nope", "hi"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown conversation: %v", err)
 	}
 }

@@ -105,5 +105,6 @@ func (z *Settings) config(d helpdesk.Deps) (Config, error) {
 		WebhookSecret: z.WebhookSecret.Value(), Email: z.Email, APIToken: z.APIToken.Value(),
 		GroupID: z.GroupID, Hours: hours, BotName: d.BotName, Buttons: z.Buttons,
 		Logger: d.Logger, Observe: d.Observe, RequestsPerMinute: z.RequestsPerMinute,
+		RetryWaitMax: d.RetryWaitMax, // 0 keeps DefaultRetryWaitMax (Config.withDefaults)
 	}, nil
 }

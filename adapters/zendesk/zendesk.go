@@ -64,6 +64,9 @@ const (
 	kindJoined = "joined"
 )
 
+// tagOffline is the Support tag of the tickets LeaveOffline files (with "handover").
+const tagOffline = "handover_offline"
+
 // sourceAgentWorkspace is source.type of a message an agent sent from Agent Workspace.
 const sourceAgentWorkspace = "zd:agentWorkspace"
 
@@ -767,7 +770,7 @@ func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation,
 		"subject":     clipRunes("Offline message from "+name+": "+firstVisitorText(conv), 150),
 		"comment":     map[string]any{"body": note, "public": false},
 		"requester":   map[string]any{"name": name, "email": email},
-		"tags":        []string{"handover", "handover_offline"},
+		"tags":        []string{"handover", tagOffline},
 		"external_id": conv.ID,
 	}
 	if a.cfg.GroupID != "" {

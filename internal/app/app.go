@@ -43,6 +43,10 @@ type Options struct {
 	Redis *replicas.Redis
 }
 
+// ackAfterTurn bounds how long a webhook's answer waits for its turn where the helpdesk cannot
+// be listed: below the 20 s a helpdesk such as Sunshine Conversations waits for an answer.
+const ackAfterTurn = 15 * time.Second
+
 // App is one running handover service.
 type App struct {
 	Server  *server.Server
@@ -148,6 +152,14 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 		},
 	}
 	srvOpts := server.Options{Inbound: []server.Inbound{hd}, Metrics: metrics, Logger: log.With("component", "http")}
+	if d, ok := cfg.Descriptor(); ok {
+		srvOpts.BusyStatus = d.OverloadStatus
+	}
+	if _, ok := hd.(handover.Lister); !ok {
+		// No reconciler can find what a crash lost: the webhook's answer waits for the turn, so
+		// the helpdesk redelivers what died with the process.
+		srvOpts.AckAfterTurn = ackAfterTurn
+	}
 	if rds != nil {
 		laneOpts.Locker = rds
 		laneOpts.Changes = rds

@@ -1,0 +1,302 @@
+package conformance
+
+import (
+	"math/rand"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handover-dev/handover/adapters/helpdesk"
+	"github.com/handover-dev/handover/config"
+	"github.com/handover-dev/handover/handover"
+	"github.com/handover-dev/handover/internal/llmtest"
+)
+
+// Scenario is one behaviour every helpdesk shows the same way.
+type Scenario struct {
+	Name string
+	// Config adjusts the service's configuration (nil keeps BaseConfig).
+	Config func(*config.Config)
+	Run    func(e *Env)
+}
+
+// Table is the kit's scenarios, run for every helpdesk by Scenarios.
+var Table = []Scenario{
+	{Name: "answer", Run: answer},
+	{Name: "button after N answers", Config: func(c *config.Config) { c.RequiredAnswers = 2 }, Run: buttonAfterN},
+	{Name: "choice hands over to the online team", Config: func(c *config.Config) { c.RequiredAnswers = 1 }, Run: choiceHandsOver},
+	{Name: "free-text request hands over", Run: freeTextRequest},
+	{Name: "nobody available: offline message with email", Run: offlineMessage},
+	{Name: "agent reply takes over for good", Run: takeover},
+	{Name: "LLM failure hands over with an apology", Config: func(c *config.Config) { c.LLMTimeout = 300 * time.Millisecond }, Run: llmFailure},
+	{Name: "repeated deliveries give one reply", Run: duplicates},
+	{Name: "shuffled and repeated deliveries", Run: shuffled},
+	{Name: "forged or missing authentication changes nothing", Run: forged},
+}
+
+// Scenarios runs the table for one helpdesk, each scenario in a world of its own.
+func Scenarios(t *testing.T, d helpdesk.Descriptor) {
+	for _, sc := range Table {
+		t.Run(sc.Name, func(t *testing.T) {
+			t.Parallel()
+			sc.Run(newEnv(t, d, sc.Config))
+		})
+	}
+}
+
+func answer(e *Env) {
+	conv := e.Send("v1", "How long does shipping take?")
+	s := e.WaitFor(conv, "answered", BotCount(1))
+	if got := LastBot(s); !strings.Contains(got.Text, "How long does shipping take?") {
+		e.T.Fatalf("the answer is not the model's: %q\n%s", got.Text, Dump(s))
+	}
+	if s.WithHuman || s.Offline {
+		e.T.Fatalf("a plain answer left the bot:\n%s", Dump(s))
+	}
+	// The bot's own message, echoed back by the helpdesk, starts no turn.
+	e.Settle()
+	if s := e.World.State(conv); len(Bot(s)) != 1 {
+		e.T.Fatalf("bot messages %d, want 1:\n%s", len(Bot(s)), Dump(s))
+	}
+}
+
+func buttonAfterN(e *Env) {
+	conv := e.Send("v1", "How long does shipping take?")
+	s := e.WaitFor(conv, "answered once", BotCount(1))
+	if Offers(LastBot(s), handover.ChoiceRequestHuman) {
+		e.T.Fatalf("the human choice came after 1 answer, want after 2:\n%s", Dump(s))
+	}
+	e.Settle()
+	e.Send("v1", "And returns?")
+	s = e.WaitFor(conv, "answered twice", BotCount(2))
+	if !Offers(LastBot(s), handover.ChoiceRequestHuman) {
+		e.T.Fatalf("no human choice after 2 answers:\n%s", Dump(s))
+	}
+	if !strings.Contains(LastBot(s).Text, "And returns?") {
+		e.T.Fatalf("the second answer is not the model's:\n%s", Dump(s))
+	}
+}
+
+func choiceHandsOver(e *Env) {
+	conv := e.Send("v1", "Where is my parcel?")
+	s := e.WaitFor(conv, "answered with the human choice", func(s helpdesk.State) bool {
+		return Offers(LastBot(s), handover.ChoiceRequestHuman)
+	})
+	e.Settle()
+	before := len(Bot(s))
+	if err := e.World.Choose(e.ctx(), conv, handover.ChoiceRequestHuman); err != nil {
+		e.T.Fatal(err)
+	}
+	s = e.WaitFor(conv, "handed over", func(s helpdesk.State) bool { return s.WithHuman && len(Bot(s)) > before })
+	e.Settle()
+	s = e.World.State(conv)
+	notes := Of(s, helpdesk.RoleNote)
+	if len(notes) == 0 {
+		e.T.Fatalf("no note for the agent:\n%s", Dump(s))
+	}
+	if s.Offline {
+		e.T.Fatalf("filed offline although an agent is available:\n%s", Dump(s))
+	}
+	// From now on the bot is silent.
+	n := len(Bot(s))
+	e.Send("v1", "Hello? Anyone?")
+	e.Settle()
+	if s := e.World.State(conv); len(Bot(s)) != n {
+		e.T.Fatalf("the bot spoke after the handover:\n%s", Dump(s))
+	}
+}
+
+func freeTextRequest(e *Env) {
+	conv := e.Send("v1", "I want to talk to a human, please")
+	s := e.WaitFor(conv, "handed over", func(s helpdesk.State) bool { return s.WithHuman })
+	e.Settle()
+	s = e.World.State(conv)
+	for _, b := range Bot(s) {
+		if strings.HasPrefix(b.Text, "Answer to") {
+			e.T.Fatalf("the bot answered instead of handing over:\n%s", Dump(s))
+		}
+	}
+	if len(Bot(s)) == 0 || len(Of(s, helpdesk.RoleNote)) == 0 {
+		e.T.Fatalf("the visitor or the agent was not told:\n%s", Dump(s))
+	}
+
+	// A question about agents is a question, not a request.
+	conv2 := e.Send("v2", "Are your agents available on weekends?")
+	s = e.WaitFor(conv2, "answered", BotCount(1))
+	if s.WithHuman || !strings.Contains(LastBot(s).Text, "weekends") {
+		e.T.Fatalf("a question about agents was handed over:\n%s", Dump(s))
+	}
+}
+
+func offlineMessage(e *Env) {
+	e.World.SetAgentsAvailable(false)
+	conv := e.Send("v1", "Can I talk to a person?")
+	s := e.WaitFor(conv, "offered an offline message", func(s helpdesk.State) bool {
+		return Offers(LastBot(s), handover.ChoiceOffline)
+	})
+	if s.WithHuman || s.Offline {
+		e.T.Fatalf("left the bot before the visitor chose:\n%s", Dump(s))
+	}
+	e.Settle()
+	if err := e.World.Choose(e.ctx(), conv, handover.ChoiceOffline); err != nil {
+		e.T.Fatal(err)
+	}
+	e.WaitFor(conv, "asked for an email address", func(s helpdesk.State) bool { return LastBot(s).AsksEmail })
+	e.Settle()
+	const email = "jane@example.com"
+	if err := e.World.GiveEmail(e.ctx(), conv, email); err != nil {
+		e.T.Fatal(err)
+	}
+	s = e.WaitFor(conv, "filed offline", func(s helpdesk.State) bool { return s.Offline })
+	e.Settle()
+	s = e.World.State(conv)
+	if !strings.EqualFold(s.Email, email) {
+		e.T.Fatalf("the helpdesk holds email %q, want %q:\n%s", s.Email, email, Dump(s))
+	}
+	if !strings.Contains(LastBot(s).Text, email) {
+		e.T.Fatalf("the visitor is not told how they hear back:\n%s", Dump(s))
+	}
+	found := false
+	for _, n := range Of(s, helpdesk.RoleNote) {
+		found = found || strings.Contains(n.Text, email)
+	}
+	if !found {
+		e.T.Fatalf("no note with the email for the team:\n%s", Dump(s))
+	}
+}
+
+func takeover(e *Env) {
+	conv := e.Send("v1", "Hi, a question about my order")
+	e.WaitFor(conv, "answered", BotCount(1))
+	e.Settle()
+	if err := e.World.AgentReply(e.ctx(), conv, "Hi, I'm from the team, let me check."); err != nil {
+		e.T.Fatal(err)
+	}
+	e.Settle()
+	n := len(Bot(e.World.State(conv)))
+	e.Send("v1", "Thanks, still there?")
+	e.Settle()
+	s := e.World.State(conv)
+	if len(Bot(s)) != n {
+		e.T.Fatalf("the bot spoke after an agent took over:\n%s", Dump(s))
+	}
+	for _, b := range Bot(s) {
+		if strings.Contains(b.Text, "still there") {
+			e.T.Fatalf("the bot answered after the takeover:\n%s", Dump(s))
+		}
+	}
+}
+
+func llmFailure(e *Env) {
+	e.LLM.SetDefault(func(llmtest.Request) llmtest.Reply { return llmtest.Reply{Status: http.StatusInternalServerError} })
+	conv := e.Send("v1", "Where is my order 123?")
+	s := e.WaitFor(conv, "handed over by the fail-safe", func(s helpdesk.State) bool { return s.WithHuman && len(Bot(s)) > 0 })
+	e.Settle()
+	s = e.World.State(conv)
+	if bs := Bot(s); len(bs) != 1 || !strings.HasPrefix(bs[0].Text, "Sorry") {
+		e.T.Fatalf("want one apology to the visitor:\n%s", Dump(s))
+	}
+	if ns := Of(s, helpdesk.RoleNote); len(ns) == 0 || !strings.Contains(strings.Join(texts(ns), "\n"), "could not answer") {
+		e.T.Fatalf("the agent's note does not say the bot could not answer:\n%s", Dump(s))
+	}
+}
+
+func duplicates(e *Env) {
+	e.relay.mu.Lock()
+	e.relay.copies = func(*rand.Rand) int { return 3 }
+	e.relay.mu.Unlock()
+	conv := ""
+	for i, q := range []string{"What are your opening hours?", "Do you ship abroad?", "How do I return an item?"} {
+		conv = e.Send("v1", q)
+		e.WaitFor(conv, "answered", BotCount(i+1))
+		e.Settle()
+	}
+	// Every recorded delivery again, once more.
+	for _, d := range e.relay.deliveries() {
+		e.App.Server.ServeHTTP(httptest.NewRecorder(), d.request())
+	}
+	e.Settle()
+	assertOnePerQuestion(e, conv, 3)
+}
+
+func shuffled(e *Env) {
+	e.relay.mu.Lock()
+	e.relay.copies = func(r *rand.Rand) int { return 1 + r.Intn(3) }
+	e.relay.jitter = 40 * time.Millisecond
+	e.relay.mu.Unlock()
+	conv := ""
+	for i, q := range []string{"What are your opening hours?", "Do you ship abroad?", "How do I return an item?"} {
+		conv = e.Send("v1", q)
+		e.WaitFor(conv, "answered", BotCount(i+1))
+	}
+	e.Settle()
+	assertOnePerQuestion(e, conv, 3)
+}
+
+// assertOnePerQuestion checks that each of the n questions has exactly one answer.
+func assertOnePerQuestion(e *Env, conv string, n int) {
+	e.T.Helper()
+	s := e.World.State(conv)
+	bs := Bot(s)
+	if len(bs) != n {
+		e.T.Fatalf("bot messages %d, want %d:\n%s", len(bs), n, Dump(s))
+	}
+	seen := map[string]bool{}
+	for _, b := range bs {
+		if seen[b.Text] {
+			e.T.Fatalf("an answer doubled:\n%s", Dump(s))
+		}
+		seen[b.Text] = true
+	}
+}
+
+func forged(e *Env) {
+	conv := e.Send("v1", "What are your opening hours?")
+	e.WaitFor(conv, "answered", BotCount(1))
+	e.Settle()
+	ds := e.relay.deliveries()
+	if len(ds) == 0 {
+		e.T.Fatal("no delivery recorded")
+	}
+	real := ds[0]
+	before := e.World.State(conv)
+	e.World.ResetCalls()
+	// Without what authenticates it: no header but the content type, no path secret.
+	req := httptest.NewRequest(http.MethodPost, "/webhooks/"+e.D.Name, strings.NewReader(string(real.Body)))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	e.App.Server.ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnauthorized {
+		e.T.Fatalf("unauthenticated delivery: status %d, want 401: %s", rec.Code, rec.Body)
+	}
+	// With its credentials but another body (a signature over other bytes), for helpdesks
+	// whose authentication covers the body; the path-secret helpdesks accept it as theirs, so
+	// only the status is not checked for them, the outcome is.
+	tampered := real
+	tampered.Body = []byte(strings.Replace(string(real.Body), "opening hours", "opening hourz", 1))
+	rec = httptest.NewRecorder()
+	e.App.Server.ServeHTTP(rec, tampered.request())
+	if rec.Code >= 500 {
+		e.T.Fatalf("tampered delivery: status %d: %s", rec.Code, rec.Body)
+	}
+	e.Settle()
+	after := e.World.State(conv)
+	if len(after.Entries) != len(before.Entries) {
+		e.T.Fatalf("a rejected delivery changed the conversation:\nbefore\n%s\nafter\n%s", Dump(before), Dump(after))
+	}
+	for _, c := range e.World.Calls() {
+		if c.Method != http.MethodGet {
+			e.T.Fatalf("a rejected delivery wrote to the helpdesk: %s %s", c.Method, c.Path)
+		}
+	}
+}
+
+func texts(es []helpdesk.Entry) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.Text
+	}
+	return out
+}
