@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -98,6 +99,10 @@ type Handler struct {
 	csp      string
 	ancestor map[string]bool
 	cop      *http.CrossOriginProtection
+
+	namesMu sync.Mutex
+	names   map[string]string // department names, read at namesAt
+	namesAt time.Time
 }
 
 // New checks o and builds the pages.

@@ -546,3 +546,90 @@ func TestSummary(t *testing.T) {
 		t.Fatal(summary(0, nil))
 	}
 }
+
+// namesDesk counts department-name reads and can refuse to list.
+type namesDesk struct {
+	*fakeDesk
+	reads     int
+	noListing bool
+}
+
+func (d *namesDesk) DepartmentNames(ctx context.Context) (map[string]string, error) {
+	d.mu.Lock()
+	d.reads++
+	d.mu.Unlock()
+	return d.fakeDesk.DepartmentNames(ctx)
+}
+
+func (d *namesDesk) Conversations(ctx context.Context) ([]*handover.Conversation, error) {
+	if d.noListing {
+		return nil, handover.ErrNoListing
+	}
+	return d.fakeDesk.Conversations(ctx)
+}
+
+func newNamesEnv(t *testing.T, noListing bool) (*env, *namesDesk) {
+	t.Helper()
+	e := newEnv(t)
+	d := &namesDesk{fakeDesk: e.desk, noListing: noListing}
+	h, err := New(Options{Directory: d, Loader: d, Takeover: d.takeover, Secret: testSecret, Now: func() time.Time { return e.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.h = h
+	return e, d
+}
+
+// TestDepartmentNameInLiveRefreshes: the live part of a chat's page names the department as
+// the full page does (it once showed the raw id), and names are read once per few minutes,
+// not on every refresh.
+func TestDepartmentNameInLiveRefreshes(t *testing.T) {
+	e, d := newNamesEnv(t, false)
+	c := e.login()
+	for i := 0; i < 3; i++ {
+		w := e.do("GET", "/agent/conversations/1?part=live", nil, withCookie(c))
+		if w.Code != 200 || !strings.Contains(w.Body.String(), "<dd>Support</dd>") || strings.Contains(w.Body.String(), "#5") {
+			t.Fatalf("live part %d: %d\n%s", i, w.Code, w.Body)
+		}
+	}
+	if w := e.do("GET", "/agent/", nil, withCookie(c)); !strings.Contains(w.Body.String(), ">Support</td>") {
+		t.Fatalf("overview:\n%s", w.Body)
+	}
+	if d.reads != 1 {
+		t.Fatalf("department names read %d times, want once", d.reads)
+	}
+	e.now = e.now.Add(namesTTL + time.Second)
+	e.do("GET", "/agent/conversations/1?part=live", nil, withCookie(c))
+	if d.reads != 2 {
+		t.Fatalf("department names read %d times after they aged, want 2", d.reads)
+	}
+}
+
+// TestJoinWithoutAgentSaysWhatToDo: the form does not leave it to the browser's "Please select
+// an item"; the page says what is missing and nothing changes.
+func TestJoinWithoutAgentSaysWhatToDo(t *testing.T) {
+	e := newEnv(t)
+	c := e.login()
+	page := e.do("GET", "/agent/conversations/1", nil, withCookie(c)).Body.String()
+	if strings.Contains(page, "required") {
+		t.Fatal("the agent choice is still a browser-required field")
+	}
+	w := e.do("POST", "/agent/conversations/1/join", url.Values{"csrf": {csrfOf(t, page)}, "agent": {""}}, withCookie(c))
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Choose who joins the chat") {
+		t.Fatalf("join without agent: %d\n%s", w.Code, w.Body)
+	}
+	if a, _ := e.desk.changes(); a != 0 {
+		t.Fatal("a join without an agent assigned the chat")
+	}
+}
+
+// TestOverviewOfAHelpdeskThatCannotList says so, instead of promising chats that never come.
+func TestOverviewOfAHelpdeskThatCannotList(t *testing.T) {
+	e, _ := newNamesEnv(t, true)
+	c := e.login()
+	w := e.do("GET", "/agent/", nil, withCookie(c))
+	body := w.Body.String()
+	if w.Code != 200 || !strings.Contains(body, "cannot list") || strings.Contains(body, "appear here by themselves") {
+		t.Fatalf("overview: %d\n%s", w.Code, body)
+	}
+}

@@ -252,6 +252,8 @@ type overviewData struct {
 	Rows    []row
 	Summary string
 	Err     string
+	// NoListing is set when the helpdesk cannot list chats: the page says how to open one.
+	NoListing bool
 }
 
 type row struct {
@@ -275,7 +277,10 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, a *access) {
 	p.Overview = ov
 	status := http.StatusOK
 	convs, err := h.opts.Directory.Conversations(ctx)
-	if err != nil {
+	switch {
+	case errors.Is(err, handover.ErrNoListing):
+		ov.NoListing = true
+	case err != nil:
 		h.log.Warn("overview: helpdesk read failed", "err", err)
 		ov.Err = "The helpdesk did not answer; this page tries again by itself."
 		status = http.StatusBadGateway
@@ -294,6 +299,9 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, a *access) {
 		})
 	}
 	ov.Summary = summary(len(convs), counts)
+	if ov.NoListing {
+		ov.Summary = "This helpdesk cannot list chats."
+	}
 	if isPart(r) {
 		h.render(w, "overview", "rows", status, p)
 		return
@@ -301,16 +309,28 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, a *access) {
 	h.render(w, "overview", "layout", status, p)
 }
 
+// namesTTL is how long department names are reused: teams are renamed rarely, and the pages
+// refresh every few seconds.
+const namesTTL = 5 * time.Minute
+
+// departmentNames returns the helpdesk's department names, read at most once per namesTTL (a
+// failed read is retried at the next refresh and the last names are kept meanwhile).
 func (h *Handler) departmentNames(ctx context.Context) map[string]string {
 	n, ok := h.opts.Directory.(DepartmentNamer)
 	if !ok {
 		return nil
 	}
+	h.namesMu.Lock()
+	defer h.namesMu.Unlock()
+	if h.names != nil && h.now().Sub(h.namesAt) < namesTTL {
+		return h.names
+	}
 	names, err := n.DepartmentNames(ctx)
 	if err != nil {
 		h.log.Warn("department names unavailable", "err", err)
-		return nil
+		return h.names
 	}
+	h.names, h.namesAt = names, h.now()
 	return names
 }
 
@@ -415,10 +435,7 @@ func (h *Handler) loadFailed(w http.ResponseWriter, r *http.Request, a *access, 
 func (h *Handler) conversationPage(ctx context.Context, r *http.Request, a *access, conv *handover.Conversation, withAgents bool) *pageData {
 	p := h.page(r, a, "Chat with "+visitorName(conv))
 	p.Current = conv.ID
-	names := map[string]string(nil)
-	if withAgents {
-		names = h.departmentNames(ctx)
-	}
+	names := h.departmentNames(ctx)
 	cd := &convData{
 		ID: conv.ID, Visitor: visitorName(conv), Email: conv.Visitor.Email, Department: department(conv, names),
 		StateKey: string(conv.State), StateText: stateText(conv), StateNote: stateNote(conv), BotAnswers: conv.BotAnswers,

@@ -199,6 +199,11 @@ type Observer interface {
 // ErrNotFound is returned by Helpdesk.Load for an unknown conversation.
 var ErrNotFound = errors.New("conversation not found")
 
+// ErrNoListing is what Directory.Conversations returns when the helpdesk's
+// API cannot list the conversations the bot holds (Sunshine Conversations
+// lists only by user): the agent pages then say how to reach a chat instead.
+var ErrNoListing = errors.New("the helpdesk cannot list conversations")
+
 // ErrPermanent marks an error that retrying will not fix (bad credentials,
 // a rejected request). Wrap it so lanes stop retrying.
 var ErrPermanent = errors.New("permanent failure")

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -150,3 +151,65 @@ func TestDrainAndProbesAndMetrics(t *testing.T) {
 }
 
 func bytesReader(b []byte) io.Reader { return strings.NewReader(string(b)) }
+
+// waitQueue is a WaitQueue whose turns end as the test says.
+type waitQueue struct {
+	recQueue
+	result chan error // what each SubmitWait's turn ends with; closed: none ends
+}
+
+func (q *waitQueue) SubmitWait(ctx context.Context, ev handover.Event) error {
+	if err := q.Submit(ev); err != nil {
+		return err
+	}
+	select {
+	case err := <-q.result:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func TestAckAfterTurn(t *testing.T) {
+	q := &waitQueue{result: make(chan error, 4)}
+	s := New(Options{Inbound: []Inbound{fakeInbound{}}, Queue: q, AckAfterTurn: 200 * time.Millisecond, RetryAfter: 3 * time.Second})
+	hdr := map[string]string{"X-Sig": "ok", "X-Delivery": "d1"}
+
+	// The turn is done: 200.
+	q.result <- nil
+	if rec := post(t, s, "/webhooks/fake", `{"conv":"1","id":"a"}`, hdr); rec.Code != 200 || !strings.Contains(rec.Body.String(), "done") {
+		t.Fatalf("done turn: %d %s", rec.Code, rec.Body.String())
+	}
+	// The turn failed: 503 with Retry-After, so the helpdesk redelivers.
+	q.result <- errors.New("helpdesk down")
+	if rec := post(t, s, "/webhooks/fake", `{"conv":"1","id":"a"}`, hdr); rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "3" {
+		t.Fatalf("failed turn: %d %q %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body.String())
+	}
+	// The turn outlasts the bound: 503 too.
+	if rec := post(t, s, "/webhooks/fake", `{"conv":"1","id":"a"}`, hdr); rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("slow turn: %d %s", rec.Code, rec.Body.String())
+	}
+	// The same delivery ran three times: nothing is de-duplicated when the turn is waited for
+	// (a redelivery after a crash must run again).
+	if len(q.evs) != 3 {
+		t.Fatalf("queued %d, want 3", len(q.evs))
+	}
+}
+
+func TestBusyStatusAndHead(t *testing.T) {
+	q := &recQueue{busy: true}
+	s := New(Options{Inbound: []Inbound{fakeInbound{}}, Queue: q, BusyStatus: http.StatusServiceUnavailable})
+	if rec := post(t, s, "/webhooks/fake", `{"conv":"1","id":"a"}`, map[string]string{"X-Sig": "ok"}); rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("busy: %d %q", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	for path, want := range map[string]int{"/webhooks/fake": 200, "/webhooks/fake/s3cret": 200, "/webhooks/nope": 404} {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodHead, path, nil))
+		if rec.Code != want {
+			t.Fatalf("HEAD %s: %d, want %d", path, rec.Code, want)
+		}
+	}
+	if len(q.evs) != 0 {
+		t.Fatalf("queued %d, want 0", len(q.evs))
+	}
+}

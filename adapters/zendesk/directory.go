@@ -30,9 +30,10 @@ var _ handover.Directory = (*Adapter)(nil)
 // its user (GET /v2/apps/{app}/conversations needs filter[userId], ConversationListFilter), so
 // there is no "every conversation the bot holds" to list without keeping state, which handover
 // does not. The agent pages still show any conversation by its link
-// (/agent/conversations/<conversation id>) and offer "Stop chatbot and join" there.
+// (/agent/conversations/<conversation id>) and offer "Stop chatbot and join" there; the
+// overview says so (handover.ErrNoListing).
 func (a *Adapter) Conversations(context.Context) ([]*handover.Conversation, error) {
-	return nil, nil
+	return nil, handover.ErrNoListing
 }
 
 // Agents lists the members of Config.GroupID (GET /api/v2/groups/{id}/users), or every agent and

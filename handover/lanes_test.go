@@ -1,0 +1,75 @@
+package handover
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestSubmitWaitEndsWithATurnThatStartedAfter: a waiter is released by a turn that began
+// after its event was accepted (every turn reads the conversation afresh), told how it ended.
+func TestSubmitWaitEndsWithATurnThatStartedAfter(t *testing.T) {
+	gate := make(chan error)
+	var turns atomic.Int32
+	l := NewLanes(func(ctx context.Context, ev Event) (string, error) {
+		turns.Add(1)
+		return "", <-gate
+	}, LaneOptions{RetryBase: time.Millisecond})
+	defer l.Shutdown(context.Background())
+	ctx := context.Background()
+
+	first := make(chan error, 1)
+	go func() { first <- l.SubmitWait(ctx, Event{Kind: EventVisitorMessage, ConversationID: "c", MessageID: "1"}) }()
+	for turns.Load() < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	// A second message arrives while the first turn runs: that turn does not cover it.
+	second := make(chan error, 1)
+	go func() { second <- l.SubmitWait(ctx, Event{Kind: EventVisitorMessage, ConversationID: "c", MessageID: "2"}) }()
+	for l.Queued() < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	gate <- nil
+	if err := <-first; err != nil {
+		t.Fatalf("first: %v", err)
+	}
+	select {
+	case err := <-second:
+		t.Fatalf("second released by a turn that started before it: %v", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	// The next turn fails for good (no retries configured): the waiter hears it.
+	boom := ErrPermanent
+	gate <- boom
+	if err := <-second; !errors.Is(err, boom) {
+		t.Fatalf("second: %v, want the turn's error", err)
+	}
+}
+
+func TestSubmitWaitGivesUpWithItsContextAndAtShutdown(t *testing.T) {
+	release := make(chan struct{})
+	l := NewLanes(func(ctx context.Context, ev Event) (string, error) {
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return "", ctx.Err()
+	}, LaneOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := l.SubmitWait(ctx, Event{Kind: EventVisitorMessage, ConversationID: "c"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want the context's deadline", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- l.SubmitWait(context.Background(), Event{Kind: EventVisitorMessage, ConversationID: "c", MessageID: "2"}) }()
+	time.Sleep(10 * time.Millisecond)
+	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer scancel()
+	_ = l.Shutdown(sctx)
+	if err := <-done; !errors.Is(err, ErrClosed) {
+		t.Fatalf("at shutdown: %v, want ErrClosed", err)
+	}
+	close(release)
+}
