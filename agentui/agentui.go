@@ -100,6 +100,8 @@ type Handler struct {
 	ancestor map[string]bool
 	cop      *http.CrossOriginProtection
 
+	logins *loginThrottle // failed logins per client address
+
 	namesMu sync.Mutex
 	names   map[string]string // department names, read at namesAt
 	namesAt time.Time
@@ -120,7 +122,7 @@ func New(o Options) (*Handler, error) {
 	if len(o.Secret) < MinSecretLength {
 		errs = append(errs, fmt.Errorf("agentui: the secret must have at least %d characters", MinSecretLength))
 	}
-	h := &Handler{ancestor: map[string]bool{}, cop: http.NewCrossOriginProtection()}
+	h := &Handler{ancestor: map[string]bool{}, cop: http.NewCrossOriginProtection(), logins: newLoginThrottle()}
 	o.PublicURL = strings.TrimRight(strings.TrimSpace(o.PublicURL), "/")
 	if o.PublicURL != "" {
 		if err := h.cop.AddTrustedOrigin(origin(o.PublicURL)); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -631,5 +632,37 @@ func TestOverviewOfAHelpdeskThatCannotList(t *testing.T) {
 	body := w.Body.String()
 	if w.Code != 200 || !strings.Contains(body, "cannot list") || strings.Contains(body, "appear here by themselves") {
 		t.Fatalf("overview: %d\n%s", w.Code, body)
+	}
+}
+
+// TestLoginThrottledPerAddress: after a burst of wrong secrets an address gets 429 with
+// Retry-After (even with the right secret) until a token comes back; another address is not
+// affected; the secret tried never reaches the log.
+func TestLoginThrottledPerAddress(t *testing.T) {
+	e := newEnv(t)
+	var logs strings.Builder
+	e.h.log = slog.New(slog.NewTextHandler(&logs, nil))
+	from := func(addr string) func(*http.Request) { return func(r *http.Request) { r.RemoteAddr = addr } }
+	try := func(addr, secret string) *httptest.ResponseRecorder {
+		return e.do("POST", "/agent/login", url.Values{"secret": {secret}, "next": {"/agent/"}}, from(addr))
+	}
+	for i := 0; i < loginBurst; i++ {
+		if w := try("203.0.113.7:4000", "guess-number-"+fmt.Sprint(i)); w.Code != http.StatusUnauthorized {
+			t.Fatalf("wrong secret %d: %d", i, w.Code)
+		}
+	}
+	w := try("203.0.113.7:4001", testSecret)
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), "Too many wrong secrets") {
+		t.Fatalf("after the burst: %d %q", w.Code, w.Header().Get("Retry-After"))
+	}
+	if w := try("198.51.100.9:5000", testSecret); w.Code != http.StatusSeeOther {
+		t.Fatalf("another address: %d", w.Code)
+	}
+	e.now = e.now.Add(loginEvery + time.Second)
+	if w := try("203.0.113.7:4002", testSecret); w.Code != http.StatusSeeOther {
+		t.Fatalf("after a token came back: %d", w.Code)
+	}
+	if strings.Contains(logs.String(), "guess-number") || strings.Contains(logs.String(), testSecret) {
+		t.Fatalf("a secret reached the log:\n%s", logs.String())
 	}
 }

@@ -231,8 +231,16 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := localPath(r.PostFormValue("next"), "/agent/")
+	addr, now := clientAddr(r), h.now()
+	if d := h.logins.wait(addr, now); d > 0 {
+		h.log.Warn("agent pages login refused: too many wrong secrets from this address", "remote", addr, "retry_in", d.Round(time.Second).String())
+		w.Header().Set("Retry-After", strconv.Itoa(int(d.Seconds()+0.999)))
+		h.renderLogin(w, r, http.StatusTooManyRequests, "Too many wrong secrets from your address. Wait a minute, then try again.", next)
+		return
+	}
 	if !secretEqual(r.PostFormValue("secret"), h.opts.Secret) {
-		h.log.Warn("agent pages login failed", "remote", r.RemoteAddr)
+		h.logins.failed(addr, now)
+		h.log.Warn("agent pages login failed", "remote", addr)
 		h.renderLogin(w, r, http.StatusUnauthorized, "Wrong secret. Ask your administrator for the agent pages secret.", next)
 		return
 	}

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -87,87 +89,187 @@ func (c Config) Settings() helpdesk.Settings {
 // Helpdesks are the registered helpdesk adapters.
 func Helpdesks() helpdesk.Registry { return helpdesks }
 
-// Load reads the environment. It reports type errors for every variable,
-// not just the first.
-func Load() (Config, error) {
-	var c Config
-	var errs []error
-	// envconfig stops at the first bad value; find them all first.
-	for _, v := range Describe() {
-		raw, ok := os.LookupEnv(v.Name)
-		if !ok {
+// Problems is what is wrong with the configuration, one line per variable: its name, what is
+// wrong, and how to fix it ("HANDOVER_LLM_TIMEOUT: \"5\" is not a duration: add a unit, e.g.
+// 5s"). A secret value never appears. Load, Validate and LoadForServe return it as their error.
+type Problems []string
+
+// Error lists every problem, one a line.
+func (p Problems) Error() string {
+	return fmt.Sprintf("configuration has %d problem(s):\n  - %s", len(p), strings.Join(p, "\n  - "))
+}
+
+// variable returns the variable a problem line names ("HANDOVER_X" of "HANDOVER_X: ...").
+func variable(line string) string {
+	name, _, _ := strings.Cut(line, ":")
+	if strings.ContainsAny(name, " ,") {
+		return ""
+	}
+	return name
+}
+
+// merged joins the problems of one variable into its first line, so each variable has one
+// line; lines keep their order.
+func merged(lines []string) Problems {
+	var out Problems
+	at := map[string]int{}
+	for _, l := range lines {
+		name := variable(l)
+		if i, ok := at[name]; ok && name != "" {
+			out[i] += "; " + strings.TrimSpace(strings.TrimPrefix(l, name+":"))
 			continue
 		}
-		if err := checkType(v, raw); err != nil {
-			errs = append(errs, err)
+		if name != "" {
+			at[name] = len(out)
 		}
+		out = append(out, l)
 	}
-	if len(errs) > 0 {
-		return c, errors.Join(errs...)
-	}
-	if err := envconfig.Process("", &c); err != nil {
-		return c, fmt.Errorf("read environment: %w", err)
-	}
+	return out
+}
+
+// Load reads the environment: every variable on its own, so one value that cannot be read (a
+// duration without a unit, a word for a number) hides none of the others. Its error, a
+// Problems, lists every such value; the Config holds all the others (and the zero value for
+// the bad ones). Load does not check what the values mean: see Validate and LoadForServe.
+func Load() (Config, error) {
+	var c Config
+	var probs []string
+	probs = append(probs, process(&c)...)
 	c.Adapters = map[string]helpdesk.Settings{}
 	for _, d := range helpdesks {
 		s := d.Settings()
-		if err := envconfig.Process("", s); err != nil {
-			return c, fmt.Errorf("read environment: %w", err)
-		}
+		probs = append(probs, process(s)...)
 		c.Adapters[d.Name] = s
+	}
+	if len(probs) > 0 {
+		return c, merged(probs)
 	}
 	return c, nil
 }
 
-func checkType(v Var, raw string) error {
-	bad := func(want string) error {
-		return fmt.Errorf("%s: %q is not %s", v.Name, redactIfSecret(v, raw), want)
+// LoadForServe reads the environment and validates it for serve in one round: the values that
+// cannot be read (Load) and the settings that cannot work (Validate), one line per variable in
+// one style. A variable whose value cannot be read is reported once, for that.
+func LoadForServe() (Config, error) {
+	c, err := Load()
+	var bad Problems
+	if err != nil && !errors.As(err, &bad) {
+		return c, err
 	}
-	switch v.Type {
+	lines := append([]string(nil), bad...)
+	var invalid Problems
+	if verr := c.Validate(); verr != nil && errors.As(verr, &invalid) {
+		for _, l := range invalid {
+			if !mentionsAny(l, bad) {
+				lines = append(lines, l)
+			}
+		}
+	}
+	if len(lines) > 0 {
+		return c, merged(lines)
+	}
+	return c, nil
+}
+
+// mentionsAny reports a line that names a variable of one of the problems: a consequence of a
+// value that could not be read.
+func mentionsAny(line string, probs Problems) bool {
+	for _, p := range probs {
+		if name := variable(p); name != "" && strings.Contains(line, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// process fills the struct spec points to from the environment, one field at a time through
+// envconfig (a struct of that one field), and returns a problem line for each value that
+// cannot be read. Fields tagged ignored are skipped; embedded structs are walked.
+func process(spec any) []string {
+	rv := reflect.ValueOf(spec).Elem()
+	rt := rv.Type()
+	var out []string
+	for i := 0; i < rt.NumField(); i++ {
+		f := rt.Field(i)
+		if f.Tag.Get("ignored") == "true" || !f.IsExported() {
+			continue
+		}
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			out = append(out, process(rv.Field(i).Addr().Interface())...)
+			continue
+		}
+		one := reflect.New(reflect.StructOf([]reflect.StructField{{Name: f.Name, Type: f.Type, Tag: f.Tag}}))
+		if err := envconfig.Process("", one.Interface()); err != nil {
+			out = append(out, readProblem(f, err))
+			continue
+		}
+		rv.Field(i).Set(one.Elem().Field(0))
+	}
+	return out
+}
+
+// readProblem is the line of a value envconfig could not read: the variable, the value (never
+// a secret's) and how to write it.
+func readProblem(f reflect.StructField, err error) string {
+	name := f.Tag.Get("envconfig")
+	raw, _ := os.LookupEnv(name)
+	fi := fieldOf(f)
+	shown := strconv.Quote(raw)
+	if fi.secret {
+		shown = "the value"
+	}
+	example := func(fallback string) string {
+		if fi.def != "" {
+			return fi.def
+		}
+		return fallback
+	}
+	v := strings.TrimSpace(raw)
+	switch fi.typ {
 	case "int":
-		if _, err := strconv.Atoi(strings.TrimSpace(raw)); err != nil {
-			return bad("a whole number")
+		if _, err := strconv.ParseFloat(v, 64); err == nil {
+			return fmt.Sprintf("%s: %s is not a whole number; write digits only, e.g. %s", name, shown, example("10"))
 		}
+		return fmt.Sprintf("%s: %s is not a number; write a whole number, e.g. %s", name, shown, example("10"))
 	case "bool":
-		if _, err := strconv.ParseBool(strings.TrimSpace(raw)); err != nil {
-			return bad("true or false")
-		}
+		return fmt.Sprintf("%s: %s is not true or false; write true or false", name, shown)
 	case "duration":
-		if _, err := time.ParseDuration(strings.TrimSpace(raw)); err != nil {
-			return bad("a duration such as 20s or 1m")
+		if _, err := strconv.ParseFloat(v, 64); err == nil && !fi.secret {
+			return fmt.Sprintf("%s: %s is not a duration: add a unit, e.g. %ss (seconds) or %sm (minutes)", name, shown, v, v)
 		}
+		return fmt.Sprintf("%s: %s is not a duration; write a number with a unit (ms, s, m, h), e.g. %s", name, shown, example("20s"))
 	case "inboxID:teamID list":
-		var m IDMap
-		if err := m.Decode(raw); err != nil {
-			return fmt.Errorf("%s: %w", v.Name, err)
+		var pe *envconfig.ParseError
+		detail := ""
+		if errors.As(err, &pe) && pe.Err != nil {
+			detail = pe.Err.Error() + "; "
 		}
+		return fmt.Sprintf("%s: %swrite inboxID:teamID pairs separated by commas, e.g. 2:5,3:9", name, detail)
 	}
-	return nil
+	return fmt.Sprintf("%s: %s cannot be read as a %s", name, shown, fi.typ)
 }
 
-func redactIfSecret(v Var, raw string) string {
-	if v.Secret {
-		return "[redacted]"
-	}
-	return raw
-}
-
-// Validate checks the configuration for serve and returns every problem,
-// each with how to fix it. Secret values never appear in the message.
+// Validate checks the configuration for serve and returns every problem (a Problems), one
+// line per variable saying how to fix it. Secret values never appear. It does not read the
+// environment: LoadForServe reads and validates in one round.
 func (c Config) Validate() error {
-	var errs []error
-	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	var errs []string
+	add := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
 	if c.Helpdesk == "" {
 		add("HANDOVER_HELPDESK: set it to %s", helpdesks.Choice())
 	} else if s := c.Settings(); s == nil {
 		add("HANDOVER_HELPDESK: %q is not supported; use %s", c.Helpdesk, helpdesks.Choice())
 	} else {
-		for _, p := range s.Problems() {
-			add("%s", p)
-		}
+		errs = append(errs, s.Problems()...)
+	}
+	if p := listenAddrProblem(c.ListenAddr); p != "" {
+		add("HANDOVER_LISTEN_ADDR: %s", p)
+	}
+	if p := helpdesk.BaseURLProblem("HANDOVER_PUBLIC_URL", c.PublicURL, ""); p != "" {
+		add("%s", p)
 	}
 	if c.RequiredAnswers < 0 {
-		add("HANDOVER_REQUIRED_ANSWERS: must be 0 or more")
+		add("HANDOVER_REQUIRED_ANSWERS: must be 0 or more (0 offers the human button from the start)")
 	}
 	switch c.LLMProvider {
 	case "offline":
@@ -182,22 +284,20 @@ func (c Config) Validate() error {
 	default:
 		add("HANDOVER_LLM_PROVIDER: %q is not supported; use offline, openai or anthropic", c.LLMProvider)
 	}
-	if c.LLMBaseURL != "" {
-		if u, err := url.Parse(c.LLMBaseURL); err != nil || u.Host == "" {
-			add("HANDOVER_LLM_BASE_URL: not a URL; e.g. http://localhost:11434/v1")
-		}
+	if p := helpdesk.BaseURLProblem("HANDOVER_LLM_BASE_URL", c.LLMBaseURL, ""); p != "" {
+		add("%s", p)
 	}
 	if c.LLMTimeout <= 0 {
 		add("HANDOVER_LLM_TIMEOUT: must be positive, e.g. 20s")
 	}
 	if c.SystemPromptFile != "" {
 		if _, err := os.Stat(c.SystemPromptFile); err != nil {
-			add("HANDOVER_SYSTEM_PROMPT_FILE: cannot read %s", c.SystemPromptFile)
+			add("HANDOVER_SYSTEM_PROMPT_FILE: cannot read %s; give the path of a readable file, or leave it empty for the built-in template", c.SystemPromptFile)
 		}
 	}
 	if c.KnowledgeDir != "" {
 		if st, err := os.Stat(c.KnowledgeDir); err != nil || !st.IsDir() {
-			add("HANDOVER_KNOWLEDGE_DIR: %s is not a readable directory", c.KnowledgeDir)
+			add("HANDOVER_KNOWLEDGE_DIR: %s is not a readable directory; give the directory of the Markdown/text files", c.KnowledgeDir)
 		}
 	}
 	switch c.LogLevel {
@@ -211,17 +311,31 @@ func (c Config) Validate() error {
 	if c.MaxConcurrentTurns < 0 {
 		add("HANDOVER_MAX_CONCURRENT_TURNS: must not be negative (0 means no cap)")
 	}
-	if c.MaxQueuedEvents <= 0 || c.MaxActive <= 0 || c.LLMMaxConcurrency <= 0 {
-		add("HANDOVER_MAX_QUEUED_EVENTS, HANDOVER_MAX_ACTIVE_CONVERSATIONS and HANDOVER_LLM_MAX_CONCURRENCY: must be positive")
+	if c.MaxActive <= 0 {
+		add("HANDOVER_MAX_ACTIVE_CONVERSATIONS: must be positive, e.g. 10000")
 	}
-	if c.ReconcileInterval < 0 || c.ReconcileGrace < 0 {
-		add("HANDOVER_RECONCILE_INTERVAL and HANDOVER_RECONCILE_GRACE: must not be negative")
+	if c.MaxQueuedEvents <= 0 {
+		add("HANDOVER_MAX_QUEUED_EVENTS: must be positive, e.g. 10000")
 	}
-	if c.ReconcileInterval > 0 && c.ReconcileGrace <= c.LLMTimeout {
+	if c.LLMMaxConcurrency <= 0 {
+		add("HANDOVER_LLM_MAX_CONCURRENCY: must be positive, e.g. 1000")
+	}
+	if c.ReconcileInterval < 0 {
+		add("HANDOVER_RECONCILE_INTERVAL: must not be negative (0 turns the reconciler off), e.g. 30s")
+	}
+	if c.ReconcileGrace < 0 {
+		add("HANDOVER_RECONCILE_GRACE: must not be negative, e.g. 45s")
+	} else if c.ReconcileInterval > 0 && c.ReconcileGrace <= c.LLMTimeout {
 		add("HANDOVER_RECONCILE_GRACE: must be longer than HANDOVER_LLM_TIMEOUT (%s), or a turn still thinking could be answered twice", c.LLMTimeout)
 	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL.Value(), "redis://") && !strings.HasPrefix(c.RedisURL.Value(), "rediss://") && !strings.HasPrefix(c.RedisURL.Value(), "unix://") {
 		add("HANDOVER_REDIS_URL: must start with redis://, rediss:// or unix://")
+	}
+	if c.DebugAddr != "" {
+		host, _, err := net.SplitHostPort(c.DebugAddr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() || listenAddrProblem(c.DebugAddr) != "" {
+			add("HANDOVER_DEBUG_ADDR: %q is not a loopback host:port; use e.g. 127.0.0.1:6060 (profiles reveal internals), or leave it empty", c.DebugAddr)
+		}
 	}
 	if c.AgentUIRefresh < 0 {
 		add("HANDOVER_AGENT_UI_REFRESH: must not be negative, e.g. 5s")
@@ -235,16 +349,32 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.ShutdownGrace < 0 {
-		add("HANDOVER_SHUTDOWN_GRACE: must not be negative")
+		add("HANDOVER_SHUTDOWN_GRACE: must not be negative, e.g. 20s")
 	}
 	if len(errs) == 0 {
 		return nil
 	}
-	msg := make([]string, len(errs))
-	for i, e := range errs {
-		msg[i] = "  - " + e.Error()
+	return merged(errs)
+}
+
+// listenAddrProblem says what is wrong with a listen address (host:port, the port a number
+// from 1 to 65535), or "".
+func listenAddrProblem(addr string) string {
+	a := strings.TrimSpace(addr)
+	if a == "" {
+		return `set the address to listen on, e.g. ":8080" (every interface) or "127.0.0.1:8080"`
 	}
-	return fmt.Errorf("configuration has %d problem(s):\n%s", len(errs), strings.Join(msg, "\n"))
+	if n, err := strconv.Atoi(a); err == nil {
+		return fmt.Sprintf(`%q is a port alone; write ":%d" (every interface) or "127.0.0.1:%d"`, addr, n, n)
+	}
+	_, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return fmt.Sprintf(`%q is not host:port; write e.g. ":8080" (every interface) or "127.0.0.1:8080"`, addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Sprintf(`the port of %q must be a number from 1 to 65535, e.g. ":8080"`, addr)
+	}
+	return ""
 }
 
 // Var describes one environment variable.

@@ -23,7 +23,6 @@ func fieldsOf(v any) []fieldInfo {
 	var out []fieldInfo
 	for i := 0; i < rt.NumField(); i++ {
 		f := rt.Field(i)
-		name := f.Tag.Get("envconfig")
 		if f.Tag.Get("ignored") == "true" {
 			continue
 		}
@@ -31,18 +30,23 @@ func fieldsOf(v any) []fieldInfo {
 			out = append(out, fieldInfo{nested: rv.Field(i).Addr().Interface()})
 			continue
 		}
-		fi := fieldInfo{name: name, def: f.Tag.Get("default"), desc: f.Tag.Get("desc")}
-		switch f.Type {
-		case secretType:
-			fi.typ, fi.secret = "secret", true
-		case durationType:
-			fi.typ = "duration"
-		case idMapType:
-			fi.typ = "inboxID:teamID list"
-		default:
-			fi.typ = f.Type.Kind().String()
-		}
-		out = append(out, fi)
+		out = append(out, fieldOf(f))
 	}
 	return out
+}
+
+// fieldOf describes one variable's field: its name, type for people, default and description.
+func fieldOf(f reflect.StructField) fieldInfo {
+	fi := fieldInfo{name: f.Tag.Get("envconfig"), def: f.Tag.Get("default"), desc: f.Tag.Get("desc")}
+	switch f.Type {
+	case secretType:
+		fi.typ, fi.secret = "secret", true
+	case durationType:
+		fi.typ = "duration"
+	case idMapType:
+		fi.typ = "inboxID:teamID list"
+	default:
+		fi.typ = f.Type.Kind().String()
+	}
+	return fi
 }

@@ -596,13 +596,53 @@ func (w *ldWorld) ldCalls() map[string]int {
 }
 
 // What turns cost end to end, webhook to reply: a plain turn reads one page of messages and
-// posts; a handover adds the availability check, the team assignment and the note.
+// posts; a chat's first answer also claims the chat, and its two webhooks (message.created and
+// conversation.created, whose object stands in for the conversation's read) run one turn; a
+// handover adds the availability check, the team assignment and the note.
 func TestLibredeskTurnCosts(t *testing.T) {
 	w := newLDWorld(t)
 	ldAnswerEcho(w)
+	w.sim.ResetCalls()
 	id := w.visitor("v", "How long does shipping take?")
 	w.waitFor(id, "first answer", w.hasBot(1))
 	w.settle()
+	first := map[string]int{
+		"GET /api/v1/conversations/{uuid}/messages":      1,
+		"PUT /api/v1/conversations/{uuid}/assignee/user": 1, // the claim, once a chat
+		"POST /api/v1/conversations/{uuid}/messages":     1,
+	}
+	got := w.ldCalls()
+	t.Logf("first answer: %v", got)
+	// The conversation is read only when conversation.created came later than the turn could
+	// wait for it (creationWait) or not at all.
+	if read := got["GET /api/v1/conversations/{uuid}"]; read > 1 {
+		t.Fatalf("the first answer read the conversation %d times: %v", read, got)
+	}
+	delete(got, "GET /api/v1/conversations/{uuid}")
+	if !maps.Equal(got, first) {
+		t.Fatalf("the first answer made %v, want %v (and at most one conversation read)", got, first)
+	}
+	// More chats: whatever order the two webhooks come in, one page read, the claim and the
+	// answer; the other webhook costs nothing.
+	w.sim.ResetCalls()
+	var ids []int
+	for i := range 8 {
+		ids = append(ids, w.visitor(fmt.Sprintf("n%d", i), "Hello there"))
+	}
+	for _, n := range ids {
+		w.waitFor(n, "first answer", w.hasBot(1))
+	}
+	w.settle()
+	got = w.ldCalls()
+	t.Logf("8 first answers: %v", got)
+	for _, k := range []string{"GET /api/v1/conversations/{uuid}/messages", "PUT /api/v1/conversations/{uuid}/assignee/user", "POST /api/v1/conversations/{uuid}/messages"} {
+		if got[k] != len(ids) {
+			t.Fatalf("8 first answers: %d × %s, want 8: %v", got[k], k, got)
+		}
+	}
+	if got["GET /api/v1/conversations/{uuid}"] > 2 {
+		t.Fatalf("8 first answers read the conversation %d times: %v", got["GET /api/v1/conversations/{uuid}"], got)
+	}
 
 	w.sim.ResetCalls()
 	w.visitor("v", "And what about returns?")

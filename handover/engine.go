@@ -101,12 +101,21 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (string, error) {
 }
 
 // load reads the conversation for ev: through the adapter's EventLoader
-// when it has one (it may use what the webhook carried), else Load.
+// when it has one (it may use what the webhook carried), else Load. The
+// turn's lane learns what it read (cover).
 func (e *Engine) load(ctx context.Context, ev Event) (*Conversation, error) {
+	mark := readMark(ctx)
+	var conv *Conversation
+	var err error
 	if el, ok := e.hd.(EventLoader); ok {
-		return el.LoadEvent(ctx, ev)
+		conv, err = el.LoadEvent(ctx, ev)
+	} else {
+		conv, err = e.hd.Load(ctx, ev.ConversationID)
 	}
-	return e.hd.Load(ctx, ev.ConversationID)
+	if err == nil {
+		cover(ctx, conv, mark)
+	}
+	return conv, err
 }
 
 // llm runs one LLM call under the limiter, if any.
@@ -302,6 +311,7 @@ func (e *Engine) answer(ctx context.Context, conv *Conversation, pending []Messa
 	// the lanes saw), re-read and post only if our input is still the
 	// unanswered tail of a conversation the bot still owns. When nothing
 	// happened the check costs no helpdesk call.
+	mark := readMark(ctx)
 	fresh, still, err := e.refresh(ctx, conv)
 	if err != nil {
 		return "", err
@@ -318,6 +328,11 @@ func (e *Engine) answer(ctx context.Context, conv *Conversation, pending []Messa
 		// The helpdesk may still be creating the message: the lane's retry
 		// re-reads only once a request of ours would have timed out.
 		return "", &RetryLater{After: e.opts.PostSettle, Err: fmt.Errorf("post answer: %w", err)}
+	}
+	if fresh != conv && samePending(fresh, pending) {
+		// The re-read showed nothing to answer but what this answer
+		// answers: it covers the events that made the turn re-read.
+		cover(ctx, fresh, mark)
 	}
 	return OutcomeAnswered, nil
 }
@@ -439,12 +454,21 @@ func (e *Engine) announceJoin(ctx context.Context, conv *Conversation) (string, 
 }
 
 // refresh re-reads the conversation when an event for it arrived since the
-// turn began, and reports whether the bot still holds it.
+// turn began, and reports whether the bot still holds it. When one event
+// did, the re-read is what that event's own turn would read (its hint may
+// stand for part of it: see EventLoader).
 func (e *Engine) refresh(ctx context.Context, conv *Conversation) (*Conversation, bool, error) {
 	if !Changed(ctx) {
 		return conv, true, nil
 	}
-	fresh, err := e.hd.Load(ctx, conv.ID)
+	var fresh *Conversation
+	var err error
+	el, ok := e.hd.(EventLoader)
+	if ev, one := newsEvent(ctx); ok && one {
+		fresh, err = el.LoadEvent(ctx, ev)
+	} else {
+		fresh, err = e.hd.Load(ctx, conv.ID)
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("re-read conversation %s: %w", conv.ID, err)
 	}
@@ -531,6 +555,21 @@ func humanOffered(conv *Conversation) bool {
 		}
 	}
 	return false
+}
+
+// samePending reports whether conv's pending visitor messages are exactly
+// pending.
+func samePending(conv *Conversation, pending []Message) bool {
+	p := conv.PendingVisitorMessages()
+	if len(p) != len(pending) {
+		return false
+	}
+	for i := range p {
+		if p[i].ID != pending[i].ID {
+			return false
+		}
+	}
+	return true
 }
 
 func containsID(ms []Message, id string) bool {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"reflect"
 	"sync"
 	"time"
 )
@@ -94,15 +95,41 @@ type Lanes struct {
 }
 
 type lane struct {
-	events []Event
-	// seq counts the events accepted for this conversation (reconcile
-	// events aside): a turn compares it with its value at the start to know
-	// whether anything happened while it ran.
-	seq uint64
+	events []entry
+	// arrived counts the events accepted for this conversation; every
+	// event gets the next number (see arrival).
+	arrived uint64
+	// news are the events accepted since the running turn started that
+	// tell of a change (reconcile events and re-checks aside): Changed
+	// looks at them. turn is the running turn's probe, if any.
+	news []arrival
+	turn *turnProbe
 	// started counts the turns started in this lane (a turn's retries are
 	// one); waiters are SubmitWait calls waiting for a turn to finish.
 	started uint64
 	waiters []waiter
+}
+
+// entry is one queued event and the events folded into it (see merge).
+type entry struct {
+	ev Event
+	// parts are the events the entry stands for, itself first; nil once
+	// more than maxParts were folded into it (it is then never dropped as
+	// covered).
+	parts []arrival
+}
+
+// maxParts bounds what an entry remembers of the events folded into it.
+const maxParts = 16
+
+// arrival is what a lane keeps of an accepted event to tell whether a
+// turn's read covers it (turnProbe.covers).
+type arrival struct {
+	n       uint64 // the lane's count of accepted events when it came: 0, 1, 2...
+	kind    EventKind
+	message string
+	recheck bool
+	hint    any
 }
 
 // waiter is one SubmitWait: it is released when a turn numbered need or
@@ -158,7 +185,7 @@ func (l *Lanes) SubmitWait(ctx context.Context, ev Event) error {
 }
 
 func (l *Lanes) submit(ev Event, wait bool) (<-chan error, error) {
-	if l.opts.Changes != nil && counts(ev) {
+	if l.opts.Changes != nil && counts(ev) && !l.seenByRunningTurn(ev) {
 		ctx, cancel := context.WithTimeout(l.ctx, 2*time.Second)
 		if err := l.opts.Changes.Touch(ctx, ev.ConversationID); err != nil {
 			// A replica's turn may then miss this event and post without a
@@ -174,14 +201,12 @@ func (l *Lanes) submit(ev Event, wait bool) (<-chan error, error) {
 	}
 	ln, running := l.lanes[ev.ConversationID]
 	if running {
-		if counts(ev) {
-			ln.seq++
-		}
-		if !merge(ln.events, ev) {
+		a := ln.accept(ev)
+		if !merge(ln.events, ev, a) {
 			if l.queued >= l.opts.MaxQueued {
 				return nil, ErrBusy
 			}
-			ln.events = append(ln.events, ev)
+			ln.events = append(ln.events, entry{ev: ev, parts: []arrival{a}})
 			l.queued++
 		}
 		return ln.wait(wait), nil
@@ -195,10 +220,8 @@ func (l *Lanes) submit(ev Event, wait bool) (<-chan error, error) {
 			return nil, fmt.Errorf("%w: %w", ErrBusy, err)
 		}
 	}
-	ln = &lane{events: []Event{ev}}
-	if counts(ev) {
-		ln.seq++
-	}
+	ln = &lane{}
+	ln.events = []entry{{ev: ev, parts: []arrival{ln.accept(ev)}}}
 	l.lanes[ev.ConversationID] = ln
 	l.queued++
 	l.wg.Add(1)
@@ -206,6 +229,38 @@ func (l *Lanes) submit(ev Event, wait bool) (<-chan error, error) {
 	done := ln.wait(wait)
 	l.spawnReady()
 	return done, nil
+}
+
+// accept numbers an event the lane takes in and, when it tells of a
+// change, records it for the running turn's Changed; l.mu is held.
+func (ln *lane) accept(ev Event) arrival {
+	a := arrival{n: ln.arrived, kind: ev.Kind, message: ev.MessageID, recheck: ev.Recheck}
+	ln.arrived++
+	if counts(ev) && ln.turn != nil {
+		n := a
+		n.hint = ev.Hint
+		if len(ln.news) >= maxParts {
+			// Too many to keep: one that nothing covers stands for the rest.
+			n = arrival{n: a.n}
+			ln.news = ln.news[:maxParts-1]
+		}
+		ln.news = append(ln.news, n)
+	}
+	return a
+}
+
+// seenByRunningTurn reports whether ev is about a message that the turn
+// running in its lane has read: then no turn elsewhere needs to hear of
+// it. The lock serialises the conversation's turns across replicas, so no
+// other replica's turn is running, and any later turn reads the message.
+func (l *Lanes) seenByRunningTurn(ev Event) bool {
+	if l.opts.Locker == nil || ev.Kind != EventVisitorMessage || ev.MessageID == "" {
+		return false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ln := l.lanes[ev.ConversationID]
+	return ln != nil && ln.turn != nil && ln.turn.readDone && ln.turn.read[ev.MessageID]
 }
 
 // wait registers a waiter for the next turn to start, if asked; l.mu is held.
@@ -264,32 +319,62 @@ func (l *Lanes) slots() int {
 	return n
 }
 
-// merge folds ev into the events already queued in its lane and reports
-// whether it did. Every turn re-reads the conversation, so one queued
-// re-check covers any other; a click is kept unless the same click is queued;
-// and a webhook event takes the place of a queued reconcile event, which
-// would wait out its grace period. A folded event loses its Hint: two
-// webhooks' views of the conversation may disagree, so the turn reads it.
-func merge(queued []Event, ev Event) bool {
-	for i, q := range queued {
+// merge folds ev (accepted as a) into the events already queued in its
+// lane and reports whether it did. Every turn re-reads the conversation, so
+// one queued re-check covers any other; a click is kept unless the same
+// click is queued; and a webhook event takes the place of a queued
+// reconcile event, which would wait out its grace period. A folded event
+// loses its Hint unless both events carry the same one, or the hint says
+// what remains (HintMerger): two webhooks' views of the conversation may
+// disagree, so the turn reads it.
+func merge(queued []entry, ev Event, a arrival) bool {
+	for i := range queued {
+		q := &queued[i]
 		switch {
 		case ev.Kind == EventChoice:
-			if q.Kind == EventChoice && q.MessageID == ev.MessageID && q.Choice == ev.Choice && q.Email == ev.Email {
-				queued[i].Hint = nil
+			if q.ev.Kind == EventChoice && q.ev.MessageID == ev.MessageID && q.ev.Choice == ev.Choice && q.ev.Email == ev.Email {
+				q.ev.Hint = nil
+				q.fold(a)
 				return true
 			}
-		case q.Kind == EventChoice:
-		case q.Kind == EventReconcile && ev.Kind != EventReconcile:
-			queued[i] = ev
+		case q.ev.Kind == EventChoice:
+		case q.ev.Kind == EventReconcile && ev.Kind != EventReconcile:
+			q.ev = ev
+			q.fold(a)
 			return true
 		default:
 			if ev.Kind != EventReconcile {
-				queued[i].Hint = nil
+				q.ev.Hint = mergeHints(q.ev.Hint, ev.Hint)
 			}
+			q.fold(a)
 			return true
 		}
 	}
 	return false
+}
+
+// mergeHints is what remains of the hint of a queued event when an event
+// with hint b is folded into it (see HintMerger).
+func mergeHints(a, b any) any {
+	if m, ok := a.(HintMerger); ok {
+		return m.MergeHint(b)
+	}
+	if reflect.DeepEqual(a, b) {
+		return a
+	}
+	return nil
+}
+
+// fold records that the entry now also stands for the event accepted as a.
+func (e *entry) fold(a arrival) {
+	if e.parts == nil {
+		return
+	}
+	if len(e.parts) >= maxParts {
+		e.parts = nil
+		return
+	}
+	e.parts = append(e.parts, a)
 }
 
 // drain runs a lane's events one turn at a time until it is empty, then
@@ -320,7 +405,7 @@ func (l *Lanes) drain(id string, ln *lane) {
 			l.mu.Unlock()
 			return
 		}
-		ev := ln.events[0]
+		ev := ln.events[0].ev
 		ln.events = ln.events[1:]
 		l.queued--
 		turn := ln.started
@@ -393,22 +478,46 @@ func (l *Lanes) runWithRetry(ev Event, ln *lane) error {
 
 func (l *Lanes) runLocked(ev Event, ln *lane) (string, error) {
 	if l.opts.Locker == nil {
-		return l.run(l.startTurn(l.ctx, ev.ConversationID, ln), ev)
+		return l.runTurn(ev, ln)
 	}
 	unlock, err := l.opts.Locker.Lock(l.ctx, ev.ConversationID)
 	if err != nil {
 		return "", fmt.Errorf("lock conversation %s: %w", ev.ConversationID, err)
 	}
 	defer unlock()
-	return l.run(l.startTurn(l.ctx, ev.ConversationID, ln), ev)
+	return l.runTurn(ev, ln)
 }
 
-// startTurn notes where the conversation's event counters stand as a turn
-// starts (before it reads the helpdesk), for Changed.
-func (l *Lanes) startTurn(ctx context.Context, id string, ln *lane) context.Context {
+// runTurn runs one attempt of a turn. When it answered, the events queued
+// meanwhile that its read covers are dropped (see turnProbe.covers): their
+// turns would read the same and find nothing to do.
+func (l *Lanes) runTurn(ev Event, ln *lane) (string, error) {
+	ctx, p := l.startTurn(l.ctx, ev.ConversationID, ln)
+	outcome, err := l.run(ctx, ev)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ln.turn, ln.news = nil, nil
+	if err == nil && outcome == OutcomeAnswered {
+		kept := ln.events[:0]
+		for _, e := range ln.events {
+			if p.coversEntry(e) {
+				l.queued--
+				continue
+			}
+			kept = append(kept, e)
+		}
+		clear(ln.events[len(kept):])
+		ln.events = kept
+	}
+	return outcome, err
+}
+
+// startTurn notes where the conversation's events stand as a turn starts
+// (before it reads the helpdesk), for Changed.
+func (l *Lanes) startTurn(ctx context.Context, id string, ln *lane) (context.Context, *turnProbe) {
 	p := &turnProbe{lanes: l, id: id, ln: ln}
 	l.mu.Lock()
-	p.seq = ln.seq
+	ln.turn, ln.news = p, nil
 	l.mu.Unlock()
 	if l.opts.Changes != nil {
 		vctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -419,34 +528,105 @@ func (l *Lanes) startTurn(ctx context.Context, id string, ln *lane) context.Cont
 		}
 		p.remote = v
 	}
-	return context.WithValue(ctx, turnProbeKey{}, p)
+	return context.WithValue(ctx, turnProbeKey{}, p), p
 }
 
 type turnProbeKey struct{}
 
-// turnProbe answers Changed for one turn.
+// turnProbe answers Changed for one turn, and knows what the turn read.
 type turnProbe struct {
 	lanes         *Lanes
 	id            string
 	ln            *lane
-	seq           uint64
 	remote        int64
 	remoteUnknown bool
+	// What the turn read (see cover), guarded by lanes.mu: the messages,
+	// and how many events the lane had accepted when that read began.
+	readDone bool
+	read     map[string]bool
+	mark     uint64
+}
+
+// covers reports whether what the turn read covers the event accepted as
+// a: a visitor message accepted before the read began, or one the read
+// holds, is in it. Only a visitor message: an agent's assignment may show
+// in the helpdesk after its webhook, so it always counts. l.mu is held.
+func (p *turnProbe) covers(a arrival) bool {
+	return p.readDone && a.kind == EventVisitorMessage && (a.n < p.mark || (a.message != "" && p.read[a.message]))
+}
+
+// coversEntry reports whether an answered turn makes the queued entry e
+// pointless: every event it stands for is a visitor message the turn read
+// (and so answered) or a re-check (which says nothing changed); a click
+// is always kept. l.mu is held.
+func (p *turnProbe) coversEntry(e entry) bool {
+	if e.ev.Kind == EventChoice || e.parts == nil {
+		return false
+	}
+	for _, a := range e.parts {
+		if !a.recheck && !p.covers(a) {
+			return false
+		}
+	}
+	return true
+}
+
+// readMark returns how many events the turn's lane has accepted, for a
+// read that begins now (see cover); 0 outside a lane.
+func readMark(ctx context.Context) uint64 {
+	p, ok := ctx.Value(turnProbeKey{}).(*turnProbe)
+	if !ok {
+		return 0
+	}
+	p.lanes.mu.Lock()
+	defer p.lanes.mu.Unlock()
+	return p.ln.arrived
+}
+
+// cover tells the turn's lane what the turn read: conv, read after the
+// lane had accepted mark events (readMark). A visitor message event about
+// a message conv holds, or accepted before the read, then does not count
+// for Changed, and once the turn has answered, the events it covers that
+// are still queued are dropped. The engine calls it for the turn's read,
+// and for a re-read whose pending messages are those it answers.
+func cover(ctx context.Context, conv *Conversation, mark uint64) {
+	p, ok := ctx.Value(turnProbeKey{}).(*turnProbe)
+	if !ok || conv == nil {
+		return
+	}
+	p.lanes.mu.Lock()
+	defer p.lanes.mu.Unlock()
+	if p.read == nil {
+		p.read = make(map[string]bool, len(conv.Messages))
+	}
+	for _, m := range conv.Messages {
+		if m.ID != "" {
+			p.read[m.ID] = true
+		}
+	}
+	p.readDone, p.mark = true, max(p.mark, mark)
 }
 
 // Changed reports whether an event for the turn's conversation was
 // accepted since the turn started (by this process, or by another replica
-// when lanes share a ChangeLog). The engine re-reads the conversation
-// before posting only then: an agent who joined or a visitor who wrote
-// while the LLM thought always sends a webhook. Outside a lane's turn (or
-// when the shared log cannot be read) it answers true, so callers re-read.
+// when lanes share a ChangeLog), other than one about a visitor message
+// the turn read (see cover). The engine re-reads the conversation before
+// posting only then: an agent who joined or a visitor who wrote while the
+// LLM thought always sends a webhook. Outside a lane's turn (or when the
+// shared log cannot be read) it answers true, so callers re-read.
 func Changed(ctx context.Context) bool {
 	p, ok := ctx.Value(turnProbeKey{}).(*turnProbe)
 	if !ok {
 		return true
 	}
 	p.lanes.mu.Lock()
-	local := p.ln.seq != p.seq
+	local := false
+	for _, a := range p.ln.news {
+		if !p.covers(a) {
+			local = true
+			break
+		}
+	}
 	p.lanes.mu.Unlock()
 	if local {
 		return true
@@ -461,6 +641,32 @@ func Changed(ctx context.Context) bool {
 	defer cancel()
 	v, err := p.lanes.opts.Changes.Version(vctx, p.id)
 	return err != nil || v != p.remote
+}
+
+// newsEvent returns the event that makes Changed true when it is the only
+// one (every other accepted since the turn started is covered) and no
+// other replica shares the lane's events: a re-read may then load the
+// conversation as that event's own turn would, with its hint.
+func newsEvent(ctx context.Context) (Event, bool) {
+	p, ok := ctx.Value(turnProbeKey{}).(*turnProbe)
+	if !ok || p.lanes.opts.Changes != nil {
+		return Event{}, false
+	}
+	p.lanes.mu.Lock()
+	defer p.lanes.mu.Unlock()
+	var one *arrival
+	for i := range p.ln.news {
+		if a := &p.ln.news[i]; !p.covers(*a) {
+			if one != nil {
+				return Event{}, false
+			}
+			one = a
+		}
+	}
+	if one == nil {
+		return Event{}, false
+	}
+	return Event{Kind: one.kind, ConversationID: p.id, MessageID: one.message, Hint: one.hint}, true
 }
 
 // Queued returns the number of events waiting (not running).

@@ -21,13 +21,17 @@ func TestSubmitWaitEndsWithATurnThatStartedAfter(t *testing.T) {
 	ctx := context.Background()
 
 	first := make(chan error, 1)
-	go func() { first <- l.SubmitWait(ctx, Event{Kind: EventVisitorMessage, ConversationID: "c", MessageID: "1"}) }()
+	go func() {
+		first <- l.SubmitWait(ctx, Event{Kind: EventVisitorMessage, ConversationID: "c", MessageID: "1"})
+	}()
 	for turns.Load() < 1 {
 		time.Sleep(time.Millisecond)
 	}
 	// A second message arrives while the first turn runs: that turn does not cover it.
 	second := make(chan error, 1)
-	go func() { second <- l.SubmitWait(ctx, Event{Kind: EventVisitorMessage, ConversationID: "c", MessageID: "2"}) }()
+	go func() {
+		second <- l.SubmitWait(ctx, Event{Kind: EventVisitorMessage, ConversationID: "c", MessageID: "2"})
+	}()
 	for l.Queued() < 1 {
 		time.Sleep(time.Millisecond)
 	}
@@ -63,7 +67,9 @@ func TestSubmitWaitGivesUpWithItsContextAndAtShutdown(t *testing.T) {
 		t.Fatalf("got %v, want the context's deadline", err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- l.SubmitWait(context.Background(), Event{Kind: EventVisitorMessage, ConversationID: "c", MessageID: "2"}) }()
+	go func() {
+		done <- l.SubmitWait(context.Background(), Event{Kind: EventVisitorMessage, ConversationID: "c", MessageID: "2"})
+	}()
 	time.Sleep(10 * time.Millisecond)
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer scancel()

@@ -127,6 +127,14 @@ type Helpdesk interface {
 	MarkAgentJoined(ctx context.Context, conv *Conversation, agentName string) error
 }
 
+// HintMerger may be implemented by an Event.Hint: when the lanes fold
+// another event into its event, MergeHint returns what the turn may still
+// trust of both hints (other may be nil or of another type), or nil. A hint
+// without it survives a fold only when both events carry the same one.
+type HintMerger interface {
+	MergeHint(other any) any
+}
+
 // EventLoader is implemented by helpdesks whose webhooks carry part of the
 // conversation (Event.Hint): LoadEvent reads only what the hint lacks, so a
 // plain bot turn costs one read. Without a hint it must behave as Load.

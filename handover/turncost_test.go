@@ -187,14 +187,46 @@ func TestChangedOutsideALaneIsTrue(t *testing.T) {
 }
 
 // Folding events drops their hints: two webhooks' views may disagree.
+// Two that say the same thing keep it.
 func TestMergeDropsHints(t *testing.T) {
-	q := []Event{{Kind: EventVisitorMessage, ConversationID: "a", Hint: 1}}
-	if !merge(q, Event{Kind: EventAgentActivity, ConversationID: "a", Hint: 2}) {
+	type view struct{ status, agent string }
+	q := []entry{{ev: Event{Kind: EventVisitorMessage, ConversationID: "a", Hint: 1}, parts: []arrival{{}}}}
+	if !merge(q, Event{Kind: EventAgentActivity, ConversationID: "a", Hint: 2}, arrival{n: 1}) {
 		t.Fatal("not merged")
 	}
-	if q[0].Hint != nil {
-		t.Fatalf("hint kept: %v", q[0].Hint)
+	if q[0].ev.Hint != nil {
+		t.Fatalf("hint kept: %v", q[0].ev.Hint)
 	}
+	q = []entry{{ev: Event{Kind: EventChanged, ConversationID: "a", Recheck: true, Hint: &view{"T", "bot"}}, parts: []arrival{{}}}}
+	if !merge(q, Event{Kind: EventVisitorMessage, ConversationID: "a", Hint: &view{"T", "bot"}}, arrival{n: 1}) {
+		t.Fatal("not merged")
+	}
+	if h, _ := q[0].ev.Hint.(*view); h == nil || *h != (view{"T", "bot"}) {
+		t.Fatalf("the same hint twice was dropped: %v", q[0].ev.Hint)
+	}
+	if len(q[0].parts) != 2 {
+		t.Fatalf("the folded event is not remembered: %v", q[0].parts)
+	}
+	// A HintMerger says what remains.
+	q = []entry{{ev: Event{Kind: EventVisitorMessage, ConversationID: "a", Hint: joinHint("m1")}, parts: []arrival{{}}}}
+	merge(q, Event{Kind: EventChanged, ConversationID: "a", Hint: joinHint("conv")}, arrival{n: 1})
+	if h, _ := q[0].ev.Hint.(joinHint); h != "m1+conv" {
+		t.Fatalf("merged hint: %v", q[0].ev.Hint)
+	}
+	merge(q, Event{Kind: EventAgentActivity, ConversationID: "a"}, arrival{n: 2})
+	if q[0].ev.Hint != nil {
+		t.Fatalf("merged with no hint: %v", q[0].ev.Hint)
+	}
+}
+
+// joinHint is a HintMerger that joins two joinHints.
+type joinHint string
+
+func (h joinHint) MergeHint(other any) any {
+	if o, ok := other.(joinHint); ok {
+		return h + "+" + o
+	}
+	return nil
 }
 
 // Admission refuses new conversations while the LLM is saturated, yet an

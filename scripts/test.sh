@@ -53,6 +53,21 @@ if [ "$status" = 0 ] && [ "${HANDOVER_SKIP_FUZZ:-}" != 1 ]; then
 		done
 	done
 fi
+echo "== helm chart"
+# The Helm chart rendered with Helm's library and decoded into the Kubernetes API types, the
+# Prometheus rules, the Grafana dashboard and the Dockerfile, each checked against the source
+# (metrics, HANDOVER_* variables). A module of its own, so the main module needs neither Helm
+# nor Prometheus; its packages count in the summary below.
+set +e
+(cd deploy/helm/charttest && go test -count=1 ./...) 2>&1 | tee -a /tmp/handover-test.log
+chart_status=${PIPESTATUS[0]}
+set -e
+[ "$chart_status" = 0 ] || status=1
+if command -v helm >/dev/null 2>&1; then
+	echo "-- helm lint"
+	helm lint --strict deploy/helm/handover || status=1
+	helm lint --strict deploy/helm/handover --set replicaCount=3,redis.enabled=true,serviceMonitor.enabled=true || status=1
+fi
 passed=$(grep -c '^ok ' /tmp/handover-test.log || true)
 failed=$(grep -c '^FAIL' /tmp/handover-test.log || true)
 echo "packages: ${passed} passed, ${failed} failed"

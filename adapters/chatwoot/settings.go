@@ -2,7 +2,6 @@ package chatwoot
 
 import (
 	"fmt"
-	"net/url"
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
 )
@@ -22,10 +21,8 @@ type Settings struct {
 // Problems lists what is wrong for serve, each with how to fix it; secret values never appear.
 func (s *Settings) Problems() []string {
 	var out []string
-	if u, err := url.Parse(s.URL); s.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		out = append(out, "HANDOVER_CHATWOOT_URL: set the Chatwoot base URL, e.g. https://app.chatwoot.com")
-	} else if u.User != nil {
-		out = append(out, "HANDOVER_CHATWOOT_URL: must not contain credentials")
+	if p := helpdesk.BaseURLProblem("HANDOVER_CHATWOOT_URL", s.URL, "set the Chatwoot base URL, e.g. https://app.chatwoot.com"); p != "" {
+		out = append(out, p)
 	}
 	if s.AccountID <= 0 {
 		out = append(out, "HANDOVER_CHATWOOT_ACCOUNT_ID: set the account id (the number in /app/accounts/<id>/ in Chatwoot)")

@@ -19,8 +19,8 @@ import (
 )
 
 // Adapter is what an adapter provides: the core's port and the webhook side. Optional
-// capabilities are discovered by interface: handover.Lister (the reconciler) and
-// handover.Directory (the agent pages).
+// capabilities are discovered by interface: handover.Lister (the reconciler),
+// handover.Directory (the agent pages) and Checker (serve's start-up check and readiness).
 type Adapter interface {
 	handover.Helpdesk
 	// The webhook side, server.Inbound (spelt out: the server's tests use the adapters).
@@ -48,7 +48,8 @@ type Settings interface {
 
 // Deps are what the service shares with the adapter it builds.
 type Deps struct {
-	// Logger receives the adapter's logs (never nil from the service; nil discards).
+	// Logger receives the adapter's logs (never nil from the service; nil discards). The
+	// service passes its logger as is: each adapter adds its own "adapter" attribute.
 	Logger *slog.Logger
 	// Observe, when set, is called after every HTTP attempt with the method and the status (0
 	// when there was no response): the helpdesk-calls metric.

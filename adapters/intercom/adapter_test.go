@@ -33,15 +33,36 @@ type env struct {
 	a    *Adapter
 	logs *bytes.Buffer
 
-	mu     sync.Mutex
-	events []handover.Event // what the webhooks said, parsed by the adapter
+	mu        sync.Mutex
+	events    []handover.Event // what the webhooks said, parsed by the adapter
+	intercept interceptor      // when set, stands between the adapter and the simulator
+}
+
+// interceptor sees an API request before the simulator: it may answer it, change it, or pass it
+// on to next.
+type interceptor func(w http.ResponseWriter, r *http.Request, next http.Handler)
+
+// setIntercept installs (nil: removes) an interceptor.
+func (e *env) setIntercept(f interceptor) {
+	e.mu.Lock()
+	e.intercept = f
+	e.mu.Unlock()
 }
 
 func newEnv(t *testing.T, opts ...func(*Config)) *env {
 	t.Helper()
 	s := sim.New(sim.Options{Token: testToken, ClientSecret: testSecret, RetryWait: 10 * time.Millisecond})
 	e := &env{t: t, s: s, demo: s.SeedDemo(), logs: &bytes.Buffer{}}
-	api := httptest.NewServer(s.Handler())
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.mu.Lock()
+		f := e.intercept
+		e.mu.Unlock()
+		if f != nil {
+			f(w, r, s.Handler())
+			return
+		}
+		s.Handler().ServeHTTP(w, r)
+	}))
 	hooks := httptest.NewServer(http.HandlerFunc(e.hook))
 	t.Cleanup(func() {
 		s.Close()
@@ -356,23 +377,39 @@ func TestLeaveOfflineTicket(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := e.calls()
-	want := []string{"PUT /contacts/" + conv.Visitor.ID, "POST /tickets", "POST /conversations/" + id + "/reply", "POST /conversations/" + id + "/parts"}
+	want := []string{"PUT /contacts/" + conv.Visitor.ID, "POST /tickets", "POST /conversations/" + id + "/reply",
+		"POST /conversations/" + id + "/parts", "POST /conversations/" + id + "/parts"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("offline calls %v", got)
 	}
 	ts := e.s.Tickets()
 	if len(ts) != 1 || ts[0].TicketTypeID != typ || ts[0].ContactID != conv.Visitor.ID || ts[0].TeamID != e.demo.TeamID ||
-		!strings.Contains(ts[0].Attributes["_default_description_"].(string), "Conversation: "+id) {
+		ts[0].ConversationID != id || !strings.Contains(ts[0].Attributes["_default_description_"].(string), "Conversation: "+id+"\n") {
 		t.Fatalf("tickets %+v", ts)
 	}
 	conv = e.load(id)
 	if conv.State != handover.StateOffline {
 		t.Fatalf("state %s", conv.State)
 	}
+	if note := lastNote(conv); !strings.HasPrefix(note, offlineHeading) || !strings.Contains(note, "Ticket: #1\n") {
+		t.Fatalf("note %q", note)
+	}
+	// A back-office ticket is internal: the team answers the visitor in the conversation, which
+	// is theirs too.
 	v, _ := e.s.Conversation(id)
-	if v.AdminAssigneeID != "" || v.TeamAssigneeID != "" {
+	if v.AdminAssigneeID != "" || v.TeamAssigneeID != e.demo.TeamID {
 		t.Fatalf("assignees %+v", v)
 	}
+}
+
+// lastNote returns the text of the conversation's newest private note.
+func lastNote(conv *handover.Conversation) string {
+	for i := len(conv.Messages) - 1; i >= 0; i-- {
+		if conv.Messages[i].Private {
+			return conv.Messages[i].Text
+		}
+	}
+	return ""
 }
 
 func TestEmailPromptAndProfile(t *testing.T) {
@@ -442,6 +479,13 @@ func TestListerAndDirectory(t *testing.T) {
 	if err := e.s.Assign(c, e.demo.AliceID, "admin", e.demo.AliceID); err != nil {
 		t.Fatal(err)
 	}
+	// A team conversation the bot never had is not the agent pages' business.
+	e.s.SetWorkflowAssignee("")
+	d := e.start("d", "four")
+	if err := e.s.Assign(d, e.demo.AliceID, "team", e.demo.TeamID); err != nil {
+		t.Fatal(err)
+	}
+	e.s.SetWorkflowAssignee(e.demo.BotID)
 	ids, err := e.a.BotConversations(e.ctx())
 	if err != nil || strings.Join(ids, ",") != a {
 		t.Fatalf("bot conversations %v %v (want %s)", ids, err, a)
@@ -494,10 +538,15 @@ func TestErrorsRetriesAndSecrets(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.Status != 500 || apiErr.ErrorType != "server_error" || len(e.s.Calls()) != 1 {
 		t.Fatalf("500: %v, %d calls", err, len(e.s.Calls()))
 	}
-	// A dropped connection on a read is retried.
+	// A dropped connection on a read is retried (DefaultRetryMax times), then reported.
+	e.s.ResetCalls()
 	e.s.SetFaults(helpdesk.Faults{DropRate: 1})
-	if _, err := e.a.Load(e.ctx(), id); err == nil {
-		t.Fatal("every connection dropped, yet the load succeeded")
+	if _, err := e.a.Load(e.ctx(), id); err == nil || errors.Is(err, handover.ErrPermanent) {
+		t.Fatalf("every connection dropped: %v", err)
+	}
+	// (net/http may itself resend an idempotent request once on a reused connection.)
+	if n := len(e.s.Calls()); n < DefaultRetryMax+1 || n > 2*(DefaultRetryMax+1) {
+		t.Fatalf("a dropped read was tried %d times, want %d retries", n, DefaultRetryMax)
 	}
 	e.s.SetFaults(helpdesk.Faults{})
 	// A wrong token: a permanent error with Intercom's code, and no secret in it or in the logs.
@@ -537,6 +586,14 @@ func TestSettingsProblems(t *testing.T) {
 	}
 	if _, err := Descriptor.New(good, helpdesk.Deps{}); err != nil {
 		t.Fatalf("New: %v", err)
+	}
+	claiming := *good
+	claiming.ClaimUnassigned = true
+	if a, err := Descriptor.New(&claiming, helpdesk.Deps{}); err != nil || !a.(*Adapter).cfg.ClaimUnassigned {
+		t.Fatalf("HANDOVER_INTERCOM_CLAIM_UNASSIGNED does not reach the adapter: %v", err)
+	}
+	if env := helpdesk.Env(Name, &claiming); !strings.Contains(strings.Join(env, " "), "HANDOVER_INTERCOM_CLAIM_UNASSIGNED=true") {
+		t.Fatalf("env %v", env)
 	}
 	if _, err := Descriptor.New(&bad, helpdesk.Deps{}); err == nil {
 		t.Fatal("New accepted bad settings")

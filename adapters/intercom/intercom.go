@@ -9,13 +9,17 @@
 // with one retrying HTTP client.
 //
 // It keeps no state: every turn reads the conversation (GET /conversations/{id}, which returns
-// its 500 most recent parts) and derives everything from it. Who holds the conversation is its
-// assignment (the bot admin, the team, a human teammate) and its parts: a public reply of
-// another teammate takes over for good, a reply of Fin or a workflow bot silences the bot, and
-// the bot's own private notes mark a conversation filed as an offline message. How often the
-// bot answered and which prompt it showed are read from its own parts: buttons are quick_reply
-// parts whose option uuids name the choice (see choiceUUID). docs/helpdesks/intercom.md
-// describes what the adapter relies on, with the vendor's pages.
+// its 500 most recent parts) and derives everything from it (see Load). The bot speaks only in
+// conversations it is involved in (assigned to it, by a workflow, a teammate or its own claim);
+// who holds one is its assignment (the bot admin, the team, a human teammate) and its parts: a
+// public reply of another teammate takes over for good, an answer of Fin silences the bot, a
+// teammate routing the conversation elsewhere takes it from the bot, and the bot's own private
+// notes mark a conversation filed as an offline message. How often the bot answered and which
+// prompt it showed are read from its own parts: buttons are quick_reply parts whose option
+// uuids name the choice (see choiceUUID). Every write that a crash could leave half done
+// (handover, offline message, ticket) is found again in what Intercom holds, so a retried turn
+// finishes it without repeating it. docs/helpdesks/intercom.md describes what the adapter
+// relies on, with the vendor's pages.
 package intercom
 
 import (
@@ -29,12 +33,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
 	"github.com/handover-dev/handover/adapters/internal/apiclient"
+	"github.com/handover-dev/handover/adapters/internal/flexjson"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -80,8 +86,12 @@ type Config struct {
 	BotAdminID string
 	// TeamID is the human team.
 	TeamID string
-	// TicketTypeID, when set, makes offline messages tickets of that type.
+	// TicketTypeID, when set, files each offline message also as a ticket of that type (a
+	// Back-office or Tracker type: it is linked to the conversation).
 	TicketTypeID string
+	// ClaimUnassigned makes the bot assign itself the untouched, unassigned Messenger
+	// conversations whose visitor writes (see LoadEvent).
+	ClaimUnassigned bool
 	// Window is how many of the newest messages a snapshot holds; 0 means DefaultWindow.
 	Window int
 	// RetryMax is how many times a failed request is retried. Zero means DefaultRetryMax; a
@@ -141,6 +151,8 @@ type Adapter struct {
 	http   *retryablehttp.Client
 	log    *slog.Logger
 	redact apiclient.Redactor
+	// splitQuickReply: Intercom dropped the body of a quick_reply; see Post.
+	splitQuickReply atomic.Bool
 }
 
 var (
@@ -251,13 +263,23 @@ func (a *Adapter) apiError(method, path string, resp *http.Response) *APIError {
 func validID(id string) bool { return digitsRe.MatchString(id) }
 
 // reply posts a part through POST /conversations/{id}/reply (admin_reply_conversation_request):
-// a comment, a note or a quick_reply authored by the bot admin. It creates a part, so it is
-// repeated only when Intercom surely did not act.
+// a comment, a note or a quick_reply authored by the bot admin, and returns the conversation
+// Intercom answers with (its newest part is the one created; nil if the answer is not one). It
+// creates a part, so it is repeated only when Intercom surely did not act.
 // https://developers.intercom.com/docs/references/2.15/rest-api/api.intercom.io/conversations/replyconversation
-func (a *Adapter) reply(ctx context.Context, convID string, body map[string]any) error {
+func (a *Adapter) reply(ctx context.Context, convID string, body map[string]any) (*conversation, error) {
 	body["type"] = "admin"
 	body["admin_id"] = a.cfg.BotAdminID
-	return a.call(ctx, apiclient.Create, http.MethodPost, "/conversations/"+convID+"/reply", body, nil)
+	var raw json.RawMessage
+	if err := a.call(ctx, apiclient.Create, http.MethodPost, "/conversations/"+convID+"/reply", body, &raw); err != nil {
+		return nil, err
+	}
+	// The part exists: an answer we cannot read is no failure.
+	var out conversation
+	if len(raw) == 0 || json.Unmarshal(raw, &out) != nil || (out.Type != "conversation" && out.ID == "") {
+		return nil, nil
+	}
+	return &out, nil
 }
 
 // assign posts an assignment part (POST /conversations/{id}/parts, assign_conversation_request)
@@ -265,21 +287,56 @@ func (a *Adapter) reply(ctx context.Context, convID string, body map[string]any)
 // idempotent in effect, so it may be repeated.
 // https://developers.intercom.com/docs/references/2.15/rest-api/api.intercom.io/conversations/manageconversation
 func (a *Adapter) assign(ctx context.Context, convID, kind, assignee string) error {
+	_, err := a.assignRead(ctx, convID, kind, assignee)
+	return err
+}
+
+// assignRead is assign, returning the top-level fields of the conversation Intercom answers
+// with.
+func (a *Adapter) assignRead(ctx context.Context, convID, kind, assignee string) (map[string]json.RawMessage, error) {
 	body := map[string]any{"message_type": "assignment", "type": kind, "admin_id": a.cfg.BotAdminID, "assignee_id": assignee}
-	if err := a.call(ctx, apiclient.Idempotent, http.MethodPost, "/conversations/"+convID+"/parts", body, nil); err != nil {
-		return fmt.Errorf("assign to %s %s: %w", kind, assignee, err)
+	var out map[string]json.RawMessage
+	if err := a.call(ctx, apiclient.Idempotent, http.MethodPost, "/conversations/"+convID+"/parts", body, &out); err != nil {
+		return nil, fmt.Errorf("assign to %s %s: %w", kind, assignee, err)
 	}
-	return nil
+	return out, nil
+}
+
+// toTeam moves a conversation from the bot to the team: it assigns the team, then unassigns the
+// bot admin (a conversation holds an admin and a team assignee at once: assigning the team
+// alone would leave it with the bot). When Intercom answers the team assignment with another
+// teammate as admin assignee (the team's assignment method picked one), that teammate is kept.
+func (a *Adapter) toTeam(ctx context.Context, convID string) error {
+	after, err := a.assignRead(ctx, convID, "team", a.cfg.TeamID)
+	if err != nil {
+		return err
+	}
+	if raw, ok := after["admin_assignee_id"]; ok {
+		var now flexjson.String
+		if json.Unmarshal(raw, &now) == nil {
+			if id := assignee(now.String()); id != "" && id != a.cfg.BotAdminID {
+				a.log.InfoContext(ctx, "the team's assignment gave the conversation to a teammate; the bot leaves it to them", "conversation", convID, "admin", id)
+				return nil
+			}
+		}
+	}
+	return a.assign(ctx, convID, "admin", "0")
 }
 
 // Post sends a bot message as the bot admin, in paragraphs. Without buttons it is a comment;
 // with buttons it is one quick_reply part carrying the text as its body and one reply option
 // per button, whose uuid names the choice (choiceUUID): one call either way.
+//
+// The spec requires a body only for comments and notes, and its quick_reply examples carry
+// none. Should Intercom answer the quick_reply with an empty body (it dropped the text), Post
+// sends the text as a comment right away and, from then on, posts a message with buttons as a
+// comment followed by a quick_reply without body (two calls); Load reads the pair as one
+// message. The answer is never lost to the visitor.
 func (a *Adapter) Post(ctx context.Context, conv *handover.Conversation, out handover.Outgoing) error {
 	if !validID(conv.ID) {
 		return fmt.Errorf("intercom: post to conversation %q: not an Intercom id: %w", conv.ID, handover.ErrPermanent)
 	}
-	body := map[string]any{"message_type": "comment", "body": toHTML(out.Text)}
+	text := toHTML(out.Text)
 	var opts []quickReplyOption
 	for _, b := range out.Buttons {
 		v := b.Value
@@ -288,14 +345,52 @@ func (a *Adapter) Post(ctx context.Context, conv *handover.Conversation, out han
 		}
 		opts = append(opts, quickReplyOption{Text: strings.TrimSpace(b.Title), UUID: choiceUUID(v)})
 	}
-	if len(opts) > 0 {
-		body["message_type"] = "quick_reply"
-		body["reply_options"] = opts
+	comment := func() error {
+		if _, err := a.reply(ctx, conv.ID, map[string]any{"message_type": "comment", "body": text}); err != nil {
+			return fmt.Errorf("intercom: post to conversation %s: %w", conv.ID, err)
+		}
+		return nil
 	}
-	if err := a.reply(ctx, conv.ID, body); err != nil {
+	if len(opts) == 0 {
+		return comment()
+	}
+	if text != "" && a.splitQuickReply.Load() {
+		if err := comment(); err != nil {
+			return err
+		}
+		if _, err := a.reply(ctx, conv.ID, map[string]any{"message_type": "quick_reply", "reply_options": opts}); err != nil {
+			return fmt.Errorf("intercom: post to conversation %s: buttons: %w", conv.ID, err)
+		}
+		return nil
+	}
+	body := map[string]any{"message_type": "quick_reply", "reply_options": opts}
+	if text != "" {
+		body["body"] = text
+	}
+	after, err := a.reply(ctx, conv.ID, body)
+	if err != nil {
 		return fmt.Errorf("intercom: post to conversation %s: %w", conv.ID, err)
 	}
+	if text != "" && a.droppedBody(after) {
+		a.splitQuickReply.Store(true)
+		a.log.WarnContext(ctx, "Intercom kept no text on a quick reply: the text follows as a comment, and messages with buttons are sent as two parts from now on", "conversation", conv.ID)
+		return comment()
+	}
 	return nil
+}
+
+// droppedBody reports a reply answer whose newest part, the bot's quick_reply, has no body.
+func (a *Adapter) droppedBody(c *conversation) bool {
+	if c == nil {
+		return false
+	}
+	ps := c.Parts.Parts
+	for i := len(ps) - 1; i >= 0; i-- {
+		if p := &ps[i]; a.isBot(p.Author) && p.PartType == "quick_reply" {
+			return strings.TrimSpace(plainText(p.body())) == ""
+		}
+	}
+	return false
 }
 
 // admins reads every teammate: GET /admins.
@@ -332,40 +427,73 @@ func (a *Adapter) availableAgent(ad *admin) bool {
 }
 
 // HandToHuman leaves the team a private note (reason and summary), assigns the conversation to
-// the team and unassigns the bot admin (a conversation holds an admin and a team assignee at
-// once: assigning the team alone would leave it with the bot). Every write is the bot admin's.
-// A repeated handover after a crash may repeat the note; the assignments are idempotent.
+// the team and unassigns the bot admin (toTeam). Every write is the bot admin's. A retried
+// handover (a crash, an error half-way) finds its note already after the visitor's last
+// message and does not write it again; the assignments are idempotent, and the bot stays the
+// admin assignee until the last one, so the reconciler still sees an unfinished handover.
 func (a *Adapter) HandToHuman(ctx context.Context, conv *handover.Conversation, h handover.Handoff) error {
 	if !validID(conv.ID) {
 		return fmt.Errorf("intercom: hand over %q: not an Intercom id: %w", conv.ID, handover.ErrPermanent)
 	}
-	note := handover.HandoverNote(handoverHeading, h)
-	if err := a.reply(ctx, conv.ID, map[string]any{"message_type": "note", "body": toHTML(note)}); err != nil {
-		return fmt.Errorf("intercom: hand over conversation %s: note: %w", conv.ID, err)
-	}
-	if err := a.assign(ctx, conv.ID, "team", a.cfg.TeamID); err != nil {
+	c, err := a.current(ctx, conv)
+	if err != nil {
 		return fmt.Errorf("intercom: hand over conversation %s: %w", conv.ID, err)
 	}
-	if err := a.assign(ctx, conv.ID, "admin", "0"); err != nil {
+	if a.noteSinceVisitor(c, handoverHeading) == nil {
+		note := handover.HandoverNote(handoverHeading, h)
+		if _, err := a.reply(ctx, conv.ID, map[string]any{"message_type": "note", "body": toHTML(note)}); err != nil {
+			return fmt.Errorf("intercom: hand over conversation %s: note: %w", conv.ID, err)
+		}
+	}
+	if err := a.toTeam(ctx, conv.ID); err != nil {
 		return fmt.Errorf("intercom: hand over conversation %s: %w", conv.ID, err)
+	}
+	return nil
+}
+
+// noteSinceVisitor returns the bot's newest note starting with heading written after the
+// visitor's last message, or nil: the note of an earlier attempt of the same turn.
+func (a *Adapter) noteSinceVisitor(c *conversation, heading string) *part {
+	ps := c.Parts.Parts
+	for i := len(ps) - 1; i >= 0; i-- {
+		p := &ps[i]
+		switch {
+		case p.Author.contact():
+			return nil
+		case a.isBot(p.Author) && strings.HasPrefix(p.PartType, "note") && strings.HasPrefix(plainText(p.body()), heading):
+			return p
+		}
 	}
 	return nil
 }
 
 // LeaveOffline files the offline message:
 //
-//  1. the address is written to the contact (PUT /contacts/{id} {email}), so a teammate's reply
-//     reaches the visitor by email; when Intercom refuses it (another contact has the address)
-//     the address stays in the note;
+//  1. the address is written to the contact (PUT /contacts/{id} {email}) when the contact has
+//     none, so a teammate's reply reaches the visitor by email; a contact's own address is never
+//     overwritten, and when Intercom refuses the update (another contact has the address) the
+//     address stays in the note;
 //  2. with HANDOVER_INTERCOM_TICKET_TYPE_ID, a ticket of that type (POST /tickets) for the
-//     contact, assigned to the team, its description the note below;
+//     contact, linked to the conversation and assigned to the team, its description the note
+//     below (offlineTicket); when Intercom refuses the ticket for good (a Customer type, which
+//     cannot be linked; a wrong id; a missing scope) the message is still filed as in 3 and 4
+//     and the error logged;
 //  3. a private note in the conversation with the heading, the address, the summary and the
-//     transcript (and the ticket's id): the note is how Load knows the conversation is filed;
-//  4. without a ticket type the conversation itself is the offline message: it is assigned to
-//     the team; either way the bot admin is unassigned.
+//     transcript (and the ticket's number): the note is how Load knows the conversation is
+//     filed, once the bot is no longer its assignee;
+//  4. the conversation is assigned to the team and the bot admin unassigned (toTeam).
+//
+// Filing is idempotent from what Intercom holds: a retried turn (a crash, an error half-way)
+// finds its note after the visitor's last message and goes straight to 4; before the note, it
+// finds the ticket it created among the conversation's linked tickets and does not create
+// another. Until 4 the bot is the assignee: the reconciler still sees the unfinished filing.
 func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation, h handover.Handoff) error {
 	if !validID(conv.ID) {
 		return fmt.Errorf("intercom: offline message %q: not an Intercom id: %w", conv.ID, handover.ErrPermanent)
+	}
+	c, err := a.current(ctx, conv)
+	if err != nil {
+		return fmt.Errorf("intercom: offline message for conversation %s: %w", conv.ID, err)
 	}
 	email := strings.TrimSpace(h.Email)
 	if email == "" {
@@ -373,7 +501,11 @@ func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation,
 	}
 	h.Email = email
 	contactID := conv.Visitor.ID
-	if email != "" && contactID != "" && !strings.EqualFold(email, conv.Visitor.Email) {
+	switch {
+	case email == "" || contactID == "" || strings.EqualFold(email, conv.Visitor.Email):
+	case conv.Visitor.Email != "":
+		a.log.InfoContext(ctx, "the visitor gave another address than their contact's; it is in the note", "conversation", conv.ID)
+	default:
 		err := a.call(ctx, apiclient.Idempotent, http.MethodPut, "/contacts/"+url.PathEscape(contactID), map[string]any{"email": email}, nil)
 		switch {
 		case err == nil:
@@ -383,59 +515,101 @@ func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation,
 			return fmt.Errorf("intercom: offline message for conversation %s: update contact: %w", conv.ID, err)
 		}
 	}
-	var extra []string
-	if a.cfg.TicketTypeID != "" {
-		id, err := a.ticket(ctx, conv, h, contactID)
-		if err != nil {
-			return fmt.Errorf("intercom: offline message for conversation %s: %w", conv.ID, err)
+	if a.noteSinceVisitor(c, offlineHeading) == nil {
+		var extra []string
+		if a.cfg.TicketTypeID != "" {
+			id, err := a.offlineTicket(ctx, conv, c, h, contactID)
+			switch {
+			case err == nil:
+				extra = append(extra, "Ticket: #"+id)
+			case errors.Is(err, handover.ErrPermanent):
+				a.log.ErrorContext(ctx, "no ticket filed for the offline message (HANDOVER_INTERCOM_TICKET_TYPE_ID must name a Back-office ticket type, and the app needs the tickets scopes); the conversation is the offline message",
+					"conversation", conv.ID, "err", err)
+				extra = append(extra, "Ticket: none (Intercom refused it; see the service log)")
+			default:
+				return fmt.Errorf("intercom: offline message for conversation %s: %w", conv.ID, err)
+			}
 		}
-		extra = append(extra, "Ticket: "+id)
-	}
-	note := handover.OfflineNote(offlineHeading, conv, h, extra...)
-	if err := a.reply(ctx, conv.ID, map[string]any{"message_type": "note", "body": toHTML(note)}); err != nil {
-		return fmt.Errorf("intercom: offline message for conversation %s: note: %w", conv.ID, err)
-	}
-	if a.cfg.TicketTypeID == "" {
-		if err := a.assign(ctx, conv.ID, "team", a.cfg.TeamID); err != nil {
-			return fmt.Errorf("intercom: offline message for conversation %s: %w", conv.ID, err)
+		note := handover.OfflineNote(offlineHeading, conv, h, extra...)
+		if _, err := a.reply(ctx, conv.ID, map[string]any{"message_type": "note", "body": toHTML(note)}); err != nil {
+			return fmt.Errorf("intercom: offline message for conversation %s: note: %w", conv.ID, err)
 		}
 	}
-	if err := a.assign(ctx, conv.ID, "admin", "0"); err != nil {
+	if err := a.toTeam(ctx, conv.ID); err != nil {
 		return fmt.Errorf("intercom: offline message for conversation %s: %w", conv.ID, err)
 	}
 	return nil
 }
 
-// ticket creates the offline ticket: POST /tickets {ticket_type_id, contacts:[{id}|{email}],
-// ticket_attributes:{_default_title_, _default_description_}, assignment:{team_assignee_id}}.
+// offlineTicket returns the number of the offline message's ticket: the one an earlier attempt
+// of this filing created, else a new one. POST /tickets {ticket_type_id, contacts:[{id}|{email}],
+// conversation_to_link_id, ticket_attributes:{_default_title_, _default_description_},
+// assignment:{team_assignee_id}} (create_ticket_request): the link ("conversation | back-office
+// ticket", "conversation | tracker ticket") is what makes the ticket findable again, among the
+// conversation's linked_objects. A linked ticket is this filing's when GET /tickets/{id} shows
+// it of the configured type, naming the conversation in its description, and created since the
+// visitor's last message; an earlier filing's ticket predates that message.
 // https://developers.intercom.com/docs/references/2.15/rest-api/api.intercom.io/tickets/createticket
-func (a *Adapter) ticket(ctx context.Context, conv *handover.Conversation, h handover.Handoff, contactID string) (string, error) {
+func (a *Adapter) offlineTicket(ctx context.Context, conv *handover.Conversation, c *conversation, h handover.Handoff, contactID string) (string, error) {
+	marker := "Conversation: " + conv.ID + "\n"
+	since := lastVisitorAt(c)
+	for _, lo := range c.LinkedObjects.Data {
+		id := lo.ID.String()
+		if lo.Type != "ticket" || !validID(id) {
+			continue
+		}
+		var t ticket
+		err := a.call(ctx, apiclient.Idempotent, http.MethodGet, "/tickets/"+id, nil, &t)
+		switch {
+		case err == nil:
+		case errors.Is(err, handover.ErrPermanent):
+			continue
+		default:
+			return "", fmt.Errorf("read linked ticket %s: %w", id, err)
+		}
+		desc, _ := t.Attributes["_default_description_"].(string)
+		if t.TicketType != nil && t.TicketType.ID.String() == a.cfg.TicketTypeID && strings.Contains(desc, marker) && !t.CreatedAt.Before(since) {
+			a.log.InfoContext(ctx, "offline ticket already filed by an earlier attempt", "conversation", conv.ID, "ticket", t.number())
+			return t.number(), nil
+		}
+	}
 	who := map[string]string{"email": h.Email}
 	if contactID != "" {
 		who = map[string]string{"id": contactID}
 	}
 	body := map[string]any{
-		"ticket_type_id": a.cfg.TicketTypeID,
-		"contacts":       []map[string]string{who},
+		"ticket_type_id":          a.cfg.TicketTypeID,
+		"contacts":                []map[string]string{who},
+		"conversation_to_link_id": conv.ID,
 		"ticket_attributes": map[string]string{
 			"_default_title_":       clip("Offline message: "+firstVisitorText(conv), 150),
 			"_default_description_": handover.OfflineNote(offlineHeading, conv, h, "Conversation: "+conv.ID),
 		},
 		"assignment": map[string]string{"team_assignee_id": a.cfg.TeamID},
 	}
-	var resp struct {
-		ID       json.Number `json:"id"`
-		TicketID json.Number `json:"ticket_id"`
-	}
-	if err := a.call(ctx, apiclient.Create, http.MethodPost, "/tickets", body, &resp); err != nil {
+	var t ticket
+	if err := a.call(ctx, apiclient.Create, http.MethodPost, "/tickets", body, &t); err != nil {
 		return "", fmt.Errorf("create ticket: %w", err)
 	}
-	id := resp.TicketID.String()
-	if id == "" {
-		id = resp.ID.String()
+	a.log.InfoContext(ctx, "offline message filed as a ticket", "conversation", conv.ID, "ticket", t.number())
+	return t.number(), nil
+}
+
+// lastVisitorAt is when the visitor's newest part was written (the zero time if none).
+func lastVisitorAt(c *conversation) time.Time {
+	ps := c.Parts.Parts
+	for i := len(ps) - 1; i >= 0; i-- {
+		if ps[i].Author.contact() {
+			return ps[i].CreatedAt.Time
+		}
 	}
-	a.log.InfoContext(ctx, "offline message filed as a ticket", "conversation", conv.ID, "ticket", id)
-	return id, nil
+	if c.Source != nil && c.Source.Author.contact() {
+		if !c.Source.CreatedAt.IsZero() {
+			return c.Source.CreatedAt.Time
+		}
+		return c.CreatedAt.Time
+	}
+	return time.Time{}
 }
 
 // MarkAgentJoined records nothing: the announcement Post just sent is the bot's part after the

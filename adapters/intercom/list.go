@@ -80,7 +80,8 @@ func (a *Adapter) BotConversations(ctx context.Context) ([]string, error) {
 
 // Conversations lists, for the agent pages (handover.Directory), the open conversations of the
 // bot admin and of the team, most recently updated first, each read as Load reads it (so
-// State and BotAnswers are right), at most directorySize.
+// State and BotAnswers are right), at most directorySize. The team's conversations the bot
+// never had (StateOther) are left out.
 func (a *Adapter) Conversations(ctx context.Context) ([]*handover.Conversation, error) {
 	var all []conversation
 	for _, f := range []map[string]any{
@@ -105,6 +106,9 @@ func (a *Adapter) Conversations(ctx context.Context) ([]*handover.Conversation, 
 		conv, err := a.Load(ctx, id)
 		if err != nil {
 			return nil, fmt.Errorf("intercom: conversations: %w", err)
+		}
+		if conv.State == handover.StateOther {
+			continue
 		}
 		out = append(out, conv)
 		if len(out) == directorySize {

@@ -15,18 +15,27 @@ import (
 )
 
 // Load reads a conversation, GET /conversations/{id}?display_as=plaintext (one call: the
-// conversation with its 500 most recent parts, bodies as plain text), and derives its state:
+// conversation with its 500 most recent parts, bodies as plain text), and derives its state.
+// The bot is involved in a conversation from its first part of its own or the first assignment
+// to it (or, when no part shows it, while it is the admin assignee); a conversation it was never
+// involved in is StateOther, whoever holds it, so the bot never speaks in the workspace's other
+// conversations. Then, in this order:
 //
 //   - closed or snoozed: StateOther;
-//   - a public reply of Fin or a workflow bot (author type "bot", or from_ai_agent) among the
-//     parts: StateOther, the bot stays silent (Intercom's own bot is answering);
-//   - a public reply of another teammate, an assignment to another teammate, or another
-//     teammate as admin assignee: StateAgent, for good; JoinAnnounced once the bot wrote after
-//     the takeover;
-//   - the bot's offline note among the parts: StateOffline;
+//   - an answer of Fin, Intercom's AI agent (from_ai_agent or is_ai_answer), since the latest
+//     assignment to the bot: StateOther, the bot stays silent (two bots would talk). A message
+//     of the Operator or of a workflow that is not an AI answer (an email collector, a reply-time
+//     notice) is a system line and silences nothing;
+//   - since the bot was involved, a public reply of another teammate or an assignment to another
+//     teammate, or another teammate as admin assignee: StateAgent, for good; JoinAnnounced once
+//     the bot wrote after the takeover;
+//   - the bot's offline note, and the bot no longer the admin assignee: StateOffline (while the
+//     bot is still the assignee the filing did not finish, and the retried turn completes it);
+//   - since the latest assignment to the bot, a teammate assigned the conversation to a team or
+//     to nobody: StateQueued (a team) or StateOther (nobody): a person routed it elsewhere;
 //   - assigned to the bot admin: StateBot;
 //   - assigned to a team only: StateQueued;
-//   - anything else (unassigned, another inbox): StateOther.
+//   - anything else: StateOther.
 //
 // BotAnswers counts the bot admin's public parts that are not the engine's notices, among the
 // parts read: the 500 most recent are all the API gives, and the engine also keeps offering
@@ -40,6 +49,11 @@ func (a *Adapter) Load(ctx context.Context, id string) (*handover.Conversation, 
 	if err != nil {
 		return nil, err
 	}
+	return a.snapshot(ctx, c)
+}
+
+// snapshot builds the turn's snapshot of a conversation read from the API and completes it.
+func (a *Adapter) snapshot(ctx context.Context, c *conversation) (*handover.Conversation, error) {
 	conv, agentID := a.build(c)
 	if err := a.complete(ctx, conv, agentID); err != nil {
 		return nil, err
@@ -55,12 +69,62 @@ const hintMaxAge = 10 * time.Second
 // reads the conversation (Load): a plain bot turn is that read and the reply, two calls. The
 // hint spares the read when the webhook, fresh, shows a conversation the bot cannot act on: a
 // closed or snoozed one.
+//
+// With ClaimUnassigned, a visitor's message (or a reconciliation) in a conversation the bot may
+// claim (claimable) makes the bot assign it to itself (POST /conversations/{id}/parts, one more
+// call on the conversation's first turn) and answer it.
 func (a *Adapter) LoadEvent(ctx context.Context, ev handover.Event) (*handover.Conversation, error) {
 	h, _ := ev.Hint.(*hint)
 	if h != nil && h.conv.ID.String() == ev.ConversationID && !h.at.IsZero() && time.Since(h.at) < hintMaxAge && !h.conv.isOpen() {
 		return &handover.Conversation{ID: ev.ConversationID, Department: a.cfg.TeamID, State: handover.StateOther}, nil
 	}
-	return a.Load(ctx, ev.ConversationID)
+	c, err := a.fetch(ctx, ev.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	if a.cfg.ClaimUnassigned && claimEvent(ev.Kind) && a.claimable(c) {
+		err := a.assign(ctx, ev.ConversationID, "admin", a.cfg.BotAdminID)
+		switch {
+		case err == nil:
+			a.log.InfoContext(ctx, "claimed an unassigned conversation", "conversation", ev.ConversationID)
+			claimed := *c
+			claimed.AdminAssigneeID = flexjson.String(a.cfg.BotAdminID)
+			c = &claimed
+		case errors.Is(err, handover.ErrPermanent):
+			// Refused for good (the bot teammate cannot be assigned): the conversation stays
+			// unclaimed, as without the setting.
+			a.log.WarnContext(ctx, "could not claim an unassigned conversation", "conversation", ev.ConversationID, "err", err)
+		default:
+			return nil, fmt.Errorf("intercom: claim conversation %s: %w", ev.ConversationID, err)
+		}
+	}
+	return a.snapshot(ctx, c)
+}
+
+// claimEvent reports the events that may make the bot claim a conversation: the visitor wrote.
+func claimEvent(k handover.EventKind) bool {
+	return k == handover.EventVisitorMessage || k == handover.EventChoice || k == handover.EventReconcile
+}
+
+// claimable reports a conversation the bot may take for itself: open, started by the visitor in
+// the Messenger (source type conversation, customer initiated), unassigned and in no team, and
+// untouched: no part of the bot, of a teammate, of Fin or of a workflow, other than the
+// visitor's own, and no assignment.
+func (a *Adapter) claimable(c *conversation) bool {
+	if !c.isOpen() || assignee(c.AdminAssigneeID.String()) != "" || assignee(c.TeamAssigneeID.String()) != "" {
+		return false
+	}
+	src := c.Source
+	if src == nil || src.Type != "conversation" || !src.Author.contact() || (src.DeliveredAs != "" && src.DeliveredAs != "customer_initiated") {
+		return false
+	}
+	for i := range c.Parts.Parts {
+		p := &c.Parts.Parts[i]
+		if ok, _, _ := p.assignment(); ok || !p.Author.contact() {
+			return false
+		}
+	}
+	return true
 }
 
 // fetch reads one conversation with its parts as plain text.
@@ -84,6 +148,14 @@ func (a *Adapter) fetch(ctx context.Context, id string) (*conversation, error) {
 // loaded is the adapter's record of what Load read (handover.Conversation.Source).
 type loaded struct {
 	conv *conversation
+}
+
+// current returns the conversation as this turn's Load read it (conv.Source), or reads it.
+func (a *Adapter) current(ctx context.Context, conv *handover.Conversation) (*conversation, error) {
+	if l, ok := conv.Source.(*loaded); ok && l.conv != nil && l.conv.ID.String() == conv.ID {
+		return l.conv, nil
+	}
+	return a.fetch(ctx, conv.ID)
 }
 
 // complete reads what the snapshot lacks and the turn needs: the contact's email when the bot's
@@ -129,27 +201,33 @@ func needsProfile(conv *handover.Conversation) bool {
 	return i >= 0 && (conv.Messages[i].Prompt == handover.PromptOffline || conv.Messages[i].Prompt == handover.PromptEmail)
 }
 
-// reading is what build learns walking the parts.
+// reading is what build learns walking the parts, indexed in reading order (the source, when
+// read, is 0).
 type reading struct {
 	msgs       []handover.Message
 	botAnswers int
+	// from is the index of the bot's first involvement (-1: none): only what follows it can
+	// take the conversation from the bot.
+	from int
 	// takeover is the index in msgs at which another teammate took over (-1: none seen), and
 	// agent, agentID who.
 	takeover       int
 	agent, agentID string
 	// announced: the bot wrote publicly after the takeover.
 	announced bool
-	fin       bool // Fin or a workflow bot replied publicly
-	offline   bool // the bot's offline note
-	visitor   handover.Visitor
+	// Indexes of the latest assignment to the bot, of the latest assignment by a teammate to a
+	// team or to nobody, and of the latest public answer of Fin (-1: none).
+	botAssigned, routed, fin int
+	offline                  bool // the bot's offline note
+	visitor                  handover.Visitor
 }
 
 // build derives the snapshot from a conversation as GET /conversations/{id} returns it. It also
 // returns the id of the teammate who took over, if any.
 func (a *Adapter) build(c *conversation) (*handover.Conversation, string) {
-	r := reading{takeover: -1}
 	parts := c.Parts.Parts
 	truncated := len(parts) >= maxParts || c.Parts.TotalCount > len(parts)
+	seq := make([]*part, 0, len(parts)+1)
 	if c.Source != nil && !truncated {
 		src := *c.Source
 		src.ID = flexjson.String("source-" + src.ID.String())
@@ -159,10 +237,24 @@ func (a *Adapter) build(c *conversation) (*handover.Conversation, string) {
 		if src.CreatedAt.IsZero() {
 			src.CreatedAt = c.CreatedAt
 		}
-		a.read(&r, &src)
+		seq = append(seq, &src)
 	}
 	for i := range parts {
-		a.read(&r, &parts[i])
+		seq = append(seq, &parts[i])
+	}
+	adminID, teamID := assignee(c.AdminAssigneeID.String()), assignee(c.TeamAssigneeID.String())
+	r := reading{from: -1, takeover: -1, botAssigned: -1, routed: -1, fin: -1}
+	for i, p := range seq {
+		if a.involves(p) {
+			r.from = i
+			break
+		}
+	}
+	if r.from < 0 && adminID == a.cfg.BotAdminID {
+		r.from = 0 // assigned to the bot, though no part read shows it
+	}
+	for i, p := range seq {
+		a.read(&r, p, i)
 	}
 	if len(c.Contacts.Contacts) > 0 {
 		r.visitor.ID = c.Contacts.Contacts[0].ID.String()
@@ -174,12 +266,11 @@ func (a *Adapter) build(c *conversation) (*handover.Conversation, string) {
 	if c.Source != nil {
 		conv.Channel = c.Source.Type
 	}
-	adminID, teamID := assignee(c.AdminAssigneeID.String()), assignee(c.TeamAssigneeID.String())
 	agentID := r.agentID
 	switch {
-	case !c.isOpen():
+	case !c.isOpen(), r.from < 0:
 		conv.State = handover.StateOther
-	case r.fin:
+	case r.fin > r.botAssigned:
 		conv.State = handover.StateOther
 	case r.takeover >= 0 || (adminID != "" && adminID != a.cfg.BotAdminID):
 		conv.State = handover.StateAgent
@@ -189,8 +280,12 @@ func (a *Adapter) build(c *conversation) (*handover.Conversation, string) {
 			r.announced = lastBotIsJoin(r.msgs)
 		}
 		conv.JoinAnnounced = r.announced
-	case r.offline:
+	case r.offline && adminID != a.cfg.BotAdminID:
 		conv.State = handover.StateOffline
+	case r.routed > r.botAssigned && teamID != "":
+		conv.State = handover.StateQueued
+	case r.routed > r.botAssigned:
+		conv.State = handover.StateOther
 	case adminID == a.cfg.BotAdminID:
 		conv.State = handover.StateBot
 	case teamID != "":
@@ -205,6 +300,20 @@ func (a *Adapter) build(c *conversation) (*handover.Conversation, string) {
 	}
 	conv.Messages, conv.Window = msgs, truncated
 	return conv, agentID
+}
+
+// involves reports a part that involves the bot: one of its own, or an assignment to it.
+func (a *Adapter) involves(p *part) bool {
+	if a.isBot(p.Author) {
+		return true
+	}
+	_, to, _ := p.assignment()
+	return to == a.cfg.BotAdminID
+}
+
+// isBot reports the bot admin as author.
+func (a *Adapter) isBot(au author) bool {
+	return au.Type == "admin" && au.ID.String() == a.cfg.BotAdminID
 }
 
 // assignee normalises an assignee id: "" for none (null or 0).
@@ -256,8 +365,8 @@ func isEmailQuestion(text string) bool {
 	return false
 }
 
-// read adds one part to r.
-func (a *Adapter) read(r *reading, p *part) {
+// read adds the part at index i to r.
+func (a *Adapter) read(r *reading, p *part, i int) {
 	text := plainText(p.body())
 	note := strings.HasPrefix(p.PartType, "note")
 	var opts []quickReplyOption
@@ -265,16 +374,25 @@ func (a *Adapter) read(r *reading, p *part) {
 		opts = p.Metadata.QuickReplyOptions
 	}
 	au := p.Author
-	bot := au.Type == "admin" && au.ID.String() == a.cfg.BotAdminID
-	human := au.Type == "admin" && !bot && !bool(au.FromAIAgent)
-	// An assignment to another teammate is a takeover, whoever made it (the agent pages
-	// assign as the bot admin).
-	if p.AssignedTo != nil && p.AssignedTo.Type == "admin" {
-		if id := assignee(p.AssignedTo.ID.String()); id != "" && id != a.cfg.BotAdminID && r.takeover < 0 {
-			r.takeover, r.agentID = len(r.msgs), id
-			if human && au.ID.String() == id {
-				r.agent = au.name()
+	bot := a.isBot(au)
+	ai := bool(au.FromAIAgent) || bool(au.IsAIAnswer)
+	human := au.Type == "admin" && !bot && !ai
+	involved := r.from >= 0 && i >= r.from
+	if ok, to, _ := p.assignment(); ok {
+		switch {
+		case to == a.cfg.BotAdminID:
+			r.botAssigned = i
+		case to != "":
+			// An assignment to another teammate is a takeover, whoever made it (the team's
+			// assignment method, the agent pages assigning as the bot admin).
+			if involved && r.takeover < 0 {
+				r.takeover, r.agentID = len(r.msgs), to
+				if human && au.ID.String() == to {
+					r.agent = au.name()
+				}
 			}
+		case human:
+			r.routed = i // a person assigned it to a team or to nobody
 		}
 	}
 	if note {
@@ -316,32 +434,56 @@ func (a *Adapter) read(r *reading, p *part) {
 				m.Buttons = append(m.Buttons, handover.Button{Title: o.Text, Value: v})
 			}
 		}
-		m.Prompt = promptOf(m.Buttons)
-		if m.Prompt == handover.PromptNone && (isEmailQuestion(text) || afterOfflineChoice(r.msgs)) {
-			m.Prompt = handover.PromptEmail
-		}
-		if !handover.IsNotice(text) {
+		if text != "" && !handover.IsNotice(text) {
 			r.botAnswers++
 		}
 		if r.takeover >= 0 {
 			r.announced = true
+		}
+		r.msgs = mergeBot(r.msgs, &m)
+		m.Prompt = promptOf(m.Buttons)
+		if m.Prompt == handover.PromptNone && (isEmailQuestion(m.Text) || afterOfflineChoice(r.msgs)) {
+			m.Prompt = handover.PromptEmail
 		}
 	case human:
 		m.Role = handover.RoleAgent
 		if m.Author == "" {
 			m.Author = "An agent"
 		}
-		if r.takeover < 0 {
+		if involved && r.takeover < 0 {
 			r.takeover, r.agent, r.agentID = len(r.msgs), au.name(), au.ID.String()
 		}
 	default:
-		// Fin, a workflow or custom bot (author type bot, or an AI answer), a team.
+		// Fin, the Operator, a workflow or custom bot (author type bot, or an AI answer), a team.
 		m.Role = handover.RoleSystem
-		if au.Type == "bot" || bool(au.FromAIAgent) || bool(au.IsAIAnswer) {
-			r.fin = true
+		if ai {
+			r.fin = i
 		}
 	}
 	r.msgs = append(r.msgs, m)
+}
+
+// mergeBot joins a bot message with the bot's public message just before it when one holds only
+// the text and the other only the quick-reply buttons (a message Post had to split in two
+// parts): it returns msgs without that previous message, whose text or buttons m takes.
+func mergeBot(msgs []handover.Message, m *handover.Message) []handover.Message {
+	n := len(msgs)
+	if n == 0 {
+		return msgs
+	}
+	prev := msgs[n-1]
+	if prev.Role != handover.RoleBot || prev.Private {
+		return msgs
+	}
+	switch {
+	case prev.Text == "" && len(prev.Buttons) > 0 && m.Text != "" && len(m.Buttons) == 0:
+		m.Buttons = prev.Buttons
+	case prev.Text != "" && len(prev.Buttons) == 0 && m.Text == "" && len(m.Buttons) > 0:
+		m.Text = prev.Text
+	default:
+		return msgs
+	}
+	return msgs[:n-1]
 }
 
 // clickText is what a click on choice v reads as: the title of that button on the bot's last

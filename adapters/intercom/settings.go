@@ -1,7 +1,6 @@
 package intercom
 
 import (
-	"net/url"
 	"regexp"
 	"strings"
 
@@ -21,7 +20,8 @@ type Settings struct {
 	ClientSecret      helpdesk.Secret `envconfig:"HANDOVER_INTERCOM_CLIENT_SECRET" desc:"secret: the app's client secret (Developer Hub > your app > Basic information); it verifies X-Hub-Signature on webhooks"`
 	BotAdminID        string          `envconfig:"HANDOVER_INTERCOM_BOT_ADMIN_ID" desc:"id of the bot teammate: it authors every reply, note and assignment, and the bot answers the conversations assigned to it"`
 	TeamID            string          `envconfig:"HANDOVER_INTERCOM_TEAM_ID" desc:"id of the team of human agents the bot hands over to (GET /teams)"`
-	TicketTypeID      string          `envconfig:"HANDOVER_INTERCOM_TICKET_TYPE_ID" desc:"optional ticket type id: offline messages become tickets of that type; empty: the conversation, assigned to the team with a note, is the offline message"`
+	TicketTypeID      string          `envconfig:"HANDOVER_INTERCOM_TICKET_TYPE_ID" desc:"optional id of a Back-office ticket type (GET /ticket_types): each offline message also files a ticket of that type, linked to the conversation and assigned to the team; empty: the conversation, assigned to the team with a note, is the offline message"`
+	ClaimUnassigned   bool            `envconfig:"HANDOVER_INTERCOM_CLAIM_UNASSIGNED" default:"false" desc:"when true, the bot also takes (assigns to itself) a visitor's Messenger conversation that is open, unassigned, in no team and that no teammate, Fin or workflow has touched; false: only conversations a workflow assigns to the bot teammate"`
 	RequestsPerMinute int             `envconfig:"HANDOVER_INTERCOM_REQUESTS_PER_MINUTE" default:"0" desc:"optional client-side budget of API requests a minute (retries included), below Intercom's rate limit; 0 means none"`
 }
 
@@ -32,10 +32,8 @@ var digitsRe = regexp.MustCompile(`^[0-9]{1,20}$`)
 func (s *Settings) Problems() []string {
 	var out []string
 	add := func(p string) { out = append(out, p) }
-	if base := strings.TrimSpace(s.URL); base != "" {
-		if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-			add("HANDOVER_INTERCOM_URL: set an absolute http(s) URL without credentials, e.g. https://api.eu.intercom.io")
-		}
+	if p := helpdesk.BaseURLProblem("HANDOVER_INTERCOM_URL", s.URL, ""); p != "" {
+		add(p)
 	}
 	if strings.TrimSpace(s.AccessToken.Value()) == "" {
 		add("HANDOVER_INTERCOM_ACCESS_TOKEN: set the access token of your Intercom app (Developer Hub > your app > Authentication)")
@@ -64,6 +62,6 @@ func (s *Settings) config(d helpdesk.Deps) Config {
 		BaseURL: s.URL, AccessToken: s.AccessToken.Value(), ClientSecret: s.ClientSecret.Value(),
 		BotAdminID: strings.TrimSpace(s.BotAdminID), TeamID: strings.TrimSpace(s.TeamID),
 		TicketTypeID: strings.TrimSpace(s.TicketTypeID), RequestsPerMinute: s.RequestsPerMinute,
-		Logger: d.Logger, Observe: d.Observe, RetryWaitMax: d.RetryWaitMax,
+		ClaimUnassigned: s.ClaimUnassigned, Logger: d.Logger, Observe: d.Observe, RetryWaitMax: d.RetryWaitMax,
 	}
 }

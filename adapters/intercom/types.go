@@ -30,6 +30,17 @@ type conversation struct {
 		Parts      []part `json:"conversation_parts"`
 		TotalCount int    `json:"total_count"`
 	} `json:"conversation_parts"`
+	// LinkedObjects are the tickets and conversations linked to it (linked_object_list).
+	LinkedObjects struct {
+		Data []linkedObject `json:"data"`
+	} `json:"linked_objects"`
+}
+
+// linkedObject is linked_object: a linked ticket or conversation.
+type linkedObject struct {
+	Type     string          `json:"type"` // ticket or conversation
+	ID       flexjson.String `json:"id"`
+	Category *string         `json:"category"`
 }
 
 // isOpen reports an open conversation: state "open" (or, when absent, open true).
@@ -64,6 +75,23 @@ type part struct {
 	Metadata       *partMetadata `json:"metadata"`
 	AppPackageCode *string       `json:"app_package_code"`
 	Redacted       bool          `json:"redacted"`
+	// DeliveredAs is set on the source only: customer_initiated, admin_initiated, automated...
+	DeliveredAs string `json:"delivered_as"`
+}
+
+// assignment reports a part that assigns the conversation (assignment, assign_and_reopen,
+// default_assignment...), and whom: the admin assigned ("" for none), and whether a team is.
+func (p *part) assignment() (ok bool, admin string, team bool) {
+	if p.AssignedTo != nil {
+		switch p.AssignedTo.Type {
+		case "admin":
+			return true, assignee(p.AssignedTo.ID.String()), false
+		case "team":
+			return true, "", assignee(p.AssignedTo.ID.String()) != ""
+		}
+		return true, "", false // nobody_admin, or an id of 0
+	}
+	return strings.Contains(p.PartType, "assign"), "", false
 }
 
 func (p *part) body() string {
@@ -142,6 +170,26 @@ func (a *admin) inTeam(team string) bool {
 		}
 	}
 	return false
+}
+
+// ticket is the Ticket model, as far as handover reads it: id is the API's, ticket_id the
+// number the Inbox and the Messenger show.
+type ticket struct {
+	ID         flexjson.String `json:"id"`
+	TicketID   flexjson.String `json:"ticket_id"`
+	CreatedAt  flexjson.Time   `json:"created_at"`
+	Attributes map[string]any  `json:"ticket_attributes"`
+	TicketType *struct {
+		ID flexjson.String `json:"id"`
+	} `json:"ticket_type"`
+}
+
+// number is how the team refers to the ticket: its ticket_id, else its id.
+func (t *ticket) number() string {
+	if n := t.TicketID.String(); n != "" {
+		return n
+	}
+	return t.ID.String()
 }
 
 // contact is the Contact model, as far as handover reads it.

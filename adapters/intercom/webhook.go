@@ -96,12 +96,17 @@ type hint struct {
 }
 
 // Parse translates a verified webhook body into events; see the package function Parse. It
-// also logs the misconfiguration a conversation.operator.replied reveals.
+// also logs the misconfiguration a conversation.operator.replied reveals: Fin answering in a
+// conversation assigned to the bot.
 func (a *Adapter) Parse(body []byte) ([]handover.Event, error) {
-	evs, topic, err := parse(a.cfg.BotAdminID, body)
-	if err == nil && topic == topicOperatorReplied && len(evs) > 0 {
-		a.log.Warn("misconfiguration: Fin or a workflow bot replied in a conversation the bot may own; the bot goes silent there. Turn Fin and reply-sending workflows off for the bot's audience",
-			"conversation", evs[0].ConversationID)
+	evs, n, err := parse(a.cfg.BotAdminID, body)
+	if err == nil && n.Topic == topicOperatorReplied && len(evs) > 0 {
+		c := n.Data.Item
+		if p := pickPart(c, n.Topic); p != nil && (bool(p.Author.FromAIAgent) || bool(p.Author.IsAIAnswer)) &&
+			assignee(c.AdminAssigneeID.String()) == a.cfg.BotAdminID {
+			a.log.Warn("misconfiguration: Fin answered in a conversation assigned to the bot; the bot goes silent there. Turn Fin off for the bot's audience",
+				"conversation", evs[0].ConversationID)
+		}
 	}
 	return evs, err
 }
@@ -116,30 +121,32 @@ func (a *Adapter) Parse(body []byte) ([]handover.Event, error) {
 //     is EventChoice with the choice it names;
 //   - conversation.admin.replied: by the bot admin, nothing (its own echo); by another teammate,
 //     EventAgentActivity (a takeover);
-//   - conversation.admin.assigned (and open/close.assigned): made by the bot admin, nothing
-//     (its own handover); an assignment to the bot admin is EventChanged (a workflow giving the
-//     bot a conversation whose first message was not answered yet); any other is
-//     EventAgentActivity;
+//   - conversation.admin.assigned (and open/close.assigned): made by the bot admin to itself, to
+//     a team or to nobody, nothing (its own claim or handover); an assignment to the bot admin
+//     by anyone else is EventChanged with Recheck (a workflow giving the bot a conversation
+//     whose first message was not answered yet); any other (a teammate taking it, a person
+//     routing it to a team or to nobody) is EventAgentActivity, which makes a turn running for
+//     it re-read before it posts;
 //   - conversation.operator.replied: Fin or a workflow replied: EventAgentActivity (the load
-//     finds the bot's reply and keeps silent);
+//     decides whether the bot goes silent);
 //   - conversation.admin.closed, opened, snoozed, unsnoozed: EventChanged;
 //   - anything else (notes, tags, ratings, contacts, tickets): nothing.
 //
-// DedupKey is "part:<part id>" for the part the notification carries (the same part may come
-// on two topics), else "notif:<notification id>". Hint is the conversation as the webhook shows
-// it.
+// The part an event is about is the one its topic names among the parts the notification
+// carries (pickPart). DedupKey is "part:<part id>" (the same part may come on two topics), else
+// "notif:<notification id>". Hint is the conversation as the webhook shows it.
 func Parse(botAdminID string, body []byte) ([]handover.Event, error) {
 	evs, _, err := parse(botAdminID, body)
 	return evs, err
 }
 
-func parse(botAdminID string, body []byte) ([]handover.Event, string, error) {
+func parse(botAdminID string, body []byte) ([]handover.Event, *notification, error) {
 	var n notification
 	if err := apiclient.DecodeJSON("intercom webhook", body, &n); err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	if n.Topic == "" {
-		return nil, "", errors.New("intercom webhook: missing field topic (not an Intercom notification)")
+		return nil, nil, errors.New("intercom webhook: missing field topic (not an Intercom notification)")
 	}
 	var kind handover.EventKind
 	switch n.Topic {
@@ -150,21 +157,22 @@ func parse(botAdminID string, body []byte) ([]handover.Event, string, error) {
 	case topicAdminClosed, topicAdminOpened, topicAdminSnoozed, topicAdminUnsnoozed:
 		kind = handover.EventChanged
 	default:
-		return nil, n.Topic, nil
+		return nil, &n, nil
 	}
 	if n.Data == nil || n.Data.Item == nil || n.Data.Item.ID.String() == "" {
-		return nil, n.Topic, fmt.Errorf("intercom webhook: %s: missing field data.item.id", n.Topic)
+		return nil, &n, fmt.Errorf("intercom webhook: %s: missing field data.item.id", n.Topic)
 	}
 	c := n.Data.Item
 	ev := handover.Event{Kind: kind, ConversationID: c.ID.String(), Hint: &hint{conv: *c, at: notifiedAt(n.CreatedAt)}}
 	if n.ID != "" {
 		ev.DedupKey = "notif:" + n.ID
 	}
-	p := lastPart(c, n.Topic)
+	p := pickPart(c, n.Topic)
 	if p != nil && p.ID.String() != "" {
 		ev.MessageID = p.ID.String()
 		ev.DedupKey = "part:" + p.ID.String()
 	}
+	bot := func(au author) bool { return au.Type == "admin" && au.ID.String() == botAdminID }
 	switch n.Topic {
 	case topicUserCreated, topicUserReplied:
 		if p != nil && p.Metadata != nil {
@@ -173,38 +181,68 @@ func parse(botAdminID string, body []byte) ([]handover.Event, string, error) {
 			}
 		}
 	case topicAdminReplied:
-		if p != nil && p.Author.Type == "admin" && p.Author.ID.String() == botAdminID {
-			return nil, n.Topic, nil // the bot's own reply, echoed back
+		if p != nil && bot(p.Author) {
+			return nil, &n, nil // the bot's own reply, echoed back
 		}
 		if p != nil {
 			ev.AgentName = p.Author.name()
 		}
 	case topicAdminAssigned, topicAdminOpenAssign, topicAdminCloseAssign:
-		if p != nil && p.Author.Type == "admin" && p.Author.ID.String() == botAdminID &&
-			(p.AssignedTo == nil || p.AssignedTo.Type != "admin" || assignee(p.AssignedTo.ID.String()) == "") {
-			return nil, n.Topic, nil // the bot's own handover (team, or nobody)
+		var to string
+		if p != nil {
+			_, to, _ = p.assignment()
 		}
-		if assignee(c.AdminAssigneeID.String()) == botAdminID {
+		if p != nil && bot(p.Author) && (to == "" || to == botAdminID) {
+			return nil, &n, nil // the bot's own claim or handover (itself, a team, or nobody)
+		}
+		switch {
+		case to == botAdminID || (p == nil && assignee(c.AdminAssigneeID.String()) == botAdminID):
+			// A workflow or a teammate gave the bot the conversation: a look, nothing changed
+			// for a turn already running.
 			ev.Kind, ev.Recheck = handover.EventChanged, true
-		} else if p != nil {
-			ev.AgentName = p.Author.name()
+		case to != "" && p.Author.ID.String() == to:
+			ev.AgentName = p.Author.name() // a teammate took it
 		}
 	}
-	return []handover.Event{ev}, n.Topic, nil
+	return []handover.Event{ev}, &n, nil
 }
 
-// lastPart returns the part a notification is about: the newest part the item carries, or for
-// conversation.user.created the source (the first message, which is not a part).
-func lastPart(c *conversation, topic string) *part {
-	if ps := c.Parts.Parts; len(ps) > 0 {
-		return &ps[len(ps)-1]
+// pickPart returns the part a notification is about, among the parts its item carries (normally
+// only the one that triggered it): for conversation.user.created the source (the first message,
+// which is not a part); for the visitor's replies their newest part; for a teammate's or Fin's
+// reply the newest part they wrote; for an assignment the newest assignment part; else the
+// newest part.
+func pickPart(c *conversation, topic string) *part {
+	ps := c.Parts.Parts
+	newest := func(ok func(*part) bool) *part {
+		for i := len(ps) - 1; i >= 0; i-- {
+			if ok(&ps[i]) {
+				return &ps[i]
+			}
+		}
+		if len(ps) > 0 {
+			return &ps[len(ps)-1]
+		}
+		return nil
 	}
-	if topic == topicUserCreated && c.Source != nil {
-		src := *c.Source
-		src.ID = flexjson.String("source-" + src.ID.String())
-		return &src
+	switch topic {
+	case topicUserCreated:
+		if c.Source != nil && c.Source.ID.String() != "" {
+			src := *c.Source
+			src.ID = flexjson.String("source-" + src.ID.String())
+			return &src
+		}
+		return newest(func(p *part) bool { return p.Author.contact() })
+	case topicUserReplied:
+		return newest(func(p *part) bool { return p.Author.contact() })
+	case topicAdminReplied:
+		return newest(func(p *part) bool { return p.Author.Type == "admin" && !strings.HasPrefix(p.PartType, "note") })
+	case topicOperatorReplied:
+		return newest(func(p *part) bool { return !p.Author.contact() })
+	case topicAdminAssigned, topicAdminOpenAssign, topicAdminCloseAssign:
+		return newest(func(p *part) bool { ok, _, _ := p.assignment(); return ok })
 	}
-	return nil
+	return newest(func(*part) bool { return true })
 }
 
 func notifiedAt(sec int64) time.Time {

@@ -29,7 +29,8 @@ func TestAuthenticate(t *testing.T) {
 	body := fixture(t, "user_created.json")
 	good := http.Header{}
 	good.Set(HeaderSignature, Sign("s3cret", body))
-	// Intercom's documented example: HMAC-SHA1 of the raw body, hex, prefixed "sha1=".
+	// A known HMAC-SHA1 test vector (key "key", the quick brown fox), hex, prefixed "sha1=" as
+	// X-Hub-Signature carries it.
 	if got := Sign("key", []byte("The quick brown fox jumps over the lazy dog")); got != "sha1=de7c9b85b8b78aa6bc8a7a36f70a90701c9db4d9" {
 		t.Fatalf("Sign = %s", got)
 	}
@@ -100,13 +101,28 @@ func TestParseTopics(t *testing.T) {
 			"AUTHOR_ID", testAlice, "AUTHOR_NAME", "Alice"), &handover.Event{Kind: handover.EventAgentActivity, AgentName: "Alice",
 			MessageID: "45763812900", DedupKey: "part:45763812900"}},
 		{"agent pages assign a teammate", fixture(t, "admin_assigned.json", "ADMIN_ASSIGNEE", testAlice, "ASSIGNED_TO", `{"type":"admin","id":"`+testAlice+`"}`,
-			"AUTHOR_ID", testBot, "AUTHOR_NAME", "AI assistant"), &handover.Event{Kind: handover.EventAgentActivity, AgentName: "AI assistant",
+			"AUTHOR_ID", testBot, "AUTHOR_NAME", "AI assistant"), &handover.Event{Kind: handover.EventAgentActivity,
+			MessageID: "45763812900", DedupKey: "part:45763812900"}},
+		{"bot claims the conversation", fixture(t, "admin_assigned.json", "ADMIN_ASSIGNEE", testBot, "ASSIGNED_TO", `{"type":"admin","id":"`+testBot+`"}`,
+			"AUTHOR_ID", testBot, "AUTHOR_NAME", "AI assistant"), nil},
+		{"teammate assigns the bot", fixture(t, "admin_assigned.json", "ADMIN_ASSIGNEE", testBot, "ASSIGNED_TO", `{"type":"admin","id":"`+testBot+`"}`,
+			"AUTHOR_ID", testAlice, "AUTHOR_NAME", "Alice"), &handover.Event{Kind: handover.EventChanged, Recheck: true,
+			MessageID: "45763812900", DedupKey: "part:45763812900"}},
+		{"teammate routes the bot's conversation to a team", fixture(t, "admin_assigned.json", "ADMIN_ASSIGNEE", testBot, "ASSIGNED_TO", `{"type":"team","id":"5017691"}`,
+			"AUTHOR_ID", testAlice, "AUTHOR_NAME", "Alice"), &handover.Event{Kind: handover.EventAgentActivity,
 			MessageID: "45763812900", DedupKey: "part:45763812900"}},
 		{"workflow assigns the bot", fixture(t, "admin_assigned.json", "ADMIN_ASSIGNEE", testBot, "ASSIGNED_TO", `{"type":"admin","id":"`+testBot+`"}`,
 			"AUTHOR_ID", "991267001", "AUTHOR_NAME", "Operator", `"type": "admin", "name"`, `"type": "bot", "name"`),
 			&handover.Event{Kind: handover.EventChanged, Recheck: true, MessageID: "45763812900", DedupKey: "part:45763812900"}},
 		{"Fin replies", fixture(t, "operator_replied.json"), &handover.Event{Kind: handover.EventAgentActivity,
 			MessageID: "45763813000", DedupKey: "part:45763813000"}},
+		{"user created, with the workflow's part", fixture(t, "user_created.json", `"conversation_parts": [], "total_count": 0`,
+			`"conversation_parts": [{"type": "conversation_part", "id": "45763812001", "part_type": "assignment", "body": null, "assigned_to": {"type": "admin", "id": "`+testBot+`"}, "author": {"type": "bot", "id": "1", "name": "Operator"}}], "total_count": 1`),
+			&handover.Event{Kind: handover.EventVisitorMessage, MessageID: "source-403918349", DedupKey: "part:source-403918349"}},
+		{"user replied, with a later part", fixture(t, "user_replied_click.json", "CLICK_UUID", human, `"app_package_code": null
+          }`, `"app_package_code": null
+          }, {"type": "conversation_part", "id": "45763812778", "part_type": "assignment", "body": null, "author": {"type": "bot", "id": "1", "name": "Operator"}, "assigned_to": {"type": "admin", "id": "`+testBot+`"}}`),
+			&handover.Event{Kind: handover.EventChoice, Choice: handover.ChoiceRequestHuman, MessageID: "45763812777", DedupKey: "part:45763812777"}},
 		{"closed", fixture(t, "admin_closed.json"), &handover.Event{Kind: handover.EventChanged, MessageID: "45763813100", DedupKey: "part:45763813100"}},
 		{"note", []byte(`{"type":"notification_event","id":"notif_1","topic":"conversation.admin.noted","data":{"item":{"id":"1"}}}`), nil},
 		{"contact topic", []byte(`{"type":"notification_event","id":"notif_2","topic":"contact.user.created","data":{"item":{"type":"contact","id":"x"}}}`), nil},

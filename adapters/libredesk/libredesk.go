@@ -13,7 +13,9 @@
 // counts the bot's answers and restores the text prompts, and what the bot knew of the
 // conversation, which spares the next turn a read of the conversation (see LoadEvent); its
 // private notes mark a handover or an offline message. A turn in a conversation the bot
-// already answers costs two calls: one page of messages and the reply.
+// already answers costs two calls: one page of messages and the reply; a chat's first turn
+// three, the claim added (the conversation.created webhook's object stands for the
+// conversation's read).
 package libredesk
 
 import (
@@ -85,6 +87,11 @@ type Adapter struct {
 	foreign map[string]bool
 	members map[[2]int]time.Time // {agent, team} → when the membership was read
 	tagSeen time.Time            // when TagOffline was last seen to stick (addTag)
+	// created keeps, for a short while, what the conversation.created webhooks said (see
+	// creation), for the first turn of a chat whose first message's webhook came first;
+	// awaited are the turns waiting for one.
+	created map[string]createdConv
+	awaited map[string]chan struct{}
 }
 
 var (
@@ -107,7 +114,8 @@ func New(cfg Config) (*Adapter, error) {
 		inboxes[id] = true
 	}
 	return &Adapter{cfg: cfg, http: newHTTPClient(cfg, r, logger), log: logger, redact: r, inboxes: inboxes,
-		ttl: directoryTTL, foreign: map[string]bool{}, members: map[[2]int]time.Time{}}, nil
+		ttl: directoryTTL, foreign: map[string]bool{}, members: map[[2]int]time.Time{},
+		created: map[string]createdConv{}, awaited: map[string]chan struct{}{}}, nil
 }
 
 // Name returns "libredesk".
@@ -127,8 +135,18 @@ func (a *Adapter) Authenticate(h http.Header, _ string, body []byte, now time.Ti
 // de-duplicated by the message uuid in their DedupKey instead.
 func (a *Adapter) DeliveryID(http.Header) string { return "" }
 
-// Parse translates a verified webhook body into events; see the package function Parse.
-func (a *Adapter) Parse(body []byte) ([]handover.Event, error) { return Parse(body, a.cfg.BotAgentID) }
+// Parse translates a verified webhook body into events; see the package function Parse. The
+// conversation object of a conversation.created webhook is also kept a short while for the
+// chat's first turn (see creation).
+func (a *Adapter) Parse(body []byte) ([]handover.Event, error) {
+	evs, err := Parse(body, a.cfg.BotAgentID)
+	for _, ev := range evs {
+		if h, ok := ev.Hint.(*hint); ok && ev.Recheck && h.conv != nil {
+			a.rememberCreated(ev.ConversationID, h.conv)
+		}
+	}
+	return evs, err
+}
 
 // agentName looks an agent's display name up in GET /api/v1/agents/compact; on failure it is
 // "An agent".

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/handover-dev/handover/handover"
 )
@@ -122,8 +123,10 @@ func (a *Adapter) Load(ctx context.Context, id string) (*handover.Conversation, 
 //   - else the newest page of messages is read, and the conversation too unless the page
 //     vouches for it (see vouch): the bot's latest message records what the bot knew of the
 //     conversation, and every change since is in the page. So a turn in a conversation the
-//     bot answers costs one read. An agent's activity that leaves the chat to the bot by the
-//     page (an assignment) reads the conversation all the same.
+//     bot answers costs one read. On the chat's first turn the conversation.created object
+//     stands for those facts: the hint's, or one that webhook brought (see creation). An
+//     agent's activity that leaves the chat to the bot by the page (an assignment) reads the
+//     conversation all the same.
 //
 // An agent's name is looked up (GET /api/v1/agents/compact) only for a takeover still to be
 // announced.
@@ -143,7 +146,12 @@ func (a *Adapter) LoadEvent(ctx context.Context, ev handover.Event) (*handover.C
 	if err != nil {
 		return nil, err
 	}
-	if src, ok := a.vouch(id, raw, complete, h.message); ok {
+	if h.conv == nil && a.botFacts(raw) == nil {
+		if c := a.creation(ctx, id, raw, complete, ev.Kind == handover.EventVisitorMessage); c != nil {
+			h = &hint{message: h.message, conv: c}
+		}
+	}
+	if src, ok := a.vouch(id, raw, complete, h); ok {
 		conv := a.snapshot(ctx, src, false)
 		if ev.Kind != handover.EventAgentActivity || conv.State != handover.StateBot {
 			return conv, nil
@@ -239,7 +247,12 @@ func (a *Adapter) window(ctx context.Context, id string) ([]message, bool, error
 // that it need not be read. It does when
 //
 //   - the newest public message of the bot that records facts (see source.facts) names one
-//     of Config.InboxIDs (the inbox of a conversation never changes);
+//     of Config.InboxIDs (the inbox of a conversation never changes); or, when the bot has
+//     no such message on the page (its first turn), the conversation object the webhook
+//     carried (h.conv: conversation.created's payload is GetConversation's, read after the
+//     first message was stored) shows an Open live chat of one of those inboxes: its facts
+//     hold up to no message (seen 0), so raw must be the whole history and every message on
+//     it is checked as below;
 //   - raw holds every message after the one the facts hold up to;
 //   - none of those messages is an activity by anyone but the bot: Libredesk records every
 //     user or team assignment and every status change as an activity message
@@ -253,15 +266,18 @@ func (a *Adapter) window(ctx context.Context, id string) ([]message, bool, error
 // Only a removal of the assignee records no activity (RemoveConversationAssignee): that leaves
 // a chat to the bot anyway. The facts are then: that inbox, a live chat, Open, the recorded
 // team and assignee, the contact of the newest visitor message.
-func (a *Adapter) vouch(id string, raw []message, complete bool, hinted string) (*source, bool) {
+func (a *Adapter) vouch(id string, raw []message, complete bool, h *hint) (*source, bool) {
 	bot := a.cfg.BotAgentID
-	var f *facts
-	for i := len(raw) - 1; i >= 0 && f == nil; i-- {
-		if m := &raw[i]; a.botPublic(m) {
-			if x, ok := echoFacts(m.Meta.EchoID); ok {
-				f = &x
-			}
-		}
+	f := a.botFacts(raw)
+	var hinted string
+	var hc *conversation
+	if h != nil {
+		hinted, hc = h.message, h.conv
+	}
+	if f == nil && hc != nil && string(hc.UUID) == id && a.botInbox(hc) {
+		f = &facts{inbox: int(hc.InboxID), team: int(hc.AssignedTeamID), assignee: int(hc.AssignedUserID)}
+	} else {
+		hc = nil
 	}
 	if f == nil || !a.inboxes[f.inbox] {
 		return nil, false
@@ -297,9 +313,97 @@ func (a *Adapter) vouch(id string, raw []message, complete bool, hinted string) 
 	if int(contact.ID) == 0 {
 		contact.ID = visitor.SenderID
 	}
+	if hc != nil && int(hc.Contact.ID) == int(contact.ID) && strings.TrimSpace(string(contact.Email)) == "" {
+		contact.Email = hc.Contact.Email
+	}
 	c := conversation{UUID: flexString(id), InboxID: flexInt(f.inbox), InboxChannel: channelLive, Status: statusOpen,
 		AssignedUserID: flexInt(f.assignee), AssignedTeamID: flexInt(f.team), Contact: contact}
 	return &source{c: c, raw: raw, complete: complete, seen: newestID(raw)}, true
+}
+
+// botFacts returns the facts the bot's newest public message in raw records, or nil.
+func (a *Adapter) botFacts(raw []message) *facts {
+	for i := len(raw) - 1; i >= 0; i-- {
+		if m := &raw[i]; a.botPublic(m) {
+			if f, ok := echoFacts(m.Meta.EchoID); ok {
+				return &f
+			}
+		}
+	}
+	return nil
+}
+
+// createdConv is a conversation.created webhook's conversation object, and when it came.
+type createdConv struct {
+	c  *conversation
+	at time.Time
+}
+
+const (
+	// createdTTL is how long a conversation.created object is kept for the chat's first turn.
+	createdTTL = 2 * time.Minute
+	// creationWait bounds how long a chat's first turn waits for its conversation.created
+	// webhook (Libredesk sends it right after the first message's, from another worker).
+	creationWait = 250 * time.Millisecond
+)
+
+// rememberCreated keeps the conversation object of a conversation.created webhook and wakes the
+// turn that waits for it.
+func (a *Adapter) rememberCreated(id string, c *conversation) {
+	if string(c.UUID) != id {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.created) >= maxForeign {
+		clear(a.created)
+	}
+	a.created[id] = createdConv{c: c, at: time.Now()}
+	if ch, ok := a.awaited[id]; ok {
+		close(ch)
+		delete(a.awaited, id)
+	}
+}
+
+// creation returns the object of the conversation.created webhook of conversation id, for a
+// turn whose own webhook did not carry one (message.created), so that the first turn of a
+// chat need not read the conversation (vouch checks it against the page). When the page is a
+// new chat's whole history (every message younger than createdTTL) and wait is set, it waits
+// up to creationWait for the webhook, which Libredesk sends right after the first message's.
+// Otherwise, or when it does not come, nil.
+func (a *Adapter) creation(ctx context.Context, id string, raw []message, complete, wait bool) *conversation {
+	a.mu.Lock()
+	cc, ok := a.created[id]
+	if ok && time.Since(cc.at) < createdTTL {
+		a.mu.Unlock()
+		return cc.c
+	}
+	if !wait || !complete || len(raw) == 0 || time.Since(raw[0].CreatedAt.Time) > createdTTL || len(a.awaited) >= maxForeign {
+		a.mu.Unlock()
+		return nil
+	}
+	ch, ok := a.awaited[id]
+	if !ok {
+		ch = make(chan struct{})
+		a.awaited[id] = ch
+	}
+	a.mu.Unlock()
+	t := time.NewTimer(creationWait)
+	defer t.Stop()
+	select {
+	case <-ch:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.awaited[id] == ch {
+		delete(a.awaited, id)
+	}
+	if cc, ok := a.created[id]; ok {
+		return cc.c
+	}
+	return nil
 }
 
 // botPublic reports whether m is a public message of the bot.

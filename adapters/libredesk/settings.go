@@ -2,7 +2,6 @@ package libredesk
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -45,10 +44,8 @@ func (l *Settings) Inboxes() ([]int, error) {
 // Secret values never appear.
 func (l *Settings) Problems() []string {
 	var out []string
-	if u, err := url.Parse(l.URL); l.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		out = append(out, "HANDOVER_LIBREDESK_URL: set the Libredesk base URL, e.g. https://desk.example.com")
-	} else if u.User != nil {
-		out = append(out, "HANDOVER_LIBREDESK_URL: must not contain credentials")
+	if p := helpdesk.BaseURLProblem("HANDOVER_LIBREDESK_URL", l.URL, "set the Libredesk base URL, e.g. https://desk.example.com"); p != "" {
+		out = append(out, p)
 	}
 	if l.APIKey == "" {
 		out = append(out, "HANDOVER_LIBREDESK_API_KEY: set the bot agent's API key (Admin > Teams > Agents > the bot)")

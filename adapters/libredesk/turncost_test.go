@@ -6,11 +6,14 @@ package libredesk
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -159,11 +162,14 @@ func (w *costWorld) lastBot(id int) string {
 }
 
 // A plain bot turn is one read (the newest page of messages) and one post, in a short
-// conversation and in one of 1,000 messages alike; the first turn also reads the conversation
-// and claims it.
+// conversation and in one of 1,000 messages alike; the first turn also claims the chat (its
+// conversation object came with the conversation.created webhook: see
+// TestTurnCostFirstTurnWebhookOrders). In a long chat the bot never marked, the first turn
+// reads the conversation: the object vouches only for a page that is the whole history.
 func TestTurnCostPlainTurn(t *testing.T) {
 	w := newCostWorld(t)
-	first := cost{getMessages: 1, getConv: 1, claimBot: 1, postMessage: 1}
+	first := cost{getMessages: 1, claimBot: 1, postMessage: 1}
+	firstLong := cost{getMessages: 1, getConv: 1, claimBot: 1, postMessage: 1}
 	plain := cost{getMessages: 1, postMessage: 1}
 
 	id, _ := w.visitor("jane", "hello")
@@ -188,7 +194,7 @@ func TestTurnCostPlainTurn(t *testing.T) {
 	w.events()
 	w.visitor("joe", "anyone?")
 	got, _ = w.run(handover.EventVisitorMessage)
-	wantCost(t, "first turn, 1,000 messages", got, first)
+	wantCost(t, "first turn, 1,000 messages", got, firstLong)
 	w.visitor("joe", "How long does shipping take?")
 	long1000, _ := w.run(handover.EventVisitorMessage)
 	wantCost(t, "plain turn, 1,000 messages", long1000, plain)
@@ -302,4 +308,211 @@ func ldView(v sim.LibredeskConversationView) string {
 		fmt.Fprintf(&b, "\n  %d %s/%s by %d private=%v: %q", m.ID, m.Type, m.SenderType, m.SenderID, m.Private, m.Text)
 	}
 	return b.String()
+}
+
+// hookBot is testenv.Bot that runs during (webhooks arriving while the LLM thinks) in its
+// first answer.
+type hookBot struct {
+	testenv.Bot
+	once   sync.Once
+	during func()
+}
+
+func (b *hookBot) Answer(ctx context.Context, t handover.Turn) (handover.Answer, error) {
+	if b.during != nil {
+		b.once.Do(b.during)
+	}
+	return b.Bot.Answer(ctx, t)
+}
+
+// deliveries returns the bodies of the webhooks delivered since the last call, by event name.
+func (w *costWorld) deliveries() map[string][][]byte {
+	w.t.Helper()
+	if err := w.sim.WaitIdle(w.ctx()); err != nil {
+		w.t.Fatal(err)
+	}
+	w.rec.mu.Lock()
+	fresh := slices.Clone(w.rec.got[w.rec.seen:])
+	w.rec.seen = len(w.rec.got)
+	w.rec.mu.Unlock()
+	out := map[string][][]byte{}
+	for _, d := range fresh {
+		var head struct {
+			Event string `json:"event"`
+		}
+		if err := json.Unmarshal(d.body, &head); err != nil {
+			w.t.Fatal(err)
+		}
+		out[head.Event] = append(out[head.Event], d.body)
+	}
+	return out
+}
+
+// parse authenticates and parses one delivery, as the server does when it arrives.
+func (w *costWorld) parse(body []byte) handover.Event {
+	w.t.Helper()
+	if err := w.a.Authenticate(http.Header{HeaderSignature: {Sign(simSecret, body)}}, "", body, time.Now()); err != nil {
+		w.t.Fatal(err)
+	}
+	evs, err := w.a.Parse(body)
+	if err != nil || len(evs) != 1 {
+		w.t.Fatalf("Parse: %v %+v", err, evs)
+	}
+	return evs[0]
+}
+
+// A chat's first message sends two webhooks, in no set order (docs/helpdesks/libredesk.md §2):
+// message.created and conversation.created, whose payload is the conversation as GET
+// /api/v1/conversations/{uuid} shows it. Whatever the order, the first turn reads the page,
+// claims the chat and answers, and the other webhook costs nothing: 3 calls. The conversation
+// is read only when its object is not there within a moment (creationWait), or when the lanes
+// folded both webhooks before the turn began (then neither hint is trusted).
+func TestTurnCostFirstTurnWebhookOrders(t *testing.T) {
+	first := cost{getMessages: 1, claimBot: 1, postMessage: 1}
+	withRead := cost{getMessages: 1, getConv: 1, claimBot: 1, postMessage: 1}
+	for _, tc := range []struct {
+		name string
+		// run delivers the two webhooks (msg, created) to lanes, the engine's bot calling
+		// during while it thinks.
+		run  func(w *costWorld, l *handover.Lanes, msg, created []byte, bot *hookBot)
+		want cost
+	}{
+		{"conversation.created first, message.created while the bot thinks", func(w *costWorld, l *handover.Lanes, msg, created []byte, bot *hookBot) {
+			bot.during = func() { w.submit(l, w.parse(msg)) }
+			w.submit(l, w.parse(created))
+		}, first},
+		{"message.created first, conversation.created at once", func(w *costWorld, l *handover.Lanes, msg, created []byte, bot *hookBot) {
+			w.submit(l, w.parse(msg))
+			time.Sleep(20 * time.Millisecond) // the turn reads the page and waits for the object
+			w.submit(l, w.parse(created))
+		}, first},
+		{"message.created first, conversation.created while the bot thinks", func(w *costWorld, l *handover.Lanes, msg, created []byte, bot *hookBot) {
+			bot.during = func() { w.submit(l, w.parse(created)) }
+			w.submit(l, w.parse(msg))
+		}, withRead},
+		{"message.created only (conversation.created lost or not subscribed)", func(w *costWorld, l *handover.Lanes, msg, _ []byte, _ *hookBot) {
+			w.submit(l, w.parse(msg))
+		}, withRead},
+		{"conversation.created only (message.created lost)", func(w *costWorld, l *handover.Lanes, _, created []byte, _ *hookBot) {
+			w.submit(l, w.parse(created))
+		}, first},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newCostWorld(t)
+			bot := &hookBot{}
+			e, err := handover.NewEngine(handover.Options{Helpdesk: w.a, Bot: bot, RequiredAnswers: 2, LLMTimeout: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, _ := w.visitor("jane", "hello")
+			d := w.deliveries()
+			if len(d[EventMessageCreated]) != 1 || len(d[EventConversationCreated]) != 1 {
+				t.Fatalf("deliveries: %d message.created, %d conversation.created", len(d[EventMessageCreated]), len(d[EventConversationCreated]))
+			}
+			w.sim.ResetCalls()
+			var mu sync.Mutex
+			var outcomes []string
+			l := handover.NewLanes(func(ctx context.Context, ev handover.Event) (string, error) {
+				out, err := e.Handle(ctx, ev)
+				mu.Lock()
+				outcomes = append(outcomes, out)
+				mu.Unlock()
+				return out, err
+			}, handover.LaneOptions{})
+			tc.run(w, l, d[EventMessageCreated][0], d[EventConversationCreated][0], bot)
+			w.waitAnswered(id, 1)
+			time.Sleep(50 * time.Millisecond) // a late turn would show now
+			w.shutdown(l)
+			got := w.calls()
+			t.Logf("outcomes %v: %v", outcomes, got)
+			wantCost(t, "first turn", got, tc.want)
+			if len(outcomes) != 1 || outcomes[0] != handover.OutcomeAnswered {
+				t.Errorf("turns: %v, want one answer", outcomes)
+			}
+			if v := w.view(id); v.AssigneeID != w.demo.BotID {
+				t.Errorf("not claimed: %s", ldView(v))
+			}
+		})
+	}
+}
+
+// Both webhooks folded into one turn before it began: the turn keeps the message and the
+// conversation object (hint.MergeHint): 3 calls, one turn.
+func TestTurnCostFirstTurnFolded(t *testing.T) {
+	w := newCostWorld(t)
+	id, _ := w.visitor("jane", "hello")
+	d := w.deliveries()
+	w.sim.ResetCalls()
+	block := make(chan struct{})
+	var outcomes []string
+	l := handover.NewLanes(func(ctx context.Context, ev handover.Event) (string, error) {
+		if ev.ConversationID == "blocker" {
+			<-block
+			return handover.OutcomeNothing, nil
+		}
+		out, err := w.engine.Handle(ctx, ev)
+		outcomes = append(outcomes, out)
+		return out, err
+	}, handover.LaneOptions{MaxConcurrent: 1})
+	w.submit(l, handover.Event{Kind: handover.EventChanged, ConversationID: "blocker"})
+	w.submit(l, w.parse(d[EventMessageCreated][0]))
+	w.submit(l, w.parse(d[EventConversationCreated][0]))
+	close(block)
+	w.waitAnswered(id, 1)
+	w.shutdown(l)
+	wantCost(t, "folded first turn", w.calls(), cost{getMessages: 1, claimBot: 1, postMessage: 1})
+	if len(outcomes) != 1 {
+		t.Errorf("turns: %v, want one", outcomes)
+	}
+}
+
+func (w *costWorld) submit(l *handover.Lanes, evs ...handover.Event) {
+	w.t.Helper()
+	for _, ev := range evs {
+		if err := l.Submit(ev); err != nil {
+			w.t.Error(err)
+		}
+	}
+}
+
+func (w *costWorld) shutdown(l *handover.Lanes) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := l.Shutdown(ctx); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// waitAnswered waits until the conversation holds n public bot messages.
+func (w *costWorld) waitAnswered(id, n int) {
+	w.t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		got := 0
+		for _, m := range w.view(id).Messages {
+			if m.SenderID == w.demo.BotID && !m.Private && m.Type == "outgoing" {
+				got++
+			}
+		}
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("%d bot messages, want %d: %s", got, n, ldView(w.view(id)))
+		}
+	}
+}
+
+// calls are the API calls made since the last ResetCalls, as cost keys.
+func (w *costWorld) calls() cost {
+	got := cost{}
+	for _, call := range w.sim.Calls() {
+		p := uuidInPath.ReplaceAllString(call.Path, "{uuid}")
+		p = idInPath.ReplaceAllString(p, "/{id}$1")
+		if call.Query != "" {
+			p += "?" + call.Query
+		}
+		got[call.Method+" "+p+" "+call.Token]++
+	}
+	return got
 }

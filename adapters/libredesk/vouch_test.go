@@ -84,7 +84,7 @@ func TestVouch(t *testing.T) {
 		{"no visitor message", numbered(marker("a1", at(0)), raw("agent", "hello")), true, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			src, ok := a.vouch(testUUID, tc.raw, tc.complete, tc.hinted)
+			src, ok := a.vouch(testUUID, tc.raw, tc.complete, &hint{message: tc.hinted})
 			if ok != tc.ok {
 				t.Fatalf("vouch = %v, want %v", ok, tc.ok)
 			}
@@ -103,8 +103,66 @@ func TestVouch(t *testing.T) {
 	// A message without an id cannot be placed before or after the read.
 	noID := numbered(raw("in", "q1"), marker("a1", at(1)), raw("in", "q2"))
 	noID[2].ID = 0
-	if _, ok := a.vouch(testUUID, noID, true, ""); ok {
+	if _, ok := a.vouch(testUUID, noID, true, &hint{}); ok {
 		t.Fatal("a message without an id")
+	}
+}
+
+// On the bot's first turn the page holds no facts of the bot's: the conversation object of
+// the conversation.created webhook stands in for them, as facts that hold up to no message.
+func TestVouchFromTheCreationWebhook(t *testing.T) {
+	t.Parallel()
+	a := testAdapter(t, "http://libredesk.invalid")
+	created := func(opts ...convOpt) *hint { return &hint{conv: testConversation(opts...)} }
+	other := func(c *conversation) { c.UUID = "1c2d3e4f-0000-4000-8000-000000000000" }
+	for _, tc := range []struct {
+		name     string
+		raw      []message
+		complete bool
+		h        *hint
+		ok       bool
+	}{
+		{"a new chat", numbered(raw("in", "hello")), true, created(), true},
+		{"a new chat, the visitor wrote again", numbered(raw("in", "hello"), raw("in", "anyone?")), true, created(), true},
+		{"older messages exist", numbered(raw("in", "hello")), false, created(), false},
+		{"someone's activity", numbered(raw("in", "hello"), activityBy(alice, "Alice self-assigned")), true, created(), false},
+		{"an automation's activity before the webhook", numbered(activityBy(99, "Team assigned by rule"), raw("in", "hello")), true, created(), false},
+		{"another inbox", numbered(raw("in", "hello")), true, created(inbox(9)), false},
+		{"not a live chat", numbered(raw("in", "hello")), true, created(channel("email")), false},
+		{"resolved", numbered(raw("in", "hello")), true, created(status("Resolved")), false},
+		{"another conversation's object", numbered(raw("in", "hello")), true, created(other), false},
+		{"assigned to an agent at creation", numbered(raw("in", "hello")), true, created(assigned(alice)), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src, ok := a.vouch(testUUID, tc.raw, tc.complete, tc.h)
+			if ok != tc.ok {
+				t.Fatalf("vouch = %v, want %v", ok, tc.ok)
+			}
+			if !ok {
+				return
+			}
+			hc := tc.h.conv
+			if src.read || src.c.InboxID != hc.InboxID || src.c.AssignedUserID != hc.AssignedUserID || src.seen != len(tc.raw) {
+				t.Fatalf("source: %+v", src)
+			}
+			if string(src.c.Contact.Email) != "jane@example.com" || src.c.Contact.name() != "Jane" {
+				t.Fatalf("contact: %+v", src.c.Contact)
+			}
+			conv, _ := a.build(&src.c, src.raw, !src.complete)
+			want := handover.StateBot
+			if hc.AssignedUserID != 0 {
+				want = handover.StateAgent
+			}
+			if conv.State != want || conv.Visitor.Email != "jane@example.com" {
+				t.Fatalf("snapshot: %+v", conv)
+			}
+		})
+	}
+	// Once the bot wrote, its own facts are the newer ones.
+	f := facts{inbox: 1, assignee: testBot, seen: 1}
+	src, ok := a.vouch(testUUID, numbered(raw("in", "q1"), marker("a1", f), raw("in", "q2")), false, created())
+	if !ok || int(src.c.AssignedUserID) != testBot {
+		t.Fatalf("the bot's facts were not used: %v %+v", ok, src)
 	}
 }
 
@@ -247,5 +305,43 @@ func TestSourceSparesRereads(t *testing.T) {
 	}
 	if calls := c.sim.Calls(); len(calls) == 0 || calls[0].Method != "GET" {
 		t.Fatalf("calls: %+v", calls)
+	}
+}
+
+// Folded webhooks keep what both said, never an agent's event (its activity may not be on the
+// page yet), nor two different messages or objects.
+func TestHintMerge(t *testing.T) {
+	t.Parallel()
+	c, c2 := testConversation(), testConversation()
+	for _, tc := range []struct {
+		name string
+		a    *hint
+		b    any
+		want *hint
+	}{
+		{"message, then its conversation.created", &hint{message: "m1"}, &hint{conv: c}, &hint{message: "m1", conv: c}},
+		{"conversation.created, then the message", &hint{conv: c}, &hint{message: "m1"}, &hint{message: "m1", conv: c}},
+		{"the same message twice", &hint{message: "m1"}, &hint{message: "m1"}, &hint{message: "m1"}},
+		{"two messages", &hint{message: "m1"}, &hint{message: "m2"}, nil},
+		{"two objects", &hint{conv: c}, &hint{conv: c2}, nil},
+		{"an agent's reply", &hint{message: "m1"}, &hint{message: "m2", agent: true}, nil},
+		{"an assignment", &hint{conv: c, agent: true}, &hint{message: "m1"}, nil},
+		{"an event without a hint", &hint{message: "m1"}, nil, nil},
+	} {
+		got, _ := tc.a.MergeHint(tc.b).(*hint)
+		if (got == nil) != (tc.want == nil) || (got != nil && *got != *tc.want) {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+	// Parse marks agents' events.
+	for _, name := range []string{"message_created_agent_reply.json", "conversation_assigned_agent.json"} {
+		body := golden(t, name)
+		evs, err := Parse(body, testBot)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("%s: %v %+v", name, err, evs)
+		}
+		if h, _ := evs[0].Hint.(*hint); h == nil || !h.agent {
+			t.Errorf("%s: hint %+v is not an agent's", name, evs[0].Hint)
+		}
 	}
 }

@@ -113,10 +113,37 @@ var Events = []string{
 // hint is what a webhook said about its conversation (handover.Event.Hint), for LoadEvent: the
 // message the event is about (message.created), or the conversation object the payload
 // carried (conversation.created, conversation.assigned), whose inbox tells a conversation of
-// another inbox without a read.
+// another inbox without a read. agent marks an agent's event (a reply, an assignment).
 type hint struct {
 	message string
 	conv    *conversation
+	agent   bool
+}
+
+// MergeHint implements handover.HintMerger: when the lanes fold the two webhooks of a chat's
+// first message (message.created and conversation.created) into one turn, that turn keeps
+// both the message and the conversation object. An agent's event is never merged: its
+// activity may not be on the page yet, so a turn that stands for one reads the conversation
+// (LoadEvent); nor are two messages or two objects.
+func (h *hint) MergeHint(other any) any {
+	o, ok := other.(*hint)
+	if !ok || h == nil || o == nil || h.agent || o.agent {
+		return nil
+	}
+	m := *h
+	switch {
+	case m.message == "":
+		m.message = o.message
+	case o.message != "" && o.message != m.message:
+		return nil
+	}
+	switch {
+	case m.conv == nil:
+		m.conv = o.conv
+	case o.conv != nil && o.conv != m.conv:
+		return nil
+	}
+	return &m
 }
 
 // Parse translates one webhook body {"event", "timestamp", "payload"} into core events. It is
@@ -185,6 +212,7 @@ func parseMessageCreated(raw json.RawMessage, botAgentID int) ([]handover.Event,
 			return nil, nil
 		}
 		ev.Kind = handover.EventAgentActivity
+		ev.Hint.(*hint).agent = true
 		ev.AgentName = m.Author.name()
 		if ev.AgentName == "" {
 			ev.AgentName = "An agent"
@@ -219,7 +247,7 @@ func parseAssigned(raw json.RawMessage, botAgentID int) ([]handover.Event, error
 		ConversationID: conv,
 		AgentName:      "An agent",
 		DedupKey:       EventConversationAssigned + ":" + strconv.Itoa(to),
-		Hint:           &hint{conv: p.Conversation},
+		Hint:           &hint{conv: p.Conversation, agent: true},
 	}}, nil
 }
 

@@ -33,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -1181,22 +1182,39 @@ func lastHumanAuthor(v *view, bot string) string {
 // costs two reads of the key's 180 a minute.
 const maxReconcile = 50
 
-// BotConversations lists the running chats the bot holds, for the
-// reconciler: GET /api/v3/tickets with
-// _filters=[["agentid","=",bot],["status","=","T"]], the most recently
-// changed first, at most maxReconcile of them (every listed chat costs the
-// reconciler two reads against the rate limit). It implements
-// handover.Lister.
+// reconcileScan bounds how many running bot chats one reconcile pass lists (a page of 100 is
+// one request).
+const reconcileScan = 500
+
+// BotConversations lists the running chats the bot holds, for the reconciler: GET
+// /api/v3/tickets with _filters=[["agentid","=",bot],["status","=","T"]], the most recently
+// changed first, up to reconcileScan of them. Every chat it returns costs the reconciler two
+// reads of the key's 180 a minute, so it returns at most maxReconcile: with more, half are the
+// most recently changed and half a random draw of the others, so that no chat waits behind a
+// crowd of busier ones for more than a few passes (a list cut at the newest maxReconcile once
+// buried the very chats whose message was lost). It implements handover.Lister.
 func (a *Adapter) BotConversations(ctx context.Context) ([]string, error) {
-	ts, err := a.botTickets(ctx, maxReconcile)
+	ts, err := a.botTickets(ctx, reconcileScan)
 	if err != nil {
 		return nil, fmt.Errorf("liveagent: list the bot's chats: %w", err)
 	}
-	ids := make([]string, 0, len(ts))
-	for _, t := range ts {
-		ids = append(ids, t.ID.String())
+	return sampleChats(ts, maxReconcile, rand.Shuffle), nil
+}
+
+// sampleChats returns the ids of ts (newest change first) when they fit in limit; else the
+// newest limit/2 and a draw of the rest made with shuffle.
+func sampleChats(ts []ticket, limit int, shuffle func(n int, swap func(i, j int))) []string {
+	ids := make([]string, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID.String()
 	}
-	return ids, nil
+	if len(ids) <= limit {
+		return ids
+	}
+	newest := limit / 2
+	rest := slices.Clone(ids[newest:])
+	shuffle(len(rest), func(i, j int) { rest[i], rest[j] = rest[j], rest[i] })
+	return append(ids[:newest:newest], rest[:limit-newest]...)
 }
 
 // botTickets lists up to limit running chats assigned to the bot, most

@@ -2,7 +2,6 @@ package liveagent
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
@@ -25,10 +24,8 @@ type Settings struct {
 // values never appear.
 func (l *Settings) Problems() []string {
 	var out []string
-	if u, err := url.Parse(l.URL); l.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		out = append(out, "HANDOVER_LIVEAGENT_URL: set the LiveAgent account URL, e.g. https://acme.ladesk.com")
-	} else if u.User != nil || u.RawQuery != "" {
-		out = append(out, "HANDOVER_LIVEAGENT_URL: must not contain credentials or a query")
+	if p := helpdesk.BaseURLProblem("HANDOVER_LIVEAGENT_URL", l.URL, "set the LiveAgent account URL, e.g. https://acme.ladesk.com"); p != "" {
+		out = append(out, p)
 	}
 	if l.APIKey == "" {
 		out = append(out, "HANDOVER_LIVEAGENT_API_KEY: set an API v3 key (Configuration > System > API)")

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -320,4 +321,129 @@ func BenchmarkBuildLongChat(b *testing.B) {
 			b.Fatalf("answers %d", c.BotAnswers)
 		}
 	}
+}
+
+// hookBot is testenv.Bot that runs during (rule deliveries arriving while the LLM thinks) in
+// its first answer.
+type hookBot struct {
+	testenv.Bot
+	once   sync.Once
+	during func()
+}
+
+func (b *hookBot) Answer(ctx context.Context, t handover.Turn) (handover.Answer, error) {
+	if b.during != nil {
+		b.once.Do(b.during)
+	}
+	return b.Bot.Answer(ctx, t)
+}
+
+// A chat's first message fires two rules, "chat started" (a re-check) and "message added", in
+// no set order (docs/helpdesks/liveagent.md §2.1); both bodies carry the ticket's state. One
+// turn answers, and the other delivery costs at most one read: none when it comes first or
+// folds into the same turn, one re-read of the messages when "message added" arrives while
+// the turn started by "chat started" thinks (its body cannot say which message was added, so
+// the turn looks before posting; the re-read then covers it, and it runs no turn of its own).
+func TestTurnCostFirstMessageRules(t *testing.T) {
+	plain := map[string]int{readMessages: 1, postMessage: 1}
+	for _, tc := range []struct {
+		name string
+		run  func(e *costEnv, l *handover.Lanes, started, added handover.Event, bot *hookBot)
+		want map[string]int
+	}{
+		{"message added first, chat started while the bot thinks", func(e *costEnv, l *handover.Lanes, started, added handover.Event, bot *hookBot) {
+			bot.during = func() { e.submit(l, started) }
+			e.submit(l, added)
+		}, plain},
+		{"chat started first, message added while the bot thinks", func(e *costEnv, l *handover.Lanes, started, added handover.Event, bot *hookBot) {
+			bot.during = func() { e.submit(l, added) }
+			e.submit(l, started)
+		}, map[string]int{readMessages: 2, postMessage: 1}},
+		{"both before the turn began (folded, the same state)", func(e *costEnv, l *handover.Lanes, started, added handover.Event, _ *hookBot) {
+			e.submit(l, handover.Event{Kind: handover.EventChanged, ConversationID: "blocker"})
+			e.submit(l, started, added)
+		}, plain},
+		{"chat started only (message added lost)", func(e *costEnv, l *handover.Lanes, started, _ handover.Event, _ *hookBot) {
+			e.submit(l, started)
+		}, plain},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newCostEnv(t)
+			e.turn(func() { e.visitor("warm", "Hello") }) // fills the agent directory
+			e.deliveries()                                // the rule the warm-up's answer fired
+			id := e.visitor("jane", "How long does shipping take?")
+			evs := e.deliveries()
+			var started, added handover.Event
+			for _, ev := range evs {
+				if _, ok := ev.Hint.(*ruleHint); !ok || ev.ConversationID != id {
+					t.Fatalf("event %+v", ev)
+				}
+				if ev.Recheck {
+					started = ev
+				} else {
+					added = ev
+				}
+			}
+			if len(evs) != 2 || !started.Recheck || added.Recheck {
+				t.Fatalf("deliveries: %+v", evs)
+			}
+			bot := &hookBot{}
+			eng, err := handover.NewEngine(handover.Options{Helpdesk: e.a, Bot: bot, RequiredAnswers: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			block := make(chan struct{})
+			var mu sync.Mutex
+			var outcomes []string
+			l := handover.NewLanes(func(ctx context.Context, ev handover.Event) (string, error) {
+				if ev.ConversationID == "blocker" {
+					<-block
+					return handover.OutcomeNothing, nil
+				}
+				out, err := eng.Handle(ctx, ev)
+				mu.Lock()
+				outcomes = append(outcomes, out)
+				mu.Unlock()
+				return out, err
+			}, handover.LaneOptions{MaxConcurrent: 1})
+			e.la.ResetCalls()
+			tc.run(e, l, started, added, bot)
+			close(block)
+			for deadline := time.Now().Add(5 * time.Second); laBotMessages(e.ticket(id)) < 1; time.Sleep(2 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("no answer")
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := l.Shutdown(ctx); err != nil {
+				t.Fatal(err)
+			}
+			got := callCounts(e.la.Calls())
+			wantCalls(t, "first message", got, tc.want)
+			if len(outcomes) != 1 || outcomes[0] != handover.OutcomeAnswered || laBotMessages(e.ticket(id)) != 1 {
+				t.Errorf("turns %v, %d bot messages; want one answer", outcomes, laBotMessages(e.ticket(id)))
+			}
+		})
+	}
+}
+
+func (e *costEnv) submit(l *handover.Lanes, evs ...handover.Event) {
+	e.t.Helper()
+	for _, ev := range evs {
+		if err := l.Submit(ev); err != nil {
+			e.t.Error(err)
+		}
+	}
+}
+
+// laBotMessages counts the bot's public messages in a ticket.
+func laBotMessages(tk sim.LiveAgentTicket) int {
+	n := 0
+	for _, m := range tk.Messages {
+		if m.Role == "bot" && !m.Note {
+			n++
+		}
+	}
+	return n
 }

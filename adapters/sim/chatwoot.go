@@ -6,15 +6,12 @@ package sim
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -23,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
 const maxBody = 1 << 20
@@ -89,26 +88,6 @@ func (s *Server) routes() http.Handler {
 	return mux
 }
 
-// statusWriter records the status code for the call log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
 // public wraps an API route that needs no token: body capture, faults, call log.
 func (s *Server) public(h apiHandler) http.Handler {
 	return s.api(true, h, withoutAuth())
@@ -119,6 +98,19 @@ type apiCfg struct{ noAuth bool }
 
 func withoutAuth() apiOpt { return func(c *apiCfg) { c.noAuth = true } }
 
+// cwFaults are the answers to injected faults: Rack::Attack's throttled response
+// (config/initializers/rack_attack.rb) and Rails' 500.
+var cwFaults = simnet.Responses{
+	TooMany: func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(w, "Retry later\n")
+	},
+	ServerError: func(w http.ResponseWriter) {
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"status": 500, "error": "Internal Server Error"})
+	},
+}
+
 // api wraps an API route: it captures the body, applies faults, authenticates the token like
 // Api::BaseController (authenticate_access_token!, validate_bot_access_token!, then
 // EnsureCurrentAccountHelper), parses the parameters and logs the call.
@@ -128,8 +120,7 @@ func (s *Server) api(botOK bool, h apiHandler, opts ...apiOpt) http.Handler {
 		o(&cfg)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
-		_ = r.Body.Close()
+		body := simnet.ReadBody(r, maxBody)
 		token := r.Header.Get("api_access_token")
 		kind := ""
 		switch {
@@ -141,95 +132,47 @@ func (s *Server) api(botOK bool, h apiHandler, opts ...apiOpt) http.Handler {
 		default:
 			kind = "invalid"
 		}
-		call := Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Token: kind, Body: string(body)}
-		sw := &statusWriter{ResponseWriter: w}
-		defer func() {
-			call.Status = sw.status
-			s.mu.Lock()
-			s.calls = append(s.calls, call)
-			s.mu.Unlock()
-		}()
-
-		s.mu.Lock()
-		f := s.faults
-		drop := s.roll(f.DropRate)
-		too := !drop && s.roll(f.Status429Rate)
-		fail := !drop && !too && s.roll(f.Status500Rate)
-		s.mu.Unlock()
-		if f.Delay > 0 {
-			select {
-			case <-time.After(f.Delay):
-			case <-r.Context().Done():
-				return
-			}
-		}
-		switch {
-		case drop:
-			dropConnection(w)
-			return
-		case too:
-			// Rack::Attack's throttled response (config/initializers/rack_attack.rb).
-			if f.RetryAfter > 0 {
-				sw.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(f.RetryAfter.Seconds()))))
-			}
-			sw.Header().Set("Content-Type", "text/plain")
-			sw.WriteHeader(http.StatusTooManyRequests)
-			_, _ = io.WriteString(sw, "Retry later\n")
-			return
-		case fail:
-			writeJSON(sw, http.StatusInternalServerError, map[string]any{"status": 500, "error": "Internal Server Error"})
-			return
-		}
-
-		rc := &reqCtx{token: kind}
-		if !cfg.noAuth {
-			switch kind {
-			case "":
-				writeJSON(sw, http.StatusUnauthorized, map[string]any{"errors": []string{errSignIn}})
-				return
-			case "invalid":
-				writeError(sw, http.StatusUnauthorized, errInvalidToken)
-				return
-			case "bot":
-				if !botOK {
-					writeError(sw, http.StatusUnauthorized, errBotEndpoint)
-					return
-				}
-				rc.actor = s.botActor()
-			case "user":
-				s.mu.Lock()
-				rc.actor = s.userActor(s.users[1])
-				s.mu.Unlock()
-			}
-			if r.PathValue("account_id") != strconv.Itoa(s.opts.AccountID) {
-				writeError(sw, http.StatusUnauthorized, errAccount)
-				return
-			}
-		}
-		p, err := parseParams(r, body)
-		if err != nil {
-			// ActionDispatch::Http::Parameters::ParseError, rendered by PublicExceptions.
-			writeJSON(sw, http.StatusBadRequest, map[string]any{"status": 400, "error": "Bad Request"})
-			return
-		}
-		rc.params = p
-		h(sw, r, rc)
+		call := simnet.NewCall(r, body)
+		call.Token = kind
+		s.mw.Serve(w, r, &call, cwFaults, func(sw http.ResponseWriter) { s.serveAPI(sw, r, body, kind, botOK, cfg, h) })
 	})
 }
 
-func dropConnection(w http.ResponseWriter) {
-	var rw http.ResponseWriter = w
-	if sw, ok := w.(*statusWriter); ok {
-		rw = sw.ResponseWriter
-	}
-	if hj, ok := rw.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			_ = conn.Close()
+// serveAPI runs one unfaulted API call: authentication, parameters, then the handler.
+func (s *Server) serveAPI(sw http.ResponseWriter, r *http.Request, body []byte, kind string, botOK bool, cfg apiCfg, h apiHandler) {
+	rc := &reqCtx{token: kind}
+	if !cfg.noAuth {
+		switch kind {
+		case "":
+			writeJSON(sw, http.StatusUnauthorized, map[string]any{"errors": []string{errSignIn}})
+			return
+		case "invalid":
+			writeError(sw, http.StatusUnauthorized, errInvalidToken)
+			return
+		case "bot":
+			if !botOK {
+				writeError(sw, http.StatusUnauthorized, errBotEndpoint)
+				return
+			}
+			rc.actor = s.botActor()
+		case "user":
+			s.mu.Lock()
+			rc.actor = s.userActor(s.users[1])
+			s.mu.Unlock()
+		}
+		if r.PathValue("account_id") != strconv.Itoa(s.opts.AccountID) {
+			writeError(sw, http.StatusUnauthorized, errAccount)
 			return
 		}
 	}
-	// Not hijackable (HTTP/2): abort the response, which net/http turns into a reset stream.
-	panic(http.ErrAbortHandler)
+	p, err := parseParams(r, body)
+	if err != nil {
+		// ActionDispatch::Http::Parameters::ParseError, rendered by PublicExceptions.
+		writeJSON(sw, http.StatusBadRequest, map[string]any{"status": 400, "error": "Bad Request"})
+		return
+	}
+	rc.params = p
+	h(sw, r, rc)
 }
 
 // params are the request parameters: query string merged with the JSON (or form) body, the
@@ -1323,119 +1266,74 @@ func (t *tx) conversationEvent(name string, c *conversation, changes []change) o
 	return outEvent{name: name, body: body}
 }
 
-// dispatchLocked starts one delivery goroutine per event (AgentBots::WebhookJob, queue high).
-// Callers hold s.mu.
+// cwMeta marks the Chatwoot dialect's entries in the delivery log.
+type cwMeta struct{}
+
+// cwDelivery is one entry of the delivery log as Deliveries shows it.
+func cwDelivery(d simnet.Delivery) Delivery {
+	out := Delivery{Event: d.Event, DeliveryID: d.ID, Attempt: d.Attempt, Status: d.Status}
+	if d.Err != nil {
+		out.Err = d.Err.Error()
+	}
+	return out
+}
+
+// cwRetryable is RETRYABLE_AGENT_BOT_STATUSES (lib/webhooks/trigger.rb): 429 and 500, not a
+// transport error.
+func cwRetryable(status int, err error) bool {
+	return err == nil && (status == http.StatusTooManyRequests || status == http.StatusInternalServerError)
+}
+
+// dispatchLocked sends each event (AgentBots::WebhookJob, queue high): 3 attempts, RetryWait
+// apart, retried only on 429 and 500; a final failure of a message event runs botFailed. Callers
+// hold s.mu.
 func (s *Server) dispatchLocked(evs []outEvent) {
-	if s.closed || s.webhookURL == "" {
+	if s.webhookURL == "" {
 		return
 	}
 	for _, ev := range evs {
 		id := newUUID()
-		copies := 1
-		if s.roll(s.faults.DuplicateWebhookRate) {
-			copies = 2
-		}
-		for range copies {
-			var jitter time.Duration
-			if s.faults.WebhookJitter > 0 {
-				jitter = time.Duration(s.rng.Int64N(int64(s.faults.WebhookJitter)))
-			}
-			if s.inflight == 0 {
-				s.idle = make(chan struct{})
-			}
-			s.inflight++
-			s.wg.Add(1)
-			go s.deliver(ev, s.webhookURL, id, jitter)
-		}
+		s.hooks.Send(simnet.Webhook{
+			URL: s.webhookURL, Body: ev.body, Header: s.webhookHeader(id, ev.body),
+			Policy: simnet.Policy{Attempts: 3, Wait: s.opts.RetryWait, Retry: cwRetryable},
+			Event:  ev.name, ID: id, Meta: cwMeta{},
+			Done: func(r simnet.Result) { s.delivered(ev, id, r) },
+		})
 	}
 }
 
-// deliver posts one event: 3 attempts, RetryWait apart, retried only on 429 and 500
-// (RETRYABLE_AGENT_BOT_STATUSES); a final failure of a message event runs botFailed.
-func (s *Server) deliver(ev outEvent, target, deliveryID string, jitter time.Duration) {
-	defer s.wg.Done()
-	defer s.deliveryDone()
-	ctx := s.baseCtx
-	if jitter > 0 && !sleepCtx(ctx, jitter) {
+// delivered logs how a delivery ended and runs botFailed after a final failure of a message
+// event (unless KeepPendingOnBotFailure).
+func (s *Server) delivered(ev outEvent, deliveryID string, r simnet.Result) {
+	switch {
+	case r.Canceled:
+		return
+	case r.OK:
+		s.log.Debug("webhook delivered", "event", ev.name, "delivery", deliveryID, "attempt", r.Attempts)
 		return
 	}
-	for attempt := 1; ; attempt++ {
-		status, err := s.post(ctx, target, deliveryID, ev.body)
-		d := Delivery{Event: ev.name, DeliveryID: deliveryID, Attempt: attempt, Status: status}
-		if err != nil {
-			d.Err = err.Error()
-		}
-		s.mu.Lock()
-		s.deliveries = append(s.deliveries, d)
-		s.mu.Unlock()
-		if ctx.Err() != nil {
-			return
-		}
-		if err == nil && status >= 200 && status < 300 {
-			s.log.Debug("webhook delivered", "event", ev.name, "delivery", deliveryID, "attempt", attempt)
-			return
-		}
-		retryable := err == nil && (status == http.StatusTooManyRequests || status == http.StatusInternalServerError)
-		if !retryable || attempt == 3 {
-			s.log.Warn("webhook delivery failed", "event", ev.name, "delivery", deliveryID, "attempt", attempt, "status", status, "err", err)
-			break
-		}
-		if !sleepCtx(ctx, s.opts.RetryWait) {
-			return
-		}
-	}
+	s.log.Warn("webhook delivery failed", "event", ev.name, "delivery", deliveryID, "attempt", r.Attempts, "status", r.Status, "err", r.Err)
 	if (ev.name == "message_created" || ev.name == "message_updated") && !s.opts.KeepPendingOnBotFailure {
 		s.botFailed(ev.msgID)
 	}
 }
 
-func (s *Server) deliveryDone() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.inflight--
-	if s.inflight == 0 {
-		close(s.idle)
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-tm.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-// post is one attempt (lib/webhooks/trigger.rb): JSON body, Accept, X-Chatwoot-Delivery and,
-// with a secret and unless Unsigned, X-Chatwoot-Timestamp and
+// webhookHeader returns the headers of each attempt (lib/webhooks/trigger.rb): JSON, Accept,
+// X-Chatwoot-Delivery and, with a secret and unless Unsigned, X-Chatwoot-Timestamp and
 // X-Chatwoot-Signature: sha256=hex(HMAC-SHA256(secret, "<ts>.<body>")), recomputed per attempt.
-func (s *Server) post(ctx context.Context, target, deliveryID string, body []byte) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
-	if err != nil {
-		return 0, fmt.Errorf("build webhook request: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("X-Chatwoot-Delivery", deliveryID)
-	if !s.opts.Unsigned && s.opts.WebhookSecret != "" {
-		ts := strconv.FormatInt(time.Now().Unix(), 10)
-		req.Header.Set("X-Chatwoot-Timestamp", ts)
-		req.Header.Set("X-Chatwoot-Signature", "sha256="+Sign(s.opts.WebhookSecret, ts, body))
-	}
-	resp, err := s.client.Do(req)
-	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err // the URL may carry a secret
+func (s *Server) webhookHeader(deliveryID string, body []byte) func() http.Header {
+	return func() http.Header {
+		h := http.Header{}
+		h.Set("Content-Type", "application/json")
+		h.Set("Accept", "application/json")
+		h.Set("X-Chatwoot-Delivery", deliveryID)
+		if !s.opts.Unsigned && s.opts.WebhookSecret != "" {
+			ts := strconv.FormatInt(time.Now().Unix(), 10)
+			h.Set("X-Chatwoot-Timestamp", ts)
+			h.Set("X-Chatwoot-Signature", "sha256="+Sign(s.opts.WebhookSecret, ts, body))
 		}
-		return 0, fmt.Errorf("post webhook: %w", err)
+		return h
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	_ = resp.Body.Close()
-	return resp.StatusCode, nil
 }
 
 // Sign returns the hex HMAC-SHA256 of "<timestamp>.<body>" with secret, the value after

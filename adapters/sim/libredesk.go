@@ -149,19 +149,18 @@ type ldState struct {
 	webhookURL string
 	secret     string
 	events     map[string]bool
-	inboxes    map[int]*ldInbox    // core inbox id → Libredesk inbox data
-	msgs       map[int]*ldMsg      // core message id → Libredesk message data
-	keys       map[string]ldKey    // api_key → secret and owner
-	perms      map[int][]string    // user id → permissions (absent = every permission)
-	avail      map[int]string      // user id → availability_status
-	lastActive map[int]time.Time   // user id → last_active_at
-	tags       map[string]int      // defined tag names → ids
-	tagIDs     []string            // tag names in creation order
-	sessions   map[string]int      // widget session token → contact id
-	contactTyp map[int]string      // contact id → visitor|contact
-	contactFN  map[int][2]string   // contact id → first, last name
-	agentFN    map[int][2]string   // user id → first, last name
-	deliveries []LibredeskDelivery // every webhook attempt
+	inboxes    map[int]*ldInbox  // core inbox id → Libredesk inbox data
+	msgs       map[int]*ldMsg    // core message id → Libredesk message data
+	keys       map[string]ldKey  // api_key → secret and owner
+	perms      map[int][]string  // user id → permissions (absent = every permission)
+	avail      map[int]string    // user id → availability_status
+	lastActive map[int]time.Time // user id → last_active_at
+	tags       map[string]int    // defined tag names → ids
+	tagIDs     []string          // tag names in creation order
+	sessions   map[string]int    // widget session token → contact id
+	contactTyp map[int]string    // contact id → visitor|contact
+	contactFN  map[int][2]string // contact id → first, last name
+	agentFN    map[int][2]string // user id → first, last name
 	seqTag     int
 	botID      int // the demo's bot agent, for the sandbox page (0 = none)
 	systemID   int // Libredesk's System user
@@ -268,9 +267,17 @@ func (l *Libredesk) ResetCalls() { l.s.ResetCalls() }
 
 // Deliveries returns a copy of the log of webhook delivery attempts.
 func (l *Libredesk) Deliveries() []LibredeskDelivery {
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
-	return slices.Clone(l.st.deliveries)
+	var out []LibredeskDelivery
+	for _, d := range l.s.hooks.Log() {
+		if m, ok := d.Meta.(ldMeta); ok {
+			ld := LibredeskDelivery{Event: d.Event, Status: d.Status, Signed: m.signed, Duplicate: d.Duplicate}
+			if d.Err != nil {
+				ld.Err = d.Err.Error()
+			}
+			out = append(out, ld)
+		}
+	}
+	return out
 }
 
 // AddInbox creates an inbox and returns its id. channel is "livechat" (the default when empty)

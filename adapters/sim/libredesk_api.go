@@ -7,14 +7,14 @@ package sim
 import (
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"math"
 	"net/http"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
 // Libredesk's error types (internal/envelope).
@@ -100,38 +100,15 @@ func ldAPIKeyFrom(h string) (key, secret string, ok bool) {
 	return key, secret, found && key != "" && secret != ""
 }
 
-// faulted applies the configured API faults; it reports whether the request was answered.
-func (l *Libredesk) faulted(w *statusWriter, r *http.Request) bool {
-	s := l.s
-	s.mu.Lock()
-	f := s.faults
-	drop := s.roll(f.DropRate)
-	too := !drop && s.roll(f.Status429Rate)
-	fail := !drop && !too && s.roll(f.Status500Rate)
-	s.mu.Unlock()
-	if f.Delay > 0 {
-		select {
-		case <-time.After(f.Delay):
-		case <-r.Context().Done():
-			return true
-		}
-	}
-	switch {
-	case drop:
-		dropConnection(w)
-		return true
-	case too:
-		// The rate limiter (cmd/middlewares.go rateLimit) answers 429 with the envelope.
-		if f.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(f.RetryAfter.Seconds()))))
-		}
+// ldFaults are the answers to injected faults: the rate limiter's 429 (cmd/middlewares.go
+// rateLimit) and a 500, both in the envelope.
+var ldFaults = simnet.Responses{
+	TooMany: func(w http.ResponseWriter) {
 		ldError(w, http.StatusTooManyRequests, "Too many requests, please try again later.", ldGeneralError)
-		return true
-	case fail:
+	},
+	ServerError: func(w http.ResponseWriter) {
 		ldError(w, http.StatusInternalServerError, "Something went wrong", ldGeneralError)
-		return true
-	}
-	return false
+	},
 }
 
 // api wraps an agent API route like cmd/middlewares.go: authenticateUser (API key from the
@@ -139,8 +116,7 @@ func (l *Libredesk) faulted(w *statusWriter, r *http.Request) bool {
 // handler. Bodies are captured and every call is logged.
 func (l *Libredesk) api(perm string, h ldHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
-		_ = r.Body.Close()
+		body := simnet.ReadBody(r, maxBody)
 		s := l.s
 		key, sec, hasKey := ldAPIKeyFrom(r.Header.Get("Authorization"))
 		userID := 0
@@ -154,35 +130,28 @@ func (l *Libredesk) api(perm string, h ldHandler) http.Handler {
 			}
 			s.mu.Unlock()
 		}
-		call := Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Token: kind, Body: string(body)}
-		sw := &statusWriter{ResponseWriter: w}
-		defer func() {
-			call.Status = sw.status
-			s.mu.Lock()
-			s.calls = append(s.calls, call)
-			s.mu.Unlock()
-		}()
-		if l.faulted(sw, r) {
-			return
-		}
-		switch kind {
-		case "":
-			ldError(sw, http.StatusUnauthorized, "Invalid or expired session", ldGeneralError)
-			return
-		case "invalid":
-			ldError(sw, http.StatusUnauthorized, "Invalid credential", ldGeneralError)
-			return
-		}
-		if perm != "" {
-			s.mu.Lock()
-			ok := l.permitted(userID, perm)
-			s.mu.Unlock()
-			if !ok {
-				ldError(sw, http.StatusForbidden, "Permission denied", ldPermissionError)
+		call := simnet.NewCall(r, body)
+		call.Token = kind
+		s.mw.Serve(w, r, &call, ldFaults, func(sw http.ResponseWriter) {
+			switch kind {
+			case "":
+				ldError(sw, http.StatusUnauthorized, "Invalid or expired session", ldGeneralError)
+				return
+			case "invalid":
+				ldError(sw, http.StatusUnauthorized, "Invalid credential", ldGeneralError)
 				return
 			}
-		}
-		h(sw, r, userID, body)
+			if perm != "" {
+				s.mu.Lock()
+				ok := l.permitted(userID, perm)
+				s.mu.Unlock()
+				if !ok {
+					ldError(sw, http.StatusForbidden, "Permission denied", ldPermissionError)
+					return
+				}
+			}
+			h(sw, r, userID, body)
+		})
 	})
 }
 
@@ -603,20 +572,9 @@ func (l *Libredesk) statuses(w http.ResponseWriter, _ *http.Request, _ int, _ []
 // widget wraps a widget route: body capture, faults and the call log; no API key.
 func (l *Libredesk) widget(h func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
-		_ = r.Body.Close()
-		call := Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body)}
-		sw := &statusWriter{ResponseWriter: w}
-		defer func() {
-			call.Status = sw.status
-			l.s.mu.Lock()
-			l.s.calls = append(l.s.calls, call)
-			l.s.mu.Unlock()
-		}()
-		if l.faulted(sw, r) {
-			return
-		}
-		h(sw, r, body)
+		body := simnet.ReadBody(r, maxBody)
+		call := simnet.NewCall(r, body)
+		l.s.mw.Serve(w, r, &call, ldFaults, func(sw http.ResponseWriter) { h(sw, r, body) })
 	})
 }
 

@@ -29,12 +29,10 @@ package sim
 //     user_firstname, user_lastname, user_email.
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"html"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -44,6 +42,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
 // LiveAgentOptions configures a simulated LiveAgent account.
@@ -154,7 +154,6 @@ type LiveAgent struct {
 	depts      map[int]bool // core team ids that are departments
 	rules      []LiveAgentRule
 	ruleFaults LiveAgentRuleFaults
-	deliveries []LiveAgentDelivery
 	buttons    []map[string]any
 	chatDept   int // the department of the sandbox's chat button
 	window     map[string][]time.Time
@@ -369,9 +368,13 @@ func (la *LiveAgent) SetRuleFaults(f LiveAgentRuleFaults) {
 
 // Deliveries returns the log of rule HTTP requests.
 func (la *LiveAgent) Deliveries() []LiveAgentDelivery {
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
-	return slices.Clone(la.deliveries)
+	var out []LiveAgentDelivery
+	for _, d := range la.s.hooks.Log() {
+		if _, ok := d.Meta.(LiveAgentDelivery); ok {
+			out = append(out, laDelivery(d))
+		}
+	}
+	return out
 }
 
 // CustomButtons returns the agent-panel custom buttons created through the API.
@@ -779,9 +782,6 @@ var laVarRE = regexp.MustCompile(`\{\$([A-Za-z0-9_]+)\}`)
 // dispatchLocked sends every rule matching the events. Callers hold s.mu.
 func (la *LiveAgent) dispatchLocked(evs []laEvent) {
 	s := la.s
-	if s.closed {
-		return
-	}
 	for _, ev := range evs {
 		c := s.convs[ev.conv]
 		if c == nil {
@@ -806,22 +806,12 @@ func (la *LiveAgent) dispatchLocked(evs []laEvent) {
 			}
 			d := LiveAgentDelivery{Rule: r.Name, Trigger: r.Trigger, TicketID: laTicketID(c.id),
 				URL: laRender(r.URL, vars, true), Body: laRender(r.Body, vars, false)}
-			copies := 1
-			if s.roll(s.faults.DuplicateWebhookRate) {
-				copies = 2
+			// One request, no retry; GET sends no body.
+			w := simnet.Webhook{Method: r.Method, URL: d.URL, Header: laRuleHeader, Client: la.client, Meta: d}
+			if r.Method != http.MethodGet {
+				w.Body = []byte(d.Body)
 			}
-			for range copies {
-				var jitter time.Duration
-				if s.faults.WebhookJitter > 0 {
-					jitter = time.Duration(s.rng.Int64N(int64(s.faults.WebhookJitter)))
-				}
-				if s.inflight == 0 {
-					s.idle = make(chan struct{})
-				}
-				s.inflight++
-				s.wg.Add(1)
-				go la.deliver(r.Method, d, jitter)
-			}
+			s.hooks.Send(w)
 		}
 	}
 }
@@ -877,41 +867,27 @@ func laRender(tmpl string, vars map[string]string, inURL bool) string {
 	})
 }
 
-// deliver makes one rule HTTP request (no retry) and logs it.
-func (la *LiveAgent) deliver(method string, d LiveAgentDelivery, jitter time.Duration) {
-	s := la.s
-	defer s.wg.Done()
-	defer s.deliveryDone()
-	ctx := s.baseCtx
-	if jitter > 0 && !sleepCtx(ctx, jitter) {
-		return
-	}
-	var body io.Reader
-	if method != http.MethodGet {
-		body = bytes.NewReader([]byte(d.Body))
-	}
-	req, err := http.NewRequestWithContext(ctx, method, d.URL, body)
-	if err == nil {
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("User-Agent", "LiveAgent")
-		var resp *http.Response
-		resp, err = la.client.Do(req)
-		if err == nil {
-			d.Status = resp.StatusCode
-			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-			_ = resp.Body.Close()
+// laRuleHeader is the headers of a rule's HTTP request.
+func laRuleHeader() http.Header {
+	return http.Header{"Content-Type": {"application/json"}, "User-Agent": {"LiveAgent"}}
+}
+
+// laDelivery is one entry of the delivery log as Deliveries shows it. Err is the bare cause:
+// the sim's LiveAgent never prefixed it, and the URL (which holds the secret) is left out.
+func laDelivery(d simnet.Delivery) LiveAgentDelivery {
+	out := d.Meta.(LiveAgentDelivery)
+	out.Status = d.Status
+	if d.Err != nil {
+		cause := d.Err
+		if ae, ok := errors.AsType[*simnet.AttemptError](d.Err); ok {
+			cause = ae.Err
 		}
-	}
-	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err // the URL holds the secret
+		if uerr, ok := errors.AsType[*url.Error](cause); ok {
+			cause = uerr.Err // a malformed URL: http.NewRequest's error names it
 		}
-		d.Err = err.Error()
+		out.Err = cause.Error()
 	}
-	s.mu.Lock()
-	la.deliveries = append(la.deliveries, d)
-	s.mu.Unlock()
+	return out
 }
 
 func clipText(s string, n int) string {

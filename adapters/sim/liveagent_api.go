@@ -8,7 +8,6 @@ package sim
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -17,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
 // laCall is what the API middleware hands to a handler.
@@ -67,9 +68,18 @@ func (la *LiveAgent) routes() http.Handler {
 
 // api wraps a route: body capture, call log, faults, key check, rate limit.
 func (la *LiveAgent) api(version int, h laHandler) http.Handler {
+	faults := simnet.Responses{
+		TooMany: func(w http.ResponseWriter) { laTooManyBody(w, version) },
+		ServerError: func(w http.ResponseWriter) {
+			if version == 3 {
+				writeJSON(w, http.StatusInternalServerError, map[string]any{"message": "Internal server error"})
+			} else {
+				laV1Error(w, http.StatusInternalServerError, "Internal server error")
+			}
+		},
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
-		_ = r.Body.Close()
+		body := simnet.ReadBody(r, maxBody)
 		q := r.URL.Query()
 		params := url.Values{}
 		for k, v := range q {
@@ -109,68 +119,40 @@ func (la *LiveAgent) api(version int, h laHandler) http.Handler {
 			kind = "invalid"
 		}
 		call := Call{Method: r.Method, Path: r.URL.Path, Query: laRedactQuery(q), Token: kind, Body: laRedactBody(string(body))}
-		sw := &statusWriter{ResponseWriter: w}
-		defer func() {
-			call.Status = sw.status
-			la.s.mu.Lock()
-			la.s.calls = append(la.s.calls, call)
-			la.s.mu.Unlock()
-		}()
-
-		s := la.s
-		s.mu.Lock()
-		f := s.faults
-		drop := s.roll(f.DropRate)
-		too := !drop && s.roll(f.Status429Rate)
-		fail := !drop && !too && s.roll(f.Status500Rate)
-		s.mu.Unlock()
-		if f.Delay > 0 {
-			select {
-			case <-time.After(f.Delay):
-			case <-r.Context().Done():
+		la.s.mw.Serve(w, r, &call, faults, func(sw http.ResponseWriter) {
+			switch {
+			case version == 3 && kind != "v3":
+				writeJSON(sw, http.StatusUnauthorized, map[string]any{"message": "Invalid API key"})
+				return
+			case version == 1 && kind == "v3":
+				// v3 keys get 403 on v1 conversation endpoints (docs/helpdesks/liveagent.md §1.1).
+				laV1Error(sw, http.StatusForbidden, "Access denied: this is not an API v1 key")
+				return
+			case version == 1 && kind != "v1":
+				laV1Error(sw, http.StatusOK, "Invalid API key")
 				return
 			}
-		}
-		switch {
-		case drop:
-			dropConnection(sw)
-			return
-		case too:
-			la.tooMany(sw, version, f.RetryAfter)
-			return
-		case fail:
-			if version == 3 {
-				writeJSON(sw, http.StatusInternalServerError, map[string]any{"message": "Internal server error"})
-			} else {
-				laV1Error(sw, http.StatusInternalServerError, "Internal server error")
+			if wait, limited := la.rateLimited(key); limited {
+				la.tooMany(sw, version, wait)
+				return
 			}
-			return
-		}
-		switch {
-		case version == 3 && kind != "v3":
-			writeJSON(sw, http.StatusUnauthorized, map[string]any{"message": "Invalid API key"})
-			return
-		case version == 1 && kind == "v3":
-			// v3 keys get 403 on v1 conversation endpoints (docs/helpdesks/liveagent.md §1.1).
-			laV1Error(sw, http.StatusForbidden, "Access denied: this is not an API v1 key")
-			return
-		case version == 1 && kind != "v1":
-			laV1Error(sw, http.StatusOK, "Invalid API key")
-			return
-		}
-		if wait, limited := la.rateLimited(key); limited {
-			la.tooMany(sw, version, wait)
-			return
-		}
-		h(sw, r, &laCall{body: body, params: params})
+			h(sw, r, &laCall{body: body, params: params})
+		})
 	})
 }
 
-// tooMany answers 429 with Retry-After (whole seconds, at least 1).
+// tooMany answers 429 with Retry-After (whole seconds, at least 1). An injected 429 has the
+// middleware's Retry-After (the fault's, rounded up) and the same body.
 func (la *LiveAgent) tooMany(w http.ResponseWriter, version int, wait time.Duration) {
 	if wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
 	}
+	laTooManyBody(w, version)
+}
+
+// laTooManyBody writes the 429 of API v3 or v1 (docs/helpdesks/liveagent.md §1.3: the body is
+// the sim's choice).
+func laTooManyBody(w http.ResponseWriter, version int) {
 	if version == 3 {
 		writeJSON(w, http.StatusTooManyRequests, map[string]any{"message": "Too many requests"})
 		return

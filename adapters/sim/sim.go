@@ -1,13 +1,15 @@
 // Package sim is an in-memory simulated helpdesk that speaks Chatwoot's API over real HTTP.
 //
 // It exists for the contract tests (every adapter is tested against it), the end-to-end and
-// fault tests, and `handover sandbox`. It imports no other package of this module and shares no
-// types with the Chatwoot adapter: it is an independent second reading of Chatwoot's API, written
-// from Chatwoot's source (chatwoot/chatwoot, v4.15.1 unless a comment says otherwise), as
-// summarised in docs/helpdesks/chatwoot.md.
+// fault tests, and `handover sandbox`. It imports no other package of this module but its own
+// network kit (adapters/sim/simnet), and shares no types with the Chatwoot adapter: it is an
+// independent second reading of Chatwoot's API, written from Chatwoot's source
+// (chatwoot/chatwoot, v4.15.1 unless a comment says otherwise), as summarised in
+// docs/helpdesks/chatwoot.md.
 //
-// The core model (this file) holds conversations, messages, contacts, agents, teams, inboxes, the
-// call log and the faults. The Chatwoot dialect (chatwoot.go) holds the routes, token rules, JSON
+// The core model (this file) holds conversations, messages, contacts, agents, teams, inboxes, and
+// the network side every dialect shares (package simnet): the faults, the API call log and the
+// webhook deliverer. The Chatwoot dialect (chatwoot.go) holds the routes, token rules, JSON
 // shapes, error bodies and the agent-bot webhooks. ui.go serves the sandbox page.
 package sim
 
@@ -18,13 +20,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	mrand "math/rand/v2"
 	"net/http"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
 // Options configures a simulated helpdesk.
@@ -84,15 +87,9 @@ type MessageView struct {
 	CreatedAt         time.Time      `json:"created_at"`
 }
 
-// Call is one entry of the API call log.
-type Call struct {
-	Method string
-	Path   string // URL path without the query
-	Query  string // raw query, if any
-	Token  string // "bot"|"user"|"invalid"|""
-	Status int    // 0 when the connection was dropped by a fault
-	Body   string // request body
-}
+// Call is one entry of the API call log. Token is the dialect's name for the credential:
+// "bot"|"user"|"invalid"|"" in the Chatwoot dialect.
+type Call = simnet.Call
 
 // Delivery is one webhook delivery attempt made to the agent bot.
 type Delivery struct {
@@ -104,36 +101,25 @@ type Delivery struct {
 }
 
 // Faults makes API requests and webhook deliveries misbehave. Rates are probabilities in 0..1,
-// drawn from a generator seeded with Options.Seed.
-type Faults struct {
-	Status429Rate        float64
-	RetryAfter           time.Duration // Retry-After header of the 429s, rounded up to whole seconds; 0 = no header
-	Status500Rate        float64
-	DropRate             float64       // hijack and close the connection without answering
-	Delay                time.Duration // added latency per API request
-	DuplicateWebhookRate float64       // deliver a webhook twice (same X-Chatwoot-Delivery)
-	WebhookJitter        time.Duration // random wait in [0, WebhookJitter) before each delivery: reorders events
-}
+// drawn from a generator seeded with Options.Seed. A duplicated Chatwoot webhook keeps its
+// X-Chatwoot-Delivery.
+type Faults = simnet.Faults
 
 // Server is the simulated helpdesk. Create it with New; serve Handler.
 type Server struct {
 	opts    Options
 	log     *slog.Logger
-	client  *http.Client
 	handler http.Handler
-	baseCtx context.Context
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	// rng draws the faults and the model's randomness (tokens, ids, event order): one seed
+	// fixes both. faults, mw (the API middleware and its call log) and hooks (webhook
+	// deliveries, in flight and logged) are shared by the dialects built on this Server.
+	rng    *simnet.Rand
+	faults *simnet.Injector
+	mw     *simnet.Middleware
+	hooks  *simnet.Deliverer
 
 	mu         sync.Mutex
-	rng        *mrand.Rand
 	webhookURL string
-	faults     Faults
-	closed     bool
-	inflight   int
-	idle       chan struct{}
-	deliveries []Delivery
-	calls      []Call
 
 	bot          agentBot
 	users        map[int]*user
@@ -261,18 +247,16 @@ func New(opts Options) *Server {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	idle := make(chan struct{})
-	close(idle)
+	rng := simnet.NewRand(uint64(opts.Seed), 0x5eed)
+	faults := simnet.NewInjector(rng)
 	s := &Server{
 		opts:         opts,
 		log:          log.With("component", "sim"),
-		client:       &http.Client{Timeout: opts.WebhookTimeout},
-		baseCtx:      ctx,
-		cancel:       cancel,
-		rng:          mrand.New(mrand.NewPCG(uint64(opts.Seed), 0x5eed)),
+		rng:          rng,
+		faults:       faults,
+		mw:           simnet.NewMiddleware(faults),
+		hooks:        simnet.NewDeliverer(faults, &http.Client{Timeout: opts.WebhookTimeout}),
 		webhookURL:   opts.WebhookURL,
-		idle:         idle,
 		bot:          agentBot{id: 1, name: opts.BotName},
 		users:        map[int]*user{},
 		inboxes:      map[int]*inbox{},
@@ -302,13 +286,7 @@ func (s *Server) SetWebhookURL(u string) {
 
 // Close stops delivery goroutines (cancelling in-flight attempts and retry waits) and waits for
 // them. Events raised after Close are dropped.
-func (s *Server) Close() {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	s.cancel()
-	s.wg.Wait()
-}
+func (s *Server) Close() { s.hooks.Close() }
 
 // AddInbox creates a web-widget inbox and returns its id. withBot connects the agent bot: new
 // conversations then start "pending" (Conversation#determine_conversation_status).
@@ -613,50 +591,32 @@ func (s *Server) Conversations() []ConversationView {
 }
 
 // Calls returns a copy of the log of every API call.
-func (s *Server) Calls() []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.calls)
-}
+func (s *Server) Calls() []Call { return s.mw.Calls() }
 
 // ResetCalls empties the API call log.
-func (s *Server) ResetCalls() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls = nil
-}
+func (s *Server) ResetCalls() { s.mw.ResetCalls() }
 
 // Deliveries returns a copy of the log of webhook delivery attempts.
 func (s *Server) Deliveries() []Delivery {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.deliveries)
+	var out []Delivery
+	for _, d := range s.hooks.Log() {
+		if _, ok := d.Meta.(cwMeta); ok {
+			out = append(out, cwDelivery(d))
+		}
+	}
+	return out
 }
 
 // SetFaults replaces the fault settings.
-func (s *Server) SetFaults(f Faults) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = f
-}
+func (s *Server) SetFaults(f Faults) { s.faults.SetFaults(f) }
 
 // WaitIdle waits until no webhook delivery is in flight (including retries and the events a
 // final failure raises).
 func (s *Server) WaitIdle(ctx context.Context) error {
-	for {
-		s.mu.Lock()
-		if s.inflight == 0 {
-			s.mu.Unlock()
-			return nil
-		}
-		ch := s.idle
-		s.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return fmt.Errorf("wait idle: %w", ctx.Err())
-		}
+	if err := s.hooks.WaitIdle(ctx); err != nil {
+		return fmt.Errorf("wait idle: %w", err)
 	}
+	return nil
 }
 
 // ---- internal model ----
@@ -696,9 +656,6 @@ func validStatus(st string) bool {
 
 func (s *Server) userActor(u *user) actor { return actor{kind: "user", id: u.id, name: u.name} }
 func (s *Server) botActor() actor         { return actor{kind: "agent_bot", id: s.bot.id, name: s.bot.name} }
-
-// roll draws a fault with probability p. Callers hold s.mu.
-func (s *Server) roll(p float64) bool { return p > 0 && s.rng.Float64() < p }
 
 // randToken returns a seeded alphanumeric token. Callers hold s.mu.
 func (s *Server) randToken(n int) string {

@@ -36,6 +36,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
 // Sunshine switchboard integration types and names the sim creates. Agent Workspace's name is the
@@ -101,7 +103,7 @@ type Zendesk struct {
 	s       *Server
 	o       ZendeskOptions
 	log     *slog.Logger
-	client  *http.Client
+	mw      *simnet.Middleware // this dialect's API faults (the core's) and call log
 	handler http.Handler
 
 	// Guarded by s.mu.
@@ -117,9 +119,7 @@ type Zendesk struct {
 	defaultSBI string           // switchboard integration given control of new conversations
 	tickets    []*ZendeskTicket // Support tickets
 	ticketSeq  int
-	idem       map[string]zdIdem // Idempotency-Key → stored ticket creation
-	deliveries []ZendeskDelivery
-	calls      []Call
+	idem       map[string]zdIdem             // Idempotency-Key → stored ticket creation
 	control    map[int][]ZendeskControlEvent // switchboard actions per core conversation id
 }
 
@@ -259,7 +259,7 @@ func NewZendesk(o ZendeskOptions) *Zendesk {
 	s := New(Options{AccountName: "Acme", BotName: o.BotName, RetryWait: o.RetryWait, WebhookTimeout: o.WebhookTimeout, Logger: log, Seed: o.Seed})
 	z := &Zendesk{
 		s: s, o: o, log: log.With("dialect", "zendesk"),
-		client:     &http.Client{Timeout: o.WebhookTimeout},
+		mw:         simnet.NewMiddleware(s.faults),
 		webhookURL: o.WebhookURL,
 		convs:      map[int]*zdConv{}, convBySun: map[string]int{},
 		msgs: map[int]*zdMsg{}, msgBySun: map[string]int{},
@@ -678,24 +678,24 @@ func (z *Zendesk) Tickets() []ZendeskTicket {
 
 // Calls returns a copy of the log of every API call to this dialect. Token is "key" (Sunshine
 // key), "support" (Support API token), "invalid" or "".
-func (z *Zendesk) Calls() []Call {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
-	return slices.Clone(z.calls)
-}
+func (z *Zendesk) Calls() []Call { return z.mw.Calls() }
 
 // ResetCalls empties the call log.
-func (z *Zendesk) ResetCalls() {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
-	z.calls = nil
-}
+func (z *Zendesk) ResetCalls() { z.mw.ResetCalls() }
 
 // Deliveries returns a copy of the log of webhook delivery attempts.
 func (z *Zendesk) Deliveries() []ZendeskDelivery {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
-	return slices.Clone(z.deliveries)
+	var out []ZendeskDelivery
+	for _, d := range z.s.hooks.Log() {
+		if _, ok := d.Meta.(zdMeta); ok {
+			zd := ZendeskDelivery{EventType: d.Event, EventID: d.ID, Attempt: d.Attempt, Status: d.Status}
+			if d.Err != nil {
+				zd.Err = d.Err.Error()
+			}
+			out = append(out, zd)
+		}
+	}
+	return out
 }
 
 // SetFaults replaces the fault settings (they apply to both APIs and to webhook deliveries).

@@ -11,14 +11,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
-	"math"
 	"net/http"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
 // zdMaxJSON is Sunshine's request body limit (100 kB).
@@ -99,62 +99,32 @@ func zdEqual(a, b string) bool {
 	return b != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
-// apiCall wraps both APIs: body capture, faults, call log. auth returns the token kind and
-// whether the request may go on (it writes the error itself).
-func (z *Zendesk) apiCall(limit int, auth func(w http.ResponseWriter, r *http.Request) (string, bool), h zdHandler, faultBody func(w http.ResponseWriter)) http.Handler {
+// apiCall wraps both APIs: body capture, faults (the 429 body is tooMany's, the 500 is
+// Sunshine's), and the dialect's own call log, in which a faulted call has no token. auth returns
+// the token kind and whether the request may go on (it writes the error itself).
+func (z *Zendesk) apiCall(limit int, auth func(w http.ResponseWriter, r *http.Request) (string, bool), h zdHandler, tooMany func(w http.ResponseWriter)) http.Handler {
+	faults := simnet.Responses{TooMany: tooMany, ServerError: func(w http.ResponseWriter) {
+		zdError(w, http.StatusInternalServerError, "internal_error", "Internal Server Error")
+	}}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
-		_ = r.Body.Close()
-		call := Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body)}
-		sw := &statusWriter{ResponseWriter: w}
-		defer func() {
-			call.Status = sw.status
-			z.s.mu.Lock()
-			z.calls = append(z.calls, call)
-			z.s.mu.Unlock()
-		}()
-		s := z.s
-		s.mu.Lock()
-		f := s.faults
-		drop := s.roll(f.DropRate)
-		too := !drop && s.roll(f.Status429Rate)
-		fail := !drop && !too && s.roll(f.Status500Rate)
-		s.mu.Unlock()
-		if f.Delay > 0 {
-			select {
-			case <-time.After(f.Delay):
-			case <-r.Context().Done():
+		body := simnet.ReadBody(r, int64(limit)+1)
+		call := simnet.NewCall(r, body)
+		z.mw.Serve(w, r, &call, faults, func(sw http.ResponseWriter) {
+			kind, ok := auth(sw, r)
+			call.Token = kind
+			if !ok {
 				return
 			}
-		}
-		switch {
-		case drop:
-			dropConnection(sw)
-			return
-		case too:
-			if f.RetryAfter > 0 {
-				sw.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(f.RetryAfter.Seconds()))))
+			if len(body) > limit {
+				zdError(sw, http.StatusRequestEntityTooLarge, "request_entity_too_large", fmt.Sprintf("Request body exceeds %d bytes", limit))
+				return
 			}
-			faultBody(sw)
-			return
-		case fail:
-			writeJSON(sw, http.StatusInternalServerError, map[string]any{"errors": []any{map[string]any{"code": "internal_error", "title": "Internal Server Error"}}})
-			return
-		}
-		kind, ok := auth(sw, r)
-		call.Token = kind
-		if !ok {
-			return
-		}
-		if len(body) > limit {
-			zdError(sw, http.StatusRequestEntityTooLarge, "request_entity_too_large", fmt.Sprintf("Request body exceeds %d bytes", limit))
-			return
-		}
-		if len(bytes.TrimSpace(body)) > 0 && !json.Valid(body) {
-			zdError(sw, http.StatusBadRequest, "bad_request", "Invalid JSON body")
-			return
-		}
-		h(sw, r, body)
+			if len(bytes.TrimSpace(body)) > 0 && !json.Valid(body) {
+				zdError(sw, http.StatusBadRequest, "bad_request", "Invalid JSON body")
+				return
+			}
+			h(sw, r, body)
+		})
 	})
 }
 

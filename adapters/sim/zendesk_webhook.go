@@ -9,15 +9,11 @@ package sim
 // the adapter's parser handles (tested with golden payloads).
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
 // zdMaxAttempts is Sunshine's number of delivery attempts.
@@ -166,32 +162,33 @@ func (z *Zendesk) switchboardEvent(typ string, c *conversation, zc *zdConv, meta
 	return z.event(typ, p)
 }
 
-// dispatchLocked starts one delivery goroutine per event. Callers hold s.mu.
+// zdMeta marks the Zendesk dialect's entries in the delivery log.
+type zdMeta struct{}
+
+// dispatchLocked sends each event with Sunshine's policy: zdMaxAttempts attempts, RetryWait then
+// doubling, no retry after zdRetryable says no. Callers hold s.mu.
 func (z *Zendesk) dispatchLocked(evs []zdEvent) {
-	s := z.s
-	if s.closed || z.webhookURL == "" {
+	if z.webhookURL == "" {
 		return
 	}
 	for _, ev := range evs {
 		if ev.typ == "" {
 			continue
 		}
-		copies := 1
-		if s.roll(s.faults.DuplicateWebhookRate) {
-			copies = 2
-		}
-		for range copies {
-			var jitter time.Duration
-			if s.faults.WebhookJitter > 0 {
-				jitter = time.Duration(s.rng.Int64N(int64(s.faults.WebhookJitter)))
-			}
-			if s.inflight == 0 {
-				s.idle = make(chan struct{})
-			}
-			s.inflight++
-			s.wg.Add(1)
-			go z.deliver(ev, z.webhookURL, jitter)
-		}
+		z.s.hooks.Send(simnet.Webhook{
+			URL: z.webhookURL, Body: ev.body, Header: z.webhookHeader,
+			Policy: simnet.Policy{Attempts: zdMaxAttempts, Wait: z.o.RetryWait, Growth: 2, Retry: zdRetryable},
+			Event:  ev.typ, ID: ev.id, Meta: zdMeta{},
+			Done: func(r simnet.Result) {
+				switch {
+				case r.Canceled || r.OK:
+				case r.Exhausted:
+					z.log.Warn("webhook delivery failed", "type", ev.typ, "event", ev.id, "attempts", r.Attempts, "status", r.Status, "err", r.Err)
+				default:
+					z.log.Warn("webhook rejected; not retried", "type", ev.typ, "event", ev.id, "status", r.Status)
+				}
+			},
+		})
 	}
 }
 
@@ -211,64 +208,13 @@ func zdRetryable(status int, err error) bool {
 	return true
 }
 
-func (z *Zendesk) deliver(ev zdEvent, target string, jitter time.Duration) {
-	s := z.s
-	defer s.wg.Done()
-	defer s.deliveryDone()
-	ctx := s.baseCtx
-	if jitter > 0 && !sleepCtx(ctx, jitter) {
-		return
-	}
-	wait := z.o.RetryWait
-	for attempt := 1; ; attempt++ {
-		status, err := z.post(ctx, target, ev.body)
-		d := ZendeskDelivery{EventType: ev.typ, EventID: ev.id, Attempt: attempt, Status: status}
-		if err != nil {
-			d.Err = err.Error()
-		}
-		s.mu.Lock()
-		z.deliveries = append(z.deliveries, d)
-		s.mu.Unlock()
-		if ctx.Err() != nil {
-			return
-		}
-		if !zdRetryable(status, err) {
-			if status < 200 || status > 299 {
-				z.log.Warn("webhook rejected; not retried", "type", ev.typ, "event", ev.id, "status", status)
-			}
-			return
-		}
-		if attempt == zdMaxAttempts {
-			z.log.Warn("webhook delivery failed", "type", ev.typ, "event", ev.id, "attempts", attempt, "status", status, "err", err)
-			return
-		}
-		if !sleepCtx(ctx, wait) {
-			return
-		}
-		wait *= 2
-	}
-}
-
-// post is one attempt: JSON body, X-API-Key with the webhook secret.
-func (z *Zendesk) post(ctx context.Context, target string, body []byte) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
-	if err != nil {
-		return 0, fmt.Errorf("build webhook request: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Zendesk-Sunshine-Conversations-Webhooks (sim)")
+// webhookHeader is the headers of one attempt: JSON, and X-API-Key with the webhook secret.
+func (z *Zendesk) webhookHeader() http.Header {
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", "Zendesk-Sunshine-Conversations-Webhooks (sim)")
 	if z.o.WebhookSecret != "" {
-		req.Header.Set("X-API-Key", z.o.WebhookSecret)
+		h.Set("X-API-Key", z.o.WebhookSecret)
 	}
-	resp, err := z.client.Do(req)
-	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err
-		}
-		return 0, fmt.Errorf("post webhook: %w", err)
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	_ = resp.Body.Close()
-	return resp.StatusCode, nil
+	return h
 }

@@ -1,7 +1,6 @@
 package zendesk
 
 import (
-	"net/url"
 	"strings"
 	"time"
 
@@ -40,10 +39,8 @@ func (z *Settings) Problems() []string {
 	case sub != "" && !subdomainRe.MatchString(sub):
 		add("HANDOVER_ZENDESK_SUBDOMAIN: set only the subdomain, e.g. acme for https://acme.zendesk.com")
 	}
-	if base != "" {
-		if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-			add("HANDOVER_ZENDESK_URL: set an absolute http(s) URL without credentials, e.g. https://acme.zendesk.com")
-		}
+	if p := helpdesk.BaseURLProblem("HANDOVER_ZENDESK_URL", base, ""); p != "" {
+		add(p)
 	}
 	if !sunIDRe.MatchString(z.AppID) {
 		add("HANDOVER_ZENDESK_APP_ID: set the Sunshine Conversations app id (Admin Center > Apps and integrations > Conversations API)")

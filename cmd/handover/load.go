@@ -122,11 +122,8 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // loadReference serves the bare reference handler of `handover load` with
 // the helpdesk adapter and LLM of HANDOVER_* (load starts it as a child).
 func loadReference(ctx context.Context, stderr io.Writer) error {
-	cfg, err := config.Load()
+	cfg, err := config.LoadForServe()
 	if err != nil {
-		return fmt.Errorf("configuration: %w", err)
-	}
-	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	log := app.NewLogger(cfg.LogLevel, os.Stderr)

@@ -4,6 +4,7 @@
 //	handover sandbox   run a simulated helpdesk, handover and the offline bot; open the printed URL
 //	handover config    print every configuration variable
 //	handover load      benchmark the service against a simulated helpdesk beside a bare reference handler
+//	handover eval      score the human-request detector on a labelled corpus
 package main
 
 import (
@@ -55,6 +56,7 @@ Usage:
   handover load [-helpdesk H|all] [-rate R] [-duration D] [-llm-latency L] [-history N] ...
                                benchmark: the service against a simulated helpdesk and a scripted LLM on
                                loopback, beside a bare reference handler; "handover load -h" lists the flags
+  handover eval [-v] FILE.tsv  score the human-request detector on a labelled corpus, per language
 `)
 	return b.String()
 }
@@ -67,14 +69,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "serve":
+		if helpRequested(args[1:]) {
+			fmt.Fprint(stdout, serveUsage)
+			return 0
+		}
 		tuneGC()
 		err = serve(ctx, stderr)
 	case "sandbox":
 		err = sandbox(ctx, args[1:], stdout, stderr)
 	case "config":
+		if helpRequested(args[1:]) {
+			fmt.Fprint(stdout, configUsage)
+			return 0
+		}
 		err = config.PrintUsage(stdout)
 	case "load":
 		err = load(ctx, args[1:], stdout, stderr)
+	case "eval":
+		err = evalDetector(args[1:], stdout, stderr)
 	case "load-reference": // started by `handover load`, not by people
 		tuneGC() // the yardstick runs with the same runtime settings
 		err = loadReference(ctx, stderr)
@@ -93,19 +105,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		if cmd == nil {
-			names := make([]string, len(d.Commands))
-			for i, c := range d.Commands {
-				names[i] = c.Name
+			if helpRequested(args[1:]) {
+				fmt.Fprint(stdout, helpdeskUsage(d))
+				return 0
 			}
-			fmt.Fprintf(stderr, "usage: handover %s %s\n", d.Name, strings.Join(names, "|"))
+			fmt.Fprint(stderr, helpdeskUsage(d))
 			return 2
 		}
-		cfg, cerr := config.Load()
-		if cerr != nil {
-			err = fmt.Errorf("configuration: %w", cerr)
-			break
-		}
-		err = cmd.Run(stdout, cfg.PublicURL, cfg.Adapters[d.Name])
+		err = runHelpdeskCommand(d, cmd, stdout, stderr)
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0 // -h: the flag set printed the usage
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "handover: %v\n", err)
@@ -115,11 +125,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func serve(ctx context.Context, stderr io.Writer) error {
-	cfg, err := config.Load()
+	cfg, err := config.LoadForServe() // every problem at once, one line per variable
 	if err != nil {
-		return fmt.Errorf("configuration: %w", err)
-	}
-	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	log := app.NewLogger(cfg.LogLevel, os.Stderr)
@@ -128,7 +135,7 @@ func serve(ctx context.Context, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	a, err := app.New(cfg, hd, app.Options{Logger: log, Metrics: metrics})
+	a, err := app.New(cfg, hd, app.Options{Logger: log, Metrics: metrics, CheckInterval: app.DefaultCheckInterval})
 	if err != nil {
 		return err
 	}
@@ -147,7 +154,7 @@ func newHelpdesk(cfg config.Config, log *slog.Logger, metrics *server.Metrics) (
 	if !ok {
 		return nil, fmt.Errorf("helpdesk %s: not supported", cfg.Helpdesk)
 	}
-	deps := helpdesk.Deps{Logger: log.With("adapter", d.Name), BotName: cfg.BotName}
+	deps := helpdesk.Deps{Logger: log, BotName: cfg.BotName} // adapters add "adapter" themselves
 	if metrics != nil {
 		deps.Observe = observer(metrics, d.Name)
 	}
@@ -191,7 +198,7 @@ func sandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	cfg, err := config.Load()
 	if err != nil {
-		return fmt.Errorf("configuration: %w", err)
+		return err
 	}
 	cfg.Helpdesk = d.Name
 	if cfg.LogLevel == "" {
@@ -250,7 +257,7 @@ func sandboxWorld(d helpdesk.Descriptor, base string, cfg config.Config, log *sl
 		return nil, nil, nil, fmt.Errorf("sandbox: %w", err)
 	}
 	w.Connect(base)
-	hd, err = d.New(w.Settings(), helpdesk.Deps{Logger: log.With("adapter", d.Name), Observe: observe, BotName: cfg.BotName})
+	hd, err = d.New(w.Settings(), helpdesk.Deps{Logger: log, Observe: observe, BotName: cfg.BotName})
 	if err != nil {
 		w.Close()
 		return nil, nil, nil, fmt.Errorf("sandbox: %w", err)

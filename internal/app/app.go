@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
@@ -41,6 +42,12 @@ type Options struct {
 	PostSettle time.Duration
 	// Redis, when set, is used instead of opening HANDOVER_REDIS_URL.
 	Redis *replicas.Redis
+	// CheckInterval, when positive, makes StartBackground check the helpdesk (when its adapter
+	// is a helpdesk.Checker) and the LLM (bot.Check; not the offline bot) at once, log one line
+	// for each that fails, and check those again every CheckInterval until they pass: /readyz
+	// answers 503 with the reasons until then. Zero checks nothing (tests, the sandbox); serve
+	// uses DefaultCheckInterval.
+	CheckInterval time.Duration
 }
 
 // ackAfterTurn bounds how long a webhook's answer waits for its turn where the helpdesk cannot
@@ -64,7 +71,8 @@ type App struct {
 	ownRedis   bool
 	stopBg     context.CancelFunc
 	stopSched  context.CancelFunc
-	bgDone     chan struct{}
+	bgDone     sync.WaitGroup
+	checks     *checks // nil without start-up checks
 	cfg        config.Config
 	log        *slog.Logger
 }
@@ -94,11 +102,12 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 		}
 		prompt = string(b)
 	}
-	agent, err := bot.New(bot.Config{
+	botCfg := bot.Config{
 		Provider: cfg.LLMProvider, Model: cfg.LLMModel, BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey.Value(),
 		SystemPrompt: prompt, Knowledge: kb, BotName: cfg.BotName, HTTPClient: o.HTTPClient,
 		Logger: log.With("component", "bot"),
-	})
+	}
+	agent, err := bot.New(botCfg)
 	if err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
@@ -160,16 +169,22 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 		// the helpdesk redelivers what died with the process.
 		srvOpts.AckAfterTurn = ackAfterTurn
 	}
+	var chk *checks
+	if o.CheckInterval > 0 {
+		if deps := dependencies(hd.Name(), hd, botCfg, cfg.LLMTimeout); len(deps) > 0 {
+			chk = newChecks(deps, o.CheckInterval, log.With("component", "check"))
+		}
+	}
 	if rds != nil {
 		laneOpts.Locker = rds
 		laneOpts.Changes = rds
 		srvOpts.Dedupe = rds
-		srvOpts.Ready = rds.Ping
 	}
+	srvOpts.Ready = readiness(chk, rds)
 	lanes := handover.NewLanes(engine.Handle, laneOpts)
 	srvOpts.Queue = lanes
 	srv := server.New(srvOpts)
-	a := &App{Server: srv, Engine: engine, Lanes: lanes, Metrics: metrics, redis: rds, ownRedis: ownRedis, cfg: cfg, log: log, stopSched: stopSched}
+	a := &App{Server: srv, Engine: engine, Lanes: lanes, Metrics: metrics, redis: rds, ownRedis: ownRedis, cfg: cfg, log: log, stopSched: stopSched, checks: chk}
 	if lister, ok := hd.(handover.Lister); ok && cfg.ReconcileInterval > 0 {
 		a.Reconciler = &handover.Reconciler{List: lister, Queue: lanes, Interval: cfg.ReconcileInterval,
 			Grace: cfg.ReconcileGrace, Logger: log.With("component", "reconciler")}
@@ -228,17 +243,45 @@ func agentUIFrameAncestors(cfg config.Config) []string {
 }
 
 // StartBackground starts the reconciler (a pass at once, then every
-// interval). Shutdown stops it.
+// interval) and, with Options.CheckInterval, the start-up checks of the
+// helpdesk and the LLM. Shutdown stops them.
 func (a *App) StartBackground() {
-	if a.Reconciler == nil || a.stopBg != nil {
+	if a.stopBg != nil || (a.Reconciler == nil && a.checks == nil) {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a.stopBg, a.bgDone = cancel, make(chan struct{})
-	go func() {
-		defer close(a.bgDone)
-		a.Reconciler.Run(ctx)
-	}()
+	a.stopBg = cancel
+	if a.Reconciler != nil {
+		a.bgDone.Go(func() { a.Reconciler.Run(ctx) })
+	}
+	if a.checks != nil {
+		a.bgDone.Go(func() { a.checks.run(ctx) })
+	}
+}
+
+// readiness is the server's readiness: the start-up checks (while one fails or has not run,
+// its line) and Redis (a ping), each when there is one.
+func readiness(chk *checks, rds *replicas.Redis) func(ctx context.Context) error {
+	if chk == nil && rds == nil {
+		return nil
+	}
+	return func(ctx context.Context) error {
+		var reasons []string
+		if chk != nil {
+			if err := chk.ready(); err != nil {
+				reasons = append(reasons, err.Error())
+			}
+		}
+		if rds != nil {
+			if err := rds.Ping(ctx); err != nil {
+				reasons = append(reasons, err.Error())
+			}
+		}
+		if len(reasons) == 0 {
+			return nil
+		}
+		return errors.New(strings.Join(reasons, "; "))
+	}
 }
 
 // Shutdown stops intake, then drains the lanes within the grace period.
@@ -247,7 +290,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 	a.stopSched()
 	if a.stopBg != nil {
 		a.stopBg()
-		<-a.bgDone
+		a.bgDone.Wait()
 	}
 	var errs []error
 	if err := a.Lanes.Shutdown(ctx); err != nil {

@@ -134,11 +134,12 @@ func Fault(t *testing.T, d helpdesk.Descriptor, fr FaultRun, seed int64) Counts 
 	t.Helper()
 	llm := faultLLM(fr.LLMDelay)
 	defer llm.Close()
-	// A killed process misses every redelivery that comes 20 ms apart: the helpdesk's own
-	// pace of redelivery then.
-	redeliver := retryWait
+	// A killed process misses every redelivery that comes 20 ms apart: redeliveries half a
+	// second apart (doubling, where the helpdesk backs off) reach a live one, and visitors wait
+	// longer for their answer.
+	redeliver, patience := retryWait, 20*time.Second
 	if fr.Kill {
-		redeliver = 0
+		redeliver, patience = 500*time.Millisecond, 45*time.Second
 	}
 	world := newWorld(t, d, redeliver)
 
@@ -215,7 +216,7 @@ func Fault(t *testing.T, d helpdesk.Descriptor, fr FaultRun, seed int64) Counts 
 					c.HandoversExpected++
 				}
 				mu.Unlock()
-				if s := waitAnswered(world, conv, text, 20*time.Second); s.WithHuman {
+				if s := waitAnswered(world, conv, text, patience); s.WithHuman {
 					return // handed over: the visitor now waits for an agent
 				}
 			}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
 // The REST API, as descriptions/2.15/api.intercom.io.yaml of github.com/intercom/Intercom-OpenAPI
@@ -34,6 +36,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /contacts/{id}", s.getContact)
 	m.HandleFunc("PUT /contacts/{id}", s.updateContact)
 	m.HandleFunc("POST /tickets", s.createTicket)
+	m.HandleFunc("GET /tickets/{id}", s.getTicket)
 	s.mux = m
 }
 
@@ -41,83 +44,36 @@ func (s *Server) routes() {
 // bearer token.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
 
-type recorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
-}
-
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	call := Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Version: r.Header.Get("Intercom-Version")}
-	s.mu.Lock()
-	f := s.faults
-	roll := func(p float64) bool { return p > 0 && s.rng.Float64() < p }
-	drop, too, fail := roll(f.DropRate), roll(f.Status429Rate), roll(f.Status500Rate)
-	s.mu.Unlock()
-	logCall := func(status int) {
-		call.Status = status
-		s.mu.Lock()
-		s.calls = append(s.calls, call)
-		s.mu.Unlock()
-	}
-	if f.Delay > 0 {
-		select {
-		case <-time.After(f.Delay):
-		case <-r.Context().Done():
-			logCall(0)
-			return
-		}
-	}
-	if drop {
-		logCall(0)
-		if hj, ok := w.(http.Hijacker); ok {
-			if c, _, err := hj.Hijack(); err == nil {
-				c.Close()
-				return
-			}
-		}
-		panic(http.ErrAbortHandler)
-	}
-	rec := &recorder{ResponseWriter: w}
-	defer func() { logCall(rec.status) }()
-	w.Header().Set("Intercom-Version", Version)
-	if too {
-		// Rate limiting: X-RateLimit-* always, Retry-After when the fault names one.
+// faultAnswers are the answers to injected faults: the rate limit's 429 (X-RateLimit-* always,
+// Retry-After when the fault names one, set by the middleware) and a 500, both error.list.
+var faultAnswers = simnet.Responses{
+	TooMany: func(w http.ResponseWriter) {
+		w.Header().Set("Intercom-Version", Version)
 		w.Header().Set("X-RateLimit-Limit", "10000")
 		w.Header().Set("X-RateLimit-Remaining", "0")
 		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(10*time.Second).Unix(), 10))
-		if f.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
+		writeError(w, http.StatusTooManyRequests, "rate_limit_exceeded", "You have exceeded the rate limit")
+	},
+	ServerError: func(w http.ResponseWriter) {
+		w.Header().Set("Intercom-Version", Version)
+		writeError(w, http.StatusInternalServerError, "server_error", "Internal server error")
+	},
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	call := simnet.Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Version: r.Header.Get("Intercom-Version")}
+	s.mw.Serve(w, r, &call, faultAnswers, func(w http.ResponseWriter) {
+		w.Header().Set("Intercom-Version", Version)
+		if r.Header.Get("Authorization") != "Bearer "+s.o.Token || s.o.Token == "" {
+			writeError(w, http.StatusUnauthorized, "unauthorized", "Access Token Invalid")
+			return
 		}
-		writeError(rec, http.StatusTooManyRequests, "rate_limit_exceeded", "You have exceeded the rate limit")
-		return
-	}
-	if fail {
-		writeError(rec, http.StatusInternalServerError, "server_error", "Internal server error")
-		return
-	}
-	if r.Header.Get("Authorization") != "Bearer "+s.o.Token || s.o.Token == "" {
-		writeError(rec, http.StatusUnauthorized, "unauthorized", "Access Token Invalid")
-		return
-	}
-	if v := call.Version; v != "" && !slices.Contains(versions, v) {
-		writeError(rec, http.StatusBadRequest, "intercom_version_invalid", "The requested version could not be found")
-		return
-	}
-	s.mux.ServeHTTP(rec, r)
+		if v := call.Version; v != "" && !slices.Contains(versions, v) {
+			writeError(w, http.StatusBadRequest, "intercom_version_invalid", "The requested version could not be found")
+			return
+		}
+		s.mux.ServeHTTP(w, r)
+	})
 }
 
 // writeError writes Intercom's error body: {"type":"error.list","request_id","errors":[{code,message}]}.
@@ -659,12 +615,15 @@ func (s *Server) updateContact(w http.ResponseWriter, r *http.Request) {
 }
 
 // createTicket: POST /tickets (create_ticket_request): ticket_type_id and one contact (id or
-// email; an unknown email creates a contact) required, ticket_attributes, assignment.
+// email; an unknown email creates a contact) required, ticket_attributes, assignment, and
+// conversation_to_link_id, which only a Back-office or Tracker ticket may name ("conversation |
+// back-office ticket", "conversation | tracker ticket").
 func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		TicketTypeID string              `json:"ticket_type_id"`
+		TicketTypeID any                 `json:"ticket_type_id"`
 		Contacts     []map[string]string `json:"contacts"`
 		Attributes   map[string]any      `json:"ticket_attributes"`
+		LinkTo       any                 `json:"conversation_to_link_id"`
 		Assignment   *struct {
 			TeamAssigneeID string `json:"team_assignee_id"`
 		} `json:"assignment"`
@@ -674,13 +633,26 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.types[in.TicketTypeID]; !ok {
+	typeID := str(in.TicketTypeID)
+	typ, ok := s.types[typeID]
+	if !ok {
 		writeError(w, http.StatusBadRequest, "parameter_invalid", "Ticket type not found")
 		return
 	}
 	if len(in.Contacts) != 1 {
 		writeError(w, http.StatusBadRequest, "parameter_invalid", "Exactly one contact is allowed")
 		return
+	}
+	var link *conv
+	if id := str(in.LinkTo); id != "" {
+		if link = s.convs[id]; link == nil {
+			writeError(w, http.StatusNotFound, "not_found", "Conversation not found")
+			return
+		}
+		if typ.category != "Back-office" && typ.category != "Tracker" {
+			writeError(w, http.StatusBadRequest, "parameter_invalid", "A "+typ.category+" ticket cannot be linked to a conversation")
+			return
+		}
 	}
 	var ct *Contact
 	if id := in.Contacts[0]["id"]; id != "" {
@@ -700,13 +672,53 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "User Not Found")
 		return
 	}
-	t := &Ticket{ID: s.nextID(), TicketTypeID: in.TicketTypeID, ContactID: ct.ID, Attributes: in.Attributes}
+	t := &Ticket{ID: s.nextID(), TicketTypeID: typeID, ContactID: ct.ID, Attributes: in.Attributes, CreatedAt: time.Now()}
 	if in.Assignment != nil {
 		t.TeamID = in.Assignment.TeamAssigneeID
 	}
+	if link != nil {
+		t.ConversationID = link.id
+		link.tickets = append(link.tickets, t)
+	}
 	s.tickets = append(s.tickets, t)
-	writeJSON(w, http.StatusOK, map[string]any{"type": "ticket", "id": t.ID, "ticket_id": strconv.Itoa(len(s.tickets)),
-		"ticket_type":       map[string]any{"type": "ticket_type", "id": t.TicketTypeID, "name": s.types[t.TicketTypeID]},
-		"contacts":          map[string]any{"type": "contact.list", "contacts": []any{map[string]any{"type": "contact", "id": ct.ID}}},
-		"admin_assignee_id": nil, "team_assignee_id": nullable(t.TeamID), "ticket_attributes": t.Attributes, "open": true})
+	writeJSON(w, http.StatusOK, s.renderTicketLocked(t))
+}
+
+// renderTicketLocked renders a ticket (components/schemas/ticket); ticket_id is its number in
+// the Inbox, id its API id.
+func (s *Server) renderTicketLocked(t *Ticket) map[string]any {
+	typ := s.types[t.TicketTypeID]
+	number := 0
+	for i, x := range s.tickets {
+		if x == t {
+			number = i + 1
+		}
+	}
+	team := t.TeamID
+	if team == "" {
+		team = "0"
+	}
+	linked := []any{}
+	if t.ConversationID != "" {
+		linked = append(linked, map[string]any{"type": "conversation", "id": t.ConversationID, "category": nil})
+	}
+	return map[string]any{"type": "ticket", "id": t.ID, "ticket_id": strconv.Itoa(number), "category": typ.category,
+		"ticket_type":       map[string]any{"type": "ticket_type", "id": t.TicketTypeID, "name": typ.name, "category": typ.category},
+		"contacts":          map[string]any{"type": "contact.list", "contacts": []any{map[string]any{"type": "contact", "id": t.ContactID}}},
+		"admin_assignee_id": "0", "team_assignee_id": team, "ticket_attributes": t.Attributes, "open": true,
+		"created_at": t.CreatedAt.Unix(), "updated_at": t.CreatedAt.Unix(),
+		"linked_objects": map[string]any{"type": "list", "data": linked, "total_count": len(linked), "has_more": false}}
+}
+
+// getTicket: GET /tickets/{id}.
+func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.tickets {
+		if t.ID == r.PathValue("id") {
+			writeJSON(w, http.StatusOK, s.renderTicketLocked(t))
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, "ticket_not_found", "Ticket not found")
 }

@@ -24,27 +24,25 @@
 package intercom
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
-	"io"
 	"log/slog"
-	mrand "math/rand/v2"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
+	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
 // Version is the API version the simulator speaks; requests may name any published version.
@@ -91,20 +89,17 @@ type Server struct {
 	convs    map[string]*conv
 	order    []string // conversation ids in creation order
 	tickets  []*Ticket
-	types    map[string]string // ticket type id → name
-	calls    []Call
-	faults   helpdesk.Faults
-	rng      *mrand.Rand
+	types    map[string]ticketType // ticket type id → name and category
 	hookURL  string
 	operator string // the Operator's id (workflow parts)
-	botID    string // who the workflow assigns new conversations to ("" : nobody)
+	botID    string // the app's own teammate (GET /me)
+	workflow string // who the workflow assigns new conversations to ("" : nobody)
 
-	inflight atomic.Int64
-	closed   atomic.Bool
-	done     chan struct{}
-	once     sync.Once
-	wg       sync.WaitGroup
-	client   *http.Client
+	// The network side (package simnet): faults drawn from a fixed seed, the API middleware and
+	// its call log, the webhook deliverer.
+	faults *simnet.Injector
+	mw     *simnet.Middleware
+	hooks  *simnet.Deliverer
 }
 
 // Admin is a teammate.
@@ -128,6 +123,14 @@ type Contact struct {
 type Ticket struct {
 	ID, TicketTypeID, ContactID, TeamID string
 	Attributes                          map[string]any
+	// ConversationID is the conversation it was linked to (conversation_to_link_id), if any.
+	ConversationID string
+	CreatedAt      time.Time
+}
+
+// ticketType is a ticket type: its name and category (Customer, Back-office or Tracker).
+type ticketType struct {
+	name, category string
 }
 
 // Option is a quick-reply option.
@@ -162,6 +165,7 @@ type conv struct {
 	contactID   string
 	source      Part
 	parts       []*Part
+	tickets     []*Ticket // linked tickets (linked_objects)
 }
 
 // ConversationView is a copy of one conversation.
@@ -186,8 +190,10 @@ func New(o Options) *Server {
 		o.RetryWait = 3 * time.Second
 	}
 	s := &Server{o: o, log: o.Logger, seq: 991267000, admins: map[string]*Admin{}, teams: map[string]*Team{},
-		contacts: map[string]*Contact{}, convs: map[string]*conv{}, types: map[string]string{},
-		rng: mrand.New(mrand.NewPCG(1, 2)), done: make(chan struct{}), client: &http.Client{Timeout: 10 * time.Second}}
+		contacts: map[string]*Contact{}, convs: map[string]*conv{}, types: map[string]ticketType{},
+		faults: simnet.NewInjector(simnet.NewRand(1, 2))}
+	s.mw = simnet.NewMiddleware(s.faults)
+	s.hooks = simnet.NewDeliverer(s.faults, &http.Client{Timeout: 10 * time.Second})
 	s.operator = s.nextID()
 	s.routes()
 	return s
@@ -207,22 +213,36 @@ func (s *Server) AppID() string { return s.o.AppID }
 // Demo is what SeedDemo created.
 type Demo struct {
 	BotID, AliceID, BobID, TeamID, TicketTypeID string
+	// CustomerTicketTypeID is a ticket type of category Customer (shared with the customer; it
+	// cannot be linked to a conversation).
+	CustomerTicketTypeID string
 }
 
 // SeedDemo creates the demo workspace: the bot teammate "AI assistant" (to whom the workflow
-// assigns new conversations), team Support with Alice (available) and Bob (away), and a
-// ticket type "Offline message". Visitors are created as they first write.
+// assigns new conversations), team Support with Alice (available) and Bob (away), a Back-office
+// ticket type "Offline message" and a Customer ticket type "Customer request". Visitors are
+// created as they first write.
 func (s *Server) SeedDemo() Demo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d := Demo{BotID: s.nextID(), AliceID: s.nextID(), BobID: s.nextID(), TeamID: s.nextID(), TicketTypeID: s.nextID()}
+	d.CustomerTicketTypeID = s.nextID()
 	s.teams[d.TeamID] = &Team{ID: d.TeamID, Name: "Support"}
 	s.admins[d.BotID] = &Admin{ID: d.BotID, Name: "AI assistant", Email: "bot@example.com", Seat: true}
 	s.admins[d.AliceID] = &Admin{ID: d.AliceID, Name: "Alice", Email: "alice@example.com", Seat: true, TeamIDs: []string{d.TeamID}}
 	s.admins[d.BobID] = &Admin{ID: d.BobID, Name: "Bob", Email: "bob@example.com", Seat: true, Away: true, TeamIDs: []string{d.TeamID}}
-	s.types[d.TicketTypeID] = "Offline message"
-	s.botID = d.BotID
+	s.types[d.TicketTypeID] = ticketType{name: "Offline message", category: "Back-office"}
+	s.types[d.CustomerTicketTypeID] = ticketType{name: "Customer request", category: "Customer"}
+	s.botID, s.workflow = d.BotID, d.BotID
 	return d
+}
+
+// SetWorkflowAssignee changes whom the workflow assigns new conversations to: an admin id, or
+// "" for no workflow (new conversations stay unassigned, in no team).
+func (s *Server) SetWorkflowAssignee(adminID string) {
+	s.mu.Lock()
+	s.workflow = adminID
+	s.mu.Unlock()
 }
 
 // SetAway sets a teammate's away mode.
@@ -258,45 +278,34 @@ func (s *Server) SetWebhookURL(u string) {
 
 // SetFaults makes the API misbehave; the zero Faults stops it.
 func (s *Server) SetFaults(f helpdesk.Faults) {
-	s.mu.Lock()
-	s.faults = f
-	s.mu.Unlock()
+	s.faults.SetFaults(simnet.Faults{Status429Rate: f.Status429Rate, RetryAfter: f.RetryAfter,
+		Status500Rate: f.Status500Rate, DropRate: f.DropRate, Delay: f.Delay})
 }
 
 // Calls returns the API calls answered so far.
 func (s *Server) Calls() []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Call(nil), s.calls...)
+	cs := s.mw.Calls()
+	out := make([]Call, len(cs))
+	for i, c := range cs {
+		out[i] = Call{Method: c.Method, Path: c.Path, Query: c.Query, Status: c.Status, Version: c.Version}
+	}
+	return out
 }
 
 // ResetCalls empties the call log.
-func (s *Server) ResetCalls() {
-	s.mu.Lock()
-	s.calls = nil
-	s.mu.Unlock()
-}
+func (s *Server) ResetCalls() { s.mw.ResetCalls() }
 
 // WaitIdle waits until no notification is being delivered (or waits to be redelivered).
 func (s *Server) WaitIdle(ctx context.Context) error {
-	t := time.NewTicker(2 * time.Millisecond)
-	defer t.Stop()
-	for s.inflight.Load() > 0 {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("intercom sim: %d deliveries in flight: %w", s.inflight.Load(), ctx.Err())
-		case <-t.C:
-		}
+	if err := s.hooks.WaitIdle(ctx); err != nil {
+		return fmt.Errorf("intercom sim: %d deliveries in flight: %w", s.hooks.InFlight(), err)
 	}
 	return nil
 }
 
-// Close stops sending notifications and waits for the deliveries in flight.
-func (s *Server) Close() {
-	s.closed.Store(true)
-	s.once.Do(func() { close(s.done) })
-	s.wg.Wait()
-}
+// Close stops sending notifications (cancelling attempts and retry waits) and waits for the
+// deliveries in flight.
+func (s *Server) Close() { s.hooks.Close() }
 
 // Contact returns the contact id of a visitor by name, creating a lead on first use.
 func (s *Server) Contact(name string) string {
@@ -398,10 +407,10 @@ func (s *Server) startLocked(ct *Contact, text string) *conv {
 	c := &conv{id: s.nextID(), created: now, updated: now, state: "open", contactID: ct.ID}
 	c.source = Part{ID: s.nextID(), PartType: "comment", Body: "<p>" + html.EscapeString(text) + "</p>", CreatedAt: now,
 		AuthorType: ct.Role, AuthorID: ct.ID, AuthorName: ct.Name, AuthorEmail: ct.Email}
-	if s.botID != "" {
+	if s.workflow != "" {
 		c.parts = append(c.parts, &Part{ID: s.nextID(), PartType: "assignment", CreatedAt: now, AuthorType: "bot",
-			AuthorID: s.operator, AuthorName: "Operator", AssignedToType: "admin", AssignedToID: s.botID})
-		c.admin = s.botID
+			AuthorID: s.operator, AuthorName: "Operator", AssignedToType: "admin", AssignedToID: s.workflow})
+		c.admin = s.workflow
 	}
 	s.convs[c.id] = c
 	s.order = append(s.order, c.id)
@@ -468,6 +477,22 @@ func (s *Server) FinReply(convID, text string) error {
 	}
 	p := &Part{ID: s.nextID(), PartType: "comment", Body: "<p>" + html.EscapeString(text) + "</p>", CreatedAt: time.Now(),
 		AuthorType: "bot", AuthorID: s.operator, AuthorName: "Fin", AuthorEmail: "operator+" + s.o.AppID + "@intercom.io", FromAIAgent: true}
+	s.addLocked(c, p)
+	s.notifyLocked("conversation.operator.replied", c, p)
+	return nil
+}
+
+// WorkflowReply adds a public message of a workflow, sent by the Operator (a bot that is not an
+// AI agent: an email collector, a reply-time notice) (conversation.operator.replied).
+func (s *Server) WorkflowReply(convID, text string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.convs[convID]
+	if c == nil {
+		return fmt.Errorf("intercom sim: no conversation %s", convID)
+	}
+	p := &Part{ID: s.nextID(), PartType: "comment", Body: "<p>" + html.EscapeString(text) + "</p>", CreatedAt: time.Now(),
+		AuthorType: "bot", AuthorID: s.operator, AuthorName: "Operator", AuthorEmail: "operator+" + s.o.AppID + "@intercom.io"}
 	s.addLocked(c, p)
 	s.notifyLocked("conversation.operator.replied", c, p)
 	return nil
@@ -601,15 +626,25 @@ func (s *Server) render(c *conv, parts []*Part, plaintext bool) map[string]any {
 		"contacts":  map[string]any{"type": "contact.list", "contacts": contacts},
 		"teammates": map[string]any{"type": "admin.list", "admins": []any{}}, "custom_attributes": map[string]any{},
 		"conversation_parts":    map[string]any{"type": "conversation_part.list", "conversation_parts": ps, "total_count": len(ps)},
+		"linked_objects":        s.linkedLocked(c),
 		"ai_agent_participated": false, "ai_agent": nil,
 	}
+}
+
+// linkedLocked renders a conversation's linked tickets (linked_object_list).
+func (s *Server) linkedLocked(c *conv) map[string]any {
+	data := []any{}
+	for _, t := range c.tickets {
+		data = append(data, map[string]any{"type": "ticket", "id": t.ID, "category": s.types[t.TicketTypeID].category})
+	}
+	return map[string]any{"type": "list", "data": data, "total_count": len(data), "has_more": false}
 }
 
 // --- webhooks ---
 
 // notifyLocked queues a notification of topic for c, carrying part p (if any).
 func (s *Server) notifyLocked(topic string, c *conv, p *Part) {
-	if s.hookURL == "" || s.closed.Load() {
+	if s.hookURL == "" {
 		return
 	}
 	var parts []*Part
@@ -624,10 +659,14 @@ func (s *Server) notifyLocked(topic string, c *conv, p *Part) {
 		"data": map[string]any{"type": "notification_event_data", "item": s.render(c, parts, true)},
 	}
 	body, _ := json.Marshal(n)
-	url := s.hookURL
-	s.inflight.Add(1)
-	s.wg.Add(1)
-	go s.deliver(url, body)
+	s.hooks.Send(simnet.Webhook{URL: s.hookURL, Body: body, Header: s.hookHeader(body),
+		Policy: simnet.Policy{Attempts: 3, Wait: s.o.RetryWait, Growth: 2, Retry: redeliver},
+		Event:  topic, ID: n["id"].(string),
+		Attempted: func(d simnet.Delivery) {
+			if redeliver(d.Status, d.Err) {
+				s.log.Debug("intercom sim: delivery failed", "status", d.Status, "err", d.Err, "attempt", d.Attempt)
+			}
+		}})
 }
 
 func uuid() string {
@@ -642,39 +681,24 @@ func Sign(secret string, body []byte) string {
 	return "sha1=" + hex.EncodeToString(m.Sum(nil))
 }
 
-// deliver posts one notification, and again after RetryWait (doubling, twice at most) when the
-// answer is a transport error, a 429 or a 5xx.
-func (s *Server) deliver(url string, body []byte) {
-	defer s.wg.Done()
-	defer s.inflight.Add(-1)
-	wait := s.o.RetryWait
-	for attempt := 0; attempt < 3; attempt++ {
-		if s.closed.Load() {
-			return
-		}
-		req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-		if err != nil {
-			return
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("User-Agent", "intercom-parrot-service-client/1.0")
-		req.Header.Set("X-Hub-Signature", Sign(s.o.ClientSecret, body))
-		resp, err := s.client.Do(req)
-		status := 0
-		if err == nil {
-			status = resp.StatusCode
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if status < 300 || (status >= 400 && status < 500 && status != http.StatusTooManyRequests) {
-				return
-			}
-		}
-		s.log.Debug("intercom sim: delivery failed", "status", status, "err", err, "attempt", attempt+1)
-		select {
-		case <-time.After(wait):
-		case <-s.done:
-			return
-		}
-		wait *= 2
+// redeliver reports whether a notification is sent again, after RetryWait (doubling, twice at
+// most): after a transport error, a 3xx, a 429 or a 5xx; not after a 2xx or another 4xx, nor
+// when the request could not be built.
+func redeliver(status int, err error) bool {
+	if err != nil {
+		ae, ok := errors.AsType[*simnet.AttemptError](err)
+		return !ok || !ae.Build
+	}
+	return status >= 300 && (status < 400 || status == http.StatusTooManyRequests || status >= 500)
+}
+
+// hookHeader is the headers of a notification: JSON, Intercom's User-Agent and X-Hub-Signature.
+func (s *Server) hookHeader(body []byte) func() http.Header {
+	return func() http.Header {
+		h := http.Header{}
+		h.Set("Content-Type", "application/json")
+		h.Set("User-Agent", "intercom-parrot-service-client/1.0")
+		h.Set("X-Hub-Signature", Sign(s.o.ClientSecret, body))
+		return h
 	}
 }

@@ -285,3 +285,84 @@ func TestRedelivery(t *testing.T) {
 		t.Fatal("PlainText")
 	}
 }
+
+// Tickets: a Back-office ticket may be linked to a conversation, which then lists it in
+// linked_objects; a Customer ticket may not; GET /tickets/{id} reads one back.
+func TestTicketsLinked(t *testing.T) {
+	f := newFixture(t)
+	id, err := f.s.VisitorStart(f.s.Contact("joe"), "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := f.s.Conversation(id)
+	var e errBody
+	if st, _ := f.do("POST", "/tickets", `{"ticket_type_id":"`+f.demo.CustomerTicketTypeID+`","contacts":[{"id":"`+v.ContactID+`"}],"conversation_to_link_id":"`+id+`"}`, &e); st != 400 {
+		t.Fatalf("customer ticket linked: %d %+v", st, e)
+	}
+	var tk map[string]any
+	// The spec's example sends ticket_type_id as a number.
+	if st, _ := f.do("POST", "/tickets", `{"ticket_type_id":`+f.demo.TicketTypeID+`,"contacts":[{"id":"`+v.ContactID+`"}],"conversation_to_link_id":"`+id+`",
+		"ticket_attributes":{"_default_title_":"t","_default_description_":"d"},"assignment":{"team_assignee_id":"`+f.demo.TeamID+`"}}`, &tk); st != 200 || tk["category"] != "Back-office" {
+		t.Fatalf("back-office ticket: %d %v", st, tk)
+	}
+	var c map[string]any
+	f.do("GET", "/conversations/"+id, "", &c)
+	data := c["linked_objects"].(map[string]any)["data"].([]any)
+	if len(data) != 1 || data[0].(map[string]any)["id"] != tk["id"] || data[0].(map[string]any)["type"] != "ticket" {
+		t.Fatalf("linked_objects %v", c["linked_objects"])
+	}
+	var got map[string]any
+	if st, _ := f.do("GET", "/tickets/"+tk["id"].(string), "", &got); st != 200 || got["ticket_type"].(map[string]any)["id"] != f.demo.TicketTypeID ||
+		got["ticket_attributes"].(map[string]any)["_default_description_"] != "d" || got["ticket_id"] != "1" || got["created_at"].(float64) == 0 {
+		t.Fatalf("ticket read back %d %v", st, got)
+	}
+	if st, _ := f.do("GET", "/tickets/999", "", &e); st != 404 {
+		t.Fatalf("unknown ticket: %d", st)
+	}
+	if ts := f.s.Tickets(); len(ts) != 1 || ts[0].ConversationID != id || ts[0].TeamID != f.demo.TeamID {
+		t.Fatalf("tickets %+v", ts)
+	}
+}
+
+// Without the workflow a new conversation stays unassigned; a workflow's message is the
+// Operator's, not an AI answer.
+func TestNoWorkflowAndWorkflowReply(t *testing.T) {
+	f := newFixture(t)
+	f.s.SetWorkflowAssignee("")
+	id, err := f.s.VisitorStart(f.s.Contact("joe"), "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := f.s.Conversation(id); v.AdminAssigneeID != "" || v.TeamAssigneeID != "" || len(v.Parts) != 0 {
+		t.Fatalf("conversation %+v", v)
+	}
+	var me map[string]any
+	if f.do("GET", "/me", "", &me); me["id"] != f.demo.BotID {
+		t.Fatalf("/me %v", me)
+	}
+	if err := f.s.WorkflowReply(id, "Give the team a way to reach you"); err != nil {
+		t.Fatal(err)
+	}
+	f.idle()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// Deliveries run concurrently: find the workflow's among them.
+	var n map[string]any
+	for _, h := range f.hooks {
+		if h["topic"] == "conversation.operator.replied" {
+			n = h
+		}
+	}
+	if n == nil {
+		t.Fatalf("no conversation.operator.replied among %v", f.hooks)
+	}
+	ps := n["data"].(map[string]any)["item"].(map[string]any)["conversation_parts"].(map[string]any)["conversation_parts"].([]any)
+	if len(ps) != 1 {
+		t.Fatalf("notification %v", n)
+	}
+	p := ps[0].(map[string]any)
+	au := p["author"].(map[string]any)
+	if au["type"] != "bot" || au["from_ai_agent"] != false || p["body"] != "Give the team a way to reach you" {
+		t.Fatalf("notification %v", n)
+	}
+}
