@@ -41,6 +41,9 @@ type Config struct {
 	PublicURL          string        `envconfig:"HANDOVER_PUBLIC_URL" desc:"the URL the helpdesk reaches us at (links, install)"`
 	RequiredAnswers    int           `envconfig:"HANDOVER_REQUIRED_ANSWERS" default:"3" desc:"bot answers before the 'Request chat with human agent' button is offered; 0 offers it from the start"`
 	HumanRequestInChat bool          `envconfig:"HANDOVER_HUMAN_REQUEST_IN_CHAT" default:"true" desc:"visitors may ask for a human in free text"`
+	OfferOnRepeat      bool          `envconfig:"HANDOVER_OFFER_ON_REPEAT" default:"true" desc:"offer a person at once, whatever the answer count, when the visitor asks the same thing again"`
+	OfferOnUnknown     bool          `envconfig:"HANDOVER_OFFER_ON_UNKNOWN" default:"true" desc:"offer a person at once when the bot could not answer twice in a row (its answers say it does not know)"`
+	OfferOnFrustration bool          `envconfig:"HANDOVER_OFFER_ON_FRUSTRATION" default:"true" desc:"offer a person at once when the visitor shows frustration or anger ('this is useless', 'stupid bot', swearing; 11 languages)"`
 	SystemPromptFile   string        `envconfig:"HANDOVER_SYSTEM_PROMPT_FILE" desc:"the AI agent's system message template (built-in template if empty)"`
 	KnowledgeDir       string        `envconfig:"HANDOVER_KNOWLEDGE_DIR" desc:"Markdown/text files the bot answers from"`
 	BotName            string        `envconfig:"HANDOVER_BOT_NAME" default:"AI assistant" desc:"how the bot signs and is named in system messages"`

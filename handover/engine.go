@@ -23,6 +23,15 @@ type Options struct {
 	RequiredAnswers int
 	// HumanRequestInChat lets visitors ask for a human in free text.
 	HumanRequestInChat bool
+	// OfferOnRepeat offers a person at once, whatever the answer count, when the visitor
+	// asks again what they asked before (Repeats).
+	OfferOnRepeat bool
+	// OfferOnUnknown offers a person at once when the bot could not answer twice in a row
+	// (Answer.Unknown, or an answer that says it does not know: SaysUnknown).
+	OfferOnUnknown bool
+	// OfferOnFrustration offers a person at once when the visitor shows frustration or
+	// anger (IsFrustrated).
+	OfferOnFrustration bool
 	// LLMTimeout bounds one bot answer; past it the fail-safe hands over.
 	LLMTimeout time.Duration
 	// Limiter governs LLM concurrency (adaptive); nil runs every call at once.
@@ -189,20 +198,23 @@ func (e *Engine) handle(ctx context.Context, ev Event) (string, error) {
 		}
 		log.Info("reconciling an unanswered conversation", "waiting", time.Since(newest).Round(time.Second).String())
 	}
-	// A channel without widget buttons (WhatsApp, Telegram, text-only
-	// helpdesks) sends the button's title or value back as text.
+	// A typed answer to the bot's latest prompt: a channel without widget
+	// buttons (WhatsApp, Telegram, text-only helpdesks) sends the button's
+	// title or value back as text, and on any helpdesk a visitor may type
+	// instead of clicking: the buttons' words, a plain yes or no in any
+	// language of the table (TypedChoice), an email address in a sentence.
 	if last := conv.LastBotMessage(); last >= 0 {
 		lb := conv.Messages[last]
-		for _, p := range pending {
-			if v := matchButton(lb.Buttons, p.Text); v != "" {
-				return e.choose(ctx, conv, v)
-			}
-		}
 		if lb.Prompt == PromptEmail {
 			for _, p := range pending {
 				if addr := findEmail(p.Text); addr != "" {
 					return e.leaveOffline(ctx, conv, addr)
 				}
+			}
+		}
+		for _, p := range pending {
+			if v := typedChoice(lb, p.Text); v != "" {
+				return e.choose(ctx, conv, v, last)
 			}
 		}
 	}
@@ -260,7 +272,7 @@ func (e *Engine) explicitChoice(ctx context.Context, conv *Conversation, ev Even
 		return out, true, err
 	}
 	if choice != "" {
-		out, err := e.choose(ctx, conv, choice)
+		out, err := e.choose(ctx, conv, choice, idx)
 		return out, true, err
 	}
 	return "", false, nil
@@ -320,7 +332,11 @@ func (e *Engine) answer(ctx context.Context, conv *Conversation, pending []Messa
 		return OutcomeSuperseded, nil
 	}
 	out := Outgoing{Text: strings.TrimSpace(ans.Text), Answer: true}
-	if fresh.BotAnswers+1 >= e.opts.RequiredAnswers || humanOffered(fresh) {
+	early := e.offerReason(fresh, len(fresh.Messages), out.Text, ans.Unknown)
+	if early != "" {
+		e.log.Info("offering a person at once", "conversation", fresh.ID, "reason", string(early))
+	}
+	if fresh.BotAnswers+1 >= e.opts.RequiredAnswers || humanOffered(fresh) || early != "" {
 		out.Prompt = PromptHuman
 		out.Buttons = []Button{{Title: tx.HumanButton, Value: ChoiceRequestHuman}}
 	}
@@ -337,12 +353,20 @@ func (e *Engine) answer(ctx context.Context, conv *Conversation, pending []Messa
 	return OutcomeAnswered, nil
 }
 
-// choose acts on a button value.
-func (e *Engine) choose(ctx context.Context, conv *Conversation, choice string) (string, error) {
+// choose acts on a button value chosen on the bot message at index at of
+// conv.Messages.
+func (e *Engine) choose(ctx context.Context, conv *Conversation, choice string, at int) (string, error) {
 	tx := e.textsFor(conv)
 	switch choice {
 	case ChoiceRequestHuman:
-		return e.requestHuman(ctx, conv, ReasonButton, "")
+		reason := ReasonButton
+		if at >= 0 && at < len(conv.Messages) {
+			// Why the offer was made, if it came early: the agent's note says so.
+			if r := e.offerReason(conv, at, conv.Messages[at].Text, false); r != "" {
+				reason = r
+			}
+		}
+		return e.requestHuman(ctx, conv, reason, "")
 	case ChoiceOffline:
 		if addr := strings.TrimSpace(conv.Visitor.Email); addr != "" {
 			return e.leaveOffline(ctx, conv, addr)
@@ -516,6 +540,71 @@ func FallbackSummary(conv *Conversation) string {
 	}
 	fmt.Fprintf(&b, "\nBot answers so far: %d", conv.BotAnswers)
 	return b.String()
+}
+
+// typedChoice reads a visitor's text as an answer to the bot message lb: a
+// button's title or value, else the words of the language table for its
+// prompt (TypedChoice).
+func typedChoice(lb Message, text string) string {
+	if v := matchButton(lb.Buttons, text); v != "" {
+		return v
+	}
+	return TypedChoice(lb.Prompt, text, lb.Prompt == PromptHuman && askedQuestion(lb.Text))
+}
+
+// offerReason says why the bot answer answer, posted (or to be posted) at
+// index at of conv.Messages after the visitor messages just before it,
+// offers a person at once: the visitor is frustrated, asks again what they
+// asked before, or the bot could not answer twice in a row (unknown marks
+// the answer as one the bot could not give). "" when none holds or the
+// trigger is off.
+func (e *Engine) offerReason(conv *Conversation, at int, answer string, unknown bool) Reason {
+	// The visitor's messages the answer answers, and everything before.
+	start := at
+	for i := at - 1; i >= 0; i-- {
+		m := conv.Messages[i]
+		if m.Private || m.Role == RoleSystem {
+			continue
+		}
+		if m.Role != RoleVisitor {
+			break
+		}
+		start = i
+	}
+	var run, earlier []string
+	prevAnswer, prevFound := "", false
+	for i := range conv.Messages[:at] {
+		m := conv.Messages[i]
+		if m.Private || m.Role == RoleSystem {
+			continue
+		}
+		switch {
+		case m.Role == RoleVisitor && i >= start:
+			run = append(run, m.Text)
+		case m.Role == RoleVisitor:
+			earlier = append(earlier, m.Text)
+		case m.Role == RoleBot && i < start && !IsNotice(m.Text, e.texts):
+			prevAnswer, prevFound = m.Text, true
+		}
+	}
+	if e.opts.OfferOnFrustration {
+		for _, t := range run {
+			if IsFrustrated(t) {
+				return ReasonFrustration
+			}
+		}
+	}
+	if e.opts.OfferOnRepeat {
+		for _, t := range run {
+			if Repeats(t, earlier) {
+				return ReasonRepeated
+			}
+		}
+	}
+	if e.opts.OfferOnUnknown && prevFound && SaysUnknown(prevAnswer) && (unknown || SaysUnknown(answer)) {
+		return ReasonBotUnknown
+	}
+	return ""
 }
 
 func matchButton(buttons []Button, text string) string {

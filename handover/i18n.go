@@ -29,6 +29,32 @@ type Language struct {
 	Synonyms Synonyms
 	// Typed are the sentences that tell the visitor what to type.
 	Typed Typed
+	// Replies are the natural short answers to an offer or question of the bot (see
+	// TypedChoice): a yes takes the offer, a no keeps chatting with the bot.
+	Replies Replies
+	// Frustrated are the words and phrases of a visitor fed up with the bot ("this is
+	// useless", "stupid bot", swearing): the bot then offers a person at once.
+	Frustrated []string
+	// Unknown are the phrases of a bot answer that says it does not know ("I don't know"):
+	// two such answers in a row offer a person at once.
+	Unknown []string
+}
+
+// Replies are the short answers a visitor types to a yes/no offer. Matching is on whole short
+// messages only (TypedChoice), never on words inside a longer one.
+type Replies struct {
+	// Yes takes the offer: a person on the human offer, the offline message on the offline
+	// offer.
+	Yes []string
+	// Okay is an acknowledging yes ("ok"): it takes the offline offer, an explicit question,
+	// but not the human offer that rides along with every answer, where it mostly means
+	// "understood".
+	Okay []string
+	// No declines: keep chatting with the bot, or cancel the email step.
+	No []string
+	// Polite are the words a short answer may carry besides its yes or no ("please",
+	// "thanks"): "no thanks", "ja bitte".
+	Polite []string
 }
 
 // Choices holds one string for each choice a visitor makes.
@@ -122,12 +148,20 @@ var languages = []Language{
 		Texts:    DefaultTexts(),
 		Short:    Choices{Human: "Talk to a human", Offline: "Leave a message", Continue: "Keep chatting"},
 		Keywords: Choices{Human: "agent", Offline: "message", Continue: "bot"},
-		Synonyms: Synonyms{Human: []string{"human"}, Offline: []string{"yes", "y", "yes please", "ok", "okay", "sure"}, Continue: []string{"no", "n", "no thanks"}},
+		Synonyms: Synonyms{Human: []string{"human"}, Offline: []string{"yes", "y", "yes please", "ok", "okay", "sure"}, Continue: []string{"no", "n", "no thanks", "keep chatting", "stay with the bot", "continue", "continue chatting", "cancel"}},
 		Typed: Typed{
 			Human:   `If you'd like to chat with a person, just type "{human}".`,
 			Offline: `Type "{offline}" to leave an offline message, or "{continue}" to keep chatting with me.`,
 			Email:   "Just type your email address here in the chat.",
 		},
+		Replies: Replies{
+			Yes:    []string{"yes", "y", "yeah", "yep", "yup", "sure", "of course", "please do", "go ahead", "absolutely", "definitely"},
+			Okay:   []string{"ok", "okay", "alright", "all right", "fine"},
+			No:     []string{"no", "n", "nope", "nah", "not now", "not really", "no need"},
+			Polite: []string{"please", "thanks", "thank you", "thx", "ty"},
+		},
+		Frustrated: []string{"useless", "you are useless", "you're not helping", "you are not helping", "this isn't helping", "not helpful", "stupid bot", "dumb bot", "waste of time", "ridiculous", "wtf", "fuck", "fucking", "shit", "damn it"},
+		Unknown:    []string{"i don't know", "i do not know", "i'm not sure", "i couldn't find", "i could not find", "i don't have information", "i have no information"},
 	},
 	{
 		Code:  "de",
@@ -144,9 +178,17 @@ var languages = []Language{
 			Apology:         "Entschuldigung, darauf kann ich gerade nicht antworten.",
 			AgentJoined:     "%s ist dem Chat beigetreten.",
 		},
-		Short:    Choices{Human: "Mitarbeiter anfragen", Offline: "Nachricht schreiben", Continue: "Weiter mit dem Bot"},
-		Keywords: Choices{Human: "Mitarbeiter", Offline: "Nachricht", Continue: "Bot"},
-		Synonyms: Synonyms{Human: []string{"Mensch"}, Offline: []string{"ja", "ja bitte", "gerne"}, Continue: []string{"nein", "nein danke"}},
+		Replies: Replies{
+			Yes:    []string{"ja", "jawohl", "gerne", "gern", "klar", "natürlich", "sicher", "auf jeden fall"},
+			Okay:   []string{"ok", "okay", "in ordnung", "gut", "passt"},
+			No:     []string{"nein", "nee", "nö", "jetzt nicht", "lieber nicht", "nicht nötig"},
+			Polite: []string{"bitte", "danke", "danke schön", "vielen dank"},
+		},
+		Frustrated: []string{"nutzlos", "sinnlos", "bringt nichts", "hilfst mir nicht", "hilft mir nicht", "dummer bot", "blöder bot", "scheiße", "scheisse", "verdammt", "zeitverschwendung"},
+		Unknown:    []string{"weiß ich leider nicht", "weiß ich nicht", "ich weiß nicht", "ich weiß es nicht"},
+		Short:      Choices{Human: "Mitarbeiter anfragen", Offline: "Nachricht schreiben", Continue: "Weiter mit dem Bot"},
+		Keywords:   Choices{Human: "Mitarbeiter", Offline: "Nachricht", Continue: "Bot"},
+		Synonyms:   Synonyms{Human: []string{"Mensch"}, Offline: []string{"ja", "ja bitte", "gerne"}, Continue: []string{"nein", "nein danke", "weiter", "weiter chatten", "beim bot bleiben", "abbrechen"}},
 		Typed: Typed{
 			Human:   `Wenn Sie mit einem Menschen sprechen möchten, schreiben Sie einfach "{human}".`,
 			Offline: `Schreiben Sie "{offline}", um eine Offline-Nachricht zu hinterlassen, oder "{continue}", um mit mir weiterzuschreiben.`,
@@ -168,9 +210,17 @@ var languages = []Language{
 			Apology:         "Désolé, je ne peux pas répondre pour le moment.",
 			AgentJoined:     "%s a rejoint la conversation.",
 		},
-		Short:    Choices{Human: "Parler à quelqu'un", Offline: "Laisser un message", Continue: "Continuer le chat"},
-		Keywords: Choices{Human: "conseiller", Offline: "message", Continue: "bot"},
-		Synonyms: Synonyms{Human: []string{"humain"}, Offline: []string{"oui"}, Continue: []string{"non", "non merci"}},
+		Replies: Replies{
+			Yes:    []string{"oui", "ouais", "bien sûr", "volontiers", "avec plaisir"},
+			Okay:   []string{"d'accord", "ok", "okay", "ça marche"},
+			No:     []string{"non", "pas maintenant", "pas besoin"},
+			Polite: []string{"s'il vous plaît", "s'il vous plait", "svp", "merci", "merci beaucoup"},
+		},
+		Frustrated: []string{"inutile", "ça ne m'aide pas", "vous ne m'aidez pas", "tu ne m'aides pas", "ne sert à rien", "sers à rien", "bot stupide", "bot débile", "merde", "putain", "n'importe quoi"},
+		Unknown:    []string{"je ne sais pas", "je ne connais pas"},
+		Short:      Choices{Human: "Parler à quelqu'un", Offline: "Laisser un message", Continue: "Continuer le chat"},
+		Keywords:   Choices{Human: "conseiller", Offline: "message", Continue: "bot"},
+		Synonyms:   Synonyms{Human: []string{"humain"}, Offline: []string{"oui"}, Continue: []string{"non", "non merci", "continuer", "rester avec le bot", "annuler"}},
 		Typed: Typed{
 			Human:   `Pour parler à une personne, écrivez simplement "{human}".`,
 			Offline: `Écrivez "{offline}" pour laisser un message hors ligne, ou "{continue}" pour continuer avec moi.`,
@@ -192,9 +242,17 @@ var languages = []Language{
 			Apology:         "Lo siento, ahora mismo no puedo responder a eso.",
 			AgentJoined:     "%s se ha unido al chat.",
 		},
-		Short:    Choices{Human: "Hablar con un agente", Offline: "Dejar un mensaje", Continue: "Seguir con el bot"},
-		Keywords: Choices{Human: "agente", Offline: "mensaje", Continue: "bot"},
-		Synonyms: Synonyms{Human: []string{"asesor", "operador"}, Offline: []string{"sí", "si"}, Continue: []string{"no", "no gracias"}},
+		Replies: Replies{
+			Yes:    []string{"sí", "si", "claro", "por supuesto", "dale"},
+			Okay:   []string{"vale", "de acuerdo", "ok", "okay"},
+			No:     []string{"no", "ahora no", "no hace falta"},
+			Polite: []string{"por favor", "gracias", "muchas gracias"},
+		},
+		Frustrated: []string{"inútil", "no me ayudas", "no me estás ayudando", "no sirves para nada", "bot estúpido", "bot tonto", "mierda", "joder", "pérdida de tiempo"},
+		Unknown:    []string{"no sé", "no lo sé"},
+		Short:      Choices{Human: "Hablar con un agente", Offline: "Dejar un mensaje", Continue: "Seguir con el bot"},
+		Keywords:   Choices{Human: "agente", Offline: "mensaje", Continue: "bot"},
+		Synonyms:   Synonyms{Human: []string{"asesor", "operador"}, Offline: []string{"sí", "si"}, Continue: []string{"no", "no gracias", "seguir", "continuar", "seguir con el bot", "cancelar"}},
 		Typed: Typed{
 			Human:   `Si quiere hablar con una persona, escriba "{human}".`,
 			Offline: `Escriba "{offline}" para dejar un mensaje, o "{continue}" para seguir hablando conmigo.`,
@@ -216,9 +274,17 @@ var languages = []Language{
 			Apology:         "Mi dispiace, al momento non posso rispondere.",
 			AgentJoined:     "%s si è unito alla chat.",
 		},
-		Short:    Choices{Human: "Parla con operatore", Offline: "Lascia un messaggio", Continue: "Continua con il bot"},
-		Keywords: Choices{Human: "operatore", Offline: "messaggio", Continue: "bot"},
-		Synonyms: Synonyms{Human: nil, Offline: []string{"sì", "si"}, Continue: []string{"no", "no grazie"}},
+		Replies: Replies{
+			Yes:    []string{"sì", "si", "certo", "certamente", "volentieri"},
+			Okay:   []string{"va bene", "d'accordo", "ok", "okay"},
+			No:     []string{"no", "non ora", "adesso no", "non serve"},
+			Polite: []string{"per favore", "grazie", "grazie mille"},
+		},
+		Frustrated: []string{"inutile", "non mi aiuti", "non mi stai aiutando", "non servi a niente", "bot stupido", "merda", "cazzo", "perdita di tempo"},
+		Unknown:    []string{"non lo so", "non so", "non conosco"},
+		Short:      Choices{Human: "Parla con operatore", Offline: "Lascia un messaggio", Continue: "Continua con il bot"},
+		Keywords:   Choices{Human: "operatore", Offline: "messaggio", Continue: "bot"},
+		Synonyms:   Synonyms{Human: nil, Offline: []string{"sì", "si"}, Continue: []string{"no", "no grazie", "continua", "continuare", "annulla"}},
 		Typed: Typed{
 			Human:   `Se desidera parlare con una persona, scriva "{human}".`,
 			Offline: `Scriva "{offline}" per lasciare un messaggio offline, oppure "{continue}" per continuare con me.`,
@@ -240,9 +306,17 @@ var languages = []Language{
 			Apology:         "Desculpe, não consigo responder a isso agora.",
 			AgentJoined:     "%s entrou no chat.",
 		},
-		Short:    Choices{Human: "Falar com atendente", Offline: "Deixar mensagem", Continue: "Continuar com o bot"},
-		Keywords: Choices{Human: "atendente", Offline: "mensagem", Continue: "bot"},
-		Synonyms: Synonyms{Human: []string{"operador"}, Offline: []string{"sim"}, Continue: []string{"não", "nao"}},
+		Replies: Replies{
+			Yes:    []string{"sim", "claro", "com certeza", "pode ser"},
+			Okay:   []string{"ok", "okay", "tá bem", "está bem", "beleza"},
+			No:     []string{"não", "nao", "agora não", "não precisa"},
+			Polite: []string{"por favor", "obrigado", "obrigada"},
+		},
+		Frustrated: []string{"inútil", "não me ajuda", "não me ajudas", "não serves para nada", "bot burro", "bot estúpido", "merda", "porra", "perda de tempo"},
+		Unknown:    []string{"não sei"},
+		Short:      Choices{Human: "Falar com atendente", Offline: "Deixar mensagem", Continue: "Continuar com o bot"},
+		Keywords:   Choices{Human: "atendente", Offline: "mensagem", Continue: "bot"},
+		Synonyms:   Synonyms{Human: []string{"operador"}, Offline: []string{"sim"}, Continue: []string{"não", "nao", "continuar", "continuar com o bot"}},
 		Typed: Typed{
 			Human:   `Se quiser falar com uma pessoa, escreva "{human}".`,
 			Offline: `Escreva "{offline}" para deixar uma mensagem offline, ou "{continue}" para continuar a falar comigo.`,
@@ -264,9 +338,17 @@ var languages = []Language{
 			Apology:         "Sorry, daar kan ik nu geen antwoord op geven.",
 			AgentJoined:     "%s neemt deel aan de chat.",
 		},
-		Short:    Choices{Human: "Chat met medewerker", Offline: "Bericht achterlaten", Continue: "Verder met de bot"},
-		Keywords: Choices{Human: "medewerker", Offline: "bericht", Continue: "bot"},
-		Synonyms: Synonyms{Human: nil, Offline: []string{"ja"}, Continue: []string{"nee", "nee dank je"}},
+		Replies: Replies{
+			Yes:    []string{"ja", "jazeker", "graag", "zeker", "natuurlijk"},
+			Okay:   []string{"oké", "ok", "okay", "prima", "goed"},
+			No:     []string{"nee", "neen", "nu niet", "liever niet", "niet nodig"},
+			Polite: []string{"alstublieft", "alsjeblieft", "dank je", "dank u", "bedankt"},
+		},
+		Frustrated: []string{"nutteloos", "je helpt me niet", "je helpt niet", "stomme bot", "domme bot", "waardeloos", "verdomme", "tijdverspilling"},
+		Unknown:    []string{"weet ik niet", "ik weet het niet"},
+		Short:      Choices{Human: "Chat met medewerker", Offline: "Bericht achterlaten", Continue: "Verder met de bot"},
+		Keywords:   Choices{Human: "medewerker", Offline: "bericht", Continue: "bot"},
+		Synonyms:   Synonyms{Human: nil, Offline: []string{"ja"}, Continue: []string{"nee", "nee dank je", "verder", "doorgaan", "annuleren"}},
 		Typed: Typed{
 			Human:   `Wilt u met een mens chatten? Typ dan "{human}".`,
 			Offline: `Typ "{offline}" om een offline bericht achter te laten, of "{continue}" om met mij verder te chatten.`,
@@ -288,9 +370,17 @@ var languages = []Language{
 			Apology:         "Przepraszam, nie mogę teraz na to odpowiedzieć.",
 			AgentJoined:     "%s dołączył(a) do czatu.",
 		},
-		Short:    Choices{Human: "Czat z konsultantem", Offline: "Zostaw wiadomość", Continue: "Kontynuuj z botem"},
-		Keywords: Choices{Human: "konsultant", Offline: "wiadomość", Continue: "bot"},
-		Synonyms: Synonyms{Human: []string{"operator"}, Offline: []string{"tak"}, Continue: []string{"nie"}},
+		Replies: Replies{
+			Yes:    []string{"tak", "jasne", "oczywiście", "pewnie", "chętnie"},
+			Okay:   []string{"ok", "okej", "dobrze", "dobra"},
+			No:     []string{"nie", "nie teraz", "nie trzeba"},
+			Polite: []string{"proszę", "dziękuję", "dzięki"},
+		},
+		Frustrated: []string{"bezużyteczny", "bez sensu", "nie pomagasz", "głupi bot", "kurwa", "cholera", "strata czasu"},
+		Unknown:    []string{"nie wiem", "nie znam"},
+		Short:      Choices{Human: "Czat z konsultantem", Offline: "Zostaw wiadomość", Continue: "Kontynuuj z botem"},
+		Keywords:   Choices{Human: "konsultant", Offline: "wiadomość", Continue: "bot"},
+		Synonyms:   Synonyms{Human: []string{"operator"}, Offline: []string{"tak"}, Continue: []string{"nie", "kontynuuj", "dalej", "anuluj"}},
 		Typed: Typed{
 			Human:   `Jeśli chcesz porozmawiać z człowiekiem, napisz "{human}".`,
 			Offline: `Napisz "{offline}", aby zostawić wiadomość offline, lub "{continue}", aby dalej rozmawiać ze mną.`,
@@ -312,9 +402,17 @@ var languages = []Language{
 			Apology:         "Omlouvám se, na to teď nedokážu odpovědět.",
 			AgentJoined:     "%s se připojil(a) k chatu.",
 		},
-		Short:    Choices{Human: "Chat s operátorem", Offline: "Zanechat zprávu", Continue: "Pokračovat s botem"},
-		Keywords: Choices{Human: "operátor", Offline: "zpráva", Continue: "bot"},
-		Synonyms: Synonyms{Human: []string{"operator"}, Offline: []string{"ano"}, Continue: []string{"ne"}},
+		Replies: Replies{
+			Yes:    []string{"ano", "jo", "jasně", "určitě", "samozřejmě"},
+			Okay:   []string{"ok", "dobře", "dobrá"},
+			No:     []string{"ne", "teď ne", "nechci"},
+			Polite: []string{"prosím", "děkuji", "díky"},
+		},
+		Frustrated: []string{"k ničemu", "nepomáháš", "hloupý bot", "blbý bot", "zbytečný", "kurva", "sakra", "ztráta času"},
+		Unknown:    []string{"nevím", "neznám"},
+		Short:      Choices{Human: "Chat s operátorem", Offline: "Zanechat zprávu", Continue: "Pokračovat s botem"},
+		Keywords:   Choices{Human: "operátor", Offline: "zpráva", Continue: "bot"},
+		Synonyms:   Synonyms{Human: []string{"operator"}, Offline: []string{"ano"}, Continue: []string{"ne", "pokračovat", "pokračuj", "zrušit"}},
 		Typed: Typed{
 			Human:   `Pokud chcete mluvit s člověkem, napište "{human}".`,
 			Offline: `Napište "{offline}" pro zanechání offline zprávy, nebo "{continue}" pro pokračování se mnou.`,
@@ -336,9 +434,17 @@ var languages = []Language{
 			Apology:         "Prepáčte, na to teraz neviem odpovedať.",
 			AgentJoined:     "%s sa pripojil(a) k chatu.",
 		},
-		Short:    Choices{Human: "Chat s operátorom", Offline: "Nechať správu", Continue: "Pokračovať s botom"},
-		Keywords: Choices{Human: "operátor", Offline: "správa", Continue: "bot"},
-		Synonyms: Synonyms{Human: []string{"operator"}, Offline: []string{"áno", "ano"}, Continue: []string{"nie"}},
+		Replies: Replies{
+			Yes:    []string{"áno", "ano", "jasné", "určite", "samozrejme"},
+			Okay:   []string{"ok", "dobre"},
+			No:     []string{"nie", "teraz nie", "nechcem"},
+			Polite: []string{"prosím", "ďakujem", "vďaka"},
+		},
+		Frustrated: []string{"nanič", "k ničomu", "nepomáhaš", "hlúpy bot", "zbytočný", "do riti", "strata času"},
+		Unknown:    []string{"neviem", "nepoznám"},
+		Short:      Choices{Human: "Chat s operátorom", Offline: "Nechať správu", Continue: "Pokračovať s botom"},
+		Keywords:   Choices{Human: "operátor", Offline: "správa", Continue: "bot"},
+		Synonyms:   Synonyms{Human: []string{"operator"}, Offline: []string{"áno", "ano"}, Continue: []string{"nie", "pokračovať", "pokračuj", "zrušiť"}},
 		Typed: Typed{
 			Human:   `Ak chcete hovoriť s človekom, napíšte "{human}".`,
 			Offline: `Napíšte "{offline}" a zanecháte offline správu, alebo "{continue}" a budeme pokračovať.`,
@@ -360,9 +466,17 @@ var languages = []Language{
 			Apology:         "Извините, сейчас я не могу на это ответить.",
 			AgentJoined:     "%s присоединился(-ась) к чату.",
 		},
-		Short:    Choices{Human: "Чат с оператором", Offline: "Оставить сообщение", Continue: "Продолжить с ботом"},
-		Keywords: Choices{Human: "оператор", Offline: "сообщение", Continue: "бот"},
-		Synonyms: Synonyms{Human: nil, Offline: []string{"да"}, Continue: []string{"нет"}},
+		Replies: Replies{
+			Yes:    []string{"да", "конечно", "ага", "давайте", "давай"},
+			Okay:   []string{"ок", "хорошо", "ладно"},
+			No:     []string{"нет", "не надо", "не сейчас", "нет спасибо"},
+			Polite: []string{"пожалуйста", "спасибо"},
+		},
+		Frustrated: []string{"бесполезно", "бесполезный", "не помогаешь", "тупой бот", "глупый бот", "бред", "блин", "хрень"},
+		Unknown:    []string{"не знаю"},
+		Short:      Choices{Human: "Чат с оператором", Offline: "Оставить сообщение", Continue: "Продолжить с ботом"},
+		Keywords:   Choices{Human: "оператор", Offline: "сообщение", Continue: "бот"},
+		Synonyms:   Synonyms{Human: nil, Offline: []string{"да"}, Continue: []string{"нет", "продолжить", "продолжим", "отмена"}},
 		Typed: Typed{
 			Human:   `Если хотите поговорить с человеком, напишите "{human}".`,
 			Offline: `Напишите "{offline}", чтобы оставить сообщение, или "{continue}", чтобы продолжить со мной.`,

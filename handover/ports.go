@@ -78,6 +78,11 @@ const (
 	ReasonButton   Reason = "visitor_button"  // the visitor pressed "Request chat with human agent"
 	ReasonRequest  Reason = "visitor_request" // the visitor asked in free text
 	ReasonBotError Reason = "bot_error"       // the bot failed or timed out
+	// The visitor took a person the bot offered early, whatever the answer
+	// count, because:
+	ReasonRepeated    Reason = "repeated_question" // they asked the same thing again
+	ReasonFrustration Reason = "frustration"       // they were frustrated or angry
+	ReasonBotUnknown  Reason = "bot_unknown"       // the bot could not answer twice in a row
 )
 
 // Describe returns a short human sentence for a reason.
@@ -89,6 +94,12 @@ func (r Reason) Describe() string {
 		return "The visitor asked to talk to a person."
 	case ReasonBotError:
 		return "The bot could not answer (LLM error or timeout)."
+	case ReasonRepeated:
+		return "The visitor asked the same question again; the bot offered a person and they took it."
+	case ReasonFrustration:
+		return "The visitor seemed frustrated with the bot; the bot offered a person and they took it."
+	case ReasonBotUnknown:
+		return "The bot could not answer twice in a row; it offered a person and the visitor took it."
 	default:
 		return string(r)
 	}
@@ -186,6 +197,10 @@ type Answer struct {
 	HumanRequested bool
 	// Reason is the bot's short explanation of a human request.
 	Reason string
+	// Unknown is set when the bot could not answer (no knowledge found): two
+	// such answers in a row offer a person at once (Options.OfferOnUnknown).
+	// An answer whose text says it does not know counts too (SaysUnknown).
+	Unknown bool
 }
 
 // Bot is the LLM agent port.

@@ -118,6 +118,7 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 	engine, err := handover.NewEngine(handover.Options{
 		Helpdesk: hd, Bot: agent, Detect: bot.IsHumanRequest,
 		RequiredAnswers: cfg.RequiredAnswers, HumanRequestInChat: cfg.HumanRequestInChat,
+		OfferOnRepeat: cfg.OfferOnRepeat, OfferOnUnknown: cfg.OfferOnUnknown, OfferOnFrustration: cfg.OfferOnFrustration,
 		LLMTimeout: cfg.LLMTimeout, Limiter: limiter, PostSettle: o.PostSettle, Logger: log.With("component", "engine"), Observer: metrics,
 	})
 	if err != nil {

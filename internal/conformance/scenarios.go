@@ -34,6 +34,10 @@ var Table = []Scenario{
 	{Name: "repeated deliveries give one reply", Run: duplicates},
 	{Name: "shuffled and repeated deliveries", Run: shuffled},
 	{Name: "forged or missing authentication changes nothing", Run: forged},
+	{Name: "typed yes takes the human offer", Config: offersEarly(1), Run: typedYesHuman},
+	{Name: "typed answers to the offline offer, email in a sentence", Config: offersEarly(3), Run: typedOffline},
+	{Name: "frustration offers a person", Config: offersEarly(3), Run: frustrationOffers},
+	{Name: "a repeated question offers a person", Config: offersEarly(3), Run: repeatOffers},
 }
 
 // Scenarios runs the table for one helpdesk, each scenario in a world of its own.
@@ -299,4 +303,124 @@ func texts(es []helpdesk.Entry) []string {
 		out[i] = e.Text
 	}
 	return out
+}
+
+// offersEarly is the production default of the early offers (frustration, repeats, the bot
+// not knowing), with the human choice after n answers.
+func offersEarly(n int) func(*config.Config) {
+	return func(c *config.Config) {
+		c.RequiredAnswers = n
+		c.OfferOnRepeat, c.OfferOnUnknown, c.OfferOnFrustration = true, true, true
+	}
+}
+
+// waitOffer waits for the bot's latest message to offer choice.
+func waitOffer(e *Env, conv, choice string) helpdesk.State {
+	e.T.Helper()
+	return e.WaitFor(conv, "offered "+choice, func(s helpdesk.State) bool { return Offers(LastBot(s), choice) })
+}
+
+// noteSays checks that an agent's note holds what.
+func noteSays(e *Env, s helpdesk.State, what string) {
+	e.T.Helper()
+	if ns := Of(s, helpdesk.RoleNote); !strings.Contains(strings.ToLower(strings.Join(texts(ns), "\n")), what) {
+		e.T.Fatalf("the agent's note does not say %q:\n%s", what, Dump(s))
+	}
+}
+
+// A visitor types instead of clicking, on every helpdesk: a plain "yes please" takes the human
+// offer, a question that starts with "no" is a question.
+func typedYesHuman(e *Env) {
+	conv := e.Send("v1", "Tell me about shipping")
+	waitOffer(e, conv, handover.ChoiceRequestHuman)
+	e.Settle()
+	e.Send("v1", "yes please")
+	s := e.WaitFor(conv, "handed over", func(s helpdesk.State) bool { return s.WithHuman })
+	e.Settle()
+	s = e.World.State(conv)
+	if s.Offline || len(Of(s, helpdesk.RoleNote)) == 0 {
+		e.T.Fatalf("want a handover with a note:\n%s", Dump(s))
+	}
+
+	conv2 := e.Send("v2", "Tell me about shipping")
+	s = waitOffer(e, conv2, handover.ChoiceRequestHuman)
+	e.Settle()
+	n := len(Bot(s))
+	e.Send("v2", "no, I meant the blue one, is it in stock?")
+	s = e.WaitFor(conv2, "answered", BotCount(n+1))
+	e.Settle()
+	s = e.World.State(conv2)
+	if s.WithHuman || !strings.Contains(LastBot(s).Text, "blue one") {
+		e.T.Fatalf("a question starting with no was taken as a choice:\n%s", Dump(s))
+	}
+}
+
+// Nobody available: "no thanks" keeps chatting; "sure" takes the offline offer, and an
+// address inside a sentence answers the email question.
+func typedOffline(e *Env) {
+	e.World.SetAgentsAvailable(false)
+	conv := e.Send("v1", "Can I talk to a person?")
+	waitOffer(e, conv, handover.ChoiceOffline)
+	e.Settle()
+	e.Send("v1", "No thanks.")
+	s := e.WaitFor(conv, "chatting on", func(s helpdesk.State) bool {
+		return strings.Contains(LastBot(s).Text, handover.DefaultTexts().Continue)
+	})
+	if s.WithHuman || s.Offline {
+		e.T.Fatalf("no thanks left the bot:\n%s", Dump(s))
+	}
+	e.Settle()
+	e.Send("v1", "I want to talk to a human, please")
+	waitOffer(e, conv, handover.ChoiceOffline)
+	e.Settle()
+	e.Send("v1", "sure")
+	e.WaitFor(conv, "asked for an email address", func(s helpdesk.State) bool { return LastBot(s).AsksEmail })
+	e.Settle()
+	const email = "jane@example.com"
+	e.Send("v1", "my email is "+email+" thanks")
+	s = e.WaitFor(conv, "filed offline", func(s helpdesk.State) bool { return s.Offline })
+	e.Settle()
+	s = e.World.State(conv)
+	// A typed address reaches the team in the note and the visitor in the confirmation; the
+	// helpdesks whose own form would have set the contact's email (Chatwoot) keep it there.
+	if s.Email != "" && !strings.EqualFold(s.Email, email) || !strings.Contains(LastBot(s).Text, email) {
+		e.T.Fatalf("want the offline message with %s:\n%s", email, Dump(s))
+	}
+	noteSays(e, s, email)
+}
+
+// Frustration offers a person on the first answer; the note says why when the visitor takes it.
+func frustrationOffers(e *Env) {
+	conv := e.Send("v1", "This is useless, where is my parcel")
+	s := e.WaitFor(conv, "answered", BotCount(1))
+	if !Offers(LastBot(s), handover.ChoiceRequestHuman) || s.WithHuman {
+		e.T.Fatalf("no early human offer:\n%s", Dump(s))
+	}
+	e.Settle()
+	if err := e.World.Choose(e.ctx(), conv, handover.ChoiceRequestHuman); err != nil {
+		e.T.Fatal(err)
+	}
+	e.WaitFor(conv, "handed over", func(s helpdesk.State) bool { return s.WithHuman })
+	e.Settle()
+	noteSays(e, e.World.State(conv), "frustrated")
+}
+
+// The same question twice offers a person on the second answer; a typed "yes" takes it.
+func repeatOffers(e *Env) {
+	conv := e.Send("v1", "How long does shipping to Canada take?")
+	s := e.WaitFor(conv, "answered", BotCount(1))
+	if Offers(LastBot(s), handover.ChoiceRequestHuman) {
+		e.T.Fatalf("a person offered on the first answer:\n%s", Dump(s))
+	}
+	e.Settle()
+	e.Send("v1", "how long does shipping to Canada take")
+	s = e.WaitFor(conv, "answered twice", BotCount(2))
+	if !Offers(LastBot(s), handover.ChoiceRequestHuman) {
+		e.T.Fatalf("no human offer after the repeated question:\n%s", Dump(s))
+	}
+	e.Settle()
+	e.Send("v1", "yes")
+	e.WaitFor(conv, "handed over", func(s helpdesk.State) bool { return s.WithHuman })
+	e.Settle()
+	noteSays(e, e.World.State(conv), "same question again")
 }

@@ -1,0 +1,282 @@
+package handover
+
+import (
+	"strings"
+	"unicode"
+)
+
+// What a visitor types in answer to the bot's offers, read the same way on every helpdesk:
+// the buttons' own words, the keywords and synonyms of the language table, and natural short
+// answers (yes, no, "no thanks", "ja bitte", "keep chatting") in every language of the table.
+// Only short answers count: the whole message is one of the words, or a message of at most
+// maxAnswerWords words made only of them ("yes please"); a longer message, or one with any
+// other word ("no, I meant the blue one"), is a question for the bot.
+
+// maxAnswerWords is the longest message read as a composed answer ("no thank you very").
+const maxAnswerWords = 4
+
+// Classes of a typed word besides the choice values.
+const (
+	classYes    = "yes"
+	classOkay   = "okay"
+	classNo     = "no"
+	classPolite = "polite"
+)
+
+// answerWords maps every normalised word or phrase of the language table to its class: a
+// choice value (ChoiceRequestHuman, ChoiceOffline, ChoiceContinue) or a reply class. Reply
+// words come first; a synonym made only of reply words ("yes please", "nein danke") is left
+// to them, so it answers as its yes or no does.
+var answerWords, answerMaxLen = func() (map[string]string, int) {
+	m := map[string]string{}
+	longest := 1
+	put := func(s, class string) {
+		k := normWords(s)
+		if k == "" {
+			return
+		}
+		if _, ok := m[k]; ok {
+			return
+		}
+		m[k] = class
+		longest = max(longest, len(strings.Fields(k)))
+	}
+	for _, l := range languages {
+		for _, w := range l.Replies.Yes {
+			put(w, classYes)
+		}
+		for _, w := range l.Replies.Okay {
+			put(w, classOkay)
+		}
+		for _, w := range l.Replies.No {
+			put(w, classNo)
+		}
+		for _, w := range l.Replies.Polite {
+			put(w, classPolite)
+		}
+	}
+	replies := func(s string) bool { _, ok := segment(m, longest, strings.Fields(normWords(s))); return ok }
+	for _, l := range languages {
+		for _, v := range []string{ChoiceRequestHuman, ChoiceOffline, ChoiceContinue} {
+			for _, w := range append([]string{v, l.Texts.withDefaults().buttonTitle(v), l.Short.Of(v)}, l.Words(v)...) {
+				if !replies(w) {
+					put(w, v)
+				}
+			}
+		}
+	}
+	return m, longest
+}()
+
+// buttonTitle returns the button title of a choice value.
+func (t Texts) buttonTitle(value string) string {
+	switch value {
+	case ChoiceRequestHuman:
+		return t.HumanButton
+	case ChoiceOffline:
+		return t.OfflineButton
+	case ChoiceContinue:
+		return t.ContinueButton
+	}
+	return ""
+}
+
+// normWords lowercases s and keeps its words (letters, digits, inner apostrophes) separated
+// by single spaces: "No, thanks!" is "no thanks", "D’accord" is "d'accord".
+func normWords(s string) string {
+	s = strings.NewReplacer("’", "'", "‘", "'", "`", "'").Replace(strings.ToLower(s))
+	fs := strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '_' })
+	out := fs[:0]
+	for _, f := range fs {
+		if f = strings.Trim(f, "'"); f != "" {
+			out = append(out, f)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// segment covers the words with known phrases, longest first, and returns their classes; false
+// when a word is not part of any.
+func segment(dict map[string]string, longest int, words []string) ([]string, bool) {
+	var classes []string
+	for i := 0; i < len(words); {
+		found := false
+		for j := min(len(words), i+longest); j > i; j-- {
+			if c, ok := dict[strings.Join(words[i:j], " ")]; ok {
+				classes = append(classes, c)
+				i, found = j, true
+				break
+			}
+		}
+		if !found {
+			return nil, false
+		}
+	}
+	return classes, true
+}
+
+// TypedChoice reads a typed answer to a bot message carrying prompt p and returns the choice
+// value it makes (ChoiceRequestHuman, ChoiceOffline or ChoiceContinue), or "" when the text
+// is not an answer to the prompt. asked marks a human offer riding on an answer that itself
+// asked the visitor something: a plain yes or no then answers the bot's question, not the
+// offer (the offer's own words still take it).
+//
+// On the human offer, a yes asks for a person and a no keeps chatting; on the offline offer,
+// a yes (an "ok" too) leaves a message and a no keeps chatting; on the email question, a no
+// or "cancel" keeps chatting (the address itself is read by the engine).
+func TypedChoice(p Prompt, text string, asked bool) string {
+	words := strings.Fields(normWords(text))
+	if len(words) == 0 {
+		return ""
+	}
+	var classes []string
+	if c, ok := answerWords[strings.Join(words, " ")]; ok {
+		classes = []string{c}
+	} else if len(words) <= maxAnswerWords {
+		classes, _ = segment(answerWords, answerMaxLen, words)
+	}
+	choice := ""
+	for _, c := range classes {
+		v := replyValue(p, c, asked)
+		switch {
+		case c == classPolite:
+			continue
+		case v == "" || choice != "" && v != choice:
+			return ""
+		}
+		choice = v
+	}
+	return choice
+}
+
+// replyValue is what a word of class c answers to prompt p, "" when nothing.
+func replyValue(p Prompt, c string, asked bool) string {
+	switch p {
+	case PromptHuman:
+		switch c {
+		case classYes:
+			if !asked {
+				return ChoiceRequestHuman
+			}
+		case classNo:
+			if !asked {
+				return ChoiceContinue
+			}
+		case ChoiceRequestHuman, ChoiceContinue:
+			return c
+		}
+	case PromptOffline:
+		switch c {
+		case classYes, classOkay:
+			return ChoiceOffline
+		case classNo:
+			return ChoiceContinue
+		case ChoiceOffline, ChoiceContinue:
+			return c
+		}
+	case PromptEmail:
+		if c == classNo || c == ChoiceContinue {
+			return ChoiceContinue
+		}
+	}
+	return ""
+}
+
+// phraseIn reports whether the words of one of the phrases occur in text, whole words in
+// order ("stupid bot" in "what a stupid bot!", not "useless" in "uselessly").
+func phraseIn(text string, phrases func(Language) []string) bool {
+	t := " " + normWords(text) + " "
+	if strings.TrimSpace(t) == "" {
+		return false
+	}
+	for _, l := range languages {
+		for _, p := range phrases(l) {
+			if k := normWords(p); k != "" && strings.Contains(t, " "+k+" ") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// IsFrustrated reports whether a visitor's message shows frustration or anger with the bot, in
+// any language of the table (Language.Frustrated).
+func IsFrustrated(text string) bool {
+	return phraseIn(text, func(l Language) []string { return l.Frustrated })
+}
+
+// SaysUnknown reports whether a bot answer says the bot does not know (Language.Unknown).
+func SaysUnknown(text string) bool {
+	return phraseIn(text, func(l Language) []string { return l.Unknown })
+}
+
+// Repeats reports whether text is a near-duplicate of one of the earlier visitor messages:
+// the same words once normalised, or (for messages of at least 3 words) at least 80% of their
+// distinct words in common. Short messages ("ok", "hello") never count.
+func Repeats(text string, earlier []string) bool {
+	a := strings.Fields(normWords(text))
+	if len(a) < 3 {
+		return false
+	}
+	for _, e := range earlier {
+		b := strings.Fields(normWords(e))
+		if len(b) < 3 {
+			continue
+		}
+		if strings.Join(a, " ") == strings.Join(b, " ") || jaccard(a, b) >= 0.8 {
+			return true
+		}
+	}
+	return false
+}
+
+func jaccard(a, b []string) float64 {
+	sa, sb := map[string]bool{}, map[string]bool{}
+	for _, w := range a {
+		sa[w] = true
+	}
+	for _, w := range b {
+		sb[w] = true
+	}
+	inter := 0
+	for w := range sa {
+		if sb[w] {
+			inter++
+		}
+	}
+	union := len(sa) + len(sb) - inter
+	if union == 0 {
+		return 0
+	}
+	return float64(inter) / float64(union)
+}
+
+// askedQuestion reports whether a bot answer ends with a question to the visitor, once the
+// typed-choice sentences a chat without buttons adds are taken off.
+func askedQuestion(text string) bool {
+	t := strings.TrimSpace(text)
+	for changed := true; changed && t != ""; {
+		changed = false
+		for _, s := range instructionLines {
+			if strings.HasSuffix(t, s) {
+				t = strings.TrimSpace(strings.TrimSuffix(t, s))
+				changed = true
+			}
+		}
+	}
+	t = strings.TrimRight(t, " \"'»”)*_")
+	return strings.HasSuffix(t, "?") || strings.HasSuffix(t, "？")
+}
+
+// instructionLines are every language's typed-choice sentences.
+var instructionLines = func() []string {
+	var out []string
+	for _, l := range languages {
+		for _, p := range []Prompt{PromptHuman, PromptOffline, PromptEmail} {
+			if s := l.Instruction(p); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}()
