@@ -177,7 +177,7 @@ func (h *Handler) authenticate(r *http.Request) (*access, *authError) {
 	if k := r.URL.Query().Get(linkParam); k != "" {
 		c, err := h.sign.verify(k, kindLink, now)
 		if err != nil {
-			return nil, &authError{http.StatusForbidden, "This link is not valid: " + err.Error() + ". Ask your administrator for a new one."}
+			return nil, &authError{http.StatusForbidden, linkInvalid(err)}
 		}
 		return &access{Via: "link", Token: k, Conv: c.Conv, Exp: time.Unix(c.Exp, 0)}, nil
 	}
@@ -187,9 +187,31 @@ func (h *Handler) authenticate(r *http.Request) (*access, *authError) {
 	}
 	c, verr := h.sign.verify(ck.Value, kindSession, now)
 	if verr != nil {
-		return nil, &authError{http.StatusUnauthorized, "Your session is no longer valid (" + verr.Error() + "). Please log in again."}
+		return nil, &authError{http.StatusUnauthorized, sessionInvalid(verr)}
 	}
 	return &access{Via: "cookie", Token: ck.Value, Exp: time.Unix(c.Exp, 0)}, nil
+}
+
+// secretChanged says in plain words what a token signed with another secret means and how to get
+// back in. "handover sandbox" keeps its secret across restarts, unless its cache file is gone or
+// HANDOVER_AGENT_UI_SECRET changed.
+const secretChanged = "The agent pages secret (HANDOVER_AGENT_UI_SECRET) has changed since this was issued: handover was restarted with a new secret. " +
+	"Log in again with the current secret, or open a new login link. Running handover sandbox? Its restart printed a new link in the terminal: use it."
+
+// sessionInvalid is the login page's message for a session cookie that no longer verifies.
+func sessionInvalid(err error) string {
+	if errors.Is(err, errForged) {
+		return "Your session is no longer valid. " + secretChanged
+	}
+	return "Your session is no longer valid (" + err.Error() + "). Please log in again."
+}
+
+// linkInvalid is the message for a signed link that does not verify.
+func linkInvalid(err error) string {
+	if errors.Is(err, errForged) {
+		return "This link is not valid any more. " + secretChanged
+	}
+	return "This link is not valid: " + err.Error() + ". Ask your administrator for a new one."
 }
 
 // setSession sets the session cookie: HttpOnly, SameSite=Lax (a link from

@@ -201,7 +201,7 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 		c, err := h.sign.verify(k, kindLink, h.now())
 		if err != nil {
 			h.log.Warn("login link refused", "remote", r.RemoteAddr)
-			h.fail(w, r, nil, http.StatusForbidden, "This link is not valid: "+err.Error()+". Ask your administrator for a new one.")
+			h.fail(w, r, nil, http.StatusForbidden, linkInvalid(err))
 			return
 		}
 		if c.Conv != "" {

@@ -79,6 +79,8 @@ func (s *Server) routes() http.Handler {
 	api("GET "+base+"/teams", false, s.cwTeams)
 	api("GET "+base+"/teams/{team_id}", false, s.cwTeam)
 	api("GET "+base+"/teams/{team_id}/team_members", false, s.cwTeamMembers)
+	api("GET "+base+"/agent_bots", false, s.cwAgentBots)
+	mux.Handle("GET /api/v1/profile", s.public(s.cwProfile))
 	mux.Handle("GET /api/v1/widget/inbox_members", s.public(s.cwWidgetInboxMembers))
 	mux.Handle("/api/", s.public(func(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
 		// Rails in production: an unknown route is a 404 (ActionDispatch::PublicExceptions).
@@ -1388,4 +1390,41 @@ func jsonEqual(a, b any) bool {
 		return reflect.DeepEqual(a, b)
 	}
 	return bytes.Equal(ja, jb)
+}
+
+// GET /agent_bots: the account's agent bots (api/v1/accounts/agent_bots/index.json.jbuilder,
+// api/v1/models/_agent_bot.json.jbuilder); outgoing_url is where its webhooks go.
+func (s *Server) cwAgentBots(w http.ResponseWriter, _ *http.Request, _ *reqCtx) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	writeJSON(w, http.StatusOK, []any{map[string]any{
+		"id": s.bot.id, "name": s.bot.name, "description": "", "thumbnail": "", "outgoing_url": s.webhookURL,
+		"bot_type": "webhook", "bot_config": map[string]any{}, "account_id": s.opts.AccountID, "system_bot": false,
+	}})
+}
+
+// GET /api/v1/profile: the token's user (profiles_controller.rb, profiles/show.json.jbuilder)
+// with its role in each account. Not open to bot tokens (BOT_ACCESSIBLE_ENDPOINTS).
+func (s *Server) cwProfile(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
+	switch token := r.Header.Get("api_access_token"); {
+	case token == "":
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"errors": []string{errSignIn}})
+		return
+	case s.opts.BotToken != "" && token == s.opts.BotToken:
+		writeError(w, http.StatusUnauthorized, errBotEndpoint)
+		return
+	case s.opts.UserToken == "" || token != s.opts.UserToken:
+		writeError(w, http.StatusUnauthorized, errInvalidToken)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[1]
+	writeJSON(w, http.StatusOK, map[string]any{
+		"id": u.id, "name": u.name, "display_name": u.name, "email": u.email, "available_name": u.name,
+		"role": u.role, "accounts": []any{map[string]any{
+			"id": s.opts.AccountID, "name": "Acme", "status": "active", "role": u.role, "permissions": []string{u.role},
+			"availability": u.availability, "availability_status": u.availability, "auto_offline": false,
+		}},
+	})
 }

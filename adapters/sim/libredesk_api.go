@@ -51,6 +51,8 @@ func (l *Libredesk) routes() http.Handler {
 	api("PUT /api/v1/conversations/{uuid}/status", "conversations:update_status", l.statusHandler)
 	api("POST /api/v1/conversations/{uuid}/tags", "conversations:update_tags", l.tagsHandler)
 	api("GET /api/v1/agents/compact", "", l.agentsCompact)
+	api("GET /api/v1/agents/me", "", l.agentMe)
+	api("GET /api/v1/webhooks", "webhooks:manage", l.listWebhooks)
 	api("GET /api/v1/agents/{id}", "users:manage", l.agent)
 	api("GET /api/v1/teams/compact", "", l.teamsCompact)
 	api("GET /api/v1/inboxes", "", l.listInboxes)
@@ -843,4 +845,31 @@ func ldNullTime(t time.Time) any {
 		return nil
 	}
 	return t
+}
+
+// GET /api/v1/agents/me (auth only): the key's own agent, shaped like GET /api/v1/agents/{id},
+// with its roles and their permissions (handleGetCurrentAgent).
+func (l *Libredesk) agentMe(w http.ResponseWriter, r *http.Request, userID int, body []byte) {
+	r.SetPathValue("id", strconv.Itoa(userID))
+	l.agent(w, r, userID, body)
+}
+
+// GET /api/v1/webhooks (webhooks:manage): [{id, created_at, updated_at, name, url, events,
+// is_active}] (internal/webhook/models Webhook; the secret is not sent back). The simulator
+// holds at most one webhook: the one deliveries go to.
+func (l *Libredesk) listWebhooks(w http.ResponseWriter, _ *http.Request, _ int, _ []byte) {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	out := []any{}
+	if l.st.webhookURL != "" {
+		var events []string
+		for _, e := range LibredeskEvents {
+			if l.st.events[e] {
+				events = append(events, e)
+			}
+		}
+		out = append(out, map[string]any{"id": 1, "created_at": time.Time{}, "updated_at": time.Time{},
+			"name": "handover", "url": l.st.webhookURL, "events": events, "is_active": true})
+	}
+	ldOK(w, out)
 }

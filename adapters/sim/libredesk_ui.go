@@ -3,7 +3,6 @@ package sim
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,17 +12,7 @@ import (
 // model: the /sim/ JSON endpoints translate its shapes. Libredesk's widget has no buttons, so
 // clicks and email forms are refused: the visitor types.
 func (l *Libredesk) uiRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
-		b, err := uiFS.ReadFile("ui/index.html")
-		if err != nil {
-			http.Error(w, "sandbox page missing", http.StatusInternalServerError)
-			return
-		}
-		page := strings.Replace(string(b), "A simulated Chatwoot.", "A simulated Libredesk (live chat without buttons: type your answer).", 1)
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		_, _ = io.WriteString(w, page)
-	})
+	mux.HandleFunc("GET /{$}", uiPage("Libredesk", "live chat without buttons: type your answer"))
 	mux.HandleFunc("GET /sim/state", l.uiState)
 	mux.HandleFunc("POST /sim/visitor/new", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"contact": l.NewVisitorName()})
@@ -124,7 +113,10 @@ func (l *Libredesk) uiState(w http.ResponseWriter, _ *http.Request) {
 			}
 		}
 		typing := ""
-		if lastPublicIncoming && (c.AssigneeID == botID || c.AssigneeID == 0) && c.Status == LibredeskOpen && hooked {
+		// The bot is expected to answer only while it holds the chat: assigned to it, or to
+		// nobody and no team (handover hands over to a team; an offline message is tagged).
+		botHolds := c.AssigneeID == botID || (c.AssigneeID == 0 && c.TeamID == 0)
+		if lastPublicIncoming && botHolds && !slices.Contains(c.Tags, "offline-message") && c.Status == LibredeskOpen && hooked {
 			typing = "agent_bot"
 		}
 		cs = append(cs, map[string]any{

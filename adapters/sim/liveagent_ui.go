@@ -19,16 +19,7 @@ var laStatusNames = map[string]string{"I": "init", "N": "new", "T": "chatting", 
 	"X": "deleted", "B": "spam", "A": "answered", "C": "open", "W": "postponed", "L": "closed"}
 
 func (la *LiveAgent) uiRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
-		b, err := uiFS.ReadFile("ui/index.html")
-		if err != nil {
-			http.Error(w, "sandbox page missing", http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		_, _ = w.Write([]byte(strings.Replace(string(b), "<title>", "<title>LiveAgent · ", 1)))
-	})
+	mux.HandleFunc("GET /{$}", uiPage("LiveAgent", "chats without bot buttons: type the word the bot suggests"))
 	mux.HandleFunc("GET /sim/state", la.uiState)
 	mux.HandleFunc("POST /sim/visitor/new", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"contact": la.NewVisitorName()})

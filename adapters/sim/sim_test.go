@@ -762,7 +762,7 @@ func TestListConversationsAndPresence(t *testing.T) {
 func TestSandboxUI(t *testing.T) {
 	f := newFixture(t, nil)
 	st, body := f.do(t, "GET", "/", "", nil)
-	if st != 200 || !bytes.Contains(body, []byte("<title>handover sandbox</title>")) {
+	if st != 200 || !bytes.Contains(body, []byte("<title>handover sandbox: a simulated Chatwoot</title>")) {
 		t.Fatalf("page: %d", st)
 	}
 	res := f.doJSON(t, "POST", "/sim/visitor/send", "", map[string]any{"inbox_id": f.demo.InboxID, "contact": "v9", "text": "hello"}, 200)

@@ -4,9 +4,11 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"html"
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 )
 
 //go:embed ui/index.html
@@ -16,16 +18,7 @@ var uiFS embed.FS
 // same model as the tests (VisitorSend, AgentReply, …) and are not part of Chatwoot's API: they
 // are not faulted and not logged as calls.
 func (s *Server) uiRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
-		b, err := uiFS.ReadFile("ui/index.html")
-		if err != nil {
-			http.Error(w, "sandbox page missing", http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		_, _ = w.Write(b)
-	})
+	mux.HandleFunc("GET /{$}", uiPage("Chatwoot", ""))
 	mux.HandleFunc("GET /sim/state", s.uiState)
 	mux.HandleFunc("POST /sim/visitor/new", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"contact": s.NewVisitorName()})
@@ -59,6 +52,26 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 		s.SetAvailability(in.AgentID, in.Availability)
 		return nil, nil
 	}))
+}
+
+// uiPage serves the sandbox page (ui/index.html) naming the simulated helpdesk in its title and
+// heading; note, when set, follows the name (what differs from Chatwoot's widget).
+func uiPage(helpdesk, note string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		b, err := uiFS.ReadFile("ui/index.html")
+		if err != nil {
+			http.Error(w, "sandbox page missing", http.StatusInternalServerError)
+			return
+		}
+		name := html.EscapeString(helpdesk)
+		if note != "" {
+			name += " (" + html.EscapeString(note) + ")"
+		}
+		page := strings.NewReplacer("{{HELPDESK}}", html.EscapeString(helpdesk), "{{HELPDESK_NOTE}}", name).Replace(string(b))
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = io.WriteString(w, page)
+	}
 }
 
 // uiInput is the JSON body of every /sim/ action.

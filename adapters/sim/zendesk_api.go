@@ -48,6 +48,7 @@ func (z *Zendesk) routes() http.Handler {
 	sc("POST "+app+"/conversations/{conv}/acceptControl", z.scAcceptControl)
 	sc("POST "+app+"/conversations/{conv}/releaseControl", z.scReleaseControl)
 	sc("GET "+app+"/users/{user}", z.scGetUser)
+	sc("GET "+app+"/integrations/{integration}/webhooks", z.scListWebhooks)
 	sc("GET "+app+"/conversations", func(w http.ResponseWriter, r *http.Request, _ []byte) {
 		// List Conversations needs filter[userId] or filter[userExternalId]
 		// (ConversationListFilter): there is no way to list every conversation.
@@ -816,4 +817,27 @@ func (z *Zendesk) spGroupUsers(w http.ResponseWriter, r *http.Request, _ []byte)
 		users = append(users, z.supportUser(z.s.users[uid]))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": users, "next_page": nil, "previous_page": nil, "count": len(users)})
+}
+
+// zdWebhookTriggers are the triggers of the simulated integration webhook: every event the
+// simulator delivers.
+var zdWebhookTriggers = []string{"conversation:message", "conversation:postback", "switchboard:passControl",
+	"switchboard:acceptControl", "switchboard:offerControl", "switchboard:releaseControl"}
+
+// GET /v2/apps/{app}/integrations/{integration}/webhooks (List Webhooks): {webhooks: [{id,
+// version, target, triggers, includeFullUser, includeFullSource}]}; the secret is left out. The
+// simulated custom integration has one webhook, the one deliveries go to (none when unset).
+func (z *Zendesk) scListWebhooks(w http.ResponseWriter, r *http.Request, _ []byte) {
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	if r.PathValue("integration") != z.o.IntegrationID {
+		zdError(w, http.StatusNotFound, "integration_not_found", "Integration not found")
+		return
+	}
+	hooks := []any{}
+	if z.webhookURL != "" {
+		hooks = append(hooks, map[string]any{"id": "6b0b0b0b0b0b0b0b0b0b0b0b", "version": "v2", "target": z.webhookURL,
+			"triggers": zdWebhookTriggers, "includeFullUser": !z.o.NoFullUser, "includeFullSource": false})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"webhooks": hooks})
 }

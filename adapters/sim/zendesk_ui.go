@@ -15,6 +15,7 @@ import (
 )
 
 func (z *Zendesk) uiRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", uiPage("Zendesk", "Sunshine Conversations and Agent Workspace"))
 	mux.HandleFunc("GET /sim/state", z.uiState)
 	mux.HandleFunc("POST /sim/visitor/send", uiAction(func(r *http.Request, in uiInput) (any, error) {
 		conv, msg, err := z.VisitorSend(r.Context(), in.Contact, in.Text)
@@ -84,7 +85,7 @@ func (z *Zendesk) sunIDs(convID, msgID int) (string, string, error) {
 func (z *Zendesk) uiState(w http.ResponseWriter, _ *http.Request) {
 	s := z.s
 	s.mu.Lock()
-	convs := []ConversationView{}
+	convs := []zdUIConv{}
 	for _, id := range s.convIDs {
 		zc := z.convs[id]
 		if zc == nil {
@@ -122,7 +123,8 @@ func (z *Zendesk) uiState(w http.ResponseWriter, _ *http.Request) {
 				v.Messages[i].SenderName = zm.displayName
 			}
 		}
-		convs = append(convs, v)
+		v.Messages = z.uiHandoverNotes(id, v.Messages)
+		convs = append(convs, zdUIConv{ConversationView: v, HandoverID: zc.sunID})
 	}
 	agents := []any{}
 	for _, id := range s.userIDs {
@@ -149,4 +151,42 @@ func (z *Zendesk) uiState(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, state)
+}
+
+// zdUIConv is a conversation as the sandbox page reads it, with the Sunshine id handover knows
+// it by (the page links to handover's agent pages with it).
+type zdUIConv struct {
+	ConversationView
+	HandoverID string `json:"handover_id"`
+}
+
+// uiHandoverNotes shows, among the messages, what Agent Workspace shows the agent of a handover:
+// the metadata of each passControl (handover_reason_text, handover_summary). Zendesk has no
+// private notes in a conversation; these are the agent's context, never the visitor's.
+func (z *Zendesk) uiHandoverNotes(convID int, msgs []MessageView) []MessageView {
+	for _, ev := range z.control[convID] {
+		if ev.Action != "passControl" || ev.Target == z.o.BotName {
+			continue
+		}
+		reason, _ := ev.Metadata["handover_reason_text"].(string)
+		summary, _ := ev.Metadata["handover_summary"].(string)
+		if reason == "" && summary == "" {
+			continue
+		}
+		text := "Handover from the bot (passControl metadata, shown to the agent in Agent Workspace)"
+		if reason != "" {
+			text += "\nReason: " + reason
+		}
+		if summary != "" {
+			text += "\n\nSummary:\n" + summary
+		}
+		note := MessageView{Type: "outgoing", SenderType: "", SenderName: "Zendesk", Content: text, ContentType: "text",
+			ContentAttributes: map[string]any{}, Private: true, CreatedAt: ev.At}
+		i := len(msgs)
+		for i > 0 && msgs[i-1].CreatedAt.After(ev.At) {
+			i--
+		}
+		msgs = slices.Insert(msgs, i, note)
+	}
+	return msgs
 }

@@ -15,11 +15,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -52,7 +54,8 @@ Usage:
 			fmt.Fprintf(&b, "  %-28s %s\n", "handover "+d.Name+" "+c.Name, c.Usage)
 		}
 	}
-	b.WriteString(`  handover config              print every configuration variable with type, default and meaning
+	b.WriteString(`  handover doctor              check the configuration against the live helpdesk and LLM, one line per check
+  handover config              print every configuration variable with type, default and meaning
   handover load [-helpdesk H|all] [-rate R] [-duration D] [-llm-latency L] [-history N] ...
                                benchmark: the service against a simulated helpdesk and a scripted LLM on
                                loopback, beside a bare reference handler; "handover load -h" lists the flags
@@ -87,6 +90,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = load(ctx, args[1:], stdout, stderr)
 	case "eval":
 		err = evalDetector(args[1:], stdout, stderr)
+	case "doctor":
+		err = doctor(ctx, args[1:], stdout)
 	case "load-reference": // started by `handover load`, not by people
 		tuneGC() // the yardstick runs with the same runtime settings
 		err = loadReference(ctx, stderr)
@@ -218,7 +223,14 @@ func sandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer cleanup()
 	if cfg.AgentUISecret == "" {
-		cfg.AgentUISecret = config.Secret(randomToken()) // the agent pages; the printed link logs in
+		// The agent pages; the printed link logs in. The secret is kept in the user's cache dir
+		// so that a login (and the sandbox tab) stays valid when the sandbox restarts.
+		secret, err := sandboxSecret()
+		if err != nil {
+			log.Warn("sandbox: agent pages secret not kept across restarts; a restart prints a new link", "err", err)
+			secret = randomToken()
+		}
+		cfg.AgentUISecret = config.Secret(secret)
 	}
 	a, err := app.New(cfg, hd, app.Options{Knowledge: sandboxKnowledge(cfg), Logger: log, Metrics: metrics})
 	if err != nil {
@@ -275,6 +287,39 @@ func sandboxKnowledge(cfg config.Config) *bot.Knowledge {
 // observer counts helpdesk API calls in the metrics.
 func observer(m *server.Metrics, helpdesk string) func(method string, status int) {
 	return func(method string, status int) { m.HelpdeskRequest(helpdesk, method, status) }
+}
+
+// sandboxSecret is the sandbox's agent pages secret, read from (or first written to, mode 0600)
+// os.UserCacheDir()/handover/sandbox-secret.
+func sandboxSecret() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "handover", "sandbox-secret")
+	if b, err := os.ReadFile(path); err == nil {
+		if s := strings.TrimSpace(string(b)); len(s) >= 32 {
+			return s, nil
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", err
+	}
+	s := randomToken()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return "", err
+	}
+	_, err = f.WriteString(s + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(path, 0o600) // a short file left with other permissions
+	}
+	return s, err
 }
 
 func randomToken() string {
