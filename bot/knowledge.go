@@ -23,11 +23,9 @@ import (
 // empty knowledge base.
 type Knowledge struct {
 	passages []Passage
-	terms    []map[string]int // term frequencies of each passage
-	lengths  []int
-	df       map[string]int
-	avgLen   float64
-	topics   []string // document titles, in load order
+	postings map[string][]posting // index term → the passages that hold it
+	norms    []float64            // BM25 length normalisation of each passage
+	topics   []string             // document titles, in load order
 }
 
 // Passage is one retrievable piece of the knowledge base.
@@ -310,34 +308,76 @@ func splitLong(p string, limit int) []string {
 	return out
 }
 
+// Weights of a passage's words in its index, by where they stand: the
+// section heading names what the passage is about, the headings above it
+// (the document's title) the wider topic, the text the details.
+const (
+	sectionWeight = 4.0
+	parentWeight  = 1.0
+	textWeight    = 1.0
+)
+
+// rawBonus is the weight of a question word met in a passage in exactly the
+// form the visitor typed, on top of its stem: "shipping" prefers a passage
+// saying "shipping" over one saying only "ships".
+const rawBonus = 0.25
+
+// rawPrefix marks the index terms of words as written (terms are stems).
+const rawPrefix = "="
+
 func buildKnowledge(docs []document) *Knowledge {
-	k := &Knowledge{df: map[string]int{}}
-	total := 0
+	k := &Knowledge{postings: map[string][]posting{}}
+	var lengths []float64
+	total := 0.0
 	for _, d := range docs {
 		if len(d.passages) > 0 {
 			k.topics = append(k.topics, d.title)
 		}
 		for _, p := range d.passages {
-			tf := map[string]int{}
-			n := 0
-			// The title counts twice: it names what the passage is about.
-			for _, t := range append(append(terms(p.Title), terms(p.Title)...), terms(p.Text)...) {
-				tf[t]++
-				n++
+			tf := map[string]float64{}
+			n := 0.0
+			add := func(text string, weight float64) {
+				for _, tok := range analyze(text) {
+					tf[tok.stem] += weight
+					if tok.raw != tok.stem {
+						tf[rawPrefix+tok.raw] += weight
+					}
+					for _, e := range tok.exp {
+						tf[e] += weight
+					}
+					n++
+				}
 			}
-			for t := range tf {
-				k.df[t]++
+			section, parents := p.Title, ""
+			if i := strings.LastIndex(p.Title, " / "); i >= 0 {
+				section, parents = p.Title[i+3:], p.Title[:i]
+			}
+			add(section, sectionWeight)
+			add(parents, parentWeight)
+			add(p.Text, textWeight)
+			i := int32(len(k.passages))
+			for t, f := range tf {
+				k.postings[t] = append(k.postings[t], posting{i: i, tf: f})
 			}
 			k.passages = append(k.passages, p)
-			k.terms = append(k.terms, tf)
-			k.lengths = append(k.lengths, n)
+			lengths = append(lengths, n)
 			total += n
 		}
 	}
 	if len(k.passages) > 0 {
-		k.avgLen = float64(total) / float64(len(k.passages))
+		avg := total / float64(len(k.passages))
+		k.norms = make([]float64, len(lengths))
+		for i, n := range lengths {
+			k.norms[i] = bm25K1 * (1 - bm25B + bm25B*n/avg)
+		}
 	}
 	return k
+}
+
+// posting is one passage's (weighted) frequency of an index term.
+type posting struct {
+	i  int32
+	tf float64
 }
 
 // Len returns the number of passages.
@@ -362,50 +402,17 @@ const (
 	bm25B  = 0.75
 )
 
-// Search returns up to n passages that best match query, best first, scored
-// with BM25 over folded (lowercase, diacritics removed) words without
-// stop words. Passages that share no word with the query are not returned.
+// Search returns up to n passages that best match query, best first. Words
+// are folded (lowercase, no diacritics), stop words dropped and the rest
+// stemmed (stem); a word also counts in the form it was typed, and through
+// the glossary in English (glossaryLookup), so a question finds a passage
+// that says the same in other word forms or another language. Passages are
+// scored with BM25, their headings weighing more than their text. Passages
+// that share no word with the query are not returned.
 func (k *Knowledge) Search(query string, n int) []Passage {
-	if k == nil || n <= 0 || len(k.passages) == 0 {
+	hits := k.search(query, n)
+	if len(hits) == 0 {
 		return nil
-	}
-	q := uniq(terms(query))
-	if len(q) == 0 {
-		return nil
-	}
-	N := float64(len(k.passages))
-	type hit struct {
-		i     int
-		score float64
-	}
-	var hits []hit
-	for i, tf := range k.terms {
-		score := 0.0
-		for _, t := range q {
-			f := float64(tf[t])
-			if f == 0 {
-				continue
-			}
-			df := float64(k.df[t])
-			idf := math.Log(1 + (N-df+0.5)/(df+0.5))
-			norm := 1 - bm25B + bm25B*float64(k.lengths[i])/k.avgLen
-			score += idf * f * (bm25K1 + 1) / (f + bm25K1*norm)
-		}
-		if score > 0 {
-			hits = append(hits, hit{i, score})
-		}
-	}
-	slices.SortStableFunc(hits, func(a, b hit) int {
-		switch {
-		case a.score > b.score:
-			return -1
-		case a.score < b.score:
-			return 1
-		}
-		return a.i - b.i
-	})
-	if len(hits) > n {
-		hits = hits[:n]
 	}
 	out := make([]Passage, len(hits))
 	for j, h := range hits {
@@ -415,38 +422,188 @@ func (k *Knowledge) Search(query string, n int) []Passage {
 	return out
 }
 
-func uniq(ts []string) []string {
-	seen := map[string]bool{}
-	out := ts[:0:0]
-	for _, t := range ts {
-		if !seen[t] {
-			seen[t] = true
-			out = append(out, t)
-		}
-	}
-	return out
+// hit is one scored passage of a search: its index, its score, and how many
+// of the query's words it holds (in any of their forms) out of how many.
+type hit struct {
+	i              int
+	score          float64
+	covered, words int
 }
 
-// terms turns text into index terms: folded words without stop words and
-// one-letter words, with a light plural fold for Latin-script words
-// ("returns" → "return"). No stemming: it stays safe for every language.
-func terms(text string) []string {
-	ws := words(text)
-	out := ws[:0]
-	for _, w := range ws {
-		if utf8.RuneCountInString(w) < 2 || stopWords[w] {
+func (k *Knowledge) search(query string, n int) []hit {
+	if k == nil || n <= 0 || len(k.passages) == 0 {
+		return nil
+	}
+	q := analyze(query)
+	if len(q) == 0 {
+		return nil
+	}
+	if whereIsMy(query, q) {
+		q = append(q, token{raw: trackStem, stem: trackStem})
+	}
+	N := float64(len(k.passages))
+	idf := func(df int) float64 { return math.Log(1 + (N-float64(df)+0.5)/(float64(df)+0.5)) }
+	bm25 := func(p posting) float64 { return p.tf * (bm25K1 + 1) / (p.tf + k.norms[p.i]) }
+
+	// One scratch array: per passage, its score, the current word's best
+	// term and how many words it holds.
+	type acc struct {
+		score, best float64
+		covered     int32
+	}
+	accs := make([]acc, len(k.passages))
+	var touched []int32
+	words := 0
+	for j, tok := range q {
+		if slices.ContainsFunc(q[:j], func(o token) bool { return o.stem == tok.stem }) {
 			continue
 		}
-		out = append(out, pluralFold(w))
+		words++
+		if len(tok.exp) == 0 {
+			if ps := k.postings[tok.stem]; len(ps) > 0 {
+				w := idf(len(ps))
+				for _, p := range ps {
+					a := &accs[p.i]
+					a.score += w * bm25(p)
+					a.covered++
+				}
+			}
+		} else {
+			// A word scores once per passage: by the best of its stem and
+			// its glossary stems.
+			touched = touched[:0]
+			for e := -1; e < len(tok.exp); e++ {
+				t := tok.stem
+				if e >= 0 {
+					t = tok.exp[e]
+				}
+				ps := k.postings[t]
+				if len(ps) == 0 {
+					continue
+				}
+				w := idf(len(ps))
+				for _, p := range ps {
+					a := &accs[p.i]
+					s := w * bm25(p)
+					if a.best == 0 {
+						touched = append(touched, p.i)
+					}
+					a.best = max(a.best, s)
+				}
+			}
+			for _, i := range touched {
+				a := &accs[i]
+				a.score += a.best
+				a.covered++
+				a.best = 0
+			}
+		}
+		if tok.raw != tok.stem {
+			if ps := k.postings[rawPrefix+tok.raw]; len(ps) > 0 {
+				w := rawBonus * idf(len(ps))
+				for _, p := range ps {
+					accs[p.i].score += w * bm25(p)
+				}
+			}
+		}
+	}
+	// The n best, best first; of equal scores, the earlier passage.
+	hits := make([]hit, 0, min(n, len(accs)))
+	for i, a := range accs {
+		if a.score <= 0 || a.covered == 0 || (len(hits) == n && a.score <= hits[n-1].score) {
+			continue
+		}
+		h := hit{i: i, score: a.score, covered: int(a.covered), words: words}
+		j := len(hits)
+		if j < n {
+			hits = append(hits, h)
+		} else {
+			j = n - 1
+		}
+		for ; j > 0 && hits[j-1].score < h.score; j-- {
+			hits[j] = hits[j-1]
+		}
+		hits[j] = h
+	}
+	return hits
+}
+
+// whereWords are "where" in the core's languages, folded.
+var whereWords = map[string]bool{"where": true, "wo": true, "ou": true, "donde": true, "dove": true, "onde": true,
+	"waar": true, "gdzie": true, "kde": true, "где": true}
+
+// Stems of the "where is my order" question.
+const trackStem = "track"
+
+var shipmentStems = map[string]bool{stem("order"): true, stem("parcel"): true, stem("package"): true}
+
+// whereIsMy reports whether the query is the commonest question of online
+// shops, "where is my order?" (or parcel, in any of the core's languages):
+// "where" and nothing but an order or a parcel. It asks for the order's
+// tracking, which its words alone do not say: "order" is everywhere in a
+// shop's knowledge, and "where" is a stop word.
+func whereIsMy(query string, q []token) bool {
+	if len(q) > 2 {
+		return false
+	}
+	for _, t := range q {
+		ok := shipmentStems[t.stem]
+		for _, e := range t.exp {
+			ok = ok || shipmentStems[e]
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, w := range words(query) {
+		if whereWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// token is one word of a text as the index sees it.
+type token struct {
+	raw  string   // folded, as written
+	stem string   // stem(raw)
+	exp  []string // English stems of the word by the glossary, without stem; read only
+}
+
+// analyze turns text into index tokens: folded words without stop words
+// and one-letter words, stemmed, with their glossary stems.
+func analyze(text string) []token {
+	ws := words(text)
+	out := make([]token, 0, len(ws))
+	for _, w := range ws {
+		if len(w) < 2 || utf8.RuneCountInString(w) < 2 || stopWords[w] {
+			continue
+		}
+		tok := token{raw: w, stem: stem(w)}
+		if exp := glossaryLookup(w); len(exp) > 0 {
+			if !slices.Contains(exp, tok.stem) {
+				tok.exp = exp // shared with the glossary: read only
+			} else {
+				for _, e := range exp {
+					if e != tok.stem {
+						tok.exp = append(tok.exp, e)
+					}
+				}
+			}
+		}
+		out = append(out, tok)
 	}
 	return out
 }
 
-func pluralFold(w string) string {
-	if len(w) >= 4 && w[len(w)-1] == 's' && w[len(w)-2] != 's' && isASCIILetters(w) {
-		return w[:len(w)-1]
+// terms returns the stems of text's words (analyze).
+func terms(text string) []string {
+	toks := analyze(text)
+	out := make([]string, len(toks))
+	for i, t := range toks {
+		out[i] = t.stem
 	}
-	return w
+	return out
 }
 
 func isASCIILetters(w string) bool {
@@ -466,7 +623,8 @@ var stopWords = func() map[string]bool {
 		is are was were be been being am do does did doing have has had having will would shall should can could may might must
 		i me my mine we us our you your yours he him his she her it its they them their this that these those there here
 		what which who whom whose when where why how not no yes any some all each every more most other such only own same too very
-		just also please pls hi hello hey thanks thank ok okay get got want need like know tell much many one lot`,
+		just also please pls hi hello hey thanks thank ok okay get got want need like know tell much many one lot
+		until till while since during because without within between through upon onto off out up down again once both either`,
 		// de
 		`der die das den dem des ein eine einen einem einer eines und oder aber wenn als wie wo was wer wann warum ist sind war waren
 		bin bist sein hat haben hatte kann konnen konnte muss mussen soll sollen will wollen mochte mochten wird werden wurde

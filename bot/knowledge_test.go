@@ -185,3 +185,28 @@ func TestSampleKnowledge(t *testing.T) {
 		t.Error("a nil knowledge base is not empty")
 	}
 }
+
+// TestSearchTopN: the n best of a search are the first n of all its hits.
+func TestSearchTopN(t *testing.T) {
+	t.Parallel()
+	k := SampleKnowledge()
+	for _, q := range []string{"order", "shipping", "How long does shipping to Canada take and what does it cost?", "Wo ist meine Bestellung?"} {
+		all := k.Search(q, 1000)
+		for n := 1; n <= 4; n++ {
+			got := k.Search(q, n)
+			if len(all) < n || len(got) != n {
+				t.Fatalf("Search(%q, %d) = %d hits of %d", q, n, len(got), len(all))
+			}
+			for i := range got {
+				if got[i] != all[i] {
+					t.Errorf("Search(%q, %d)[%d] = %q, want %q", q, n, i, got[i].Title, all[i].Title)
+				}
+			}
+		}
+		for i := 1; i < len(all); i++ {
+			if all[i].Score > all[i-1].Score {
+				t.Errorf("Search(%q) not sorted", q)
+			}
+		}
+	}
+}

@@ -7,36 +7,31 @@ import (
 	"strings"
 
 	"github.com/tmc/langchaingo/llms"
+
+	"github.com/handover-dev/handover/handover"
 )
 
-// Thresholds of the offline model: it answers with a passage that scores at
-// least minOfflineScore, or that holds at least half of the question's words
-// with a score of at least minCoveredScore; otherwise it says it does not know.
+// Thresholds of the offline model: it quotes the best passage when its
+// score is high enough for the share of the question's words the passage
+// holds (in any of their forms: stem, glossary); otherwise it says it does
+// not know. Calibrated on the question tables of retrieval_eval_test.go.
 const (
-	minOfflineScore = 2.0
-	minCoveredScore = 0.5
+	minScoreAny   = 4.0 // a strong match, whatever else the question says
+	minScoreThird = 2.5 // a third of the question's words or more
+	minScoreHalf  = 1.0 // half of the question's words or more
 )
 
-// confident reports whether p answers query well enough to be quoted.
-func confident(query string, p Passage) bool {
-	if p.Score >= minOfflineScore {
+// confident reports whether h answers its query well enough to be quoted.
+func confident(h hit) bool {
+	switch {
+	case h.score >= minScoreAny:
+		return true
+	case 3*h.covered >= h.words && h.score >= minScoreThird:
+		return true
+	case 2*h.covered >= h.words && h.score >= minScoreHalf:
 		return true
 	}
-	if p.Score < minCoveredScore {
-		return false
-	}
-	q := uniq(terms(query))
-	have := map[string]bool{}
-	for _, t := range terms(p.Title + "\n" + p.Text) {
-		have[t] = true
-	}
-	n := 0
-	for _, t := range q {
-		if have[t] {
-			n++
-		}
-	}
-	return len(q) > 0 && 2*n >= len(q)
+	return false
 }
 
 // offlineModel is the "offline" provider: an llms.Model without network that
@@ -51,9 +46,13 @@ type offlineModel struct {
 // no network. It answers the latest visitor messages with the best matching
 // knowledge passage (its first sentences, naming the topic), calls
 // request_human_agent when that tool is offered and the visitor asks for a
-// person (IsHumanRequest), says politely that it does not know (and that a
+// person (IsHumanRequest), says plainly that it does not know (and that a
 // human agent can help) when nothing matches, and writes an extractive
-// summary for Agent.Summarize. It answers in English.
+// summary for Agent.Summarize. Its own sentences are in the visitor's
+// language as the core reads it (handover.GuessLanguage over the visitor's
+// messages, as handover.VisitorLanguage does for the engine's notices and
+// buttons); it quotes passages as written, saying so when they are in
+// another language.
 func NewOfflineModel(k *Knowledge, botName string) llms.Model {
 	if strings.TrimSpace(botName) == "" {
 		botName = DefaultBotName
@@ -83,18 +82,27 @@ func (m *offlineModel) GenerateContent(ctx context.Context, messages []llms.Mess
 	}
 
 	var system string
+	var human []string
 	for _, mc := range messages {
-		if mc.Role == llms.ChatMessageTypeSystem {
+		switch mc.Role {
+		case llms.ChatMessageTypeSystem:
 			system += partsText(mc.Parts)
+		case llms.ChatMessageTypeHuman, llms.ChatMessageTypeGeneric:
+			human = append(human, partsText(mc.Parts))
 		}
 	}
 	latest := trailingHuman(messages)
 	if strings.HasPrefix(system, summaryInstruction) {
 		return textResponse(offlineSummary(strings.Join(latest, "\n"))), nil
 	}
+	// The visitor's language as the core reads it (handover.VisitorLanguage:
+	// GuessLanguage over the visitor's messages), here over those of the
+	// history the model is given: all of them unless the chat outgrew the
+	// history's token budget, so a long chat costs what a short one does.
+	lang := offlineLanguage(handover.GuessLanguage(human...))
 	if len(messages) > 0 && messages[len(messages)-1].Role == llms.ChatMessageTypeTool {
 		// A tool result came back: there is nothing better to say.
-		return textResponse(m.dontKnow(toolOffered)), nil
+		return textResponse(m.dontKnow(lang, toolOffered)), nil
 	}
 	if toolOffered {
 		for _, text := range latest {
@@ -111,52 +119,53 @@ func (m *offlineModel) GenerateContent(ctx context.Context, messages []llms.Mess
 			}
 		}
 	}
-	return textResponse(m.answer(strings.Join(latest, "\n"), toolOffered)), nil
+	return textResponse(m.answer(strings.Join(latest, "\n"), lang, toolOffered)), nil
 }
 
-func (m *offlineModel) answer(query string, toolOffered bool) string {
+func (m *offlineModel) answer(query string, lang offlineLang, toolOffered bool) string {
 	if isGreeting(query) {
-		return m.greeting(toolOffered)
+		return m.greeting(lang, toolOffered)
 	}
 	if !toolOffered && IsHumanRequest(query) {
-		return "I can't transfer the chat myself. To talk to a human agent, use the \"Request chat with human agent\" button when it appears."
+		return fmt.Sprintf(lang.tx.CantTransfer, lang.core.Texts.HumanButton)
 	}
-	hits := m.k.Search(query, 1)
-	if len(hits) == 0 || !confident(query, hits[0]) {
-		return m.dontKnow(toolOffered)
+	hits := m.k.search(query, 1)
+	if len(hits) == 0 || !confident(hits[0]) {
+		return m.dontKnow(lang, toolOffered)
 	}
-	p := hits[0]
+	p := m.k.passages[hits[0].i]
 	topic := p.Title
 	if i := strings.LastIndex(topic, " / "); i >= 0 {
 		topic = topic[i+3:]
 	}
-	return fmt.Sprintf("About %q: %s", topic, firstSentences(plainText(p.Text), 3, 420))
-}
-
-func (m *offlineModel) humanHint(toolOffered bool) string {
-	if toolOffered {
-		return "A human agent from our team can help you: just ask me to talk to a person."
+	text := firstSentences(plainText(p.Text), 3, 420)
+	if handover.GuessLanguage(topic+"\n"+text) == lang.core.Code {
+		return fmt.Sprintf(lang.tx.About, topic, text)
 	}
-	return "A human agent from our team can help you: use the \"Request chat with human agent\" button when it appears."
+	// The passage is in another language than the visitor's: say so, and
+	// offer a person, who can answer in the visitor's language.
+	return fmt.Sprintf(lang.tx.Untranslated, topic, text) + " " + lang.humanHint(toolOffered)
 }
 
-func (m *offlineModel) dontKnow(toolOffered bool) string {
-	return "I'm sorry, I don't know the answer to that. " + m.humanHint(toolOffered)
+func (m *offlineModel) dontKnow(lang offlineLang, toolOffered bool) string {
+	return lang.tx.DontKnow + " " + lang.humanHint(toolOffered)
 }
 
-func (m *offlineModel) greeting(toolOffered bool) string {
-	s := fmt.Sprintf("Hello! %s here. How can I help you?", m.botName)
+func (m *offlineModel) greeting(lang offlineLang, toolOffered bool) string {
+	s := fmt.Sprintf(lang.tx.Greeting, m.botName)
 	if topics := m.k.Topics(); len(topics) > 0 {
-		for i, t := range topics {
-			topics[i] = strings.ToLower(t)
+		if lang.core.Code == "en" {
+			for i, t := range topics {
+				topics[i] = strings.ToLower(t)
+			}
 		}
+		list := topics[0]
 		if len(topics) > 1 {
-			s += " I can answer questions about " + strings.Join(topics[:len(topics)-1], ", ") + " and " + topics[len(topics)-1] + "."
-		} else {
-			s += " I can answer questions about " + topics[0] + "."
+			list = strings.Join(topics[:len(topics)-1], ", ") + lang.tx.And + topics[len(topics)-1]
 		}
+		s += " " + fmt.Sprintf(lang.tx.Topics, list)
 	}
-	return s + " " + m.humanHint(toolOffered)
+	return s + " " + lang.humanHint(toolOffered)
 }
 
 // greetingWords are words that make up greetings and small talk, folded.
@@ -190,50 +199,6 @@ func isGreeting(text string) bool {
 		}
 	}
 	return true
-}
-
-// offlineSummary writes an extractive three-line summary from a transcript
-// made by transcriptLines.
-func offlineSummary(transcript string) string {
-	var visitor, bot []string
-	lastIsVisitor := false
-	for _, line := range strings.Split(transcript, "\n") {
-		line = strings.TrimSpace(line)
-		switch {
-		case strings.HasPrefix(line, visitorPrefix):
-			visitor = append(visitor, strings.TrimPrefix(line, visitorPrefix))
-			lastIsVisitor = true
-		case strings.HasPrefix(line, botPrefix):
-			bot = append(bot, strings.TrimPrefix(line, botPrefix))
-			lastIsVisitor = false
-		case strings.Contains(line, " (human agent): "):
-			lastIsVisitor = false
-		}
-	}
-	wants := "unclear"
-	for i := len(visitor) - 1; i >= 0; i-- {
-		if !IsHumanRequest(visitor[i]) {
-			wants = firstSentences(visitor[i], 1, 160)
-			break
-		}
-	}
-	if wants == "unclear" && len(visitor) > 0 {
-		wants = firstSentences(visitor[0], 1, 160)
-	}
-	answered := "nothing yet"
-	if len(bot) > 0 {
-		answered = firstSentences(bot[len(bot)-1], 1, 160)
-	}
-	open := "nothing pending"
-	if lastIsVisitor && len(visitor) > 0 {
-		last := visitor[len(visitor)-1]
-		if IsHumanRequest(last) {
-			open = "the visitor asked to talk to a human agent"
-		} else {
-			open = "unanswered: " + firstSentences(last, 1, 160)
-		}
-	}
-	return "Visitor wants: " + wants + "\nBot answered: " + answered + "\nOpen: " + open
 }
 
 // trailingHuman returns the texts of the human messages after the last

@@ -34,6 +34,10 @@ type Options struct {
 	OfferOnFrustration bool
 	// LLMTimeout bounds one bot answer; past it the fail-safe hands over.
 	LLMTimeout time.Duration
+	// TypingIndicator shows the helpdesk's typing indicator (Typer, where
+	// the helpdesk has one) while the LLM writes an answer: one more call
+	// per answer.
+	TypingIndicator bool
 	// Limiter governs LLM concurrency (adaptive); nil runs every call at once.
 	Limiter *LLMLimiter
 	// PostSettle is how long a turn whose answer could not be posted waits
@@ -289,8 +293,17 @@ func lastPublic(conv *Conversation) (Message, bool) {
 	return Message{}, false
 }
 
-// answer runs the LLM and posts its reply, unless the conversation moved on.
+// answer runs the LLM and posts its reply, unless the conversation moved
+// on, with the helpdesk's typing indicator on while the LLM writes when
+// the option asks for it.
 func (e *Engine) answer(ctx context.Context, conv *Conversation, pending []Message) (string, error) {
+	typing := e.startTyping(ctx, conv)
+	outcome, err := e.answerTyping(ctx, conv, pending, typing)
+	typing.end(ctx, outcome, err)
+	return outcome, err
+}
+
+func (e *Engine) answerTyping(ctx context.Context, conv *Conversation, pending []Message, typing *typingCall) (string, error) {
 	tx := e.textsFor(conv)
 	lctx, cancel := context.WithTimeoutCause(ctx, e.opts.LLMTimeout, fmt.Errorf("llm timeout after %s", e.opts.LLMTimeout))
 	start := time.Now()
@@ -302,6 +315,9 @@ func (e *Engine) answer(ctx context.Context, conv *Conversation, pending []Messa
 	})
 	cancel()
 	e.obs.LLMCall(time.Since(start), err)
+	// Nothing is posted before the indicator's call is done: a late "on"
+	// would outlive the message that ends it.
+	typing.wait()
 	if err == nil && !ans.HumanRequested && strings.TrimSpace(ans.Text) == "" {
 		err = errors.New("bot returned an empty answer")
 	}
@@ -351,6 +367,68 @@ func (e *Engine) answer(ctx context.Context, conv *Conversation, pending []Messa
 		cover(ctx, fresh, mark)
 	}
 	return OutcomeAnswered, nil
+}
+
+// typingTimeout bounds one call of the typing indicator, retries included:
+// the indicator is worth less than the answer it could delay. A variable
+// for tests.
+var typingTimeout = 5 * time.Second
+
+// typingCall is the typing indicator of one answer. Its "on" call runs
+// beside the LLM call, so it adds no latency to the answer.
+type typingCall struct {
+	e    *Engine
+	t    Typer
+	conv *Conversation
+	done chan struct{}
+	on   bool // the indicator was turned on; read after done
+}
+
+// startTyping turns the helpdesk's typing indicator on for conv without
+// waiting, when the option is on and the helpdesk has one (Typer); nil
+// otherwise. A failure is logged at debug: the turn goes on.
+func (e *Engine) startTyping(ctx context.Context, conv *Conversation) *typingCall {
+	t, ok := e.hd.(Typer)
+	if !e.opts.TypingIndicator || !ok {
+		return nil
+	}
+	tc := &typingCall{e: e, t: t, conv: conv, done: make(chan struct{})}
+	go func() {
+		defer close(tc.done)
+		tctx, cancel := context.WithTimeout(ctx, typingTimeout)
+		defer cancel()
+		if err := t.Typing(tctx, conv, true); err != nil {
+			e.log.Debug("typing indicator failed", "conversation", conv.ID, "err", err)
+			return
+		}
+		tc.on = true
+	}()
+	return tc
+}
+
+// wait returns once the "on" call is done.
+func (tc *typingCall) wait() {
+	if tc != nil {
+		<-tc.done
+	}
+}
+
+// end turns the indicator off when the turn posted nothing, which would
+// have ended it: the conversation moved on while the LLM wrote, or the
+// turn failed.
+func (tc *typingCall) end(ctx context.Context, outcome string, err error) {
+	if tc == nil {
+		return
+	}
+	tc.wait()
+	if !tc.on || (err == nil && (outcome == OutcomeAnswered || outcome == OutcomeHandover || outcome == OutcomeNoAgent)) {
+		return
+	}
+	octx, cancel := context.WithTimeout(context.WithoutCancel(ctx), typingTimeout)
+	defer cancel()
+	if err := tc.t.Typing(octx, tc.conv, false); err != nil {
+		tc.e.log.Debug("typing indicator failed", "conversation", tc.conv.ID, "err", err)
+	}
 }
 
 // choose acts on a button value chosen on the bot message at index at of

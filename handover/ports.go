@@ -161,6 +161,15 @@ type Lister interface {
 	BotConversations(ctx context.Context) ([]string, error)
 }
 
+// Typer is implemented by helpdesks that can show the visitor a typing
+// indicator from the bot. With Options.TypingIndicator the engine turns it
+// on (on=true) while the LLM writes an answer; the bot's next message ends
+// it, so it is turned off (on=false) only when the turn posts nothing. It
+// costs a call: a failure is logged at debug and never fails the turn.
+type Typer interface {
+	Typing(ctx context.Context, conv *Conversation, on bool) error
+}
+
 // Agent is a human agent of the helpdesk.
 type Agent struct {
 	ID        string

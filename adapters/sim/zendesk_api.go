@@ -43,6 +43,7 @@ func (z *Zendesk) routes() http.Handler {
 	sc("PATCH "+app+"/conversations/{conv}", z.scUpdateConversation)
 	sc("GET "+app+"/conversations/{conv}/messages", z.scListMessages)
 	sc("POST "+app+"/conversations/{conv}/messages", z.scPostMessage)
+	sc("POST "+app+"/conversations/{conv}/activity", z.scPostActivity)
 	sc("POST "+app+"/conversations/{conv}/passControl", z.scPassControl)
 	sc("POST "+app+"/conversations/{conv}/offerControl", z.scOfferControl)
 	sc("POST "+app+"/conversations/{conv}/acceptControl", z.scAcceptControl)
@@ -460,6 +461,58 @@ func (z *Zendesk) scPostMessage(w http.ResponseWriter, r *http.Request, body []b
 	m, zm := z.addMessage(t, c, cm, zm)
 	evs = append(evs, z.messageEvent(c, m, zm))
 	writeJSON(w, http.StatusCreated, map[string]any{"messages": []any{z.messageJSON(m, zm)}})
+}
+
+// POST /v2/apps/{appId}/conversations/{conversationId}/activity {author, type} (Post Activity,
+// activityPost) → 200 {}. type is conversation:read, typing:start or typing:stop; a user author
+// may only send conversation:read. A business typing:start shows the typing indicator (the
+// core's typing flag, "agent_bot", which the business's next message clears), typing:stop hides
+// it; conversation:read changes nothing here. Business activity sends no webhook
+// (conversation:typing is about the user typing).
+func (z *Zendesk) scPostActivity(w http.ResponseWriter, r *http.Request, body []byte) {
+	in, err := decodeObject(body)
+	if err != nil {
+		zdError(w, http.StatusBadRequest, "bad_request", "Invalid JSON body")
+		return
+	}
+	author, _ := in["author"].(map[string]any)
+	typ, _ := in["type"].(string)
+	if author == nil || typ == "" {
+		zdError(w, http.StatusBadRequest, "bad_request", "author and type are required")
+		return
+	}
+	atype, _ := author["type"].(string)
+	switch {
+	case atype != "business" && atype != "user":
+		zdError(w, http.StatusBadRequest, "bad_request", "author.type must be business or user")
+		return
+	case typ != "conversation:read" && typ != "typing:start" && typ != "typing:stop":
+		zdError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("type %q is not one of conversation:read, typing:start, typing:stop", typ))
+		return
+	case atype == "user" && typ != "conversation:read":
+		zdError(w, http.StatusBadRequest, "bad_request", "If the author type is user, only conversation:read is supported")
+		return
+	}
+	t := z.s.lock()
+	defer t.unlock()
+	c, _, err := z.conv(r.PathValue("conv"))
+	if err != nil {
+		zdError(w, http.StatusNotFound, "conversation_not_found", "Conversation not found")
+		return
+	}
+	if atype == "user" {
+		if uid, _ := author["userId"].(string); uid == "" || z.userBySun[uid] != c.contactID {
+			zdError(w, http.StatusBadRequest, "bad_request", "author.userId must be the conversation's user")
+			return
+		}
+	}
+	switch {
+	case atype == "business" && typ == "typing:start":
+		c.typing = "agent_bot"
+	case atype == "business" && typ == "typing:stop" && c.typing == "agent_bot":
+		c.typing = ""
+	}
+	writeJSON(w, http.StatusOK, map[string]any{})
 }
 
 // zdCheckAction validates one message action (messages/actions/*.yaml).

@@ -43,7 +43,7 @@ type FaultRun struct {
 	Helpdesk helpdesk.Faults
 	// LLM makes the model fail, hang or call a tool with broken arguments, by message.
 	LLM bool
-	// Kill runs the service as a process and SIGKILLs it at random moments.
+	// Kill runs the service as a process and SIGKILLs it at random moments (every 0.3-0.9 s).
 	Kill     bool
 	LLMDelay time.Duration
 }
@@ -59,7 +59,7 @@ func FaultRuns(s int) []FaultRun {
 		{Name: "LLM failing, hanging, broken tool calls", Convs: 10 * s, Msgs: 4, Copies: one, Replicas: 1, LLM: true},
 		{Name: "two replicas, no Redis (sticky)", Convs: 8 * s, Msgs: 4, Copies: dup, Shuffle: true, Replicas: 2, Sticky: true},
 		{Name: "two replicas with Redis", Convs: 8 * s, Msgs: 4, Copies: dup, Shuffle: true, Replicas: 2, Redis: true},
-		{Name: "SIGKILL mid-turn", Convs: 6 * s, Msgs: 5, Copies: one, Kill: true, LLMDelay: 120 * time.Millisecond},
+		{Name: "SIGKILL mid-turn", Convs: 10 * s, Msgs: 6, Copies: one, Kill: true, LLMDelay: 150 * time.Millisecond},
 	}
 }
 
@@ -134,12 +134,12 @@ func Fault(t *testing.T, d helpdesk.Descriptor, fr FaultRun, seed int64) Counts 
 	t.Helper()
 	llm := faultLLM(fr.LLMDelay)
 	defer llm.Close()
-	// A killed process misses every redelivery that comes 20 ms apart: redeliveries half a
+	// A killed process misses every redelivery that comes 20 ms apart: redeliveries a
 	// second apart (doubling, where the helpdesk backs off) reach a live one, and visitors wait
 	// longer for their answer.
 	redeliver, patience := retryWait, 20*time.Second
 	if fr.Kill {
-		redeliver, patience = 500*time.Millisecond, 45*time.Second
+		redeliver, patience = time.Second, 45*time.Second
 	}
 	world := newWorld(t, d, redeliver)
 
@@ -429,7 +429,7 @@ func (k *killer) loop() {
 		select {
 		case <-k.done:
 			return
-		case <-time.After(time.Duration(150+r.Intn(300)) * time.Millisecond):
+		case <-time.After(time.Duration(300+r.Intn(600)) * time.Millisecond):
 		}
 		k.mu.Lock()
 		cmd := k.cmd
