@@ -30,7 +30,6 @@ package liveagent
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -1245,43 +1244,6 @@ func (a *Adapter) botTickets(ctx context.Context, limit int) ([]ticket, error) {
 		out = out[:limit]
 	}
 	return out, nil
-}
-
-// maxDirectory bounds how many chats Conversations loads (two reads each).
-const maxDirectory = 25
-
-// Conversations returns the chats the bot holds, loaded (state, answers,
-// visitor), most recent activity first. It implements handover.Directory.
-// Chats already handed over are not listed: LiveAgent's own queue shows
-// them.
-func (a *Adapter) Conversations(ctx context.Context) ([]*handover.Conversation, error) {
-	ts, err := a.botTickets(ctx, maxDirectory)
-	if err != nil {
-		return nil, fmt.Errorf("liveagent: list the bot's chats: %w", err)
-	}
-	var out []*handover.Conversation
-	for _, t := range ts {
-		c, err := a.Load(ctx, t.ID.String())
-		if err != nil {
-			if errors.Is(err, handover.ErrNotFound) {
-				continue
-			}
-			return out, err
-		}
-		out = append(out, c)
-	}
-	slices.SortStableFunc(out, func(x, y *handover.Conversation) int { return lastActivity(y).Compare(lastActivity(x)) })
-	return out, nil
-}
-
-func lastActivity(c *handover.Conversation) time.Time {
-	var t time.Time
-	for _, m := range c.Messages {
-		if m.CreatedAt.After(t) {
-			t = m.CreatedAt
-		}
-	}
-	return t
 }
 
 // Agents lists the account's active human agents (GET /api/v3/agents, the

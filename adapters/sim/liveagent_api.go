@@ -346,17 +346,97 @@ func parseFilters(s string) ([]laFilter, error) {
 	return out, nil
 }
 
+// match applies the filter to a string column. The operators are LiveAgent's
+// (https://support.liveagent.com/513528-Filtering-API-v3-results, "API v3 advanced filter
+// examples"; GET /tickets: https://support.liveagent.com/870644): E equals, NE not equals, L / NL
+// like / not like (contains, case-insensitive), IN / NI is / is not one of a comma-separated
+// list, CY contains any of (on a string: IN), IE / INE is empty / not empty, and on dates
+// D> D< D>= D<= ("2006-01-02 15:04:05", the account's time, UTC here). The sim also accepts
+// =, !=, <> and LIKE, as it always did. DP (named periods) is not simulated: 400. LiveAgent
+// restricts some columns to fewer operators (agentid: IN only); the sim does not.
 func (f laFilter) match(v string) (bool, error) {
+	list := func() []string {
+		var out []string
+		for _, x := range strings.Split(f.val, ",") {
+			out = append(out, strings.TrimSpace(x))
+		}
+		return out
+	}
 	switch f.op {
-	case "=":
+	case "=", "E":
 		return v == f.val, nil
-	case "!=", "<>":
+	case "!=", "<>", "NE":
 		return v != f.val, nil
-	case "LIKE":
+	case "LIKE", "L":
 		pat := strings.ToLower(strings.Trim(f.val, "%"))
 		return strings.Contains(strings.ToLower(v), pat), nil
+	case "NL":
+		pat := strings.ToLower(strings.Trim(f.val, "%"))
+		return !strings.Contains(strings.ToLower(v), pat), nil
+	case "IN", "CY":
+		return slices.Contains(list(), v), nil
+	case "NI":
+		return !slices.Contains(list(), v), nil
+	case "IE":
+		return v == "", nil
+	case "INE":
+		return v != "", nil
+	case "D>", "D<", "D>=", "D<=":
+		want, err := laParseFilterTime(f.val)
+		if err != nil {
+			return false, fmt.Errorf("_filters: %s %s: %w", f.col, f.op, err)
+		}
+		got, err := laParseFilterTime(v)
+		if err != nil {
+			return false, nil // no date: never in a range
+		}
+		switch f.op {
+		case "D>":
+			return got.After(want), nil
+		case "D<":
+			return got.Before(want), nil
+		case "D>=":
+			return !got.Before(want), nil
+		default:
+			return !got.After(want), nil
+		}
 	}
 	return false, fmt.Errorf("_filters: operator %q is not supported", f.op)
+}
+
+// matchTags applies the filter to Ticket.tags (tag ids): CY (and L) contains any of the listed
+// ids, NI contains none of them, IE / INE has no tag / some tag. E, NE and IN cannot filter
+// tags (https://support.liveagent.com/513528): 400.
+func (f laFilter) matchTags(tags []string) (bool, error) {
+	var want []string
+	for _, x := range strings.Split(f.val, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			want = append(want, x)
+		}
+	}
+	hit := slices.ContainsFunc(tags, func(t string) bool { return slices.Contains(want, t) })
+	switch f.op {
+	case "CY", "L":
+		return hit, nil
+	case "NI":
+		return !hit, nil
+	case "IE":
+		return len(tags) == 0, nil
+	case "INE":
+		return len(tags) > 0, nil
+	}
+	return false, fmt.Errorf("_filters: operator %q cannot filter tags", f.op)
+}
+
+// laParseFilterTime reads a filter's date: "2006-01-02 15:04:05" (seconds optional) or a day.
+func laParseFilterTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date (2006-01-02 15:04:05)", s)
 }
 
 // ---- v3 tickets ----
@@ -381,7 +461,7 @@ func (la *LiveAgent) ticketByRefID(id string) (*conversation, *laTicket, error) 
 }
 
 // GET /tickets: list with _filters (agentid, departmentid, status, code, channel_type,
-// owner_contactid, subject), _sortField (date_created default, date_changed), _sortDir, paging.
+// owner_contactid, subject, tags, date_created, date_changed; operators: laFilter.match), _sortField (date_created default, date_changed), _sortDir, paging.
 func (la *LiveAgent) v3ListTickets(w http.ResponseWriter, _ *http.Request, c *laCall) {
 	la.s.mu.Lock()
 	defer la.s.mu.Unlock()
@@ -399,12 +479,17 @@ func (la *LiveAgent) v3ListTickets(w http.ResponseWriter, _ *http.Request, c *la
 		tj := la.ticketJSON(conv)
 		keep := true
 		for _, f := range filters {
-			v, ok := tj[f.col].(string)
-			if !ok {
+			var m bool
+			var err error
+			switch v := tj[f.col].(type) {
+			case string:
+				m, err = f.match(v)
+			case []string:
+				m, err = f.matchTags(v)
+			default:
 				laV3Error(w, http.StatusBadRequest, "_filters: unknown column "+f.col)
 				return
 			}
-			m, err := f.match(v)
 			if err != nil {
 				laV3Error(w, http.StatusBadRequest, err.Error())
 				return

@@ -401,3 +401,86 @@ func TestLiveAgentSandboxPage(t *testing.T) {
 		t.Fatalf("page: %d", st)
 	}
 }
+
+// LiveAgent's advanced filter operators (support.liveagent.com 513528, 870644): E, NE, IN, NI,
+// CY on tags, IE / INE, and the date comparisons D>, D<, D>=, D<=.
+func TestLiveAgentV3ListAdvancedOperators(t *testing.T) {
+	e := newLAEnv(t)
+	a := e.start("va", "hi")
+	b := e.start("vb", "hello")
+	list := func(filters string) (int, []string) {
+		t.Helper()
+		st, body := e.v3("GET", "/api/v3/tickets?_perPage=100&_filters="+url.QueryEscape(filters), "")
+		var out []map[string]any
+		if st != 200 {
+			return st, nil
+		}
+		if err := json.Unmarshal(body, &out); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, tk := range out {
+			ids = append(ids, tk["id"].(string))
+		}
+		return st, ids
+	}
+	same := func(got []string, want ...string) bool {
+		return strings.Join(got, ",") == strings.Join(want, ",")
+	}
+	if _, ids := list(`[["agentid","IN","` + e.demo.Bot + `"],["status","E","T"]]`); !same(ids, a, b) {
+		t.Fatalf("IN/E: %v", ids)
+	}
+	if _, ids := list(`[["status","NI","R,X,B,L"],["departmentid","IN","` + e.demo.SupportDepartment + `,` + e.demo.BotDepartment + `"]]`); !same(ids, a, b) {
+		t.Fatalf("NI/IN: %v", ids)
+	}
+	if _, ids := list(`[["departmentid","IN","` + e.demo.SupportDepartment + `"]]`); len(ids) != 0 {
+		t.Fatalf("IN Support: %v", ids)
+	}
+	tk, _ := e.la.Ticket(a)
+	created := tk.Messages[0].CreatedAt.UTC().Truncate(time.Second)
+	at := func(d time.Duration) string { return created.Add(d).Format("2006-01-02 15:04:05") }
+	if _, ids := list(`[["date_created","D>=","` + at(-time.Hour) + `"]]`); !same(ids, a, b) {
+		t.Fatalf("D>= an hour before: %v", ids)
+	}
+	if _, ids := list(`[["date_created","D>=","` + at(time.Hour) + `"]]`); len(ids) != 0 {
+		t.Fatalf("D>= an hour after: %v", ids)
+	}
+	if _, ids := list(`[["date_created","D<","` + at(time.Hour) + `"],["date_created","D>","` + at(-time.Hour) + `"]]`); !same(ids, a, b) {
+		t.Fatalf("D< and D>: %v", ids)
+	}
+	if _, ids := list(`[["date_changed","D<=","` + at(-time.Hour) + `"]]`); len(ids) != 0 {
+		t.Fatalf("D<= an hour before: %v", ids)
+	}
+	// Tags hold ids: CY any of, NI none of, IE / INE; E cannot filter tags.
+	_, body := e.v3("POST", "/api/v3/tags", `{"name":"offline-message"}`)
+	var tg map[string]any
+	if err := json.Unmarshal(body, &tg); err != nil {
+		t.Fatal(err)
+	}
+	tag := tg["id"].(string)
+	if st, _ := e.v3("PUT", "/api/v3/tickets/"+b, `{"tags":["`+tag+`"]}`); st != 200 {
+		t.Fatal(st)
+	}
+	if _, ids := list(`[["tags","CY","` + tag + `,nosuch"]]`); !same(ids, b) {
+		t.Fatalf("CY: %v", ids)
+	}
+	if _, ids := list(`[["tags","NI","` + tag + `"]]`); !same(ids, a) {
+		t.Fatalf("NI tags: %v", ids)
+	}
+	if _, ids := list(`[["tags","IE",""]]`); !same(ids, a) {
+		t.Fatalf("IE: %v", ids)
+	}
+	if _, ids := list(`[["tags","INE",""]]`); !same(ids, b) {
+		t.Fatalf("INE: %v", ids)
+	}
+	for _, bad := range []string{
+		`[["tags","E","` + tag + `"]]`,
+		`[["date_created","D>=","yesterday"]]`,
+		`[["date_created","DP","TW"]]`,
+		`[["status","~","T"]]`,
+	} {
+		if st, _ := list(bad); st != 400 {
+			t.Errorf("%s: %d, want 400", bad, st)
+		}
+	}
+}
