@@ -53,6 +53,7 @@ const (
 	maxKnowledgeChars     = 4000
 	maxReasonChars        = 300
 	humanRequestToolName  = "request_human_agent"
+	cannotAnswerToolName  = "cannot_answer"
 	detectorReason        = "The visitor asked to talk to a human."
 	messageOverheadTokens = 4
 )
@@ -216,8 +217,8 @@ func newModel(cfg Config, botName string) (llms.Model, error) {
 	}
 }
 
-// humanRequestTool is the only tool: it hands the current conversation to
-// humans. It takes no conversation id, so no text can aim it elsewhere.
+// humanRequestTool hands the current conversation to humans. It takes no
+// conversation id, so no text can aim it elsewhere.
 var humanRequestTool = llms.Tool{
 	Type: "function",
 	Function: &llms.FunctionDefinition{
@@ -238,17 +239,46 @@ var humanRequestTool = llms.Tool{
 	},
 }
 
+// cannotAnswerTool is how the model says it cannot answer from the knowledge
+// passages: the bot then says so plainly in the visitor's language and, when
+// nothing relevant was retrieved, marks the answer Unknown (the core offers a
+// person at once). It has no effect of its own, so it is accepted whenever
+// the model calls it; it is offered with request_human_agent (a model
+// without tool support keeps working when HANDOVER_HUMAN_REQUEST_IN_CHAT is
+// off: its "I don't know" in text counts then).
+var cannotAnswerTool = llms.Tool{
+	Type: "function",
+	Function: &llms.FunctionDefinition{
+		Name: cannotAnswerToolName,
+		Description: "Say that you cannot answer: call it instead of answering when the knowledge passages do not contain " +
+			"the answer to the visitor's question. The visitor is then told plainly that you don't know and offered a human agent. " +
+			"Do not call it for greetings, thanks or small talk.",
+		Parameters: map[string]any{
+			"type":                 "object",
+			"properties":           map[string]any{},
+			"additionalProperties": false,
+		},
+	},
+}
+
 // Answer runs one bot turn: it answers the visitor's pending messages, or
 // reports that the visitor asked for a human (HumanRequested).
 //
-// When t.AllowHumanRequest is set, the request_human_agent tool is offered,
-// and a pending message that IsHumanRequest recognises hands over without a
-// model call: an explicit request for a person is always honoured, whatever
-// the system prompt says (HANDOVER_HUMAN_REQUEST_IN_CHAT=false turns both
-// off). Otherwise the tool loop makes at most three model calls; unknown
-// tools and malformed tool arguments are reported back to the model. Errors
-// wrap the provider's error, mapped to llms.Error codes (llms.IsTimeoutError,
+// When t.AllowHumanRequest is set, the request_human_agent and cannot_answer
+// tools are offered, and a pending message that IsHumanRequest recognises
+// hands over without a model call: an explicit request for a person is
+// always honoured, whatever the system prompt says
+// (HANDOVER_HUMAN_REQUEST_IN_CHAT=false turns both off). Otherwise the tool
+// loop makes at most three model calls; unknown tools and malformed tool
+// arguments are reported back to the model. Errors wrap the provider's
+// error, mapped to llms.Error codes (llms.IsTimeoutError,
 // llms.IsRateLimitError, ...), and never contain the API key.
+//
+// The answer is marked Unknown (the core then offers a person at once) when
+// the bot could not answer: nothing relevant was retrieved (no passage
+// passes the offline bot's thresholds) and the model said it does not know
+// (it called cannot_answer, or its text says so: handover.SaysUnknown); with
+// the offline provider, when it found no section to quote.
 func (a *Assistant) Answer(ctx context.Context, t handover.Turn) (handover.Answer, error) {
 	conv := t.Conversation
 	if conv == nil {
@@ -275,7 +305,7 @@ func (a *Assistant) Answer(ctx context.Context, t handover.Turn) (handover.Answe
 		}
 	}
 
-	passages := a.retrieve(conv, pending)
+	passages, relevant := a.retrieve(conv, pending)
 	system, err := a.renderSystem(t.AllowHumanRequest, passages)
 	if err != nil {
 		return handover.Answer{}, fmt.Errorf("bot: answer conversation %s: %w", conv.ID, err)
@@ -287,9 +317,10 @@ func (a *Assistant) Answer(ctx context.Context, t handover.Turn) (handover.Answe
 	msgs := append([]llms.MessageContent{llms.TextParts(llms.ChatMessageTypeSystem, system)}, history...)
 	var opts []llms.CallOption
 	if t.AllowHumanRequest {
-		opts = append(opts, llms.WithTools([]llms.Tool{humanRequestTool}))
+		opts = append(opts, llms.WithTools([]llms.Tool{humanRequestTool, cannotAnswerTool}))
 	}
-	log.Debug("bot turn", "pending", len(pending), "history", len(history), "dropped", dropped, "passages", len(passages))
+	log.Debug("bot turn", "pending", len(pending), "history", len(history), "dropped", dropped, "passages", len(passages), "relevant", relevant)
+	_, offline := a.model.(*offlineModel)
 
 	for call := 1; call <= maxModelCalls; call++ {
 		resp, err := a.model.GenerateContent(ctx, msgs, opts...)
@@ -302,17 +333,39 @@ func (a *Assistant) Answer(ctx context.Context, t handover.Turn) (handover.Answe
 			if text == "" {
 				return handover.Answer{}, fmt.Errorf("bot: answer conversation %s: model call %d: empty answer", conv.ID, call)
 			}
-			return handover.Answer{Text: text}, nil
+			// The model's own "I don't know" counts only when nothing
+			// relevant was retrieved: an answer that hedges on a passage
+			// that does cover the question is no reason to offer a person
+			// at once. The offline model's "I don't know" means it found
+			// no section: that is its whole judgement.
+			unknown := !relevant && handover.SaysUnknown(text)
+			if offline {
+				unknown = isDontKnow(text)
+			}
+			if unknown {
+				log.Debug("the bot could not answer", "by", "text")
+			}
+			return handover.Answer{Text: text, Unknown: unknown}, nil
 		}
-		// A valid human request wins over anything else in the same answer.
+		// A valid human request wins over anything else in the same answer,
+		// then the model's saying it cannot answer.
 		results := make([]string, len(calls))
+		cannot := false
 		for i, tc := range calls {
+			if tc.FunctionCall.Name == cannotAnswerToolName {
+				cannot = true
+				continue
+			}
 			reason, result, ok := a.runTool(tc, t.AllowHumanRequest)
 			if ok {
 				log.Debug("human request by the model")
 				return handover.Answer{HumanRequested: true, Reason: reason}, nil
 			}
 			results[i] = result
+		}
+		if cannot {
+			log.Debug("the bot could not answer", "by", "tool", "relevant", relevant)
+			return handover.Answer{Text: a.dontKnow(conv, t.AllowHumanRequest), Unknown: !relevant}, nil
 		}
 		for i, tc := range calls {
 			name := ""
@@ -370,7 +423,7 @@ func (a *Assistant) runTool(tc llms.ToolCall, allowHuman bool) (reason, result s
 	name := tc.FunctionCall.Name
 	if name != humanRequestToolName || !allowHuman {
 		if allowHuman {
-			return "", fmt.Sprintf("error: unknown tool %q; the only tool is %s. Otherwise answer the visitor in text.", name, humanRequestToolName), false
+			return "", fmt.Sprintf("error: unknown tool %q; the only tools are %s and %s. Otherwise answer the visitor in text.", name, humanRequestToolName, cannotAnswerToolName), false
 		}
 		return "", fmt.Sprintf("error: unknown tool %q; no tools are available. Answer the visitor in text.", name), false
 	}
@@ -401,11 +454,22 @@ func (a *Assistant) runTool(tc llms.ToolCall, allowHuman bool) (reason, result s
 	return reason, "", true
 }
 
+// dontKnow is what the bot says when the model cannot answer: plainly that
+// it does not know, and that a person can help, in the visitor's language as
+// the core reads it (the offline bot's sentences, which handover.SaysUnknown
+// reads back when the visitor takes the offer).
+func (a *Assistant) dontKnow(conv *handover.Conversation, allowHuman bool) string {
+	lang := offlineLanguage(handover.VisitorLanguage(conv).Code)
+	return lang.tx.DontKnow + " " + lang.humanHint(allowHuman)
+}
+
 // retrieve searches the knowledge for the visitor's pending messages (and,
-// when they are short, the visitor's previous message for context).
-func (a *Assistant) retrieve(conv *handover.Conversation, pending []handover.Message) []Passage {
+// when they are short, the visitor's previous message for context). relevant
+// reports whether the best passage matches well enough for the offline bot
+// to quote it (confident): when it does not, nothing relevant was found.
+func (a *Assistant) retrieve(conv *handover.Conversation, pending []handover.Message) (passages []Passage, relevant bool) {
 	if a.knowledge.Len() == 0 {
-		return nil
+		return nil, false
 	}
 	var parts []string
 	for _, m := range pending {
@@ -421,17 +485,19 @@ func (a *Assistant) retrieve(conv *handover.Conversation, pending []handover.Mes
 			}
 		}
 	}
-	hits := a.knowledge.Search(query, maxKnowledgePassages)
+	hits := a.knowledge.search(query, maxKnowledgePassages)
 	var out []Passage
 	size := 0
-	for _, p := range hits {
+	for _, h := range hits {
+		p := a.knowledge.passages[h.i]
+		p.Score = h.score
 		if size > 0 && size+len(p.Text) > maxKnowledgeChars {
 			break
 		}
 		out = append(out, p)
 		size += len(p.Text)
 	}
-	return out
+	return out, len(hits) > 0 && confident(hits[0])
 }
 
 // history maps the conversation to model messages within the token budget:

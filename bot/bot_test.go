@@ -109,7 +109,7 @@ func TestOpenAIPlainAnswer(t *testing.T) {
 	if got := req.Header.Get("Authorization"); got != "Bearer "+testKey {
 		t.Errorf("authorization = %q", got)
 	}
-	if !slices.Equal(req.Tools, []string{humanRequestToolName}) {
+	if !slices.Equal(req.Tools, []string{humanRequestToolName, cannotAnswerToolName}) {
 		t.Errorf("tools = %v", req.Tools)
 	}
 	roles := []string{}
@@ -184,7 +184,7 @@ func TestOpenAIMalformedArgumentsThenAnswer(t *testing.T) {
 	if len(reqs) != 2 {
 		t.Fatalf("got %d requests, want 2", len(reqs))
 	}
-	if !slices.Equal(reqs[1].Tools, []string{humanRequestToolName}) {
+	if !slices.Equal(reqs[1].Tools, []string{humanRequestToolName, cannotAnswerToolName}) {
 		t.Errorf("second call tools = %v", reqs[1].Tools)
 	}
 	m := reqs[1].Messages

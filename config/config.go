@@ -42,7 +42,7 @@ type Config struct {
 	RequiredAnswers    int           `envconfig:"HANDOVER_REQUIRED_ANSWERS" default:"3" desc:"bot answers before the 'Request chat with human agent' button is offered; 0 offers it from the start"`
 	HumanRequestInChat bool          `envconfig:"HANDOVER_HUMAN_REQUEST_IN_CHAT" default:"true" desc:"visitors may ask for a human in free text"`
 	OfferOnRepeat      bool          `envconfig:"HANDOVER_OFFER_ON_REPEAT" default:"true" desc:"offer a person at once, whatever the answer count, when the visitor asks the same thing again"`
-	OfferOnUnknown     bool          `envconfig:"HANDOVER_OFFER_ON_UNKNOWN" default:"true" desc:"offer a person at once when the bot could not answer twice in a row (its answers say it does not know)"`
+	OfferOnUnknown     bool          `envconfig:"HANDOVER_OFFER_ON_UNKNOWN" default:"true" desc:"offer a person at once when the bot could not answer: nothing relevant in the knowledge and the model said so, or two answers in a row say it does not know"`
 	OfferOnFrustration bool          `envconfig:"HANDOVER_OFFER_ON_FRUSTRATION" default:"true" desc:"offer a person at once when the visitor shows frustration or anger ('this is useless', 'stupid bot', swearing; 11 languages)"`
 	TypingIndicator    bool          `envconfig:"HANDOVER_TYPING_INDICATOR" default:"false" desc:"show the visitor the helpdesk's typing indicator while the LLM writes an answer (Chatwoot, Zendesk; the others have no API for it); one more helpdesk call per answer"`
 	SystemPromptFile   string        `envconfig:"HANDOVER_SYSTEM_PROMPT_FILE" desc:"the AI agent's system message template (built-in template if empty)"`

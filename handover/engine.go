@@ -26,8 +26,10 @@ type Options struct {
 	// OfferOnRepeat offers a person at once, whatever the answer count, when the visitor
 	// asks again what they asked before (Repeats).
 	OfferOnRepeat bool
-	// OfferOnUnknown offers a person at once when the bot could not answer twice in a row
-	// (Answer.Unknown, or an answer that says it does not know: SaysUnknown).
+	// OfferOnUnknown offers a person at once, whatever the answer count, when the bot
+	// could not answer: an answer marked Answer.Unknown (nothing in the knowledge; reason
+	// ReasonNoAnswer), or a second answer in a row that says it does not know
+	// (Answer.Unknown or SaysUnknown; reason ReasonBotUnknown).
 	OfferOnUnknown bool
 	// OfferOnFrustration offers a person at once when the visitor shows frustration or
 	// anger (IsFrustrated).
@@ -440,7 +442,10 @@ func (e *Engine) choose(ctx context.Context, conv *Conversation, choice string, 
 		reason := ReasonButton
 		if at >= 0 && at < len(conv.Messages) {
 			// Why the offer was made, if it came early: the agent's note says so.
-			if r := e.offerReason(conv, at, conv.Messages[at].Text, false); r != "" {
+			// An answer that says it does not know is read back as one the
+			// bot could not give (Answer.Unknown): nothing else recorded it.
+			text := conv.Messages[at].Text
+			if r := e.offerReason(conv, at, text, SaysUnknown(text)); r != "" {
 				reason = r
 			}
 		}
@@ -633,9 +638,10 @@ func typedChoice(lb Message, text string) string {
 // offerReason says why the bot answer answer, posted (or to be posted) at
 // index at of conv.Messages after the visitor messages just before it,
 // offers a person at once: the visitor is frustrated, asks again what they
-// asked before, or the bot could not answer twice in a row (unknown marks
-// the answer as one the bot could not give). "" when none holds or the
-// trigger is off.
+// asked before, or the bot could not answer (unknown marks the answer as one
+// the bot could not give: Answer.Unknown, or read back from its text when
+// the visitor takes the offer), twice in a row or once. "" when none holds
+// or the trigger is off.
 func (e *Engine) offerReason(conv *Conversation, at int, answer string, unknown bool) Reason {
 	// The visitor's messages the answer answers, and everything before.
 	start := at
@@ -681,6 +687,9 @@ func (e *Engine) offerReason(conv *Conversation, at int, answer string, unknown 
 	}
 	if e.opts.OfferOnUnknown && prevFound && SaysUnknown(prevAnswer) && (unknown || SaysUnknown(answer)) {
 		return ReasonBotUnknown
+	}
+	if e.opts.OfferOnUnknown && unknown {
+		return ReasonNoAnswer
 	}
 	return ""
 }

@@ -385,3 +385,47 @@ func TestLanesWebhookUpgradesQueuedReconcile(t *testing.T) {
 		t.Fatalf("turns %+v, want the webhook event to run without grace", got)
 	}
 }
+
+// An answer the bot could not give (Answer.Unknown) offers a person at once,
+// whatever the answer count; taking it, by click or typed, says no_answer,
+// read back from the answer's text. Off, it waits for the required answers.
+func TestUnknownAnswerOffersAPersonAtOnce(t *testing.T) {
+	ctx := context.Background()
+	ev := Event{Kind: EventVisitorMessage, ConversationID: "c1"}
+	unknown := &scriptBot{answer: Answer{Text: "I'm sorry, I don't know the answer to that.", Unknown: true}}
+	for _, typed := range []bool{false, true} {
+		hd := &memHelpdesk{conv: Conversation{ID: "c1", State: StateBot}, available: true}
+		e := newTestEngine(t, hd, unknown, 5)
+		e.opts.OfferOnUnknown = true
+		hd.visitor("Do you sell kites?")
+		if out, err := e.Handle(ctx, ev); err != nil || out != OutcomeAnswered || hd.last().Prompt != PromptHuman {
+			t.Fatalf("%q %v %+v", out, err, hd.last())
+		}
+		if typed {
+			hd.visitor("yes please")
+			_, _ = e.Handle(ctx, ev)
+		} else {
+			hd.conv.Messages[len(hd.conv.Messages)-1].Choice = ChoiceRequestHuman
+			_, _ = e.Handle(ctx, Event{Kind: EventChoice, ConversationID: "c1", MessageID: hd.last().ID, Choice: ChoiceRequestHuman})
+		}
+		if len(hd.handoffs) != 1 || hd.handoffs[0].Reason != ReasonNoAnswer {
+			t.Fatalf("typed %v: handoffs %+v", typed, hd.handoffs)
+		}
+	}
+	// Off: no early offer; a plain answer marked nothing offers nothing early.
+	for _, c := range []struct {
+		on  bool
+		ans Answer
+	}{{false, unknown.answer}, {true, Answer{Text: "Kites are not in our range."}}, {true, Answer{Text: "I'm not sure, it depends on the size."}}} {
+		hd := &memHelpdesk{conv: Conversation{ID: "c1", State: StateBot}, available: true}
+		e := newTestEngine(t, hd, &scriptBot{answer: c.ans}, 5)
+		e.opts.OfferOnUnknown = c.on
+		hd.visitor("Do you sell kites?")
+		if out, _ := e.Handle(ctx, ev); out != OutcomeAnswered || hd.last().Prompt != PromptNone {
+			t.Fatalf("%+v: %q %+v", c, out, hd.last())
+		}
+	}
+	if !strings.Contains(ReasonNoAnswer.Describe(), "offered a person") {
+		t.Fatal(ReasonNoAnswer.Describe())
+	}
+}

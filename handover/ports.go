@@ -83,6 +83,7 @@ const (
 	ReasonRepeated    Reason = "repeated_question" // they asked the same thing again
 	ReasonFrustration Reason = "frustration"       // they were frustrated or angry
 	ReasonBotUnknown  Reason = "bot_unknown"       // the bot could not answer twice in a row
+	ReasonNoAnswer    Reason = "no_answer"         // the bot had nothing in its knowledge to answer with (Answer.Unknown)
 )
 
 // Describe returns a short human sentence for a reason.
@@ -100,6 +101,8 @@ func (r Reason) Describe() string {
 		return "The visitor seemed frustrated with the bot; the bot offered a person and they took it."
 	case ReasonBotUnknown:
 		return "The bot could not answer twice in a row; it offered a person and the visitor took it."
+	case ReasonNoAnswer:
+		return "The bot found nothing in its knowledge to answer with; it offered a person and the visitor took it."
 	default:
 		return string(r)
 	}
@@ -206,9 +209,16 @@ type Answer struct {
 	HumanRequested bool
 	// Reason is the bot's short explanation of a human request.
 	Reason string
-	// Unknown is set when the bot could not answer (no knowledge found): two
-	// such answers in a row offer a person at once (Options.OfferOnUnknown).
-	// An answer whose text says it does not know counts too (SaysUnknown).
+	// Unknown is set when the bot could not answer (nothing relevant in its
+	// knowledge, and the model said it does not know): with
+	// Options.OfferOnUnknown the answer offers a person at once, whatever the
+	// answer count, and a visitor who takes the offer reaches the agents with
+	// reason ReasonNoAnswer. The core keeps no state: it reads that reason
+	// back from the answer's text when the visitor takes the offer, so the
+	// text of an Unknown answer must say that the bot does not know in words
+	// SaysUnknown reads (else the note says ReasonButton). An answer whose
+	// text says it does not know counts towards the two-in-a-row rule too
+	// (ReasonBotUnknown).
 	Unknown bool
 }
 

@@ -4,6 +4,9 @@ import (
 	"math/rand"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +41,7 @@ var Table = []Scenario{
 	{Name: "typed answers to the offline offer, email in a sentence", Config: offersEarly(3), Run: typedOffline},
 	{Name: "frustration offers a person", Config: offersEarly(3), Run: frustrationOffers},
 	{Name: "a repeated question offers a person", Config: offersEarly(3), Run: repeatOffers},
+	{Name: "the bot does not know: a person at once", Config: withSampleKnowledge(offersEarly(3)), Run: noAnswerOffers},
 }
 
 // Scenarios runs the table for one helpdesk, each scenario in a world of its own.
@@ -423,4 +427,67 @@ func repeatOffers(e *Env) {
 	e.WaitFor(conv, "handed over", func(s helpdesk.State) bool { return s.WithHuman })
 	e.Settle()
 	noteSays(e, e.World.State(conv), "same question again")
+}
+
+// withSampleKnowledge adds the bot's sample knowledge base (a fictional outdoor shop: shipping,
+// returns, hours, payment, warranty, tracking) to cfg.
+func withSampleKnowledge(cfg func(*config.Config)) func(*config.Config) {
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "bot", "sample")
+	return func(c *config.Config) {
+		cfg(c)
+		c.KnowledgeDir = dir
+	}
+}
+
+// A question the knowledge does not cover: the model says it does not know (by the
+// cannot_answer tool, or in words), the bot says so plainly and offers a person on its first
+// answer of three required; the agent's note says why when the visitor takes it, by click or
+// typed. The model saw the rule and that nothing in the knowledge matched.
+func noAnswerOffers(e *Env) {
+	e.LLM.SetDefault(func(req llmtest.Request) llmtest.Reply {
+		if len(req.Messages) > 0 && strings.Contains(strings.ToLower(req.Messages[0].Content), "summar") {
+			return llmtest.Reply{Text: "The visitor asked about renting a kayak."}
+		}
+		switch q := lastUser(req); {
+		case strings.Contains(q, "kayak"):
+			return llmtest.Reply{ToolCalls: []llmtest.ToolCall{{Name: "cannot_answer", Arguments: "{}"}}}
+		case strings.Contains(q, "kites"):
+			return llmtest.Reply{Text: "I'm sorry, I don't know whether we sell kites."}
+		}
+		return llmtest.Reply{Text: "Answer to " + lastUser(req)}
+	})
+	for _, c := range []struct{ visitor, question, says string }{
+		{"v1", "Can I rent a kayak for the weekend?", "I don't know"},
+		{"v2", "Do you sell kites?", "I don't know whether we sell kites"},
+	} {
+		conv := e.Send(c.visitor, c.question)
+		s := e.WaitFor(conv, "answered", BotCount(1))
+		if got := LastBot(s); !strings.Contains(got.Text, c.says) || !Offers(got, handover.ChoiceRequestHuman) || s.WithHuman {
+			e.T.Fatalf("want an answer saying %q with a person offered at once:\n%s", c.says, Dump(s))
+		}
+		e.Settle()
+		if c.visitor == "v1" {
+			if err := e.World.Choose(e.ctx(), conv, handover.ChoiceRequestHuman); err != nil {
+				e.T.Fatal(err)
+			}
+		} else {
+			e.Send(c.visitor, "yes please")
+		}
+		e.WaitFor(conv, "handed over", func(s helpdesk.State) bool { return s.WithHuman })
+		e.Settle()
+		noteSays(e, e.World.State(conv), "nothing in its knowledge")
+	}
+	for _, r := range e.LLM.Requests() {
+		if len(r.Messages) < 2 || r.Messages[0].Role != "system" || !strings.Contains(lastUser(r), "kayak") {
+			continue
+		}
+		sys := r.Messages[0].Content
+		if !strings.Contains(sys, "If the passages do not contain the answer") ||
+			!strings.Contains(sys, "(nothing in the knowledge base matches") || !slices.Contains(r.Tools, "cannot_answer") {
+			e.T.Fatalf("the model was not told the rule, that nothing matches, or given cannot_answer: tools %v\n%s", r.Tools, sys)
+		}
+		return
+	}
+	e.T.Fatalf("no model request for the question")
 }
