@@ -3,21 +3,16 @@ package bot
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"github.com/handover-dev/handover/internal/netdiag"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 )
 
 // Setting names the part of Config a failed Check points at.
@@ -141,7 +136,7 @@ func Check(ctx context.Context, cfg Config) error {
 	}))
 	resp, err := client.Do(req)
 	if err != nil {
-		problem := describeNetError(ctx, err)
+		problem := netdiag.Describe(ctx, err)
 		return &CheckError{Problem: problem, URL: shown, Setting: SettingBaseURL, Err: err,
 			Slow: wrote.Load() && problem == "no answer in time"}
 	}
@@ -248,45 +243,4 @@ func statusText(status int) string {
 func looksLikeJSON(b []byte) bool {
 	b = bytes.TrimSpace(b)
 	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
-}
-
-// describeNetError says in a few words why a request got no answer; never the URL.
-func describeNetError(ctx context.Context, err error) string {
-	var dns *net.DNSError
-	var unknownCA x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var certInvalid x509.CertificateInvalidError
-	var recordHeader tls.RecordHeaderError
-	var netErr net.Error
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection refused"
-	case errors.As(err, &dns):
-		if dns.IsNotFound {
-			return "no such host " + dns.Name
-		}
-		return "DNS lookup of " + dns.Name + " failed"
-	case errors.As(err, &unknownCA):
-		return "TLS certificate signed by an unknown authority"
-	case errors.As(err, &hostErr):
-		return "TLS certificate is not valid for this host"
-	case errors.As(err, &certInvalid):
-		return "TLS certificate is not valid (expired?)"
-	case errors.As(err, &recordHeader), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
-		return "the server does not speak TLS (try http://)"
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "connection closed without an answer"
-	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
-		return "check canceled"
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
-		errors.As(err, &netErr) && netErr.Timeout():
-		return "no answer in time"
-	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
-		return "host unreachable"
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return oneLine(err.Error())
 }
