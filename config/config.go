@@ -19,6 +19,7 @@ import (
 
 	"github.com/handover-dev/handover/adapters/all"
 	"github.com/handover-dev/handover/adapters/helpdesk"
+	"github.com/handover-dev/handover/handover"
 )
 
 // Prefix is the environment variable prefix.
@@ -45,6 +46,7 @@ type Config struct {
 	OfferOnUnknown     bool          `envconfig:"HANDOVER_OFFER_ON_UNKNOWN" default:"true" desc:"offer a person at once when the bot could not answer: nothing relevant in the knowledge and the model said so, or two answers in a row say it does not know"`
 	OfferOnFrustration bool          `envconfig:"HANDOVER_OFFER_ON_FRUSTRATION" default:"true" desc:"offer a person at once when the visitor shows frustration or anger ('this is useless', 'stupid bot', swearing; 11 languages)"`
 	TypingIndicator    bool          `envconfig:"HANDOVER_TYPING_INDICATOR" default:"false" desc:"show the visitor the helpdesk's typing indicator while the LLM writes an answer (Chatwoot, Zendesk; the others have no API for it); one more helpdesk call per answer"`
+	NoteLanguage       string        `envconfig:"HANDOVER_NOTE_LANGUAGE" default:"en" desc:"language of the labels of the agent's handover note (en, de, fr, es, it, pt, nl, pl, cs, sk, ru); the bot's summary stays as written"`
 	SystemPromptFile   string        `envconfig:"HANDOVER_SYSTEM_PROMPT_FILE" desc:"the AI agent's system message template (built-in template if empty)"`
 	KnowledgeDir       string        `envconfig:"HANDOVER_KNOWLEDGE_DIR" desc:"Markdown/text files the bot answers from"`
 	BotName            string        `envconfig:"HANDOVER_BOT_NAME" default:"AI assistant" desc:"how the bot signs and is named in system messages"`
@@ -272,6 +274,9 @@ func (c Config) Validate() error {
 	if p := helpdesk.BaseURLProblem("HANDOVER_PUBLIC_URL", c.PublicURL, ""); p != "" {
 		add("%s", p)
 	}
+	if _, ok := handover.LanguageByCode(c.NoteLanguage); !ok && c.NoteLanguage != "" {
+		add("HANDOVER_NOTE_LANGUAGE: %q is not a known language; use one of %s", c.NoteLanguage, noteLanguages())
+	}
 	if c.RequiredAnswers < 0 {
 		add("HANDOVER_REQUIRED_ANSWERS: must be 0 or more (0 offers the human button from the start)")
 	}
@@ -422,4 +427,13 @@ func PrintUsage(w io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.Name, v.Type, v.Default, v.Description)
 	}
 	return tw.Flush()
+}
+
+// noteLanguages lists the codes HANDOVER_NOTE_LANGUAGE takes.
+func noteLanguages() string {
+	var codes []string
+	for _, l := range handover.Languages() {
+		codes = append(codes, l.Code)
+	}
+	return strings.Join(codes, ", ")
 }

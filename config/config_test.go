@@ -233,3 +233,19 @@ func TestURLVariablesSayWhatIsMissing(t *testing.T) {
 		t.Errorf("a good value reported:\n%s", msg)
 	}
 }
+
+func TestNoteLanguage(t *testing.T) {
+	t.Setenv("HANDOVER_HELPDESK", "chatwoot")
+	c, err := Load()
+	if err != nil || c.NoteLanguage != "en" {
+		t.Fatalf("default: %q %v", c.NoteLanguage, err)
+	}
+	t.Setenv("HANDOVER_NOTE_LANGUAGE", "de")
+	if c, err = Load(); err != nil || c.NoteLanguage != "de" {
+		t.Fatalf("de: %q %v", c.NoteLanguage, err)
+	}
+	c.NoteLanguage = "xx"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `HANDOVER_NOTE_LANGUAGE: "xx" is not a known language; use one of en, de,`) {
+		t.Fatalf("unknown code: %v", err)
+	}
+}

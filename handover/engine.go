@@ -46,6 +46,9 @@ type Options struct {
 	// before it is retried (and re-reads): at least the helpdesk client's
 	// request timeout, so a slow create has finished. Default 10s.
 	PostSettle time.Duration
+	// NoteLanguage is the code of the language of the agent's note labels (one of
+	// Languages); "" or an unknown code is English.
+	NoteLanguage string
 	// Texts overrides the built-in notices (in every language); when left
 	// zero, the notices follow the visitor's language.
 	Texts    Texts
@@ -497,7 +500,7 @@ func (e *Engine) requestHuman(ctx context.Context, conv *Conversation, reason Re
 	// Hand over first, then tell the visitor: a crash in between leaves the
 	// conversation with the humans (who see the note) rather than with a
 	// visitor told to wait for an agent who never gets the chat.
-	h := Handoff{Reason: reason, Summary: e.summary(ctx, conv, reason), Transcript: conv.Transcript()}
+	h := e.handoff(conv, Handoff{Reason: reason, Summary: e.summary(ctx, conv, reason), Transcript: conv.Transcript()})
 	// The summary took an LLM call: if anything happened meanwhile, act on
 	// a fresh read (an agent may have taken the chat).
 	conv, still, err := e.refresh(ctx, conv)
@@ -523,7 +526,7 @@ func (e *Engine) requestHuman(ctx context.Context, conv *Conversation, reason Re
 // leaveOffline files the offline message and tells the visitor.
 func (e *Engine) leaveOffline(ctx context.Context, conv *Conversation, email string) (string, error) {
 	tx := e.textsFor(conv)
-	h := Handoff{Reason: ReasonButton, Summary: e.summary(ctx, conv, ReasonButton), Transcript: conv.Transcript(), Email: email}
+	h := e.handoff(conv, Handoff{Reason: ReasonButton, Summary: e.summary(ctx, conv, ReasonButton), Transcript: conv.Transcript(), Email: email})
 	conv, still, err := e.refresh(ctx, conv)
 	if err != nil {
 		e.obs.HandoverDone("offline_message", "error")
@@ -601,6 +604,27 @@ func (e *Engine) summary(ctx context.Context, conv *Conversation, reason Reason)
 		}
 	}
 	return FallbackSummary(conv)
+}
+
+// handoff adds to h what the agent's note tells of the conversation: the bot's answers and
+// whether one said it did not know, the contact, the visitor's language and mood, and the
+// note's language.
+func (e *Engine) handoff(conv *Conversation, h Handoff) Handoff {
+	h.Answers = conv.BotAnswers
+	h.Visitor = conv.Visitor
+	if len(visitorTexts(conv)) > 0 {
+		h.Language = VisitorLanguage(conv).Code
+	}
+	h.NoteLanguage = e.opts.NoteLanguage
+	for _, m := range conv.Public() {
+		switch m.Role {
+		case RoleBot:
+			h.SaidUnknown = h.SaidUnknown || SaysUnknown(m.Text)
+		case RoleVisitor:
+			h.Frustrated = h.Frustrated || IsFrustrated(m.Text)
+		}
+	}
+	return h
 }
 
 // FallbackSummary is a deterministic summary: the visitor's first and last

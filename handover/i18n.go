@@ -13,6 +13,11 @@ import (
 type Language struct {
 	// Code is the ISO 639-1 code: en, de, fr, es, it, pt, nl, pl, cs, sk, ru.
 	Code string
+	// Name is the language's own name ("Deutsch"), for the agent's note.
+	Name string
+	// Note are the labels of the agent's note (HandoverNote, OfflineNote) when the admin
+	// sets this language (HANDOVER_NOTE_LANGUAGE).
+	Note NoteLabels
 	// Hints are frequent short words that tell the languages apart (GuessLanguage).
 	Hints []string
 	// Texts are the notices and button titles (English: DefaultTexts).
@@ -38,6 +43,20 @@ type Language struct {
 	// Unknown are the phrases of a bot answer that says it does not know ("I don't know"):
 	// two such answers in a row offer a person at once.
 	Unknown []string
+}
+
+// NoteLabels are the words of the agent's note in one language: the section labels and the
+// few values the core writes itself. The summary and the reason stay as written.
+type NoteLabels struct {
+	Reason, Wants, Tried, Contact, Language, Mood, Transcript string
+	// Answers is what the bot tried: the number of answers it gave (%d).
+	Answers string
+	// Unknown follows Answers when an answer said the bot did not know.
+	Unknown string
+	// None stands for no contact data.
+	None string
+	// Neutral and Frustrated are the moods.
+	Neutral, Frustrated string
 }
 
 // Replies are the short answers a visitor types to a yes/no offer. Matching is on whole short
@@ -143,7 +162,13 @@ func LanguageByCode(code string) (Language, bool) {
 // first.
 var languages = []Language{
 	{
-		Code:     "en",
+		Code: "en",
+		Name: "English",
+		Note: NoteLabels{
+			Reason: "Reason", Wants: "Visitor wants", Tried: "What the bot tried", Contact: "Contact data given",
+			Language: "Language", Mood: "Mood", Transcript: "Transcript",
+			Answers: "answers given: %d", Unknown: "it said it did not know", None: "none", Neutral: "neutral", Frustrated: "frustrated",
+		},
 		Hints:    []string{"the", "is", "are", "you", "my", "i", "to", "and", "what", "how", "can", "do", "does", "with", "for", "hello", "hi", "please", "thanks", "want", "order"},
 		Texts:    DefaultTexts(),
 		Short:    Choices{Human: "Talk to a human", Offline: "Leave a message", Continue: "Keep chatting"},
@@ -164,7 +189,13 @@ var languages = []Language{
 		Unknown:    []string{"i don't know", "i do not know", "i'm not sure", "i couldn't find", "i could not find", "i don't have information", "i have no information"},
 	},
 	{
-		Code:  "de",
+		Code: "de",
+		Name: "Deutsch",
+		Note: NoteLabels{
+			Reason: "Grund", Wants: "Anliegen", Tried: "Was der Bot versucht hat", Contact: "Angegebene Kontaktdaten",
+			Language: "Sprache", Mood: "Stimmung", Transcript: "Verlauf",
+			Answers: "gegebene Antworten: %d", Unknown: "er hat gesagt, dass er es nicht weiß", None: "keine", Neutral: "neutral", Frustrated: "frustriert",
+		},
 		Hints: []string{"der", "die", "das", "ist", "ich", "und", "nicht", "mit", "wie", "ein", "eine", "bitte", "danke", "hallo", "meine", "mein", "können", "kann", "sie", "wann", "möchte"},
 		Texts: Texts{
 			HumanButton:     "Chat mit einem Mitarbeiter anfordern",
@@ -196,7 +227,13 @@ var languages = []Language{
 		},
 	},
 	{
-		Code:  "fr",
+		Code: "fr",
+		Name: "Français",
+		Note: NoteLabels{
+			Reason: "Motif", Wants: "Demande du visiteur", Tried: "Ce que le bot a tenté", Contact: "Coordonnées fournies",
+			Language: "Langue", Mood: "Humeur", Transcript: "Transcription",
+			Answers: "réponses données : %d", Unknown: "il a dit ne pas savoir", None: "aucune", Neutral: "neutre", Frustrated: "frustré",
+		},
 		Hints: []string{"le", "la", "les", "est", "je", "et", "vous", "pas", "avec", "une", "un", "bonjour", "merci", "mon", "ma", "comment", "pour", "quand", "peux", "voudrais"},
 		Texts: Texts{
 			HumanButton:     "Discuter avec un conseiller",
@@ -228,7 +265,13 @@ var languages = []Language{
 		},
 	},
 	{
-		Code:  "es",
+		Code: "es",
+		Name: "Español",
+		Note: NoteLabels{
+			Reason: "Motivo", Wants: "El visitante quiere", Tried: "Lo que intentó el bot", Contact: "Datos de contacto",
+			Language: "Idioma", Mood: "Estado de ánimo", Transcript: "Transcripción",
+			Answers: "respuestas dadas: %d", Unknown: "dijo que no lo sabía", None: "ninguno", Neutral: "neutral", Frustrated: "frustrado",
+		},
 		Hints: []string{"el", "la", "los", "es", "yo", "y", "usted", "no", "con", "una", "un", "hola", "gracias", "mi", "cómo", "para", "cuándo", "puedo", "quiero", "por", "qué"},
 		Texts: Texts{
 			HumanButton:     "Hablar con un agente",
@@ -260,7 +303,13 @@ var languages = []Language{
 		},
 	},
 	{
-		Code:  "it",
+		Code: "it",
+		Name: "Italiano",
+		Note: NoteLabels{
+			Reason: "Motivo", Wants: "Il visitatore chiede", Tried: "Cosa ha provato il bot", Contact: "Dati di contatto",
+			Language: "Lingua", Mood: "Umore", Transcript: "Trascrizione",
+			Answers: "risposte date: %d", Unknown: "ha detto di non sapere", None: "nessuno", Neutral: "neutrale", Frustrated: "frustrato",
+		},
 		Hints: []string{"il", "lo", "la", "è", "io", "e", "non", "con", "una", "un", "ciao", "grazie", "mio", "mia", "come", "per", "quando", "posso", "vorrei", "che", "sono"},
 		Texts: Texts{
 			HumanButton:     "Chatta con un operatore",
@@ -292,7 +341,13 @@ var languages = []Language{
 		},
 	},
 	{
-		Code:  "pt",
+		Code: "pt",
+		Name: "Português",
+		Note: NoteLabels{
+			Reason: "Motivo", Wants: "O visitante quer", Tried: "O que o bot tentou", Contact: "Dados de contacto",
+			Language: "Idioma", Mood: "Humor", Transcript: "Transcrição",
+			Answers: "respostas dadas: %d", Unknown: "disse que não sabia", None: "nenhum", Neutral: "neutro", Frustrated: "frustrado",
+		},
 		Hints: []string{"o", "a", "os", "é", "eu", "e", "você", "não", "com", "uma", "um", "olá", "obrigado", "obrigada", "meu", "minha", "como", "para", "quando", "posso", "quero"},
 		Texts: Texts{
 			HumanButton:     "Falar com um atendente",
@@ -324,7 +379,13 @@ var languages = []Language{
 		},
 	},
 	{
-		Code:  "nl",
+		Code: "nl",
+		Name: "Nederlands",
+		Note: NoteLabels{
+			Reason: "Reden", Wants: "Bezoeker wil", Tried: "Wat de bot probeerde", Contact: "Opgegeven contactgegevens",
+			Language: "Taal", Mood: "Stemming", Transcript: "Transcript",
+			Answers: "gegeven antwoorden: %d", Unknown: "hij zei het niet te weten", None: "geen", Neutral: "neutraal", Frustrated: "gefrustreerd",
+		},
 		Hints: []string{"de", "het", "een", "is", "ik", "en", "niet", "met", "hoe", "mijn", "hallo", "dank", "bedankt", "wanneer", "kan", "wil", "graag", "u", "jullie", "van"},
 		Texts: Texts{
 			HumanButton:     "Chat met een medewerker",
@@ -356,7 +417,13 @@ var languages = []Language{
 		},
 	},
 	{
-		Code:  "pl",
+		Code: "pl",
+		Name: "Polski",
+		Note: NoteLabels{
+			Reason: "Powód", Wants: "Odwiedzający chce", Tried: "Co próbował bot", Contact: "Podane dane kontaktowe",
+			Language: "Język", Mood: "Nastrój", Transcript: "Zapis rozmowy",
+			Answers: "udzielone odpowiedzi: %d", Unknown: "powiedział, że nie wie", None: "brak", Neutral: "neutralny", Frustrated: "sfrustrowany",
+		},
 		Hints: []string{"jest", "nie", "i", "się", "jak", "mój", "moja", "dzień", "dobry", "dziękuję", "proszę", "kiedy", "mogę", "chcę", "czy", "co", "z", "na", "zamówienie"},
 		Texts: Texts{
 			HumanButton:     "Rozmowa z konsultantem",
@@ -388,7 +455,13 @@ var languages = []Language{
 		},
 	},
 	{
-		Code:  "cs",
+		Code: "cs",
+		Name: "Čeština",
+		Note: NoteLabels{
+			Reason: "Důvod", Wants: "Návštěvník chce", Tried: "Co bot zkusil", Contact: "Zadané kontaktní údaje",
+			Language: "Jazyk", Mood: "Nálada", Transcript: "Přepis",
+			Answers: "dané odpovědi: %d", Unknown: "řekl, že neví", None: "žádné", Neutral: "neutrální", Frustrated: "frustrovaný",
+		},
 		Hints: []string{"je", "není", "a", "se", "jak", "můj", "moje", "dobrý", "den", "děkuji", "prosím", "kdy", "mohu", "chci", "co", "s", "na", "objednávka", "jsem"},
 		Texts: Texts{
 			HumanButton:     "Chat s operátorem",
@@ -420,7 +493,13 @@ var languages = []Language{
 		},
 	},
 	{
-		Code:  "sk",
+		Code: "sk",
+		Name: "Slovenčina",
+		Note: NoteLabels{
+			Reason: "Dôvod", Wants: "Návštevník chce", Tried: "Čo bot skúsil", Contact: "Zadané kontaktné údaje",
+			Language: "Jazyk", Mood: "Nálada", Transcript: "Prepis",
+			Answers: "dané odpovede: %d", Unknown: "povedal, že nevie", None: "žiadne", Neutral: "neutrálna", Frustrated: "frustrovaný",
+		},
 		Hints: []string{"je", "nie", "a", "sa", "ako", "môj", "moja", "dobrý", "deň", "ďakujem", "prosím", "kedy", "môžem", "chcem", "čo", "s", "na", "objednávka", "som"},
 		Texts: Texts{
 			HumanButton:     "Chat s operátorom",
@@ -452,7 +531,13 @@ var languages = []Language{
 		},
 	},
 	{
-		Code:  "ru",
+		Code: "ru",
+		Name: "Русский",
+		Note: NoteLabels{
+			Reason: "Причина", Wants: "Посетитель хочет", Tried: "Что пробовал бот", Contact: "Указанные контакты",
+			Language: "Язык", Mood: "Настроение", Transcript: "Переписка",
+			Answers: "ответов дано: %d", Unknown: "он сказал, что не знает", None: "нет", Neutral: "нейтральное", Frustrated: "раздражён",
+		},
 		Hints: []string{"и", "в", "не", "на", "я", "что", "как", "мой", "моя", "здравствуйте", "привет", "спасибо", "пожалуйста", "когда", "могу", "хочу", "с", "это", "заказ"},
 		Texts: Texts{
 			HumanButton:     "Чат с оператором",

@@ -116,6 +116,20 @@ type Handoff struct {
 	Transcript string
 	// Email is where the visitor wants the answer, for offline messages.
 	Email string
+	// What the agent's note tells of the conversation (HandoverNote, OfflineNote), filled in
+	// by the engine; zero values read as not known.
+	// Answers is how many answers the bot gave; SaidUnknown that one of them said it did
+	// not know (SaysUnknown).
+	Answers     int
+	SaidUnknown bool
+	// Visitor is the contact the helpdesk holds (name, email).
+	Visitor Visitor
+	// Language is the code of the visitor's language (VisitorLanguage), "" when not known.
+	Language string
+	// Frustrated reports that a visitor message read as frustrated (IsFrustrated).
+	Frustrated bool
+	// NoteLanguage is the code of the note's labels (HANDOVER_NOTE_LANGUAGE); "" is English.
+	NoteLanguage string
 }
 
 // Helpdesk is the port the engine drives. Adapters implement it for one

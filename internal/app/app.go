@@ -120,7 +120,7 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 		RequiredAnswers: cfg.RequiredAnswers, HumanRequestInChat: cfg.HumanRequestInChat,
 		OfferOnRepeat: cfg.OfferOnRepeat, OfferOnUnknown: cfg.OfferOnUnknown, OfferOnFrustration: cfg.OfferOnFrustration,
 		LLMTimeout: cfg.LLMTimeout, Limiter: limiter, PostSettle: o.PostSettle, Logger: log.With("component", "engine"), Observer: metrics,
-		TypingIndicator: cfg.TypingIndicator,
+		TypingIndicator: cfg.TypingIndicator, NoteLanguage: cfg.NoteLanguage,
 	})
 	if err != nil {
 		return nil, err
