@@ -106,6 +106,13 @@ func sections(heading string, h Handoff, tail []string) string {
 	after = append(after, tail...)
 	rest := strings.Join(before, "\n") + "\n" + lb.Wants + ": " + "\n" + strings.Join(after, "\n") + "\n"
 	summary := strings.TrimSpace(h.Summary)
+	// The bot's summaries open with their own "Visitor wants:" line: the note's label stands for it.
+	for _, label := range []string{lb.Wants + ":", "Visitor wants:"} {
+		if len(summary) >= len(label) && strings.EqualFold(summary[:len(label)], label) {
+			summary = strings.TrimSpace(summary[len(label):])
+			break
+		}
+	}
 	if summary == "" {
 		summary = "-"
 	}

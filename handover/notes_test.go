@@ -144,3 +144,12 @@ func TestNoteMoodAfterFrustratedMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestNoteDoesNotRepeatTheSummarysLabel: the bot's summary opens with "Visitor wants:", which
+// the note's own label already says.
+func TestNoteDoesNotRepeatTheSummarysLabel(t *testing.T) {
+	n := HandoverNote("Handed over.", Handoff{Reason: ReasonRequest, Summary: "Visitor wants: a refund\nBot answered: the policy"})
+	if strings.Contains(n, "Visitor wants: Visitor wants") || !strings.Contains(n, "Visitor wants: a refund") {
+		t.Fatalf("note:\n%s", n)
+	}
+}
