@@ -82,6 +82,9 @@ type Descriptor struct {
 	// Reference, optional, tells the benchmark's bare reference handler what it must know of
 	// the helpdesk's webhooks to answer every visitor message once.
 	Reference ReferenceTraits
+	// MinAgentUIRefresh, optional, is the shortest refresh of the agent pages this helpdesk's
+	// API budget allows; a shorter HANDOVER_AGENT_UI_REFRESH is raised to it.
+	MinAgentUIRefresh time.Duration
 	// OverloadStatus, optional, is the status the webhook answers when the service refuses new
 	// work (default 429 with Retry-After): 503 for a helpdesk that punishes a 429.
 	OverloadStatus int

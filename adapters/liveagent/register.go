@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
 )
@@ -36,6 +37,9 @@ var Descriptor = helpdesk.Descriptor{
 		},
 	},
 	LoadNote: budgetNote,
+	// A full overview costs up to 22 requests a refresh (docs/helpdesks/liveagent.md §4): every
+	// 30 s that is 44 a minute of the key's 180, leaving the rest to the bot.
+	MinAgentUIRefresh: 30 * time.Second,
 }
 
 // budgetNote relates the calls per turn to LiveAgent's documented budget of 180 requests a

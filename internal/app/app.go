@@ -215,9 +215,14 @@ func (a *App) mountAgentUI(hd Helpdesk) error {
 		a.log.Warn("agent pages are off: this helpdesk adapter lists no conversations (handover.Directory)")
 		return nil
 	}
+	refresh := a.cfg.AgentUIRefresh
+	if d, ok := a.cfg.Descriptor(); ok && refresh < d.MinAgentUIRefresh {
+		a.log.Info("agent pages refresh raised to what the helpdesk's API budget allows", "configured", refresh.String(), "refresh", d.MinAgentUIRefresh.String())
+		refresh = d.MinAgentUIRefresh
+	}
 	ui, err := agentui.New(agentui.Options{
 		Directory: dir, Loader: hd, Secret: secret, BotName: a.cfg.BotName, PublicURL: a.cfg.PublicURL,
-		FrameAncestors: agentUIFrameAncestors(a.cfg), Refresh: a.cfg.AgentUIRefresh,
+		FrameAncestors: agentUIFrameAncestors(a.cfg), Refresh: refresh,
 		Takeover: func(_ context.Context, id string) error {
 			return a.Lanes.Submit(handover.Event{Kind: handover.EventAgentActivity, ConversationID: id})
 		},
