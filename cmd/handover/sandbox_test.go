@@ -87,7 +87,7 @@ func TestSandboxPageNamesItsHelpdeskAndLinksAgentPages(t *testing.T) {
 		t.Run(d.Name, func(t *testing.T) {
 			name := sandboxNames[d.Name]
 			if name == "" {
-				t.Skipf("no display name for %s in this test", d.Name)
+				t.Fatalf("add %s to sandboxNames: every simulated helpdesk must name itself on its page", d.Name)
 			}
 			sb := startSandboxCmd(t, d.Name, t.TempDir())
 			c := browserClient(t)
