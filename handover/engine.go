@@ -439,7 +439,6 @@ func (tc *typingCall) end(ctx context.Context, outcome string, err error) {
 // choose acts on a button value chosen on the bot message at index at of
 // conv.Messages.
 func (e *Engine) choose(ctx context.Context, conv *Conversation, choice string, at int) (string, error) {
-	tx := e.textsFor(conv)
 	switch choice {
 	case ChoiceRequestHuman:
 		reason := ReasonButton
@@ -457,12 +456,12 @@ func (e *Engine) choose(ctx context.Context, conv *Conversation, choice string, 
 		if addr := strings.TrimSpace(conv.Visitor.Email); addr != "" {
 			return e.leaveOffline(ctx, conv, addr)
 		}
-		if err := e.hd.Post(ctx, conv, Outgoing{Text: tx.AskEmail, Prompt: PromptEmail}); err != nil {
+		if err := e.hd.Post(ctx, conv, Outgoing{Text: e.textsFor(conv).AskEmail, Prompt: PromptEmail}); err != nil {
 			return "", fmt.Errorf("ask email: %w", err)
 		}
 		return OutcomeAskEmail, nil
 	case ChoiceContinue:
-		if err := e.hd.Post(ctx, conv, Outgoing{Text: tx.Continue}); err != nil {
+		if err := e.hd.Post(ctx, conv, Outgoing{Text: e.textsFor(conv).Continue}); err != nil {
 			return "", fmt.Errorf("post continue: %w", err)
 		}
 		return OutcomeContinue, nil
@@ -474,7 +473,8 @@ func (e *Engine) choose(ctx context.Context, conv *Conversation, choice string, 
 // requestHuman hands over when an agent is available, else offers the
 // offline message. prefix is prepended to the visitor notice.
 func (e *Engine) requestHuman(ctx context.Context, conv *Conversation, reason Reason, prefix string) (string, error) {
-	tx := e.textsFor(conv)
+	lang := visitorLanguageCode(conv)
+	tx := e.textsIn(lang)
 	available, err := e.hd.Available(ctx, conv)
 	if err != nil {
 		// We cannot tell: the queue is the safe place, an agent sees it there.
@@ -500,7 +500,7 @@ func (e *Engine) requestHuman(ctx context.Context, conv *Conversation, reason Re
 	// Hand over first, then tell the visitor: a crash in between leaves the
 	// conversation with the humans (who see the note) rather than with a
 	// visitor told to wait for an agent who never gets the chat.
-	h := e.handoff(conv, Handoff{Reason: reason, Summary: e.summary(ctx, conv, reason), Transcript: conv.Transcript()})
+	h := e.handoff(conv, lang, Handoff{Reason: reason, Summary: e.summary(ctx, conv, reason), Transcript: conv.Transcript()})
 	// The summary took an LLM call: if anything happened meanwhile, act on
 	// a fresh read (an agent may have taken the chat).
 	conv, still, err := e.refresh(ctx, conv)
@@ -525,8 +525,9 @@ func (e *Engine) requestHuman(ctx context.Context, conv *Conversation, reason Re
 
 // leaveOffline files the offline message and tells the visitor.
 func (e *Engine) leaveOffline(ctx context.Context, conv *Conversation, email string) (string, error) {
-	tx := e.textsFor(conv)
-	h := e.handoff(conv, Handoff{Reason: ReasonButton, Summary: e.summary(ctx, conv, ReasonButton), Transcript: conv.Transcript(), Email: email})
+	lang := visitorLanguageCode(conv)
+	tx := e.textsIn(lang)
+	h := e.handoff(conv, lang, Handoff{Reason: ReasonButton, Summary: e.summary(ctx, conv, ReasonButton), Transcript: conv.Transcript(), Email: email})
 	conv, still, err := e.refresh(ctx, conv)
 	if err != nil {
 		e.obs.HandoverDone("offline_message", "error")
@@ -607,14 +608,12 @@ func (e *Engine) summary(ctx context.Context, conv *Conversation, reason Reason)
 }
 
 // handoff adds to h what the agent's note tells of the conversation: the bot's answers and
-// whether one said it did not know, the contact, the visitor's language and mood, and the
-// note's language.
-func (e *Engine) handoff(conv *Conversation, h Handoff) Handoff {
+// whether one said it did not know, the contact, the visitor's language (lang, from
+// visitorLanguageCode) and mood, and the note's language.
+func (e *Engine) handoff(conv *Conversation, lang string, h Handoff) Handoff {
 	h.Answers = conv.BotAnswers
 	h.Visitor = conv.Visitor
-	if len(visitorTexts(conv)) > 0 {
-		h.Language = VisitorLanguage(conv).Code
-	}
+	h.Language = lang
 	h.NoteLanguage = e.opts.NoteLanguage
 	for _, m := range conv.Public() {
 		switch m.Role {
@@ -695,16 +694,24 @@ func (e *Engine) offerReason(conv *Conversation, at int, answer string, unknown 
 			prevAnswer, prevFound = m.Text, true
 		}
 	}
-	if e.opts.OfferOnFrustration {
+	// Each of the run's messages is normalised once, for both checks.
+	var norm []string
+	if e.opts.OfferOnFrustration || e.opts.OfferOnRepeat {
 		for _, t := range run {
-			if IsFrustrated(t) {
+			norm = append(norm, normWords(t))
+		}
+	}
+	if e.opts.OfferOnFrustration {
+		for _, t := range norm {
+			if normPhraseIn(t, frustratedPhrases) {
 				return ReasonFrustration
 			}
 		}
 	}
 	if e.opts.OfferOnRepeat {
-		for _, t := range run {
-			if Repeats(t, earlier) {
+		before := wordsOf(earlier)
+		for _, t := range norm {
+			if repeatsWords(strings.Fields(t), before) {
 				return ReasonRepeated
 			}
 		}

@@ -577,12 +577,8 @@ func GuessLanguage(texts ...string) string {
 	for _, t := range texts {
 		words := strings.FieldsFunc(strings.ToLower(t), func(r rune) bool { return !unicode.IsLetter(r) })
 		for _, w := range words {
-			for _, l := range languages {
-				for _, h := range l.Hints {
-					if w == h {
-						score[l.Code]++
-					}
-				}
+			for _, code := range hintLanguages[w] {
+				score[code]++
 			}
 			// Letters only one or two of the languages use.
 			for _, r := range w {
@@ -614,12 +610,34 @@ func GuessLanguage(texts ...string) string {
 	return best
 }
 
+// hintLanguages maps each hint word to the codes of the languages that list it, once per
+// listing (GuessLanguage).
+var hintLanguages = func() map[string][]string {
+	m := map[string][]string{}
+	for _, l := range languages {
+		for _, h := range l.Hints {
+			m[h] = append(m[h], l.Code)
+		}
+	}
+	return m
+}()
+
 // VisitorLanguage returns the language of the visitor's public messages (GuessLanguage),
 // English when there are none or nothing stands out. Adapters that add their own lines use
 // it, so those lines and the engine's notices are in one language.
 func VisitorLanguage(conv *Conversation) Language {
 	l, _ := LanguageByCode(GuessLanguage(visitorTexts(conv)...))
 	return l
+}
+
+// visitorLanguageCode returns the code of the visitor's language (VisitorLanguage), "" when
+// the visitor wrote nothing public.
+func visitorLanguageCode(conv *Conversation) string {
+	texts := visitorTexts(conv)
+	if len(texts) == 0 {
+		return ""
+	}
+	return GuessLanguage(texts...)
 }
 
 // visitorTexts returns the visitor's public messages, oldest first.
@@ -642,7 +660,16 @@ func (e *Engine) textsFor(conv *Conversation) Texts {
 	if !e.localize {
 		return e.texts
 	}
-	if l := VisitorLanguage(conv); l.Code != "en" {
+	return e.textsIn(visitorLanguageCode(conv))
+}
+
+// textsIn returns the notices in the language of the code (visitorLanguageCode); for
+// English, "" or when the engine's texts are configured, the engine's texts.
+func (e *Engine) textsIn(code string) Texts {
+	if !e.localize {
+		return e.texts
+	}
+	if l, ok := LanguageByCode(code); ok && l.Code != "en" {
 		return l.Texts.withDefaults()
 	}
 	return e.texts

@@ -37,8 +37,8 @@ func OfflineNote(heading string, conv *Conversation, h Handoff, extra ...string)
 	if h.Visitor == (Visitor{}) {
 		h.Visitor = conv.Visitor
 	}
-	if h.Language == "" && len(visitorTexts(conv)) > 0 {
-		h.Language = VisitorLanguage(conv).Code
+	if h.Language == "" {
+		h.Language = visitorLanguageCode(conv)
 	}
 	email := strings.TrimSpace(h.Email)
 	if email == "" {

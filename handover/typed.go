@@ -1,6 +1,7 @@
 package handover
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -84,7 +85,7 @@ func (t Texts) buttonTitle(value string) string {
 // normWords lowercases s and keeps its words (letters, digits, inner apostrophes) separated
 // by single spaces: "No, thanks!" is "no thanks", "D’accord" is "d'accord".
 func normWords(s string) string {
-	s = strings.NewReplacer("’", "'", "‘", "'", "`", "'").Replace(strings.ToLower(s))
+	s = apostrophes.Replace(strings.ToLower(s))
 	fs := strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '_' })
 	out := fs[:0]
 	for _, f := range fs {
@@ -94,6 +95,9 @@ func normWords(s string) string {
 	}
 	return strings.Join(out, " ")
 }
+
+// apostrophes makes every apostrophe of a typed word the plain one.
+var apostrophes = strings.NewReplacer("’", "'", "‘", "'", "`", "'")
 
 // segment covers the words with known phrases, longest first, and returns their classes; false
 // when a word is not part of any.
@@ -182,48 +186,85 @@ func replyValue(p Prompt, c string, asked bool) string {
 	return ""
 }
 
-// phraseIn reports whether the words of one of the phrases occur in text, whole words in
-// order ("stupid bot" in "what a stupid bot!", not "useless" in "uselessly").
-func phraseIn(text string, phrases func(Language) []string) bool {
-	t := " " + normWords(text) + " "
-	if strings.TrimSpace(t) == "" {
+// phraseIn reports whether the words of one of the phrases (normalised: normPhrases) occur
+// in text, whole words in order ("stupid bot" in "what a stupid bot!", not "useless" in
+// "uselessly").
+func phraseIn(text string, phrases []string) bool {
+	return normPhraseIn(normWords(text), phrases)
+}
+
+// normPhraseIn is phraseIn over a text already normalised (normWords).
+func normPhraseIn(norm string, phrases []string) bool {
+	if norm == "" {
 		return false
 	}
-	for _, l := range languages {
-		for _, p := range phrases(l) {
-			if k := normWords(p); k != "" && strings.Contains(t, " "+k+" ") {
-				return true
-			}
+	t := " " + norm + " "
+	for _, k := range phrases {
+		if strings.Contains(t, k) {
+			return true
 		}
 	}
 	return false
 }
 
+// normPhrases returns every language's phrases normalised once, each between spaces, for
+// phraseIn.
+func normPhrases(of func(Language) []string) []string {
+	var out []string
+	for _, l := range languages {
+		for _, p := range of(l) {
+			if k := normWords(p); k != "" {
+				out = append(out, " "+k+" ")
+			}
+		}
+	}
+	return out
+}
+
+// The table's frustration and "I don't know" phrases, normalised at start-up: the engine
+// reads every message of a turn with them.
+var (
+	frustratedPhrases = normPhrases(func(l Language) []string { return l.Frustrated })
+	unknownPhrases    = normPhrases(func(l Language) []string { return l.Unknown })
+)
+
 // IsFrustrated reports whether a visitor's message shows frustration or anger with the bot, in
 // any language of the table (Language.Frustrated).
 func IsFrustrated(text string) bool {
-	return phraseIn(text, func(l Language) []string { return l.Frustrated })
+	return phraseIn(text, frustratedPhrases)
 }
 
 // SaysUnknown reports whether a bot answer says the bot does not know (Language.Unknown).
 func SaysUnknown(text string) bool {
-	return phraseIn(text, func(l Language) []string { return l.Unknown })
+	return phraseIn(text, unknownPhrases)
 }
 
 // Repeats reports whether text is a near-duplicate of one of the earlier visitor messages:
 // the same words once normalised, or (for messages of at least 3 words) at least 80% of their
 // distinct words in common. Short messages ("ok", "hello") never count.
 func Repeats(text string, earlier []string) bool {
-	a := strings.Fields(normWords(text))
+	return repeatsWords(strings.Fields(normWords(text)), wordsOf(earlier))
+}
+
+// wordsOf returns the normalised words of each text, for repeatsWords.
+func wordsOf(texts []string) [][]string {
+	out := make([][]string, len(texts))
+	for i, t := range texts {
+		out[i] = strings.Fields(normWords(t))
+	}
+	return out
+}
+
+// repeatsWords is Repeats over words already normalised (wordsOf).
+func repeatsWords(a []string, earlier [][]string) bool {
 	if len(a) < 3 {
 		return false
 	}
-	for _, e := range earlier {
-		b := strings.Fields(normWords(e))
+	for _, b := range earlier {
 		if len(b) < 3 {
 			continue
 		}
-		if strings.Join(a, " ") == strings.Join(b, " ") || jaccard(a, b) >= 0.8 {
+		if slices.Equal(a, b) || jaccard(a, b) >= 0.8 {
 			return true
 		}
 	}
