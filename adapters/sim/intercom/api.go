@@ -22,22 +22,45 @@ var versions = []string{"1.0", "1.1", "1.2", "1.3", "1.4", "2.0", "2.1", "2.2", 
 
 func (s *Server) routes() {
 	m := http.NewServeMux()
-	m.HandleFunc("GET /me", s.me)
-	m.HandleFunc("GET /admins", s.listAdmins)
-	m.HandleFunc("GET /admins/{id}", s.getAdmin)
-	m.HandleFunc("PUT /admins/{id}/away", s.setAway)
-	m.HandleFunc("GET /teams", s.listTeams)
-	m.HandleFunc("GET /teams/{id}", s.getTeam)
-	m.HandleFunc("POST /conversations", s.createConversation)
-	m.HandleFunc("GET /conversations/{id}", s.getConversation)
-	m.HandleFunc("POST /conversations/{id}/reply", s.replyConversation)
-	m.HandleFunc("POST /conversations/{id}/parts", s.manageConversation)
-	m.HandleFunc("POST /conversations/search", s.searchConversations)
-	m.HandleFunc("GET /contacts/{id}", s.getContact)
-	m.HandleFunc("PUT /contacts/{id}", s.updateContact)
-	m.HandleFunc("POST /tickets", s.createTicket)
-	m.HandleFunc("GET /tickets/{id}", s.getTicket)
+	m.HandleFunc("GET /me", s.locked(s.me))
+	m.HandleFunc("GET /admins", s.locked(s.listAdmins))
+	m.HandleFunc("GET /admins/{id}", s.locked(s.getAdmin))
+	m.HandleFunc("PUT /admins/{id}/away", withBody(s, s.setAway))
+	m.HandleFunc("GET /teams", s.locked(s.listTeams))
+	m.HandleFunc("GET /teams/{id}", s.locked(s.getTeam))
+	m.HandleFunc("POST /conversations", withBody(s, s.createConversation))
+	m.HandleFunc("GET /conversations/{id}", s.locked(s.getConversation))
+	m.HandleFunc("POST /conversations/{id}/reply", withBody(s, s.replyConversation))
+	m.HandleFunc("POST /conversations/{id}/parts", withBody(s, s.manageConversation))
+	m.HandleFunc("POST /conversations/search", withBody(s, s.searchConversations))
+	m.HandleFunc("GET /contacts/{id}", s.locked(s.getContact))
+	m.HandleFunc("PUT /contacts/{id}", withBody(s, s.updateContact))
+	m.HandleFunc("POST /tickets", withBody(s, s.createTicket))
+	m.HandleFunc("GET /tickets/{id}", s.locked(s.getTicket))
 	s.mux = m
+}
+
+// locked runs h holding s.mu: every handler reads or changes the workspace.
+func (s *Server) locked(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		h(w, r)
+	}
+}
+
+// withBody decodes the request's JSON body into an In (a 400 parameter_invalid when it is not
+// JSON), then runs h with it, holding s.mu.
+func withBody[In any](s *Server, h func(http.ResponseWriter, *http.Request, *In)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var in In
+		if !readJSON(w, r, &in) {
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		h(w, r, &in)
+	}
 }
 
 // Handler serves the API: every request is logged, may meet the injected faults, and needs the
@@ -82,6 +105,37 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 		"errors": []map[string]any{{"code": code, "message": msg}}})
 }
 
+// invalid writes a 400 parameter_invalid.
+func invalid(w http.ResponseWriter, msg string) {
+	writeError(w, http.StatusBadRequest, "parameter_invalid", msg)
+}
+
+// missing writes a 400 parameter_not_found.
+func missing(w http.ResponseWriter, msg string) {
+	writeError(w, http.StatusBadRequest, "parameter_not_found", msg)
+}
+
+// found returns m[id], or writes a 404 with code and msg and returns nil.
+func found[T any](w http.ResponseWriter, m map[string]*T, id, code, msg string) *T {
+	v := m[id]
+	if v == nil {
+		writeError(w, http.StatusNotFound, code, msg)
+	}
+	return v
+}
+
+func (s *Server) findAdmin(w http.ResponseWriter, id string) *Admin {
+	return found(w, s.admins, id, "admin_not_found", "Admin not found")
+}
+
+func (s *Server) findContact(w http.ResponseWriter, id string) *Contact {
+	return found(w, s.contacts, id, "not_found", "User Not Found")
+}
+
+func (s *Server) findConv(w http.ResponseWriter, id string) *conv {
+	return found(w, s.convs, id, "not_found", "Resource Not Found")
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -90,7 +144,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "Invalid JSON: "+err.Error())
+		invalid(w, "Invalid JSON: "+err.Error())
 		return false
 	}
 	return true
@@ -121,8 +175,6 @@ func (s *Server) renderAdmin(a *Admin) map[string]any {
 }
 
 func (s *Server) me(w http.ResponseWriter, _ *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	out := map[string]any{"type": "admin", "id": s.botID, "email_verified": true,
 		"app": map[string]any{"type": "app", "id_code": s.o.AppID, "name": "Simulated workspace", "region": "US", "timezone": "UTC"}}
 	if a := s.admins[s.botID]; a != nil {
@@ -132,8 +184,6 @@ func (s *Server) me(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) listAdmins(w http.ResponseWriter, _ *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	ids := make([]string, 0, len(s.admins))
 	for id := range s.admins {
 		ids = append(ids, id)
@@ -147,37 +197,26 @@ func (s *Server) listAdmins(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) getAdmin(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.admins[r.PathValue("id")]
-	if a == nil {
-		writeError(w, http.StatusNotFound, "admin_not_found", "Admin not found")
-		return
+	if a := s.findAdmin(w, r.PathValue("id")); a != nil {
+		writeJSON(w, http.StatusOK, s.renderAdmin(a))
 	}
-	writeJSON(w, http.StatusOK, s.renderAdmin(a))
 }
 
-func (s *Server) setAway(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Away     *bool `json:"away_mode_enabled"`
-		Reassign *bool `json:"away_mode_reassign"`
-	}
-	if !readJSON(w, r, &in) {
-		return
-	}
+// awayRequest is PUT /admins/{id}/away's body; both fields are required.
+type awayRequest struct {
+	Away     *bool `json:"away_mode_enabled"`
+	Reassign *bool `json:"away_mode_reassign"`
+}
+
+func (s *Server) setAway(w http.ResponseWriter, r *http.Request, in *awayRequest) {
 	if in.Away == nil || in.Reassign == nil {
-		writeError(w, http.StatusBadRequest, "parameter_not_found", "away_mode_enabled and away_mode_reassign are required")
+		missing(w, "away_mode_enabled and away_mode_reassign are required")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.admins[r.PathValue("id")]
-	if a == nil {
-		writeError(w, http.StatusNotFound, "admin_not_found", "Admin not found")
-		return
+	if a := s.findAdmin(w, r.PathValue("id")); a != nil {
+		a.Away = *in.Away
+		writeJSON(w, http.StatusOK, s.renderAdmin(a))
 	}
-	a.Away = *in.Away
-	writeJSON(w, http.StatusOK, s.renderAdmin(a))
 }
 
 func (s *Server) renderTeamLocked(t *Team) map[string]any {
@@ -194,8 +233,6 @@ func (s *Server) renderTeamLocked(t *Team) map[string]any {
 }
 
 func (s *Server) listTeams(w http.ResponseWriter, _ *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	out := []any{}
 	for _, t := range s.teams {
 		out = append(out, s.renderTeamLocked(t))
@@ -204,38 +241,29 @@ func (s *Server) listTeams(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) getTeam(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := s.teams[r.PathValue("id")]
-	if t == nil {
-		writeError(w, http.StatusNotFound, "team_not_found", "Team not found")
-		return
+	if t := found(w, s.teams, r.PathValue("id"), "team_not_found", "Team not found"); t != nil {
+		writeJSON(w, http.StatusOK, s.renderTeamLocked(t))
 	}
-	writeJSON(w, http.StatusOK, s.renderTeamLocked(t))
 }
 
-// createConversation: POST /conversations {from:{type,id}, body}: a conversation started by a
-// contact; the answer is the message (user_message) with its conversation_id.
-func (s *Server) createConversation(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		From struct {
-			Type string `json:"type"`
-			ID   string `json:"id"`
-		} `json:"from"`
-		Body string `json:"body"`
-	}
-	if !readJSON(w, r, &in) {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ct := s.contacts[in.From.ID]
-	if ct == nil || in.From.ID == "" {
-		writeError(w, http.StatusNotFound, "not_found", "User Not Found")
+// createConversationRequest is POST /conversations's body: {from:{type,id}, body}.
+type createConversationRequest struct {
+	From struct {
+		Type string `json:"type"`
+		ID   string `json:"id"`
+	} `json:"from"`
+	Body string `json:"body"`
+}
+
+// createConversation: POST /conversations, a conversation started by a contact; the answer is
+// the message (user_message) with its conversation_id.
+func (s *Server) createConversation(w http.ResponseWriter, _ *http.Request, in *createConversationRequest) {
+	ct := s.findContact(w, in.From.ID)
+	if ct == nil {
 		return
 	}
 	if strings.TrimSpace(in.Body) == "" {
-		writeError(w, http.StatusBadRequest, "parameter_not_found", "Body is required")
+		missing(w, "Body is required")
 		return
 	}
 	c := s.startLocked(ct, in.Body)
@@ -245,147 +273,151 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.convs[r.PathValue("id")]
-	if c == nil {
-		writeError(w, http.StatusNotFound, "not_found", "Resource Not Found")
-		return
+	if c := s.findConv(w, r.PathValue("id")); c != nil {
+		writeJSON(w, http.StatusOK, s.render(c, lastN(c.parts, maxParts), r.URL.Query().Get("display_as") == "plaintext"))
 	}
-	writeJSON(w, http.StatusOK, s.render(c, lastN(c.parts, maxParts), r.URL.Query().Get("display_as") == "plaintext"))
 }
 
-// replyConversation: POST /conversations/{id}/reply, an admin's comment, note or quick_reply
-// (admin_reply_conversation_request) or a contact's comment or quick-reply selection
-// (contact_reply_conversation_request). The answer is the conversation with the new part.
-func (s *Server) replyConversation(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		MessageType    string   `json:"message_type"`
-		Type           string   `json:"type"`
-		AdminID        any      `json:"admin_id"`
-		Body           string   `json:"body"`
-		ReplyOptions   []Option `json:"reply_options"`
-		IntercomUserID string   `json:"intercom_user_id"`
-	}
-	if !readJSON(w, r, &in) {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.convs[r.PathValue("id")]
+// replyRequest is POST /conversations/{id}/reply's body: admin_reply_conversation_request or
+// contact_reply_conversation_request.
+type replyRequest struct {
+	MessageType    string   `json:"message_type"`
+	Type           string   `json:"type"`
+	AdminID        any      `json:"admin_id"`
+	Body           string   `json:"body"`
+	ReplyOptions   []Option `json:"reply_options"`
+	IntercomUserID string   `json:"intercom_user_id"`
+}
+
+// replyConversation: POST /conversations/{id}/reply, an admin's comment, note or quick_reply or
+// a contact's comment or quick-reply selection. The answer is the conversation with the new part.
+func (s *Server) replyConversation(w http.ResponseWriter, r *http.Request, in *replyRequest) {
+	c := s.findConv(w, r.PathValue("id"))
 	if c == nil {
-		writeError(w, http.StatusNotFound, "not_found", "Resource Not Found")
 		return
 	}
-	now := time.Now()
 	var p *Part
 	var topic string
 	switch in.Type {
 	case "admin":
-		a := s.admins[str(in.AdminID)]
-		if a == nil {
-			writeError(w, http.StatusNotFound, "admin_not_found", "Admin not found")
-			return
-		}
-		p = &Part{ID: s.nextID(), PartType: in.MessageType, Body: in.Body, CreatedAt: now, AuthorType: "admin",
-			AuthorID: a.ID, AuthorName: a.Name, AuthorEmail: a.Email, AppPackageCode: s.o.AppPackageCode}
-		switch in.MessageType {
-		case "comment", "note":
-			if strings.TrimSpace(in.Body) == "" {
-				writeError(w, http.StatusBadRequest, "parameter_not_found", "Body is required for comment and note")
-				return
-			}
-		case "quick_reply":
-			if !validOptions(in.ReplyOptions) {
-				writeError(w, http.StatusBadRequest, "parameter_invalid", "reply_options must hold options with text and uuid")
-				return
-			}
-			p.Options = in.ReplyOptions
-		default:
-			writeError(w, http.StatusBadRequest, "parameter_invalid", "message_type must be comment, note or quick_reply")
-			return
-		}
-		topic = "conversation.admin.replied"
-		if in.MessageType == "note" {
-			topic = "conversation.admin.noted"
-		}
+		p, topic = s.adminReplyPart(w, in)
 	case "user":
-		ct := s.contacts[in.IntercomUserID]
-		if ct == nil {
-			writeError(w, http.StatusNotFound, "not_found", "User Not Found")
-			return
+		if p = s.userReplyPart(w, in); p != nil {
+			c.state = "open"
+			topic = "conversation.user.replied"
 		}
-		p = &Part{ID: s.nextID(), PartType: "comment", CreatedAt: now, AuthorType: ct.Role, AuthorID: ct.ID,
-			AuthorName: ct.Name, AuthorEmail: ct.Email, AppPackageCode: s.o.AppPackageCode}
-		switch {
-		case len(in.ReplyOptions) > 0:
-			if !validOptions(in.ReplyOptions) {
-				writeError(w, http.StatusBadRequest, "parameter_invalid", "reply_options must hold options with text and uuid")
-				return
-			}
-			p.Body, p.Clicked = "<p>"+html.EscapeString(in.ReplyOptions[0].Text)+"</p>", in.ReplyOptions[0].UUID
-		case strings.TrimSpace(in.Body) != "":
-			p.Body = in.Body
-		default:
-			writeError(w, http.StatusBadRequest, "parameter_not_found", "Body is required")
-			return
-		}
-		c.state = "open"
-		topic = "conversation.user.replied"
 	default:
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "type must be admin or user")
+		invalid(w, "type must be admin or user")
+	}
+	if p == nil {
 		return
 	}
+	p.AppPackageCode = s.o.AppPackageCode
 	s.addLocked(c, p)
 	s.notifyLocked(topic, c, p)
 	writeJSON(w, http.StatusOK, s.render(c, []*Part{p}, false))
 }
 
-func validOptions(os []Option) bool {
-	if len(os) == 0 {
-		return false
+// adminReplyPart is an admin's reply and its topic, or nil after writing the error.
+func (s *Server) adminReplyPart(w http.ResponseWriter, in *replyRequest) (*Part, string) {
+	a := s.findAdmin(w, str(in.AdminID))
+	if a == nil {
+		return nil, ""
 	}
-	for _, o := range os {
-		if strings.TrimSpace(o.Text) == "" || len(o.UUID) != 36 {
-			return false
+	p := s.adminPart(a, in.MessageType, in.Body)
+	switch in.MessageType {
+	case "comment", "note":
+		if strings.TrimSpace(in.Body) == "" {
+			missing(w, "Body is required for comment and note")
+			return nil, ""
 		}
+	case "quick_reply":
+		if !checkOptions(w, in.ReplyOptions) {
+			return nil, ""
+		}
+		p.Options = in.ReplyOptions
+	default:
+		invalid(w, "message_type must be comment, note or quick_reply")
+		return nil, ""
 	}
-	return true
+	if in.MessageType == "note" {
+		return p, "conversation.admin.noted"
+	}
+	return p, "conversation.admin.replied"
+}
+
+// userReplyPart is a contact's comment or quick-reply selection, or nil after writing the error.
+func (s *Server) userReplyPart(w http.ResponseWriter, in *replyRequest) *Part {
+	ct := s.findContact(w, in.IntercomUserID)
+	if ct == nil {
+		return nil
+	}
+	p := s.contactPart(ct, "")
+	switch {
+	case len(in.ReplyOptions) > 0:
+		if !checkOptions(w, in.ReplyOptions) {
+			return nil
+		}
+		p.Body, p.Clicked = "<p>"+html.EscapeString(in.ReplyOptions[0].Text)+"</p>", in.ReplyOptions[0].UUID
+	case strings.TrimSpace(in.Body) != "":
+		p.Body = in.Body
+	default:
+		missing(w, "Body is required")
+		return nil
+	}
+	return p
+}
+
+// checkOptions reports whether os are quick-reply options with text and a uuid, writing the
+// error when they are not.
+func checkOptions(w http.ResponseWriter, os []Option) bool {
+	ok := len(os) > 0
+	for _, o := range os {
+		ok = ok && strings.TrimSpace(o.Text) != "" && len(o.UUID) == 36
+	}
+	if !ok {
+		invalid(w, "reply_options must hold options with text and uuid")
+	}
+	return ok
+}
+
+// manageRequest is POST /conversations/{id}/parts's body.
+type manageRequest struct {
+	MessageType  string `json:"message_type"`
+	Type         string `json:"type"`
+	AdminID      any    `json:"admin_id"`
+	AssigneeID   any    `json:"assignee_id"`
+	Body         string `json:"body"`
+	SnoozedUntil int64  `json:"snoozed_until"`
+}
+
+// stateChanges are the message types of POST /conversations/{id}/parts that change the state:
+// the new state and the topic.
+var stateChanges = map[string]struct{ state, topic string }{
+	"close":   {"closed", "conversation.admin.closed"},
+	"open":    {"open", "conversation.admin.opened"},
+	"snoozed": {"snoozed", "conversation.admin.snoozed"},
 }
 
 // manageConversation: POST /conversations/{id}/parts: assignment (type admin or team,
 // assignee_id, "0" for nobody), close, open, snoozed; admin_id performs it.
-func (s *Server) manageConversation(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		MessageType  string `json:"message_type"`
-		Type         string `json:"type"`
-		AdminID      any    `json:"admin_id"`
-		AssigneeID   any    `json:"assignee_id"`
-		Body         string `json:"body"`
-		SnoozedUntil int64  `json:"snoozed_until"`
-	}
-	if !readJSON(w, r, &in) {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.convs[r.PathValue("id")]
+func (s *Server) manageConversation(w http.ResponseWriter, r *http.Request, in *manageRequest) {
+	c := s.findConv(w, r.PathValue("id"))
 	if c == nil {
-		writeError(w, http.StatusNotFound, "not_found", "Resource Not Found")
 		return
 	}
-	a := s.admins[str(in.AdminID)]
+	a := s.findAdmin(w, str(in.AdminID))
 	if a == nil {
-		writeError(w, http.StatusNotFound, "admin_not_found", "Admin not found")
 		return
 	}
 	var p *Part
 	var topic string
-	switch in.MessageType {
-	case "assignment":
+	change, isChange := stateChanges[in.MessageType]
+	switch {
+	case in.MessageType == "assignment":
 		assignee := str(in.AssigneeID)
 		if in.AssigneeID == nil || assignee == "" {
-			writeError(w, http.StatusBadRequest, "parameter_not_found", "assignee_id is required")
+			missing(w, "assignee_id is required")
 			return
 		}
 		switch {
@@ -394,23 +426,21 @@ func (s *Server) manageConversation(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusNotFound, "assignee_not_found", "Assignee not found")
 			return
 		case in.Type != "team" && in.Type != "admin":
-			writeError(w, http.StatusBadRequest, "parameter_invalid", "type must be admin or team")
+			invalid(w, "type must be admin or team")
 			return
 		}
 		p = s.assignLocked(c, a, in.Type, assignee, in.Body)
 		topic = "conversation.admin.assigned"
-	case "close", "open", "snoozed":
+	case isChange:
 		if in.MessageType == "snoozed" && in.SnoozedUntil <= time.Now().Unix() {
-			writeError(w, http.StatusBadRequest, "parameter_invalid", "snoozed_until must be in the future")
+			invalid(w, "snoozed_until must be in the future")
 			return
 		}
-		p = &Part{ID: s.nextID(), PartType: in.MessageType, Body: in.Body, CreatedAt: time.Now(), AuthorType: "admin",
-			AuthorID: a.ID, AuthorName: a.Name, AuthorEmail: a.Email}
+		p = s.adminPart(a, in.MessageType, in.Body)
 		s.addLocked(c, p)
-		c.state = map[string]string{"close": "closed", "open": "open", "snoozed": "snoozed"}[in.MessageType]
-		topic = map[string]string{"close": "conversation.admin.closed", "open": "conversation.admin.opened", "snoozed": "conversation.admin.snoozed"}[in.MessageType]
+		c.state, topic = change.state, change.topic
 	default:
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "message_type must be assignment, close, open or snoozed")
+		invalid(w, "message_type must be assignment, close, open or snoozed")
 		return
 	}
 	p.AppPackageCode = s.o.AppPackageCode
@@ -418,31 +448,30 @@ func (s *Server) manageConversation(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.render(c, []*Part{p}, false))
 }
 
+// searchRequest is POST /conversations/search's body.
+type searchRequest struct {
+	Query      json.RawMessage `json:"query"`
+	Pagination *struct {
+		PerPage       int    `json:"per_page"`
+		StartingAfter string `json:"starting_after"`
+	} `json:"pagination"`
+}
+
 // searchConversations: POST /conversations/search {query, pagination{per_page, starting_after}}
 // with the fields open, state, id, admin_assignee_id and team_assignee_id, the operators = and
 // !=, and nested AND/OR groups; 20 a page by default, 150 at most. The cursor is opaque.
-func (s *Server) searchConversations(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Query      json.RawMessage `json:"query"`
-		Pagination *struct {
-			PerPage       int    `json:"per_page"`
-			StartingAfter string `json:"starting_after"`
-		} `json:"pagination"`
-	}
-	if !readJSON(w, r, &in) {
-		return
-	}
+func (s *Server) searchConversations(w http.ResponseWriter, _ *http.Request, in *searchRequest) {
 	if len(in.Query) == 0 {
-		writeError(w, http.StatusBadRequest, "parameter_not_found", "query is required")
+		missing(w, "query is required")
 		return
 	}
 	var q query
 	if err := json.Unmarshal(in.Query, &q); err != nil {
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "invalid query: "+err.Error())
+		invalid(w, "invalid query: "+err.Error())
 		return
 	}
 	if msg := q.check(0); msg != "" {
-		writeError(w, http.StatusBadRequest, "parameter_invalid", msg)
+		invalid(w, msg)
 		return
 	}
 	per, from := 20, 0
@@ -454,14 +483,12 @@ func (s *Server) searchConversations(w http.ResponseWriter, r *http.Request) {
 			b, err := base64.RawURLEncoding.DecodeString(c)
 			n, err2 := strconv.Atoi(string(b))
 			if err != nil || err2 != nil || n < 0 {
-				writeError(w, http.StatusBadRequest, "parameter_invalid", "invalid starting_after")
+				invalid(w, "invalid starting_after")
 				return
 			}
 			from = n
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var hits []*conv
 	for _, id := range s.order {
 		if c := s.convs[id]; q.match(c) {
@@ -511,25 +538,22 @@ func (q *query) check(depth int) string {
 		return "the simulator supports the operators = and !="
 	}
 	switch {
-	case intFields[q.Field]:
-		var n json.Number
-		if json.Unmarshal(q.Value, &n) != nil {
-			return q.Field + " takes an integer"
-		}
-	case q.Field == "open":
-		var b bool
-		if json.Unmarshal(q.Value, &b) != nil {
-			return "open takes a boolean"
-		}
-	case q.Field == "state" || q.Field == "id":
-		var v string
-		if json.Unmarshal(q.Value, &v) != nil {
-			return q.Field + " takes a string"
-		}
-	default:
+	case intFields[q.Field] && !decodes[json.Number](q.Value):
+		return q.Field + " takes an integer"
+	case q.Field == "open" && !decodes[bool](q.Value):
+		return "open takes a boolean"
+	case (q.Field == "state" || q.Field == "id") && !decodes[string](q.Value):
+		return q.Field + " takes a string"
+	case !intFields[q.Field] && q.Field != "open" && q.Field != "state" && q.Field != "id":
 		return "the simulator cannot search " + q.Field
 	}
 	return ""
+}
+
+// decodes reports whether b is JSON for a T.
+func decodes[T any](b json.RawMessage) bool {
+	var v T
+	return json.Unmarshal(b, &v) == nil
 }
 
 func (q *query) match(c *conv) bool {
@@ -574,36 +598,27 @@ func (s *Server) renderContact(c *Contact) map[string]any {
 }
 
 func (s *Server) getContact(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.contacts[r.PathValue("id")]
-	if c == nil {
-		writeError(w, http.StatusNotFound, "not_found", "User Not Found")
-		return
+	if c := s.findContact(w, r.PathValue("id")); c != nil {
+		writeJSON(w, http.StatusOK, s.renderContact(c))
 	}
-	writeJSON(w, http.StatusOK, s.renderContact(c))
 }
 
-// updateContact: PUT /contacts/{id} (update_contact_request): email and name.
-func (s *Server) updateContact(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Email *string `json:"email"`
-		Name  *string `json:"name"`
-	}
-	if !readJSON(w, r, &in) {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.contacts[r.PathValue("id")]
+// updateContactRequest is PUT /contacts/{id}'s body (update_contact_request): email and name.
+type updateContactRequest struct {
+	Email *string `json:"email"`
+	Name  *string `json:"name"`
+}
+
+// updateContact: PUT /contacts/{id}.
+func (s *Server) updateContact(w http.ResponseWriter, r *http.Request, in *updateContactRequest) {
+	c := s.findContact(w, r.PathValue("id"))
 	if c == nil {
-		writeError(w, http.StatusNotFound, "not_found", "User Not Found")
 		return
 	}
 	if in.Email != nil {
 		e := strings.TrimSpace(*in.Email)
 		if e != "" && !strings.Contains(e, "@") {
-			writeError(w, http.StatusBadRequest, "parameter_invalid", "Invalid email")
+			invalid(w, "Invalid email")
 			return
 		}
 		c.Email = e
@@ -614,43 +629,39 @@ func (s *Server) updateContact(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.renderContact(c))
 }
 
-// createTicket: POST /tickets (create_ticket_request): ticket_type_id and one contact (id or
+// createTicketRequest is POST /tickets's body (create_ticket_request).
+type createTicketRequest struct {
+	TicketTypeID any                 `json:"ticket_type_id"`
+	Contacts     []map[string]string `json:"contacts"`
+	Attributes   map[string]any      `json:"ticket_attributes"`
+	LinkTo       any                 `json:"conversation_to_link_id"`
+	Assignment   *struct {
+		TeamAssigneeID string `json:"team_assignee_id"`
+	} `json:"assignment"`
+}
+
+// createTicket: POST /tickets : ticket_type_id and one contact (id or
 // email; an unknown email creates a contact) required, ticket_attributes, assignment, and
 // conversation_to_link_id, which only a Back-office or Tracker ticket may name ("conversation |
 // back-office ticket", "conversation | tracker ticket").
-func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		TicketTypeID any                 `json:"ticket_type_id"`
-		Contacts     []map[string]string `json:"contacts"`
-		Attributes   map[string]any      `json:"ticket_attributes"`
-		LinkTo       any                 `json:"conversation_to_link_id"`
-		Assignment   *struct {
-			TeamAssigneeID string `json:"team_assignee_id"`
-		} `json:"assignment"`
-	}
-	if !readJSON(w, r, &in) {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) createTicket(w http.ResponseWriter, _ *http.Request, in *createTicketRequest) {
 	typeID := str(in.TicketTypeID)
 	typ, ok := s.types[typeID]
 	if !ok {
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "Ticket type not found")
+		invalid(w, "Ticket type not found")
 		return
 	}
 	if len(in.Contacts) != 1 {
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "Exactly one contact is allowed")
+		invalid(w, "Exactly one contact is allowed")
 		return
 	}
 	var link *conv
 	if id := str(in.LinkTo); id != "" {
-		if link = s.convs[id]; link == nil {
-			writeError(w, http.StatusNotFound, "not_found", "Conversation not found")
+		if link = found(w, s.convs, id, "not_found", "Conversation not found"); link == nil {
 			return
 		}
 		if typ.category != "Back-office" && typ.category != "Tracker" {
-			writeError(w, http.StatusBadRequest, "parameter_invalid", "A "+typ.category+" ticket cannot be linked to a conversation")
+			invalid(w, "A "+typ.category+" ticket cannot be linked to a conversation")
 			return
 		}
 	}
@@ -712,8 +723,6 @@ func (s *Server) renderTicketLocked(t *Ticket) map[string]any {
 
 // getTicket: GET /tickets/{id}.
 func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, t := range s.tickets {
 		if t.ID == r.PathValue("id") {
 			writeJSON(w, http.StatusOK, s.renderTicketLocked(t))

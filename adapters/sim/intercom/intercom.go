@@ -427,9 +427,8 @@ func (s *Server) VisitorReply(convID, text, clicked string) (string, error) {
 	if c == nil {
 		return "", fmt.Errorf("intercom sim: no conversation %s", convID)
 	}
-	ct := s.contacts[c.contactID]
-	p := &Part{ID: s.nextID(), PartType: "comment", Body: "<p>" + html.EscapeString(text) + "</p>", CreatedAt: time.Now(),
-		AuthorType: ct.Role, AuthorID: ct.ID, AuthorName: ct.Name, AuthorEmail: ct.Email, Clicked: clicked}
+	p := s.contactPart(s.contacts[c.contactID], "<p>"+html.EscapeString(text)+"</p>")
+	p.Clicked = clicked
 	s.addLocked(c, p)
 	c.state = "open"
 	s.notifyLocked("conversation.user.replied", c, p)
@@ -460,8 +459,7 @@ func (s *Server) AdminReply(convID, adminID, text string) error {
 	if c == nil || a == nil {
 		return fmt.Errorf("intercom sim: no conversation %s or admin %s", convID, adminID)
 	}
-	p := &Part{ID: s.nextID(), PartType: "comment", Body: "<p>" + html.EscapeString(text) + "</p>", CreatedAt: time.Now(),
-		AuthorType: "admin", AuthorID: a.ID, AuthorName: a.Name, AuthorEmail: a.Email}
+	p := s.adminPart(a, "comment", "<p>"+html.EscapeString(text)+"</p>")
 	s.addLocked(c, p)
 	s.notifyLocked("conversation.admin.replied", c, p)
 	return nil
@@ -469,22 +467,17 @@ func (s *Server) AdminReply(convID, adminID, text string) error {
 
 // FinReply adds a reply of Fin, Intercom's AI agent (conversation.operator.replied).
 func (s *Server) FinReply(convID, text string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.convs[convID]
-	if c == nil {
-		return fmt.Errorf("intercom sim: no conversation %s", convID)
-	}
-	p := &Part{ID: s.nextID(), PartType: "comment", Body: "<p>" + html.EscapeString(text) + "</p>", CreatedAt: time.Now(),
-		AuthorType: "bot", AuthorID: s.operator, AuthorName: "Fin", AuthorEmail: "operator+" + s.o.AppID + "@intercom.io", FromAIAgent: true}
-	s.addLocked(c, p)
-	s.notifyLocked("conversation.operator.replied", c, p)
-	return nil
+	return s.operatorReply(convID, "Fin", text, true)
 }
 
 // WorkflowReply adds a public message of a workflow, sent by the Operator (a bot that is not an
 // AI agent: an email collector, a reply-time notice) (conversation.operator.replied).
 func (s *Server) WorkflowReply(convID, text string) error {
+	return s.operatorReply(convID, "Operator", text, false)
+}
+
+// operatorReply adds a comment of the Operator's bot under name (conversation.operator.replied).
+func (s *Server) operatorReply(convID, name, text string, ai bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.convs[convID]
@@ -492,7 +485,7 @@ func (s *Server) WorkflowReply(convID, text string) error {
 		return fmt.Errorf("intercom sim: no conversation %s", convID)
 	}
 	p := &Part{ID: s.nextID(), PartType: "comment", Body: "<p>" + html.EscapeString(text) + "</p>", CreatedAt: time.Now(),
-		AuthorType: "bot", AuthorID: s.operator, AuthorName: "Operator", AuthorEmail: "operator+" + s.o.AppID + "@intercom.io"}
+		AuthorType: "bot", AuthorID: s.operator, AuthorName: name, AuthorEmail: "operator+" + s.o.AppID + "@intercom.io", FromAIAgent: ai}
 	s.addLocked(c, p)
 	s.notifyLocked("conversation.operator.replied", c, p)
 	return nil
@@ -516,8 +509,7 @@ func (s *Server) assignLocked(c *conv, a *Admin, kind, assignee, body string) *P
 	if assignee == "0" {
 		assignee = ""
 	}
-	p := &Part{ID: s.nextID(), PartType: "assignment", Body: body, CreatedAt: time.Now(), AuthorType: "admin",
-		AuthorID: a.ID, AuthorName: a.Name, AuthorEmail: a.Email}
+	p := s.adminPart(a, "assignment", body)
 	if assignee != "" {
 		p.AssignedToType, p.AssignedToID = kind, assignee
 	}
@@ -528,6 +520,18 @@ func (s *Server) assignLocked(c *conv, a *Admin, kind, assignee, body string) *P
 	}
 	s.addLocked(c, p)
 	return p
+}
+
+// adminPart is a part of teammate a.
+func (s *Server) adminPart(a *Admin, typ, body string) *Part {
+	return &Part{ID: s.nextID(), PartType: typ, Body: body, CreatedAt: time.Now(), AuthorType: "admin",
+		AuthorID: a.ID, AuthorName: a.Name, AuthorEmail: a.Email}
+}
+
+// contactPart is a comment of contact ct.
+func (s *Server) contactPart(ct *Contact, body string) *Part {
+	return &Part{ID: s.nextID(), PartType: "comment", Body: body, CreatedAt: time.Now(), AuthorType: ct.Role,
+		AuthorID: ct.ID, AuthorName: ct.Name, AuthorEmail: ct.Email}
 }
 
 func (s *Server) addLocked(c *conv, p *Part) {
