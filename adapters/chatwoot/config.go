@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/internal/apiclient"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -65,22 +67,8 @@ type Config struct {
 
 // withDefaults returns c with zero fields set to their defaults.
 func (c Config) withDefaults() Config {
-	switch {
-	case c.RetryMax == 0:
-		c.RetryMax = DefaultRetryMax
-	case c.RetryMax < 0:
-		c.RetryMax = 0
-	}
-	if c.RetryWaitMax <= 0 {
-		c.RetryWaitMax = DefaultRetryWaitMax
-	}
-	if c.HTTPTimeout <= 0 {
-		c.HTTPTimeout = DefaultHTTPTimeout
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	c.BaseURL = strings.TrimRight(strings.TrimSpace(c.BaseURL), "/")
+	apiclient.Defaults{RetryMax: DefaultRetryMax, RetryWaitMax: DefaultRetryWaitMax, HTTPTimeout: DefaultHTTPTimeout}.
+		Apply(&c.BaseURL, &c.RetryMax, &c.RetryWaitMax, &c.HTTPTimeout, &c.Logger)
 	return c
 }
 

@@ -110,25 +110,11 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	switch {
-	case c.RetryMax == 0:
-		c.RetryMax = DefaultRetryMax
-	case c.RetryMax < 0:
-		c.RetryMax = 0
-	}
-	if c.RetryWaitMax <= 0 {
-		c.RetryWaitMax = DefaultRetryWaitMax
-	}
-	if c.HTTPTimeout <= 0 {
-		c.HTTPTimeout = DefaultHTTPTimeout
-	}
+	apiclient.Defaults{RetryMax: DefaultRetryMax, RetryWaitMax: DefaultRetryWaitMax, HTTPTimeout: DefaultHTTPTimeout}.
+		Apply(&c.BaseURL, &c.RetryMax, &c.RetryWaitMax, &c.HTTPTimeout, &c.Logger)
 	if c.Window <= 0 {
 		c.Window = DefaultWindow
 	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	c.BaseURL = strings.TrimRight(strings.TrimSpace(c.BaseURL), "/")
 	if c.BaseURL == "" {
 		c.BaseURL = DefaultURL
 	}

@@ -1,7 +1,6 @@
 package libredesk
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -108,7 +107,7 @@ func (a *Adapter) call(ctx context.Context, kind requestKind, method, path strin
 		e.InBody = true
 		return e
 	}
-	if out == nil || len(bytes.TrimSpace(env.Data)) == 0 {
+	if out == nil || apiclient.IsEmpty(env.Data) {
 		return nil
 	}
 	if err := json.Unmarshal(env.Data, out); err != nil {

@@ -1,7 +1,6 @@
 package liveagent
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -250,7 +249,7 @@ func (c *client) finish(rq call, fullPath string, resp *http.Response, out any) 
 		var env struct {
 			Response json.RawMessage `json:"response"`
 		}
-		if len(bytes.TrimSpace(b)) > 0 {
+		if !apiclient.IsEmpty(b) {
 			if err := json.Unmarshal(b, &env); err != nil {
 				return fmt.Errorf("liveagent api v1: %s %s: decode response: %w", rq.method, fullPath, err)
 			}
@@ -265,7 +264,7 @@ func (c *client) finish(rq call, fullPath string, resp *http.Response, out any) 
 		}
 		b = env.Response
 	}
-	if out == nil || len(bytes.TrimSpace(b)) == 0 {
+	if out == nil || apiclient.IsEmpty(b) {
 		return nil
 	}
 	if err := json.Unmarshal(b, out); err != nil {

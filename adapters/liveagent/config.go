@@ -94,18 +94,8 @@ type Clock = apiclient.Clock
 
 // withDefaults returns c with zero fields set to their defaults.
 func (c Config) withDefaults() Config {
-	switch {
-	case c.RetryMax == 0:
-		c.RetryMax = DefaultRetryMax
-	case c.RetryMax < 0:
-		c.RetryMax = 0
-	}
-	if c.RetryWaitMax <= 0 {
-		c.RetryWaitMax = DefaultRetryWaitMax
-	}
-	if c.HTTPTimeout <= 0 {
-		c.HTTPTimeout = DefaultHTTPTimeout
-	}
+	apiclient.Defaults{RetryMax: DefaultRetryMax, RetryWaitMax: DefaultRetryWaitMax, HTTPTimeout: DefaultHTTPTimeout}.
+		Apply(&c.BaseURL, &c.RetryMax, &c.RetryWaitMax, &c.HTTPTimeout, &c.Logger)
 	if c.RateLimit == 0 {
 		c.RateLimit = DefaultRateLimit
 	}
@@ -118,10 +108,6 @@ func (c Config) withDefaults() Config {
 	if c.Clock == nil {
 		c.Clock = apiclient.WallClock{}
 	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	c.BaseURL = strings.TrimRight(strings.TrimSpace(c.BaseURL), "/")
 	c.BotAgentID = strings.TrimSpace(c.BotAgentID)
 	c.Texts = withDefaultTexts(c.Texts)
 	return c

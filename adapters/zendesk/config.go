@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/internal/apiclient"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -90,21 +92,8 @@ type Config struct {
 
 // withDefaults returns c with zero fields set to their defaults.
 func (c Config) withDefaults() Config {
-	switch {
-	case c.RetryMax == 0:
-		c.RetryMax = DefaultRetryMax
-	case c.RetryMax < 0:
-		c.RetryMax = 0
-	}
-	if c.RetryWaitMax <= 0 {
-		c.RetryWaitMax = DefaultRetryWaitMax
-	}
-	if c.HTTPTimeout <= 0 {
-		c.HTTPTimeout = DefaultHTTPTimeout
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
+	apiclient.Defaults{RetryMax: DefaultRetryMax, RetryWaitMax: DefaultRetryWaitMax, HTTPTimeout: DefaultHTTPTimeout}.
+		Apply(&c.BaseURL, &c.RetryMax, &c.RetryWaitMax, &c.HTTPTimeout, &c.Logger)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -117,7 +106,6 @@ func (c Config) withDefaults() Config {
 	if c.AgentWorkspace == "" {
 		c.AgentWorkspace = DefaultAgentWorkspace
 	}
-	c.BaseURL = strings.TrimRight(strings.TrimSpace(c.BaseURL), "/")
 	c.Subdomain = strings.TrimSpace(c.Subdomain)
 	if c.BaseURL == "" && c.Subdomain != "" {
 		c.BaseURL = "https://" + c.Subdomain + ".zendesk.com"
