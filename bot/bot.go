@@ -476,16 +476,18 @@ func (a *Assistant) retrieve(conv *handover.Conversation, pending []handover.Mes
 		parts = append(parts, m.Text)
 	}
 	query := strings.Join(parts, "\n")
-	if len(terms(query)) < 3 {
+	q := analyze(query)
+	if len(q) < 3 {
 		public := conv.Public()
 		for i := len(public) - len(pending) - 1; i >= 0; i-- {
 			if public[i].Role == handover.RoleVisitor {
 				query = public[i].Text + "\n" + query
+				q = analyze(query)
 				break
 			}
 		}
 	}
-	hits := a.knowledge.search(query, maxKnowledgePassages)
+	hits := a.knowledge.searchTokens(query, q, maxKnowledgePassages)
 	var out []Passage
 	size := 0
 	for _, h := range hits {

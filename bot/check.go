@@ -193,7 +193,7 @@ func providerMessage(b []byte) (msg, code string) {
 	}
 	var s string
 	if json.Unmarshal(v.Error, &s) == nil {
-		return oneLine(s), ""
+		return netdiag.OneLine(s), ""
 	}
 	var e struct {
 		Message string `json:"message"`
@@ -207,7 +207,7 @@ func providerMessage(b []byte) (msg, code string) {
 	if code == "" {
 		code = e.Type
 	}
-	return oneLine(e.Message), code
+	return netdiag.OneLine(e.Message), code
 }
 
 // mentionsMissingModel reports a message about a model that does not exist or is not
@@ -223,14 +223,6 @@ func mentionsMissingModel(msg string) bool {
 		}
 	}
 	return false
-}
-
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 200 {
-		s = s[:200] + "..."
-	}
-	return s
 }
 
 func statusText(status int) string {

@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"maps"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -26,18 +28,19 @@ const (
 	dropRune      = "\x00"
 )
 
-var foldTable = func() *[foldTableSize]string {
+// foldTable is built on first use (a service that never runs the detector never pays for
+// it): fold's special letters (specialFolds) and a few more.
+var foldTable = sync.OnceValue(func() *[foldTableSize]string {
 	t := new([foldTableSize]string)
-	special := map[rune]string{
-		'ß': "ss", 'ł': "l", 'đ': "d", 'ð': "d", 'ø': "o", 'æ': "ae", 'œ': "oe", 'þ': "th",
-		'ı': "i", 'ħ': "h", 'ŀ': "l", 'ς': "σ",
-		'’': "'", '‘': "'", 'ʼ': "'", '´': "'", '`': "'",
+	special := maps.Clone(specialFolds)
+	maps.Copy(special, map[rune]string{
+		'ð': "d", 'ħ': "h", 'ŀ': "l", 'ς': "σ", '´': "'", '`': "'",
 		// Arabic and Persian: one letter for the variants of yeh, kaf and heh; alef maksura
 		// as yeh; teh marbuta as heh; the tatweel (a stretching stroke) goes.
 		'ی': "ي", 'ى': "ي", 'ک': "ك", 'ە': "ه", 'ة': "ه", 'ـ': dropRune,
 		// Zero-width joiners: Persian writes "می‌خواهم" with or without one.
 		'\u200c': dropRune, '\u200d': dropRune, '\u200b': dropRune, '\u00ad': dropRune,
-	}
+	})
 	for r := rune(0x80); r < foldTableSize; r++ {
 		if f, ok := special[r]; ok {
 			t[r] = f
@@ -69,7 +72,7 @@ var foldTable = func() *[foldTableSize]string {
 		}
 	}
 	return t
-}()
+})
 
 // runeKind classifies a folded rune for the normaliser.
 type runeKind uint8
@@ -131,6 +134,7 @@ func normalize(dst []byte, s string, clauses bool) []byte {
 	n := normalizer{dst: append(dst, ' '), last: -1, clauses: clauses}
 	n.start = len(n.dst)
 	start := n.start
+	folds := foldTable()
 	for i := 0; i < len(s); {
 		r, size := rune(s[i]), 1
 		if r >= utf8.RuneSelf {
@@ -153,7 +157,7 @@ func normalize(dst []byte, s string, clauses bool) []byte {
 			}
 			n = n.put(r, k)
 		case r < foldTableSize:
-			f := foldTable[r]
+			f := folds[r]
 			switch f {
 			case "":
 				n = n.put(r, kindOf(r))

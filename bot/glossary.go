@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -106,7 +107,7 @@ func parseGlossary(src string) (exact, prefix map[string]glossaryEntry) {
 	exact, prefix = map[string]glossaryEntry{}, map[string]glossaryEntry{}
 	add := func(m map[string]glossaryEntry, key string, targets []string) {
 		for _, t := range targets {
-			if !contains(m[key], t) {
+			if !slices.Contains(m[key], t) {
 				m[key] = append(m[key], t)
 			}
 		}
@@ -148,15 +149,6 @@ func parseGlossary(src string) (exact, prefix map[string]glossaryEntry) {
 	return exact, prefix
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // How many letters a glossary stem may be followed by: three ("versand*"
 // matches "versandes"), five for a stem of seven letters or more, whose
 // words derive further ("rembours*" matches "remboursement").
@@ -191,7 +183,7 @@ func glossaryLookup(w string) []string {
 		}
 		out := append([]string(nil), lt...)
 		for _, t := range rt {
-			if !contains(out, t) {
+			if !slices.Contains(out, t) {
 				out = append(out, t)
 			}
 		}

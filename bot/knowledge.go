@@ -434,8 +434,12 @@ func (k *Knowledge) search(query string, n int) []hit {
 	if k == nil || n <= 0 || len(k.passages) == 0 {
 		return nil
 	}
-	q := analyze(query)
-	if len(q) == 0 {
+	return k.searchTokens(query, analyze(query), n)
+}
+
+// searchTokens is search with the query already analysed (q is analyze(query)).
+func (k *Knowledge) searchTokens(query string, q []token, n int) []hit {
+	if k == nil || n <= 0 || len(k.passages) == 0 || len(q) == 0 {
 		return nil
 	}
 	if whereIsMy(query, q) {
@@ -575,8 +579,9 @@ type token struct {
 func analyze(text string) []token {
 	ws := words(text)
 	out := make([]token, 0, len(ws))
+	stop := stopWords()
 	for _, w := range ws {
-		if len(w) < 2 || utf8.RuneCountInString(w) < 2 || stopWords[w] {
+		if len(w) < 2 || utf8.RuneCountInString(w) < 2 || stop[w] {
 			continue
 		}
 		tok := token{raw: w, stem: stem(w)}
@@ -596,16 +601,6 @@ func analyze(text string) []token {
 	return out
 }
 
-// terms returns the stems of text's words (analyze).
-func terms(text string) []string {
-	toks := analyze(text)
-	out := make([]string, len(toks))
-	for i, t := range toks {
-		out[i] = t.stem
-	}
-	return out
-}
-
 func isASCIILetters(w string) bool {
 	for i := 0; i < len(w); i++ {
 		if c := w[i]; c < 'a' || c > 'z' {
@@ -615,8 +610,9 @@ func isASCIILetters(w string) bool {
 	return true
 }
 
-// stopWords are frequent function words of the supported languages, folded.
-var stopWords = func() map[string]bool {
+// stopWords are frequent function words of the supported languages, folded;
+// built on first use (a service without knowledge never pays for them).
+var stopWords = sync.OnceValue(func() map[string]bool {
 	lists := []string{
 		// en
 		`a an the and or but if of to in on at by for from with about as into over after before than then so
@@ -670,7 +666,7 @@ var stopWords = func() map[string]bool {
 		}
 	}
 	return m
-}()
+})
 
 //go:embed sample/*.md
 var sampleFS embed.FS

@@ -104,13 +104,17 @@ func TestGlossaryLeavesEnglishAlone(t *testing.T) {
 		"park": true, "photo": true, "mail": true, "email": true, "weekend": true, "article": true, "articles": true,
 	}
 	var texts []string
-	_ = fs.WalkDir(sampleFS, "sample", func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			b, _ := fs.ReadFile(sampleFS, p)
-			texts = append(texts, string(b))
+	err := fs.WalkDir(sampleFS, "sample", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
-		return nil
+		b, err := fs.ReadFile(sampleFS, p)
+		texts = append(texts, string(b))
+		return err
 	})
+	if err != nil || len(texts) == 0 {
+		t.Fatalf("reading the sample knowledge: %d files, %v", len(texts), err)
+	}
 	for _, c := range englishQuestions {
 		texts = append(texts, c.q)
 	}

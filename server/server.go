@@ -233,8 +233,9 @@ func (s *Server) webhook(c echo.Context) error {
 	}
 	delivery := in.DeliveryID(req.Header)
 	deliveryKey := ""
-	_, waits := s.opts.Queue.(WaitQueue)
-	if delivery != "" && !(waits && s.opts.AckAfterTurn > 0) {
+	waitQ, waits := s.opts.Queue.(WaitQueue)
+	ackAfterTurn := waits && s.opts.AckAfterTurn > 0
+	if delivery != "" && !ackAfterTurn {
 		deliveryKey = name + ":delivery:" + delivery
 		if !s.opts.Dedupe.FirstSeen(deliveryKey) {
 			count("duplicate")
@@ -253,8 +254,8 @@ func (s *Server) webhook(c echo.Context) error {
 		count("ignored")
 		return c.JSON(http.StatusOK, map[string]any{"status": "ignored"})
 	}
-	if q, ok := s.opts.Queue.(WaitQueue); ok && s.opts.AckAfterTurn > 0 {
-		return s.submitAndWait(c, q, events, count, log)
+	if ackAfterTurn {
+		return s.submitAndWait(c, waitQ, events, count, log)
 	}
 	accepted := 0
 	for _, ev := range events {

@@ -15,6 +15,7 @@ import (
 	"github.com/handover-dev/handover/adapters/helpdesk"
 	"github.com/handover-dev/handover/bot"
 	"github.com/handover-dev/handover/config"
+	"github.com/handover-dev/handover/internal/netdiag"
 )
 
 const doctorUsage = `Usage: handover doctor
@@ -207,7 +208,7 @@ func checkLLM(ctx context.Context, cfg config.Config) helpdesk.Finding {
 		what := "no answer"
 		if status != 0 {
 			what = fmt.Sprintf("HTTP %d", status)
-			m := oneLine(string(raw))
+			m := netdiag.OneLine(string(raw))
 			if k := cfg.LLMAPIKey.Value(); len(k) >= 4 {
 				m = strings.ReplaceAll(m, k, "[redacted]")
 			}
@@ -279,13 +280,4 @@ func calledTool(provider string, raw []byte) bool {
 		}
 	}
 	return false
-}
-
-// oneLine keeps a provider's message to one short line.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 200 {
-		s = s[:200] + "..."
-	}
-	return s
 }

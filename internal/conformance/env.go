@@ -240,15 +240,20 @@ func newEnv(t *testing.T, d helpdesk.Descriptor, cfg func(*config.Config)) *Env 
 // summary request with a fixed summary.
 func echoLLM(llm *llmtest.Server, delay time.Duration) {
 	llm.SetDefault(func(req llmtest.Request) llmtest.Reply {
-		if len(req.Messages) > 0 && strings.Contains(strings.ToLower(req.Messages[0].Content), "summar") {
+		if isSummaryRequest(req) {
 			return llmtest.Reply{Text: "The visitor asked about their order."}
 		}
 		return llmtest.Reply{Text: "Answer to " + lastUser(req), Delay: delay}
 	})
 }
 
-// lastUser is the last user message of a request, without the lines the prompt adds
-// around the visitor's words.
+// isSummaryRequest reports a request for the agent's summary: its system message asks to
+// summarise.
+func isSummaryRequest(req llmtest.Request) bool {
+	return len(req.Messages) > 0 && strings.Contains(strings.ToLower(req.Messages[0].Content), "summar")
+}
+
+// lastUser is the last user message of a request, without surrounding space.
 func lastUser(req llmtest.Request) string {
 	var s string
 	for _, m := range req.Messages {

@@ -112,7 +112,7 @@ func faultLLM(delay time.Duration) *llmtest.Server {
 		for _, m := range req.Messages {
 			lastRole = m.Role
 		}
-		if len(req.Messages) > 0 && strings.Contains(strings.ToLower(req.Messages[0].Content), "summar") {
+		if isSummaryRequest(req) {
 			return llmtest.Reply{Text: "Visitor asked questions; see transcript."}
 		}
 		switch {

@@ -57,11 +57,11 @@ func Describe(ctx context.Context, err error) string {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return oneLine(err.Error())
+	return OneLine(err.Error())
 }
 
-// oneLine keeps a message to one short line.
-func oneLine(s string) string {
+// OneLine keeps a message to one short line: spaces collapsed, at most 200 bytes.
+func OneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > 200 {
 		s = s[:200] + "..."
