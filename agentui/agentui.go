@@ -299,3 +299,10 @@ func (h *Handler) authed(next authedHandler) http.HandlerFunc {
 
 // isPart reports a request for a live fragment (the pages' refresh).
 func isPart(r *http.Request) bool { return r.URL.Query().Get("part") != "" }
+
+// SignedLink returns a link token for the agent pages protected by secret
+// (HANDOVER_AGENT_UI_SECRET), valid for ttl from now, for every conversation when
+// conversation is "": what the install page hands out, for "handover install".
+func SignedLink(secret string, ttl time.Duration, conversation string) string {
+	return newSigner(secret).sign(claims{Kind: kindLink, Exp: time.Now().Add(ttl).Unix(), Conv: conversation})
+}

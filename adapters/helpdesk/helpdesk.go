@@ -77,6 +77,9 @@ type Descriptor struct {
 	// Sandbox, optional, builds the simulated helpdesk of "handover sandbox -helpdesk <Name>"
 	// and of "handover load" with the settings that reach it.
 	Sandbox func(o SandboxOptions) (World, error)
+	// Install, optional, is "handover install <Name>": it registers handover in the helpdesk
+	// through its API.
+	Install InstallFunc
 	// Commands, optional, are "handover <Name> <command>" subcommands.
 	Commands []Command
 	// Reference, optional, tells the benchmark's bare reference handler what it must know of

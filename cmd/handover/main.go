@@ -54,6 +54,8 @@ Usage:
 			fmt.Fprintf(&b, "  %-28s %s\n", "handover "+d.Name+" "+c.Name, c.Usage)
 		}
 	}
+	fmt.Fprintf(&b, "  handover install [-dry-run] <%s>\n", strings.Join(installable().Names(), "|"))
+	b.WriteString("                               register handover in the helpdesk through its API and write handover.env\n")
 	b.WriteString(`  handover doctor              check the configuration against the live helpdesk and LLM, one line per check
   handover config              print every configuration variable with type, default and meaning
   handover load [-helpdesk H|all] [-rate R] [-duration D] [-llm-latency L] [-history N] ...
@@ -92,6 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = evalDetector(args[1:], stdout, stderr)
 	case "doctor":
 		err = doctor(ctx, args[1:], stdout)
+	case "install":
+		err = install(ctx, args[1:], stdout, stderr)
 	case "load-reference": // started by `handover load`, not by people
 		tuneGC() // the yardstick runs with the same runtime settings
 		err = loadReference(ctx, stderr)
