@@ -212,9 +212,11 @@ func (e *Engine) handle(ctx context.Context, ev Event) (string, error) {
 	// title or value back as text, and on any helpdesk a visitor may type
 	// instead of clicking: the buttons' words, a plain yes or no in any
 	// language of the table (TypedChoice), an email address in a sentence.
+	emailStep := false
 	if last := conv.LastBotMessage(); last >= 0 {
 		lb := conv.Messages[last]
 		if lb.Prompt == PromptEmail {
+			emailStep = true
 			for _, p := range pending {
 				if addr := findEmail(p.Text); addr != "" {
 					return e.leaveOffline(ctx, conv, addr)
@@ -223,7 +225,7 @@ func (e *Engine) handle(ctx context.Context, ev Event) (string, error) {
 		}
 		for _, p := range pending {
 			if v := typedChoice(lb, p.Text); v != "" {
-				return e.choose(ctx, conv, v, last)
+				return e.choose(ctx, conv, v, last, true)
 			}
 		}
 	}
@@ -234,7 +236,25 @@ func (e *Engine) handle(ctx context.Context, ev Event) (string, error) {
 			}
 		}
 	}
+	if emailStep {
+		return e.emailAgain(ctx, conv)
+	}
 	return e.answer(ctx, conv, pending)
+}
+
+// emailAgain keeps the email step open when the visitor wrote without an address: what they
+// wrote is the offline message (offlineMessage reads it back), filed at once to the contact's
+// address when the helpdesk knows one, else the question is asked again, saying what it needs.
+// Only an address, or "continue with the bot" (a typed no), ends the step.
+func (e *Engine) emailAgain(ctx context.Context, conv *Conversation) (string, error) {
+	if addr := strings.TrimSpace(conv.Visitor.Email); addr != "" {
+		return e.leaveOffline(ctx, conv, addr)
+	}
+	tx := e.textsFor(conv)
+	if err := e.hd.Post(ctx, conv, Outgoing{Text: join(tx.EmailAgain, tx.AskEmail), Prompt: PromptEmail}); err != nil {
+		return "", fmt.Errorf("ask email again: %w", err)
+	}
+	return OutcomeAskEmail, nil
 }
 
 // explicitChoice acts on a click or email submission on one of our prompts.
@@ -281,7 +301,7 @@ func (e *Engine) explicitChoice(ctx context.Context, conv *Conversation, ev Even
 		return out, true, err
 	}
 	if choice != "" {
-		out, err := e.choose(ctx, conv, choice, idx)
+		out, err := e.choose(ctx, conv, choice, idx, false)
 		return out, true, err
 	}
 	return "", false, nil
@@ -437,11 +457,14 @@ func (tc *typingCall) end(ctx context.Context, outcome string, err error) {
 }
 
 // choose acts on a button value chosen on the bot message at index at of
-// conv.Messages.
-func (e *Engine) choose(ctx context.Context, conv *Conversation, choice string, at int) (string, error) {
+// conv.Messages; typed reports a choice typed in the chat rather than clicked.
+func (e *Engine) choose(ctx context.Context, conv *Conversation, choice string, at int, typed bool) (string, error) {
 	switch choice {
 	case ChoiceRequestHuman:
 		reason := ReasonButton
+		if typed {
+			reason = ReasonAccepted
+		}
 		if at >= 0 && at < len(conv.Messages) {
 			// Why the offer was made, if it came early: the agent's note says so.
 			// An answer that says it does not know is read back as one the
@@ -456,7 +479,14 @@ func (e *Engine) choose(ctx context.Context, conv *Conversation, choice string, 
 		if addr := strings.TrimSpace(conv.Visitor.Email); addr != "" {
 			return e.leaveOffline(ctx, conv, addr)
 		}
-		if err := e.hd.Post(ctx, conv, Outgoing{Text: e.textsFor(conv).AskEmail, Prompt: PromptEmail}); err != nil {
+		// The question for the address also asks what the message is, unless the visitor
+		// already said what they came for.
+		tx := e.textsFor(conv)
+		ask := tx.AskEmail
+		if e.offlineMessage(conv) == "" {
+			ask = join(tx.AskMessage, ask)
+		}
+		if err := e.hd.Post(ctx, conv, Outgoing{Text: ask, Prompt: PromptEmail}); err != nil {
 			return "", fmt.Errorf("ask email: %w", err)
 		}
 		return OutcomeAskEmail, nil
@@ -527,7 +557,7 @@ func (e *Engine) requestHuman(ctx context.Context, conv *Conversation, reason Re
 func (e *Engine) leaveOffline(ctx context.Context, conv *Conversation, email string) (string, error) {
 	lang := visitorLanguageCode(conv)
 	tx := e.textsIn(lang)
-	h := e.handoff(conv, lang, Handoff{Reason: ReasonButton, Summary: e.summary(ctx, conv, ReasonButton), Transcript: conv.Transcript(), Email: email})
+	h := e.handoff(conv, lang, Handoff{Reason: ReasonOffline, Summary: e.summary(ctx, conv, ReasonOffline), Transcript: conv.Transcript(), Email: email, Message: e.offlineMessage(conv)})
 	conv, still, err := e.refresh(ctx, conv)
 	if err != nil {
 		e.obs.HandoverDone("offline_message", "error")
@@ -809,3 +839,64 @@ type nopObserver struct{}
 func (nopObserver) TurnDone(string)              {}
 func (nopObserver) HandoverDone(Reason, string)  {}
 func (nopObserver) LLMCall(time.Duration, error) {}
+
+// maxOfflineMessage bounds the visitor's message atop an offline note.
+const maxOfflineMessage = 1000
+
+// offlineMessage returns what the visitor wants the team to know: what they wrote after the
+// bot offered the offline message (the email step), addresses taken out; else the last three
+// things they said before it; "" when they said nothing of substance (substance).
+func (e *Engine) offlineMessage(conv *Conversation) string {
+	offer := -1
+	titles := map[string]bool{}
+	for i, m := range conv.Messages {
+		if m.Role != RoleBot || m.Private {
+			continue
+		}
+		if m.Prompt == PromptOffline {
+			offer = i
+		}
+		for _, b := range m.Buttons {
+			titles[strings.ToLower(strings.TrimSpace(b.Title))] = true
+		}
+	}
+	var step, before []string
+	for i, m := range conv.Messages {
+		if m.Private || m.Role != RoleVisitor {
+			continue
+		}
+		t := e.substance(m.Text, titles)
+		switch {
+		case t == "":
+		case offer >= 0 && i > offer:
+			step = append(step, t)
+		default:
+			before = append(before, t)
+		}
+	}
+	pick := step
+	if len(pick) == 0 {
+		pick = before[max(0, len(before)-3):]
+	}
+	return clip(strings.Join(pick, " / "), maxOfflineMessage)
+}
+
+// substance returns a visitor message without the email addresses in it, or "" when what is
+// left tells the team nothing: a typed answer to one of the bot's prompts (a button's title,
+// yes or no, a keyword), a request for a person, fewer than six characters, or, around an
+// address, the few words that hand it over ("sure, it's ...", "my email is ...").
+func (e *Engine) substance(text string, titles map[string]bool) string {
+	t := strings.Join(strings.Fields(emailRe.ReplaceAllString(text, "")), " ")
+	t = strings.Trim(t, " ,;:-–—")
+	withAddress := findEmail(text) != ""
+	switch {
+	case len([]rune(t)) < 6,
+		withAddress && len(strings.Fields(t)) < 6 && len([]rune(t)) < 30,
+		titles[strings.ToLower(strings.TrimRight(t, ".!?"))],
+		TypedChoice(PromptOffline, t, false) != "",
+		TypedChoice(PromptHuman, t, false) != "",
+		e.detect != nil && e.detect(t):
+		return ""
+	}
+	return t
+}

@@ -43,6 +43,10 @@ type Language struct {
 	// Unknown are the phrases of a bot answer that says it does not know ("I don't know"):
 	// two such answers in a row offer a person at once.
 	Unknown []string
+	// CancelWait are the phrases of a visitor who no longer wants the person they are waiting
+	// for ("never mind, the bot is fine"): the bot takes the chat back where the helpdesk
+	// allows it (WaitWatcher).
+	CancelWait []string
 }
 
 // NoteLabels are the words of the agent's note in one language: the section labels and the
@@ -57,6 +61,8 @@ type NoteLabels struct {
 	None string
 	// Neutral and Frustrated are the moods.
 	Neutral, Frustrated string
+	// Message labels what the visitor wants the team to know, atop an offline note.
+	Message string
 }
 
 // Replies are the short answers a visitor types to a yes/no offer. Matching is on whole short
@@ -167,7 +173,7 @@ var languages = []Language{
 		Note: NoteLabels{
 			Reason: "Reason", Wants: "Visitor wants", Tried: "What the bot tried", Contact: "Contact data given",
 			Language: "Language", Mood: "Mood", Transcript: "Transcript",
-			Answers: "answers given: %d", Unknown: "it said it did not know", None: "none", Neutral: "neutral", Frustrated: "frustrated",
+			Answers: "answers given: %d", Unknown: "it said it did not know", None: "none", Neutral: "neutral", Frustrated: "frustrated", Message: "Message",
 		},
 		Hints:    []string{"the", "is", "are", "you", "my", "i", "to", "and", "what", "how", "can", "do", "does", "with", "for", "hello", "hi", "please", "thanks", "want", "order"},
 		Texts:    DefaultTexts(),
@@ -187,6 +193,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"useless", "you are useless", "you're not helping", "you are not helping", "this isn't helping", "not helpful", "stupid bot", "dumb bot", "waste of time", "ridiculous", "wtf", "fuck", "fucking", "shit", "damn it"},
 		Unknown:    []string{"i don't know", "i do not know", "i'm not sure", "i couldn't find", "i could not find", "i don't have information", "i have no information"},
+		CancelWait: []string{"never mind", "nevermind", "forget it", "the bot is fine", "bot is fine", "i'll stay with the bot", "stay with the bot", "back to the bot", "cancel", "no longer needed", "not needed anymore", "i don't need an agent anymore", "i don't need a human anymore", "i solved it", "i found it", "all sorted"},
 	},
 	{
 		Code: "de",
@@ -194,7 +201,7 @@ var languages = []Language{
 		Note: NoteLabels{
 			Reason: "Grund", Wants: "Anliegen", Tried: "Was der Bot versucht hat", Contact: "Angegebene Kontaktdaten",
 			Language: "Sprache", Mood: "Stimmung", Transcript: "Verlauf",
-			Answers: "gegebene Antworten: %d", Unknown: "er hat gesagt, dass er es nicht weiß", None: "keine", Neutral: "neutral", Frustrated: "frustriert",
+			Answers: "gegebene Antworten: %d", Unknown: "er hat gesagt, dass er es nicht weiß", None: "keine", Neutral: "neutral", Frustrated: "frustriert", Message: "Nachricht",
 		},
 		Hints: []string{"der", "die", "das", "ist", "ich", "und", "nicht", "mit", "wie", "ein", "eine", "bitte", "danke", "hallo", "meine", "mein", "können", "kann", "sie", "wann", "möchte"},
 		Texts: Texts{
@@ -208,6 +215,11 @@ var languages = []Language{
 			Continue:        "Gerne, ich bin weiter für Sie da. Wobei kann ich helfen?",
 			Apology:         "Entschuldigung, darauf kann ich gerade nicht antworten.",
 			AgentJoined:     "%s ist dem Chat beigetreten.",
+			AskMessage:      "Was möchten Sie unserem Team mitteilen?",
+			EmailAgain:      "Ich habe Ihre Nachricht notiert, brauche aber eine E-Mail-Adresse, um sie weiterzugeben.",
+			WaitTimeout:     "Bisher konnte noch kein Mitarbeiter Ihren Chat übernehmen. Sie können uns eine Nachricht hinterlassen, wir antworten per E-Mail, oder weiter warten.",
+			WaitButton:      "Weiter warten",
+			KeepWaiting:     "In Ordnung, Sie bleiben in der Warteschlange: Ein Mitarbeiter meldet sich, sobald jemand frei ist.",
 		},
 		Replies: Replies{
 			Yes:    []string{"ja", "jawohl", "gerne", "gern", "klar", "natürlich", "sicher", "auf jeden fall"},
@@ -217,6 +229,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"nutzlos", "sinnlos", "bringt nichts", "hilfst mir nicht", "hilft mir nicht", "dummer bot", "blöder bot", "scheiße", "scheisse", "verdammt", "zeitverschwendung"},
 		Unknown:    []string{"weiß ich leider nicht", "weiß ich nicht", "ich weiß nicht", "ich weiß es nicht"},
+		CancelWait: []string{"schon gut", "vergessen sie es", "vergiss es", "der bot reicht", "bot reicht", "zurück zum bot", "abbrechen", "nicht mehr nötig", "hat sich erledigt", "doch nicht"},
 		Short:      Choices{Human: "Mitarbeiter anfragen", Offline: "Nachricht schreiben", Continue: "Weiter mit dem Bot"},
 		Keywords:   Choices{Human: "Mitarbeiter", Offline: "Nachricht", Continue: "Bot"},
 		Synonyms:   Synonyms{Human: []string{"Mensch"}, Offline: []string{"ja", "ja bitte", "gerne"}, Continue: []string{"nein", "nein danke", "weiter", "weiter chatten", "beim bot bleiben", "abbrechen"}},
@@ -232,7 +245,7 @@ var languages = []Language{
 		Note: NoteLabels{
 			Reason: "Motif", Wants: "Demande du visiteur", Tried: "Ce que le bot a tenté", Contact: "Coordonnées fournies",
 			Language: "Langue", Mood: "Humeur", Transcript: "Transcription",
-			Answers: "réponses données : %d", Unknown: "il a dit ne pas savoir", None: "aucune", Neutral: "neutre", Frustrated: "frustré",
+			Answers: "réponses données : %d", Unknown: "il a dit ne pas savoir", None: "aucune", Neutral: "neutre", Frustrated: "frustré", Message: "Message",
 		},
 		Hints: []string{"le", "la", "les", "est", "je", "et", "vous", "pas", "avec", "une", "un", "bonjour", "merci", "mon", "ma", "comment", "pour", "quand", "peux", "voudrais"},
 		Texts: Texts{
@@ -246,6 +259,11 @@ var languages = []Language{
 			Continue:        "Bien sûr, je suis toujours là. Que puis-je faire pour vous ?",
 			Apology:         "Désolé, je ne peux pas répondre pour le moment.",
 			AgentJoined:     "%s a rejoint la conversation.",
+			AskMessage:      "Que souhaitez-vous transmettre à notre équipe ?",
+			EmailAgain:      "J'ai bien noté votre message, mais il me faut une adresse e-mail pour le transmettre.",
+			WaitTimeout:     "Aucun conseiller n'a encore pu prendre votre conversation. Vous pouvez laisser un message, nous vous répondrons par e-mail, ou continuer à patienter.",
+			WaitButton:      "Continuer à patienter",
+			KeepWaiting:     "D'accord, vous restez dans la file d'attente : un conseiller vous rejoindra dès qu'il sera disponible.",
 		},
 		Replies: Replies{
 			Yes:    []string{"oui", "ouais", "bien sûr", "volontiers", "avec plaisir"},
@@ -255,6 +273,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"inutile", "ça ne m'aide pas", "vous ne m'aidez pas", "tu ne m'aides pas", "ne sert à rien", "sers à rien", "bot stupide", "bot débile", "merde", "putain", "n'importe quoi"},
 		Unknown:    []string{"je ne sais pas", "je ne connais pas"},
+		CancelWait: []string{"laissez tomber", "laisse tomber", "pas grave", "le bot suffit", "annuler", "plus besoin", "retour au bot", "finalement non"},
 		Short:      Choices{Human: "Parler à quelqu'un", Offline: "Laisser un message", Continue: "Continuer le chat"},
 		Keywords:   Choices{Human: "conseiller", Offline: "message", Continue: "bot"},
 		Synonyms:   Synonyms{Human: []string{"humain"}, Offline: []string{"oui"}, Continue: []string{"non", "non merci", "continuer", "rester avec le bot", "annuler"}},
@@ -270,7 +289,7 @@ var languages = []Language{
 		Note: NoteLabels{
 			Reason: "Motivo", Wants: "El visitante quiere", Tried: "Lo que intentó el bot", Contact: "Datos de contacto",
 			Language: "Idioma", Mood: "Estado de ánimo", Transcript: "Transcripción",
-			Answers: "respuestas dadas: %d", Unknown: "dijo que no lo sabía", None: "ninguno", Neutral: "neutral", Frustrated: "frustrado",
+			Answers: "respuestas dadas: %d", Unknown: "dijo que no lo sabía", None: "ninguno", Neutral: "neutral", Frustrated: "frustrado", Message: "Mensaje",
 		},
 		Hints: []string{"el", "la", "los", "es", "yo", "y", "usted", "no", "con", "una", "un", "hola", "gracias", "mi", "cómo", "para", "cuándo", "puedo", "quiero", "por", "qué"},
 		Texts: Texts{
@@ -284,6 +303,11 @@ var languages = []Language{
 			Continue:        "Claro, sigo aquí. ¿En qué más puedo ayudarle?",
 			Apology:         "Lo siento, ahora mismo no puedo responder a eso.",
 			AgentJoined:     "%s se ha unido al chat.",
+			AskMessage:      "¿Qué le gustaría comunicar a nuestro equipo?",
+			EmailAgain:      "He anotado su mensaje, pero necesito una dirección de correo electrónico para enviarlo.",
+			WaitTimeout:     "Todavía ningún agente ha podido atender su chat. Puede dejar un mensaje y le responderemos por correo electrónico, o seguir esperando.",
+			WaitButton:      "Seguir esperando",
+			KeepWaiting:     "De acuerdo, sigue en la cola: un agente se unirá en cuanto quede uno libre.",
 		},
 		Replies: Replies{
 			Yes:    []string{"sí", "si", "claro", "por supuesto", "dale"},
@@ -293,6 +317,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"inútil", "no me ayudas", "no me estás ayudando", "no sirves para nada", "bot estúpido", "bot tonto", "mierda", "joder", "pérdida de tiempo"},
 		Unknown:    []string{"no sé", "no lo sé"},
+		CancelWait: []string{"no importa", "olvídalo", "olvidalo", "el bot está bien", "cancelar", "ya no hace falta", "volver al bot", "déjalo"},
 		Short:      Choices{Human: "Hablar con un agente", Offline: "Dejar un mensaje", Continue: "Seguir con el bot"},
 		Keywords:   Choices{Human: "agente", Offline: "mensaje", Continue: "bot"},
 		Synonyms:   Synonyms{Human: []string{"asesor", "operador"}, Offline: []string{"sí", "si"}, Continue: []string{"no", "no gracias", "seguir", "continuar", "seguir con el bot", "cancelar"}},
@@ -308,7 +333,7 @@ var languages = []Language{
 		Note: NoteLabels{
 			Reason: "Motivo", Wants: "Il visitatore chiede", Tried: "Cosa ha provato il bot", Contact: "Dati di contatto",
 			Language: "Lingua", Mood: "Umore", Transcript: "Trascrizione",
-			Answers: "risposte date: %d", Unknown: "ha detto di non sapere", None: "nessuno", Neutral: "neutrale", Frustrated: "frustrato",
+			Answers: "risposte date: %d", Unknown: "ha detto di non sapere", None: "nessuno", Neutral: "neutrale", Frustrated: "frustrato", Message: "Messaggio",
 		},
 		Hints: []string{"il", "lo", "la", "è", "io", "e", "non", "con", "una", "un", "ciao", "grazie", "mio", "mia", "come", "per", "quando", "posso", "vorrei", "che", "sono"},
 		Texts: Texts{
@@ -322,6 +347,11 @@ var languages = []Language{
 			Continue:        "Certo, sono ancora qui. Come posso aiutarla?",
 			Apology:         "Mi dispiace, al momento non posso rispondere.",
 			AgentJoined:     "%s si è unito alla chat.",
+			AskMessage:      "Cosa desidera comunicare al nostro team?",
+			EmailAgain:      "Ho preso nota del suo messaggio, ma mi serve un indirizzo e-mail per inoltrarlo.",
+			WaitTimeout:     "Nessun operatore ha ancora potuto prendere la sua chat. Può lasciare un messaggio e le risponderemo via e-mail, oppure continuare ad attendere.",
+			WaitButton:      "Continuare ad attendere",
+			KeepWaiting:     "Va bene, resta in coda: un operatore si unirà appena ce ne sarà uno libero.",
 		},
 		Replies: Replies{
 			Yes:    []string{"sì", "si", "certo", "certamente", "volentieri"},
@@ -331,6 +361,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"inutile", "non mi aiuti", "non mi stai aiutando", "non servi a niente", "bot stupido", "merda", "cazzo", "perdita di tempo"},
 		Unknown:    []string{"non lo so", "non so", "non conosco"},
+		CancelWait: []string{"non importa", "lascia perdere", "lasci perdere", "va bene il bot", "annulla", "non serve più", "torna al bot"},
 		Short:      Choices{Human: "Parla con operatore", Offline: "Lascia un messaggio", Continue: "Continua con il bot"},
 		Keywords:   Choices{Human: "operatore", Offline: "messaggio", Continue: "bot"},
 		Synonyms:   Synonyms{Human: nil, Offline: []string{"sì", "si"}, Continue: []string{"no", "no grazie", "continua", "continuare", "annulla"}},
@@ -346,7 +377,7 @@ var languages = []Language{
 		Note: NoteLabels{
 			Reason: "Motivo", Wants: "O visitante quer", Tried: "O que o bot tentou", Contact: "Dados de contacto",
 			Language: "Idioma", Mood: "Humor", Transcript: "Transcrição",
-			Answers: "respostas dadas: %d", Unknown: "disse que não sabia", None: "nenhum", Neutral: "neutro", Frustrated: "frustrado",
+			Answers: "respostas dadas: %d", Unknown: "disse que não sabia", None: "nenhum", Neutral: "neutro", Frustrated: "frustrado", Message: "Mensagem",
 		},
 		Hints: []string{"o", "a", "os", "é", "eu", "e", "você", "não", "com", "uma", "um", "olá", "obrigado", "obrigada", "meu", "minha", "como", "para", "quando", "posso", "quero"},
 		Texts: Texts{
@@ -360,6 +391,11 @@ var languages = []Language{
 			Continue:        "Claro, continuo aqui. Em que mais posso ajudar?",
 			Apology:         "Desculpe, não consigo responder a isso agora.",
 			AgentJoined:     "%s entrou no chat.",
+			AskMessage:      "O que gostaria de transmitir à nossa equipa?",
+			EmailAgain:      "Registei a sua mensagem, mas preciso de um endereço de e-mail para a encaminhar.",
+			WaitTimeout:     "Ainda nenhum agente pôde atender o seu chat. Pode deixar uma mensagem e responderemos por e-mail, ou continuar a aguardar.",
+			WaitButton:      "Continuar a aguardar",
+			KeepWaiting:     "Muito bem, continua na fila: um agente juntar-se-á assim que houver um livre.",
 		},
 		Replies: Replies{
 			Yes:    []string{"sim", "claro", "com certeza", "pode ser"},
@@ -369,6 +405,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"inútil", "não me ajuda", "não me ajudas", "não serves para nada", "bot burro", "bot estúpido", "merda", "porra", "perda de tempo"},
 		Unknown:    []string{"não sei"},
+		CancelWait: []string{"não importa", "esquece", "deixa para lá", "deixa pra lá", "o bot serve", "cancelar", "já não é preciso", "voltar ao bot"},
 		Short:      Choices{Human: "Falar com atendente", Offline: "Deixar mensagem", Continue: "Continuar com o bot"},
 		Keywords:   Choices{Human: "atendente", Offline: "mensagem", Continue: "bot"},
 		Synonyms:   Synonyms{Human: []string{"operador"}, Offline: []string{"sim"}, Continue: []string{"não", "nao", "continuar", "continuar com o bot"}},
@@ -384,7 +421,7 @@ var languages = []Language{
 		Note: NoteLabels{
 			Reason: "Reden", Wants: "Bezoeker wil", Tried: "Wat de bot probeerde", Contact: "Opgegeven contactgegevens",
 			Language: "Taal", Mood: "Stemming", Transcript: "Transcript",
-			Answers: "gegeven antwoorden: %d", Unknown: "hij zei het niet te weten", None: "geen", Neutral: "neutraal", Frustrated: "gefrustreerd",
+			Answers: "gegeven antwoorden: %d", Unknown: "hij zei het niet te weten", None: "geen", Neutral: "neutraal", Frustrated: "gefrustreerd", Message: "Bericht",
 		},
 		Hints: []string{"de", "het", "een", "is", "ik", "en", "niet", "met", "hoe", "mijn", "hallo", "dank", "bedankt", "wanneer", "kan", "wil", "graag", "u", "jullie", "van"},
 		Texts: Texts{
@@ -398,6 +435,11 @@ var languages = []Language{
 			Continue:        "Natuurlijk, ik ben er nog. Waarmee kan ik u helpen?",
 			Apology:         "Sorry, daar kan ik nu geen antwoord op geven.",
 			AgentJoined:     "%s neemt deel aan de chat.",
+			AskMessage:      "Wat wilt u ons team laten weten?",
+			EmailAgain:      "Ik heb uw bericht genoteerd, maar ik heb een e-mailadres nodig om het door te geven.",
+			WaitTimeout:     "Er kon nog geen medewerker uw chat aannemen. U kunt een bericht achterlaten, dan antwoorden we per e-mail, of blijven wachten.",
+			WaitButton:      "Blijven wachten",
+			KeepWaiting:     "Prima, u blijft in de wachtrij: een medewerker sluit aan zodra er een vrij is.",
 		},
 		Replies: Replies{
 			Yes:    []string{"ja", "jazeker", "graag", "zeker", "natuurlijk"},
@@ -407,6 +449,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"nutteloos", "je helpt me niet", "je helpt niet", "stomme bot", "domme bot", "waardeloos", "verdomme", "tijdverspilling"},
 		Unknown:    []string{"weet ik niet", "ik weet het niet"},
+		CancelWait: []string{"laat maar", "laat maar zitten", "de bot is prima", "annuleren", "niet meer nodig", "terug naar de bot", "hoeft niet meer"},
 		Short:      Choices{Human: "Chat met medewerker", Offline: "Bericht achterlaten", Continue: "Verder met de bot"},
 		Keywords:   Choices{Human: "medewerker", Offline: "bericht", Continue: "bot"},
 		Synonyms:   Synonyms{Human: nil, Offline: []string{"ja"}, Continue: []string{"nee", "nee dank je", "verder", "doorgaan", "annuleren"}},
@@ -422,7 +465,7 @@ var languages = []Language{
 		Note: NoteLabels{
 			Reason: "Powód", Wants: "Odwiedzający chce", Tried: "Co próbował bot", Contact: "Podane dane kontaktowe",
 			Language: "Język", Mood: "Nastrój", Transcript: "Zapis rozmowy",
-			Answers: "udzielone odpowiedzi: %d", Unknown: "powiedział, że nie wie", None: "brak", Neutral: "neutralny", Frustrated: "sfrustrowany",
+			Answers: "udzielone odpowiedzi: %d", Unknown: "powiedział, że nie wie", None: "brak", Neutral: "neutralny", Frustrated: "sfrustrowany", Message: "Wiadomość",
 		},
 		Hints: []string{"jest", "nie", "i", "się", "jak", "mój", "moja", "dzień", "dobry", "dziękuję", "proszę", "kiedy", "mogę", "chcę", "czy", "co", "z", "na", "zamówienie"},
 		Texts: Texts{
@@ -436,6 +479,11 @@ var languages = []Language{
 			Continue:        "Oczywiście, nadal tu jestem. W czym jeszcze mogę pomóc?",
 			Apology:         "Przepraszam, nie mogę teraz na to odpowiedzieć.",
 			AgentJoined:     "%s dołączył(a) do czatu.",
+			AskMessage:      "Co chcesz przekazać naszemu zespołowi?",
+			EmailAgain:      "Zanotowałem Twoją wiadomość, ale potrzebuję adresu e-mail, aby ją przekazać.",
+			WaitTimeout:     "Żaden konsultant nie mógł jeszcze przejąć Twojego czatu. Możesz zostawić wiadomość, a odpowiemy e-mailem, albo dalej czekać.",
+			WaitButton:      "Czekam dalej",
+			KeepWaiting:     "Dobrze, zostajesz w kolejce: konsultant dołączy, gdy tylko będzie wolny.",
 		},
 		Replies: Replies{
 			Yes:    []string{"tak", "jasne", "oczywiście", "pewnie", "chętnie"},
@@ -445,6 +493,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"bezużyteczny", "bez sensu", "nie pomagasz", "głupi bot", "kurwa", "cholera", "strata czasu"},
 		Unknown:    []string{"nie wiem", "nie znam"},
+		CancelWait: []string{"nieważne", "nie ważne", "zapomnij", "bot wystarczy", "anuluj", "już nie trzeba", "wróć do bota"},
 		Short:      Choices{Human: "Czat z konsultantem", Offline: "Zostaw wiadomość", Continue: "Kontynuuj z botem"},
 		Keywords:   Choices{Human: "konsultant", Offline: "wiadomość", Continue: "bot"},
 		Synonyms:   Synonyms{Human: []string{"operator"}, Offline: []string{"tak"}, Continue: []string{"nie", "kontynuuj", "dalej", "anuluj"}},
@@ -460,7 +509,7 @@ var languages = []Language{
 		Note: NoteLabels{
 			Reason: "Důvod", Wants: "Návštěvník chce", Tried: "Co bot zkusil", Contact: "Zadané kontaktní údaje",
 			Language: "Jazyk", Mood: "Nálada", Transcript: "Přepis",
-			Answers: "dané odpovědi: %d", Unknown: "řekl, že neví", None: "žádné", Neutral: "neutrální", Frustrated: "frustrovaný",
+			Answers: "dané odpovědi: %d", Unknown: "řekl, že neví", None: "žádné", Neutral: "neutrální", Frustrated: "frustrovaný", Message: "Zpráva",
 		},
 		Hints: []string{"je", "není", "a", "se", "jak", "můj", "moje", "dobrý", "den", "děkuji", "prosím", "kdy", "mohu", "chci", "co", "s", "na", "objednávka", "jsem"},
 		Texts: Texts{
@@ -474,6 +523,11 @@ var languages = []Language{
 			Continue:        "Jistě, jsem tu dál. S čím vám mohu pomoci?",
 			Apology:         "Omlouvám se, na to teď nedokážu odpovědět.",
 			AgentJoined:     "%s se připojil(a) k chatu.",
+			AskMessage:      "Co byste chtěli vzkázat našemu týmu?",
+			EmailAgain:      "Vaši zprávu jsem si poznamenal, ale k jejímu předání potřebuji e-mailovou adresu.",
+			WaitTimeout:     "Zatím vás nemohl převzít žádný pracovník. Můžete nám zanechat zprávu a odpovíme e-mailem, nebo dál čekat.",
+			WaitButton:      "Čekat dál",
+			KeepWaiting:     "Dobře, zůstáváte ve frontě: pracovník se připojí, jakmile bude volný.",
 		},
 		Replies: Replies{
 			Yes:    []string{"ano", "jo", "jasně", "určitě", "samozřejmě"},
@@ -483,6 +537,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"k ničemu", "nepomáháš", "hloupý bot", "blbý bot", "zbytečný", "kurva", "sakra", "ztráta času"},
 		Unknown:    []string{"nevím", "neznám"},
+		CancelWait: []string{"to nevadí", "nevadí", "zapomeňte na to", "bot stačí", "zrušit", "už není potřeba", "zpět k botovi"},
 		Short:      Choices{Human: "Chat s operátorem", Offline: "Zanechat zprávu", Continue: "Pokračovat s botem"},
 		Keywords:   Choices{Human: "operátor", Offline: "zpráva", Continue: "bot"},
 		Synonyms:   Synonyms{Human: []string{"operator"}, Offline: []string{"ano"}, Continue: []string{"ne", "pokračovat", "pokračuj", "zrušit"}},
@@ -498,7 +553,7 @@ var languages = []Language{
 		Note: NoteLabels{
 			Reason: "Dôvod", Wants: "Návštevník chce", Tried: "Čo bot skúsil", Contact: "Zadané kontaktné údaje",
 			Language: "Jazyk", Mood: "Nálada", Transcript: "Prepis",
-			Answers: "dané odpovede: %d", Unknown: "povedal, že nevie", None: "žiadne", Neutral: "neutrálna", Frustrated: "frustrovaný",
+			Answers: "dané odpovede: %d", Unknown: "povedal, že nevie", None: "žiadne", Neutral: "neutrálna", Frustrated: "frustrovaný", Message: "Správa",
 		},
 		Hints: []string{"je", "nie", "a", "sa", "ako", "môj", "moja", "dobrý", "deň", "ďakujem", "prosím", "kedy", "môžem", "chcem", "čo", "s", "na", "objednávka", "som"},
 		Texts: Texts{
@@ -512,6 +567,11 @@ var languages = []Language{
 			Continue:        "Samozrejme, som tu ďalej. S čím vám môžem pomôcť?",
 			Apology:         "Prepáčte, na to teraz neviem odpovedať.",
 			AgentJoined:     "%s sa pripojil(a) k chatu.",
+			AskMessage:      "Čo by ste chceli odkázať nášmu tímu?",
+			EmailAgain:      "Vašu správu som si poznačil, ale na jej odovzdanie potrebujem e-mailovú adresu.",
+			WaitTimeout:     "Zatiaľ vás nemohol prevziať žiadny pracovník. Môžete nám nechať správu a odpovieme e-mailom, alebo ďalej čakať.",
+			WaitButton:      "Čakať ďalej",
+			KeepWaiting:     "Dobre, zostávate v poradí: pracovník sa pripojí, hneď ako bude voľný.",
 		},
 		Replies: Replies{
 			Yes:    []string{"áno", "ano", "jasné", "určite", "samozrejme"},
@@ -521,6 +581,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"nanič", "k ničomu", "nepomáhaš", "hlúpy bot", "zbytočný", "do riti", "strata času"},
 		Unknown:    []string{"neviem", "nepoznám"},
+		CancelWait: []string{"nevadí", "zabudnite na to", "bot stačí", "zrušiť", "už netreba", "späť k botovi"},
 		Short:      Choices{Human: "Chat s operátorom", Offline: "Nechať správu", Continue: "Pokračovať s botom"},
 		Keywords:   Choices{Human: "operátor", Offline: "správa", Continue: "bot"},
 		Synonyms:   Synonyms{Human: []string{"operator"}, Offline: []string{"áno", "ano"}, Continue: []string{"nie", "pokračovať", "pokračuj", "zrušiť"}},
@@ -536,7 +597,7 @@ var languages = []Language{
 		Note: NoteLabels{
 			Reason: "Причина", Wants: "Посетитель хочет", Tried: "Что пробовал бот", Contact: "Указанные контакты",
 			Language: "Язык", Mood: "Настроение", Transcript: "Переписка",
-			Answers: "ответов дано: %d", Unknown: "он сказал, что не знает", None: "нет", Neutral: "нейтральное", Frustrated: "раздражён",
+			Answers: "ответов дано: %d", Unknown: "он сказал, что не знает", None: "нет", Neutral: "нейтральное", Frustrated: "раздражён", Message: "Сообщение",
 		},
 		Hints: []string{"и", "в", "не", "на", "я", "что", "как", "мой", "моя", "здравствуйте", "привет", "спасибо", "пожалуйста", "когда", "могу", "хочу", "с", "это", "заказ"},
 		Texts: Texts{
@@ -550,6 +611,11 @@ var languages = []Language{
 			Continue:        "Конечно, я здесь. Чем ещё могу помочь?",
 			Apology:         "Извините, сейчас я не могу на это ответить.",
 			AgentJoined:     "%s присоединился(-ась) к чату.",
+			AskMessage:      "Что вы хотите передать нашей команде?",
+			EmailAgain:      "Я записал ваше сообщение, но чтобы передать его, мне нужен адрес электронной почты.",
+			WaitTimeout:     "Пока ни один сотрудник не смог принять ваш чат. Вы можете оставить сообщение, и мы ответим по электронной почте, или подождать ещё.",
+			WaitButton:      "Подождать ещё",
+			KeepWaiting:     "Хорошо, вы остаётесь в очереди: сотрудник подключится, как только освободится.",
 		},
 		Replies: Replies{
 			Yes:    []string{"да", "конечно", "ага", "давайте", "давай"},
@@ -559,6 +625,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"бесполезно", "бесполезный", "не помогаешь", "тупой бот", "глупый бот", "бред", "блин", "хрень"},
 		Unknown:    []string{"не знаю"},
+		CancelWait: []string{"неважно", "не важно", "забудьте", "бот подойдёт", "отмена", "отменить", "уже не нужно", "вернуться к боту"},
 		Short:      Choices{Human: "Чат с оператором", Offline: "Оставить сообщение", Continue: "Продолжить с ботом"},
 		Keywords:   Choices{Human: "оператор", Offline: "сообщение", Continue: "бот"},
 		Synonyms:   Synonyms{Human: nil, Offline: []string{"да"}, Continue: []string{"нет", "продолжить", "продолжим", "отмена"}},

@@ -97,7 +97,15 @@ func sections(heading string, h Handoff, tail []string) string {
 	if h.Frustrated || h.Reason == ReasonFrustration {
 		mood = lb.Frustrated
 	}
-	before := []string{oneLine(heading, maxField), lb.Reason + ": " + h.Reason.Describe()}
+	before := []string{oneLine(heading, maxField)}
+	if m := strings.TrimSpace(h.Message); m != "" {
+		label := lb.Message
+		if label == "" {
+			label = "Message"
+		}
+		before = append(before, label+": "+oneLine(m, MaxNote/2))
+	}
+	before = append(before, lb.Reason+": "+h.Reason.Describe())
 	after := []string{lb.Tried + ": " + tried.String(), lb.Contact + ": " + strings.Join(contact, ", ")}
 	if l, ok := LanguageByCode(h.Language); ok {
 		after = append(after, lb.Language+": "+l.Name+" ("+l.Code+")")

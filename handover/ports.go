@@ -78,6 +78,14 @@ const (
 	ReasonButton   Reason = "visitor_button"  // the visitor pressed "Request chat with human agent"
 	ReasonRequest  Reason = "visitor_request" // the visitor asked in free text
 	ReasonBotError Reason = "bot_error"       // the bot failed or timed out
+	// ReasonAccepted: the bot offered a person and the visitor said yes in the chat (typed,
+	// not clicked: "yes", the keyword, the button's words).
+	ReasonAccepted Reason = "visitor_accepted"
+	// ReasonOffline: nobody was available and the visitor left an offline message.
+	ReasonOffline Reason = "offline_message"
+	// ReasonWaitTimeout: nobody took the chat within HANDOVER_HUMAN_WAIT_TIMEOUT and the
+	// visitor left an offline message.
+	ReasonWaitTimeout Reason = "wait_timeout"
 	// The visitor took a person the bot offered early, whatever the answer
 	// count, because:
 	ReasonRepeated    Reason = "repeated_question" // they asked the same thing again
@@ -93,6 +101,12 @@ func (r Reason) Describe() string {
 		return "The visitor pressed \"Request chat with human agent\"."
 	case ReasonRequest:
 		return "The visitor asked to talk to a person."
+	case ReasonAccepted:
+		return "The bot offered a person and the visitor said yes in the chat."
+	case ReasonOffline:
+		return "No agent was available; the visitor left an offline message."
+	case ReasonWaitTimeout:
+		return "The visitor waited for an agent, nobody took the chat in time, and they left an offline message."
 	case ReasonBotError:
 		return "The bot could not answer (LLM error or timeout)."
 	case ReasonRepeated:
@@ -116,6 +130,10 @@ type Handoff struct {
 	Transcript string
 	// Email is where the visitor wants the answer, for offline messages.
 	Email string
+	// Message is what the visitor wants the team to know, for offline messages: what they
+	// wrote during the email step, else what they said before it (offlineMessage); "" when
+	// they said nothing of substance.
+	Message string
 	// What the agent's note tells of the conversation (HandoverNote, OfflineNote), filled in
 	// by the engine; zero values read as not known.
 	// Answers is how many answers the bot gave; SaidUnknown that one of them said it did

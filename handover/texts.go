@@ -15,6 +15,16 @@ type Texts struct {
 	Continue        string // after "Continue with the bot"
 	Apology         string // prefix when the bot failed
 	AgentJoined     string // %s = agent name
+	// AskMessage opens the email question when the visitor has not yet said what the
+	// offline message is about.
+	AskMessage string
+	// EmailAgain opens the email question again when the visitor wrote without an address.
+	EmailAgain string
+	// WaitTimeout offers the offline message to a visitor nobody took within
+	// HANDOVER_HUMAN_WAIT_TIMEOUT; WaitButton keeps waiting, KeepWaiting confirms it.
+	WaitTimeout string
+	WaitButton  string
+	KeepWaiting string
 }
 
 // DefaultTexts returns the built-in English texts.
@@ -30,6 +40,11 @@ func DefaultTexts() Texts {
 		Continue:        "Sure, I'm still here. What else can I help you with?",
 		Apology:         "Sorry, I can't answer that right now.",
 		AgentJoined:     "%s joined the chat.",
+		AskMessage:      "What would you like our team to know?",
+		EmailAgain:      "I have noted your message, but I need an email address to pass it on.",
+		WaitTimeout:     "No agent has been free to take your chat yet. You can leave a message and we will get back to you by email, or keep waiting.",
+		WaitButton:      "Keep waiting",
+		KeepWaiting:     "Alright, you stay in the queue: an agent will join as soon as one is free.",
 	}
 }
 
@@ -51,6 +66,11 @@ func (t Texts) withDefaults() Texts {
 	fill(&t.Continue, d.Continue)
 	fill(&t.Apology, d.Apology)
 	fill(&t.AgentJoined, d.AgentJoined)
+	fill(&t.AskMessage, d.AskMessage)
+	fill(&t.EmailAgain, d.EmailAgain)
+	fill(&t.WaitTimeout, d.WaitTimeout)
+	fill(&t.WaitButton, d.WaitButton)
+	fill(&t.KeepWaiting, d.KeepWaiting)
 	return t
 }
 
@@ -66,7 +86,7 @@ func IsNotice(text string, extra ...Texts) bool {
 		return false
 	}
 	check := func(tx Texts) bool {
-		for _, n := range []string{tx.Connecting, tx.NoAgent, tx.AskEmail, tx.Continue} {
+		for _, n := range []string{tx.Connecting, tx.NoAgent, tx.AskEmail, tx.Continue, tx.WaitTimeout, tx.KeepWaiting} {
 			if n != "" && strings.HasSuffix(t, n) {
 				return true
 			}

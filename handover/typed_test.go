@@ -242,7 +242,7 @@ func TestEngineTypedAnswersAndEarlyOffers(t *testing.T) {
 		t.Fatalf("a question was taken as a choice: %q %v", out, err)
 	}
 	hd.visitor("Ja, bitte")
-	if out, err := e.Handle(ctx, ev); err != nil || out != OutcomeHandover || lastHandoff(hd).Reason != ReasonButton {
+	if out, err := e.Handle(ctx, ev); err != nil || out != OutcomeHandover || lastHandoff(hd).Reason != ReasonAccepted {
 		t.Fatalf("typed yes: %q %v %+v", out, err, lastHandoff(hd))
 	}
 

@@ -39,6 +39,7 @@ var Table = []Scenario{
 	{Name: "forged or missing authentication changes nothing", Run: forged},
 	{Name: "typed yes takes the human offer", Config: offersEarly(1), Run: typedYesHuman},
 	{Name: "typed answers to the offline offer, email in a sentence", Config: offersEarly(3), Run: typedOffline},
+	{Name: "the email step stays open; the visitor's message tops the note", Config: offersEarly(3), Run: emailStepOpen},
 	{Name: "frustration offers a person", Config: offersEarly(3), Run: frustrationOffers},
 	{Name: "a repeated question offers a person", Config: offersEarly(3), Run: repeatOffers},
 	{Name: "the bot does not know: a person at once", Config: withSampleKnowledge(offersEarly(3)), Run: noAnswerOffers},
@@ -391,6 +392,39 @@ func typedOffline(e *Env) {
 		e.T.Fatalf("want the offline message with %s:\n%s", email, Dump(s))
 	}
 	noteSays(e, s, email)
+}
+
+// Nobody available, nothing said yet but a request for a person: the email question also asks
+// for the message; a reply without an address is that message and the question is asked again;
+// the address, a message later, files it with the message in the team's note.
+func emailStepOpen(e *Env) {
+	e.World.SetAgentsAvailable(false)
+	conv := e.Send("v1", "Can I talk to a person?")
+	waitOffer(e, conv, handover.ChoiceOffline)
+	e.Settle()
+	e.Send("v1", "sure")
+	s := e.WaitFor(conv, "asked for the message and an email address", func(s helpdesk.State) bool { return LastBot(s).AsksEmail })
+	if !strings.Contains(LastBot(s).Text, handover.DefaultTexts().AskMessage) {
+		e.T.Fatalf("the question does not ask what the message is:\n%s", Dump(s))
+	}
+	e.Settle()
+	n := len(Bot(e.World.State(conv)))
+	e.Send("v1", "My tent arrived with a torn seam, please send a new one.")
+	s = e.WaitFor(conv, "asked for the address again", BotCount(n+1))
+	e.Settle()
+	s = e.World.State(conv)
+	if s.Offline || s.WithHuman || !LastBot(s).AsksEmail || !strings.Contains(LastBot(s).Text, handover.DefaultTexts().EmailAgain) {
+		e.T.Fatalf("a reply without an address must keep the email step open and say what it needs:\n%s", Dump(s))
+	}
+	const email = "jane@example.com"
+	e.Send("v1", email)
+	s = e.WaitFor(conv, "filed offline", func(s helpdesk.State) bool { return s.Offline })
+	e.Settle()
+	s = e.World.State(conv)
+	if !strings.Contains(LastBot(s).Text, email) {
+		e.T.Fatalf("want the confirmation with %s:\n%s", email, Dump(s))
+	}
+	noteSays(e, s, "torn seam")
 }
 
 // Frustration offers a person on the first answer; the note says why when the visitor takes it.
