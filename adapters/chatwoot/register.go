@@ -19,4 +19,5 @@ var Descriptor = helpdesk.Descriptor{
 		return nil
 	},
 	Sandbox: newWorld,
+	Install: Install, // install.go
 }

@@ -168,7 +168,8 @@ type changedValue struct {
 // an error saying what is wrong.
 //
 //   - message_created, incoming, public, conversation pending with no human
-//     assignee: EventVisitorMessage.
+//     assignee, or open without handover's agent_joined mark (a visitor who may
+//     be waiting for a person): EventVisitorMessage.
 //   - message_created, outgoing, public, by a user (or an external_echo):
 //     EventAgentActivity. The bot's own messages, Captain's, templates and
 //     private notes are ignored.
@@ -230,8 +231,16 @@ func parseMessageCreated(p *webhookPayload) ([]handover.Event, error) {
 	switch {
 	case m.MessageType == msgIncoming:
 		c := p.Conversation
-		if string(c.Status) != "pending" || string(c.Meta.AssigneeType) == "User" {
-			// Not the bot's: open, resolved, snoozed, or a human holds it.
+		switch {
+		case c == nil:
+			return nil, nil
+		case string(c.Status) == statusPending && string(c.Meta.AssigneeType) != "User":
+			// The bot's.
+		case string(c.Status) == statusOpen && c.attr(AttrState) != stateAgentJoined:
+			// Maybe handed over and waiting for a person: the visitor may call the wait
+			// off, or it may have lasted too long (one read tells).
+		default:
+			// Not the bot's: resolved, snoozed, a human holds it or took it over.
 			// Chatwoot sends bot events in every status (issues #7340, #11429).
 			return nil, nil
 		}

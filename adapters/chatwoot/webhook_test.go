@@ -129,7 +129,10 @@ func TestParseGolden(t *testing.T) {
 		want []handover.Event
 	}{
 		{"visitor_text.json", []handover.Event{{Kind: handover.EventVisitorMessage, ConversationID: "42", MessageID: "1001", DedupKey: "message_created:1001"}}},
-		{"visitor_text_open.json", nil},
+		// Open: maybe waiting for a person (the wait timeout, calling the wait off).
+		{"visitor_text_open.json", []handover.Event{{Kind: handover.EventVisitorMessage, ConversationID: "42", MessageID: "1003", DedupKey: "message_created:1003"}}},
+		// Taken over by an agent for good: nothing for the bot, not even a read.
+		{"visitor_text_joined.json", nil},
 		{"visitor_text_assigned.json", nil},
 		{"click.json", []handover.Event{{Kind: handover.EventChoice, ConversationID: "42", MessageID: "1002", Choice: "handover_request", DedupKey: "click:1002"}}},
 		{"click_title_only.json", []handover.Event{{Kind: handover.EventChoice, ConversationID: "42", MessageID: "1005", Choice: "Yes", DedupKey: "click:1005"}}},

@@ -14,6 +14,7 @@ var Descriptor = helpdesk.Descriptor{
 		return New(s.(*Settings).config(d))
 	},
 	Sandbox: newWorld,
+	Install: install,
 	// Intercom throttles an endpoint that answers 429 for one minute up to two hours and may
 	// drop the throttled notifications (https://developers.intercom.com/docs/webhooks/webhook-notifications):
 	// a busy service answers 503 instead.

@@ -8,4 +8,5 @@ var Descriptor = helpdesk.Descriptor{
 	Settings: func() helpdesk.Settings { return &Settings{} },
 	New:      newFromSettings,
 	Sandbox:  newWorld, // world.go
+	Install:  Install,  // install.go
 }

@@ -16,6 +16,7 @@ var Descriptor = helpdesk.Descriptor{
 	Settings: func() helpdesk.Settings { return &Settings{} },
 	New:      newFromSettings,
 	Sandbox:  newWorld,
+	Install:  install,
 	Commands: []helpdesk.Command{{
 		Name:  "rules",
 		Usage: "print the LiveAgent rules to create (uses HANDOVER_PUBLIC_URL)",

@@ -80,6 +80,9 @@ func (s *Server) routes() http.Handler {
 	api("GET "+base+"/teams/{team_id}", false, s.cwTeam)
 	api("GET "+base+"/teams/{team_id}/team_members", false, s.cwTeamMembers)
 	api("GET "+base+"/agent_bots", false, s.cwAgentBots)
+	api("GET "+base+"/portals", false, s.cwPortals)
+	api("GET "+base+"/portals/{portal}/articles", false, s.cwPortalArticles)
+	s.cwInstallRoutes(api, base) // chatwoot_install.go
 	mux.Handle("GET /api/v1/profile", s.public(s.cwProfile))
 	mux.Handle("GET /api/v1/widget/inbox_members", s.public(s.cwWidgetInboxMembers))
 	mux.Handle("/api/", s.public(func(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
@@ -131,6 +134,8 @@ func (s *Server) api(botOK bool, h apiHandler, opts ...apiOpt) http.Handler {
 			kind = "bot"
 		case s.opts.UserToken != "" && token == s.opts.UserToken:
 			kind = "user"
+		case s.cwiBotToken(token): // a bot created through the API (chatwoot_install.go)
+			kind = "bot"
 		default:
 			kind = "invalid"
 		}
@@ -1397,10 +1402,7 @@ func jsonEqual(a, b any) bool {
 func (s *Server) cwAgentBots(w http.ResponseWriter, _ *http.Request, _ *reqCtx) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	writeJSON(w, http.StatusOK, []any{map[string]any{
-		"id": s.bot.id, "name": s.bot.name, "description": "", "thumbnail": "", "outgoing_url": s.webhookURL,
-		"bot_type": "webhook", "bot_config": map[string]any{}, "account_id": s.opts.AccountID, "system_bot": false,
-	}})
+	writeJSON(w, http.StatusOK, s.cwAgentBotsJSON()) // chatwoot_install.go
 }
 
 // GET /api/v1/profile: the token's user (profiles_controller.rb, profiles/show.json.jbuilder)

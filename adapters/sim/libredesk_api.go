@@ -53,6 +53,7 @@ func (l *Libredesk) routes() http.Handler {
 	api("GET /api/v1/agents/compact", "", l.agentsCompact)
 	api("GET /api/v1/agents/me", "", l.agentMe)
 	api("GET /api/v1/webhooks", "webhooks:manage", l.listWebhooks)
+	l.installRoutes(api) // libredesk_install.go
 	api("GET /api/v1/agents/{id}", "users:manage", l.agent)
 	api("GET /api/v1/teams/compact", "", l.teamsCompact)
 	api("GET /api/v1/inboxes", "", l.listInboxes)

@@ -122,6 +122,7 @@ type Server struct {
 	webhookURL string
 
 	bot          agentBot
+	cwi          *cwInstallState // chatwoot_install.go: bots, labels, dashboard apps made through the API
 	users        map[int]*user
 	userIDs      []int
 	inboxes      map[int]*inbox

@@ -121,6 +121,7 @@ type Zendesk struct {
 	ticketSeq  int
 	idem       map[string]zdIdem             // Idempotency-Key → stored ticket creation
 	control    map[int][]ZendeskControlEvent // switchboard actions per core conversation id
+	inst       *zdInstall                    // install-side state (zendesk_install.go); nil until used
 }
 
 // zdConv is the Sunshine side of one conversation.

@@ -49,7 +49,7 @@ func (z *Zendesk) routes() http.Handler {
 	sc("POST "+app+"/conversations/{conv}/acceptControl", z.scAcceptControl)
 	sc("POST "+app+"/conversations/{conv}/releaseControl", z.scReleaseControl)
 	sc("GET "+app+"/users/{user}", z.scGetUser)
-	sc("GET "+app+"/integrations/{integration}/webhooks", z.scListWebhooks)
+	sc("GET "+app+"/integrations/{integration}/webhooks", z.scListWebhooksInstalled)
 	sc("GET "+app+"/conversations", func(w http.ResponseWriter, r *http.Request, _ []byte) {
 		// List Conversations needs filter[userId] or filter[userExternalId]
 		// (ConversationListFilter): there is no way to list every conversation.
@@ -69,6 +69,10 @@ func (z *Zendesk) routes() http.Handler {
 	sp("GET /api/v2/users", z.spListUsers)
 	sp("GET /api/v2/users/{id}", z.spShowUser)
 	sp("GET /api/v2/groups/{id}/users", z.spGroupUsers)
+	sp("GET /api/v2/help_center/locales", z.hcLocales)
+	sp("GET /api/v2/help_center/articles", z.hcArticles)
+	sp("GET /api/v2/help_center/{locale}/articles", z.hcArticles)
+	z.installRoutes(app, sc, sp)
 	mux.Handle("/api/", z.support(func(w http.ResponseWriter, _ *http.Request, _ []byte) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "InvalidEndpoint", "description": "Not found"})
 	}))

@@ -18,4 +18,5 @@ var Descriptor = helpdesk.Descriptor{
 		return New(cfg)
 	},
 	Sandbox: newWorld,
+	Install: install,
 }

@@ -37,6 +37,7 @@ func (s *Server) routes() {
 	m.HandleFunc("PUT /contacts/{id}", withBody(s, s.updateContact))
 	m.HandleFunc("POST /tickets", withBody(s, s.createTicket))
 	m.HandleFunc("GET /tickets/{id}", s.locked(s.getTicket))
+	m.HandleFunc("GET /articles", s.listArticles)
 	s.mux = m
 }
 

@@ -1,0 +1,126 @@
+package intercom
+
+// The Help Center's articles: GET /articles (descriptions/2.15/api.intercom.io.yaml of
+// intercom/Intercom-OpenAPI: listArticles → article_list {type: "list", pages, total_count,
+// data: [article_list_item]}). The workspace's help center is multilingual (English, the
+// default, and German): every article carries translated_content with one article_content per
+// language (null where it has none). The seed is fixed: two articles in both languages, one
+// whose German translation is still a draft, one draft article, and enough short tips to span
+// pages.
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	hcDefaultPerPage = 50
+	hcMaxPerPage     = 150
+	hcTips           = 24
+)
+
+type hcContent struct {
+	title, body string
+	draft       bool
+}
+
+type hcArticle struct {
+	id      int
+	en, de  *hcContent
+	updated time.Time
+}
+
+func helpCenterSeed() []hcArticle {
+	day := func(d int) time.Time { return time.Date(2026, time.January, d, 9, 30, 0, 0, time.UTC) }
+	out := []hcArticle{
+		{id: 9001, updated: day(2),
+			en: &hcContent{title: "Resetting your password", body: "<h2>Steps</h2><ol><li>Open <strong>Settings</strong>.</li><li>Click <em>Reset password</em>.</li></ol>"},
+			de: &hcContent{title: "Passwort zurücksetzen", body: "<h2>Schritte</h2><ol><li>Öffnen Sie <strong>Einstellungen</strong>.</li><li>Klicken Sie auf <em>Passwort zurücksetzen</em>.</li></ol>"}},
+		{id: 9002, updated: day(4),
+			en: &hcContent{title: "Shipping times", body: "<p>Orders ship within <b>2 business days</b>.</p>"},
+			de: &hcContent{title: "Lieferzeiten", body: "<p>Bestellungen werden innerhalb von <b>2 Werktagen</b> versandt.</p>"}},
+		{id: 9003, updated: day(5),
+			en: &hcContent{title: "Returns", body: "<p>Return any item within 30&nbsp;days.</p>"},
+			de: &hcContent{title: "Rücksendungen (Entwurf)", body: "<p>Entwurf.</p>", draft: true}},
+		{id: 9004, updated: day(6),
+			en: &hcContent{title: "Upcoming pricing (draft)", body: "<p>Prices change next quarter.</p>", draft: true}},
+	}
+	for i := 1; i <= hcTips; i++ {
+		out = append(out, hcArticle{id: 9100 + i, updated: day(8).Add(time.Duration(i) * time.Hour),
+			en: &hcContent{title: fmt.Sprintf("Tip %d", i), body: fmt.Sprintf("<p>Tip number %d: keep your app <i>up to date</i>.</p>", i)}})
+	}
+	return out
+}
+
+func hcSlug(title string) string {
+	var b strings.Builder
+	for _, f := range strings.FieldsFunc(strings.ToLower(title), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	}) {
+		if b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		b.WriteString(f)
+	}
+	return b.String()
+}
+
+// hcContentJSON is an article_content; nil when the article has no content in that language.
+func (s *Server) hcContentJSON(a hcArticle, locale string, c *hcContent) any {
+	if c == nil {
+		return nil
+	}
+	state, url := "published", any(fmt.Sprintf("http://intercom.test/help/%s/articles/%d-%s", locale, a.id, hcSlug(c.title)))
+	if c.draft {
+		state, url = "draft", nil
+	}
+	return map[string]any{"type": "article_content", "title": c.title, "description": "", "body": c.body,
+		"author_id": 991267001, "state": state, "created_at": a.updated.Add(-time.Hour).Unix(),
+		"updated_at": a.updated.Unix(), "url": url}
+}
+
+// GET /articles?page=&per_page= → article_list, newest first (the spec: "sorted by updated_at
+// descending").
+func (s *Server) listArticles(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	page, per := 1, hcDefaultPerPage
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			invalid(w, "page must be a positive integer")
+			return
+		}
+		page = n
+	}
+	if v := q.Get("per_page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			invalid(w, "per_page must be a positive integer")
+			return
+		}
+		per = min(n, hcMaxPerPage)
+	}
+	seed := helpCenterSeed()
+	data := make([]any, 0, len(seed))
+	for i := len(seed) - 1; i >= 0; i-- {
+		a := seed[i]
+		top := s.hcContentJSON(a, "en", a.en).(map[string]any)
+		data = append(data, map[string]any{"type": "article", "id": strconv.Itoa(a.id), "workspace_id": s.o.AppID,
+			"title": top["title"], "description": "", "body": top["body"], "author_id": top["author_id"],
+			"state": top["state"], "created_at": top["created_at"], "updated_at": top["updated_at"], "url": top["url"],
+			"parent_id": nil, "parent_ids": []any{}, "parent_type": nil, "default_locale": "en",
+			"translated_content": map[string]any{"type": "article_translated_content",
+				"en": top, "de": s.hcContentJSON(a, "de", a.de)}})
+	}
+	total := (len(data) + per - 1) / per
+	from := min((page-1)*per, len(data))
+	to := min(from+per, len(data))
+	pages := map[string]any{"type": "pages", "page": page, "per_page": per, "total_pages": total}
+	if page < total {
+		pages["next"] = fmt.Sprintf("https://api.intercom.io/articles?page=%d&per_page=%d", page+1, per)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"type": "list", "pages": pages, "total_count": len(data), "data": data[from:to]})
+}

@@ -1,0 +1,486 @@
+package sim
+
+// What "handover install zendesk" calls on the simulated Zendesk: Sunshine Conversations'
+// integrations, their webhooks and the switchboard (github.com/zendesk/sunshine-conversations-api-spec:
+// paths/v2@apps@{appId}@integrations.yaml, …@integrations@{integrationId}@webhooks.yaml,
+// …@webhooks@{webhookId}.yaml, …@switchboards.yaml, …@switchboards@{switchboardId}.yaml,
+// …@switchboardIntegrations.yaml and …@switchboardIntegrations@{switchboardIntegrationId}.yaml),
+// and the Support API's GET /api/v2/users/me
+// (https://developer.zendesk.com/api-reference/ticketing/users/users/#show-the-currently-authenticated-user).
+//
+// Scopes as in the spec's security lists: integrations and switchboards are app (or account)
+// scope only, so an integration key gets 403; webhooks accept an integration key of their own
+// integration. A custom integration carries one webhook (integrations/custom.yaml: webhooks
+// maxItems 1), and the sim holds one custom integration: handover's (ZendeskOptions.IntegrationID).
+// The webhook's secret is generated on creation and listed with it (schemas/webhook.yaml: secret).
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// zdInstall is the install-side state of the simulated Sunshine app. Guarded by s.mu.
+type zdInstall struct {
+	integration       bool // handover's custom integration exists
+	displayName       string
+	webhook           bool // the integration has its webhook (target: Zendesk.webhookURL)
+	webhookID         string
+	triggers          []string
+	includeFullUser   bool
+	includeFullSource bool
+	botLinked         bool // handover's switchboard integration exists (Zendesk.botSBI)
+	switchboardID     string
+	enabled           bool
+	// managed: Uninstall or an API write set the webhook; before, it exists while a webhook URL
+	// is set (SetWebhookURL), as in the preinstalled world.
+	managed bool
+}
+
+// installState returns the install-side state, creating the preinstalled world's on first use:
+// the integration with its webhook (when a webhook URL is set), linked to the switchboard.
+// Callers hold s.mu.
+func (z *Zendesk) installState() *zdInstall {
+	if z.inst == nil {
+		z.inst = &zdInstall{
+			integration: true, displayName: "handover", webhook: z.webhookURL != "", webhookID: "6b0b0b0b0b0b0b0b0b0b0b0b",
+			triggers: slices.Clone(zdWebhookTriggers), includeFullUser: !z.o.NoFullUser, botLinked: true,
+			switchboardID: z.newID(), enabled: true,
+		}
+	}
+	if !z.inst.managed {
+		z.inst.webhook = z.webhookURL != ""
+	}
+	return z.inst
+}
+
+// Uninstall turns the simulated app into one before "handover install zendesk": no custom
+// integration, no webhook (no deliveries), and Agent Workspace the switchboard's only
+// integration and its default. Use it with KeyScope ZendeskScopeApp: an integration key cannot
+// exist without its integration.
+func (z *Zendesk) Uninstall() {
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	st := z.installState()
+	st.integration, st.webhook, st.botLinked, st.managed = false, false, false, true
+	st.triggers, st.includeFullUser, st.includeFullSource = nil, false, false
+	z.webhookURL = ""
+	bot := z.botSBI()
+	bot.next, bot.deliverStandby = "", false
+	z.defaultSBI = z.awSBI().id
+}
+
+// WebhookSecret returns the custom integration webhook's current secret (sent as X-API-Key).
+func (z *Zendesk) WebhookSecret() string {
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	return z.o.WebhookSecret
+}
+
+// installRoutes registers the install endpoints (see the file comment).
+func (z *Zendesk) installRoutes(app string, sc, sp func(pattern string, h zdHandler)) {
+	sc("GET "+app+"/integrations", z.scListIntegrations)
+	sc("POST "+app+"/integrations", z.scCreateIntegration)
+	sc("POST "+app+"/integrations/{integration}/webhooks", z.scCreateWebhook)
+	sc("PATCH "+app+"/integrations/{integration}/webhooks/{webhook}", z.scUpdateWebhook)
+	sc("GET "+app+"/switchboards", z.scListSwitchboards)
+	sc("PATCH "+app+"/switchboards/{sb}", z.scUpdateSwitchboard)
+	sc("GET "+app+"/switchboards/{sb}/switchboardIntegrations", z.scListSBIs)
+	sc("POST "+app+"/switchboards/{sb}/switchboardIntegrations", z.scCreateSBI)
+	sc("PATCH "+app+"/switchboards/{sb}/switchboardIntegrations/{sbi}", z.scUpdateSBI)
+	sp("GET /api/v2/users/me", z.spMe)
+}
+
+// appScope writes the 403 of an app-scoped endpoint called with an integration key.
+func (z *Zendesk) appScope(w http.ResponseWriter) bool {
+	if z.o.KeyScope == ZendeskScopeIntegration {
+		zdError(w, http.StatusForbidden, "forbidden", "Insufficient scope: this endpoint needs an app or account key")
+		return false
+	}
+	return true
+}
+
+// webhookJSON is webhook.yaml, secret included.
+func (z *Zendesk) webhookJSON(st *zdInstall) map[string]any {
+	return map[string]any{"id": st.webhookID, "version": "v2", "target": z.webhookURL, "triggers": slices.Clone(st.triggers),
+		"secret": z.o.WebhookSecret, "includeFullUser": st.includeFullUser, "includeFullSource": st.includeFullSource}
+}
+
+// integrationJSON is integrations/custom.yaml.
+func (z *Zendesk) integrationJSON(st *zdInstall) map[string]any {
+	hooks := []any{}
+	if st.webhook {
+		hooks = append(hooks, z.webhookJSON(st))
+	}
+	return map[string]any{"id": z.o.IntegrationID, "type": "custom", "status": "active", "displayName": st.displayName, "webhooks": hooks}
+}
+
+// zdWebhookIn is webhookBody.yaml.
+type zdWebhookIn struct {
+	Target            *string   `json:"target"`
+	Triggers          *[]string `json:"triggers"`
+	IncludeFullUser   *bool     `json:"includeFullUser"`
+	IncludeFullSource *bool     `json:"includeFullSource"`
+}
+
+// apply sets the webhook from in; create requires target and triggers (webhookCreateBody.yaml).
+// It returns the problem, "" when none. Callers hold s.mu.
+func (z *Zendesk) applyWebhook(st *zdInstall, in zdWebhookIn, create bool) string {
+	if create && (in.Target == nil || *in.Target == "" || in.Triggers == nil || len(*in.Triggers) == 0) {
+		return "target and triggers are required"
+	}
+	if in.Target != nil {
+		if *in.Target == "" {
+			return "target must be a URL"
+		}
+		z.webhookURL = *in.Target
+	}
+	if in.Triggers != nil {
+		st.triggers = slices.Clone(*in.Triggers)
+	}
+	if in.IncludeFullUser != nil {
+		st.includeFullUser = *in.IncludeFullUser
+	}
+	if in.IncludeFullSource != nil {
+		st.includeFullSource = *in.IncludeFullSource
+	}
+	st.managed = true
+	if create {
+		st.webhook = true
+		st.webhookID = z.newID()
+		z.o.WebhookSecret = z.newID() + z.newID()[:8]
+	}
+	// Agent Workspace's switchboard events carry no full user: the sim's own flag follows the
+	// webhook's.
+	z.o.NoFullUser = !st.includeFullUser
+	return ""
+}
+
+// GET …/integrations (List Integrations; filter[types]): app scope.
+func (z *Zendesk) scListIntegrations(w http.ResponseWriter, r *http.Request, _ []byte) {
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	if !z.appScope(w) {
+		return
+	}
+	st := z.installState()
+	out := []any{}
+	if types := r.URL.Query().Get("filter[types]"); st.integration && (types == "" || slices.Contains(splitComma(types), "custom")) {
+		out = append(out, z.integrationJSON(st))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"integrations": out, "meta": map[string]any{"hasMore": false}, "links": map[string]any{}})
+}
+
+// POST …/integrations {type: "custom", displayName, webhooks: [one]} → 201 {integration}: app
+// scope; the webhook's secret is in the answer.
+func (z *Zendesk) scCreateIntegration(w http.ResponseWriter, _ *http.Request, body []byte) {
+	var in struct {
+		Type        string        `json:"type"`
+		DisplayName string        `json:"displayName"`
+		Webhooks    []zdWebhookIn `json:"webhooks"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		zdError(w, http.StatusBadRequest, "bad_request", "Invalid body")
+		return
+	}
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	if !z.appScope(w) {
+		return
+	}
+	st := z.installState()
+	switch {
+	case in.Type != "custom":
+		zdError(w, http.StatusBadRequest, "bad_request", "The simulator creates custom integrations only")
+		return
+	case len(in.Webhooks) != 1:
+		zdError(w, http.StatusBadRequest, "bad_request", "webhooks must hold exactly one webhook")
+		return
+	case st.integration:
+		zdError(w, http.StatusConflict, "conflict", "The simulator holds one custom integration, and it exists")
+		return
+	}
+	if p := z.applyWebhook(st, in.Webhooks[0], true); p != "" {
+		zdError(w, http.StatusBadRequest, "bad_request", p)
+		return
+	}
+	st.integration, st.displayName = true, in.DisplayName
+	writeJSON(w, http.StatusCreated, map[string]any{"integration": z.integrationJSON(st)})
+}
+
+// integrationFor checks the path's integration against the key: 404 when it does not exist.
+// Callers hold s.mu.
+func (z *Zendesk) integrationFor(w http.ResponseWriter, r *http.Request) (*zdInstall, bool) {
+	st := z.installState()
+	if r.PathValue("integration") != z.o.IntegrationID || !st.integration {
+		zdError(w, http.StatusNotFound, "integration_not_found", "Integration not found")
+		return nil, false
+	}
+	return st, true
+}
+
+// scListWebhooksInstalled is List Webhooks: {webhooks: [webhook.yaml]}, the secret included.
+func (z *Zendesk) scListWebhooksInstalled(w http.ResponseWriter, r *http.Request, _ []byte) {
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	st, ok := z.integrationFor(w, r)
+	if !ok {
+		return
+	}
+	hooks := []any{}
+	if st.webhook {
+		hooks = append(hooks, z.webhookJSON(st))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"webhooks": hooks})
+}
+
+// POST …/integrations/{integration}/webhooks → 201 {webhook} with its secret.
+func (z *Zendesk) scCreateWebhook(w http.ResponseWriter, r *http.Request, body []byte) {
+	var in zdWebhookIn
+	if err := json.Unmarshal(body, &in); err != nil {
+		zdError(w, http.StatusBadRequest, "bad_request", "Invalid body")
+		return
+	}
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	st, ok := z.integrationFor(w, r)
+	if !ok {
+		return
+	}
+	if st.webhook {
+		zdError(w, http.StatusBadRequest, "bad_request", "A custom integration has one webhook: update it")
+		return
+	}
+	if p := z.applyWebhook(st, in, true); p != "" {
+		zdError(w, http.StatusBadRequest, "bad_request", p)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"webhook": z.webhookJSON(st)})
+}
+
+// PATCH …/webhooks/{webhook} {target, triggers, includeFullUser, includeFullSource} → 200 {webhook}.
+func (z *Zendesk) scUpdateWebhook(w http.ResponseWriter, r *http.Request, body []byte) {
+	var in zdWebhookIn
+	if err := json.Unmarshal(body, &in); err != nil {
+		zdError(w, http.StatusBadRequest, "bad_request", "Invalid body")
+		return
+	}
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	st, ok := z.integrationFor(w, r)
+	if !ok {
+		return
+	}
+	if !st.webhook || r.PathValue("webhook") != st.webhookID {
+		zdError(w, http.StatusNotFound, "webhook_not_found", "Webhook not found")
+		return
+	}
+	if p := z.applyWebhook(st, in, false); p != "" {
+		zdError(w, http.StatusBadRequest, "bad_request", p)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"webhook": z.webhookJSON(st)})
+}
+
+func (z *Zendesk) switchboardJSON(st *zdInstall) map[string]any {
+	return map[string]any{"id": st.switchboardID, "enabled": st.enabled, "defaultSwitchboardIntegrationId": z.defaultSBI}
+}
+
+// sbiAPIJSON is switchboardIntegration.yaml.
+func (z *Zendesk) sbiAPIJSON(x *zdSBI) map[string]any {
+	out := map[string]any{"id": x.id, "name": x.name, "integrationType": x.integrationType,
+		"deliverStandbyEvents": x.deliverStandby, "nextSwitchboardIntegrationId": x.next, "messageHistoryCount": 10}
+	if x.integrationType == "custom" {
+		out["integrationId"] = x.integrationID
+	}
+	return out
+}
+
+// GET …/switchboards → {switchboards: [switchboard]}: app scope.
+func (z *Zendesk) scListSwitchboards(w http.ResponseWriter, _ *http.Request, _ []byte) {
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	if !z.appScope(w) {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"switchboards": []any{z.switchboardJSON(z.installState())}})
+}
+
+// switchboardFor checks the scope and the path's switchboard. Callers hold s.mu.
+func (z *Zendesk) switchboardFor(w http.ResponseWriter, r *http.Request) (*zdInstall, bool) {
+	if !z.appScope(w) {
+		return nil, false
+	}
+	st := z.installState()
+	if r.PathValue("sb") != st.switchboardID {
+		zdError(w, http.StatusNotFound, "switchboard_not_found", "Switchboard not found")
+		return nil, false
+	}
+	return st, true
+}
+
+// visibleSBI finds a switchboard integration by id, handover's only once linked. Callers hold s.mu.
+func (z *Zendesk) visibleSBI(st *zdInstall, id string) *zdSBI {
+	x := z.sbi(id)
+	if x == nil || (x == z.botSBI() && !st.botLinked) {
+		return nil
+	}
+	return x
+}
+
+// PATCH …/switchboards/{sb} {enabled, defaultSwitchboardIntegrationId} → 200 {switchboard}.
+func (z *Zendesk) scUpdateSwitchboard(w http.ResponseWriter, r *http.Request, body []byte) {
+	var in struct {
+		Enabled *bool   `json:"enabled"`
+		Default *string `json:"defaultSwitchboardIntegrationId"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		zdError(w, http.StatusBadRequest, "bad_request", "Invalid body")
+		return
+	}
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	st, ok := z.switchboardFor(w, r)
+	if !ok {
+		return
+	}
+	if in.Default != nil {
+		if z.visibleSBI(st, *in.Default) == nil {
+			zdError(w, http.StatusBadRequest, "bad_request", "defaultSwitchboardIntegrationId names no switchboard integration")
+			return
+		}
+		z.defaultSBI = *in.Default
+	}
+	if in.Enabled != nil {
+		st.enabled = *in.Enabled
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"switchboard": z.switchboardJSON(st)})
+}
+
+// GET …/switchboardIntegrations → {switchboardIntegrations: [...]}.
+func (z *Zendesk) scListSBIs(w http.ResponseWriter, r *http.Request, _ []byte) {
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	st, ok := z.switchboardFor(w, r)
+	if !ok {
+		return
+	}
+	out := []any{}
+	for _, x := range z.sbis {
+		if z.visibleSBI(st, x.id) != nil {
+			out = append(out, z.sbiAPIJSON(x))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"switchboardIntegrations": out})
+}
+
+// zdSBIIn is switchboardIntegrationCreateBody.yaml / …UpdateBody.yaml.
+type zdSBIIn struct {
+	Name            *string `json:"name"`
+	IntegrationID   string  `json:"integrationId"`
+	IntegrationType string  `json:"integrationType"`
+	DeliverStandby  *bool   `json:"deliverStandbyEvents"`
+	Next            *string `json:"nextSwitchboardIntegrationId"`
+}
+
+// applySBI sets x from in; "" or the problem. Callers hold s.mu.
+func (z *Zendesk) applySBI(st *zdInstall, x *zdSBI, in zdSBIIn) string {
+	if in.Next != nil && *in.Next != "" && z.visibleSBI(st, *in.Next) == nil {
+		return "nextSwitchboardIntegrationId names no switchboard integration"
+	}
+	if in.Name != nil {
+		x.name = *in.Name
+	}
+	if in.DeliverStandby != nil {
+		x.deliverStandby = *in.DeliverStandby
+	}
+	if in.Next != nil {
+		x.next = *in.Next
+	}
+	return ""
+}
+
+// POST …/switchboardIntegrations {name, integrationId, deliverStandbyEvents (default true),
+// nextSwitchboardIntegrationId} → 201 {switchboardIntegration}. The sim links handover's
+// custom integration only.
+func (z *Zendesk) scCreateSBI(w http.ResponseWriter, r *http.Request, body []byte) {
+	var in zdSBIIn
+	if err := json.Unmarshal(body, &in); err != nil {
+		zdError(w, http.StatusBadRequest, "bad_request", "Invalid body")
+		return
+	}
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	st, ok := z.switchboardFor(w, r)
+	if !ok {
+		return
+	}
+	switch {
+	case in.Name == nil || *in.Name == "":
+		zdError(w, http.StatusBadRequest, "bad_request", "name is required")
+		return
+	case in.IntegrationID == "" && in.IntegrationType == "":
+		zdError(w, http.StatusBadRequest, "bad_request", "One of integrationId or integrationType is required")
+		return
+	case in.IntegrationID != z.o.IntegrationID || !st.integration:
+		zdError(w, http.StatusBadRequest, "bad_request", "integrationId names no integration the simulator can link")
+		return
+	case st.botLinked:
+		zdError(w, http.StatusConflict, "conflict", "The integration is already linked to the switchboard")
+		return
+	}
+	bot := z.botSBI()
+	if in.DeliverStandby == nil {
+		t := true
+		in.DeliverStandby = &t
+	}
+	if p := z.applySBI(st, bot, in); p != "" {
+		zdError(w, http.StatusBadRequest, "bad_request", p)
+		return
+	}
+	st.botLinked = true
+	writeJSON(w, http.StatusCreated, map[string]any{"switchboardIntegration": z.sbiAPIJSON(bot)})
+}
+
+// PATCH …/switchboardIntegrations/{sbi} {name, deliverStandbyEvents, nextSwitchboardIntegrationId}
+// → 200 {switchboardIntegration}.
+func (z *Zendesk) scUpdateSBI(w http.ResponseWriter, r *http.Request, body []byte) {
+	var in zdSBIIn
+	if err := json.Unmarshal(body, &in); err != nil {
+		zdError(w, http.StatusBadRequest, "bad_request", "Invalid body")
+		return
+	}
+	z.s.mu.Lock()
+	defer z.s.mu.Unlock()
+	st, ok := z.switchboardFor(w, r)
+	if !ok {
+		return
+	}
+	x := z.visibleSBI(st, r.PathValue("sbi"))
+	if x == nil {
+		zdError(w, http.StatusNotFound, "switchboard_integration_not_found", "Switchboard integration not found")
+		return
+	}
+	if p := z.applySBI(st, x, in); p != "" {
+		zdError(w, http.StatusBadRequest, "bad_request", p)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"switchboardIntegration": z.sbiAPIJSON(x)})
+}
+
+// GET /api/v2/users/me: the token's user, an admin.
+func (z *Zendesk) spMe(w http.ResponseWriter, _ *http.Request, _ []byte) {
+	writeJSON(w, http.StatusOK, map[string]any{"user": map[string]any{"id": 1, "name": "Admin", "email": z.o.SupportEmail, "role": "admin", "active": true}})
+}
+
+// splitComma splits a comma-separated query value.
+func splitComma(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
