@@ -75,6 +75,9 @@ type Config struct {
 	SystemPrompt string
 	// Knowledge is what the bot answers from; may be nil.
 	Knowledge *Knowledge
+	// KnowledgeBase, when set, is read at every turn instead of Knowledge,
+	// so that a reload (KnowledgeBase.Store) reaches running bots.
+	KnowledgeBase *KnowledgeBase
 	// BotName is how the bot calls itself; default "AI assistant".
 	BotName string
 	// HistoryTokens is the token budget of the history sent to the model
@@ -99,7 +102,7 @@ type Assistant struct {
 	tmpl          *template.Template
 	tmplErr       error
 	appendKB      bool // the template does not place the knowledge itself
-	knowledge     *Knowledge
+	knowledge     *KnowledgeBase
 	botName       string
 	historyTokens int
 	leadingHuman  bool // the provider wants the first message to be the visitor's
@@ -141,7 +144,7 @@ func newAssistant(m llms.Model, cfg Config) *Assistant {
 		model:         m,
 		provider:      strings.ToLower(strings.TrimSpace(cfg.Provider)),
 		apiKey:        cfg.APIKey,
-		knowledge:     cfg.Knowledge,
+		knowledge:     knowledgeBase(cfg),
 		botName:       strings.TrimSpace(cfg.BotName),
 		historyTokens: cfg.HistoryTokens,
 		log:           cfg.Logger,
@@ -164,7 +167,7 @@ func newAssistant(m llms.Model, cfg Config) *Assistant {
 func newModel(cfg Config, botName string) (llms.Model, error) {
 	switch cfg.Provider {
 	case ProviderOffline:
-		return NewOfflineModel(cfg.Knowledge, botName), nil
+		return &offlineModel{kb: knowledgeBase(cfg), botName: botName}, nil
 	case ProviderOpenAI:
 		token := cfg.APIKey
 		base := strings.TrimSpace(cfg.BaseURL)
@@ -305,7 +308,7 @@ func (a *Assistant) Answer(ctx context.Context, t handover.Turn) (handover.Answe
 		}
 	}
 
-	passages, relevant := a.retrieve(conv, pending)
+	passages, relevant := a.retrieve(ctx, conv, pending)
 	system, err := a.renderSystem(t.AllowHumanRequest, passages)
 	if err != nil {
 		return handover.Answer{}, fmt.Errorf("bot: answer conversation %s: %w", conv.ID, err)
@@ -467,8 +470,14 @@ func (a *Assistant) dontKnow(conv *handover.Conversation, allowHuman bool) strin
 // when they are short, the visitor's previous message for context). relevant
 // reports whether the best passage matches well enough for the offline bot
 // to quote it (confident): when it does not, nothing relevant was found.
-func (a *Assistant) retrieve(conv *handover.Conversation, pending []handover.Message) (passages []Passage, relevant bool) {
-	if a.knowledge.Len() == 0 {
+//
+// With embeddings (Knowledge.Embed) the lexical and vector rankings are
+// fused; relevant still reads the lexical ranking, whose scores the
+// thresholds are set for. Either way at most maxKnowledgePassages passages
+// of at most maxKnowledgeChars characters in all go to the model.
+func (a *Assistant) retrieve(ctx context.Context, conv *handover.Conversation, pending []handover.Message) (passages []Passage, relevant bool) {
+	k := a.knowledge.Load() // one knowledge for the whole turn, whatever reloads
+	if k.Len() == 0 {
 		return nil, false
 	}
 	var parts []string
@@ -487,11 +496,11 @@ func (a *Assistant) retrieve(conv *handover.Conversation, pending []handover.Mes
 			}
 		}
 	}
-	hits := a.knowledge.searchTokens(query, q, maxKnowledgePassages)
+	hits, lexical := k.retrieve(ctx, query, q, maxKnowledgePassages)
 	var out []Passage
 	size := 0
 	for _, h := range hits {
-		p := a.knowledge.passages[h.i]
+		p := k.passages[h.i]
 		p.Score = h.score
 		if size > 0 && size+len(p.Text) > maxKnowledgeChars {
 			break
@@ -499,7 +508,15 @@ func (a *Assistant) retrieve(conv *handover.Conversation, pending []handover.Mes
 		out = append(out, p)
 		size += len(p.Text)
 	}
-	return out, len(hits) > 0 && confident(hits[0])
+	return out, len(lexical) > 0 && confident(lexical[0])
+}
+
+// knowledgeBase is cfg's KnowledgeBase, or one holding cfg.Knowledge.
+func knowledgeBase(cfg Config) *KnowledgeBase {
+	if cfg.KnowledgeBase != nil {
+		return cfg.KnowledgeBase
+	}
+	return NewKnowledgeBase(cfg.Knowledge)
 }
 
 // history maps the conversation to model messages within the token budget:

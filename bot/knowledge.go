@@ -26,6 +26,10 @@ type Knowledge struct {
 	postings map[string][]posting // index term → the passages that hold it
 	norms    []float64            // BM25 length normalisation of each passage
 	topics   []string             // document titles, in load order
+	// vectors are the passages' embeddings (unit length), by passage index,
+	// and emb embeds the questions; both nil without an embedding model.
+	vectors [][]float32
+	emb     *Embeddings
 }
 
 // Passage is one retrievable piece of the knowledge base.
@@ -36,6 +40,12 @@ type Passage struct {
 	Title string
 	// Text is the passage's text (Markdown as written).
 	Text string
+	// URL is the public address of the passage's document (a help-center
+	// article), "" when it has none.
+	URL string
+	// Lang is the language of the passage's document as its source names
+	// it ("en", "pt-br"), "" when unknown.
+	Lang string
 	// Score is the retrieval score of a search result (higher is better).
 	Score float64
 }
@@ -65,7 +75,25 @@ func LoadKnowledge(dir string) (*Knowledge, error) {
 // loadKnowledgeFS loads the knowledge files under root of fsys; name is used
 // in error messages.
 func loadKnowledgeFS(fsys fs.FS, root, name string) (*Knowledge, error) {
-	var docs []document
+	docs, found, err := readKnowledgeFS(fsys, root, name)
+	if err != nil {
+		return nil, err
+	}
+	if found == 0 {
+		return nil, fmt.Errorf("bot: knowledge directory %s: no .md or .txt files found", name)
+	}
+	k := buildKnowledge(splitDocuments(docs))
+	if len(k.passages) == 0 {
+		return nil, fmt.Errorf("bot: knowledge directory %s: the %d file(s) found contain no text", name, found)
+	}
+	return k, nil
+}
+
+// readKnowledgeFS reads the knowledge files under root of fsys as
+// documents, and how many it found; name is used in error messages. Any
+// file that cannot be read fails the whole read.
+func readKnowledgeFS(fsys fs.FS, root, name string) ([]Document, int, error) {
+	var docs []Document
 	var problems []error
 	found := 0
 	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
@@ -99,16 +127,9 @@ func loadKnowledgeFS(fsys fs.FS, root, name string) (*Knowledge, error) {
 		problems = append(problems, err)
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("bot: knowledge directory %s: %w", name, errors.Join(problems...))
+		return nil, found, fmt.Errorf("bot: knowledge directory %s: %w", name, errors.Join(problems...))
 	}
-	if found == 0 {
-		return nil, fmt.Errorf("bot: knowledge directory %s: no .md or .txt files found", name)
-	}
-	k := buildKnowledge(docs)
-	if len(k.passages) == 0 {
-		return nil, fmt.Errorf("bot: knowledge directory %s: the %d file(s) found contain no text", name, found)
-	}
-	return k, nil
+	return docs, found, nil
 }
 
 func isKnowledgeFile(name string) bool {
@@ -125,32 +146,29 @@ type document struct {
 	passages []Passage
 }
 
-func readDocument(fsys fs.FS, p, root string) (document, error) {
+// readDocument reads one knowledge file as a Document without a title (its
+// headings, or its file name, title it).
+func readDocument(fsys fs.FS, p, root string) (Document, error) {
 	info, err := fs.Stat(fsys, p)
 	if err != nil {
-		return document{}, fmt.Errorf("%s: %w", p, err)
+		return Document{}, fmt.Errorf("%s: %w", p, err)
 	}
 	if info.Size() > maxKnowledgeFileSize {
-		return document{}, fmt.Errorf("%s: %d bytes is larger than the %d bytes a knowledge file may have", p, info.Size(), maxKnowledgeFileSize)
+		return Document{}, fmt.Errorf("%s: %d bytes is larger than the %d bytes a knowledge file may have", p, info.Size(), maxKnowledgeFileSize)
 	}
 	data, err := fs.ReadFile(fsys, p)
 	if err != nil {
-		return document{}, fmt.Errorf("%s: %w", p, err)
+		return Document{}, fmt.Errorf("%s: %w", p, err)
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // BOM
 	if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
-		return document{}, fmt.Errorf("%s: not UTF-8 text", p)
+		return Document{}, fmt.Errorf("%s: not UTF-8 text", p)
 	}
 	src := p
 	if root != "." {
 		src = strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
 	}
-	text := strings.ReplaceAll(string(data), "\r\n", "\n")
-	fallback := titleFromFileName(path.Base(p))
-	if ext := strings.ToLower(path.Ext(p)); ext == ".txt" {
-		return splitText(src, fallback, text), nil
-	}
-	return splitMarkdown(src, fallback, text), nil
+	return Document{Source: src, Text: string(data)}, nil
 }
 
 // titleFromFileName turns "order-tracking.md" into "Order tracking".
@@ -169,6 +187,12 @@ var headingRE = regexp.MustCompile(`^(#{1,6})[ \t]+(.*?)[ \t#]*$`)
 // splitMarkdown splits a Markdown file into passages at its headings; each
 // passage is titled with its heading path.
 func splitMarkdown(src, fallback, text string) document {
+	return splitMarkdownUnder(src, fallback, "", text)
+}
+
+// splitMarkdownUnder is splitMarkdown with every heading path under prefix
+// (a document's own title), when not empty.
+func splitMarkdownUnder(src, fallback, prefix, text string) document {
 	lines := strings.Split(text, "\n")
 	// YAML front matter.
 	if len(lines) > 0 && strings.TrimSpace(lines[0]) == "---" {
@@ -185,6 +209,9 @@ func splitMarkdown(src, fallback, text string) document {
 	inFence := false
 	flush := func() {
 		title := joinHeadings(heads)
+		if prefix != "" {
+			title = joinHeadings(append([]string{prefix}, heads...))
+		}
 		if title == "" {
 			title = fallback
 		}
@@ -221,7 +248,9 @@ func splitMarkdown(src, fallback, text string) document {
 func joinHeadings(heads []string) string {
 	var parts []string
 	for _, h := range heads {
-		if h != "" {
+		// A heading that repeats the one above it (an article's body that
+		// starts with its title) adds nothing.
+		if h != "" && (len(parts) == 0 || parts[len(parts)-1] != h) {
 			parts = append(parts, h)
 		}
 	}

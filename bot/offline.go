@@ -38,7 +38,7 @@ func confident(h hit) bool {
 // answers from the knowledge base. It is deterministic and safe for
 // concurrent use.
 type offlineModel struct {
-	k       *Knowledge
+	kb      *KnowledgeBase // read once per answer: a reload may replace it
 	botName string
 }
 
@@ -57,7 +57,7 @@ func NewOfflineModel(k *Knowledge, botName string) llms.Model {
 	if strings.TrimSpace(botName) == "" {
 		botName = DefaultBotName
 	}
-	return &offlineModel{k: k, botName: botName}
+	return &offlineModel{kb: NewKnowledgeBase(k), botName: botName}
 }
 
 // Call implements the legacy single-prompt method of llms.Model.
@@ -129,11 +129,12 @@ func (m *offlineModel) answer(query string, lang offlineLang, toolOffered bool) 
 	if !toolOffered && IsHumanRequest(query) {
 		return fmt.Sprintf(lang.tx.CantTransfer, lang.core.Texts.HumanButton)
 	}
-	hits := m.k.search(query, 1)
+	k := m.kb.Load()
+	hits := k.search(query, 1)
 	if len(hits) == 0 || !confident(hits[0]) {
 		return m.dontKnow(lang, toolOffered)
 	}
-	p := m.k.passages[hits[0].i]
+	p := k.passages[hits[0].i]
 	topic := p.Title
 	if i := strings.LastIndex(topic, " / "); i >= 0 {
 		topic = topic[i+3:]
@@ -153,7 +154,7 @@ func (m *offlineModel) dontKnow(lang offlineLang, toolOffered bool) string {
 
 func (m *offlineModel) greeting(lang offlineLang, toolOffered bool) string {
 	s := fmt.Sprintf(lang.tx.Greeting, m.botName)
-	if topics := m.k.Topics(); len(topics) > 0 {
+	if topics := m.kb.Load().Topics(); len(topics) > 0 {
 		if lang.core.Code == "en" {
 			for i, t := range topics {
 				topics[i] = strings.ToLower(t)

@@ -44,6 +44,7 @@ type Config struct {
 	HumanRequestInChat bool          `envconfig:"HANDOVER_HUMAN_REQUEST_IN_CHAT" default:"true" desc:"visitors may ask for a human in free text"`
 	OfferOnRepeat      bool          `envconfig:"HANDOVER_OFFER_ON_REPEAT" default:"true" desc:"offer a person at once, whatever the answer count, when the visitor asks the same thing again"`
 	OfferOnUnknown     bool          `envconfig:"HANDOVER_OFFER_ON_UNKNOWN" default:"true" desc:"offer a person at once when the bot could not answer: nothing relevant in the knowledge and the model said so, or two answers in a row say it does not know"`
+	HumanWaitTimeout   time.Duration `envconfig:"HANDOVER_HUMAN_WAIT_TIMEOUT" default:"10m" desc:"after a handover, offer the offline message (or to keep waiting) to a visitor no agent took within this time, where the helpdesk lets the bot write in the queue (Chatwoot); 0 turns it off"`
 	OfferOnFrustration bool          `envconfig:"HANDOVER_OFFER_ON_FRUSTRATION" default:"true" desc:"offer a person at once when the visitor shows frustration or anger ('this is useless', 'stupid bot', swearing; 11 languages)"`
 	TypingIndicator    bool          `envconfig:"HANDOVER_TYPING_INDICATOR" default:"false" desc:"show the visitor the helpdesk's typing indicator while the LLM writes an answer (Chatwoot, Zendesk; the others have no API for it); one more helpdesk call per answer"`
 	NoteLanguage       string        `envconfig:"HANDOVER_NOTE_LANGUAGE" default:"en" desc:"language of the labels of the agent's handover note (en, de, fr, es, it, pt, nl, pl, cs, sk, ru); the bot's summary stays as written"`
@@ -70,6 +71,10 @@ type Config struct {
 	// The agent pages: who may embed them, how often they refresh.
 	AgentUIFrameAncestors string        `envconfig:"HANDOVER_AGENT_UI_FRAME_ANCESTORS" desc:"origins that may embed the agent pages in an iframe, comma-separated (a helpdesk that embeds them as a dashboard app is allowed by itself)"`
 	AgentUIRefresh        time.Duration `envconfig:"HANDOVER_AGENT_UI_REFRESH" default:"5s" desc:"how often the agent pages refresh themselves (each refresh reads the helpdesk)"`
+	// The knowledge base: embeddings, reloads, the helpdesk's help center.
+	EmbeddingModel      string        `envconfig:"HANDOVER_EMBEDDING_MODEL" desc:"embedding model for hybrid retrieval (lexical + vectors), served at the openai provider's /v1/embeddings (same base URL and key); empty: lexical retrieval only"`
+	KnowledgeRefresh    time.Duration `envconfig:"HANDOVER_KNOWLEDGE_REFRESH" default:"5m" desc:"how often the knowledge files (and help-center articles) are read again; SIGHUP reloads at once; 0 turns the interval off"`
+	KnowledgeHelpCenter bool          `envconfig:"HANDOVER_KNOWLEDGE_HELP_CENTER" default:"false" desc:"also answer from the helpdesk's help-center articles, where its adapter can read them"`
 
 	// Adapters are the settings of every registered helpdesk (adapters/all), read from their
 	// own HANDOVER_<HELPDESK>_* variables by Load; keyed by name. Settings returns the one of
@@ -304,6 +309,14 @@ func (c Config) Validate() error {
 			add("HANDOVER_SYSTEM_PROMPT_FILE: cannot read %s; give the path of a readable file, or leave it empty for the built-in template", c.SystemPromptFile)
 		}
 	}
+	if c.EmbeddingModel != "" && c.LLMProvider != "openai" {
+		add("HANDOVER_EMBEDDING_MODEL: embeddings need HANDOVER_LLM_PROVIDER=openai (an OpenAI-compatible /v1/embeddings); unset it for %s", c.LLMProvider)
+	}
+	if c.KnowledgeRefresh < 0 {
+		add("HANDOVER_KNOWLEDGE_REFRESH: must not be negative (0 turns the interval off)")
+	} else if c.KnowledgeRefresh > 0 && c.KnowledgeRefresh < 10*time.Second {
+		add("HANDOVER_KNOWLEDGE_REFRESH: %s is too often; use 10s or more (0 turns the interval off)", c.KnowledgeRefresh)
+	}
 	if c.KnowledgeDir != "" {
 		if st, err := os.Stat(c.KnowledgeDir); err != nil || !st.IsDir() {
 			add("HANDOVER_KNOWLEDGE_DIR: %s is not a readable directory; give the directory of the Markdown/text files", c.KnowledgeDir)
@@ -331,6 +344,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReconcileInterval < 0 {
 		add("HANDOVER_RECONCILE_INTERVAL: must not be negative (0 turns the reconciler off), e.g. 30s")
+	}
+	if c.HumanWaitTimeout < 0 {
+		add("HANDOVER_HUMAN_WAIT_TIMEOUT: must not be negative (0 turns it off), e.g. 10m")
 	}
 	if c.ReconcileGrace < 0 {
 		add("HANDOVER_RECONCILE_GRACE: must not be negative, e.g. 45s")

@@ -257,7 +257,7 @@ func TestLibredeskTypedWordHandsOverInTheVisitorsLanguage(t *testing.T) {
 		t.Fatalf("the visitor should be told in German: %q", w.lastBot(c))
 	}
 	note := w.notes(c)[0].Text
-	if !strings.HasPrefix(note, "Handed over to a human agent by the bot.") || !strings.Contains(note, "Request chat with human agent") || !strings.Contains(note, "order") {
+	if !strings.HasPrefix(note, "Handed over to a human agent by the bot.") || !strings.Contains(note, "said yes in the chat") || strings.Contains(note, "pressed") || !strings.Contains(note, "order") {
 		t.Fatalf("agent note: %q", note)
 	}
 	// The queue is the humans': further visitor messages get no bot answer.

@@ -244,7 +244,7 @@ func TestLiveAgentBotAnswersAndTellsWhatToTypeInTheVisitorsLanguage(t *testing.T
 		t.Fatalf("handover: %s", laDump(tk))
 	}
 	ns := laNotes(tk)
-	if len(ns) != 1 || !strings.Contains(ns[0].Text, `"Request chat with human agent"`) || !strings.Contains(ns[0].Text, "order") {
+	if len(ns) != 1 || !strings.Contains(ns[0].Text, "said yes in the chat") || strings.Contains(ns[0].Text, "pressed") || !strings.Contains(ns[0].Text, "order") {
 		t.Fatalf("agent note: %s", laDump(tk))
 	}
 	// Alice accepts the chat from the queue: the visitor is told who joined, once.

@@ -46,6 +46,10 @@ type Options struct {
 	// before it is retried (and re-reads): at least the helpdesk client's
 	// request timeout, so a slow create has finished. Default 10s.
 	PostSettle time.Duration
+	// HumanWaitTimeout, when positive, offers the offline message to a visitor nobody took
+	// within it after a handover (helpdesks with WaitWatcher); the visitor may also keep
+	// waiting.
+	HumanWaitTimeout time.Duration
 	// NoteLanguage is the code of the language of the agent's note labels (one of
 	// Languages); "" or an unknown code is English.
 	NoteLanguage string
@@ -104,6 +108,9 @@ const (
 	OutcomeOffline    = "offline"      // filed an offline message
 	OutcomeContinue   = "continue"     // visitor chose to continue with the bot
 	OutcomeJoined     = "agent_joined" // announced an agent's takeover
+	OutcomeWaitOffer  = "wait_offer"   // nobody took the chat in time: offered the offline message
+	OutcomeKeepWait   = "keep_waiting" // the visitor chose to keep waiting for a person
+	OutcomeBackToBot  = "back_to_bot"  // the visitor called off the wait: the bot has the chat again
 	OutcomeSuperseded = "superseded"   // the conversation moved on while the bot was thinking
 	OutcomeFailed     = "failed"       // an error; the lane retries
 )
@@ -174,6 +181,8 @@ func (e *Engine) handle(ctx context.Context, ev Event) (string, error) {
 			return OutcomeIgnored, nil
 		}
 		return e.announceJoin(ctx, conv)
+	case StateQueued:
+		return e.waiting(ctx, conv, ev)
 	case StateBot:
 	default:
 		return OutcomeIgnored, nil
@@ -225,7 +234,7 @@ func (e *Engine) handle(ctx context.Context, ev Event) (string, error) {
 		}
 		for _, p := range pending {
 			if v := typedChoice(lb, p.Text); v != "" {
-				return e.choose(ctx, conv, v, last, true)
+				return e.choose(ctx, conv, v, last, !e.isButtonTitle(p.Text))
 			}
 		}
 	}
@@ -491,6 +500,12 @@ func (e *Engine) choose(ctx context.Context, conv *Conversation, choice string, 
 		}
 		return OutcomeAskEmail, nil
 	case ChoiceContinue:
+		if conv.State == StateQueued {
+			if err := e.hd.Post(ctx, conv, Outgoing{Text: e.textsFor(conv).KeepWaiting}); err != nil {
+				return "", fmt.Errorf("post keep waiting: %w", err)
+			}
+			return OutcomeKeepWait, nil
+		}
 		if err := e.hd.Post(ctx, conv, Outgoing{Text: e.textsFor(conv).Continue}); err != nil {
 			return "", fmt.Errorf("post continue: %w", err)
 		}
@@ -557,23 +572,27 @@ func (e *Engine) requestHuman(ctx context.Context, conv *Conversation, reason Re
 func (e *Engine) leaveOffline(ctx context.Context, conv *Conversation, email string) (string, error) {
 	lang := visitorLanguageCode(conv)
 	tx := e.textsIn(lang)
-	h := e.handoff(conv, lang, Handoff{Reason: ReasonOffline, Summary: e.summary(ctx, conv, ReasonOffline), Transcript: conv.Transcript(), Email: email, Message: e.offlineMessage(conv)})
+	reason := ReasonOffline
+	if conv.State == StateQueued {
+		reason = ReasonWaitTimeout
+	}
+	h := e.handoff(conv, lang, Handoff{Reason: reason, Summary: e.summary(ctx, conv, reason), Transcript: conv.Transcript(), Email: email, Message: e.offlineMessage(conv)})
 	conv, still, err := e.refresh(ctx, conv)
 	if err != nil {
-		e.obs.HandoverDone("offline_message", "error")
+		e.obs.HandoverDone(reason, "error")
 		return "", err
 	}
 	if !still {
 		return OutcomeSuperseded, nil
 	}
 	if err := e.hd.LeaveOffline(ctx, conv, h); err != nil {
-		e.obs.HandoverDone("offline_message", "error")
+		e.obs.HandoverDone(reason, "error")
 		return "", fmt.Errorf("leave offline message: %w", err)
 	}
 	if err := e.hd.Post(ctx, conv, Outgoing{Text: fmt.Sprintf(tx.OfflineReceived, email)}); err != nil {
 		return "", fmt.Errorf("confirm offline message: %w", err)
 	}
-	e.obs.HandoverDone("offline_message", "offline")
+	e.obs.HandoverDone(reason, "offline")
 	return OutcomeOffline, nil
 }
 
@@ -595,7 +614,8 @@ func (e *Engine) announceJoin(ctx context.Context, conv *Conversation) (string, 
 }
 
 // refresh re-reads the conversation when an event for it arrived since the
-// turn began, and reports whether the bot still holds it. When one event
+// turn began, and reports whether it is still in the state the turn read (the
+// bot's, or waiting in the queue). When one event
 // did, the re-read is what that event's own turn would read (its hint may
 // stand for part of it: see EventLoader).
 func (e *Engine) refresh(ctx context.Context, conv *Conversation) (*Conversation, bool, error) {
@@ -613,7 +633,7 @@ func (e *Engine) refresh(ctx context.Context, conv *Conversation) (*Conversation
 	if err != nil {
 		return nil, false, fmt.Errorf("re-read conversation %s: %w", conv.ID, err)
 	}
-	return fresh, fresh.State == StateBot, nil
+	return fresh, fresh.State == conv.State, nil
 }
 
 // summary asks the bot for a summary, falling back to an extract.

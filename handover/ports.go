@@ -196,6 +196,25 @@ type Lister interface {
 	BotConversations(ctx context.Context) ([]string, error)
 }
 
+// WaitWatcher is implemented by helpdesks where the bot may still write in a conversation
+// handed to a human queue and can list those conversations: with Options.HumanWaitTimeout
+// the reconciler lists them and the engine offers the offline message to a visitor nobody
+// took in time (and files it from the queue: LeaveOffline must work on a queued
+// conversation, and Load derive StateOffline after it).
+type WaitWatcher interface {
+	// QueuedConversations returns the ids of conversations handed to a human queue that no
+	// agent has taken yet.
+	QueuedConversations(ctx context.Context) ([]string, error)
+}
+
+// HandBacker is implemented by helpdesks that can give a queued conversation back to the
+// bot: a visitor who no longer wants to wait ("never mind, the bot is fine") is answered by
+// the bot again. HandBack undoes HandToHuman so that Load derives StateBot; it must be safe
+// to repeat.
+type HandBacker interface {
+	HandBack(ctx context.Context, conv *Conversation) error
+}
+
 // Typer is implemented by helpdesks that can show the visitor a typing
 // indicator from the bot. With Options.TypingIndicator the engine turns it
 // on (on=true) while the LLM writes an answer; the bot's next message ends

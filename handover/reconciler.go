@@ -3,6 +3,7 @@ package handover
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -18,6 +19,13 @@ type Reconciler struct {
 	Interval time.Duration
 	Grace    time.Duration
 	Logger   *slog.Logger
+	// Waiting, when set (a helpdesk with WaitWatcher and Options.HumanWaitTimeout), also
+	// lists the conversations waiting for a person, every WaitInterval (default Interval),
+	// so that a visitor nobody took in time is offered the offline message.
+	Waiting      WaitWatcher
+	WaitInterval time.Duration
+
+	lastWait time.Time
 }
 
 // Run reconciles until ctx ends.
@@ -47,7 +55,8 @@ func (r *Reconciler) Run(ctx context.Context) {
 	}
 }
 
-// Once runs one pass and returns how many conversations it submitted.
+// Once runs one pass and returns how many conversations it submitted. It is not safe to run
+// from two goroutines at once.
 func (r *Reconciler) Once(ctx context.Context) (int, error) {
 	ids, err := r.List.BotConversations(ctx)
 	if err != nil {
@@ -56,6 +65,23 @@ func (r *Reconciler) Once(ctx context.Context) (int, error) {
 	n := 0
 	for _, id := range ids {
 		err := r.Queue.Submit(Event{Kind: EventReconcile, ConversationID: id, MinAge: r.Grace})
+		if errors.Is(err, ErrClosed) {
+			return n, err
+		}
+		if err == nil {
+			n++
+		}
+	}
+	if r.Waiting == nil || time.Since(r.lastWait) < r.WaitInterval {
+		return n, nil
+	}
+	r.lastWait = time.Now()
+	waiting, err := r.Waiting.QueuedConversations(ctx)
+	if err != nil {
+		return n, fmt.Errorf("list conversations waiting for a person: %w", err)
+	}
+	for _, id := range waiting {
+		err := r.Queue.Submit(Event{Kind: EventReconcile, ConversationID: id})
 		if errors.Is(err, ErrClosed) {
 			return n, err
 		}

@@ -226,7 +226,44 @@ func normPhrases(of func(Language) []string) []string {
 var (
 	frustratedPhrases = normPhrases(func(l Language) []string { return l.Frustrated })
 	unknownPhrases    = normPhrases(func(l Language) []string { return l.Unknown })
+	cancelPhrases     = normPhrases(func(l Language) []string { return l.CancelWait })
 )
+
+// isButtonTitle reports a visitor message that is exactly the title of one of the engine's
+// buttons (in any language of the table, long or short, or the configured texts): what a
+// quick-reply click sends on a channel that returns the title as text (Sunshine
+// Conversations, WhatsApp). A keyword or a yes typed in answer is not one.
+func (e *Engine) isButtonTitle(text string) bool {
+	t := strings.TrimSpace(text)
+	if t == "" {
+		return false
+	}
+	titles := []string{e.texts.HumanButton, e.texts.OfflineButton, e.texts.ContinueButton, e.texts.WaitButton}
+	for _, l := range languages {
+		titles = append(titles, l.Texts.HumanButton, l.Texts.OfflineButton, l.Texts.ContinueButton, l.Texts.WaitButton,
+			l.Short.Human, l.Short.Offline, l.Short.Continue)
+	}
+	for _, title := range titles {
+		if title != "" && strings.EqualFold(t, title) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxCancelWords bounds a message read as calling off the wait: a longer one is a question
+// for the agent who will join.
+const maxCancelWords = 10
+
+// IsCancelWait reports whether a short message of a visitor waiting for a person calls the
+// wait off ("never mind, the bot is fine"), in any language of the table (CancelWait).
+func IsCancelWait(text string) bool {
+	norm := normWords(text)
+	if len(strings.Fields(norm)) > maxCancelWords {
+		return false
+	}
+	return normPhraseIn(norm, cancelPhrases)
+}
 
 // IsFrustrated reports whether a visitor's message shows frustration or anger with the bot, in
 // any language of the table (Language.Frustrated).

@@ -21,6 +21,9 @@ type Metrics struct {
 	handovers    *prometheus.CounterVec
 	llm          *prometheus.HistogramVec
 	helpdeskReqs *prometheus.CounterVec
+	kbFailures   *prometheus.CounterVec
+	kbPassages   *prometheus.GaugeVec   // no labels
+	kbEmbedFails *prometheus.CounterVec // no labels
 	limiter      atomic.Pointer[handover.LLMLimiter]
 	limiterOnce  sync.Once
 }
@@ -46,8 +49,19 @@ func NewMetrics() *Metrics {
 		helpdeskReqs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "handover_helpdesk_requests_total", Help: "Calls to the helpdesk API by helpdesk, method and status (0 = no response).",
 		}, []string{"helpdesk", "method", "status"}),
+		kbFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "handover_knowledge_reload_failures_total", Help: "Knowledge reloads that failed by source (files, help_center, embeddings); the last good knowledge is kept.",
+		}, []string{"source"}),
+		kbPassages: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "handover_knowledge_passages", Help: "Passages in the knowledge the bot answers from now.",
+		}, []string{}),
+		kbEmbedFails: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "handover_knowledge_embedding_failures_total", Help: "Questions that could not be embedded: their turn retrieved lexically.",
+		}, []string{}),
 	}
-	r.MustRegister(m.webhooks, m.turns, m.handovers, m.llm, m.helpdeskReqs,
+	m.kbPassages.WithLabelValues().Set(0)
+	m.kbEmbedFails.WithLabelValues()
+	r.MustRegister(m.webhooks, m.turns, m.handovers, m.llm, m.helpdeskReqs, m.kbFailures, m.kbPassages, m.kbEmbedFails,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -100,3 +114,13 @@ func (m *Metrics) LLMCall(d time.Duration, err error) {
 	}
 	m.llm.WithLabelValues(result).Observe(d.Seconds())
 }
+
+// KnowledgeReloadFailed counts a knowledge reload that failed for source
+// (files, help_center, embeddings).
+func (m *Metrics) KnowledgeReloadFailed(source string) { m.kbFailures.WithLabelValues(source).Inc() }
+
+// KnowledgePassages sets the number of passages the bot answers from.
+func (m *Metrics) KnowledgePassages(n int) { m.kbPassages.WithLabelValues().Set(float64(n)) }
+
+// KnowledgeEmbeddingFailed counts a question that could not be embedded.
+func (m *Metrics) KnowledgeEmbeddingFailed() { m.kbEmbedFails.WithLabelValues().Inc() }

@@ -73,6 +73,7 @@ type App struct {
 	stopSched  context.CancelFunc
 	bgDone     sync.WaitGroup
 	checks     *checks // nil without start-up checks
+	knowledge  *knowledge
 	cfg        config.Config
 	log        *slog.Logger
 }
@@ -87,12 +88,9 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 	if metrics == nil {
 		metrics = server.NewMetrics()
 	}
-	kb := o.Knowledge
-	if kb == nil && cfg.KnowledgeDir != "" {
-		var err error
-		if kb, err = bot.LoadKnowledge(cfg.KnowledgeDir); err != nil {
-			return nil, fmt.Errorf("knowledge: %w", err)
-		}
+	kn, err := newKnowledge(cfg, hd, o, metrics, log)
+	if err != nil {
+		return nil, err
 	}
 	prompt := ""
 	if cfg.SystemPromptFile != "" {
@@ -104,7 +102,7 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 	}
 	botCfg := bot.Config{
 		Provider: cfg.LLMProvider, Model: cfg.LLMModel, BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey.Value(),
-		SystemPrompt: prompt, Knowledge: kb, BotName: cfg.BotName, HTTPClient: o.HTTPClient,
+		SystemPrompt: prompt, KnowledgeBase: kn.base, BotName: cfg.BotName, HTTPClient: o.HTTPClient,
 		Logger: log.With("component", "bot"),
 	}
 	agent, err := bot.New(botCfg)
@@ -120,7 +118,7 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 		RequiredAnswers: cfg.RequiredAnswers, HumanRequestInChat: cfg.HumanRequestInChat,
 		OfferOnRepeat: cfg.OfferOnRepeat, OfferOnUnknown: cfg.OfferOnUnknown, OfferOnFrustration: cfg.OfferOnFrustration,
 		LLMTimeout: cfg.LLMTimeout, Limiter: limiter, PostSettle: o.PostSettle, Logger: log.With("component", "engine"), Observer: metrics,
-		TypingIndicator: cfg.TypingIndicator, NoteLanguage: cfg.NoteLanguage,
+		TypingIndicator: cfg.TypingIndicator, NoteLanguage: cfg.NoteLanguage, HumanWaitTimeout: cfg.HumanWaitTimeout,
 	})
 	if err != nil {
 		return nil, err
@@ -186,10 +184,14 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 	lanes := handover.NewLanes(engine.Handle, laneOpts)
 	srvOpts.Queue = lanes
 	srv := server.New(srvOpts)
-	a := &App{Server: srv, Engine: engine, Lanes: lanes, Metrics: metrics, redis: rds, ownRedis: ownRedis, cfg: cfg, log: log, stopSched: stopSched, checks: chk}
+	a := &App{Server: srv, Engine: engine, Lanes: lanes, Metrics: metrics, redis: rds, ownRedis: ownRedis, cfg: cfg, log: log, stopSched: stopSched, checks: chk, knowledge: kn}
 	if lister, ok := hd.(handover.Lister); ok && cfg.ReconcileInterval > 0 {
 		a.Reconciler = &handover.Reconciler{List: lister, Queue: lanes, Interval: cfg.ReconcileInterval,
 			Grace: cfg.ReconcileGrace, Logger: log.With("component", "reconciler")}
+		if ww, ok := hd.(handover.WaitWatcher); ok && cfg.HumanWaitTimeout > 0 {
+			// Waiting chats are looked at a few times per timeout, not on every pass.
+			a.Reconciler.Waiting, a.Reconciler.WaitInterval = ww, max(cfg.ReconcileInterval, cfg.HumanWaitTimeout/5)
+		}
 	}
 	if err := a.mountAgentUI(hd); err != nil {
 		stopSched()
@@ -250,10 +252,11 @@ func agentUIFrameAncestors(cfg config.Config) []string {
 }
 
 // StartBackground starts the reconciler (a pass at once, then every
-// interval) and, with Options.CheckInterval, the start-up checks of the
+// interval), the knowledge reloads (every HANDOVER_KNOWLEDGE_REFRESH and on
+// SIGHUP) and, with Options.CheckInterval, the start-up checks of the
 // helpdesk and the LLM. Shutdown stops them.
 func (a *App) StartBackground() {
-	if a.stopBg != nil || (a.Reconciler == nil && a.checks == nil) {
+	if a.stopBg != nil || (a.Reconciler == nil && a.checks == nil && !a.knowledge.reloads()) {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -263,6 +266,9 @@ func (a *App) StartBackground() {
 	}
 	if a.checks != nil {
 		a.bgDone.Go(func() { a.checks.run(ctx) })
+	}
+	if a.knowledge.reloads() {
+		a.bgDone.Go(func() { a.knowledge.run(ctx) })
 	}
 }
 

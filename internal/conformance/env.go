@@ -214,7 +214,10 @@ type Env struct {
 	World helpdesk.World
 	LLM   *llmtest.Server
 	App   *app.App
-	relay *relay
+	// Adapter is the service's adapter (its optional capabilities decide what some
+	// scenarios expect).
+	Adapter helpdesk.Adapter
+	relay   *relay
 }
 
 // newEnv starts a world, the LLM (answering "Answer to <the visitor's last words>"), one
@@ -229,8 +232,9 @@ func newEnv(t *testing.T, d helpdesk.Descriptor, cfg func(*config.Config)) *Env 
 	if cfg != nil {
 		cfg(&c)
 	}
-	a := newApp(t, c, newAdapter(t, d, w), nil)
-	e := &Env{T: t, D: d, World: w, LLM: llm, App: a}
+	hd := newAdapter(t, d, w)
+	a := newApp(t, c, hd, nil)
+	e := &Env{T: t, D: d, World: w, LLM: llm, App: a, Adapter: hd}
 	e.relay = newRelay(t, 1, a.Server)
 	w.Connect(e.relay.URL())
 	return e

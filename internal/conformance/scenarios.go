@@ -40,6 +40,8 @@ var Table = []Scenario{
 	{Name: "typed yes takes the human offer", Config: offersEarly(1), Run: typedYesHuman},
 	{Name: "typed answers to the offline offer, email in a sentence", Config: offersEarly(3), Run: typedOffline},
 	{Name: "the email step stays open; the visitor's message tops the note", Config: offersEarly(3), Run: emailStepOpen},
+	{Name: "nobody takes the chat in time: the offline message from the queue", Config: shortWait, Run: waitTimesOut},
+	{Name: "the visitor calls off the wait", Run: cancelWait},
 	{Name: "frustration offers a person", Config: offersEarly(3), Run: frustrationOffers},
 	{Name: "a repeated question offers a person", Config: offersEarly(3), Run: repeatOffers},
 	{Name: "the bot does not know: a person at once", Config: withSampleKnowledge(offersEarly(3)), Run: noAnswerOffers},
@@ -425,6 +427,78 @@ func emailStepOpen(e *Env) {
 		e.T.Fatalf("want the confirmation with %s:\n%s", email, Dump(s))
 	}
 	noteSays(e, s, "torn seam")
+}
+
+// shortWait makes the wait for a person short and the reconciler quick.
+func shortWait(c *config.Config) {
+	c.HumanWaitTimeout = time.Second
+	c.ReconcileInterval, c.ReconcileGrace = 200*time.Millisecond, 3*time.Second
+}
+
+// A visitor handed over and taken by nobody within HANDOVER_HUMAN_WAIT_TIMEOUT is offered the
+// offline message where the bot may write in the queue (handover.WaitWatcher), and files it
+// from the queue; elsewhere the bot never writes in the queue.
+func waitTimesOut(e *Env) {
+	conv := e.Send("v1", "Can I talk to a person?")
+	e.WaitFor(conv, "handed over", func(s helpdesk.State) bool { return s.WithHuman })
+	e.Settle()
+	if _, ok := e.Adapter.(handover.WaitWatcher); !ok {
+		time.Sleep(2 * time.Second) // two timeouts and ten reconciler passes
+		e.Settle()
+		if s := e.World.State(conv); !s.WithHuman || s.Offline || LastBot(s).Offers != nil {
+			e.T.Fatalf("the bot wrote in the queue of a helpdesk that does not let it:\n%s", Dump(s))
+		}
+		return
+	}
+	s := waitOffer(e, conv, handover.ChoiceOffline)
+	if !strings.Contains(LastBot(s).Text, handover.DefaultTexts().WaitTimeout) {
+		e.T.Fatalf("the offer does not say nobody was free:\n%s", Dump(s))
+	}
+	e.Settle()
+	if err := e.World.Choose(e.ctx(), conv, handover.ChoiceOffline); err != nil {
+		e.T.Fatal(err)
+	}
+	e.WaitFor(conv, "asked for an email address", func(s helpdesk.State) bool { return LastBot(s).AsksEmail })
+	e.Settle()
+	const email = "jane@example.com"
+	if err := e.World.GiveEmail(e.ctx(), conv, email); err != nil {
+		e.T.Fatal(err)
+	}
+	s = e.WaitFor(conv, "filed offline", func(s helpdesk.State) bool { return s.Offline })
+	e.Settle()
+	s = e.World.State(conv)
+	if !strings.Contains(LastBot(s).Text, email) {
+		e.T.Fatalf("want the confirmation with %s:\n%s", email, Dump(s))
+	}
+	noteSays(e, s, "nobody took the chat in time")
+}
+
+// A visitor waiting for a person who writes "never mind, the bot is fine" gets the bot back
+// where the helpdesk can undo the handover (handover.HandBacker); elsewhere the message is
+// left to the agents.
+func cancelWait(e *Env) {
+	conv := e.Send("v1", "Can I talk to a person?")
+	s := e.WaitFor(conv, "handed over", func(s helpdesk.State) bool { return s.WithHuman })
+	e.Settle()
+	n := len(Bot(e.World.State(conv)))
+	e.Send("v1", "never mind, the bot is fine")
+	if _, ok := e.Adapter.(handover.HandBacker); !ok {
+		e.Settle()
+		if s = e.World.State(conv); !s.WithHuman || len(Bot(s)) != n {
+			e.T.Fatalf("the bot took back a chat the helpdesk cannot give back:\n%s", Dump(s))
+		}
+		return
+	}
+	s = e.WaitFor(conv, "back with the bot", func(s helpdesk.State) bool { return !s.WithHuman && len(Bot(s)) > n })
+	if !strings.Contains(LastBot(s).Text, handover.DefaultTexts().Continue) {
+		e.T.Fatalf("the visitor is not told the bot is back:\n%s", Dump(s))
+	}
+	e.Settle()
+	e.Send("v1", "How long does shipping take?")
+	s = e.WaitFor(conv, "answered", BotCount(n+2))
+	if !strings.Contains(LastBot(s).Text, "How long does shipping take?") || s.WithHuman {
+		e.T.Fatalf("the bot does not answer after the wait was called off:\n%s", Dump(s))
+	}
 }
 
 // Frustration offers a person on the first answer; the note says why when the visitor takes it.

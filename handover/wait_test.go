@@ -1,0 +1,201 @@
+package handover
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// waitHelpdesk is a memHelpdesk where the bot may write in the queue (WaitWatcher) and give a
+// queued chat back to the bot (HandBacker).
+type waitHelpdesk struct {
+	*memHelpdesk
+	handedBack int
+}
+
+func (w *waitHelpdesk) QueuedConversations(context.Context) ([]string, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.conv.State == StateQueued {
+		return []string{w.conv.ID}, nil
+	}
+	return nil, nil
+}
+
+func (w *waitHelpdesk) HandBack(context.Context, *Conversation) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.handedBack++
+	w.conv.State = StateBot
+	return nil
+}
+
+// age makes the bot's latest message look d old.
+func (w *waitHelpdesk) age(d time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i := len(w.conv.Messages) - 1; i >= 0; i-- {
+		if w.conv.Messages[i].Role == RoleBot {
+			w.conv.Messages[i].CreatedAt = time.Now().Add(-d)
+			return
+		}
+	}
+}
+
+func newWaitEngine(t *testing.T, hd Helpdesk, timeout time.Duration) *Engine {
+	t.Helper()
+	e, err := NewEngine(Options{Helpdesk: hd, Bot: &scriptBot{answer: Answer{Text: "Shipping takes 2 days."}}, RequiredAnswers: 3,
+		HumanRequestInChat: true, HumanWaitTimeout: timeout,
+		Detect:     func(s string) bool { return strings.Contains(strings.ToLower(s), "human please") },
+		LLMTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestWaitTimeoutOffersOfflineMessageFromTheQueue(t *testing.T) {
+	ctx := context.Background()
+	ev := Event{Kind: EventReconcile, ConversationID: "c1"}
+	hd := &waitHelpdesk{memHelpdesk: &memHelpdesk{conv: Conversation{ID: "c1", State: StateBot}, available: true}}
+	e := newWaitEngine(t, hd, 10*time.Minute)
+	tx := DefaultTexts()
+
+	hd.visitor("My order 1234 never arrived, human please")
+	if out, err := e.Handle(ctx, Event{Kind: EventVisitorMessage, ConversationID: "c1"}); out != OutcomeHandover || err != nil {
+		t.Fatalf("handover: %q %v", out, err)
+	}
+	// Within the timeout the reconciler's visit changes nothing.
+	hd.age(time.Minute)
+	if out, _ := e.Handle(ctx, ev); out != OutcomeNothing || hd.last().Text != tx.Connecting {
+		t.Fatalf("early: %q %+v", out, hd.last())
+	}
+	// A visitor message in the queue is for the agent: the bot does not answer it.
+	hd.visitor("Is anyone there? My parcel is lost.")
+	if out, _ := e.Handle(ctx, Event{Kind: EventVisitorMessage, ConversationID: "c1"}); out != OutcomeNothing {
+		t.Fatalf("queued message: %q", out)
+	}
+	// Past it: the offline message is offered, once.
+	hd.age(11 * time.Minute)
+	if out, err := e.Handle(ctx, ev); out != OutcomeWaitOffer || err != nil {
+		t.Fatalf("timeout: %q %v", out, err)
+	}
+	offer := hd.last()
+	if offer.Prompt != PromptOffline || offer.Text != tx.WaitTimeout || len(offer.Buttons) != 2 ||
+		offer.Buttons[0].Value != ChoiceOffline || offer.Buttons[1].Title != tx.WaitButton || offer.Buttons[1].Value != ChoiceContinue {
+		t.Fatalf("offer %+v", offer)
+	}
+	if out, _ := e.Handle(ctx, ev); out != OutcomeNothing || hd.last().ID != offer.ID {
+		t.Fatalf("offered twice: %q %d", out, len(hd.conv.Messages))
+	}
+	// "Keep waiting" (typed) confirms and starts the wait again.
+	hd.visitor("no thanks")
+	if out, _ := e.Handle(ctx, Event{Kind: EventVisitorMessage, ConversationID: "c1"}); out != OutcomeKeepWait || hd.last().Text != tx.KeepWaiting {
+		t.Fatalf("keep waiting: %q %+v", out, hd.last())
+	}
+	if out, _ := e.Handle(ctx, ev); out != OutcomeNothing {
+		t.Fatalf("after keep waiting: %q", out)
+	}
+	hd.age(11 * time.Minute)
+	if out, _ := e.Handle(ctx, ev); out != OutcomeWaitOffer {
+		t.Fatalf("second timeout: %q", out)
+	}
+	// Yes: the email step, then the offline message from the queue, with its reason.
+	hd.visitor("yes please")
+	if out, _ := e.Handle(ctx, Event{Kind: EventVisitorMessage, ConversationID: "c1"}); out != OutcomeAskEmail || hd.last().Prompt != PromptEmail {
+		t.Fatalf("ask email: %q %+v", out, hd.last())
+	}
+	hd.visitor("jane@example.com")
+	if out, err := e.Handle(ctx, Event{Kind: EventVisitorMessage, ConversationID: "c1"}); out != OutcomeOffline || err != nil {
+		t.Fatalf("offline: %q %v", out, err)
+	}
+	h := hd.offline[0]
+	if h.Reason != ReasonWaitTimeout || h.Email != "jane@example.com" || !strings.Contains(h.Message, "parcel is lost") {
+		t.Fatalf("handoff %+v", h)
+	}
+}
+
+func TestWaitTimeoutOffWithoutWatcherOrTimeout(t *testing.T) {
+	ctx := context.Background()
+	for name, hd := range map[string]Helpdesk{
+		"no timeout": &waitHelpdesk{memHelpdesk: &memHelpdesk{conv: Conversation{ID: "c1", State: StateBot}, available: true}},
+		"no watcher": &memHelpdesk{conv: Conversation{ID: "c1", State: StateBot}, available: true},
+	} {
+		timeout := 10 * time.Minute
+		if name == "no timeout" {
+			timeout = 0
+		}
+		e := newWaitEngine(t, hd, timeout)
+		var m *memHelpdesk
+		switch h := hd.(type) {
+		case *waitHelpdesk:
+			m = h.memHelpdesk
+		case *memHelpdesk:
+			m = h
+		}
+		m.visitor("human please")
+		_, _ = e.Handle(ctx, Event{Kind: EventVisitorMessage, ConversationID: "c1"})
+		m.conv.Messages[len(m.conv.Messages)-1].CreatedAt = time.Now().Add(-time.Hour)
+		if out, _ := e.Handle(ctx, Event{Kind: EventReconcile, ConversationID: "c1"}); out != OutcomeIgnored || m.last().Prompt != PromptNone {
+			t.Fatalf("%s: %q %+v", name, out, m.last())
+		}
+	}
+}
+
+func TestCancelWaitGivesTheChatBackToTheBot(t *testing.T) {
+	ctx := context.Background()
+	ev := Event{Kind: EventVisitorMessage, ConversationID: "c1"}
+	hd := &waitHelpdesk{memHelpdesk: &memHelpdesk{conv: Conversation{ID: "c1", State: StateBot}, available: true}}
+	e := newWaitEngine(t, hd, 0)
+	hd.visitor("human please")
+	_, _ = e.Handle(ctx, ev)
+	// A question to the agent is not a cancel.
+	hd.visitor("Never mind the colour, is the blue tent in stock in your Berlin shop right now please?")
+	if out, _ := e.Handle(ctx, ev); out != OutcomeIgnored || hd.handedBack != 0 {
+		t.Fatalf("long message: %q %d", out, hd.handedBack)
+	}
+	hd.visitor("Schon gut, der Bot reicht")
+	if out, err := e.Handle(ctx, ev); out != OutcomeBackToBot || err != nil || hd.handedBack != 1 || hd.conv.State != StateBot {
+		t.Fatalf("cancel: %q %v %d", out, err, hd.handedBack)
+	}
+	if got := hd.last().Text; got != tx(hd.memHelpdesk).Continue {
+		t.Fatalf("the bot's word in the visitor's language: %q", got)
+	}
+	// The bot answers again.
+	hd.visitor("How long does shipping take?")
+	if out, _ := e.Handle(ctx, ev); out != OutcomeAnswered {
+		t.Fatalf("after the cancel: %q", out)
+	}
+	// Without HandBacker a cancel is left to the agents.
+	m := &memHelpdesk{conv: Conversation{ID: "c1", State: StateBot}, available: true}
+	e = newWaitEngine(t, m, 0)
+	m.visitor("human please")
+	_, _ = e.Handle(ctx, ev)
+	m.visitor("never mind")
+	if out, _ := e.Handle(ctx, ev); out != OutcomeIgnored || m.conv.State != StateQueued {
+		t.Fatalf("no hand back: %q", out)
+	}
+}
+
+// tx returns the texts of the conversation's visitor language.
+func tx(m *memHelpdesk) Texts {
+	l, _ := LanguageByCode(visitorLanguageCode(&m.conv))
+	return l.Texts
+}
+
+func TestIsCancelWait(t *testing.T) {
+	for text, want := range map[string]bool{
+		"never mind":                   true,
+		"Never mind, the bot is fine!": true,
+		"laissez tomber":               true,
+		"неважно":                      true,
+		"cancel my order please":       true, // short and says cancel: a wait called off is undone by one more request
+		"I will never mind waiting a bit longer for someone to help me with this": false,
+		"is anyone there?": false,
+	} {
+		if got := IsCancelWait(text); got != want {
+			t.Errorf("IsCancelWait(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
