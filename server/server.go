@@ -33,6 +33,14 @@ type Inbound interface {
 	Parse(body []byte) ([]handover.Event, error)
 }
 
+// EchoFilter is implemented by an Inbound whose helpdesk calls the webhook back for the bot's
+// own writes in a form Parse cannot tell from a visitor's message (LiveAgent's rules): Echo
+// reports an event it expected as such an echo, and takes the expectation. The server
+// acknowledges it without a turn.
+type EchoFilter interface {
+	Echo(ev handover.Event) bool
+}
+
 // Queue is where accepted events go (handover.Lanes).
 type Queue interface {
 	Submit(ev handover.Event) error
@@ -257,8 +265,13 @@ func (s *Server) webhook(c echo.Context) error {
 	if ackAfterTurn {
 		return s.submitAndWait(c, waitQ, events, count, log)
 	}
-	accepted := 0
+	accepted, echoes := 0, 0
+	ef, _ := in.(EchoFilter)
 	for _, ev := range events {
+		if ef != nil && ef.Echo(ev) {
+			echoes++
+			continue
+		}
 		key := ""
 		if ev.DedupKey != "" {
 			key = name + ":" + ev.ConversationID + ":" + ev.DedupKey
@@ -281,6 +294,10 @@ func (s *Server) webhook(c echo.Context) error {
 			return c.JSON(s.opts.BusyStatus, problem{"busy: " + err.Error()})
 		}
 		accepted++
+	}
+	if accepted == 0 && echoes > 0 {
+		count("echo")
+		return c.JSON(http.StatusOK, map[string]any{"status": "echo"})
 	}
 	if accepted == 0 {
 		count("duplicate")

@@ -213,3 +213,41 @@ func TestBusyStatusAndHead(t *testing.T) {
 		t.Fatalf("queued %d, want 0", len(q.evs))
 	}
 }
+
+// echoInbound is a fakeInbound whose helpdesk echoes the bot's writes: it expects one echo
+// for conversation "7".
+type echoInbound struct {
+	fakeInbound
+	expected int
+}
+
+func (e *echoInbound) Echo(ev handover.Event) bool {
+	if ev.ConversationID == "7" && e.expected > 0 {
+		e.expected--
+		return true
+	}
+	return false
+}
+
+func TestExpectedEchoAcknowledgedWithoutATurn(t *testing.T) {
+	q := &recQueue{}
+	in := &echoInbound{expected: 1}
+	m := NewMetrics()
+	s := New(Options{Inbound: []Inbound{in}, Queue: q, Metrics: m})
+	ok := map[string]string{"X-Sig": "ok"}
+	if rec := post(t, s, "/webhooks/fake", `{"conv":"7","id":"e1"}`, ok); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"echo"`) {
+		t.Fatalf("echo: %d %s", rec.Code, rec.Body.String())
+	}
+	if len(q.evs) != 0 {
+		t.Fatalf("an echo reached the queue: %+v", q.evs)
+	}
+	// The expectation is taken: the next event of the chat is a turn.
+	if rec := post(t, s, "/webhooks/fake", `{"conv":"7","id":"m2"}`, ok); !strings.Contains(rec.Body.String(), "accepted") || len(q.evs) != 1 {
+		t.Fatalf("after the echo: %s, queued %d", rec.Body.String(), len(q.evs))
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `handover_webhooks_total{helpdesk="fake",outcome="echo"} 1`) {
+		t.Fatalf("the echo is not counted:\n%s", rec.Body.String())
+	}
+}

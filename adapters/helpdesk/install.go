@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -145,6 +146,23 @@ func (in *Installation) Secret(name string) string {
 	}
 	in.SetEnv(name, v, true)
 	return v
+}
+
+// NoFlags parses Args for an install without flags of its own: -h prints that, and any
+// argument is refused (flag.ErrHelp for -h).
+func (in *Installation) NoFlags(name string) error {
+	fs := flag.NewFlagSet("handover install "+name, flag.ContinueOnError)
+	if in.Output != nil {
+		fs.SetOutput(in.Output)
+	}
+	fs.Usage = func() { fmt.Fprintf(fs.Output(), "handover install %s takes no flags of its own.\n", name) }
+	if err := fs.Parse(in.Args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q: handover install %s takes no flags of its own", fs.Args(), name)
+	}
+	return nil
 }
 
 // WebhookURL is the URL the helpdesk's webhooks must reach.

@@ -24,6 +24,9 @@ const buttonName = "Stop chatbot and join"
 // Automation > Rules), so the rules of `handover liveagent rules` are manual steps, and so is
 // the API v1 key, which only the UI shows (Configuration > System > API).
 func install(ctx context.Context, s helpdesk.Settings, in *helpdesk.Installation) error {
+	if err := in.NoFlags(Name); err != nil {
+		return err
+	}
 	l := s.(*Settings)
 	base := strings.TrimRight(strings.TrimSpace(l.URL), "/")
 	if base == "" {

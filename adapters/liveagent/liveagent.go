@@ -100,6 +100,9 @@ type Adapter struct {
 	tagMu    sync.Mutex
 	tagIDs   map[string]string // tag name → id (ids never change)
 	tagNames map[string]string // id → name
+
+	// echo expects the rule's webhook for each message the bot adds (echo.go).
+	echo echoes
 }
 
 var (
@@ -231,6 +234,14 @@ func (a *Adapter) Load(ctx context.Context, id string) (*handover.Conversation, 
 //     A takeover needs no read: an agent's public message or the bot's
 //     "Chatbot stopped:" note in the window decide it.
 func (a *Adapter) LoadEvent(ctx context.Context, ev handover.Event) (*handover.Conversation, error) {
+	conv, err := a.loadEvent(ctx, ev)
+	if err == nil {
+		a.learnEcho(ev, conv)
+	}
+	return conv, err
+}
+
+func (a *Adapter) loadEvent(ctx context.Context, ev handover.Event) (*handover.Conversation, error) {
 	h, ok := ev.Hint.(*ruleHint)
 	if !ok || h == nil || h.TicketID != ev.ConversationID || !ValidID(h.TicketID) {
 		return a.Load(ctx, ev.ConversationID)
@@ -850,7 +861,14 @@ func (a *Adapter) addMessage(ctx context.Context, id, text, typ string) error {
 		"type":            {typ},
 		"is_html_message": {"N"},
 	}
-	return a.c.do(ctx, call{api: V1, kind: createRequest, method: http.MethodPost, path: "/conversations/" + url.PathEscape(id) + "/messages", form: form}, nil)
+	// The rule's "message added" webhook comes back for this message: expected before the
+	// write, since it may arrive before the answer does.
+	forget := a.echo.expect(id)
+	err := a.c.do(ctx, call{api: V1, kind: createRequest, method: http.MethodPost, path: "/conversations/" + url.PathEscape(id) + "/messages", form: form}, nil)
+	if err != nil {
+		forget()
+	}
+	return err
 }
 
 // note posts an internal note (type N) as the bot agent.

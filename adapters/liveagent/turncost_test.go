@@ -85,6 +85,13 @@ func (e *costEnv) turn(act func()) map[string]int {
 	if err := e.lanes.Submit(ev); err != nil {
 		e.t.Fatal(err)
 	}
+	e.waitLanes()
+	return callCounts(e.la.Calls())
+}
+
+// waitLanes waits until the lanes ran every turn and the simulator delivered every rule.
+func (e *costEnv) waitLanes() {
+	e.t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); e.lanes.Active() > 0; time.Sleep(2 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			e.t.Fatal("the turn never ended")
@@ -93,7 +100,6 @@ func (e *costEnv) turn(act func()) map[string]int {
 	if err := e.la.WaitIdle(e.ctx()); err != nil {
 		e.t.Fatal(err)
 	}
-	return callCounts(e.la.Calls())
 }
 
 // simIDRe matches the simulator's ids in a path: two letters and six hex digits.

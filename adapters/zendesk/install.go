@@ -38,6 +38,9 @@ const (
 //
 // Creating API keys and Support tokens needs Admin Center: manual.
 func install(ctx context.Context, s helpdesk.Settings, in *helpdesk.Installation) error {
+	if err := in.NoFlags(Name); err != nil {
+		return err
+	}
 	z := s.(*Settings)
 	sub, base := strings.TrimSpace(z.Subdomain), strings.TrimRight(strings.TrimSpace(z.URL), "/")
 	switch {

@@ -54,7 +54,7 @@ Usage:
 			fmt.Fprintf(&b, "  %-28s %s\n", "handover "+d.Name+" "+c.Name, c.Usage)
 		}
 	}
-	fmt.Fprintf(&b, "  handover install [-dry-run] <%s>\n", strings.Join(installable().Names(), "|"))
+	fmt.Fprintf(&b, "  handover install [-dry-run] [-env-file F] <%s>\n", strings.Join(installable().Names(), "|"))
 	b.WriteString("                               register handover in the helpdesk through its API and write handover.env\n")
 	b.WriteString(`  handover doctor              check the configuration against the live helpdesk and LLM, one line per check
   handover config              print every configuration variable with type, default and meaning

@@ -1,0 +1,168 @@
+package liveagent
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/handover-dev/handover/handover"
+)
+
+// Echoes of the bot's own writes.
+//
+// LiveAgent's "message added" rule fires for every message, the bot's own answers and notes
+// included, and its body cannot say who wrote (docs/helpdesks/liveagent.md §2.2): each echo
+// used to cost a read that found nothing to do, about one call per answer. The adapter knows
+// when it writes, so it expects one echo per message it adds and the server acknowledges the
+// next "message added" of that ticket without a turn (server.EchoFilter).
+//
+// Every "message added" event takes the oldest live expectation of its ticket, in the order
+// the webhooks arrive, whether or not it is then dropped: so each expectation is matched by
+// exactly one delivery. Taking an event for an echo is safe because every expectation stands
+// for a webhook that does come: when a visitor's message arrives before the bot's echo and is
+// taken in its place, the echo itself arrives next, finds no expectation, and runs the turn,
+// whose read shows the visitor's message. Two guards keep it so:
+//   - nothing is dropped until this process has seen an echo arrive (an event that took an
+//     expectation went to a turn, whose read found the bot's own message newest): an account
+//     whose rule skips the bot's messages never has a visitor's message dropped;
+//   - an expectation lasts echoTTL: an echo that never comes (a lost delivery) can hold back
+//     at most one visitor message, which the reconciler then answers.
+//
+// It is a per-process hint, like the agent-variable knowledge: with several replicas an echo
+// that reaches another replica costs the read it always did.
+
+// echoTTL is how long an expected echo is waited for. A variable for tests.
+var echoTTL = 10 * time.Second
+
+// maxEchoTickets bounds the tickets with an expected echo (a burst past it only costs reads).
+const maxEchoTickets = 10000
+
+// echoes holds the expected echoes per ticket.
+type echoes struct {
+	mu     sync.Mutex
+	due    map[string][]time.Time // ticket id → deadlines, oldest first
+	probes map[string]bool        // tickets whose event took an expectation before seen
+	seen   atomic.Bool            // an echo arrived as expected in this process
+}
+
+// expect records one echo to come for ticket id and returns a function that forgets it (the
+// write failed).
+func (e *echoes) expect(id string) (forget func()) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.due == nil {
+		e.due = map[string][]time.Time{}
+	}
+	now := time.Now()
+	if len(e.due) >= maxEchoTickets {
+		e.sweep(now)
+		if len(e.due) >= maxEchoTickets {
+			return func() {}
+		}
+	}
+	deadline := now.Add(echoTTL)
+	e.due[id] = append(e.due[id], deadline)
+	return func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		ds := e.due[id]
+		for i, d := range ds {
+			if d.Equal(deadline) {
+				ds = append(ds[:i], ds[i+1:]...)
+				break
+			}
+		}
+		e.set(id, ds)
+	}
+}
+
+// take removes one unexpired expectation of ticket id and reports whether there was one.
+func (e *echoes) take(id string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := time.Now()
+	ds := e.due[id]
+	for len(ds) > 0 && !ds[0].After(now) {
+		ds = ds[1:]
+	}
+	if len(ds) == 0 {
+		e.set(id, nil)
+		return false
+	}
+	e.set(id, ds[1:])
+	return true
+}
+
+// set stores ds for id, dropping the entry when it is empty.
+func (e *echoes) set(id string, ds []time.Time) {
+	if len(ds) == 0 {
+		delete(e.due, id)
+		return
+	}
+	e.due[id] = ds
+}
+
+// sweep drops the expired expectations.
+func (e *echoes) sweep(now time.Time) {
+	for id, ds := range e.due {
+		for len(ds) > 0 && !ds[0].After(now) {
+			ds = ds[1:]
+		}
+		e.set(id, ds)
+	}
+}
+
+// isMessageAdded reports an event of the "message added" rule: a visitor-message event that is
+// not "chat started"'s re-check.
+func isMessageAdded(ev handover.Event) bool {
+	return ev.Kind == handover.EventVisitorMessage && !ev.Recheck
+}
+
+// Echo reports a "message added" event this process expected as the echo of one of the bot's
+// own messages or notes: the server acknowledges it without a turn. It implements
+// server.EchoFilter. Every such event takes an expectation; before an echo was seen to arrive
+// it still goes to its turn, as a probe that learnEcho looks at.
+func (a *Adapter) Echo(ev handover.Event) bool {
+	if !isMessageAdded(ev) || !a.echo.take(ev.ConversationID) {
+		return false
+	}
+	if a.echo.seen.Load() {
+		return true
+	}
+	a.echo.probe(ev.ConversationID)
+	return false
+}
+
+// probe records that an event of ticket id took an expectation before any echo was seen.
+func (e *echoes) probe(id string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.probes == nil {
+		e.probes = map[string]bool{}
+	}
+	if len(e.probes) < maxEchoTickets {
+		e.probes[id] = true
+	}
+}
+
+// probed reports and forgets a probe of ticket id.
+func (e *echoes) probed(id string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p := e.probes[id]
+	delete(e.probes, id)
+	return p
+}
+
+// learnEcho is called with what a turn read for ev: a probe (a "message added" event that
+// took an expectation) whose read shows the bot's own public message newest was that echo,
+// and shows that this account's rule echoes the bot's messages.
+func (a *Adapter) learnEcho(ev handover.Event, conv *handover.Conversation) {
+	if !isMessageAdded(ev) || conv == nil || a.echo.seen.Load() || !a.echo.probed(ev.ConversationID) {
+		return
+	}
+	ms := conv.Public()
+	if len(ms) > 0 && ms[len(ms)-1].Role == handover.RoleBot {
+		a.echo.seen.Store(true)
+	}
+}
