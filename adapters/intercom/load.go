@@ -29,8 +29,10 @@ import (
 //   - since the bot was involved, a public reply of another teammate or an assignment to another
 //     teammate, or another teammate as admin assignee: StateAgent, for good; JoinAnnounced once
 //     the bot wrote after the takeover;
-//   - the bot's offline note, and the bot no longer the admin assignee: StateOffline (while the
-//     bot is still the assignee the filing did not finish, and the retried turn completes it);
+//   - the bot's offline note since the latest assignment to the bot, and the bot no longer the
+//     admin assignee: StateOffline (while the bot is still the assignee the filing did not
+//     finish, and the retried turn completes it); the note may be written from the team's queue
+//     (an offline message after the wait for a person, see QueuedConversations);
 //   - since the latest assignment to the bot, a teammate assigned the conversation to a team or
 //     to nobody: StateQueued (a team) or StateOther (nobody): a person routed it elsewhere;
 //   - assigned to the bot admin: StateBot;
@@ -218,8 +220,9 @@ type reading struct {
 	// Indexes of the latest assignment to the bot, of the latest assignment by a teammate to a
 	// team or to nobody, and of the latest public answer of Fin (-1: none).
 	botAssigned, routed, fin int
-	offline                  bool // the bot's offline note
-	visitor                  handover.Visitor
+	// offlineAt is the index of the bot's latest offline note (-1: none).
+	offlineAt int
+	visitor   handover.Visitor
 }
 
 // build derives the snapshot from a conversation as GET /conversations/{id} returns it. It also
@@ -243,7 +246,7 @@ func (a *Adapter) build(c *conversation) (*handover.Conversation, string) {
 		seq = append(seq, &parts[i])
 	}
 	adminID, teamID := assignee(c.AdminAssigneeID.String()), assignee(c.TeamAssigneeID.String())
-	r := reading{from: -1, takeover: -1, botAssigned: -1, routed: -1, fin: -1}
+	r := reading{from: -1, takeover: -1, botAssigned: -1, routed: -1, fin: -1, offlineAt: -1}
 	for i, p := range seq {
 		if a.involves(p) {
 			r.from = i
@@ -280,7 +283,9 @@ func (a *Adapter) build(c *conversation) (*handover.Conversation, string) {
 			r.announced = lastBotIsJoin(r.msgs)
 		}
 		conv.JoinAnnounced = r.announced
-	case r.offline && adminID != a.cfg.BotAdminID:
+	case r.offlineAt > r.botAssigned && adminID != a.cfg.BotAdminID:
+		// Filed since the bot last got the conversation (a later assignment to the bot and a
+		// new handover make it queued again).
 		conv.State = handover.StateOffline
 	case r.routed > r.botAssigned && teamID != "":
 		conv.State = handover.StateQueued
@@ -403,7 +408,7 @@ func (a *Adapter) read(r *reading, p *part, i int) {
 		if bot {
 			m.Role = handover.RoleBot
 			if strings.HasPrefix(text, offlineHeading) {
-				r.offline = true
+				r.offlineAt = i
 			}
 		}
 		r.msgs = append(r.msgs, m)

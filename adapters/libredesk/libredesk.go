@@ -52,6 +52,8 @@ const (
 	noteOffline  = "Offline message: no agent was available, the visitor left a message."
 	noteJoined   = "An agent took over: the bot stays silent in this conversation."
 	noteAssigned = "An agent was assigned from handover's agent pages."
+	// noteHandedBack undoes the handover note before it (HandBack).
+	noteHandedBack = "Given back to the bot: the visitor no longer waits for an agent."
 
 	joinedNoteTold = "The visitor was told that "
 	joinedNoteEnd  = " joined the chat."
@@ -368,7 +370,8 @@ func (a *Adapter) rememberMember(agent, team int) {
 //     calls RemoveConversationAssignee when the team changes), which takes the bot off;
 //     otherwise, if the bot is the assignee, PUT .../assignee/user/remove. The chat waits in
 //     the team's unassigned queue for Libredesk's own assignment;
-//  2. a private note with the reason and the summary (skipped when the bot already left one):
+//  2. a private note with the reason and the summary (skipped when the bot already left one
+//     that no hand-back note follows, see HandBack):
 //     the marker Load reads as StateQueued, written last so that a failure before it leaves a
 //     conversation the next turn hands over again;
 //  3. with Config.AssignAgent, PUT .../assignee/user for the online team agent Available found
@@ -387,7 +390,8 @@ func (a *Adapter) HandToHuman(ctx context.Context, conv *handover.Conversation, 
 	if err := a.toQueue(ctx, id, c, team); err != nil {
 		return fmt.Errorf("libredesk: hand over conversation %s: %w", id, err)
 	}
-	if !hasBotNote(conv, noteHandover) {
+	if !hasBotNote(conv, noteHandover) || handedBack(conv) {
+		// (A handover after a hand-back writes a new note: the old one is undone.)
 		if err := a.note(ctx, id, handover.HandoverNote(noteHandover, h)); err != nil {
 			return fmt.Errorf("libredesk: hand over conversation %s: %w", id, err)
 		}

@@ -83,8 +83,9 @@ func (a *Adapter) conversationOf(ctx context.Context, conv *handover.Conversatio
 // State, in this order: not one of Config.InboxIDs, not a live chat, or Snoozed/Resolved/Closed
 // → StateOther; the bot announced an agent (a "handover:joined" message or the bot's takeover
 // note) → StateAgent, announced; the bot's offline note or the tag offline-message →
-// StateOffline; the bot's handover note → StateAgent if a human wrote publicly after it or was
-// assigned from handover's agent pages (AssignAgent's note), else StateQueued; a user assignee
+// StateOffline; the bot's handover note, unless the bot's hand-back note follows it (HandBack)
+// → StateAgent if a human wrote publicly after it or was assigned from handover's agent pages
+// (AssignAgent's note), else StateQueued; a user assignee
 // other than the bot → StateAgent (a takeover by assignment); a human's public reply →
 // StateAgent (a takeover by reply); else StateBot (assigned to the bot, or to no one).
 //
@@ -529,7 +530,7 @@ func (a *Adapter) deriveState(c *conversation, raw []message, msgs []handover.Me
 	}
 	assignee := int(c.AssignedUserID)
 	human := assignee > 0 && assignee != a.cfg.BotAgentID
-	handoverAt, assignedAt, offline := -1, -1, slices.Contains([]string(c.Tags), TagOffline)
+	handoverAt, assignedAt, handedBackAt, offline := -1, -1, -1, slices.Contains([]string(c.Tags), TagOffline)
 	joined, joinedName := false, ""
 	// silent: older messages exist and the bot wrote none of these (no message, no note).
 	silent := partial
@@ -552,7 +553,12 @@ func (a *Adapter) deriveState(c *conversation, raw []message, msgs []handover.Me
 			handoverAt = i
 		case isNote(text, noteAssigned):
 			assignedAt = i
+		case isNote(text, noteHandedBack):
+			handedBackAt = i
 		}
+	}
+	if handedBackAt > handoverAt {
+		handoverAt = -1 // the visitor called the wait off: the bot's again (HandBack)
 	}
 	switch {
 	case joined:

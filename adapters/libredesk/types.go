@@ -124,7 +124,9 @@ type conversation struct {
 	Contact               person     `json:"contact"`
 	LastMessageAt         flexTime   `json:"last_message_at"`
 	LastMessageSender     flexString `json:"last_message_sender"`
+	LastInteraction       flexString `json:"last_interaction"`
 	LastInteractionSender flexString `json:"last_interaction_sender"`
+	FirstReplyAt          flexTime   `json:"first_reply_at"`
 	UpdatedAt             flexTime   `json:"updated_at"`
 }
 

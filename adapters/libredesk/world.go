@@ -139,7 +139,8 @@ func viewText(m sim.LibredeskMessageView) string {
 //     for an email address (echo kind "email", else the engine's question in any language);
 //   - WithHuman: a human agent (not the bot) is assigned, or the chat is in the human queue
 //     (assigned to team Support, the inbox's mapped team, with the bot off it), or it carries
-//     the bot's handover note, or a human agent has replied publicly. The adapter's handover
+//     the bot's handover note with no hand-back note after it (HandBack), or a human agent has
+//     replied publicly. The adapter's handover
 //     is the team assignment and the note (HandToHuman); an offline message is filed in the
 //     same queue (LeaveOffline), so it is WithHuman too;
 //   - Offline: the tag offline-message, or the bot's offline note (the adapter's marker;
@@ -156,7 +157,7 @@ func (w *world) State(conv string) helpdesk.State {
 	}
 	var st helpdesk.State
 	st.Entries = make([]helpdesk.Entry, 0, len(v.Messages))
-	noteEmail := ""
+	noteEmail, handedOver := "", false
 	for _, m := range v.Messages {
 		e := helpdesk.Entry{Role: w.role(m), At: m.CreatedAt, Text: viewText(m)}
 		switch e.Role {
@@ -173,7 +174,9 @@ func (w *world) State(conv string) helpdesk.State {
 			}
 			switch {
 			case isNote(e.Text, noteHandover):
-				st.WithHuman = true
+				handedOver = true
+			case isNote(e.Text, noteHandedBack):
+				handedOver = false // HandBack: the visitor called the wait off
 			case isNote(e.Text, noteOffline):
 				st.Offline = true
 				if addr := replyTo(e.Text); addr != "" {
@@ -186,7 +189,7 @@ func (w *world) State(conv string) helpdesk.State {
 	helpdesk.SortEntries(st.Entries)
 	human := v.AssigneeID > 0 && v.AssigneeID != w.demo.BotID
 	queued := v.TeamID == w.demo.TeamID && v.AssigneeID != w.demo.BotID
-	st.WithHuman = st.WithHuman || human || queued
+	st.WithHuman = st.WithHuman || human || queued || handedOver
 	st.Offline = st.Offline || slices.Contains(v.Tags, TagOffline)
 	st.Email = strings.TrimSpace(v.ContactEmail)
 	if st.Email == "" {

@@ -82,6 +82,7 @@ func (s *Server) routes() http.Handler {
 	api("GET "+base+"/agent_bots", false, s.cwAgentBots)
 	api("GET "+base+"/portals", false, s.cwPortals)
 	api("GET "+base+"/portals/{portal}/articles", false, s.cwPortalArticles)
+	s.hcPublishRoute(mux)
 	s.cwInstallRoutes(api, base) // chatwoot_install.go
 	mux.Handle("GET /api/v1/profile", s.public(s.cwProfile))
 	mux.Handle("GET /api/v1/widget/inbox_members", s.public(s.cwWidgetInboxMembers))

@@ -11,7 +11,10 @@ package sim
 // author_id; Article.search, Kaminari pages of 25), the jbuilder views of portals and articles.
 
 import (
+	"encoding/json"
 	"fmt"
+	"html"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -89,11 +92,12 @@ const (
 	cwArticlesPerPage = 25 // Kaminari's default page size, which Article.search uses
 )
 
-// cwArticleSeeds are the seeded articles Chatwoot holds: every translation is an article with
-// an id of its own (the first translation is the root, the others associated with it).
-func cwArticleSeeds() []hcSeed {
+// cwArticleSeeds are the articles Chatwoot holds (the seed with what was published since):
+// every translation is an article with an id of its own (the first translation is the root,
+// the others associated with it).
+func (s *Server) cwArticleSeeds() []hcSeed {
 	var out []hcSeed
-	for _, a := range helpCenterSeed() {
+	for _, a := range s.helpCenter() {
 		if !a.restricted {
 			out = append(out, a)
 		}
@@ -103,7 +107,7 @@ func cwArticleSeeds() []hcSeed {
 
 func (s *Server) cwPortalJSON() map[string]any {
 	counts := map[string]int{}
-	for _, a := range cwArticleSeeds() {
+	for _, a := range s.cwArticleSeeds() {
 		counts[a.locale]++
 	}
 	return map[string]any{
@@ -114,7 +118,7 @@ func (s *Server) cwPortalJSON() map[string]any {
 			map[string]any{"code": "en", "articles_count": counts["en"], "categories_count": 1},
 			map[string]any{"code": "de", "articles_count": counts["de"], "categories_count": 1},
 		}},
-		"meta": map[string]any{"all_articles_count": len(cwArticleSeeds()), "categories_count": 2, "default_locale": "en"},
+		"meta": map[string]any{"all_articles_count": len(s.cwArticleSeeds()), "categories_count": 2, "default_locale": "en"},
 	}
 }
 
@@ -138,7 +142,7 @@ func (s *Server) cwPortalArticles(w http.ResponseWriter, r *http.Request, rc *re
 	if !ok || page < 1 {
 		page = 1
 	}
-	seeds := cwArticleSeeds()
+	seeds := s.cwArticleSeeds()
 	ids := map[int]int{} // article number → id of its root translation
 	var list []map[string]any
 	for i := len(seeds) - 1; i >= 0; i-- { // order_by_updated_at: newest first
@@ -171,4 +175,100 @@ func (s *Server) cwPortalArticles(w http.ResponseWriter, r *http.Request, rc *re
 	writeJSON(w, http.StatusOK, map[string]any{"payload": list[from:to], "meta": map[string]any{
 		"all_articles_count": len(seeds), "articles_count": len(list), "current_page": page,
 	}})
+}
+
+// hcPublished is what was published in the help center since the seed, by PublishHelpCenterArticle
+// (guarded by Server.mu); the Chatwoot and Zendesk dialects both read it.
+type hcPublished struct{ articles []hcSeed }
+
+// PublishHelpCenterArticle publishes text (plain text, one paragraph) as the help-center article
+// titled title in locale ("en" or "de"), as an agent does in the helpdesk's editor: the article of
+// that title and language gets the new text and is published (a draft too), or a new article is
+// added. The next listing of the articles shows it. The sandbox and the tests change the help
+// center through it.
+func (s *Server) PublishHelpCenterArticle(locale, title, text string) error {
+	if locale != "en" && locale != "de" {
+		return fmt.Errorf("help center: locale %q: the simulated help center has en and de", locale)
+	}
+	if strings.TrimSpace(title) == "" {
+		return fmt.Errorf("help center: an article needs a title")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hc == nil {
+		s.hc = &hcPublished{}
+	}
+	seed := helpCenterSeed()
+	number := 0
+	for _, a := range append(seed, s.hc.articles...) {
+		if a.locale == locale && a.title == title {
+			number = a.article
+		}
+	}
+	if number == 0 {
+		number = seed[len(seed)-1].article + 1 + len(s.hc.articles)
+	}
+	s.hc.articles = append(s.hc.articles, hcSeed{article: number, locale: locale, title: title, markdown: text,
+		html: "<p>" + html.EscapeString(text) + "</p>", updated: time.Now().UTC().Truncate(time.Second)})
+	return nil
+}
+
+// helpCenter returns the seed with what was published since: a published article replaces the
+// translation of the same article and locale, or comes after the seed.
+func (s *Server) helpCenter() []hcSeed {
+	out := helpCenterSeed()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hc == nil {
+		return out
+	}
+	for _, p := range s.hc.articles {
+		replaced := false
+		for i, a := range out {
+			if a.article == p.article && a.locale == p.locale {
+				out[i], replaced = p, true
+			}
+		}
+		if !replaced {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// HelpCenterPublishPath is the simulator's own endpoint (no helpdesk has it) through which the
+// sandbox and the conformance kit publish an article: PUT {"locale", "title", "text"} → 204.
+// Every dialect with a help center serves it; the others answer 404 (or 405).
+const HelpCenterPublishPath = "/sim/help-center/articles"
+
+// HelpCenterPublish is the body of a PUT to HelpCenterPublishPath.
+type HelpCenterPublish struct {
+	Locale string `json:"locale"`
+	Title  string `json:"title"`
+	Text   string `json:"text"`
+}
+
+// ServeHelpCenterPublish decodes a HelpCenterPublish and hands it to publish: 204, or 400 with
+// the reason.
+func ServeHelpCenterPublish(w http.ResponseWriter, r *http.Request, publish func(locale, title, text string) error) {
+	var in HelpCenterPublish
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err == nil {
+		err = json.Unmarshal(body, &in)
+	}
+	if err == nil {
+		err = publish(in.Locale, in.Title, in.Text)
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// hcPublishRoute serves HelpCenterPublishPath on mux for the Chatwoot and Zendesk dialects.
+func (s *Server) hcPublishRoute(mux *http.ServeMux) {
+	mux.HandleFunc("PUT "+HelpCenterPublishPath, func(w http.ResponseWriter, r *http.Request) {
+		ServeHelpCenterPublish(w, r, s.PublishHelpCenterArticle)
+	})
 }

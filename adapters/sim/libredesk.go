@@ -794,6 +794,10 @@ func (t *ldTx) reply(c *conversation, userID int, html string, private bool, met
 		status = "sent"
 	}
 	t.addMessage(c, m, status, meta, ldHTMLToText(html))
+	if !private && c.firstReplyAt.IsZero() {
+		// update-conversation-reply-timestamps: first_reply_at = COALESCE(first_reply_at, now).
+		c.firstReplyAt = m.createdAt
+	}
 	if !private {
 		t.l.st.msgs[m.id].status = "sent"
 		m.updatedAt = time.Now()

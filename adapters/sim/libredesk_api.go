@@ -397,13 +397,29 @@ func (l *Libredesk) tagsHandler(w http.ResponseWriter, r *http.Request, userID i
 }
 
 // GET /api/v1/conversations/{all,unassigned,assigned}: ConversationListItem pages, most recent
-// last_message_at first. "assigned" is the caller's own conversations.
+// last_message_at first. "assigned" is the caller's own conversations. The filters parameter
+// (dbutil.BuildPaginatedQuery) takes the flat array of AND-ed leaves
+// [{model, field, operator, value}], for the fields of ldFilterValue and the operators equals,
+// not equals, set and not set; anything else is the 500 GetConversations answers when the
+// query cannot be built.
 func (l *Libredesk) listConversations(list string) ldHandler {
 	return func(w http.ResponseWriter, r *http.Request, userID int, _ []byte) {
 		page, size := ldPagination(r)
+		var filters []ldFilter
+		if raw := strings.TrimSpace(r.URL.Query().Get("filters")); raw != "" && raw != "[]" {
+			if json.Unmarshal([]byte(raw), &filters) != nil || !ldFiltersValid(filters) {
+				ldError(w, http.StatusInternalServerError, "Something went wrong", ldGeneralError)
+				return
+			}
+		}
 		l.s.mu.Lock()
 		defer l.s.mu.Unlock()
 		ldOK(w, ldPageResults(l.listLocked(func(c *conversation) bool {
+			for _, f := range filters {
+				if !l.ldFilterMatch(f, c) {
+					return false
+				}
+			}
 			switch list {
 			case "assigned":
 				return c.assigneeID == userID
@@ -413,6 +429,68 @@ func (l *Libredesk) listConversations(list string) ldHandler {
 			return true
 		}), page, size))
 	}
+}
+
+// ldFilter is a leaf of dbutil's FilterNode.
+type ldFilter struct {
+	Model    string `json:"model"`
+	Field    string `json:"field"`
+	Operator string `json:"operator"`
+	Value    string `json:"value"`
+}
+
+// ldFiltersValid checks the leaves against the fields and operators the simulator knows.
+func ldFiltersValid(fs []ldFilter) bool {
+	for _, f := range fs {
+		if _, ok := ldFilterFields[f.Model+"."+f.Field]; !ok {
+			return false
+		}
+		switch f.Operator {
+		case "equals", "not equals":
+			if strings.TrimSpace(f.Value) == "" {
+				return false // "operator requires a value"
+			}
+		case "set", "not set":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// ldFilterFields are the filterable columns the simulator renders: model.field → its value in a
+// conversation ("" for NULL).
+var ldFilterFields = map[string]func(l *Libredesk, c *conversation) string{
+	"conversations.assigned_user_id": func(_ *Libredesk, c *conversation) string { return ldIntOrEmpty(c.assigneeID) },
+	"conversations.assigned_team_id": func(_ *Libredesk, c *conversation) string { return ldIntOrEmpty(c.teamID) },
+	"conversations.inbox_id":         func(_ *Libredesk, c *conversation) string { return strconv.Itoa(c.inboxID) },
+	"conversation_statuses.name":     func(_ *Libredesk, c *conversation) string { return c.status },
+	"inboxes.channel":                func(l *Libredesk, c *conversation) string { return l.st.inboxes[c.inboxID].channel },
+	"conversations.last_interaction_sender": func(l *Libredesk, c *conversation) string {
+		s, _ := l.lastMessageFields(c)["last_interaction_sender"].(string)
+		return s
+	},
+}
+
+func ldIntOrEmpty(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+// ldFilterMatch is one leaf in SQL's terms: = and != are false against NULL.
+func (l *Libredesk) ldFilterMatch(f ldFilter, c *conversation) bool {
+	v := ldFilterFields[f.Model+"."+f.Field](l, c)
+	switch f.Operator {
+	case "equals":
+		return v != "" && v == f.Value
+	case "not equals":
+		return v != "" && v != f.Value
+	case "set":
+		return v != ""
+	}
+	return v == "" // not set
 }
 
 // GET /api/v1/teams/{id}/conversations/unassigned: the caller must be a team member.
@@ -724,7 +802,7 @@ func (l *Libredesk) conversationJSON(c *conversation) map[string]any {
 		"id": c.id, "created_at": c.createdAt, "updated_at": c.updatedAt, "uuid": c.uuid, "contact_id": c.contactID,
 		"inbox_id": c.inboxID, "closed_at": nil, "resolved_at": nil, "reference_number": strconv.Itoa(100 + c.id),
 		"priority": nil, "priority_id": nil, "status": c.status, "status_id": ldStatusID(c.status),
-		"first_reply_at": nil, "assigned_user_id": nullInt(c.assigneeID), "assigned_team_id": nullInt(c.teamID),
+		"first_reply_at": ldNullTime(c.firstReplyAt), "assigned_user_id": nullInt(c.assigneeID), "assigned_team_id": nullInt(c.teamID),
 		"waiting_since": c.waitingSince, "snoozed_until": ldNullTime(c.snoozedUntil), "subject": nil, "inbox_mail": "",
 		"inbox_name": in.name, "inbox_channel": l.st.inboxes[c.inboxID].channel, "tags": tags,
 		"meta": map[string]any{}, "custom_attributes": deepCopy(c.customAttrs), "contact": l.contactJSON(s.contacts[c.contactID]),
@@ -745,7 +823,7 @@ func (l *Libredesk) listItemJSON(c *conversation) map[string]any {
 		"contact":       map[string]any{"created_at": ct.createdAt, "updated_at": ct.createdAt, "first_name": fn[0], "last_name": fn[1], "email": nullStr(ct.email), "avatar_url": nil},
 		"inbox_channel": l.st.inboxes[c.inboxID].channel, "inbox_name": l.s.inboxes[c.inboxID].name, "subject": nil,
 		"priority_id": nil, "priority": nil, "assigned_user_id": nullInt(c.assigneeID), "assigned_team_id": nullInt(c.teamID),
-		"status": c.status, "unread_message_count": 0,
+		"status": c.status, "unread_message_count": 0, "first_reply_at": ldNullTime(c.firstReplyAt),
 	}
 	for k, v := range l.lastMessageFields(c) {
 		out[k] = v

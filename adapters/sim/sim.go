@@ -123,6 +123,7 @@ type Server struct {
 
 	bot          agentBot
 	cwi          *cwInstallState // chatwoot_install.go: bots, labels, dashboard apps made through the API
+	hc           *hcPublished    // chatwoot_helpcenter.go: articles published since the seed; nil until one is
 	users        map[int]*user
 	userIDs      []int
 	inboxes      map[int]*inbox

@@ -72,6 +72,7 @@ func (z *Zendesk) routes() http.Handler {
 	sp("GET /api/v2/help_center/locales", z.hcLocales)
 	sp("GET /api/v2/help_center/articles", z.hcArticles)
 	sp("GET /api/v2/help_center/{locale}/articles", z.hcArticles)
+	z.s.hcPublishRoute(mux) // chatwoot_helpcenter.go
 	z.installRoutes(app, sc, sp)
 	mux.Handle("/api/", z.support(func(w http.ResponseWriter, _ *http.Request, _ []byte) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "InvalidEndpoint", "description": "Not found"})

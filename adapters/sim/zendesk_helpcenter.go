@@ -38,7 +38,7 @@ func (z *Zendesk) hcArticles(w http.ResponseWriter, r *http.Request, _ []byte) {
 	}
 	base := "http://" + r.Host
 	var list []map[string]any
-	for _, a := range helpCenterSeed() {
+	for _, a := range z.s.helpCenter() {
 		if zdLocale[a.locale] != loc {
 			continue
 		}

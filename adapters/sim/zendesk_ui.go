@@ -124,6 +124,7 @@ func (z *Zendesk) uiState(w http.ResponseWriter, _ *http.Request) {
 			}
 		}
 		v.Messages = z.uiHandoverNotes(id, v.Messages)
+		v.Messages = z.uiOfflineTickets(zc.sunID, v.Messages)
 		convs = append(convs, zdUIConv{ConversationView: v, HandoverID: zc.sunID})
 	}
 	agents := []any{}
@@ -158,6 +159,25 @@ func (z *Zendesk) uiState(w http.ResponseWriter, _ *http.Request) {
 type zdUIConv struct {
 	ConversationView
 	HandoverID string `json:"handover_id"`
+}
+
+// uiOfflineTickets shows, among the messages, the Support tickets filed as offline messages for
+// the conversation (external_id): their first comment is what the agent reads in Zendesk.
+func (z *Zendesk) uiOfflineTickets(sunID string, msgs []MessageView) []MessageView {
+	for _, tk := range z.tickets {
+		if tk.ExternalID != sunID || tk.Comment == "" {
+			continue
+		}
+		text := fmt.Sprintf("Support ticket #%d (requester %s), shown to the agent in Zendesk:\n%s", tk.ID, tk.RequesterEmail, tk.Comment)
+		note := MessageView{Type: "outgoing", SenderType: "", SenderName: "Zendesk", Content: text, ContentType: "text",
+			ContentAttributes: map[string]any{}, Private: true, CreatedAt: tk.CreatedAt}
+		i := len(msgs)
+		for i > 0 && msgs[i-1].CreatedAt.After(tk.CreatedAt) {
+			i--
+		}
+		msgs = slices.Insert(msgs, i, note)
+	}
+	return msgs
 }
 
 // uiHandoverNotes shows, among the messages, what Agent Workspace shows the agent of a handover:

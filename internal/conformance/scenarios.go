@@ -45,6 +45,8 @@ var Table = []Scenario{
 	{Name: "frustration offers a person", Config: offersEarly(3), Run: frustrationOffers},
 	{Name: "a repeated question offers a person", Config: offersEarly(3), Run: repeatOffers},
 	{Name: "the bot does not know: a person at once", Config: withSampleKnowledge(offersEarly(3)), Run: noAnswerOffers},
+	{Name: "help-center articles reach the bot", Config: withHelpCenter(0), Run: helpCenterArticles},
+	{Name: "an article changed in the help center is picked up on refresh", Config: withHelpCenter(hcRefresh), Run: helpCenterRefresh},
 }
 
 // Scenarios runs the table for one helpdesk, each scenario in a world of its own.

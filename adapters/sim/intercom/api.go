@@ -85,6 +85,10 @@ var faultAnswers = simnet.Responses{
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == PublishPath {
+		s.servePublish(w, r)
+		return
+	}
 	call := simnet.Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Version: r.Header.Get("Intercom-Version")}
 	s.mw.Serve(w, r, &call, faultAnswers, func(w http.ResponseWriter) {
 		w.Header().Set("Intercom-Version", Version)
@@ -459,8 +463,10 @@ type searchRequest struct {
 }
 
 // searchConversations: POST /conversations/search {query, pagination{per_page, starting_after}}
-// with the fields open, state, id, admin_assignee_id and team_assignee_id, the operators = and
-// !=, and nested AND/OR groups; 20 a page by default, 150 at most. The cursor is opaque.
+// with the fields open, state, id, admin_assignee_id, team_assignee_id and teammate_ids (the
+// teammates who wrote at least one part: conversation_teammates; "=" matches a conversation
+// one of whose teammates it names), the operators = and !=, and nested AND/OR groups; 20 a
+// page by default, 150 at most. The cursor is opaque.
 func (s *Server) searchConversations(w http.ResponseWriter, _ *http.Request, in *searchRequest) {
 	if len(in.Query) == 0 {
 		missing(w, "query is required")
@@ -543,9 +549,9 @@ func (q *query) check(depth int) string {
 		return q.Field + " takes an integer"
 	case q.Field == "open" && !decodes[bool](q.Value):
 		return "open takes a boolean"
-	case (q.Field == "state" || q.Field == "id") && !decodes[string](q.Value):
+	case (q.Field == "state" || q.Field == "id" || q.Field == "teammate_ids") && !decodes[string](q.Value):
 		return q.Field + " takes a string"
-	case !intFields[q.Field] && q.Field != "open" && q.Field != "state" && q.Field != "id":
+	case !intFields[q.Field] && q.Field != "open" && q.Field != "state" && q.Field != "id" && q.Field != "teammate_ids":
 		return "the simulator cannot search " + q.Field
 	}
 	return ""
@@ -569,6 +575,10 @@ func (q *query) match(c *conv) bool {
 			}
 		}
 		return q.Operator == "AND"
+	}
+	if q.Field == "teammate_ids" {
+		want := strings.Trim(string(q.Value), `"`)
+		return slices.Contains(teammates(c), want) == (q.Operator == "=")
 	}
 	var got string
 	switch q.Field {

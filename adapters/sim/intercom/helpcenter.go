@@ -9,7 +9,10 @@ package intercom
 // pages.
 
 import (
+	"encoding/json"
 	"fmt"
+	"html"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -103,7 +106,7 @@ func (s *Server) listArticles(w http.ResponseWriter, r *http.Request) {
 		}
 		per = min(n, hcMaxPerPage)
 	}
-	seed := helpCenterSeed()
+	seed := s.helpCenter()
 	data := make([]any, 0, len(seed))
 	for i := len(seed) - 1; i >= 0; i-- {
 		a := seed[i]
@@ -123,4 +126,84 @@ func (s *Server) listArticles(w http.ResponseWriter, r *http.Request) {
 		pages["next"] = fmt.Sprintf("https://api.intercom.io/articles?page=%d&per_page=%d", page+1, per)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"type": "list", "pages": pages, "total_count": len(data), "data": data[from:to]})
+}
+
+// PublishArticle publishes text (plain text, one paragraph) as the article titled title in
+// locale ("en" or "de"), as a teammate does in the Help Center's editor: the translation of that
+// title and language gets the new text and is published (a draft too), or a new article is
+// added (with the same text in the default language when locale is "de": every article has
+// one). The next listing shows it. The sandbox and the tests change the help center through it.
+func (s *Server) PublishArticle(locale, title, text string) error {
+	if locale != "en" && locale != "de" {
+		return fmt.Errorf("help center: locale %q: the simulated help center has en and de", locale)
+	}
+	if strings.TrimSpace(title) == "" {
+		return fmt.Errorf("help center: an article needs a title")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := &hcContent{title: title, body: "<p>" + html.EscapeString(text) + "</p>"}
+	now := time.Now().UTC().Truncate(time.Second)
+	arts := s.hcArticles()
+	for i := range arts {
+		a := &arts[i]
+		if locale == "en" && a.en != nil && a.en.title == title {
+			a.en, a.updated = c, now
+			s.hcPublished = arts
+			return nil
+		}
+		if locale == "de" && a.de != nil && a.de.title == title {
+			a.de, a.updated = c, now
+			s.hcPublished = arts
+			return nil
+		}
+	}
+	a := hcArticle{id: arts[len(arts)-1].id + 1, en: c, updated: now}
+	if locale == "de" {
+		a.de = c
+	}
+	s.hcPublished = append(arts, a)
+	return nil
+}
+
+// hcArticles is the help center now: the seed until something is published (s.mu held).
+func (s *Server) hcArticles() []hcArticle {
+	if s.hcPublished == nil {
+		return helpCenterSeed()
+	}
+	return append([]hcArticle(nil), s.hcPublished...)
+}
+
+// helpCenter returns the articles as the help center holds them now.
+func (s *Server) helpCenter() []hcArticle {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hcArticles()
+}
+
+// PublishPath is the simulator's own endpoint (Intercom has no such route) through which the
+// conformance kit publishes an article, like the other simulated help centers
+// (sim.HelpCenterPublishPath): PUT {"locale", "title", "text"} → 204, without the bearer token.
+const PublishPath = "/sim/help-center/articles"
+
+// servePublish serves PublishPath.
+func (s *Server) servePublish(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPut {
+		w.Header().Set("Allow", http.MethodPut)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	var in struct{ Locale, Title, Text string }
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err == nil {
+		err = json.Unmarshal(body, &in)
+	}
+	if err == nil {
+		err = s.PublishArticle(in.Locale, in.Title, in.Text)
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

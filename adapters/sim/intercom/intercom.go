@@ -36,6 +36,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -94,6 +95,8 @@ type Server struct {
 	operator string // the Operator's id (workflow parts)
 	botID    string // the app's own teammate (GET /me)
 	workflow string // who the workflow assigns new conversations to ("" : nobody)
+
+	hcPublished []hcArticle // helpcenter.go: the help center once an article was published (nil: the seed)
 
 	// The network side (package simnet): faults drawn from a fixed seed, the API middleware and
 	// its call log, the webhook deliverer.
@@ -628,11 +631,32 @@ func (s *Server) render(c *conv, parts []*Part, plaintext bool) map[string]any {
 		"tags":      map[string]any{"type": "tag.list", "tags": []any{}},
 		"source":    src,
 		"contacts":  map[string]any{"type": "contact.list", "contacts": contacts},
-		"teammates": map[string]any{"type": "admin.list", "admins": []any{}}, "custom_attributes": map[string]any{},
+		"teammates": renderTeammates(c), "custom_attributes": map[string]any{},
 		"conversation_parts":    map[string]any{"type": "conversation_part.list", "conversation_parts": ps, "total_count": len(ps)},
 		"linked_objects":        s.linkedLocked(c),
 		"ai_agent_participated": false, "ai_agent": nil,
 	}
+}
+
+// teammates returns the ids of the teammates (admins) who wrote at least one part of c, in
+// the order they first did (conversation_teammates: "wrote at least one conversation part").
+func teammates(c *conv) []string {
+	var ids []string
+	for _, p := range c.parts {
+		if p.AuthorType == "admin" && !slices.Contains(ids, p.AuthorID) {
+			ids = append(ids, p.AuthorID)
+		}
+	}
+	return ids
+}
+
+// renderTeammates renders conversation_teammates: {type: admin.list, teammates: [reference]}.
+func renderTeammates(c *conv) map[string]any {
+	refs := []any{}
+	for _, id := range teammates(c) {
+		refs = append(refs, map[string]any{"type": "admin", "id": id})
+	}
+	return map[string]any{"type": "admin.list", "teammates": refs}
 }
 
 // linkedLocked renders a conversation's linked tickets (linked_object_list).
