@@ -58,9 +58,9 @@ func (r *Reconciler) Run(ctx context.Context) {
 // Once runs one pass and returns how many conversations it submitted. It is not safe to run
 // from two goroutines at once.
 func (r *Reconciler) Once(ctx context.Context) (int, error) {
-	ids, err := r.List.BotConversations(ctx)
-	if err != nil {
-		return 0, err
+	ids, listErr := r.List.BotConversations(ctx)
+	if listErr != nil {
+		listErr = fmt.Errorf("list bot conversations: %w", listErr)
 	}
 	n := 0
 	for _, id := range ids {
@@ -73,12 +73,12 @@ func (r *Reconciler) Once(ctx context.Context) (int, error) {
 		}
 	}
 	if r.Waiting == nil || time.Since(r.lastWait) < r.WaitInterval {
-		return n, nil
+		return n, listErr
 	}
 	r.lastWait = time.Now()
 	waiting, err := r.Waiting.QueuedConversations(ctx)
 	if err != nil {
-		return n, fmt.Errorf("list conversations waiting for a person: %w", err)
+		return n, errors.Join(listErr, fmt.Errorf("list conversations waiting for a person: %w", err))
 	}
 	for _, id := range waiting {
 		err := r.Queue.Submit(Event{Kind: EventReconcile, ConversationID: id})
@@ -89,5 +89,5 @@ func (r *Reconciler) Once(ctx context.Context) (int, error) {
 			n++
 		}
 	}
-	return n, nil
+	return n, listErr
 }

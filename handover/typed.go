@@ -226,7 +226,6 @@ func normPhrases(of func(Language) []string) []string {
 var (
 	frustratedPhrases = normPhrases(func(l Language) []string { return l.Frustrated })
 	unknownPhrases    = normPhrases(func(l Language) []string { return l.Unknown })
-	cancelPhrases     = normPhrases(func(l Language) []string { return l.CancelWait })
 )
 
 // isButtonTitle reports a visitor message that is exactly the title of one of the engine's
@@ -251,18 +250,46 @@ func (e *Engine) isButtonTitle(text string) bool {
 	return false
 }
 
-// maxCancelWords bounds a message read as calling off the wait: a longer one is a question
-// for the agent who will join.
-const maxCancelWords = 10
+// classCancel is the class of a phrase that calls off the wait for a person.
+const classCancel = "cancel"
 
-// IsCancelWait reports whether a short message of a visitor waiting for a person calls the
-// wait off ("never mind, the bot is fine"), in any language of the table (CancelWait).
+// cancelWords maps the normalised phrases of Language.CancelWait to classCancel, and the
+// polite words and short fillers a visitor may add ("ok", "thanks", "sorry") to classPolite.
+var cancelWords, cancelMaxLen = func() (map[string]string, int) {
+	m, longest := map[string]string{}, 1
+	add := func(p, class string) {
+		if k := normWords(p); k != "" {
+			if _, ok := m[k]; !ok {
+				m[k] = class
+			}
+			longest = max(longest, len(strings.Fields(k)))
+		}
+	}
+	for _, l := range languages {
+		for _, p := range l.CancelWait {
+			add(p, classCancel)
+		}
+		for _, p := range slices.Concat(l.Replies.Polite, l.Replies.Okay) {
+			add(p, classPolite)
+		}
+	}
+	for _, p := range []string{"oh", "ah", "well", "actually", "sorry", "anyway", "then", "so"} {
+		add(p, classPolite)
+	}
+	return m, longest
+}()
+
+// IsCancelWait reports whether a visitor waiting for a person calls the wait off ("never mind,
+// the bot is fine"), in any language of the table (CancelWait): the whole message must be
+// such phrases, with polite words and fillers around them at most. "I want to cancel my
+// order" is a request for the agent, not a cancel.
 func IsCancelWait(text string) bool {
-	norm := normWords(text)
-	if len(strings.Fields(norm)) > maxCancelWords {
+	words := strings.Fields(normWords(text))
+	if len(words) == 0 {
 		return false
 	}
-	return normPhraseIn(norm, cancelPhrases)
+	classes, ok := segment(cancelWords, cancelMaxLen, words)
+	return ok && slices.Contains(classes, classCancel)
 }
 
 // IsFrustrated reports whether a visitor's message shows frustration or anger with the bot, in

@@ -29,6 +29,19 @@ func (e *Engine) waiting(ctx context.Context, conv *Conversation, ev Event) (str
 			pending = append(pending, m)
 		}
 	}
+	_, watch := e.hd.(WaitWatcher)
+	watch = watch && e.opts.HumanWaitTimeout > 0
+	offered := false
+	for _, m := range conv.Messages[start+1:] {
+		offered = offered || (m.Role == RoleBot && !m.Private && m.Prompt != PromptNone)
+	}
+	if watch && offered {
+		// An answer to the offer made in the queue (or its email step) comes first: there,
+		// "no" keeps waiting and an address files the message.
+		if out, err := e.waitAnswer(ctx, conv, ev, pending); err != nil || out != OutcomeIgnored {
+			return out, err
+		}
+	}
 	if hb, ok := e.hd.(HandBacker); ok {
 		for _, p := range pending {
 			if IsCancelWait(p.Text) {
@@ -36,15 +49,8 @@ func (e *Engine) waiting(ctx context.Context, conv *Conversation, ev Event) (str
 			}
 		}
 	}
-	if _, ok := e.hd.(WaitWatcher); !ok || e.opts.HumanWaitTimeout <= 0 {
+	if !watch || offered {
 		return OutcomeIgnored, nil
-	}
-	offered := false
-	for _, m := range conv.Messages[start+1:] {
-		offered = offered || (m.Role == RoleBot && !m.Private && m.Prompt != PromptNone)
-	}
-	if offered {
-		return e.waitAnswer(ctx, conv, ev, pending)
 	}
 	notice := conv.Messages[start]
 	if notice.CreatedAt.IsZero() || time.Since(notice.CreatedAt) < e.opts.HumanWaitTimeout {

@@ -188,9 +188,16 @@ func TestIsCancelWait(t *testing.T) {
 	for text, want := range map[string]bool{
 		"never mind":                   true,
 		"Never mind, the bot is fine!": true,
+		"ok never mind thanks":         true,
 		"laissez tomber":               true,
 		"неважно":                      true,
-		"cancel my order please":       true, // short and says cancel: a wait called off is undone by one more request
+		"cancel":                       true,
+		// A request for the agent that uses a cancel word is not a cancel.
+		"cancel my order please":           false,
+		"I want to cancel my subscription": false,
+		"quiero cancelar mi pedido":        false,
+		"how do I cancel my order?":        false,
+		"I found it broken on arrival":     false,
 		"I will never mind waiting a bit longer for someone to help me with this": false,
 		"is anyone there?": false,
 	} {

@@ -76,6 +76,9 @@ type Options struct {
 	// BusyStatus is the status of a busy or draining answer: 429 (the default) or, for a
 	// helpdesk that punishes a 429 (helpdesk.Descriptor.OverloadStatus), 503.
 	BusyStatus int
+	// NoEchoFilter turns off the Inbounds' EchoFilter: set when replicas share deliveries
+	// (Redis), where an echo may reach another replica than the one that expects it.
+	NoEchoFilter bool
 	// Now is the clock for signature timestamps (tests).
 	Now func() time.Time
 }
@@ -267,6 +270,9 @@ func (s *Server) webhook(c echo.Context) error {
 	}
 	accepted, echoes := 0, 0
 	ef, _ := in.(EchoFilter)
+	if s.opts.NoEchoFilter {
+		ef = nil
+	}
 	for _, ev := range events {
 		if ef != nil && ef.Echo(ev) {
 			echoes++

@@ -250,4 +250,11 @@ func TestExpectedEchoAcknowledgedWithoutATurn(t *testing.T) {
 	if !strings.Contains(rec.Body.String(), `handover_webhooks_total{helpdesk="fake",outcome="echo"} 1`) {
 		t.Fatalf("the echo is not counted:\n%s", rec.Body.String())
 	}
+
+	// Replicas sharing deliveries (NoEchoFilter): an expected echo is a turn like any event.
+	q2, in2 := &recQueue{}, &echoInbound{expected: 1}
+	s2 := New(Options{Inbound: []Inbound{in2}, Queue: q2, NoEchoFilter: true})
+	if rec := post(t, s2, "/webhooks/fake", `{"conv":"7","id":"e1"}`, ok); !strings.Contains(rec.Body.String(), "accepted") || len(q2.evs) != 1 || in2.expected != 1 {
+		t.Fatalf("with NoEchoFilter: %s, queued %d", rec.Body.String(), len(q2.evs))
+	}
 }

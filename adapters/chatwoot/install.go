@@ -3,7 +3,6 @@ package chatwoot
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/http"
 	"sort"
@@ -46,17 +45,11 @@ func Install(ctx context.Context, hs helpdesk.Settings, in *helpdesk.Installatio
 	if !ok {
 		return fmt.Errorf("chatwoot install: settings of type %T", hs)
 	}
-	fs := flag.NewFlagSet("handover install chatwoot", flag.ContinueOnError)
-	if in.Output != nil {
-		fs.SetOutput(in.Output)
-	}
+	fs := in.FlagSet(Name)
 	inboxFlag := fs.String("inbox", "", "comma-separated ids of the inboxes to connect the bot to (default: the inboxes of HANDOVER_CHATWOOT_TEAMS)")
 	name := fs.String("bot-name", BotName, "the agent bot's name, when it is created")
-	if err := fs.Parse(in.Args); err != nil {
+	if err := in.ParseFlags(fs); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	inboxes, err := installInboxes(*inboxFlag, s)
 	if err != nil {

@@ -3,6 +3,7 @@ package chatwoot
 import (
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
+	"github.com/handover-dev/handover/adapters/internal/helpdesktest"
 	"github.com/handover-dev/handover/adapters/sim"
 )
 
@@ -35,8 +37,7 @@ func installSim(t *testing.T, opts sim.Options) (*sim.Server, string) {
 // install" would, and returns the installation.
 func runInstall(t *testing.T, s *Settings, publicURL string, env map[string]string, dry bool, args ...string) (*helpdesk.Installation, error) {
 	t.Helper()
-	in := &helpdesk.Installation{PublicURL: publicURL, DryRun: dry, Args: args, Output: io.Discard,
-		Lookup: func(n string) string { return env[n] }}
+	in := helpdesktest.NewInstallation(publicURL, env, dry, args...)
 	in.AgentPagesLink = func(path string) string {
 		in.Secret("HANDOVER_AGENT_UI_SECRET")
 		return publicURL + path + "?k=signed-link-token"
@@ -54,24 +55,6 @@ func settingsFrom(t *testing.T, env map[string]string) *Settings {
 		s.AccountID = 1
 	}
 	return s
-}
-
-func states(in *helpdesk.Installation) map[string]helpdesk.StepState {
-	out := map[string]helpdesk.StepState{}
-	for _, st := range in.Steps {
-		out[st.What] = st.State
-	}
-	return out
-}
-
-func writes(calls []sim.Call) []string {
-	var out []string
-	for _, c := range calls {
-		if c.Method != http.MethodGet {
-			out = append(out, c.Method+" "+c.Path)
-		}
-	}
-	return out
 }
 
 // apiGet reads path with token.
@@ -102,7 +85,7 @@ func TestInstallCreatesEverythingThenChangesNothing(t *testing.T) {
 		`agent bot "handover"`: helpdesk.StepCreated, "inbox 1": helpdesk.StepCreated,
 		"label offline-message": helpdesk.StepCreated, `dashboard app "handover"`: helpdesk.StepCreated,
 	}
-	if got := states(in); !equalStates(got, want) {
+	if !helpdesktest.StatesAre(in, want) {
 		t.Fatalf("first run: steps %v, want %v", in.Steps, want)
 	}
 	tok, secret := in.Env["HANDOVER_CHATWOOT_BOT_TOKEN"], in.Env["HANDOVER_CHATWOOT_WEBHOOK_SECRET"]
@@ -134,27 +117,13 @@ func TestInstallCreatesEverythingThenChangesNothing(t *testing.T) {
 	}
 
 	// Second run with what the first wrote: only "already", no write.
-	for k, v := range in.Env {
-		env[k] = v
-	}
+	maps.Copy(env, in.Env)
 	s.ResetCalls()
 	in2, err := runInstall(t, settingsFrom(t, env), public, env, false, "-inbox", "1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, st := range in2.Steps {
-		if st.State != helpdesk.StepAlready {
-			t.Errorf("second run: %s %s: %s", st.State, st.What, st.Detail)
-		}
-	}
-	if w := writes(s.Calls()); len(w) > 0 {
-		t.Errorf("second run wrote: %v", w)
-	}
-	for k, v := range in2.Env {
-		if env[k] != v {
-			t.Errorf("second run changed %s", k)
-		}
-	}
+	helpdesktest.RerunChangedNothing(t, in2, env, s.Calls())
 }
 
 func TestInstallDryRunWritesNothing(t *testing.T) {
@@ -165,7 +134,7 @@ func TestInstallDryRunWritesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := writes(s.Calls()); len(w) > 0 {
+	if w := helpdesktest.Writes(s.Calls()); len(w) > 0 {
 		t.Fatalf("dry run wrote: %v", w)
 	}
 	would := 0
@@ -201,7 +170,7 @@ func TestInstallReusesTheBotByNameAndItsSecretSignsWebhooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := states(in)
+	got := helpdesktest.States(in)
 	if got[`agent bot "`+BotName+`"`] != helpdesk.StepUpdated || got["inbox 1"] != helpdesk.StepAlready {
 		t.Fatalf("steps %v", in.Steps)
 	}
@@ -254,17 +223,15 @@ func TestInstallUnsignedChatwootPutsTheSecretInTheURL(t *testing.T) {
 	if secret == "" || len(bots) != 2 || bots[1].OutgoingURL != "https://h.example.com/webhooks/chatwoot/"+secret {
 		t.Fatalf("secret %q, bots %s", secret, body)
 	}
-	if states(in)["inboxes"] != helpdesk.StepManual {
+	if helpdesktest.States(in)["inboxes"] != helpdesk.StepManual {
 		t.Errorf("no inbox named: want a manual step, got %v", in.Steps)
 	}
-	for k, v := range in.Env {
-		env[k] = v
-	}
+	maps.Copy(env, in.Env)
 	in2, err := runInstall(t, settingsFrom(t, env), "https://h.example.com", env, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := states(in2)[`agent bot "handover"`]; got != helpdesk.StepAlready || in2.Env["HANDOVER_CHATWOOT_WEBHOOK_SECRET"] != secret {
+	if got := helpdesktest.States(in2)[`agent bot "handover"`]; got != helpdesk.StepAlready || in2.Env["HANDOVER_CHATWOOT_WEBHOOK_SECRET"] != secret {
 		t.Fatalf("second run: %v", in2.Steps)
 	}
 }
@@ -288,16 +255,4 @@ func TestInstallNamesTheMissingVariable(t *testing.T) {
 			t.Errorf("the token in the error: %v", err)
 		}
 	}
-}
-
-func equalStates(a, b map[string]helpdesk.StepState) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }

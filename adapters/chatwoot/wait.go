@@ -81,14 +81,17 @@ func waitNotice(m *message) bool {
 	return ct == "" || ct == "text"
 }
 
+// handBackNote is the private note an assigned agent gets when the visitor calls the wait off.
+const handBackNote = "Given back to the bot: the visitor no longer waits for an agent."
+
 // HandBack gives a conversation waiting for a person back to the bot: an agent that
-// auto-assignment gave it to (who has not written: the conversation is still queued) is
-// unassigned first, then toggle_status "pending" with the bot token, the status Chatwoot
+// auto-assignment gave it to (who has not written: the conversation is still queued) gets a
+// note saying why and is unassigned first, then toggle_status "pending" with the bot token, the status Chatwoot
 // keeps for a bot's conversations (Load then derives StateBot: no agent assigned and none
 // wrote). The team stays; the handover note stays for the agents' record, and the bot's next
 // public message ends it, so a later handover writes a new one. It implements
-// handover.HandBacker: one call, two with an assignee; repeating it is harmless, and a crash
-// between the two leaves the chat queued, where the retried turn does both again.
+// handover.HandBacker: one call, three with an assignee; repeating it is harmless, and a crash
+// in between leaves the chat queued, where the retried turn does it again.
 //
 // API: POST /api/v1/accounts/{a}/conversations/{id}/assignments {"assignee_id":null}
 // (AssignmentsController#create: an unknown or null id unassigns) and .../toggle_status
@@ -98,7 +101,12 @@ func (a *Adapter) HandBack(ctx context.Context, conv *handover.Conversation) err
 	if err != nil {
 		return fmt.Errorf("chatwoot: hand conversation %s back to the bot: %w", conv.ID, err)
 	}
-	if s.conv.humanAssignee() != nil {
+	if as := s.conv.humanAssignee(); as != nil {
+		// The agent it was given to has not written (else it would not be waiting): they are
+		// told why it leaves their list.
+		if err := a.note(ctx, conv.ID, handBackNote); err != nil {
+			return fmt.Errorf("chatwoot: hand conversation %s back to the bot: %w", conv.ID, err)
+		}
 		if err := a.call(ctx, idempotentRequest, botToken, http.MethodPost, "/conversations/"+conv.ID+"/assignments", map[string]any{"assignee_id": nil}, nil); err != nil {
 			return fmt.Errorf("chatwoot: hand conversation %s back to the bot: unassign: %w", conv.ID, err)
 		}

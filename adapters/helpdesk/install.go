@@ -148,13 +148,32 @@ func (in *Installation) Secret(name string) string {
 	return v
 }
 
-// NoFlags parses Args for an install without flags of its own: -h prints that, and any
-// argument is refused (flag.ErrHelp for -h).
-func (in *Installation) NoFlags(name string) error {
+// FlagSet returns an empty flag set for the adapter's own flags of "handover install name",
+// writing its usage and errors to Output; define the flags, then ParseFlags.
+func (in *Installation) FlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("handover install "+name, flag.ContinueOnError)
 	if in.Output != nil {
 		fs.SetOutput(in.Output)
 	}
+	return fs
+}
+
+// ParseFlags parses Args with fs (from FlagSet) and refuses arguments that are not flags
+// (flag.ErrHelp for -h).
+func (in *Installation) ParseFlags(fs *flag.FlagSet) error {
+	if err := fs.Parse(in.Args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return nil
+}
+
+// NoFlags parses Args for an install without flags of its own: -h prints that, and any
+// argument is refused (flag.ErrHelp for -h).
+func (in *Installation) NoFlags(name string) error {
+	fs := in.FlagSet(name)
 	fs.Usage = func() { fmt.Fprintf(fs.Output(), "handover install %s takes no flags of its own.\n", name) }
 	if err := fs.Parse(in.Args); err != nil {
 		return err

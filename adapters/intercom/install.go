@@ -3,7 +3,6 @@ package intercom
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -24,10 +23,7 @@ import (
 // Flags: -bot-admin <id|email|name> and -team <id|name> choose the teammate and the team.
 func install(ctx context.Context, s helpdesk.Settings, in *helpdesk.Installation) error {
 	set := s.(*Settings)
-	fs := flag.NewFlagSet("handover install intercom", flag.ContinueOnError)
-	if in.Output != nil {
-		fs.SetOutput(in.Output)
-	}
+	fs := in.FlagSet(Name)
 	botFlag := fs.String("bot-admin", "", "the bot teammate: an admin's id, email or name (default HANDOVER_INTERCOM_BOT_ADMIN_ID, else the token's own teammate, GET /me)")
 	teamFlag := fs.String("team", "", "the human team: a team's id or name (default HANDOVER_INTERCOM_TEAM_ID)")
 	if err := fs.Parse(in.Args); err != nil {
@@ -56,6 +52,20 @@ func install(ctx context.Context, s helpdesk.Settings, in *helpdesk.Installation
 			}
 		}
 		return ans, nil
+	}
+	// read GETs path into out; a 404 is notFound when that is set, another refusal an error
+	// that names the token's scope (read <scope>).
+	read := func(path, scope string, notFound error, out any) error {
+		ans, err := get(path, out)
+		switch {
+		case err != nil:
+			return err
+		case notFound != nil && ans.Status == http.StatusNotFound:
+			return notFound
+		case !ans.OK():
+			return fmt.Errorf("%s: check HANDOVER_INTERCOM_ACCESS_TOKEN and its scope (read %s)", ans.Failure(nil), scope)
+		}
+		return nil
 	}
 	type admin struct {
 		ID    string `json:"id"`
@@ -93,26 +103,17 @@ func install(ctx context.Context, s helpdesk.Settings, in *helpdesk.Installation
 		bot = me.ID
 	case digitsRe.MatchString(bot):
 		var a admin
-		ans, err := get("/admins/"+url.PathEscape(bot), &a)
-		switch {
-		case err != nil:
+		notFound := fmt.Errorf("HANDOVER_INTERCOM_BOT_ADMIN_ID: teammate %s does not exist (GET /admins lists them)", bot)
+		if err := read("/admins/"+url.PathEscape(bot), "admins", notFound, &a); err != nil {
 			return err
-		case ans.Status == http.StatusNotFound:
-			return fmt.Errorf("HANDOVER_INTERCOM_BOT_ADMIN_ID: teammate %s does not exist (GET /admins lists them)", bot)
-		case !ans.OK():
-			return fmt.Errorf("%s: check HANDOVER_INTERCOM_ACCESS_TOKEN and its scope (read admins)", ans.Failure(nil))
 		}
 		in.Already("bot teammate", fmt.Sprintf("%s (%s)", a.Name, a.ID))
 	default:
 		var list struct {
 			Admins []admin `json:"admins"`
 		}
-		ans, err := get("/admins", &list)
-		if err != nil {
+		if err := read("/admins", "admins", nil, &list); err != nil {
 			return err
-		}
-		if !ans.OK() {
-			return fmt.Errorf("%s: check HANDOVER_INTERCOM_ACCESS_TOKEN and its scope (read admins)", ans.Failure(nil))
 		}
 		found := ""
 		for _, a := range list.Admins {
@@ -140,14 +141,9 @@ func install(ctx context.Context, s helpdesk.Settings, in *helpdesk.Installation
 	}
 	if digitsRe.MatchString(want) {
 		var t team
-		ans, err := get("/teams/"+url.PathEscape(want), &t)
-		switch {
-		case err != nil:
+		notFound := fmt.Errorf("HANDOVER_INTERCOM_TEAM_ID: team %s does not exist (GET /teams lists them)", want)
+		if err := read("/teams/"+url.PathEscape(want), "teams", notFound, &t); err != nil {
 			return err
-		case ans.Status == http.StatusNotFound:
-			return fmt.Errorf("HANDOVER_INTERCOM_TEAM_ID: team %s does not exist (GET /teams lists them)", want)
-		case !ans.OK():
-			return fmt.Errorf("%s: check HANDOVER_INTERCOM_ACCESS_TOKEN and its scope (read teams)", ans.Failure(nil))
 		}
 		in.Already("human team", fmt.Sprintf("%s (%s)", t.Name, t.ID))
 		in.SetEnv("HANDOVER_INTERCOM_TEAM_ID", t.ID, false)
@@ -155,12 +151,8 @@ func install(ctx context.Context, s helpdesk.Settings, in *helpdesk.Installation
 		var list struct {
 			Teams []team `json:"teams"`
 		}
-		ans, err := get("/teams", &list)
-		if err != nil {
+		if err := read("/teams", "teams", nil, &list); err != nil {
 			return err
-		}
-		if !ans.OK() {
-			return fmt.Errorf("%s: check HANDOVER_INTERCOM_ACCESS_TOKEN and its scope (read teams)", ans.Failure(nil))
 		}
 		found := false
 		names := make([]string, 0, len(list.Teams))

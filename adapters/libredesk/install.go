@@ -3,7 +3,6 @@ package libredesk
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/http"
 	"slices"
@@ -42,16 +41,10 @@ func Install(ctx context.Context, hs helpdesk.Settings, in *helpdesk.Installatio
 	if !ok {
 		return fmt.Errorf("libredesk install: settings of type %T", hs)
 	}
-	fs := flag.NewFlagSet("handover install libredesk", flag.ContinueOnError)
-	if in.Output != nil {
-		fs.SetOutput(in.Output)
-	}
+	fs := in.FlagSet(Name)
 	inboxFlag := fs.String("inbox", "", "comma-separated ids of the live-chat inboxes the bot serves (HANDOVER_LIBREDESK_INBOX_IDS)")
-	if err := fs.Parse(in.Args); err != nil {
+	if err := in.ParseFlags(fs); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if strings.TrimSpace(*inboxFlag) != "" {
 		probe := Settings{InboxIDs: *inboxFlag}
@@ -130,6 +123,18 @@ func (c *installer) call(ctx context.Context, method, path string, body, out any
 	return ans, nil
 }
 
+// send is call for a request whose every refusal is an error; what prefixes the error.
+func (c *installer) send(ctx context.Context, what, method, path string, body, out any) error {
+	ans, err := c.call(ctx, method, path, body, out)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if !ans.OK() {
+		return fmt.Errorf("%s: %w", what, c.failure(ans))
+	}
+	return nil
+}
+
 // failure is the error of a refused answer, with what to check.
 func (c *installer) failure(ans helpdesk.Answer) error {
 	fix := ""
@@ -150,12 +155,8 @@ func (c *installer) role(ctx context.Context) error {
 		Roles       []string `json:"roles"`
 		Permissions []string `json:"permissions"`
 	}
-	ans, err := c.call(ctx, http.MethodGet, "/api/v1/agents/me", nil, &me)
-	if err != nil {
-		return fmt.Errorf("bot agent: %w", err)
-	}
-	if !ans.OK() {
-		return fmt.Errorf("bot agent: %w", c.failure(ans))
+	if err := c.send(ctx, "bot agent", http.MethodGet, "/api/v1/agents/me", nil, &me); err != nil {
+		return err
 	}
 	in.SetEnv("HANDOVER_LIBREDESK_BOT_AGENT_ID", strconv.Itoa(me.ID), false)
 	var missing []string
@@ -221,12 +222,8 @@ func (c *installer) webhook(ctx context.Context) error {
 			return nil
 		}
 		var made webhookJSON
-		ans, err := c.call(ctx, http.MethodPost, "/api/v1/webhooks", body, &made)
-		if err != nil {
-			return fmt.Errorf("create the webhook: %w", err)
-		}
-		if !ans.OK() {
-			return fmt.Errorf("create the webhook: %w", c.failure(ans))
+		if err := c.send(ctx, "create the webhook", http.MethodPost, "/api/v1/webhooks", body, &made); err != nil {
+			return err
 		}
 		in.Created(what, fmt.Sprintf("id %d at %s with %d events and the secret %s", made.ID, want, len(Events), secretVar))
 		return nil
@@ -266,12 +263,8 @@ func (c *installer) webhook(ctx context.Context) error {
 		in.Would(what, http.MethodPut, path, shown)
 		return nil
 	}
-	ans, err = c.call(ctx, http.MethodPut, path, body, nil)
-	if err != nil {
-		return fmt.Errorf("update the webhook: %w", err)
-	}
-	if !ans.OK() {
-		return fmt.Errorf("update the webhook: %w", c.failure(ans))
+	if err := c.send(ctx, "update the webhook", http.MethodPut, path, body, nil); err != nil {
+		return err
 	}
 	in.Updated(what, fmt.Sprintf("%q (id %d) at %s: %s", found.Name, found.ID, want, strings.Join(why, "; ")))
 	return nil
@@ -285,12 +278,8 @@ func (c *installer) tag(ctx context.Context) error {
 		ID   int    `json:"id"`
 		Name string `json:"name"`
 	}
-	ans, err := c.call(ctx, http.MethodGet, "/api/v1/tags", nil, &tags)
-	if err != nil {
-		return fmt.Errorf("tags: %w", err)
-	}
-	if !ans.OK() {
-		return fmt.Errorf("tags: %w", c.failure(ans))
+	if err := c.send(ctx, "tags", http.MethodGet, "/api/v1/tags", nil, &tags); err != nil {
+		return err
 	}
 	for _, t := range tags {
 		if t.Name == TagOffline {
@@ -306,7 +295,7 @@ func (c *installer) tag(ctx context.Context) error {
 	var made struct {
 		ID int `json:"id"`
 	}
-	ans, err = c.call(ctx, http.MethodPost, "/api/v1/tags", body, &made)
+	ans, err := c.call(ctx, http.MethodPost, "/api/v1/tags", body, &made)
 	if err != nil {
 		return fmt.Errorf("create the tag: %w", err)
 	}

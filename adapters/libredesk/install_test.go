@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
+	"github.com/handover-dev/handover/adapters/internal/helpdesktest"
 	"github.com/handover-dev/handover/adapters/sim"
 )
 
@@ -51,27 +52,8 @@ func installSettings(env map[string]string) *Settings {
 
 func runLDInstall(t *testing.T, publicURL string, env map[string]string, dry bool, args ...string) (*helpdesk.Installation, error) {
 	t.Helper()
-	in := &helpdesk.Installation{PublicURL: publicURL, DryRun: dry, Args: args, Output: io.Discard,
-		Lookup: func(n string) string { return env[n] }}
+	in := helpdesktest.NewInstallation(publicURL, env, dry, args...)
 	return in, Install(t.Context(), installSettings(env), in)
-}
-
-func stepStates(in *helpdesk.Installation) map[string]helpdesk.StepState {
-	out := map[string]helpdesk.StepState{}
-	for _, st := range in.Steps {
-		out[st.What] = st.State
-	}
-	return out
-}
-
-func writeCalls(calls []sim.Call) []string {
-	var out []string
-	for _, c := range calls {
-		if c.Method != http.MethodGet {
-			out = append(out, c.Method+" "+c.Path)
-		}
-	}
-	return out
 }
 
 // signedHooks records whether each delivery verifies with the secret secret() returns.
@@ -99,14 +81,8 @@ func TestInstallCreatesWebhookAndTagThenChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]helpdesk.StepState{"bot agent role": helpdesk.StepAlready, "webhook": helpdesk.StepCreated, "tag offline-message": helpdesk.StepCreated}
-	got := stepStates(in)
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%s: %s, want %s (%v)", k, got[k], v, in.Steps)
-		}
-	}
-	if len(got) != len(want) {
-		t.Errorf("steps %v", in.Steps)
+	if !helpdesktest.StatesAre(in, want) {
+		t.Errorf("steps %v, want %v", in.Steps, want)
 	}
 	secret := in.Env["HANDOVER_LIBREDESK_WEBHOOK_SECRET"]
 	if secret == "" || !in.Secrets["HANDOVER_LIBREDESK_WEBHOOK_SECRET"] || !in.Secrets["HANDOVER_LIBREDESK_API_SECRET"] {
@@ -146,19 +122,7 @@ func TestInstallCreatesWebhookAndTagThenChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, st := range in2.Steps {
-		if st.State != helpdesk.StepAlready {
-			t.Errorf("second run: %s %s: %s", st.State, st.What, st.Detail)
-		}
-	}
-	if w := writeCalls(d.l.Calls()); len(w) > 0 {
-		t.Errorf("second run wrote %v", w)
-	}
-	for k, v := range in2.Env {
-		if env[k] != v {
-			t.Errorf("second run changed %s", k)
-		}
-	}
+	helpdesktest.RerunChangedNothing(t, in2, env, d.l.Calls())
 }
 
 func TestInstallDryRunSendsReadsOnly(t *testing.T) {
@@ -167,10 +131,10 @@ func TestInstallDryRunSendsReadsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := writeCalls(d.l.Calls()); len(w) > 0 {
+	if w := helpdesktest.Writes(d.l.Calls()); len(w) > 0 {
 		t.Fatalf("dry run wrote %v", w)
 	}
-	got := stepStates(in)
+	got := helpdesktest.States(in)
 	if got["webhook"] != helpdesk.StepWould || got["tag offline-message"] != helpdesk.StepWould || got["inboxes"] != helpdesk.StepManual {
 		t.Errorf("steps %v", in.Steps)
 	}
@@ -193,7 +157,7 @@ func TestInstallFixesAWebhookWithoutAKnownSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := stepStates(in); got["webhook"] != helpdesk.StepUpdated || got["tag offline-message"] != helpdesk.StepAlready {
+	if got := helpdesktest.States(in); got["webhook"] != helpdesk.StepUpdated || got["tag offline-message"] != helpdesk.StepAlready {
 		t.Fatalf("steps %v", in.Steps)
 	}
 	hooks.mu.Lock()
@@ -220,7 +184,7 @@ func TestInstallReportsWhatTheRoleCannotDo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := stepStates(in)
+	got := helpdesktest.States(in)
 	if got["bot agent role"] != helpdesk.StepManual || got["webhook"] != helpdesk.StepManual || got["tag offline-message"] != helpdesk.StepManual {
 		t.Fatalf("steps %v", in.Steps)
 	}

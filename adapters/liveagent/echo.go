@@ -26,10 +26,15 @@ import (
 //     expectation went to a turn, whose read found the bot's own message newest): an account
 //     whose rule skips the bot's messages never has a visitor's message dropped;
 //   - an expectation lasts echoTTL: an echo that never comes (a lost delivery) can hold back
-//     at most one visitor message, which the reconciler then answers.
+//     at most one visitor message, which the reconciler then answers; and an expectation that
+//     expires untaken unlearns what was seen (the echoes may not come after all), until a new
+//     probe shows one again.
 //
-// It is a per-process hint, like the agent-variable knowledge: with several replicas an echo
-// that reaches another replica costs the read it always did.
+// It is a per-process hint, like the agent-variable knowledge, and only sound when every
+// delivery of a ticket reaches the process that wrote in it: one replica, or replicas with
+// sticky routing by ticket. With Redis (replicas that share any delivery) the service turns it
+// off (server.Options.NoEchoFilter): an echo that reached another replica would leave this
+// one's expectation to take the visitor's next message.
 
 // echoTTL is how long an expected echo is waited for. A variable for tests.
 var echoTTL = 10 * time.Second
@@ -84,6 +89,7 @@ func (e *echoes) take(id string) bool {
 	ds := e.due[id]
 	for len(ds) > 0 && !ds[0].After(now) {
 		ds = ds[1:]
+		e.seen.Store(false) // an echo did not come
 	}
 	if len(ds) == 0 {
 		e.set(id, nil)
@@ -107,6 +113,7 @@ func (e *echoes) sweep(now time.Time) {
 	for id, ds := range e.due {
 		for len(ds) > 0 && !ds[0].After(now) {
 			ds = ds[1:]
+			e.seen.Store(false) // an echo did not come
 		}
 		e.set(id, ds)
 	}

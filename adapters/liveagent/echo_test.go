@@ -108,6 +108,10 @@ func TestEchoExpectationExpires(t *testing.T) {
 	if a.Echo(ev) {
 		t.Fatal("an expired expectation was taken")
 	}
+	if a.echo.seen.Load() {
+		t.Fatal("an expired expectation did not unlearn")
+	}
+	a.echo.seen.Store(true) // learnt again
 	a.echo.expect("t1")
 	if a.Echo(handover.Event{Kind: handover.EventVisitorMessage, ConversationID: "t2"}) {
 		t.Fatal("a forgotten expectation was taken")
@@ -120,6 +124,12 @@ func TestEchoExpectationExpires(t *testing.T) {
 	}
 	if len(a.echo.due) != 0 {
 		t.Fatalf("expectations left: %v", a.echo.due)
+	}
+	// An expectation that expired untaken unlearns: the echoes may not come after all.
+	a.echo.expect("t3")
+	time.Sleep(40 * time.Millisecond)
+	if a.Echo(handover.Event{Kind: handover.EventVisitorMessage, ConversationID: "t3"}) || a.echo.seen.Load() {
+		t.Fatal("an echo that never came left the adapter dropping deliveries")
 	}
 }
 

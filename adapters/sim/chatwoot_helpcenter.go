@@ -187,11 +187,8 @@ type hcPublished struct{ articles []hcSeed }
 // added. The next listing of the articles shows it. The sandbox and the tests change the help
 // center through it.
 func (s *Server) PublishHelpCenterArticle(locale, title, text string) error {
-	if locale != "en" && locale != "de" {
-		return fmt.Errorf("help center: locale %q: the simulated help center has en and de", locale)
-	}
-	if strings.TrimSpace(title) == "" {
-		return fmt.Errorf("help center: an article needs a title")
+	if err := CheckHelpCenterArticle(locale, title); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -210,6 +207,18 @@ func (s *Server) PublishHelpCenterArticle(locale, title, text string) error {
 	}
 	s.hc.articles = append(s.hc.articles, hcSeed{article: number, locale: locale, title: title, markdown: text,
 		html: "<p>" + html.EscapeString(text) + "</p>", updated: time.Now().UTC().Truncate(time.Second)})
+	return nil
+}
+
+// CheckHelpCenterArticle is what every simulated help center requires of an article it
+// publishes: a locale it has ("en" or "de") and a title.
+func CheckHelpCenterArticle(locale, title string) error {
+	if locale != "en" && locale != "de" {
+		return fmt.Errorf("help center: locale %q: the simulated help center has en and de", locale)
+	}
+	if strings.TrimSpace(title) == "" {
+		return fmt.Errorf("help center: an article needs a title")
+	}
 	return nil
 }
 

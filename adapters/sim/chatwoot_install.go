@@ -52,18 +52,29 @@ type cwDashApp struct {
 }
 
 // cwInstallRoutes registers the install calls; api is routes' helper (bot tokens refused).
+// Every install handler runs with s.mu held (locked).
 func (s *Server) cwInstallRoutes(api func(pattern string, botOK bool, h apiHandler), base string) {
-	api("POST "+base+"/agent_bots", false, s.cwCreateAgentBot)
-	api("GET "+base+"/agent_bots/{bot_id}", false, s.cwShowAgentBot)
-	api("PATCH "+base+"/agent_bots/{bot_id}", false, s.cwUpdateAgentBot)
-	api("PUT "+base+"/agent_bots/{bot_id}", false, s.cwUpdateAgentBot)
-	api("GET "+base+"/inboxes/{inbox_id}/agent_bot", false, s.cwInboxAgentBot)
-	api("POST "+base+"/inboxes/{inbox_id}/set_agent_bot", false, s.cwSetInboxAgentBot)
-	api("GET "+base+"/labels", false, s.cwListLabels)
-	api("POST "+base+"/labels", false, s.cwCreateLabel)
-	api("GET "+base+"/dashboard_apps", false, s.cwListDashApps)
-	api("POST "+base+"/dashboard_apps", false, s.cwCreateDashApp)
-	api("PATCH "+base+"/dashboard_apps/{app_id}", false, s.cwUpdateDashApp)
+	route := func(pattern string, h apiHandler) { api(pattern, false, s.locked(h)) }
+	route("POST "+base+"/agent_bots", s.cwCreateAgentBot)
+	route("GET "+base+"/agent_bots/{bot_id}", s.cwShowAgentBot)
+	route("PATCH "+base+"/agent_bots/{bot_id}", s.cwUpdateAgentBot)
+	route("PUT "+base+"/agent_bots/{bot_id}", s.cwUpdateAgentBot)
+	route("GET "+base+"/inboxes/{inbox_id}/agent_bot", s.cwInboxAgentBot)
+	route("POST "+base+"/inboxes/{inbox_id}/set_agent_bot", s.cwSetInboxAgentBot)
+	route("GET "+base+"/labels", s.cwListLabels)
+	route("POST "+base+"/labels", s.cwCreateLabel)
+	route("GET "+base+"/dashboard_apps", s.cwListDashApps)
+	route("POST "+base+"/dashboard_apps", s.cwCreateDashApp)
+	route("PATCH "+base+"/dashboard_apps/{app_id}", s.cwUpdateDashApp)
+}
+
+// locked runs h with s.mu held.
+func (s *Server) locked(h apiHandler) apiHandler {
+	return func(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		h(w, r, rc)
+	}
 }
 
 // inst returns the install state, created on first use. Callers hold s.mu.
@@ -135,8 +146,6 @@ func (s *Server) cwAgentBotsJSON() []any {
 // POST /agent_bots {name, description, outgoing_url, bot_type, bot_config}: create! (a new
 // access token; a secret from 4.13).
 func (s *Server) cwCreateAgentBot(w http.ResponseWriter, _ *http.Request, rc *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	st := s.inst()
 	p := wrapped(rc.params, "agent_bot")
 	name, _ := p.str("name")
@@ -149,27 +158,27 @@ func (s *Server) cwCreateAgentBot(w http.ResponseWriter, _ *http.Request, rc *re
 	writeJSON(w, http.StatusOK, s.agentBotJSON(b))
 }
 
-// GET /agent_bots/{id}.
-func (s *Server) cwShowAgentBot(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// pathBot finds the bot of the path's bot_id, or answers 404. Callers hold s.mu.
+func (s *Server) pathBot(w http.ResponseWriter, r *http.Request) *cwBot {
 	id, _ := strconv.Atoi(r.PathValue("bot_id"))
 	b := s.findBot(id)
 	if b == nil {
 		writeError(w, http.StatusNotFound, errNotFound)
-		return
 	}
-	writeJSON(w, http.StatusOK, s.agentBotJSON(b))
+	return b
+}
+
+// GET /agent_bots/{id}.
+func (s *Server) cwShowAgentBot(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
+	if b := s.pathBot(w, r); b != nil {
+		writeJSON(w, http.StatusOK, s.agentBotJSON(b))
+	}
 }
 
 // PATCH|PUT /agent_bots/{id}: update! with the permitted keys present.
 func (s *Server) cwUpdateAgentBot(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id, _ := strconv.Atoi(r.PathValue("bot_id"))
-	b := s.findBot(id)
+	b := s.pathBot(w, r)
 	if b == nil {
-		writeError(w, http.StatusNotFound, errNotFound)
 		return
 	}
 	p := wrapped(rc.params, "agent_bot")
@@ -201,8 +210,6 @@ func (s *Server) inboxBotID(in *inbox) int {
 
 // GET /inboxes/{id}/agent_bot: {"agent_bot": {…}}, an empty object when none.
 func (s *Server) cwInboxAgentBot(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	in := s.pathInbox(w, r)
 	if in == nil {
 		return
@@ -217,8 +224,6 @@ func (s *Server) cwInboxAgentBot(w http.ResponseWriter, r *http.Request, _ *reqC
 // POST /inboxes/{id}/set_agent_bot {agent_bot: id}: connects the bot (AgentBot.find: 404 for
 // an unknown id); without agent_bot it disconnects. head :ok.
 func (s *Server) cwSetInboxAgentBot(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	in := s.pathInbox(w, r)
 	if in == nil {
 		return
@@ -244,8 +249,6 @@ func (s *Server) labelJSON(l *cwLabel) map[string]any {
 
 // GET /labels: {payload:[label…]}.
 func (s *Server) cwListLabels(w http.ResponseWriter, _ *http.Request, _ *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	out := []any{}
 	for _, l := range s.inst().labels {
 		out = append(out, s.labelJSON(l))
@@ -253,26 +256,26 @@ func (s *Server) cwListLabels(w http.ResponseWriter, _ *http.Request, _ *reqCtx)
 	writeJSON(w, http.StatusOK, map[string]any{"payload": out})
 }
 
-// POST /labels {label:{title, description, color, show_on_sidebar}}: the title is downcased and
-// unique in the account (Label validations); an invalid record is 422 {message, attributes}
+// writeInvalid answers an invalid record, 422 {message, attributes: [attribute]}
 // (RequestExceptionHandler#render_record_invalid).
+func writeInvalid(w http.ResponseWriter, attribute, msg string) {
+	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"message": msg, "attributes": []string{attribute}})
+}
+
+// POST /labels {label:{title, description, color, show_on_sidebar}}: the title is downcased and
+// unique in the account (Label validations); an invalid record is 422 (writeInvalid).
 func (s *Server) cwCreateLabel(w http.ResponseWriter, _ *http.Request, rc *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	st := s.inst()
 	p := wrapped(rc.params, "label")
 	title, _ := p.str("title")
 	title = strings.ToLower(strings.TrimSpace(title))
-	invalid := func(msg string) {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"message": msg, "attributes": []string{"title"}})
-	}
 	if title == "" {
-		invalid("Title can't be blank")
+		writeInvalid(w, "title", "Title can't be blank")
 		return
 	}
 	for _, l := range st.labels {
 		if l.title == title {
-			invalid("Title has already been taken")
+			writeInvalid(w, "title", "Title has already been taken")
 			return
 		}
 	}
@@ -293,8 +296,6 @@ func dashAppJSON(a *cwDashApp) map[string]any {
 
 // GET /dashboard_apps: an array of _dashboard_app.
 func (s *Server) cwListDashApps(w http.ResponseWriter, _ *http.Request, _ *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	out := []any{}
 	for _, a := range s.inst().apps {
 		out = append(out, dashAppJSON(a))
@@ -315,7 +316,7 @@ func dashContent(w http.ResponseWriter, p params) ([]any, bool) {
 		}
 	}
 	if !valid {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"message": "Content : Invalid data", "attributes": []string{"content"}})
+		writeInvalid(w, "content", "Content : Invalid data")
 		return nil, false
 	}
 	return items, true
@@ -323,13 +324,11 @@ func dashContent(w http.ResponseWriter, p params) ([]any, bool) {
 
 // POST /dashboard_apps {dashboard_app:{title, content:[{type, url}]}}.
 func (s *Server) cwCreateDashApp(w http.ResponseWriter, _ *http.Request, rc *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	st := s.inst()
 	p := wrapped(rc.params, "dashboard_app")
 	title, _ := p.str("title")
 	if strings.TrimSpace(title) == "" {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"message": "Title can't be blank", "attributes": []string{"title"}})
+		writeInvalid(w, "title", "Title can't be blank")
 		return
 	}
 	content, ok := dashContent(w, p)
@@ -344,8 +343,6 @@ func (s *Server) cwCreateDashApp(w http.ResponseWriter, _ *http.Request, rc *req
 
 // PATCH /dashboard_apps/{id}.
 func (s *Server) cwUpdateDashApp(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	id, _ := strconv.Atoi(r.PathValue("app_id"))
 	var a *cwDashApp
 	for _, x := range s.inst().apps {

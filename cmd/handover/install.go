@@ -76,6 +76,11 @@ func install(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if !ok {
 		return fmt.Errorf("install: %q is not a helpdesk handover can install into (%s)", rest[0], installable().Choice())
 	}
+	return installInto(ctx, d, rest[1:], dryRun, envFile, stdout, stderr)
+}
+
+// installInto runs d's installer with its own arguments args and writes the environment file.
+func installInto(ctx context.Context, d helpdesk.Descriptor, args []string, dryRun bool, envFile string, stdout, stderr io.Writer) error {
 	fileVars, err := readEnvFile(envFile)
 	if err != nil {
 		return err
@@ -101,7 +106,7 @@ func install(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	in := &helpdesk.Installation{
-		PublicURL: publicURL, DryRun: dryRun, Args: rest[1:], Output: stderr,
+		PublicURL: publicURL, DryRun: dryRun, Args: args, Output: stderr,
 		Lookup: os.Getenv,
 		OnStep: func(s helpdesk.Step) {
 			line := fmt.Sprintf("%-8s %s", s.State, s.What)
@@ -122,6 +127,13 @@ func install(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := d.Install(ctx, cfg.Adapters[d.Name], in); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
+		}
+		// What was created so far may hang on a secret generated in this run (a signed link,
+		// a webhook's secret): keep it, so that the next run finds and reuses it.
+		if !in.DryRun && len(in.Secrets) > 0 {
+			if werr := writeInstallEnv(envFile, fileVars, in, stdout); werr != nil {
+				return errors.Join(fmt.Errorf("install %s: %w", d.Name, err), werr)
+			}
 		}
 		return fmt.Errorf("install %s: %w", d.Name, err)
 	}
@@ -203,7 +215,11 @@ func envLine(line string) (name, value string, ok bool) {
 		return "", "", true
 	}
 	value = strings.TrimSpace(value)
-	if len(value) >= 2 && (value[0] == '"' || value[0] == '\'') && value[len(value)-1] == value[0] {
+	switch {
+	case len(value) >= 2 && value[0] == '\'' && value[len(value)-1] == '\'':
+		// quoteEnv's single quotes: a quote inside is written '\''.
+		value = strings.ReplaceAll(value[1:len(value)-1], `'\''`, "'")
+	case len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"':
 		value = value[1 : len(value)-1]
 	}
 	return name, value, true
@@ -214,6 +230,11 @@ func envLine(line string) (name, value string, ok bool) {
 // masked) instead.
 func writeInstallEnv(path string, before map[string]string, in *helpdesk.Installation, stdout io.Writer) error {
 	names := in.EnvNames()
+	for _, n := range names {
+		if strings.ContainsAny(in.Env[n], "\r\n") {
+			return fmt.Errorf("install: %s holds a line break, which an environment file cannot: set it by hand", n)
+		}
+	}
 	if in.DryRun {
 		fmt.Fprintf(stdout, "would write %s:\n", path)
 		for _, n := range names {

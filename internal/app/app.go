@@ -179,6 +179,9 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 		laneOpts.Locker = rds
 		laneOpts.Changes = rds
 		srvOpts.Dedupe = rds
+		// Replicas behind Redis share deliveries: an echo of one replica's write may reach
+		// another, so no replica may take a delivery for its own echo.
+		srvOpts.NoEchoFilter = true
 	}
 	srvOpts.Ready = readiness(chk, rds)
 	lanes := handover.NewLanes(engine.Handle, laneOpts)

@@ -153,18 +153,8 @@ func offlineMessage(e *Env) {
 		e.T.Fatalf("left the bot before the visitor chose:\n%s", Dump(s))
 	}
 	e.Settle()
-	if err := e.World.Choose(e.ctx(), conv, handover.ChoiceOffline); err != nil {
-		e.T.Fatal(err)
-	}
-	e.WaitFor(conv, "asked for an email address", func(s helpdesk.State) bool { return LastBot(s).AsksEmail })
-	e.Settle()
 	const email = "jane@example.com"
-	if err := e.World.GiveEmail(e.ctx(), conv, email); err != nil {
-		e.T.Fatal(err)
-	}
-	s = e.WaitFor(conv, "filed offline", func(s helpdesk.State) bool { return s.Offline })
-	e.Settle()
-	s = e.World.State(conv)
+	s = takeOfflineMessage(e, conv, email)
 	if !strings.EqualFold(s.Email, email) {
 		e.T.Fatalf("the helpdesk holds email %q, want %q:\n%s", s.Email, email, Dump(s))
 	}
@@ -329,6 +319,50 @@ func waitOffer(e *Env, conv, choice string) helpdesk.State {
 	return e.WaitFor(conv, "offered "+choice, func(s helpdesk.State) bool { return Offers(LastBot(s), choice) })
 }
 
+// offeredOffline makes nobody available, has visitor v1 ask for a person and returns the
+// conversation once the offline message is offered and the service settled.
+func offeredOffline(e *Env) string {
+	e.T.Helper()
+	e.World.SetAgentsAvailable(false)
+	conv := e.Send("v1", "Can I talk to a person?")
+	waitOffer(e, conv, handover.ChoiceOffline)
+	e.Settle()
+	return conv
+}
+
+// takeOfflineMessage chooses the offline message offered in conv and gives email when asked for
+// it; it returns the chat's state once filed (waitFiled).
+func takeOfflineMessage(e *Env, conv, email string) helpdesk.State {
+	e.T.Helper()
+	if err := e.World.Choose(e.ctx(), conv, handover.ChoiceOffline); err != nil {
+		e.T.Fatal(err)
+	}
+	e.WaitFor(conv, "asked for an email address", func(s helpdesk.State) bool { return LastBot(s).AsksEmail })
+	e.Settle()
+	if err := e.World.GiveEmail(e.ctx(), conv, email); err != nil {
+		e.T.Fatal(err)
+	}
+	return waitFiled(e, conv)
+}
+
+// waitFiled waits until conv is filed offline and returns its state once the service settled.
+func waitFiled(e *Env, conv string) helpdesk.State {
+	e.T.Helper()
+	e.WaitFor(conv, "filed offline", func(s helpdesk.State) bool { return s.Offline })
+	e.Settle()
+	return e.World.State(conv)
+}
+
+// confirmedWithNote fails unless the bot's last message confirms the offline message with email
+// and the team's note says note.
+func confirmedWithNote(e *Env, s helpdesk.State, email, note string) {
+	e.T.Helper()
+	if !strings.Contains(LastBot(s).Text, email) {
+		e.T.Fatalf("want the confirmation with %s:\n%s", email, Dump(s))
+	}
+	noteSays(e, s, note)
+}
+
 // noteSays checks that an agent's note holds what.
 func noteSays(e *Env, s helpdesk.State, what string) {
 	e.T.Helper()
@@ -367,10 +401,7 @@ func typedYesHuman(e *Env) {
 // Nobody available: "no thanks" keeps chatting; "sure" takes the offline offer, and an
 // address inside a sentence answers the email question.
 func typedOffline(e *Env) {
-	e.World.SetAgentsAvailable(false)
-	conv := e.Send("v1", "Can I talk to a person?")
-	waitOffer(e, conv, handover.ChoiceOffline)
-	e.Settle()
+	conv := offeredOffline(e)
 	e.Send("v1", "No thanks.")
 	s := e.WaitFor(conv, "chatting on", func(s helpdesk.State) bool {
 		return strings.Contains(LastBot(s).Text, handover.DefaultTexts().Continue)
@@ -387,9 +418,7 @@ func typedOffline(e *Env) {
 	e.Settle()
 	const email = "jane@example.com"
 	e.Send("v1", "my email is "+email+" thanks")
-	s = e.WaitFor(conv, "filed offline", func(s helpdesk.State) bool { return s.Offline })
-	e.Settle()
-	s = e.World.State(conv)
+	s = waitFiled(e, conv)
 	// A typed address reaches the team in the note and the visitor in the confirmation; the
 	// helpdesks whose own form would have set the contact's email (Chatwoot) keep it there.
 	if s.Email != "" && !strings.EqualFold(s.Email, email) || !strings.Contains(LastBot(s).Text, email) {
@@ -402,10 +431,7 @@ func typedOffline(e *Env) {
 // for the message; a reply without an address is that message and the question is asked again;
 // the address, a message later, files it with the message in the team's note.
 func emailStepOpen(e *Env) {
-	e.World.SetAgentsAvailable(false)
-	conv := e.Send("v1", "Can I talk to a person?")
-	waitOffer(e, conv, handover.ChoiceOffline)
-	e.Settle()
+	conv := offeredOffline(e)
 	e.Send("v1", "sure")
 	s := e.WaitFor(conv, "asked for the message and an email address", func(s helpdesk.State) bool { return LastBot(s).AsksEmail })
 	if !strings.Contains(LastBot(s).Text, handover.DefaultTexts().AskMessage) {
@@ -422,13 +448,7 @@ func emailStepOpen(e *Env) {
 	}
 	const email = "jane@example.com"
 	e.Send("v1", email)
-	s = e.WaitFor(conv, "filed offline", func(s helpdesk.State) bool { return s.Offline })
-	e.Settle()
-	s = e.World.State(conv)
-	if !strings.Contains(LastBot(s).Text, email) {
-		e.T.Fatalf("want the confirmation with %s:\n%s", email, Dump(s))
-	}
-	noteSays(e, s, "torn seam")
+	confirmedWithNote(e, waitFiled(e, conv), email, "torn seam")
 }
 
 // shortWait makes the wait for a person short and the reconciler quick.
@@ -457,22 +477,8 @@ func waitTimesOut(e *Env) {
 		e.T.Fatalf("the offer does not say nobody was free:\n%s", Dump(s))
 	}
 	e.Settle()
-	if err := e.World.Choose(e.ctx(), conv, handover.ChoiceOffline); err != nil {
-		e.T.Fatal(err)
-	}
-	e.WaitFor(conv, "asked for an email address", func(s helpdesk.State) bool { return LastBot(s).AsksEmail })
-	e.Settle()
 	const email = "jane@example.com"
-	if err := e.World.GiveEmail(e.ctx(), conv, email); err != nil {
-		e.T.Fatal(err)
-	}
-	s = e.WaitFor(conv, "filed offline", func(s helpdesk.State) bool { return s.Offline })
-	e.Settle()
-	s = e.World.State(conv)
-	if !strings.Contains(LastBot(s).Text, email) {
-		e.T.Fatalf("want the confirmation with %s:\n%s", email, Dump(s))
-	}
-	noteSays(e, s, "nobody took the chat in time")
+	confirmedWithNote(e, takeOfflineMessage(e, conv, email), email, "nobody took the chat in time")
 }
 
 // A visitor waiting for a person who writes "never mind, the bot is fine" gets the bot back

@@ -9,14 +9,14 @@ package intercom
 // pages.
 
 import (
-	"encoding/json"
 	"fmt"
 	"html"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/sim"
 )
 
 const (
@@ -134,11 +134,8 @@ func (s *Server) listArticles(w http.ResponseWriter, r *http.Request) {
 // added (with the same text in the default language when locale is "de": every article has
 // one). The next listing shows it. The sandbox and the tests change the help center through it.
 func (s *Server) PublishArticle(locale, title, text string) error {
-	if locale != "en" && locale != "de" {
-		return fmt.Errorf("help center: locale %q: the simulated help center has en and de", locale)
-	}
-	if strings.TrimSpace(title) == "" {
-		return fmt.Errorf("help center: an article needs a title")
+	if err := sim.CheckHelpCenterArticle(locale, title); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -184,7 +181,7 @@ func (s *Server) helpCenter() []hcArticle {
 // PublishPath is the simulator's own endpoint (Intercom has no such route) through which the
 // conformance kit publishes an article, like the other simulated help centers
 // (sim.HelpCenterPublishPath): PUT {"locale", "title", "text"} → 204, without the bearer token.
-const PublishPath = "/sim/help-center/articles"
+const PublishPath = sim.HelpCenterPublishPath
 
 // servePublish serves PublishPath.
 func (s *Server) servePublish(w http.ResponseWriter, r *http.Request) {
@@ -193,17 +190,5 @@ func (s *Server) servePublish(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	var in struct{ Locale, Title, Text string }
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err == nil {
-		err = json.Unmarshal(body, &in)
-	}
-	if err == nil {
-		err = s.PublishArticle(in.Locale, in.Title, in.Text)
-	}
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	sim.ServeHelpCenterPublish(w, r, s.PublishArticle)
 }
