@@ -75,9 +75,10 @@ const maxWindowMessages = 200
 // maxNote caps a note's length.
 const maxNote = 60_000
 
-// Adapter implements handover.Helpdesk, handover.Lister and
-// handover.Directory for one LiveAgent account, and the webhook side
-// (Authenticate, Parse) for its rules.
+// Adapter implements handover.Helpdesk, handover.Lister,
+// handover.Directory, handover.WaitWatcher and handover.HandBacker (wait.go)
+// for one LiveAgent account, and the webhook side (Authenticate, Parse) for
+// its rules.
 type Adapter struct {
 	cfg    Config
 	c      *client
@@ -229,8 +230,9 @@ func (a *Adapter) Load(ctx context.Context, id string) (*handover.Conversation, 
 //     bot chat's deliveries name the bot); before that, and for any body
 //     without the state, LoadEvent is Load;
 //   - the body is from when the rule fired. When it says the bot holds the
-//     chat but the window shows the bot's handover note, the chat may have
-//     changed hands since: the ticket is read (GET /api/v3/tickets/{id}).
+//     chat but the window shows the bot's handover note (not followed by its
+//     hand-back note, see HandBack), the chat may have changed hands since:
+//     the ticket is read (GET /api/v3/tickets/{id}).
 //     A takeover needs no read: an agent's public message or the bot's
 //     "Chatbot stopped:" note in the window decide it.
 func (a *Adapter) LoadEvent(ctx context.Context, ev handover.Event) (*handover.Conversation, error) {
@@ -263,7 +265,7 @@ func (a *Adapter) loadEvent(ctx context.Context, ev handover.Event) (*handover.C
 		ID: flexString(h.TicketID), Code: flexString(h.Code), Status: flexString(h.Status),
 		DepartmentID: flexString(h.DepartmentID), AgentID: flexString(h.AgentID), OwnerEmail: flexString(h.Email),
 	}}
-	if h.AgentID == a.cfg.BotAgentID && a.botNoted(groups, noteHandover) {
+	if h.AgentID == a.cfg.BotAgentID && a.handedOver(groups) {
 		t, err := a.ticket(ctx, h.TicketID)
 		if err != nil {
 			return nil, err
@@ -488,21 +490,6 @@ type markers struct {
 	botSpoke                            bool
 	// joinedName is the agent named in the latest "Chatbot stopped:" note.
 	joinedName string
-}
-
-// botNoted reports whether the groups hold a note by the bot whose first
-// line starts with heading.
-func (a *Adapter) botNoted(groups []messageGroup, heading string) bool {
-	for _, g := range groups {
-		for _, m := range g.Messages {
-			mt, gt := m.Type.String(), g.Type.String()
-			note := mt == "N" || mt == "L" || mt == "I" || gt == "I" || gt == "U" || gt == "Z"
-			if note && authorOf(g, m) == a.cfg.BotAgentID && strings.HasPrefix(firstLine(m.Message.String()), heading) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // joinedName reads the agent's name back from the bot's "Chatbot stopped:
