@@ -133,7 +133,8 @@ func passageText(p Passage) string { return p.Title + "\n\n" + p.Text }
 // hybrid (lexical and vector ranks fused); k itself is unchanged. Passages
 // embedded by an earlier call are not sent again. Requests carry up to
 // BatchSize passages, Concurrency at a time; the first failure cancels the
-// others and is returned (k then stays lexical).
+// others and is returned (k then stays lexical), and the batches that were
+// embedded are kept for the next call.
 func (k *Knowledge) Embed(ctx context.Context, e *Embeddings) (*Knowledge, error) {
 	if k == nil || e == nil {
 		return k, nil
@@ -216,9 +217,14 @@ func (e *Embeddings) embedAll(ctx context.Context, texts []string) ([][]float32,
 				cancel(fmt.Errorf("passages %d-%d: %w", start+1, end, err))
 				return
 			}
+			e.mu.Lock()
 			for j, v := range vs {
 				out[start+j] = unitVector(v)
+				// Kept at once: when a later batch fails, the next reload sends only
+				// what is still missing, so a large help center gets embedded in parts.
+				e.cache[sha256.Sum256([]byte(texts[start+j]))] = out[start+j]
 			}
+			e.mu.Unlock()
 		})
 	}
 	wg.Wait()

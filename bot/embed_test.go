@@ -201,6 +201,39 @@ func TestEmbedFailureReturnsError(t *testing.T) {
 	}
 }
 
+// A provider that fails halfway keeps what it embedded: the next call sends only the passages
+// still missing.
+func TestEmbedKeepsTheBatchesDoneBeforeAFailure(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.NewEmbeddings()
+	t.Cleanup(srv.Close)
+	e, err := NewEmbeddings(EmbeddingsConfig{BaseURL: srv.URL(), Model: "m1", BatchSize: 2, Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb := SampleKnowledge()
+	srv.FailAfter(2, http.StatusServiceUnavailable)
+	if _, err := kb.Embed(t.Context(), e); err == nil {
+		t.Fatal("the failure was not returned")
+	}
+	sent := 0
+	for _, r := range srv.Requests() {
+		sent += len(r.Input)
+	}
+	srv.FailAfter(-1, 0)
+	before := len(srv.Requests())
+	if _, err := kb.Embed(t.Context(), e); err != nil {
+		t.Fatal(err)
+	}
+	again := 0
+	for _, r := range srv.Requests()[before:] {
+		again += len(r.Input)
+	}
+	if again != kb.Len()-4 {
+		t.Fatalf("the second call sent %d passages, want the %d not embedded before (%d sent the first time)", again, kb.Len()-4, sent)
+	}
+}
+
 // A German question the lexical index cannot match finds its English
 // section through the embeddings; when question embeddings fail, search is
 // lexical, counted each time and logged once.

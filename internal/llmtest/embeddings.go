@@ -38,6 +38,10 @@ type EmbeddingsServer struct {
 	inFlight    int
 	maxInFlight int
 	gate        chan struct{}
+	// okLeft, when not negative, is how many more requests get vectors before every
+	// request gets failStatus (FailAfter).
+	okLeft     int
+	failStatus int
 }
 
 // EmbeddingsRequest is one embeddings request the server received.
@@ -50,7 +54,7 @@ type EmbeddingsRequest struct {
 
 // NewEmbeddings starts an embeddings server. Close it when done.
 func NewEmbeddings() *EmbeddingsServer {
-	s := &EmbeddingsServer{}
+	s := &EmbeddingsServer{okLeft: -1}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/embeddings", s.embeddings)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -73,6 +77,14 @@ func (s *EmbeddingsServer) SetStatus(status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.status = status
+}
+
+// FailAfter lets the next n requests get vectors and answers every later one with status
+// and an OpenAI-style error (a provider that fails halfway through a large job).
+func (s *EmbeddingsServer) FailAfter(n, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.okLeft, s.failStatus = n, status
 }
 
 // Hold makes requests wait until Release (to observe how many a client runs
@@ -142,6 +154,12 @@ func (s *EmbeddingsServer) embeddings(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests = append(s.requests, EmbeddingsRequest{Model: req.Model, Input: input, Header: r.Header.Clone()})
 	status, gate := s.status, s.gate
+	switch {
+	case s.okLeft > 0:
+		s.okLeft--
+	case s.okLeft == 0 && status == 0:
+		status = s.failStatus
+	}
 	s.inFlight++
 	s.maxInFlight = max(s.maxInFlight, s.inFlight)
 	s.mu.Unlock()
