@@ -567,13 +567,22 @@ func TestLiveAgentTurnCostsEndToEnd(t *testing.T) {
 	var id string
 	w.measure(func() { id = w.visitor("v", "Hello there"); w.waitFor(id, "answer", laBotCount(1)) })
 	// A plain turn: one read and one post. The rule the bot's answer fires comes back as an
-	// expected echo (the first answer's echo taught the adapter that this rule echoes) and is
-	// acknowledged without a read.
-	for i := range 3 {
+	// expected echo and is acknowledged without a read, once the adapter has seen one echo
+	// arrive: the first answer's echo teaches it, unless the lanes dropped that echo as covered
+	// by the turn, when the next one does (one more read, once).
+	learnt := false
+	for i := range 4 {
 		plain := w.measure(func() { w.visitor("v", "Another question"); w.waitFor(id, "answer", laBotCount(2+i)) })
 		if want := map[string]int{readMessages: 1, postMessage: 1}; !maps.Equal(plain, want) {
+			if learning := map[string]int{readMessages: 2, postMessage: 1}; i == 0 && maps.Equal(plain, learning) {
+				continue
+			}
 			t.Fatalf("plain turn %d: %v, want %v", i+1, plain, want)
 		}
+		learnt = true
+	}
+	if !learnt {
+		t.Fatal("the echo was never taken")
 	}
 	// A new visitor's first message fires "chat started" and "message added": one turn reads and
 	// answers, the other rule costs nothing, or one more read of the messages when "message

@@ -383,7 +383,7 @@ func TestTurnCostFirstTurnWebhookOrders(t *testing.T) {
 		}, first},
 		{"message.created first, conversation.created at once", func(w *costWorld, l *handover.Lanes, msg, created []byte, bot *hookBot) {
 			w.submit(l, w.parse(msg))
-			time.Sleep(20 * time.Millisecond) // the turn reads the page and waits for the object
+			w.waitRead() // the turn read the page and waits for the object
 			w.submit(l, w.parse(created))
 		}, first},
 		{"message.created first, conversation.created while the bot thinks", func(w *costWorld, l *handover.Lanes, msg, created []byte, bot *hookBot) {
@@ -504,6 +504,21 @@ func (w *costWorld) waitAnswered(id, n int) {
 }
 
 // calls are the API calls made since the last ResetCalls, as cost keys.
+// waitRead waits until the simulator logged a read of a conversation's messages.
+func (w *costWorld) waitRead() {
+	w.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		for _, c := range w.sim.Calls() {
+			if c.Method == http.MethodGet && strings.HasSuffix(c.Path, "/messages") {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatal("the turn never read the messages")
+		}
+	}
+}
+
 func (w *costWorld) calls() cost {
 	got := cost{}
 	for _, call := range w.sim.Calls() {

@@ -161,11 +161,13 @@ func (e *echoes) probed(id string) bool {
 	return p
 }
 
-// learnEcho is called with what a turn read for ev: a probe (a "message added" event that
-// took an expectation) whose read shows the bot's own public message newest was that echo,
-// and shows that this account's rule echoes the bot's messages.
+// learnEcho is called with what a turn read for ev: after a probe (a "message added" event
+// that took an expectation), a read of that ticket that shows the bot's own public message
+// newest says the probe was that echo, and that this account's rule echoes the bot's
+// messages. Any visitor-kind turn of the ticket will do: the lanes may fold the probe into
+// "chat started"'s event.
 func (a *Adapter) learnEcho(ev handover.Event, conv *handover.Conversation) {
-	if !isMessageAdded(ev) || conv == nil || a.echo.seen.Load() || !a.echo.probed(ev.ConversationID) {
+	if ev.Kind != handover.EventVisitorMessage || conv == nil || a.echo.seen.Load() || !a.echo.probed(ev.ConversationID) {
 		return
 	}
 	ms := conv.Public()
