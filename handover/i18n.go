@@ -183,7 +183,7 @@ var languages = []Language{
 		Typed: Typed{
 			Human:   `If you'd like to chat with a person, just type "{human}".`,
 			Offline: `Type "{offline}" to leave an offline message, or "{continue}" to keep chatting with me.`,
-			Email:   "Just type your email address here in the chat.",
+			Email:   `Just type your email address here in the chat, or "{continue}" to keep chatting with me.`,
 		},
 		Replies: Replies{
 			Yes:    []string{"yes", "y", "yeah", "yep", "yup", "sure", "of course", "please do", "go ahead", "absolutely", "definitely"},
@@ -236,7 +236,7 @@ var languages = []Language{
 		Typed: Typed{
 			Human:   `Wenn Sie mit einem Menschen sprechen möchten, schreiben Sie einfach "{human}".`,
 			Offline: `Schreiben Sie "{offline}", um eine Offline-Nachricht zu hinterlassen, oder "{continue}", um mit mir weiterzuschreiben.`,
-			Email:   "Schreiben Sie Ihre E-Mail-Adresse einfach hier in den Chat.",
+			Email:   `Schreiben Sie Ihre E-Mail-Adresse einfach hier in den Chat, oder "{continue}", um mit mir weiterzuschreiben.`,
 		},
 	},
 	{
@@ -280,7 +280,7 @@ var languages = []Language{
 		Typed: Typed{
 			Human:   `Pour parler à une personne, écrivez simplement "{human}".`,
 			Offline: `Écrivez "{offline}" pour laisser un message hors ligne, ou "{continue}" pour continuer avec moi.`,
-			Email:   "Écrivez simplement votre adresse e-mail ici, dans le chat.",
+			Email:   `Écrivez simplement votre adresse e-mail ici, dans le chat, ou "{continue}" pour continuer avec moi.`,
 		},
 	},
 	{
@@ -324,7 +324,7 @@ var languages = []Language{
 		Typed: Typed{
 			Human:   `Si quiere hablar con una persona, escriba "{human}".`,
 			Offline: `Escriba "{offline}" para dejar un mensaje, o "{continue}" para seguir hablando conmigo.`,
-			Email:   "Escriba su dirección de correo electrónico aquí, en el chat.",
+			Email:   `Escriba su dirección de correo electrónico aquí, en el chat, o "{continue}" para seguir hablando conmigo.`,
 		},
 	},
 	{
@@ -368,7 +368,7 @@ var languages = []Language{
 		Typed: Typed{
 			Human:   `Se desidera parlare con una persona, scriva "{human}".`,
 			Offline: `Scriva "{offline}" per lasciare un messaggio offline, oppure "{continue}" per continuare con me.`,
-			Email:   "Scriva il suo indirizzo e-mail qui nella chat.",
+			Email:   `Scriva il suo indirizzo e-mail qui nella chat, oppure "{continue}" per continuare con me.`,
 		},
 	},
 	{
@@ -412,7 +412,7 @@ var languages = []Language{
 		Typed: Typed{
 			Human:   `Se quiser falar com uma pessoa, escreva "{human}".`,
 			Offline: `Escreva "{offline}" para deixar uma mensagem offline, ou "{continue}" para continuar a falar comigo.`,
-			Email:   "Escreva o seu endereço de e-mail aqui no chat.",
+			Email:   `Escreva o seu endereço de e-mail aqui no chat, ou "{continue}" para continuar a falar comigo.`,
 		},
 	},
 	{
@@ -456,7 +456,7 @@ var languages = []Language{
 		Typed: Typed{
 			Human:   `Wilt u met een mens chatten? Typ dan "{human}".`,
 			Offline: `Typ "{offline}" om een offline bericht achter te laten, of "{continue}" om met mij verder te chatten.`,
-			Email:   "Typ uw e-mailadres hier in de chat.",
+			Email:   `Typ uw e-mailadres hier in de chat, of "{continue}" om met mij verder te chatten.`,
 		},
 	},
 	{
@@ -500,7 +500,7 @@ var languages = []Language{
 		Typed: Typed{
 			Human:   `Jeśli chcesz porozmawiać z człowiekiem, napisz "{human}".`,
 			Offline: `Napisz "{offline}", aby zostawić wiadomość offline, lub "{continue}", aby dalej rozmawiać ze mną.`,
-			Email:   "Wpisz swój adres e-mail tutaj, w czacie.",
+			Email:   `Wpisz swój adres e-mail tutaj, w czacie, lub "{continue}", aby dalej rozmawiać ze mną.`,
 		},
 	},
 	{
@@ -544,7 +544,7 @@ var languages = []Language{
 		Typed: Typed{
 			Human:   `Pokud chcete mluvit s člověkem, napište "{human}".`,
 			Offline: `Napište "{offline}" pro zanechání offline zprávy, nebo "{continue}" pro pokračování se mnou.`,
-			Email:   "Napište svou e-mailovou adresu sem do chatu.",
+			Email:   `Napište svou e-mailovou adresu sem do chatu, nebo "{continue}" pro pokračování se mnou.`,
 		},
 	},
 	{
@@ -588,7 +588,7 @@ var languages = []Language{
 		Typed: Typed{
 			Human:   `Ak chcete hovoriť s človekom, napíšte "{human}".`,
 			Offline: `Napíšte "{offline}" a zanecháte offline správu, alebo "{continue}" a budeme pokračovať.`,
-			Email:   "Napíšte svoju e-mailovú adresu sem do chatu.",
+			Email:   `Napíšte svoju e-mailovú adresu sem do chatu, alebo "{continue}" a budeme pokračovať.`,
 		},
 	},
 	{
@@ -632,7 +632,7 @@ var languages = []Language{
 		Typed: Typed{
 			Human:   `Если хотите поговорить с человеком, напишите "{human}".`,
 			Offline: `Напишите "{offline}", чтобы оставить сообщение, или "{continue}", чтобы продолжить со мной.`,
-			Email:   "Просто напишите свой адрес электронной почты здесь, в чате.",
+			Email:   `Просто напишите свой адрес электронной почты здесь, в чате, или "{continue}", чтобы продолжить со мной.`,
 		},
 	},
 }

@@ -55,6 +55,20 @@ func install(ctx context.Context, s helpdesk.Settings, in *helpdesk.Installation
 	failure := func(ans helpdesk.Answer) error {
 		return fmt.Errorf("%s: check HANDOVER_LIVEAGENT_API_KEY and its privileges", ans.Failure(nil))
 	}
+	// get reads path into out: a 404 is the error missing (when set), any other unexpected
+	// answer failure(ans).
+	get := func(path string, out any, missing string) error {
+		ans, err := call(http.MethodGet, path, nil, out)
+		switch {
+		case err != nil:
+			return err
+		case ans.Status == http.StatusNotFound && missing != "":
+			return fmt.Errorf("%s", missing)
+		case !ans.OK():
+			return failure(ans)
+		}
+		return nil
+	}
 	in.SetEnv("HANDOVER_LIVEAGENT_URL", base, false)
 	in.SetEnv("HANDOVER_LIVEAGENT_API_KEY", key, true)
 
@@ -67,14 +81,9 @@ func install(ctx context.Context, s helpdesk.Settings, in *helpdesk.Installation
 			ID   string `json:"id"`
 			Name string `json:"name"`
 		}
-		ans, err := call(http.MethodGet, "/api/v3/agents/"+url.PathEscape(bot), nil, &a)
-		switch {
-		case err != nil:
+		if err := get("/api/v3/agents/"+url.PathEscape(bot), &a,
+			"HANDOVER_LIVEAGENT_BOT_AGENT_ID: agent "+bot+" does not exist (Configuration > Agents, or GET /api/v3/agents)"); err != nil {
 			return err
-		case ans.Status == http.StatusNotFound:
-			return fmt.Errorf("HANDOVER_LIVEAGENT_BOT_AGENT_ID: agent %s does not exist (Configuration > Agents, or GET /api/v3/agents)", bot)
-		case !ans.OK():
-			return failure(ans)
 		}
 		in.Already("bot agent", fmt.Sprintf("%s (%s)", a.Name, bot))
 		in.SetEnv("HANDOVER_LIVEAGENT_BOT_AGENT_ID", bot, false)
@@ -88,14 +97,9 @@ func install(ctx context.Context, s helpdesk.Settings, in *helpdesk.Installation
 		}
 		for from, to := range depts {
 			for _, id := range []string{from, to} {
-				ans, err := call(http.MethodGet, "/api/v3/departments/"+url.PathEscape(id), nil, nil)
-				switch {
-				case err != nil:
+				if err := get("/api/v3/departments/"+url.PathEscape(id), nil,
+					"HANDOVER_LIVEAGENT_DEPARTMENTS: department "+id+" does not exist (GET /api/v3/departments)"); err != nil {
 					return err
-				case ans.Status == http.StatusNotFound:
-					return fmt.Errorf("HANDOVER_LIVEAGENT_DEPARTMENTS: department %s does not exist (GET /api/v3/departments)", id)
-				case !ans.OK():
-					return failure(ans)
 				}
 			}
 		}
@@ -138,12 +142,8 @@ func install(ctx context.Context, s helpdesk.Settings, in *helpdesk.Installation
 		Name string `json:"name"`
 		URL  string `json:"url"`
 	}
-	ans, err := call(http.MethodGet, "/api/v3/custom_buttons", nil, &buttons)
-	if err != nil {
+	if err := get("/api/v3/custom_buttons", &buttons, ""); err != nil {
 		return err
-	}
-	if !ans.OK() {
-		return failure(ans)
 	}
 	prefix := in.PublicURL + "/agent/embed/liveagent?"
 	for _, b := range buttons {
@@ -163,7 +163,7 @@ func install(ctx context.Context, s helpdesk.Settings, in *helpdesk.Installation
 	var created struct {
 		ID string `json:"id"`
 	}
-	if ans, err = call(http.MethodPost, "/api/v3/custom_buttons", body, &created); err != nil {
+	if ans, err := call(http.MethodPost, "/api/v3/custom_buttons", body, &created); err != nil {
 		return err
 	} else if !ans.OK() {
 		return fmt.Errorf("create the custom button: %w", failure(ans))

@@ -7,43 +7,41 @@ import (
 	"testing"
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
+	"github.com/handover-dev/handover/adapters/internal/helpdesktest"
 	"github.com/handover-dev/handover/adapters/sim"
 )
 
+// laSim is a simulated LiveAgent with the demo seeded (keys "v3key" and "v1key"), and its URL.
+func laSim(t *testing.T) (*sim.LiveAgent, sim.LiveAgentDemo, string) {
+	t.Helper()
+	la := sim.NewLiveAgent(sim.LiveAgentOptions{APIKey: "v3key", APIV1Key: "v1key"})
+	d := la.SeedDemo()
+	srv := httptest.NewServer(la.Handler())
+	t.Cleanup(func() { srv.Close(); la.Close() })
+	return la, d, srv.URL
+}
+
+// laInstall runs install as "handover install liveagent" would, with env as the environment
+// file, and fails t on an error.
 func laInstall(t *testing.T, set *Settings, env map[string]string, dry bool) *helpdesk.Installation {
 	t.Helper()
-	in := &helpdesk.Installation{PublicURL: "https://handover.example.com", DryRun: dry,
-		Lookup:         func(k string) string { return env[k] },
-		AgentPagesLink: func(p string) string { return "https://handover.example.com" + p + "?k=signed-token" }}
+	in := helpdesktest.NewInstallation("https://handover.example.com", env, dry)
+	in.AgentPagesLink = func(p string) string { return "https://handover.example.com" + p + "?k=signed-token" }
 	if err := install(context.Background(), set, in); err != nil {
 		t.Fatalf("install: %v", err)
 	}
 	return in
 }
 
-func laWrites(la *sim.LiveAgent) []string {
-	var out []string
-	for _, c := range la.Calls() {
-		if c.Method != "GET" {
-			out = append(out, c.Method+" "+c.Path)
-		}
-	}
-	return out
-}
-
 func TestInstallButtonRulesAndSecret(t *testing.T) {
-	la := sim.NewLiveAgent(sim.LiveAgentOptions{APIKey: "v3key", APIV1Key: "v1key"})
-	d := la.SeedDemo()
-	srv := httptest.NewServer(la.Handler())
-	defer srv.Close()
-	defer la.Close()
-	set := &Settings{URL: srv.URL, APIKey: "v3key", APIV1Key: "v1key", BotAgentID: d.Bot,
+	la, d, url := laSim(t)
+	set := &Settings{URL: url, APIKey: "v3key", APIV1Key: "v1key", BotAgentID: d.Bot,
 		Departments: d.BotDepartment + ":" + d.SupportDepartment}
 
 	// A dry run writes nothing and says it would create the button.
 	la.ResetCalls()
 	dry := laInstall(t, set, nil, true)
-	if w := laWrites(la); len(w) != 0 {
+	if w := helpdesktest.Writes(la.Calls()); len(w) != 0 {
 		t.Fatalf("dry run wrote %v", w)
 	}
 	if last := dry.Steps[len(dry.Steps)-1]; last.State != helpdesk.StepWould || strings.Contains(last.Detail, "signed-token") {
@@ -51,7 +49,7 @@ func TestInstallButtonRulesAndSecret(t *testing.T) {
 	}
 
 	first := laInstall(t, set, nil, false)
-	if w := laWrites(la); len(w) != 1 || w[0] != "POST /api/v3/custom_buttons" {
+	if w := helpdesktest.Writes(la.Calls()); len(w) != 1 || w[0] != "POST /api/v3/custom_buttons" {
 		t.Fatalf("first run wrote %v, want the custom button", w)
 	}
 	btns := la.CustomButtons()
@@ -78,7 +76,7 @@ func TestInstallButtonRulesAndSecret(t *testing.T) {
 	// Second run with the first run's file: the same secret, no write, the button already there.
 	la.ResetCalls()
 	second := laInstall(t, set, first.Env, false)
-	if w := laWrites(la); len(w) != 0 {
+	if w := helpdesktest.Writes(la.Calls()); len(w) != 0 {
 		t.Fatalf("second run wrote %v", w)
 	}
 	if second.Env["HANDOVER_LIVEAGENT_WEBHOOK_SECRET"] != secret {
@@ -92,19 +90,15 @@ func TestInstallButtonRulesAndSecret(t *testing.T) {
 }
 
 func TestInstallMissingOrWrong(t *testing.T) {
-	la := sim.NewLiveAgent(sim.LiveAgentOptions{APIKey: "v3key", APIV1Key: "v1key"})
-	la.SeedDemo()
-	srv := httptest.NewServer(la.Handler())
-	defer srv.Close()
-	defer la.Close()
+	_, _, url := laSim(t)
 	for _, c := range []struct {
 		s    Settings
 		name string
 	}{
 		{Settings{APIKey: "v3key"}, "HANDOVER_LIVEAGENT_URL"},
-		{Settings{URL: srv.URL}, "HANDOVER_LIVEAGENT_API_KEY"},
-		{Settings{URL: srv.URL, APIKey: "wrong", BotAgentID: "x"}, "HANDOVER_LIVEAGENT_API_KEY"},
-		{Settings{URL: srv.URL, APIKey: "v3key", BotAgentID: "nosuch"}, "HANDOVER_LIVEAGENT_BOT_AGENT_ID"},
+		{Settings{URL: url}, "HANDOVER_LIVEAGENT_API_KEY"},
+		{Settings{URL: url, APIKey: "wrong", BotAgentID: "x"}, "HANDOVER_LIVEAGENT_API_KEY"},
+		{Settings{URL: url, APIKey: "v3key", BotAgentID: "nosuch"}, "HANDOVER_LIVEAGENT_BOT_AGENT_ID"},
 	} {
 		err := install(context.Background(), &c.s, &helpdesk.Installation{PublicURL: "https://handover.example.com"})
 		if err == nil || !strings.Contains(err.Error(), c.name) {

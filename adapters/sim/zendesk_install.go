@@ -78,27 +78,65 @@ func (z *Zendesk) WebhookSecret() string {
 	return z.o.WebhookSecret
 }
 
-// installRoutes registers the install endpoints (see the file comment).
+// installRoutes registers the install endpoints (see the file comment). Each Sunshine handler
+// runs through zdRead or zdWrite: with s.mu held, after its scope and path checks.
 func (z *Zendesk) installRoutes(app string, sc, sp func(pattern string, h zdHandler)) {
-	sc("GET "+app+"/integrations", z.scListIntegrations)
-	sc("POST "+app+"/integrations", z.scCreateIntegration)
-	sc("POST "+app+"/integrations/{integration}/webhooks", z.scCreateWebhook)
-	sc("PATCH "+app+"/integrations/{integration}/webhooks/{webhook}", z.scUpdateWebhook)
-	sc("GET "+app+"/switchboards", z.scListSwitchboards)
-	sc("PATCH "+app+"/switchboards/{sb}", z.scUpdateSwitchboard)
-	sc("GET "+app+"/switchboards/{sb}/switchboardIntegrations", z.scListSBIs)
-	sc("POST "+app+"/switchboards/{sb}/switchboardIntegrations", z.scCreateSBI)
-	sc("PATCH "+app+"/switchboards/{sb}/switchboardIntegrations/{sbi}", z.scUpdateSBI)
+	sc("GET "+app+"/integrations", z.zdRead(z.appState, z.scListIntegrations))
+	sc("POST "+app+"/integrations", zdWrite(z, z.appState, z.scCreateIntegration))
+	sc("POST "+app+"/integrations/{integration}/webhooks", zdWrite(z, z.integrationFor, z.scCreateWebhook))
+	sc("PATCH "+app+"/integrations/{integration}/webhooks/{webhook}", zdWrite(z, z.integrationFor, z.scUpdateWebhook))
+	sc("GET "+app+"/switchboards", z.zdRead(z.appState, z.scListSwitchboards))
+	sc("PATCH "+app+"/switchboards/{sb}", zdWrite(z, z.switchboardFor, z.scUpdateSwitchboard))
+	sc("GET "+app+"/switchboards/{sb}/switchboardIntegrations", z.zdRead(z.switchboardFor, z.scListSBIs))
+	sc("POST "+app+"/switchboards/{sb}/switchboardIntegrations", zdWrite(z, z.switchboardFor, z.scCreateSBI))
+	sc("PATCH "+app+"/switchboards/{sb}/switchboardIntegrations/{sbi}", zdWrite(z, z.switchboardFor, z.scUpdateSBI))
 	sp("GET /api/v2/users/me", z.spMe)
 }
 
-// appScope writes the 403 of an app-scoped endpoint called with an integration key.
-func (z *Zendesk) appScope(w http.ResponseWriter) bool {
-	if z.o.KeyScope == ZendeskScopeIntegration {
-		zdError(w, http.StatusForbidden, "forbidden", "Insufficient scope: this endpoint needs an app or account key")
+// zdAt checks an install call's scope and path, writing the error itself; it returns the
+// install state and whether the call may go on. Callers hold s.mu.
+type zdAt func(w http.ResponseWriter, r *http.Request) (*zdInstall, bool)
+
+// zdRead is the prelude of an install handler: s.mu held, then at's checks, then h.
+func (z *Zendesk) zdRead(at zdAt, h func(w http.ResponseWriter, r *http.Request, st *zdInstall)) zdHandler {
+	return func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		z.s.mu.Lock()
+		defer z.s.mu.Unlock()
+		if st, ok := at(w, r); ok {
+			h(w, r, st)
+		}
+	}
+}
+
+// zdWrite is zdRead for a call with a JSON body: the body decoded into an In first (a 400
+// "Invalid body" when it is not one).
+func zdWrite[In any](z *Zendesk, at zdAt, h func(w http.ResponseWriter, r *http.Request, st *zdInstall, in In)) zdHandler {
+	return func(w http.ResponseWriter, r *http.Request, body []byte) {
+		var in In
+		if err := json.Unmarshal(body, &in); err != nil {
+			zdError(w, http.StatusBadRequest, "bad_request", "Invalid body")
+			return
+		}
+		z.zdRead(at, func(w http.ResponseWriter, r *http.Request, st *zdInstall) { h(w, r, st, in) })(w, r, body)
+	}
+}
+
+// zdBadRequest writes the 400 of problem p unless p is ""; it reports whether it wrote one.
+func zdBadRequest(w http.ResponseWriter, p string) bool {
+	if p == "" {
 		return false
 	}
+	zdError(w, http.StatusBadRequest, "bad_request", p)
 	return true
+}
+
+// appState is the zdAt of an app-scoped endpoint: a 403 for an integration key. Callers hold s.mu.
+func (z *Zendesk) appState(w http.ResponseWriter, _ *http.Request) (*zdInstall, bool) {
+	if z.o.KeyScope == ZendeskScopeIntegration {
+		zdError(w, http.StatusForbidden, "forbidden", "Insufficient scope: this endpoint needs an app or account key")
+		return nil, false
+	}
+	return z.installState(), true
 }
 
 // webhookJSON is webhook.yaml, secret included.
@@ -158,13 +196,7 @@ func (z *Zendesk) applyWebhook(st *zdInstall, in zdWebhookIn, create bool) strin
 }
 
 // GET …/integrations (List Integrations; filter[types]): app scope.
-func (z *Zendesk) scListIntegrations(w http.ResponseWriter, r *http.Request, _ []byte) {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
-	if !z.appScope(w) {
-		return
-	}
-	st := z.installState()
+func (z *Zendesk) scListIntegrations(w http.ResponseWriter, r *http.Request, st *zdInstall) {
 	out := []any{}
 	if types := r.URL.Query().Get("filter[types]"); st.integration && (types == "" || slices.Contains(splitComma(types), "custom")) {
 		out = append(out, z.integrationJSON(st))
@@ -172,24 +204,16 @@ func (z *Zendesk) scListIntegrations(w http.ResponseWriter, r *http.Request, _ [
 	writeJSON(w, http.StatusOK, map[string]any{"integrations": out, "meta": map[string]any{"hasMore": false}, "links": map[string]any{}})
 }
 
+// zdIntegrationIn is the body of Create Integration.
+type zdIntegrationIn struct {
+	Type        string        `json:"type"`
+	DisplayName string        `json:"displayName"`
+	Webhooks    []zdWebhookIn `json:"webhooks"`
+}
+
 // POST …/integrations {type: "custom", displayName, webhooks: [one]} → 201 {integration}: app
 // scope; the webhook's secret is in the answer.
-func (z *Zendesk) scCreateIntegration(w http.ResponseWriter, _ *http.Request, body []byte) {
-	var in struct {
-		Type        string        `json:"type"`
-		DisplayName string        `json:"displayName"`
-		Webhooks    []zdWebhookIn `json:"webhooks"`
-	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		zdError(w, http.StatusBadRequest, "bad_request", "Invalid body")
-		return
-	}
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
-	if !z.appScope(w) {
-		return
-	}
-	st := z.installState()
+func (z *Zendesk) scCreateIntegration(w http.ResponseWriter, _ *http.Request, st *zdInstall, in zdIntegrationIn) {
 	switch {
 	case in.Type != "custom":
 		zdError(w, http.StatusBadRequest, "bad_request", "The simulator creates custom integrations only")
@@ -201,8 +225,7 @@ func (z *Zendesk) scCreateIntegration(w http.ResponseWriter, _ *http.Request, bo
 		zdError(w, http.StatusConflict, "conflict", "The simulator holds one custom integration, and it exists")
 		return
 	}
-	if p := z.applyWebhook(st, in.Webhooks[0], true); p != "" {
-		zdError(w, http.StatusBadRequest, "bad_request", p)
+	if zdBadRequest(w, z.applyWebhook(st, in.Webhooks[0], true)) {
 		return
 	}
 	st.integration, st.displayName = true, in.DisplayName
@@ -221,63 +244,32 @@ func (z *Zendesk) integrationFor(w http.ResponseWriter, r *http.Request) (*zdIns
 }
 
 // scListWebhooksInstalled is List Webhooks: {webhooks: [webhook.yaml]}, the secret included.
-func (z *Zendesk) scListWebhooksInstalled(w http.ResponseWriter, r *http.Request, _ []byte) {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
-	st, ok := z.integrationFor(w, r)
-	if !ok {
-		return
-	}
-	hooks := []any{}
-	if st.webhook {
-		hooks = append(hooks, z.webhookJSON(st))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"webhooks": hooks})
+// (Registered in zendesk_api.go.)
+func (z *Zendesk) scListWebhooksInstalled(w http.ResponseWriter, r *http.Request, body []byte) {
+	z.zdRead(z.integrationFor, func(w http.ResponseWriter, _ *http.Request, st *zdInstall) {
+		writeJSON(w, http.StatusOK, map[string]any{"webhooks": z.integrationJSON(st)["webhooks"]})
+	})(w, r, body)
 }
 
 // POST …/integrations/{integration}/webhooks → 201 {webhook} with its secret.
-func (z *Zendesk) scCreateWebhook(w http.ResponseWriter, r *http.Request, body []byte) {
-	var in zdWebhookIn
-	if err := json.Unmarshal(body, &in); err != nil {
-		zdError(w, http.StatusBadRequest, "bad_request", "Invalid body")
-		return
-	}
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
-	st, ok := z.integrationFor(w, r)
-	if !ok {
-		return
-	}
+func (z *Zendesk) scCreateWebhook(w http.ResponseWriter, _ *http.Request, st *zdInstall, in zdWebhookIn) {
 	if st.webhook {
-		zdError(w, http.StatusBadRequest, "bad_request", "A custom integration has one webhook: update it")
+		zdBadRequest(w, "A custom integration has one webhook: update it")
 		return
 	}
-	if p := z.applyWebhook(st, in, true); p != "" {
-		zdError(w, http.StatusBadRequest, "bad_request", p)
+	if zdBadRequest(w, z.applyWebhook(st, in, true)) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"webhook": z.webhookJSON(st)})
 }
 
 // PATCH …/webhooks/{webhook} {target, triggers, includeFullUser, includeFullSource} → 200 {webhook}.
-func (z *Zendesk) scUpdateWebhook(w http.ResponseWriter, r *http.Request, body []byte) {
-	var in zdWebhookIn
-	if err := json.Unmarshal(body, &in); err != nil {
-		zdError(w, http.StatusBadRequest, "bad_request", "Invalid body")
-		return
-	}
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
-	st, ok := z.integrationFor(w, r)
-	if !ok {
-		return
-	}
+func (z *Zendesk) scUpdateWebhook(w http.ResponseWriter, r *http.Request, st *zdInstall, in zdWebhookIn) {
 	if !st.webhook || r.PathValue("webhook") != st.webhookID {
 		zdError(w, http.StatusNotFound, "webhook_not_found", "Webhook not found")
 		return
 	}
-	if p := z.applyWebhook(st, in, false); p != "" {
-		zdError(w, http.StatusBadRequest, "bad_request", p)
+	if zdBadRequest(w, z.applyWebhook(st, in, false)) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"webhook": z.webhookJSON(st)})
@@ -298,21 +290,16 @@ func (z *Zendesk) sbiAPIJSON(x *zdSBI) map[string]any {
 }
 
 // GET …/switchboards → {switchboards: [switchboard]}: app scope.
-func (z *Zendesk) scListSwitchboards(w http.ResponseWriter, _ *http.Request, _ []byte) {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
-	if !z.appScope(w) {
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"switchboards": []any{z.switchboardJSON(z.installState())}})
+func (z *Zendesk) scListSwitchboards(w http.ResponseWriter, _ *http.Request, st *zdInstall) {
+	writeJSON(w, http.StatusOK, map[string]any{"switchboards": []any{z.switchboardJSON(st)}})
 }
 
 // switchboardFor checks the scope and the path's switchboard. Callers hold s.mu.
 func (z *Zendesk) switchboardFor(w http.ResponseWriter, r *http.Request) (*zdInstall, bool) {
-	if !z.appScope(w) {
+	st, ok := z.appState(w, r)
+	if !ok {
 		return nil, false
 	}
-	st := z.installState()
 	if r.PathValue("sb") != st.switchboardID {
 		zdError(w, http.StatusNotFound, "switchboard_not_found", "Switchboard not found")
 		return nil, false
@@ -329,25 +316,17 @@ func (z *Zendesk) visibleSBI(st *zdInstall, id string) *zdSBI {
 	return x
 }
 
+// zdSwitchboardIn is the body of Update Switchboard.
+type zdSwitchboardIn struct {
+	Enabled *bool   `json:"enabled"`
+	Default *string `json:"defaultSwitchboardIntegrationId"`
+}
+
 // PATCH …/switchboards/{sb} {enabled, defaultSwitchboardIntegrationId} → 200 {switchboard}.
-func (z *Zendesk) scUpdateSwitchboard(w http.ResponseWriter, r *http.Request, body []byte) {
-	var in struct {
-		Enabled *bool   `json:"enabled"`
-		Default *string `json:"defaultSwitchboardIntegrationId"`
-	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		zdError(w, http.StatusBadRequest, "bad_request", "Invalid body")
-		return
-	}
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
-	st, ok := z.switchboardFor(w, r)
-	if !ok {
-		return
-	}
+func (z *Zendesk) scUpdateSwitchboard(w http.ResponseWriter, _ *http.Request, st *zdInstall, in zdSwitchboardIn) {
 	if in.Default != nil {
 		if z.visibleSBI(st, *in.Default) == nil {
-			zdError(w, http.StatusBadRequest, "bad_request", "defaultSwitchboardIntegrationId names no switchboard integration")
+			zdBadRequest(w, "defaultSwitchboardIntegrationId names no switchboard integration")
 			return
 		}
 		z.defaultSBI = *in.Default
@@ -359,13 +338,7 @@ func (z *Zendesk) scUpdateSwitchboard(w http.ResponseWriter, r *http.Request, bo
 }
 
 // GET …/switchboardIntegrations → {switchboardIntegrations: [...]}.
-func (z *Zendesk) scListSBIs(w http.ResponseWriter, r *http.Request, _ []byte) {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
-	st, ok := z.switchboardFor(w, r)
-	if !ok {
-		return
-	}
+func (z *Zendesk) scListSBIs(w http.ResponseWriter, _ *http.Request, st *zdInstall) {
 	out := []any{}
 	for _, x := range z.sbis {
 		if z.visibleSBI(st, x.id) != nil {
@@ -404,27 +377,16 @@ func (z *Zendesk) applySBI(st *zdInstall, x *zdSBI, in zdSBIIn) string {
 // POST …/switchboardIntegrations {name, integrationId, deliverStandbyEvents (default true),
 // nextSwitchboardIntegrationId} → 201 {switchboardIntegration}. The sim links handover's
 // custom integration only.
-func (z *Zendesk) scCreateSBI(w http.ResponseWriter, r *http.Request, body []byte) {
-	var in zdSBIIn
-	if err := json.Unmarshal(body, &in); err != nil {
-		zdError(w, http.StatusBadRequest, "bad_request", "Invalid body")
-		return
-	}
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
-	st, ok := z.switchboardFor(w, r)
-	if !ok {
-		return
-	}
+func (z *Zendesk) scCreateSBI(w http.ResponseWriter, _ *http.Request, st *zdInstall, in zdSBIIn) {
 	switch {
 	case in.Name == nil || *in.Name == "":
-		zdError(w, http.StatusBadRequest, "bad_request", "name is required")
+		zdBadRequest(w, "name is required")
 		return
 	case in.IntegrationID == "" && in.IntegrationType == "":
-		zdError(w, http.StatusBadRequest, "bad_request", "One of integrationId or integrationType is required")
+		zdBadRequest(w, "One of integrationId or integrationType is required")
 		return
 	case in.IntegrationID != z.o.IntegrationID || !st.integration:
-		zdError(w, http.StatusBadRequest, "bad_request", "integrationId names no integration the simulator can link")
+		zdBadRequest(w, "integrationId names no integration the simulator can link")
 		return
 	case st.botLinked:
 		zdError(w, http.StatusConflict, "conflict", "The integration is already linked to the switchboard")
@@ -435,8 +397,7 @@ func (z *Zendesk) scCreateSBI(w http.ResponseWriter, r *http.Request, body []byt
 		t := true
 		in.DeliverStandby = &t
 	}
-	if p := z.applySBI(st, bot, in); p != "" {
-		zdError(w, http.StatusBadRequest, "bad_request", p)
+	if zdBadRequest(w, z.applySBI(st, bot, in)) {
 		return
 	}
 	st.botLinked = true
@@ -445,25 +406,13 @@ func (z *Zendesk) scCreateSBI(w http.ResponseWriter, r *http.Request, body []byt
 
 // PATCH …/switchboardIntegrations/{sbi} {name, deliverStandbyEvents, nextSwitchboardIntegrationId}
 // → 200 {switchboardIntegration}.
-func (z *Zendesk) scUpdateSBI(w http.ResponseWriter, r *http.Request, body []byte) {
-	var in zdSBIIn
-	if err := json.Unmarshal(body, &in); err != nil {
-		zdError(w, http.StatusBadRequest, "bad_request", "Invalid body")
-		return
-	}
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
-	st, ok := z.switchboardFor(w, r)
-	if !ok {
-		return
-	}
+func (z *Zendesk) scUpdateSBI(w http.ResponseWriter, r *http.Request, st *zdInstall, in zdSBIIn) {
 	x := z.visibleSBI(st, r.PathValue("sbi"))
 	if x == nil {
 		zdError(w, http.StatusNotFound, "switchboard_integration_not_found", "Switchboard integration not found")
 		return
 	}
-	if p := z.applySBI(st, x, in); p != "" {
-		zdError(w, http.StatusBadRequest, "bad_request", p)
+	if zdBadRequest(w, z.applySBI(st, x, in)) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"switchboardIntegration": z.sbiAPIJSON(x)})

@@ -4,17 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/handover-dev/handover/adapters/helpdesk"
+	"github.com/handover-dev/handover/adapters/internal/helpdesktest"
 	"github.com/handover-dev/handover/adapters/sim"
 )
-
-func articleIndex(as []helpdesk.Article) map[string]helpdesk.Article {
-	m := map[string]helpdesk.Article{}
-	for _, a := range as {
-		m[a.Title+"|"+a.Locale] = a
-	}
-	return m
-}
 
 func TestHelpCenterArticles(t *testing.T) {
 	c := newContract(t, sim.ZendeskOptions{})
@@ -26,7 +18,7 @@ func TestHelpCenterArticles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := articleIndex(got)
+	m := helpdesktest.ByTitleLocale(got)
 	en, ok := m["Resetting your password|en-us"]
 	if !ok {
 		t.Fatalf("English article missing: %v", m)
@@ -79,14 +71,8 @@ func TestHelpCenterErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = bad.Articles(t.Context())
-	if err == nil || !strings.Contains(err.Error(), "zendesk help center") || !strings.Contains(err.Error(), "401") ||
-		strings.Contains(err.Error(), "wrong-api-token-42") {
-		t.Fatalf("wrong token: %v", err)
-	}
+	helpdesktest.WantReadError(t, "wrong token", err, "zendesk help center", "401", "wrong-api-token-42")
 	c.sim.SetFaults(sim.Faults{Status500Rate: 1})
 	_, err = c.a.Articles(t.Context())
-	if err == nil || !strings.Contains(err.Error(), "zendesk help center") || !strings.Contains(err.Error(), "500") ||
-		strings.Contains(err.Error(), "contract-api-token") {
-		t.Fatalf("500: %v", err)
-	}
+	helpdesktest.WantReadError(t, "500", err, "zendesk help center", "500", "contract-api-token")
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
+	"github.com/handover-dev/handover/adapters/internal/helpdesktest"
 	"github.com/handover-dev/handover/adapters/sim"
 )
 
@@ -27,23 +28,14 @@ func installWorld(t *testing.T) (*sim.Zendesk, *Settings) {
 
 func runInstall(t *testing.T, s *Settings, publicURL string, dry bool) *helpdesk.Installation {
 	t.Helper()
-	in := &helpdesk.Installation{PublicURL: publicURL, DryRun: dry, Lookup: func(string) string { return "" }}
+	in := helpdesktest.NewInstallation(publicURL, nil, dry)
 	if err := install(context.Background(), s, in); err != nil {
 		t.Fatalf("install: %v", err)
 	}
 	return in
 }
 
-func writes(calls []sim.Call) []string {
-	var out []string
-	for _, c := range calls {
-		if c.Method != http.MethodGet {
-			out = append(out, c.Method+" "+c.Path)
-		}
-	}
-	return out
-}
-
+// states counts the steps of in by state.
 func states(in *helpdesk.Installation) map[helpdesk.StepState]int {
 	out := map[helpdesk.StepState]int{}
 	for _, st := range in.Steps {
@@ -108,25 +100,14 @@ func TestInstallCreatesThenAlready(t *testing.T) {
 	z.ResetCalls()
 	s.IntegrationID = first.Env["HANDOVER_ZENDESK_INTEGRATION_ID"]
 	s.WebhookSecret = helpdesk.Secret(secret)
-	second := runInstall(t, s, recv.URL, false)
-	for _, st := range second.Steps {
-		if st.State != helpdesk.StepAlready {
-			t.Errorf("second run step %+v, want already", st)
-		}
-	}
-	if w := writes(z.Calls()); len(w) != 0 {
-		t.Errorf("second run wrote %v", w)
-	}
-	if second.Env["HANDOVER_ZENDESK_WEBHOOK_SECRET"] != secret {
-		t.Error("second run changed the webhook secret")
-	}
+	helpdesktest.RerunChangedNothing(t, runInstall(t, s, recv.URL, false), first.Env, z.Calls())
 }
 
 func TestInstallDryRunWritesNothing(t *testing.T) {
 	z, s := installWorld(t)
 	z.ResetCalls()
 	in := runInstall(t, s, "https://handover.example.com", true)
-	if w := writes(z.Calls()); len(w) != 0 {
+	if w := helpdesktest.Writes(z.Calls()); len(w) != 0 {
 		t.Fatalf("dry run wrote %v", w)
 	}
 	if n := states(in); n[helpdesk.StepWould] != 3 {
@@ -147,7 +128,7 @@ func TestInstallRetargetsWebhook(t *testing.T) {
 	if n := states(in); n[helpdesk.StepUpdated] != 1 {
 		t.Fatalf("steps = %+v, want the webhook updated", in.Steps)
 	}
-	if w := writes(z.Calls()); len(w) != 1 || !strings.HasPrefix(w[0], "PATCH ") {
+	if w := helpdesktest.Writes(z.Calls()); len(w) != 1 || !strings.HasPrefix(w[0], "PATCH ") {
 		t.Fatalf("writes = %v, want one PATCH", w)
 	}
 }
