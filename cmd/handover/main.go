@@ -192,6 +192,9 @@ func runUntilDone(ctx context.Context, log *slog.Logger, grace time.Duration, st
 	return nil
 }
 
+// sandboxWaitTimeout is the sandbox's HANDOVER_HUMAN_WAIT_TIMEOUT unless set.
+const sandboxWaitTimeout = time.Minute
+
 func sandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -212,6 +215,11 @@ func sandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	cfg.Helpdesk = d.Name
 	if cfg.LogLevel == "" {
 		cfg.LogLevel = "info"
+	}
+	if _, set := os.LookupEnv("HANDOVER_HUMAN_WAIT_TIMEOUT"); !set {
+		// Ten minutes is long to try: in the sandbox a visitor nobody took is offered the
+		// offline message after one (the reconciler looks every 30 s).
+		cfg.HumanWaitTimeout = sandboxWaitTimeout
 	}
 	log := app.NewLogger(cfg.LogLevel, os.Stderr)
 
@@ -253,6 +261,9 @@ func sandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintf(stdout, "handover sandbox: open %s\n(visitor chat on the left; agent console and handover's agent pages on the right)\n", open)
 	fmt.Fprintf(stdout, "simulated %s + handover + %s bot; Ctrl-C to stop\n", cfg.Helpdesk, cfg.LLMProvider)
+	if cfg.HumanWaitTimeout > 0 {
+		fmt.Fprintf(stdout, "a visitor no agent takes within %s after a handover is offered the offline message (HANDOVER_HUMAN_WAIT_TIMEOUT)\n", cfg.HumanWaitTimeout)
+	}
 	return runUntilDone(ctx, log, 5*time.Second, func() error {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return err
