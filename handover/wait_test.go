@@ -3,6 +3,7 @@ package handover
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -204,5 +205,81 @@ func TestIsCancelWait(t *testing.T) {
 		if got := IsCancelWait(text); got != want {
 			t.Errorf("IsCancelWait(%q) = %v, want %v", text, got, want)
 		}
+	}
+}
+
+// joiningHelpdesk is a waitHelpdesk where an agent takes the chat while a turn runs: the first
+// Load after arm hands the chat to Alice (for later reads) and delivers her event.
+type joiningHelpdesk struct {
+	*waitHelpdesk
+	onLoad func()
+}
+
+func (j *joiningHelpdesk) Load(ctx context.Context, id string) (*Conversation, error) {
+	c, err := j.memHelpdesk.Load(ctx, id)
+	if f := j.onLoad; f != nil {
+		j.onLoad = nil
+		f()
+	}
+	return c, err
+}
+
+// An agent who takes the chat while the wait offer is being made wins: the offer is not posted
+// (the re-read before posting shows the agent) and the visitor is told the agent joined.
+func TestWaitOfferYieldsToAnAgentWhoJoinsMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	hd := &joiningHelpdesk{waitHelpdesk: &waitHelpdesk{memHelpdesk: &memHelpdesk{conv: Conversation{ID: "c1", State: StateBot}, available: true}}}
+	e := newWaitEngine(t, hd, 10*time.Minute)
+	hd.visitor("My order never arrived, human please")
+	if out, _ := e.Handle(ctx, Event{Kind: EventVisitorMessage, ConversationID: "c1"}); out != OutcomeHandover {
+		t.Fatalf("handover: %q", out)
+	}
+	hd.age(time.Hour)
+	var mu sync.Mutex
+	var outcomes []string
+	lanes := NewLanes(func(ctx context.Context, ev Event) (string, error) {
+		out, err := e.Handle(ctx, ev)
+		mu.Lock()
+		outcomes = append(outcomes, string(ev.Kind)+":"+out)
+		mu.Unlock()
+		return out, err
+	}, LaneOptions{})
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = lanes.Shutdown(sctx)
+	})
+	hd.onLoad = func() {
+		hd.mu.Lock()
+		hd.conv.State, hd.conv.AgentName = StateAgent, "Alice"
+		hd.mu.Unlock()
+		if err := lanes.Submit(Event{Kind: EventAgentActivity, ConversationID: "c1", AgentName: "Alice"}); err != nil {
+			t.Error(err)
+		}
+	}
+	if err := lanes.Submit(Event{Kind: EventReconcile, ConversationID: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		mu.Lock()
+		n := len(outcomes)
+		mu.Unlock()
+		if n >= 2 && lanes.Active() == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("turns: %v", outcomes)
+		}
+	}
+	for _, m := range hd.conv.Messages {
+		if m.Text == DefaultTexts().WaitTimeout {
+			t.Fatalf("the offer was posted over the agent: %v", outcomes)
+		}
+	}
+	if got := hd.last().Text; got != "Alice joined the chat." {
+		t.Fatalf("last message %q, outcomes %v", got, outcomes)
+	}
+	if outcomes[0] != "reconcile:"+OutcomeSuperseded {
+		t.Fatalf("outcomes %v", outcomes)
 	}
 }
