@@ -36,10 +36,7 @@ administrator credentials (see "handover config"), from the environment or the f
   -dry-run        read only: print each write it would make, write no file
   -env-file FILE  the environment file to read and write (default handover.env)
 `, strings.Join(installable().Names(), "|"))
-	for _, d := range installable() {
-		fmt.Fprintf(&b, "\nhandover install %s -h lists its own flags.", d.Name)
-	}
-	b.WriteString("\n")
+	b.WriteString("\n\"handover install <helpdesk> -h\" lists the helpdesk's own flags.\n")
 	return b.String()
 }
 
