@@ -45,7 +45,9 @@ type Language struct {
 	Unknown []string
 	// CancelWait are the phrases of a visitor who no longer wants the person they are waiting
 	// for ("never mind, the bot is fine"): the bot takes the chat back where the helpdesk
-	// allows it (WaitWatcher).
+	// allows it (HandBacker). Only explicit ones: "no problem"/"doesn't matter" words ("pas
+	// grave", "nevadí", "no importa") also answer "please wait", and a bare "cancel" is what a
+	// visitor waiting to cancel an order types.
 	CancelWait []string
 }
 
@@ -193,7 +195,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"useless", "you are useless", "you're not helping", "you are not helping", "this isn't helping", "not helpful", "stupid bot", "dumb bot", "waste of time", "ridiculous", "wtf", "fuck", "fucking", "shit", "damn it"},
 		Unknown:    []string{"i don't know", "i do not know", "i'm not sure", "i couldn't find", "i could not find", "i don't have information", "i have no information"},
-		CancelWait: []string{"never mind", "nevermind", "forget it", "the bot is fine", "bot is fine", "i'll stay with the bot", "stay with the bot", "back to the bot", "cancel", "no longer needed", "not needed anymore", "i don't need an agent anymore", "i don't need a human anymore", "i solved it", "i found it", "all sorted"},
+		CancelWait: []string{"never mind", "nevermind", "forget it", "the bot is fine", "bot is fine", "i'll stay with the bot", "stay with the bot", "back to the bot", "cancel the request", "no longer needed", "not needed anymore", "i don't need an agent anymore", "i don't need a human anymore", "i solved it", "i found it", "all sorted"},
 	},
 	{
 		Code: "de",
@@ -229,7 +231,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"nutzlos", "sinnlos", "bringt nichts", "hilfst mir nicht", "hilft mir nicht", "dummer bot", "blöder bot", "scheiße", "scheisse", "verdammt", "zeitverschwendung"},
 		Unknown:    []string{"weiß ich leider nicht", "weiß ich nicht", "ich weiß nicht", "ich weiß es nicht"},
-		CancelWait: []string{"schon gut", "vergessen sie es", "vergiss es", "der bot reicht", "bot reicht", "zurück zum bot", "abbrechen", "nicht mehr nötig", "hat sich erledigt", "doch nicht"},
+		CancelWait: []string{"vergessen sie es", "vergiss es", "der bot reicht", "bot reicht", "zurück zum bot", "nicht mehr nötig", "hat sich erledigt", "doch nicht"},
 		Short:      Choices{Human: "Mitarbeiter anfragen", Offline: "Nachricht schreiben", Continue: "Weiter mit dem Bot"},
 		Keywords:   Choices{Human: "Mitarbeiter", Offline: "Nachricht", Continue: "Bot"},
 		Synonyms:   Synonyms{Human: []string{"Mensch"}, Offline: []string{"ja", "ja bitte", "gerne"}, Continue: []string{"nein", "nein danke", "weiter", "weiter chatten", "beim bot bleiben", "abbrechen"}},
@@ -273,7 +275,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"inutile", "ça ne m'aide pas", "vous ne m'aidez pas", "tu ne m'aides pas", "ne sert à rien", "sers à rien", "bot stupide", "bot débile", "merde", "putain", "n'importe quoi"},
 		Unknown:    []string{"je ne sais pas", "je ne connais pas"},
-		CancelWait: []string{"laissez tomber", "laisse tomber", "pas grave", "le bot suffit", "annuler", "plus besoin", "retour au bot", "finalement non"},
+		CancelWait: []string{"laissez tomber", "laisse tomber", "le bot suffit", "plus besoin", "retour au bot", "finalement non"},
 		Short:      Choices{Human: "Parler à quelqu'un", Offline: "Laisser un message", Continue: "Continuer le chat"},
 		Keywords:   Choices{Human: "conseiller", Offline: "message", Continue: "bot"},
 		Synonyms:   Synonyms{Human: []string{"humain"}, Offline: []string{"oui"}, Continue: []string{"non", "non merci", "continuer", "rester avec le bot", "annuler"}},
@@ -317,7 +319,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"inútil", "no me ayudas", "no me estás ayudando", "no sirves para nada", "bot estúpido", "bot tonto", "mierda", "joder", "pérdida de tiempo"},
 		Unknown:    []string{"no sé", "no lo sé"},
-		CancelWait: []string{"no importa", "olvídalo", "olvidalo", "el bot está bien", "cancelar", "ya no hace falta", "volver al bot", "déjalo"},
+		CancelWait: []string{"olvídalo", "olvidalo", "el bot está bien", "ya no hace falta", "volver al bot", "déjalo"},
 		Short:      Choices{Human: "Hablar con un agente", Offline: "Dejar un mensaje", Continue: "Seguir con el bot"},
 		Keywords:   Choices{Human: "agente", Offline: "mensaje", Continue: "bot"},
 		Synonyms:   Synonyms{Human: []string{"asesor", "operador"}, Offline: []string{"sí", "si"}, Continue: []string{"no", "no gracias", "seguir", "continuar", "seguir con el bot", "cancelar"}},
@@ -361,7 +363,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"inutile", "non mi aiuti", "non mi stai aiutando", "non servi a niente", "bot stupido", "merda", "cazzo", "perdita di tempo"},
 		Unknown:    []string{"non lo so", "non so", "non conosco"},
-		CancelWait: []string{"non importa", "lascia perdere", "lasci perdere", "va bene il bot", "annulla", "non serve più", "torna al bot"},
+		CancelWait: []string{"lascia perdere", "lasci perdere", "va bene il bot", "non serve più", "torna al bot"},
 		Short:      Choices{Human: "Parla con operatore", Offline: "Lascia un messaggio", Continue: "Continua con il bot"},
 		Keywords:   Choices{Human: "operatore", Offline: "messaggio", Continue: "bot"},
 		Synonyms:   Synonyms{Human: nil, Offline: []string{"sì", "si"}, Continue: []string{"no", "no grazie", "continua", "continuare", "annulla"}},
@@ -405,7 +407,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"inútil", "não me ajuda", "não me ajudas", "não serves para nada", "bot burro", "bot estúpido", "merda", "porra", "perda de tempo"},
 		Unknown:    []string{"não sei"},
-		CancelWait: []string{"não importa", "esquece", "deixa para lá", "deixa pra lá", "o bot serve", "cancelar", "já não é preciso", "voltar ao bot"},
+		CancelWait: []string{"esquece", "deixa para lá", "deixa pra lá", "o bot serve", "já não é preciso", "voltar ao bot"},
 		Short:      Choices{Human: "Falar com atendente", Offline: "Deixar mensagem", Continue: "Continuar com o bot"},
 		Keywords:   Choices{Human: "atendente", Offline: "mensagem", Continue: "bot"},
 		Synonyms:   Synonyms{Human: []string{"operador"}, Offline: []string{"sim"}, Continue: []string{"não", "nao", "continuar", "continuar com o bot"}},
@@ -449,7 +451,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"nutteloos", "je helpt me niet", "je helpt niet", "stomme bot", "domme bot", "waardeloos", "verdomme", "tijdverspilling"},
 		Unknown:    []string{"weet ik niet", "ik weet het niet"},
-		CancelWait: []string{"laat maar", "laat maar zitten", "de bot is prima", "annuleren", "niet meer nodig", "terug naar de bot", "hoeft niet meer"},
+		CancelWait: []string{"laat maar", "laat maar zitten", "de bot is prima", "niet meer nodig", "terug naar de bot", "hoeft niet meer"},
 		Short:      Choices{Human: "Chat met medewerker", Offline: "Bericht achterlaten", Continue: "Verder met de bot"},
 		Keywords:   Choices{Human: "medewerker", Offline: "bericht", Continue: "bot"},
 		Synonyms:   Synonyms{Human: nil, Offline: []string{"ja"}, Continue: []string{"nee", "nee dank je", "verder", "doorgaan", "annuleren"}},
@@ -493,7 +495,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"bezużyteczny", "bez sensu", "nie pomagasz", "głupi bot", "kurwa", "cholera", "strata czasu"},
 		Unknown:    []string{"nie wiem", "nie znam"},
-		CancelWait: []string{"nieważne", "nie ważne", "zapomnij", "bot wystarczy", "anuluj", "już nie trzeba", "wróć do bota"},
+		CancelWait: []string{"zapomnij", "bot wystarczy", "już nie trzeba", "wróć do bota"},
 		Short:      Choices{Human: "Czat z konsultantem", Offline: "Zostaw wiadomość", Continue: "Kontynuuj z botem"},
 		Keywords:   Choices{Human: "konsultant", Offline: "wiadomość", Continue: "bot"},
 		Synonyms:   Synonyms{Human: []string{"operator"}, Offline: []string{"tak"}, Continue: []string{"nie", "kontynuuj", "dalej", "anuluj"}},
@@ -537,7 +539,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"k ničemu", "nepomáháš", "hloupý bot", "blbý bot", "zbytečný", "kurva", "sakra", "ztráta času"},
 		Unknown:    []string{"nevím", "neznám"},
-		CancelWait: []string{"to nevadí", "nevadí", "zapomeňte na to", "bot stačí", "zrušit", "už není potřeba", "zpět k botovi"},
+		CancelWait: []string{"zapomeňte na to", "bot stačí", "už není potřeba", "zpět k botovi"},
 		Short:      Choices{Human: "Chat s operátorem", Offline: "Zanechat zprávu", Continue: "Pokračovat s botem"},
 		Keywords:   Choices{Human: "operátor", Offline: "zpráva", Continue: "bot"},
 		Synonyms:   Synonyms{Human: []string{"operator"}, Offline: []string{"ano"}, Continue: []string{"ne", "pokračovat", "pokračuj", "zrušit"}},
@@ -581,7 +583,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"nanič", "k ničomu", "nepomáhaš", "hlúpy bot", "zbytočný", "do riti", "strata času"},
 		Unknown:    []string{"neviem", "nepoznám"},
-		CancelWait: []string{"nevadí", "zabudnite na to", "bot stačí", "zrušiť", "už netreba", "späť k botovi"},
+		CancelWait: []string{"zabudnite na to", "bot stačí", "už netreba", "späť k botovi"},
 		Short:      Choices{Human: "Chat s operátorom", Offline: "Nechať správu", Continue: "Pokračovať s botom"},
 		Keywords:   Choices{Human: "operátor", Offline: "správa", Continue: "bot"},
 		Synonyms:   Synonyms{Human: []string{"operator"}, Offline: []string{"áno", "ano"}, Continue: []string{"nie", "pokračovať", "pokračuj", "zrušiť"}},
@@ -625,7 +627,7 @@ var languages = []Language{
 		},
 		Frustrated: []string{"бесполезно", "бесполезный", "не помогаешь", "тупой бот", "глупый бот", "бред", "блин", "хрень"},
 		Unknown:    []string{"не знаю"},
-		CancelWait: []string{"неважно", "не важно", "забудьте", "бот подойдёт", "отмена", "отменить", "уже не нужно", "вернуться к боту"},
+		CancelWait: []string{"забудьте", "бот подойдёт", "уже не нужно", "вернуться к боту"},
 		Short:      Choices{Human: "Чат с оператором", Offline: "Оставить сообщение", Continue: "Продолжить с ботом"},
 		Keywords:   Choices{Human: "оператор", Offline: "сообщение", Continue: "бот"},
 		Synonyms:   Synonyms{Human: nil, Offline: []string{"да"}, Continue: []string{"нет", "продолжить", "продолжим", "отмена"}},

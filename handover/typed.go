@@ -269,7 +269,8 @@ var cancelWords, cancelMaxLen = func() (map[string]string, int) {
 		for _, p := range l.CancelWait {
 			add(p, classCancel)
 		}
-		for _, p := range slices.Concat(l.Replies.Polite, l.Replies.Okay) {
+		// "no, never mind": a no around a cancel phrase is a filler too (alone it is no cancel).
+		for _, p := range slices.Concat(l.Replies.Polite, l.Replies.Okay, l.Replies.No) {
 			add(p, classPolite)
 		}
 	}

@@ -42,12 +42,10 @@ func (e *Engine) waiting(ctx context.Context, conv *Conversation, ev Event) (str
 			return out, err
 		}
 	}
-	if hb, ok := e.hd.(HandBacker); ok {
-		for _, p := range pending {
-			if IsCancelWait(p.Text) {
-				return e.backToBot(ctx, conv, hb)
-			}
-		}
+	// Only the visitor's latest word counts: "never mind", then "wait, I still need someone",
+	// keeps the wait.
+	if hb, ok := e.hd.(HandBacker); ok && len(pending) > 0 && IsCancelWait(pending[len(pending)-1].Text) {
+		return e.backToBot(ctx, conv, hb)
 	}
 	if !watch || offered {
 		return OutcomeIgnored, nil

@@ -156,7 +156,13 @@ func TestCancelWaitGivesTheChatBackToTheBot(t *testing.T) {
 	if out, _ := e.Handle(ctx, ev); out != OutcomeIgnored || hd.handedBack != 0 {
 		t.Fatalf("long message: %q %d", out, hd.handedBack)
 	}
-	hd.visitor("Schon gut, der Bot reicht")
+	// A cancel followed by a change of mind keeps the wait.
+	hd.visitor("never mind")
+	hd.visitor("wait, I still need someone for my invoice")
+	if out, _ := e.Handle(ctx, ev); out != OutcomeIgnored || hd.handedBack != 0 {
+		t.Fatalf("cancel then not: %q %d", out, hd.handedBack)
+	}
+	hd.visitor("Gut, vergiss es, der Bot reicht")
 	if out, err := e.Handle(ctx, ev); out != OutcomeBackToBot || err != nil || hd.handedBack != 1 || hd.conv.State != StateBot {
 		t.Fatalf("cancel: %q %v %d", out, err, hd.handedBack)
 	}
@@ -190,10 +196,12 @@ func TestIsCancelWait(t *testing.T) {
 		"never mind":                   true,
 		"Never mind, the bot is fine!": true,
 		"ok never mind thanks":         true,
+		"No, never mind":               true,
+		"nein, vergiss es":             true,
 		"laissez tomber":               true,
-		"неважно":                      true,
-		"cancel":                       true,
+		"нет, уже не нужно":            true,
 		// A request for the agent that uses a cancel word is not a cancel.
+		"cancel":                           false,
 		"cancel my order please":           false,
 		"I want to cancel my subscription": false,
 		"quiero cancelar mi pedido":        false,
@@ -201,6 +209,12 @@ func TestIsCancelWait(t *testing.T) {
 		"I found it broken on arrival":     false,
 		"I will never mind waiting a bit longer for someone to help me with this": false,
 		"is anyone there?": false,
+		// "No problem", "doesn't matter": also what a visitor told to wait answers.
+		"Dobře, nevadí":       false,
+		"D'accord, pas grave": false,
+		"ok schon gut":        false,
+		"ok no importa":       false,
+		"no":                  false,
 	} {
 		if got := IsCancelWait(text); got != want {
 			t.Errorf("IsCancelWait(%q) = %v, want %v", text, got, want)

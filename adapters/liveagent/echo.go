@@ -46,7 +46,7 @@ const maxEchoTickets = 10000
 type echoes struct {
 	mu     sync.Mutex
 	due    map[string][]time.Time // ticket id → deadlines, oldest first
-	probes map[string]bool        // tickets whose event took an expectation before seen
+	probes map[string]time.Time   // tickets whose event took an expectation before seen: when
 	seen   atomic.Bool            // an echo arrived as expected in this process
 }
 
@@ -145,20 +145,28 @@ func (e *echoes) probe(id string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.probes == nil {
-		e.probes = map[string]bool{}
+		e.probes = map[string]time.Time{}
+	}
+	if len(e.probes) >= maxEchoTickets {
+		for k, at := range e.probes {
+			if time.Since(at) >= echoTTL {
+				delete(e.probes, k)
+			}
+		}
 	}
 	if len(e.probes) < maxEchoTickets {
-		e.probes[id] = true
+		e.probes[id] = time.Now()
 	}
 }
 
-// probed reports and forgets a probe of ticket id.
+// probed reports and forgets a probe of ticket id made within echoTTL: an older one (its event
+// dropped by the lanes without a read) says nothing about what a read shows now.
 func (e *echoes) probed(id string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	p := e.probes[id]
+	at, ok := e.probes[id]
 	delete(e.probes, id)
-	return p
+	return ok && time.Since(at) < echoTTL
 }
 
 // learnEcho is called with what a turn read for ev: after a probe (a "message added" event

@@ -161,3 +161,20 @@ func TestEchoProbeTeachesOnlyOnTheBotsMessage(t *testing.T) {
 		t.Fatal("the probe whose read shows the bot's message newest did not teach")
 	}
 }
+
+// A probe older than echoTTL (its event dropped without a read) teaches nothing.
+func TestEchoProbeExpires(t *testing.T) {
+	old := echoTTL
+	echoTTL = 20 * time.Millisecond
+	t.Cleanup(func() { echoTTL = old })
+	var a Adapter
+	ev := handover.Event{Kind: handover.EventVisitorMessage, ConversationID: "t1"}
+	botNewest := &handover.Conversation{ID: "t1", Messages: []handover.Message{{Role: handover.RoleVisitor, Text: "q"}, {Role: handover.RoleBot, Text: "a"}}}
+	a.echo.expect("t1")
+	_ = a.Echo(ev) // a probe
+	time.Sleep(40 * time.Millisecond)
+	a.learnEcho(ev, botNewest)
+	if a.echo.seen.Load() {
+		t.Fatal("a stale probe taught the adapter")
+	}
+}

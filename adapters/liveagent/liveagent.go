@@ -98,9 +98,10 @@ type Adapter struct {
 	deptMu sync.Mutex
 	depts  map[string]deptMembers // department id → its agents (a cache, AgentsTTL)
 
-	tagMu    sync.Mutex
-	tagIDs   map[string]string // tag name → id (ids never change)
-	tagNames map[string]string // id → name
+	tagMu     sync.Mutex
+	tagIDs    map[string]string    // tag name → id (ids never change)
+	tagNames  map[string]string    // id → name
+	tagMissed map[string]time.Time // tag name → when it was found missing
 
 	// echo expects the rule's webhook for each message the bot adds (echo.go).
 	echo echoes
@@ -780,13 +781,21 @@ func (a *Adapter) hasTag(ctx context.Context, t *ticket, name string) bool {
 	return false
 }
 
+// tagMissTTL is how long a tag found missing is not looked up again (the listing of waiting
+// chats asks for the offline tag of every tagged chat, before any offline message made it).
+const tagMissTTL = 5 * time.Minute
+
 // tagID finds a tag's id by name (GET /tags, paged), creating the tag
-// (POST /tags {name}) when create is set and it does not exist.
+// (POST /tags {name}) when create is set and it does not exist. A tag found
+// missing is "" without a request for tagMissTTL, unless create is set.
 func (a *Adapter) tagID(ctx context.Context, name string, create bool) (string, error) {
 	a.tagMu.Lock()
 	defer a.tagMu.Unlock()
 	if id, ok := a.tagIDs[name]; ok {
 		return id, nil
+	}
+	if at, ok := a.tagMissed[name]; ok && !create && time.Since(at) < tagMissTTL {
+		return "", nil
 	}
 	const perPage = 100
 	for page := 1; page <= 20; page++ {
@@ -806,6 +815,12 @@ func (a *Adapter) tagID(ctx context.Context, name string, create bool) (string, 
 		}
 	}
 	if id, ok := a.tagIDs[name]; ok || !create {
+		if !ok {
+			if a.tagMissed == nil {
+				a.tagMissed = map[string]time.Time{}
+			}
+			a.tagMissed[name] = time.Now()
+		}
 		return id, nil
 	}
 	var created tag

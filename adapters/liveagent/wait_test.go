@@ -171,3 +171,26 @@ func TestContractParseQueuedVisitorMessage(t *testing.T) {
 		t.Fatalf("state %s, pending %+v", c.State, p)
 	}
 }
+
+// The offline tag, missing until the first offline message, is looked up once per tagMissTTL
+// and not once per tagged chat of every wait listing.
+func TestMissingTagLookedUpOnce(t *testing.T) {
+	e := newEnv(t)
+	e.la.ResetCalls()
+	for range 3 {
+		if id, err := e.a.tagID(e.ctx(), TagOffline, false); err != nil || id != "" {
+			t.Fatalf("tagID = %q, %v; want missing", id, err)
+		}
+	}
+	if got := callCounts(e.la.Calls()); got["GET /api/v3/tags v3"] != 1 {
+		t.Fatalf("calls %v: want one tag listing", got)
+	}
+	// Creating it is not held back by the remembered miss.
+	id, err := e.a.tagID(e.ctx(), TagOffline, true)
+	if err != nil || id == "" {
+		t.Fatalf("create: %q %v", id, err)
+	}
+	if again, _ := e.a.tagID(e.ctx(), TagOffline, false); again != id {
+		t.Fatalf("after create: %q, want %q", again, id)
+	}
+}

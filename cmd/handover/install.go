@@ -126,9 +126,14 @@ func installInto(ctx context.Context, d helpdesk.Descriptor, args []string, dryR
 			return err
 		}
 		// What was created so far may hang on a secret generated in this run (a signed link,
-		// a webhook's secret): keep it, so that the next run finds and reuses it.
+		// a webhook's secret): keep the secrets (only them: a failed try must not repoint a
+		// working file at another helpdesk), so that the next run finds and reuses them.
 		if !in.DryRun && len(in.Secrets) > 0 {
-			if werr := writeInstallEnv(envFile, fileVars, in, stdout); werr != nil {
+			keep := &helpdesk.Installation{}
+			for name := range in.Secrets {
+				keep.SetEnv(name, in.Env[name], true)
+			}
+			if werr := writeInstallEnv(envFile, fileVars, keep, stdout); werr != nil {
 				return errors.Join(fmt.Errorf("install %s: %w", d.Name, err), werr)
 			}
 		}

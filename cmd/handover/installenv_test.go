@@ -85,6 +85,9 @@ func TestInstallFailureKeepsGeneratedSecrets(t *testing.T) {
 	if rerr != nil || got["HANDOVER_X_WEBHOOK_SECRET"] != made || made == "" {
 		t.Fatalf("the generated secret was not kept: %v %v", got, rerr)
 	}
+	if _, ok := got["HANDOVER_HELPDESK"]; ok {
+		t.Fatalf("a failed install repointed the file: %v", got)
+	}
 	// A dry run that fails writes nothing.
 	dry := filepath.Join(t.TempDir(), "dry.env")
 	if err := installInto(context.Background(), d, nil, true, dry, &out, &out); err == nil {
