@@ -771,7 +771,9 @@ func author(m handover.Message, botName string) string {
 
 // waitingSince is since when the visitor waits: for the bot, since the
 // oldest unanswered visitor message; in the human queue, since the bot's
-// handover message. Zero when nobody owes the visitor an answer.
+// handover notice (what the bot said in the queue since, "keep waiting" or the
+// offline offer, does not restart it), else its latest message. Zero when
+// nobody owes the visitor an answer.
 func waitingSince(c *handover.Conversation) time.Time {
 	switch c.State {
 	case handover.StateBot:
@@ -779,6 +781,9 @@ func waitingSince(c *handover.Conversation) time.Time {
 			return p[0].CreatedAt
 		}
 	case handover.StateQueued:
+		if at := handover.HandedOverAt(c); !at.IsZero() {
+			return at
+		}
 		pub := c.Public()
 		for i := len(pub) - 1; i >= 0; i-- {
 			switch pub[i].Role {

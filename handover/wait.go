@@ -186,3 +186,23 @@ func (c *Conversation) index(id string) int {
 	}
 	return -1
 }
+
+// HandedOverAt returns when the bot's latest handover notice (Texts.Connecting, in any language
+// of the table) was posted: since when a queued visitor waits for a person, whatever the bot
+// said in the queue since ("keep waiting", the offline offer). Zero when no such notice is among
+// the messages (or it carries no time).
+func HandedOverAt(conv *Conversation) time.Time {
+	for i := len(conv.Messages) - 1; i >= 0; i-- {
+		m := conv.Messages[i]
+		if m.Role != RoleBot || m.Private {
+			continue
+		}
+		t := strings.TrimSpace(m.Text)
+		for _, l := range languages {
+			if n := l.Texts.Connecting; n != "" && strings.HasSuffix(t, n) {
+				return m.CreatedAt
+			}
+		}
+	}
+	return time.Time{}
+}
