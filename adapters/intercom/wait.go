@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/handover-dev/handover/handover"
 )
@@ -12,6 +13,10 @@ var (
 	_ handover.WaitWatcher = (*Adapter)(nil)
 	_ handover.HandBacker  = (*Adapter)(nil)
 )
+
+// maxWaitAge bounds the wait listing: a conversation of the team nothing happened in for a
+// day (an old handover, an offline message filed, nobody closed) is not read every pass.
+const maxWaitAge = 24 * time.Hour
 
 // QueuedConversations lists the open conversations waiting in the team since the bot handed them
 // over, for the reconciler's wait check (HANDOVER_HUMAN_WAIT_TIMEOUT). It implements
@@ -38,6 +43,9 @@ func (a *Adapter) QueuedConversations(ctx context.Context) ([]string, error) {
 		id := c.ID.String()
 		if !validID(id) || assignee(c.AdminAssigneeID.String()) != "" || assignee(c.TeamAssigneeID.String()) != a.cfg.TeamID {
 			continue
+		}
+		if at := c.UpdatedAt.Time; !at.IsZero() && time.Since(at) > maxWaitAge {
+			continue // nothing moved for a day: nobody is still in that chat waiting
 		}
 		ids = append(ids, id)
 	}

@@ -3,6 +3,7 @@ package intercom
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/handover-dev/handover/handover"
 )
@@ -54,6 +55,13 @@ func TestQueuedConversations(t *testing.T) {
 	}
 	if got := e.calls(); !slices.Equal(got, []string{"POST /conversations/search"}) {
 		t.Fatalf("calls %v", got)
+	}
+	// A handed-over conversation nothing happened in for more than a day is not read again.
+	if !e.s.Age(waiting, 25*time.Hour) {
+		t.Fatal("no such conversation")
+	}
+	if ids, err := e.a.QueuedConversations(e.ctx()); err != nil || len(ids) != 0 {
+		t.Fatalf("after a day: %v %v", ids, err)
 	}
 }
 
