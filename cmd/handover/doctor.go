@@ -25,8 +25,10 @@ helpdesk and LLM, and prints one line per check: ok, PROBLEM (with its fix), WAR
 runs, weakened) or MANUAL (the helpdesk's API cannot tell: where to look). It checks every
 configuration problem, the helpdesk's credentials and, where its API can tell, their
 permissions, the webhook registered at HANDOVER_PUBLIC_URL, the inboxes and teams configured,
-the clock for signed webhooks, and that the LLM answers and calls tools. Only reads: it changes
-nothing. Exit status 1 on any PROBLEM or WARN.
+the clock for signed webhooks, that the LLM answers and calls tools, and what the bot answers from:
+the knowledge files load, the help center can be read (HANDOVER_KNOWLEDGE_HELP_CENTER), the
+embedding model answers (HANDOVER_EMBEDDING_MODEL). Only reads: it changes nothing. Exit status 1
+on any PROBLEM or WARN.
 `
 
 // doctorTimeout bounds each helpdesk step of doctor.
@@ -89,28 +91,104 @@ func doctorRun(ctx context.Context, cfg config.Config, loadErr error, w io.Write
 	}
 
 	// The helpdesk.
-	for _, f := range diagnoseHelpdesk(ctx, cfg) {
+	hd, findings := diagnoseHelpdesk(ctx, cfg)
+	for _, f := range findings {
 		emit(f)
 	}
 	// The LLM.
 	emit(checkLLM(ctx, cfg))
+	// The knowledge the bot answers from.
+	for _, f := range checkKnowledge(ctx, cfg, hd) {
+		emit(f)
+	}
 	return failed
 }
 
+// checkKnowledge checks what the bot answers from: the files of HANDOVER_KNOWLEDGE_DIR (they
+// load), the help center with HANDOVER_KNOWLEDGE_HELP_CENTER (the adapter reads it; hd is nil
+// when the helpdesk could not be built), and the embedding model of HANDOVER_EMBEDDING_MODEL
+// (one tiny request).
+func checkKnowledge(ctx context.Context, cfg config.Config, hd helpdesk.Adapter) []helpdesk.Finding {
+	var out []helpdesk.Finding
+	if dir := strings.TrimSpace(cfg.KnowledgeDir); dir != "" {
+		if kb, err := bot.LoadKnowledge(dir); err != nil {
+			out = append(out, helpdesk.Bad("knowledge files", err.Error(), "point HANDOVER_KNOWLEDGE_DIR at a readable directory of Markdown or text files"))
+		} else {
+			out = append(out, helpdesk.Ok("knowledge files", fmt.Sprintf("%d passages from %s", kb.Len(), dir)))
+		}
+	}
+	if cfg.KnowledgeHelpCenter {
+		hc, ok := hd.(helpdesk.HelpCenter)
+		switch {
+		case hd == nil:
+			out = append(out, helpdesk.Bad("help center", "not checked: the helpdesk could not be reached (above)", ""))
+		case !ok:
+			out = append(out, helpdesk.Bad("help center", "the "+cfg.Helpdesk+" adapter reads no help center",
+				"unset HANDOVER_KNOWLEDGE_HELP_CENTER, or give the bot files (HANDOVER_KNOWLEDGE_DIR)"))
+		default:
+			hctx, cancel := context.WithTimeout(ctx, doctorTimeout)
+			arts, err := hc.Articles(hctx)
+			cancel()
+			switch {
+			case err != nil:
+				out = append(out, helpdesk.Bad("help center", netdiag.OneLine(err.Error()), "check the helpdesk credentials' access to its help center (docs/helpdesks/"+cfg.Helpdesk+".md)"))
+			case len(arts) == 0:
+				out = append(out, helpdesk.Finding{Check: "help center", Warn: true, Problem: "no published article",
+					Fix: "publish articles in the help center, or unset HANDOVER_KNOWLEDGE_HELP_CENTER"})
+			default:
+				langs := map[string]bool{}
+				for _, a := range arts {
+					if a.Locale != "" {
+						langs[a.Locale] = true
+					}
+				}
+				out = append(out, helpdesk.Ok("help center", fmt.Sprintf("%d published articles in %d languages", len(arts), max(len(langs), 1))))
+			}
+		}
+	}
+	if model := strings.TrimSpace(cfg.EmbeddingModel); model != "" {
+		out = append(out, checkEmbeddings(ctx, cfg, model))
+	}
+	return out
+}
+
+// checkEmbeddings embeds one short passage with the embedding model.
+func checkEmbeddings(ctx context.Context, cfg config.Config, model string) helpdesk.Finding {
+	emb, err := bot.NewEmbeddings(bot.EmbeddingsConfig{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey.Value(), Model: model})
+	if err != nil {
+		return helpdesk.Bad("embeddings", err.Error(), "check HANDOVER_EMBEDDING_MODEL and HANDOVER_LLM_BASE_URL")
+	}
+	kb, err := bot.BuildKnowledge([]bot.Document{{Title: "Connection test", Text: "# Connection test\n\nThis passage checks the embedding model.", Source: "doctor"}})
+	if err != nil {
+		return helpdesk.Bad("embeddings", err.Error(), "")
+	}
+	ectx, cancel := context.WithTimeout(ctx, doctorTimeout)
+	defer cancel()
+	if _, err := kb.Embed(ectx, emb); err != nil {
+		m := netdiag.OneLine(err.Error())
+		if k := cfg.LLMAPIKey.Value(); len(k) >= 4 {
+			m = strings.ReplaceAll(m, k, "[redacted]")
+		}
+		return helpdesk.Bad("embeddings", m, "check HANDOVER_EMBEDDING_MODEL (a model the provider serves at /v1/embeddings), HANDOVER_LLM_BASE_URL and HANDOVER_LLM_API_KEY")
+	}
+	return helpdesk.Ok("embeddings", "model "+model+" answers")
+}
+
 // diagnoseHelpdesk checks the credentials (Checker) and then what the adapter's Doctor checks.
-func diagnoseHelpdesk(ctx context.Context, cfg config.Config) []helpdesk.Finding {
+// It returns the adapter when its credentials work (nil otherwise), for the checks after it.
+func diagnoseHelpdesk(ctx context.Context, cfg config.Config) (helpdesk.Adapter, []helpdesk.Finding) {
 	d, ok := cfg.Descriptor()
 	if !ok {
-		return []helpdesk.Finding{helpdesk.Bad("helpdesk", "not checked: HANDOVER_HELPDESK names no helpdesk",
+		return nil, []helpdesk.Finding{helpdesk.Bad("helpdesk", "not checked: HANDOVER_HELPDESK names no helpdesk",
 			"set HANDOVER_HELPDESK to "+config.Helpdesks().Choice())}
 	}
 	s := cfg.Settings()
 	if p := s.Problems(); len(p) > 0 {
-		return []helpdesk.Finding{helpdesk.Bad("helpdesk", "not checked: fix the "+d.Name+" settings above first", "")}
+		return nil, []helpdesk.Finding{helpdesk.Bad("helpdesk", "not checked: fix the "+d.Name+" settings above first", "")}
 	}
 	hd, err := d.New(s, helpdesk.Deps{Logger: slog.New(slog.DiscardHandler), BotName: cfg.BotName})
 	if err != nil {
-		return []helpdesk.Finding{helpdesk.Bad("helpdesk", err.Error(), "")}
+		return nil, []helpdesk.Finding{helpdesk.Bad("helpdesk", err.Error(), "")}
 	}
 	var out []helpdesk.Finding
 	if c, ok := hd.(helpdesk.Checker); ok {
@@ -122,10 +200,10 @@ func diagnoseHelpdesk(ctx context.Context, cfg config.Config) []helpdesk.Finding
 			if errors.As(err, &ce) {
 				fix := ce.Fix
 				ce.Fix = ""
-				return append(out, helpdesk.Bad("credentials", ce.Error(), fix),
+				return nil, append(out, helpdesk.Bad("credentials", ce.Error(), fix),
 					helpdesk.Bad("helpdesk", "the other checks need working credentials: not checked", ""))
 			}
-			return append(out, helpdesk.Bad("credentials", err.Error(), ""))
+			return nil, append(out, helpdesk.Bad("credentials", err.Error(), ""))
 		}
 		out = append(out, helpdesk.Ok("credentials", d.Name+" is reachable and takes them"))
 	}
@@ -136,7 +214,7 @@ func diagnoseHelpdesk(ctx context.Context, cfg config.Config) []helpdesk.Finding
 	} else {
 		out = append(out, helpdesk.Unchecked("helpdesk", "the "+d.Name+" adapter checks nothing more", "check the webhook and teams by hand"))
 	}
-	return out
+	return hd, out
 }
 
 // doctorTool is the one function offered to the model.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strconv"
@@ -196,6 +198,22 @@ func TestDoctor(t *testing.T) {
 				}
 				wantLine(t, out, "PROBLEM", "", "does not exist")
 			})
+			t.Run("help center", func(t *testing.T) {
+				_, _, env := doctorSetup(t, d)
+				env["HANDOVER_KNOWLEDGE_HELP_CENTER"] = "true"
+				out, code := runDoctor(t, env)
+				if _, reads := newAdapterOf(t, d, env).(helpdesk.HelpCenter); reads {
+					if code != 0 {
+						t.Errorf("exit %d, want 0", code)
+					}
+					wantLine(t, out, "ok", "help center", "published articles")
+				} else {
+					if code != 1 {
+						t.Errorf("exit %d, want 1", code)
+					}
+					wantLine(t, out, "PROBLEM", "help center", "reads no help center")
+				}
+			})
 			t.Run("LLM calls no tool", func(t *testing.T) {
 				_, llm, env := doctorSetup(t, d)
 				llm.SetDefault(func(llmtest.Request) llmtest.Reply { return llmtest.Reply{Text: "pong"} })
@@ -240,5 +258,58 @@ func TestClockFinding(t *testing.T) {
 	}
 	if f := helpdesk.ClockFinding(now.Add(10*time.Minute), now, 5*time.Minute); f.OK || f.Warn || !strings.Contains(f.Problem, "10m0s") {
 		t.Errorf("10 min beyond the tolerance should be a problem: %+v", f)
+	}
+}
+
+// newAdapterOf builds helpdesk d's adapter from the environment env (to ask what it can do).
+func newAdapterOf(t *testing.T, d helpdesk.Descriptor, env map[string]string) helpdesk.Adapter {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hd, err := d.New(cfg.Settings(), helpdesk.Deps{BotName: "AI assistant"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hd
+}
+
+// The files of HANDOVER_KNOWLEDGE_DIR load or say why not; the embedding model answers or says
+// why not, without the key.
+func TestDoctorKnowledgeChecks(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "faq.md"), []byte("# Shipping\n\nWe ship in two days.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	emb := llmtest.NewEmbeddings()
+	t.Cleanup(emb.Close)
+	cfg := config.Config{Helpdesk: "chatwoot", KnowledgeDir: dir, EmbeddingModel: "test-embed",
+		LLMProvider: "openai", LLMBaseURL: emb.URL(), LLMAPIKey: "sk-secret-key"}
+	fs := checkKnowledge(context.Background(), cfg, nil)
+	if len(fs) != 2 || !fs[0].OK || !strings.Contains(fs[0].Problem, "1 passages") || !fs[1].OK {
+		t.Fatalf("good: %+v", fs)
+	}
+	if reqs := emb.Requests(); len(reqs) != 1 || reqs[0].Model != "test-embed" {
+		t.Fatalf("embedding requests %+v", reqs)
+	}
+	emb.SetStatus(http.StatusUnauthorized)
+	cfg.KnowledgeDir = filepath.Join(dir, "missing")
+	fs = checkKnowledge(context.Background(), cfg, nil)
+	if len(fs) != 2 || fs[0].OK || fs[1].OK || !strings.Contains(fs[1].Fix, "HANDOVER_EMBEDDING_MODEL") {
+		t.Fatalf("bad: %+v", fs)
+	}
+	for _, f := range fs {
+		if strings.Contains(f.Problem, "sk-secret-key") {
+			t.Fatalf("the key is in %+v", f)
+		}
+	}
+	cfg.KnowledgeHelpCenter = true
+	cfg.KnowledgeDir, cfg.EmbeddingModel = "", ""
+	if fs := checkKnowledge(context.Background(), cfg, nil); len(fs) != 1 || fs[0].OK || !strings.Contains(fs[0].Problem, "not checked") {
+		t.Fatalf("help center without a helpdesk: %+v", fs)
 	}
 }
