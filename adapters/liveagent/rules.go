@@ -133,6 +133,8 @@ func WriteRules(w io.Writer, publicURL, botAgentID string) error {
 	btn := Button(publicURL)
 	b.WriteString("Optional agent-panel button (Configuration > Custom buttons, or POST /api/v3/custom_buttons):\n")
 	fmt.Fprintf(&b, "   name %q, type %s (external: opens a new tab), method %s\n   url  %s\n", btn.Name, btn.Type, btn.Method, btn.URL)
+	b.WriteString("   (this URL asks the agent to log in to the agent pages; \"handover install liveagent\" creates the button\n" +
+		"   with a signed link instead, valid a year, that needs no login)\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
