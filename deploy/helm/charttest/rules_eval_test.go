@@ -101,6 +101,7 @@ func healthy() scenario {
 		counter("handover_handovers_total", 0, "reason", "visitor_button", "result", "error"),
 		counter("handover_helpdesk_requests_total", 3, "helpdesk", "chatwoot", "method", "GET", "status", "200"),
 		counter("handover_helpdesk_requests_total", 0, "helpdesk", "chatwoot", "method", "POST", "status", "429"),
+		counter("handover_knowledge_reload_failures_total", 0, "source", "help_center"),
 		gauge("handover_llm_limit", 1000),
 		gauge("handover_llm_in_flight", 3),
 		gauge("handover_llm_waiting", 0),
@@ -135,6 +136,8 @@ func TestAlertsFire(t *testing.T) {
 			gauge("handover_llm_limit", 40)),
 		"HandoverHelpdeskRateLimited": healthy().with(
 			counter("handover_helpdesk_requests_total", 0.2, "helpdesk", "chatwoot", "method", "POST", "status", "429")),
+		"HandoverKnowledgeStale": healthy().with(
+			counter("handover_knowledge_reload_failures_total", 1.0/300, "source", "help_center")),
 		"HandoverHelpdeskErrors": healthy().with(
 			counter("handover_helpdesk_requests_total", 0.5, "helpdesk", "chatwoot", "method", "GET", "status", "502")),
 	}
