@@ -107,6 +107,11 @@ func (e *Engine) waitAnswer(ctx context.Context, conv *Conversation, ev Event, p
 	}
 	for _, p := range pending {
 		if v := typedChoice(lb, p.Text); v != "" {
+			// A chat without buttons told the visitor to type the continue keyword ("bot") "to
+			// keep chatting with me": that is back to the bot, where the helpdesk allows it.
+			if hb, ok := e.hd.(HandBacker); ok && v == ChoiceContinue && isContinueKeyword(p.Text) {
+				return e.backToBot(ctx, conv, hb)
+			}
 			return e.choose(ctx, conv, v, last, !e.isButtonTitle(p.Text))
 		}
 	}
@@ -114,6 +119,18 @@ func (e *Engine) waitAnswer(ctx context.Context, conv *Conversation, ev Event, p
 		return e.emailAgain(ctx, conv)
 	}
 	return OutcomeIgnored, nil
+}
+
+// isContinueKeyword reports a message that is exactly a language's continue keyword
+// (Keywords.Continue: what a chat without buttons says to type to keep chatting with the bot).
+func isContinueKeyword(text string) bool {
+	t := strings.Trim(strings.TrimSpace(text), ".!\"'")
+	for _, l := range languages {
+		if k := l.Keywords.Continue; k != "" && strings.EqualFold(t, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // backToBot gives the chat back to the bot and tells the visitor the bot is there.

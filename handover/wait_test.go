@@ -297,3 +297,41 @@ func TestWaitOfferYieldsToAnAgentWhoJoinsMeanwhile(t *testing.T) {
 		t.Fatalf("outcomes %v", outcomes)
 	}
 }
+
+// On a chat without buttons the offer says to type the continue keyword ("bot") to keep chatting
+// with the bot: typed in the queue, it gives the chat back to the bot; "no thanks" keeps waiting.
+func TestWaitOfferTypedBotKeywordGoesBackToTheBot(t *testing.T) {
+	ctx := context.Background()
+	ev := Event{Kind: EventVisitorMessage, ConversationID: "c1"}
+	hd := &waitHelpdesk{memHelpdesk: &memHelpdesk{conv: Conversation{ID: "c1", State: StateBot}, available: true}}
+	e := newWaitEngine(t, hd, 10*time.Minute)
+	hd.visitor("human please")
+	_, _ = e.Handle(ctx, ev)
+	hd.age(time.Hour)
+	if out, _ := e.Handle(ctx, Event{Kind: EventReconcile, ConversationID: "c1"}); out != OutcomeWaitOffer {
+		t.Fatalf("offer: %q", out)
+	}
+	hd.visitor("bot")
+	if out, err := e.Handle(ctx, ev); out != OutcomeBackToBot || err != nil || hd.handedBack != 1 {
+		t.Fatalf("typed keyword: %q %v %d", out, err, hd.handedBack)
+	}
+	// Without HandBacker the keyword keeps the wait.
+	m := &memHelpdesk{conv: Conversation{ID: "c1", State: StateBot}, available: true}
+	w := &watchOnly{memHelpdesk: m}
+	e = newWaitEngine(t, w, 10*time.Minute)
+	m.visitor("human please")
+	_, _ = e.Handle(ctx, ev)
+	m.conv.Messages[len(m.conv.Messages)-1].CreatedAt = time.Now().Add(-time.Hour)
+	if out, _ := e.Handle(ctx, Event{Kind: EventReconcile, ConversationID: "c1"}); out != OutcomeWaitOffer {
+		t.Fatalf("offer: %q", out)
+	}
+	m.visitor("bot")
+	if out, _ := e.Handle(ctx, ev); out != OutcomeKeepWait {
+		t.Fatalf("keyword without hand-back: %q", out)
+	}
+}
+
+// watchOnly is a memHelpdesk that lists waiting chats but cannot give one back.
+type watchOnly struct{ *memHelpdesk }
+
+func (w *watchOnly) QueuedConversations(context.Context) ([]string, error) { return nil, nil }
