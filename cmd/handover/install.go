@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
 	"github.com/handover-dev/handover/agentui"
@@ -301,10 +302,13 @@ func writeInstallEnv(path string, before map[string]string, in *helpdesk.Install
 	return nil
 }
 
-// quoteEnv quotes a value that a shell would split.
+// quoteEnv quotes a value that a shell would split or that reading back would trim: spaces
+// or control characters anywhere, shell characters.
 func quoteEnv(v string) string {
-	if v == "" || strings.ContainsAny(v, " \t#$\"'`\\;&|<>(){}*?") {
-		return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
+	plain := v != "" && !strings.ContainsAny(v, " \t#$\"'`\\;&|<>(){}*?") &&
+		!strings.ContainsFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
+	if plain {
+		return v
 	}
-	return v
+	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
 }

@@ -97,3 +97,19 @@ func TestInstallFailureKeepsGeneratedSecrets(t *testing.T) {
 		t.Fatalf("a dry run wrote %s", dry)
 	}
 }
+
+// Any value without a line break reads back from the environment file exactly as written.
+func FuzzEnvValueRoundTrip(f *testing.F) {
+	for _, v := range []string{"", "plain", "it's", "'quoted'", `"double"`, " spaced ", "a=b", "#hash", `back\slash`, "'\\''"} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if strings.ContainsAny(v, "\r\n") {
+			return // refused by writeInstallEnv (TestInstallEnvFileRoundTrip)
+		}
+		name, got, ok := envLine("HANDOVER_X=" + quoteEnv(v))
+		if !ok || name != "HANDOVER_X" || got != v {
+			t.Fatalf("%q wrote %q, read back %q (name %q, ok %v)", v, quoteEnv(v), got, name, ok)
+		}
+	})
+}
