@@ -3,7 +3,6 @@ package helpdesk
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -75,40 +74,9 @@ func (a Answer) Failure(redact func(string) string) string {
 	return s
 }
 
-// DoctorGET sends one GET (no retries) and reads the answer. The error, when nothing answered,
-// never holds the URL's query.
+// DoctorGET sends one GET (no retries) and reads the answer: InstallCall without a body.
 func DoctorGET(ctx context.Context, client *http.Client, rawURL string, header http.Header) (Answer, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return Answer{}, fmt.Errorf("not a URL")
-	}
-	ans := Answer{At: http.MethodGet + " " + u.EscapedPath()}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		return ans, fmt.Errorf("not a URL")
-	}
-	for k, vs := range header {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
-	if req.Header.Get("Accept") == "" {
-		req.Header.Set("Accept", "application/json")
-	}
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return ans, fmt.Errorf("%s at %s", DescribeNetError(ctx, err), PlainURL(u))
-	}
-	defer resp.Body.Close()
-	ans.Body, _ = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	ans.Status = resp.StatusCode
-	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-		ans.Date = d
-	}
-	return ans, nil
+	return InstallCall(ctx, client, http.MethodGet, rawURL, header, nil)
 }
 
 // MaxClockSkew is how far the helpdesk's clock may be from ours before doctor warns.

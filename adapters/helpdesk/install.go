@@ -214,9 +214,9 @@ func RandomSecret() string {
 // doctorClientTimeout bounds one install or doctor request.
 const doctorClientTimeout = 20 * time.Second
 
-// InstallCall sends one install request (no retries: install is run by a person, who runs it
-// again) with a JSON body (nil: none) and reads the answer. The error, when nothing answered,
-// never holds the URL's query.
+// InstallCall sends one request of install or doctor (no retries: a person runs them, and runs
+// them again) with a JSON body (nil: none) and reads the answer, its Date header included. The
+// error, when nothing answered, never holds the URL's query.
 func InstallCall(ctx context.Context, client *http.Client, method, rawURL string, header http.Header, body any) (Answer, error) {
 	var rd io.Reader
 	if body != nil {
@@ -252,5 +252,8 @@ func InstallCall(ctx context.Context, client *http.Client, method, rawURL string
 	defer resp.Body.Close()
 	ans.Body, _ = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	ans.Status = resp.StatusCode
+	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		ans.Date = d
+	}
 	return ans, nil
 }
