@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/handover-dev/handover/internal/netdiag"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -13,6 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+
+	"github.com/tmc/langchaingo/llms"
+
+	"github.com/handover-dev/handover/internal/netdiag"
 )
 
 // Setting names the part of Config a failed Check points at.
@@ -235,4 +238,39 @@ func statusText(status int) string {
 func looksLikeJSON(b []byte) bool {
 	b = bytes.TrimSpace(b)
 	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
+}
+
+// probeTool is the one function ProbeTools offers the model.
+const probeTool = "ping"
+
+// ProbeTools sends the configured model one tiny request that offers one tool and asks it to
+// call it, through the same langchaingo client the bot answers with, and reports whether it
+// did: a model that calls no tools leaves the deterministic human-request detector as the only
+// net. An error means the request failed (Check then says why). The offline provider calls
+// tools by construction. Bound it with ctx.
+func ProbeTools(ctx context.Context, cfg Config) (bool, error) {
+	if p := strings.ToLower(strings.TrimSpace(cfg.Provider)); p == "" || p == ProviderOffline {
+		return true, nil
+	}
+	m, err := newModel(cfg, "")
+	if err != nil {
+		return false, err
+	}
+	tool := llms.Tool{Type: "function", Function: &llms.FunctionDefinition{
+		Name: probeTool, Description: "Answers pong. Call it when asked to.",
+		Parameters: map[string]any{"type": "object", "properties": map[string]any{}},
+	}}
+	msgs := []llms.MessageContent{llms.TextParts(llms.ChatMessageTypeHuman,
+		"This is a connection test. Call the function "+probeTool+" now, with no arguments.")}
+	resp, err := m.GenerateContent(ctx, msgs, llms.WithTools([]llms.Tool{tool}), llms.WithMaxTokens(256))
+	if err != nil {
+		return false, redact(err, cfg.APIKey)
+	}
+	_, calls := collect(resp)
+	for _, c := range calls {
+		if c.FunctionCall != nil && c.FunctionCall.Name == probeTool {
+			return true, nil
+		}
+	}
+	return false, nil
 }

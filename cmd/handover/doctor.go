@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
@@ -165,11 +163,7 @@ func checkEmbeddings(ctx context.Context, cfg config.Config, model string) helpd
 	ectx, cancel := context.WithTimeout(ctx, doctorTimeout)
 	defer cancel()
 	if _, err := kb.Embed(ectx, emb); err != nil {
-		m := netdiag.OneLine(err.Error())
-		if k := cfg.LLMAPIKey.Value(); len(k) >= 4 {
-			m = strings.ReplaceAll(m, k, "[redacted]")
-		}
-		return helpdesk.Bad("embeddings", m, "check HANDOVER_EMBEDDING_MODEL (a model the provider serves at /v1/embeddings), HANDOVER_LLM_BASE_URL and HANDOVER_LLM_API_KEY")
+		return helpdesk.Bad("embeddings", redactKey(netdiag.OneLine(err.Error()), cfg), "check HANDOVER_EMBEDDING_MODEL (a model the provider serves at /v1/embeddings), HANDOVER_LLM_BASE_URL and HANDOVER_LLM_API_KEY")
 	}
 	return helpdesk.Ok("embeddings", "model "+model+" answers")
 }
@@ -217,145 +211,52 @@ func diagnoseHelpdesk(ctx context.Context, cfg config.Config) (helpdesk.Adapter,
 	return hd, out
 }
 
-// doctorTool is the one function offered to the model.
-const doctorTool = "ping"
-
-// checkLLM sends one tiny request that offers one tool and asks the model to call it: ok when it
-// does; a warning when it answers without (the deterministic human-request detector is then the
-// only net); a problem, diagnosed by bot.Check, when the provider cannot be used.
+// checkLLM sends the model one tiny request that offers one tool and asks it to call it
+// (bot.ProbeTools, through the client the bot answers with): ok when it does; a warning when it
+// answers without (the deterministic human-request detector is then the only net); a problem,
+// diagnosed by bot.Check, when the provider cannot be used.
 func checkLLM(ctx context.Context, cfg config.Config) helpdesk.Finding {
 	provider := strings.ToLower(strings.TrimSpace(cfg.LLMProvider))
 	bcfg := bot.Config{Provider: provider, Model: cfg.LLMModel, BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey.Value()}
+	switch provider {
+	case "", bot.ProviderOffline:
+		return helpdesk.Ok("LLM", "the offline provider: no LLM to check")
+	case bot.ProviderOpenAI:
+		bcfg.Model = cmp.Or(bcfg.Model, bot.DefaultOpenAIModel)
+	case bot.ProviderAnthropic:
+		bcfg.Model = cmp.Or(bcfg.Model, bot.DefaultAnthropicModel)
+	default:
+		return helpdesk.Bad("LLM", fmt.Sprintf("unknown provider %q", cfg.LLMProvider), "set HANDOVER_LLM_PROVIDER to offline, openai or anthropic")
+	}
 	timeout := cfg.LLMTimeout
 	if timeout <= 0 {
 		timeout = 20 * time.Second
 	}
 	cctx, cancel := context.WithTimeout(ctx, 2*timeout)
 	defer cancel()
-	var target string
-	var body []byte
-	header := http.Header{"Content-Type": {"application/json"}, "Accept": {"application/json"}}
-	prompt := "This is a connection test. Call the function " + doctorTool + " now, with no arguments."
-	description := "Answers pong. Call it when asked to."
-	switch provider {
-	case "", bot.ProviderOffline:
-		return helpdesk.Ok("LLM", "the offline provider: no LLM to check")
-	case bot.ProviderOpenAI:
-		base, model := strings.TrimSpace(cfg.LLMBaseURL), cfg.LLMModel
-		if base == "" {
-			base = "https://api.openai.com/v1"
-		}
-		if model == "" {
-			model = bot.DefaultOpenAIModel
-		}
-		token := cfg.LLMAPIKey.Value()
-		if token == "" {
-			token = "none"
-		}
-		bcfg.Model = model
-		target = strings.TrimRight(base, "/") + "/chat/completions"
-		header.Set("Authorization", "Bearer "+token)
-		body, _ = json.Marshal(map[string]any{"model": model, "max_completion_tokens": 256,
-			"messages": []map[string]string{{"role": "user", "content": prompt}},
-			"tools": []any{map[string]any{"type": "function", "function": map[string]any{"name": doctorTool,
-				"description": description, "parameters": map[string]any{"type": "object", "properties": map[string]any{}}}}}})
-	case bot.ProviderAnthropic:
-		base, model := strings.TrimSpace(cfg.LLMBaseURL), cfg.LLMModel
-		if base == "" {
-			base = "https://api.anthropic.com/v1"
-		}
-		if model == "" {
-			model = bot.DefaultAnthropicModel
-		}
-		bcfg.Model = model
-		target = strings.TrimRight(base, "/") + "/messages"
-		header.Set("x-api-key", cfg.LLMAPIKey.Value())
-		header.Set("anthropic-version", "2023-06-01")
-		body, _ = json.Marshal(map[string]any{"model": model, "max_tokens": 256,
-			"messages": []map[string]string{{"role": "user", "content": prompt}},
-			"tools": []any{map[string]any{"name": doctorTool, "description": description,
-				"input_schema": map[string]any{"type": "object", "properties": map[string]any{}}}}})
-	default:
-		return helpdesk.Bad("LLM", fmt.Sprintf("unknown provider %q", cfg.LLMProvider), "set HANDOVER_LLM_PROVIDER to offline, openai or anthropic")
-	}
-	fail := func(status int, raw []byte) helpdesk.Finding {
+	const noTools = "use a model that supports tool (function) calling; without it the deterministic detector is the only net for human requests"
+	called, err := bot.ProbeTools(cctx, bcfg)
+	if err != nil {
 		// Let bot.Check say what is wrong with the URL, key or model.
-		if err := bot.Check(cctx, bcfg); err != nil {
-			return helpdesk.Bad("LLM", err.Error(), "check HANDOVER_LLM_BASE_URL, HANDOVER_LLM_API_KEY and HANDOVER_LLM_MODEL")
-		}
-		what := "no answer"
-		if status != 0 {
-			what = fmt.Sprintf("HTTP %d", status)
-			m := netdiag.OneLine(string(raw))
-			if k := cfg.LLMAPIKey.Value(); len(k) >= 4 {
-				m = strings.ReplaceAll(m, k, "[redacted]")
-			}
-			if m != "" {
-				what += " (" + m + ")"
-			}
+		if cerr := bot.Check(cctx, bcfg); cerr != nil {
+			return helpdesk.Bad("LLM", cerr.Error(), "check HANDOVER_LLM_BASE_URL, HANDOVER_LLM_API_KEY and HANDOVER_LLM_MODEL")
 		}
 		return helpdesk.Finding{Check: "LLM", Warn: true,
-			Problem: "the model answers, but refused a request offering a tool: " + what,
-			Fix:     "use a model that supports tool (function) calling; without it the deterministic detector is the only net for human requests"}
+			Problem: "the model answers, but refused a request offering a tool: " + redactKey(netdiag.OneLine(err.Error()), cfg),
+			Fix:     noTools}
 	}
-	req, err := http.NewRequestWithContext(cctx, http.MethodPost, target, bytes.NewReader(body))
-	if err != nil {
-		return helpdesk.Bad("LLM", "HANDOVER_LLM_BASE_URL is not a URL", "check HANDOVER_LLM_BASE_URL")
-	}
-	req.Header = header
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fail(0, nil)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fail(resp.StatusCode, raw)
-	}
-	if calledTool(provider, raw) {
+	if called {
 		return helpdesk.Ok("LLM", fmt.Sprintf("%s model %s answers and calls tools", provider, bcfg.Model))
 	}
 	return helpdesk.Finding{Check: "LLM", Warn: true,
 		Problem: fmt.Sprintf("%s model %s answers but did not call the tool it was asked to call", provider, bcfg.Model),
-		Fix:     "use a model that supports tool (function) calling; without it the deterministic detector is the only net for human requests"}
+		Fix:     noTools}
 }
 
-// calledTool reports an answer that calls doctorTool: OpenAI's choices[].message.tool_calls or
-// Anthropic's content[] of type tool_use.
-func calledTool(provider string, raw []byte) bool {
-	if provider == bot.ProviderAnthropic {
-		var v struct {
-			Content []struct {
-				Type string `json:"type"`
-				Name string `json:"name"`
-			} `json:"content"`
-		}
-		_ = json.Unmarshal(raw, &v)
-		for _, c := range v.Content {
-			if c.Type == "tool_use" && c.Name == doctorTool {
-				return true
-			}
-		}
-		return false
+// redactKey takes the LLM key out of a message shown to people.
+func redactKey(m string, cfg config.Config) string {
+	if k := cfg.LLMAPIKey.Value(); len(k) >= 4 {
+		m = strings.ReplaceAll(m, k, "[redacted]")
 	}
-	var v struct {
-		Choices []struct {
-			Message struct {
-				ToolCalls []struct {
-					Function struct {
-						Name string `json:"name"`
-					} `json:"function"`
-				} `json:"tool_calls"`
-			} `json:"message"`
-		} `json:"choices"`
-	}
-	_ = json.Unmarshal(raw, &v)
-	for _, c := range v.Choices {
-		for _, tc := range c.Message.ToolCalls {
-			if tc.Function.Name == doctorTool {
-				return true
-			}
-		}
-	}
-	return false
+	return m
 }
