@@ -85,13 +85,34 @@ func IsNotice(text string, extra ...Texts) bool {
 	if t == "" {
 		return false
 	}
+	if endsWithNotice(t, func(tx Texts) []string {
+		return []string{tx.Connecting, tx.NoAgent, tx.AskEmail, tx.Continue, tx.WaitTimeout, tx.KeepWaiting}
+	}, extra...) {
+		return true
+	}
+	return formattedNotice(t, func(tx Texts) []string { return []string{tx.OfflineReceived, tx.AgentJoined} }, extra...)
+}
+
+// IsJoinNotice reports the engine's "<agent> joined the chat." notice (Texts.AgentJoined) in a
+// built-in language or in extra.
+func IsJoinNotice(text string, extra ...Texts) bool {
+	return formattedNotice(strings.TrimSpace(text), func(tx Texts) []string { return []string{tx.AgentJoined} }, extra...)
+}
+
+// AsksEmail reports the engine's question for an email address (Texts.AskEmail, whatever
+// stands before it) in a built-in language or in extra.
+func AsksEmail(text string, extra ...Texts) bool {
+	return endsWithNotice(text, func(tx Texts) []string { return []string{tx.AskEmail} }, extra...)
+}
+
+// formattedNotice reports whether t is one of the notices pick returns, whose %s (if any)
+// stands for a name or an address, in a built-in language or in extra.
+func formattedNotice(t string, pick func(Texts) []string, extra ...Texts) bool {
+	if t == "" {
+		return false
+	}
 	check := func(tx Texts) bool {
-		for _, n := range []string{tx.Connecting, tx.NoAgent, tx.AskEmail, tx.Continue, tx.WaitTimeout, tx.KeepWaiting} {
-			if n != "" && strings.HasSuffix(t, n) {
-				return true
-			}
-		}
-		for _, f := range []string{tx.OfflineReceived, tx.AgentJoined} {
+		for _, f := range pick(tx) {
 			before, after, ok := strings.Cut(f, "%s")
 			if !ok {
 				if f != "" && t == f {
@@ -127,3 +148,22 @@ var builtinNotices = func() []Texts {
 	}
 	return out
 }()
+
+// endsWithNotice reports whether text ends with one of the notices pick returns, in a built-in
+// language or in extra (an apology, or nothing, may stand before it).
+func endsWithNotice(text string, pick func(Texts) []string, extra ...Texts) bool {
+	t := strings.TrimSpace(text)
+	if t == "" {
+		return false
+	}
+	for _, set := range [][]Texts{builtinNotices, extra} {
+		for _, tx := range set {
+			for _, n := range pick(tx) {
+				if n != "" && strings.HasSuffix(t, n) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}

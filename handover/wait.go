@@ -171,27 +171,7 @@ func waitStart(conv *Conversation, tx Texts) int {
 // isWaitNotice reports the engine's handover notice or keep-waiting confirmation, with or
 // without the apology before it.
 func isWaitNotice(text string, tx Texts) bool {
-	t := strings.TrimSpace(text)
-	if t == "" {
-		return false
-	}
-	check := func(tx Texts) bool {
-		for _, n := range []string{tx.Connecting, tx.KeepWaiting} {
-			if n != "" && strings.HasSuffix(t, n) {
-				return true
-			}
-		}
-		return false
-	}
-	if check(tx) {
-		return true
-	}
-	for _, l := range languages {
-		if check(l.Texts) {
-			return true
-		}
-	}
-	return false
+	return endsWithNotice(text, func(t Texts) []string { return []string{t.Connecting, t.KeepWaiting} }, tx)
 }
 
 // index returns the position of the message id in Messages, -1 when absent.
@@ -211,14 +191,8 @@ func (c *Conversation) index(id string) int {
 func HandedOverAt(conv *Conversation) time.Time {
 	for i := len(conv.Messages) - 1; i >= 0; i-- {
 		m := conv.Messages[i]
-		if m.Role != RoleBot || m.Private {
-			continue
-		}
-		t := strings.TrimSpace(m.Text)
-		for _, l := range languages {
-			if n := l.Texts.Connecting; n != "" && strings.HasSuffix(t, n) {
-				return m.CreatedAt
-			}
+		if m.Role == RoleBot && !m.Private && endsWithNotice(m.Text, func(t Texts) []string { return []string{t.Connecting} }) {
+			return m.CreatedAt
 		}
 	}
 	return time.Time{}

@@ -333,38 +333,7 @@ func assignee(id string) string {
 func lastBotIsJoin(msgs []handover.Message) bool {
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if m := msgs[i]; m.Role == handover.RoleBot && !m.Private {
-			return isJoinNotice(m.Text)
-		}
-	}
-	return false
-}
-
-// isJoinNotice reports an "<agent> joined the chat." notice in a built-in language.
-func isJoinNotice(text string) bool {
-	t := strings.TrimSpace(text)
-	for _, l := range handover.Languages() {
-		f := l.Texts.AgentJoined
-		if f == "" {
-			f = handover.DefaultTexts().AgentJoined
-		}
-		before, after, ok := strings.Cut(f, "%s")
-		if ok && strings.HasPrefix(t, before) && strings.HasSuffix(t, after) && len(t) > len(before)+len(after) {
-			return true
-		}
-	}
-	return false
-}
-
-// isEmailQuestion reports the engine's question for an email address in a built-in language.
-func isEmailQuestion(text string) bool {
-	t := strings.TrimSpace(text)
-	for _, l := range handover.Languages() {
-		q := l.Texts.AskEmail
-		if q == "" {
-			q = handover.DefaultTexts().AskEmail
-		}
-		if strings.HasSuffix(t, q) {
-			return true
+			return handover.IsJoinNotice(m.Text)
 		}
 	}
 	return false
@@ -447,7 +416,7 @@ func (a *Adapter) read(r *reading, p *part, i int) {
 		}
 		r.msgs = mergeBot(r.msgs, &m)
 		m.Prompt = promptOf(m.Buttons)
-		if m.Prompt == handover.PromptNone && (isEmailQuestion(m.Text) || afterOfflineChoice(r.msgs)) {
+		if m.Prompt == handover.PromptNone && (handover.AsksEmail(m.Text) || afterOfflineChoice(r.msgs)) {
 			m.Prompt = handover.PromptEmail
 		}
 	case human:
