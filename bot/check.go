@@ -52,20 +52,13 @@ type CheckError struct {
 
 // Error implements error: "<problem> at <url> (<detail>): check the <setting>".
 func (e *CheckError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Problem)
-	if e.URL != "" {
-		b.WriteString(" at " + e.URL)
-	}
-	if e.Detail != "" {
-		b.WriteString(" (" + e.Detail + ")")
-	}
+	fix := ""
 	if e.Setting == SettingAccount {
-		b.WriteString(": check the provider account's quota and billing")
+		fix = "check the provider account's quota and billing"
 	} else if e.Setting != "" {
-		b.WriteString(": check the " + string(e.Setting))
+		fix = "check the " + string(e.Setting)
 	}
-	return b.String()
+	return netdiag.Sentence(e.Problem, e.URL, e.Detail, fix)
 }
 
 // Unwrap returns the transport error.

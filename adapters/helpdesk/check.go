@@ -111,20 +111,7 @@ type CheckError struct {
 }
 
 // Error implements error: "<problem> at <where> (<detail>): <fix>".
-func (e *CheckError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Problem)
-	if e.At != "" {
-		b.WriteString(" at " + e.At)
-	}
-	if d := strings.TrimSpace(e.Detail); d != "" {
-		b.WriteString(" (" + d + ")")
-	}
-	if e.Fix != "" {
-		b.WriteString(": " + e.Fix)
-	}
-	return b.String()
-}
+func (e *CheckError) Error() string { return netdiag.Sentence(e.Problem, e.At, e.Detail, e.Fix) }
 
 // Unwrap returns the transport error.
 func (e *CheckError) Unwrap() error { return e.Err }

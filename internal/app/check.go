@@ -11,6 +11,7 @@ import (
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
 	"github.com/handover-dev/handover/bot"
+	"github.com/handover-dev/handover/internal/netdiag"
 )
 
 // DefaultCheckInterval is how often serve checks again a helpdesk or an LLM that failed its
@@ -161,23 +162,16 @@ func llmError(err error, baseURLSet bool) error {
 	if ce.Slow {
 		return errSlow{msg: "no answer in time at " + ce.URL + "; it is reachable: the first bot turn will tell whether HANDOVER_LLM_API_KEY and HANDOVER_LLM_MODEL work"}
 	}
-	var b strings.Builder
-	b.WriteString(ce.Problem)
-	if ce.URL != "" {
-		b.WriteString(" at " + ce.URL)
-	}
-	if ce.Detail != "" {
-		b.WriteString(" (" + ce.Detail + ")")
-	}
+	fix := ""
 	switch {
 	case ce.Setting == bot.SettingAccount:
-		b.WriteString(": check the provider account's quota and billing")
+		fix = "check the provider account's quota and billing"
 	case ce.Setting == bot.SettingBaseURL && !baseURLSet:
-		b.WriteString(": check the network path to the provider, or set HANDOVER_LLM_BASE_URL")
+		fix = "check the network path to the provider, or set HANDOVER_LLM_BASE_URL"
 	case llmVariables[ce.Setting] != "":
-		b.WriteString(": check " + llmVariables[ce.Setting])
+		fix = "check " + llmVariables[ce.Setting]
 	}
-	return errors.New(b.String())
+	return errors.New(netdiag.Sentence(ce.Problem, ce.URL, ce.Detail, fix))
 }
 
 // dependencies lists what serve checks: the helpdesk when its adapter can check itself

@@ -68,3 +68,19 @@ func OneLine(s string) string {
 	}
 	return s
 }
+
+// Sentence words a failed check in one line: "<problem> at <where> (<detail>): <fix>", each
+// part left out when empty (detail trimmed).
+func Sentence(problem, where, detail, fix string) string {
+	s := problem
+	if where != "" {
+		s += " at " + where
+	}
+	if d := strings.TrimSpace(detail); d != "" {
+		s += " (" + d + ")"
+	}
+	if fix != "" {
+		s += ": " + fix
+	}
+	return s
+}
