@@ -22,6 +22,12 @@ import (
 // center and embedding the passages that changed.
 const knowledgeLoadTimeout = 2 * time.Minute
 
+// knowledgeStartTimeout bounds the load at start, which holds up serving: a
+// help center or embedding model that does not answer in it is left to a
+// reload in the background right after start (the embeddings done so far
+// are kept).
+var knowledgeStartTimeout = 15 * time.Second // a variable for tests
+
 // Sources of a knowledge reload failure (the metric's label).
 const (
 	sourceFiles      = "files"
@@ -49,6 +55,7 @@ type knowledge struct {
 	mu       sync.Mutex     // one load at a time
 	files    []bot.Document // last good copy of the files
 	articles []bot.Document // last good copy of the help center
+	startErr error          // what the load at start could not do: run reloads at once
 	reloaded func(error)    // tests: called after each reload of run
 }
 
@@ -80,19 +87,30 @@ func newKnowledge(cfg config.Config, hd Helpdesk, o Options, metrics *server.Met
 		k.emb = emb
 	}
 	if k.dir != "" {
-		// The files must be readable at start, as before reloads existed.
-		if _, err := bot.ReadKnowledgeDir(k.dir); err != nil {
+		// The files must be readable at start, as before reloads existed; they are read once.
+		docs, err := bot.ReadKnowledgeDir(k.dir)
+		if err != nil {
 			return nil, fmt.Errorf("knowledge: %w", err)
 		}
+		k.files = docs
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), knowledgeLoadTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), knowledgeStartTimeout)
 	defer cancel()
-	_ = k.reload(ctx) // failures are logged and counted; the files were checked above
+	k.mu.Lock()
+	k.startErr = k.rebuild(ctx) // failures are logged and counted
+	k.mu.Unlock()
 	return k, nil
 }
 
 // reloads reports whether there is anything to read again.
-func (k *knowledge) reloads() bool { return k.dir != "" || k.hc != nil }
+func (k *knowledge) reloads() bool { return k.dir != "" || k.hc != nil || k.startErr != nil }
+
+// failed logs and counts a source that could not be read, and returns err.
+func (k *knowledge) failed(source string, err error) error {
+	k.metrics.KnowledgeReloadFailed(source)
+	k.log.Warn("knowledge reload failed: keeping the last good copy", "source", source, "err", err)
+	return err
+}
 
 // reload reads every source again and builds the knowledge from the last
 // good copy of each, then makes it the bot's. It returns what failed (the
@@ -100,21 +118,25 @@ func (k *knowledge) reloads() bool { return k.dir != "" || k.hc != nil }
 func (k *knowledge) reload(ctx context.Context) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	var errs []error
-	fail := func(source string, err error) {
-		errs = append(errs, err)
-		k.metrics.KnowledgeReloadFailed(source)
-		k.log.Warn("knowledge reload failed: keeping the last good copy", "source", source, "err", err)
+	var filesErr error
+	if k.static == nil && k.dir != "" {
+		if docs, err := bot.ReadKnowledgeDir(k.dir); err != nil {
+			filesErr = k.failed(sourceFiles, err)
+		} else {
+			k.files = docs
+		}
 	}
+	return errors.Join(filesErr, k.rebuild(ctx))
+}
+
+// rebuild reads the help center again and builds the knowledge from the
+// files read last and the articles, embeds it, and makes it the bot's. k.mu
+// is held.
+func (k *knowledge) rebuild(ctx context.Context) error {
+	var errs []error
+	fail := func(source string, err error) { errs = append(errs, k.failed(source, err)) }
 	kb := k.static
 	if kb == nil {
-		if k.dir != "" {
-			if docs, err := bot.ReadKnowledgeDir(k.dir); err != nil {
-				fail(sourceFiles, err)
-			} else {
-				k.files = docs
-			}
-		}
 		if k.hc != nil {
 			if arts, err := k.hc.Articles(ctx); err != nil {
 				fail(sourceHelpCenter, fmt.Errorf("help center: %w", err))
@@ -156,14 +178,20 @@ func (k *knowledge) run(ctx context.Context) {
 		defer t.Stop()
 		tick = t.C
 	}
+	k.mu.Lock()
+	now := k.startErr != nil // the load at start was cut short: finish it at once
+	k.mu.Unlock()
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick:
-		case <-hup:
-			k.log.Info("SIGHUP: reloading the knowledge")
+		if !now {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick:
+			case <-hup:
+				k.log.Info("SIGHUP: reloading the knowledge")
+			}
 		}
+		now = false
 		rctx, cancel := context.WithTimeout(ctx, knowledgeLoadTimeout)
 		err := k.reload(rctx)
 		cancel()

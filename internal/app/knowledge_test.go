@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -222,5 +223,53 @@ func TestKnowledgeEmbeddedAndFallback(t *testing.T) {
 	srv.SetStatus(0)
 	if err := k.reload(t.Context()); err != nil || !k.base.Load().Embedded() {
 		t.Errorf("after recovery: %v, embedded %v", err, k.base.Load().Embedded())
+	}
+}
+
+// slowHelpCenterHD's help center answers only after its first call (which outlasts the load
+// at start).
+type slowHelpCenterHD struct {
+	plainHD
+	calls atomic.Int32
+}
+
+func (h *slowHelpCenterHD) Articles(ctx context.Context) ([]helpdesk.Article, error) {
+	if h.calls.Add(1) == 1 {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return []helpdesk.Article{{ID: "7", Title: "Gift wrapping", Body: "We gift wrap any order for $3.", Locale: "en"}}, nil
+}
+
+// A help center that does not answer holds start-up for knowledgeStartTimeout only: the bot
+// starts with the files, and the background reload right after start brings the articles.
+func TestKnowledgeStartIsBoundedAndFinishedInTheBackground(t *testing.T) {
+	old := knowledgeStartTimeout
+	knowledgeStartTimeout = 50 * time.Millisecond
+	t.Cleanup(func() { knowledgeStartTimeout = old })
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "hours.md"), "# Hours\n\nOpen daily from 9 to 5.")
+	cfg := knowledgeConfig(dir)
+	cfg.KnowledgeHelpCenter, cfg.KnowledgeRefresh = true, time.Hour
+	hd := &slowHelpCenterHD{}
+	k, err := newKnowledge(cfg, hd, Options{}, server.NewMetrics(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.base.Load().Len() != 1 || k.startErr == nil {
+		t.Fatalf("at start: %d passages, start error %v; want the file alone and the cut-short load", k.base.Load().Len(), k.startErr)
+	}
+	done := make(chan error, 1)
+	k.reloaded = func(err error) { done <- err }
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go k.run(ctx)
+	select {
+	case err := <-done:
+		if err != nil || len(k.base.Load().Search("gift wrap", 1)) == 0 {
+			t.Fatalf("after the background reload: %v, %d passages", err, k.base.Load().Len())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no reload right after start (the next tick is an hour away)")
 	}
 }
