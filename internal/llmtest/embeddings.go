@@ -2,7 +2,6 @@ package llmtest
 
 import (
 	"encoding/json"
-	"fmt"
 	"hash/fnv"
 	"io"
 	"math"
@@ -55,13 +54,7 @@ type EmbeddingsRequest struct {
 // NewEmbeddings starts an embeddings server. Close it when done.
 func NewEmbeddings() *EmbeddingsServer {
 	s := &EmbeddingsServer{okLeft: -1}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/embeddings", s.embeddings)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "invalid_request_error", "unknown_url",
-			fmt.Sprintf("Unknown request URL: %s %s.", r.Method, r.URL.Path))
-	})
-	s.srv = httptest.NewServer(mux)
+	s.srv = serve("POST /v1/embeddings", s.embeddings)
 	return s
 }
 

@@ -85,14 +85,19 @@ type RequestMessage struct {
 // New starts a server. Close it when done (t.Cleanup(srv.Close)).
 func New() *Server {
 	s := &Server{}
+	s.srv = serve("POST /v1/chat/completions", s.chat)
+	return s
+}
+
+// serve starts a test server answering pattern with h and anything else with OpenAI's 404.
+func serve(pattern string, h http.HandlerFunc) *httptest.Server {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/chat/completions", s.chat)
+	mux.HandleFunc(pattern, h)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "invalid_request_error", "unknown_url",
 			fmt.Sprintf("Unknown request URL: %s %s.", r.Method, r.URL.Path))
 	})
-	s.srv = httptest.NewServer(mux)
-	return s
+	return httptest.NewServer(mux)
 }
 
 // URL returns the base URL clients use, including "/v1".
