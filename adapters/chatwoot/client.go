@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 
@@ -12,9 +11,6 @@ import (
 
 	"github.com/handover-dev/handover/adapters/internal/apiclient"
 )
-
-// maxResponseBody bounds a success body we decode.
-const maxResponseBody = 16 << 20
 
 // APIError is a failed Chatwoot API call (apiclient.APIError). Its text never contains a
 // token. Errors for 401, 403, 404 and 422 match handover.ErrPermanent with errors.Is:
@@ -98,15 +94,10 @@ func (a *Adapter) call(ctx context.Context, kind requestKind, tok token, method,
 	if out == nil {
 		return nil
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
-	if err != nil {
-		return fmt.Errorf("chatwoot api: %s %s: read response: %w", method, fullPath, a.redact.TransportError(err, false))
-	}
-	if apiclient.IsEmpty(b) {
-		return nil
-	}
-	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("chatwoot api: %s %s: decode response: %w", method, fullPath, err)
+	if rerr, derr := apiclient.DecodeSuccess(resp.Body, out); rerr != nil {
+		return fmt.Errorf("chatwoot api: %s %s: read response: %w", method, fullPath, a.redact.TransportError(rerr, false))
+	} else if derr != nil {
+		return fmt.Errorf("chatwoot api: %s %s: decode response: %w", method, fullPath, derr)
 	}
 	return nil
 }

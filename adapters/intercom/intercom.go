@@ -27,7 +27,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -63,9 +62,6 @@ const (
 // maxParts is what GET /conversations/{id} returns at most: "If you have more than that we will
 // return the 500 most recent conversation parts" (retrieveConversation).
 const maxParts = 500
-
-// maxResponseBody bounds a success body we decode.
-const maxResponseBody = 16 << 20
 
 // Headings of the bot's private notes. The offline one is also how Load recognises a
 // conversation filed as an offline message.
@@ -209,15 +205,10 @@ func (a *Adapter) call(ctx context.Context, kind apiclient.Kind, method, path st
 	if out == nil {
 		return nil
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
-	if err != nil {
-		return fmt.Errorf("intercom api: %s %s: read response: %w", method, path, a.redact.TransportError(err, false))
-	}
-	if apiclient.IsEmpty(b) {
-		return nil
-	}
-	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("intercom api: %s %s: decode response: %w", method, path, err)
+	if rerr, derr := apiclient.DecodeSuccess(resp.Body, out); rerr != nil {
+		return fmt.Errorf("intercom api: %s %s: read response: %w", method, path, a.redact.TransportError(rerr, false))
+	} else if derr != nil {
+		return fmt.Errorf("intercom api: %s %s: decode response: %w", method, path, derr)
 	}
 	return nil
 }

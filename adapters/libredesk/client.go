@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 
@@ -12,9 +11,6 @@ import (
 
 	"github.com/handover-dev/handover/adapters/internal/apiclient"
 )
-
-// maxResponseBody bounds a success body we decode.
-const maxResponseBody = 16 << 20
 
 // APIError is a non-2xx answer of the Libredesk API, or a 2xx whose envelope says
 // "status":"error" (InBody) (apiclient.APIError). Message and ErrorType are the envelope's
@@ -94,7 +90,7 @@ func (a *Adapter) call(ctx context.Context, kind requestKind, method, path strin
 		}
 		return apiError(method, path, resp, a.redact.Excerpt(b), "")
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	b, err := apiclient.ReadBody(resp.Body)
 	if err != nil {
 		return fmt.Errorf("libredesk api: %s %s: read response: %w", method, path, a.redact.TransportError(err, false))
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -17,9 +16,6 @@ import (
 
 	"github.com/handover-dev/handover/adapters/internal/apiclient"
 )
-
-// maxResponseBody bounds a success body we decode.
-const maxResponseBody = 16 << 20
 
 // rateLimitAttempts bounds how often one request is sent again after 429s.
 const rateLimitAttempts = 20
@@ -241,7 +237,7 @@ func (c *client) finish(rq call, fullPath string, resp *http.Response, out any) 
 	if !apiclient.Success(resp.StatusCode) {
 		return apiError(rq.api, rq.method, fullPath, resp, c.redact.Excerpt(errorText(apiclient.ReadErrorBody(resp, 0))))
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	b, err := apiclient.ReadBody(resp.Body)
 	if err != nil {
 		return fmt.Errorf("liveagent api %s: %s %s: read response: %w", rq.api, rq.method, fullPath, c.redact.TransportError(err, true))
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -15,9 +14,6 @@ import (
 
 	"github.com/handover-dev/handover/adapters/internal/apiclient"
 )
-
-// maxResponseBody bounds a success body we decode.
-const maxResponseBody = 16 << 20
 
 // ErrLocked is matched (errors.Is) by the error of a message post that Sunshine refused with
 // 423 Locked: the conversation holds 30,000 messages, its limit, and takes no more. It is
@@ -152,15 +148,10 @@ func (a *Adapter) call(ctx context.Context, rq request) error {
 	if rq.out == nil {
 		return nil
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
-	if err != nil {
-		return fmt.Errorf("zendesk %s api: %s %s: read response: %w", rq.api, rq.method, fullPath, a.redact.TransportError(err, false))
-	}
-	if apiclient.IsEmpty(b) {
-		return nil
-	}
-	if err := json.Unmarshal(b, rq.out); err != nil {
-		return fmt.Errorf("zendesk %s api: %s %s: decode response: %w", rq.api, rq.method, fullPath, err)
+	if rerr, derr := apiclient.DecodeSuccess(resp.Body, rq.out); rerr != nil {
+		return fmt.Errorf("zendesk %s api: %s %s: read response: %w", rq.api, rq.method, fullPath, a.redact.TransportError(rerr, false))
+	} else if derr != nil {
+		return fmt.Errorf("zendesk %s api: %s %s: decode response: %w", rq.api, rq.method, fullPath, derr)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@
 package apiclient
 
 import (
+	"encoding/json"
 	"bytes"
 	"context"
 	"errors"
@@ -261,4 +262,24 @@ func (t ObservingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	t.Observe(r.Method, status)
 	return resp, err
+}
+
+// MaxResponseBody bounds a success body an adapter reads.
+const MaxResponseBody = 16 << 20
+
+// ReadBody reads a success body, at most MaxResponseBody.
+func ReadBody(r io.Reader) ([]byte, error) { return io.ReadAll(io.LimitReader(r, MaxResponseBody)) }
+
+// DecodeSuccess reads a success body (ReadBody) and decodes it into out; an empty body leaves
+// out as it is. A failed read comes back as readErr (a transport error: the caller redacts and
+// words it), a body that is not the JSON out expects as decodeErr.
+func DecodeSuccess(body io.Reader, out any) (readErr, decodeErr error) {
+	b, err := ReadBody(body)
+	if err != nil {
+		return err, nil
+	}
+	if IsEmpty(b) {
+		return nil, nil
+	}
+	return nil, json.Unmarshal(b, out)
 }
