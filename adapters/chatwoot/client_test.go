@@ -1,7 +1,6 @@
 package chatwoot
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,13 +9,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/handover-dev/handover/adapters/internal/apiclient"
 	"github.com/handover-dev/handover/handover"
+	"github.com/handover-dev/handover/internal/testenv"
 )
 
 // scripted answers each request with the next step; the last step repeats.
@@ -216,24 +215,6 @@ func TestAPIErrorPermanent(t *testing.T) {
 	}
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestSecretsNeverLeak(t *testing.T) {
 	t.Parallel()
 	// A hostile or buggy server echoes the token it got, in the body and in a redirect-less error.
@@ -243,7 +224,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 			fmt.Fprintf(w, `{"error":"bad token %s (secret %s)"}`, r.Header.Get("api_access_token"), testSecret)
 		}
 	}
-	var logs syncBuffer
+	var logs testenv.LogBuffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	for _, step := range [][]func(http.ResponseWriter, *http.Request){
 		steps(echo(401)), steps(echo(500)), steps(echo(429)), steps(hangup),

@@ -1,7 +1,6 @@
 package zendesk
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/handover-dev/handover/adapters/internal/apiclient"
 	"github.com/handover-dev/handover/handover"
+	"github.com/handover-dev/handover/internal/testenv"
 )
 
 // scripted answers request n with steps[n] (the last step repeats).
@@ -166,23 +166,6 @@ func TestJitterBackoff(t *testing.T) {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestSecretsNeverLeak(t *testing.T) {
 	const keySecret, apiToken, hookSecret = "key-secret-LEAK", "api-token-LEAK", "hook-secret-LEAK"
 	// A server that echoes the credentials it got in its error bodies.
@@ -192,7 +175,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		_, _ = w.Write([]byte("bad auth " + u + ":" + p + " " + hookSecret))
 	}))
 	defer srv.Close()
-	var logs syncBuffer
+	var logs testenv.LogBuffer
 	a := retryAdapter(t, srv.URL, func(c *Config) {
 		c.KeySecret, c.APIToken, c.WebhookSecret = keySecret, apiToken, hookSecret
 		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -8,12 +8,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
 	"github.com/handover-dev/handover/config"
+	"github.com/handover-dev/handover/internal/testenv"
 	"github.com/handover-dev/handover/server"
 )
 
@@ -111,23 +111,12 @@ func TestHelpdeskCommandPublicURL(t *testing.T) {
 	}
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
 // The adapters' log lines carry the "adapter" key once: the binary (serve's newHelpdesk, the
 // sandbox's sandboxWorld) does not add it a second time.
 func TestAdapterLogKeyOnce(t *testing.T) {
 	for _, d := range config.Helpdesks().Simulated() {
 		t.Run(d.Name, func(t *testing.T) {
-			var logs lockedBuffer
+			var logs testenv.LogBuffer
 			log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			cfg := config.Config{Helpdesk: d.Name, BotName: "AI assistant"}
 			var adapters []helpdesk.Adapter
@@ -161,9 +150,7 @@ func TestAdapterLogKeyOnce(t *testing.T) {
 			for _, hd := range adapters {
 				_, _ = hd.Load(ctx, "12345") // a call through the adapter's client: it logs
 			}
-			logs.mu.Lock()
-			defer logs.mu.Unlock()
-			for _, line := range strings.Split(logs.b.String(), "\n") {
+			for _, line := range strings.Split(logs.String(), "\n") {
 				if !strings.Contains(line, `"adapter":`) {
 					continue
 				}

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,39 +17,10 @@ import (
 	"github.com/handover-dev/handover/config"
 	"github.com/handover-dev/handover/internal/app"
 	"github.com/handover-dev/handover/internal/llmtest"
+	"github.com/handover-dev/handover/internal/testenv"
 )
 
 const wrongCredential = "wrong-credential-value"
-
-// syncBuffer collects log lines from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// messages returns the msg of every log record at level.
-func (s *syncBuffer) messages(level string) []string {
-	var out []string
-	for _, line := range strings.Split(s.String(), "\n") {
-		var r struct{ Level, Msg string }
-		if json.Unmarshal([]byte(line), &r) == nil && r.Level == level {
-			out = append(out, r.Msg)
-		}
-	}
-	return out
-}
 
 // world is a simulated helpdesk served over real HTTP at a fixed address, which the test can
 // start late (a helpdesk that comes up after the service).
@@ -206,14 +175,14 @@ func TestHelpdeskCheckEveryHelpdesk(t *testing.T) {
 			if _, ok := hd.(helpdesk.Checker); !ok {
 				t.Fatalf("%s: the adapter cannot check itself (helpdesk.Checker)", d.Name)
 			}
-			var logs syncBuffer
+			var logs testenv.LogBuffer
 			base := service(t, baseConfig(d.Name), hd, time.Hour, &logs)
 			prefix := "helpdesk " + d.Name + ": 401 Unauthorized at GET /"
 			line := unescape(waitReady(t, base, http.StatusServiceUnavailable, prefix))
 			if !strings.Contains(line, ": check HANDOVER_"+strings.ToUpper(d.Name)+"_") || strings.Contains(line, wrongCredential) {
 				t.Errorf("readiness: %s", line)
 			}
-			if errs := logs.messages("ERROR"); len(errs) != 1 || errs[0] != line {
+			if errs := logs.Messages("ERROR"); len(errs) != 1 || errs[0] != line {
 				t.Errorf("logged %q, want the one line %q", errs, line)
 			}
 			if strings.Contains(logs.String(), wrongCredential) {
@@ -236,10 +205,10 @@ func TestHelpdeskCheckEveryHelpdesk(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			logs = syncBuffer{}
+			logs = testenv.LogBuffer{}
 			base = service(t, baseConfig(d.Name), hd, time.Hour, &logs)
 			waitReady(t, base, http.StatusOK, "ready")
-			if infos := strings.Join(logs.messages("INFO"), "\n"); !strings.Contains(infos, "helpdesk "+d.Name+": reachable, credentials accepted") {
+			if infos := strings.Join(logs.Messages("INFO"), "\n"); !strings.Contains(infos, "helpdesk "+d.Name+": reachable, credentials accepted") {
 				t.Errorf("no line for the passed check:\n%s", logs.String())
 			}
 		})
@@ -255,7 +224,7 @@ func TestHelpdeskComesUpLater(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs testenv.LogBuffer
 	base := service(t, baseConfig(d.Name), hd, 50*time.Millisecond, &logs)
 	line := unescape(waitReady(t, base, http.StatusServiceUnavailable, "helpdesk chatwoot: connection refused at http://"+w.addr+"/api/v1/accounts/"))
 	if !strings.HasSuffix(line, ": check HANDOVER_CHATWOOT_URL and that the helpdesk is reachable from here") {
@@ -264,10 +233,10 @@ func TestHelpdeskComesUpLater(t *testing.T) {
 	time.Sleep(150 * time.Millisecond) // a few failed re-checks: logged once
 	w.start(t)
 	waitReady(t, base, http.StatusOK, "ready")
-	if errs := logs.messages("ERROR"); len(errs) != 1 {
+	if errs := logs.Messages("ERROR"); len(errs) != 1 {
 		t.Errorf("the same failure logged %d times: %q", len(errs), errs)
 	}
-	if infos := strings.Join(logs.messages("INFO"), "\n"); !strings.Contains(infos, "helpdesk chatwoot: reachable now") {
+	if infos := strings.Join(logs.Messages("INFO"), "\n"); !strings.Contains(infos, "helpdesk chatwoot: reachable now") {
 		t.Errorf("no recovery line:\n%s", logs.String())
 	}
 }
@@ -310,7 +279,7 @@ func TestLLMCheck(t *testing.T) {
 	} {
 		llm := llmtest.New()
 		llm.Enqueue(c.reply)
-		var logs syncBuffer
+		var logs testenv.LogBuffer
 		base := start(llmCfg(llm.URL()), 50*time.Millisecond, &logs)
 		line := part(waitReady(t, base, http.StatusServiceUnavailable, "LLM openai: "), "LLM openai: ")
 		want := "LLM openai: " + strings.ReplaceAll(c.want, "%s", llm.URL())
@@ -342,14 +311,14 @@ func TestLLMCheck(t *testing.T) {
 	slowLLM.Enqueue(llmtest.Reply{Text: "pong", Delay: 2 * time.Second})
 	slowCfg := llmCfg(slowLLM.URL())
 	slowCfg.LLMTimeout = 100 * time.Millisecond
-	var slowLogs syncBuffer
+	var slowLogs testenv.LogBuffer
 	waitReady(t, start(slowCfg, time.Hour, &slowLogs), http.StatusOK, "ready")
-	if warns := strings.Join(slowLogs.messages("WARN"), "\n"); !strings.Contains(warns, "LLM openai: no answer in time at "+slowLLM.URL()+"/chat/completions; it is reachable") {
+	if warns := strings.Join(slowLogs.Messages("WARN"), "\n"); !strings.Contains(warns, "LLM openai: no answer in time at "+slowLLM.URL()+"/chat/completions; it is reachable") {
 		t.Errorf("no warning for the slow LLM:\n%s", slowLogs.String())
 	}
 
 	// The offline bot needs no check: no LLM line.
-	var logs syncBuffer
+	var logs testenv.LogBuffer
 	waitReady(t, start(baseConfig("chatwoot"), time.Hour, &logs), http.StatusOK, "ready")
 	if strings.Contains(logs.String(), "LLM ") {
 		t.Errorf("the offline bot was checked:\n%s", logs.String())
