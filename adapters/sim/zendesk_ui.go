@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 )
 
 func (z *Zendesk) uiRoutes(mux *http.ServeMux) {
@@ -169,13 +170,7 @@ func (z *Zendesk) uiOfflineTickets(sunID string, msgs []MessageView) []MessageVi
 			continue
 		}
 		text := fmt.Sprintf("Support ticket #%d (requester %s), shown to the agent in Zendesk:\n%s", tk.ID, tk.RequesterEmail, tk.Comment)
-		note := MessageView{Type: "outgoing", SenderType: "", SenderName: "Zendesk", Content: text, ContentType: "text",
-			ContentAttributes: map[string]any{}, Private: true, CreatedAt: tk.CreatedAt}
-		i := len(msgs)
-		for i > 0 && msgs[i-1].CreatedAt.After(tk.CreatedAt) {
-			i--
-		}
-		msgs = slices.Insert(msgs, i, note)
+		msgs = insertNote(msgs, text, tk.CreatedAt)
 	}
 	return msgs
 }
@@ -200,13 +195,19 @@ func (z *Zendesk) uiHandoverNotes(convID int, msgs []MessageView) []MessageView 
 		if summary != "" {
 			text += "\n\nSummary:\n" + summary
 		}
-		note := MessageView{Type: "outgoing", SenderType: "", SenderName: "Zendesk", Content: text, ContentType: "text",
-			ContentAttributes: map[string]any{}, Private: true, CreatedAt: ev.At}
-		i := len(msgs)
-		for i > 0 && msgs[i-1].CreatedAt.After(ev.At) {
-			i--
-		}
-		msgs = slices.Insert(msgs, i, note)
+		msgs = insertNote(msgs, text, ev.At)
 	}
 	return msgs
+}
+
+// insertNote puts a private note by "Zendesk" with text among msgs at its time at: what the
+// agent sees in Zendesk beside the conversation, shown on the sandbox page.
+func insertNote(msgs []MessageView, text string, at time.Time) []MessageView {
+	note := MessageView{Type: "outgoing", SenderName: "Zendesk", Content: text, ContentType: "text",
+		ContentAttributes: map[string]any{}, Private: true, CreatedAt: at}
+	i := len(msgs)
+	for i > 0 && msgs[i-1].CreatedAt.After(at) {
+		i--
+	}
+	return slices.Insert(msgs, i, note)
 }
