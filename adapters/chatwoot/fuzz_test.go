@@ -2,34 +2,18 @@ package chatwoot
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/handover-dev/handover/handover"
+	"github.com/handover-dev/handover/internal/testenv"
 )
-
-// seedGolden adds every golden payload in testdata as a fuzz seed.
-func seedGolden(f *testing.F) {
-	files, err := filepath.Glob("testdata/*.json")
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no golden payloads: %v", err)
-	}
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
-}
 
 // FuzzParse: any body either parses into well-formed events or returns an
 // error; it never panics, and every event names a conversation.
 func FuzzParse(f *testing.F) {
-	seedGolden(f)
+	testenv.SeedFiles(f, "testdata/*.json")
 	f.Add([]byte(`{"event":"message_created","conversation":{"id":"1e9"}}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -55,7 +39,7 @@ func FuzzParse(f *testing.F) {
 
 // FuzzVerify: only the exact signature over the exact body verifies.
 func FuzzVerify(f *testing.F) {
-	seedGolden(f)
+	testenv.SeedFiles(f, "testdata/*.json")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		const secret = "fuzz-secret"
 		now := time.Unix(1781949600, 0)

@@ -2,26 +2,16 @@ package intercom
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/handover-dev/handover/internal/testenv"
 )
 
 // FuzzParse: no body, however broken, panics the parser or yields an event without a
 // conversation or a kind; the golden payloads seed it.
 func FuzzParse(f *testing.F) {
-	files, err := filepath.Glob("testdata/*.json")
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no golden payloads: %v", err)
-	}
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	testenv.SeedFiles(f, "testdata/*.json")
 	f.Add([]byte(`{"topic":"conversation.user.replied","data":{"item":null}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		evs, err := Parse(testBot, body)

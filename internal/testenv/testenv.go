@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -55,4 +56,21 @@ func (Bot) Answer(_ context.Context, t handover.Turn) (handover.Answer, error) {
 // Summarize implements handover.Bot.
 func (Bot) Summarize(context.Context, *handover.Conversation) (string, error) {
 	return "The visitor wants help with an order.", nil
+}
+
+// SeedFiles adds every file matching pattern (e.g. "testdata/*.json", the golden webhook
+// payloads) as a fuzz seed; none matching fails the fuzz test.
+func SeedFiles(f *testing.F, pattern string) {
+	f.Helper()
+	files, err := filepath.Glob(pattern)
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no seed files %s: %v", pattern, err)
+	}
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 }
