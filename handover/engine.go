@@ -72,6 +72,7 @@ type Engine struct {
 	localize bool
 	log      *slog.Logger
 	obs      Observer
+	titles   map[string]bool // the configured texts' button titles, lower-cased (isButtonTitle)
 }
 
 // NewEngine returns an engine; Helpdesk and Bot are required.
@@ -94,7 +95,10 @@ func NewEngine(o Options) (*Engine, error) {
 	if o.PostSettle <= 0 {
 		o.PostSettle = 10 * time.Second
 	}
-	return &Engine{hd: o.Helpdesk, bot: o.Bot, detect: o.Detect, opts: o, texts: o.Texts.withDefaults(), localize: o.Texts == (Texts{}), log: o.Logger, obs: o.Observer}, nil
+	e := &Engine{hd: o.Helpdesk, bot: o.Bot, detect: o.Detect, opts: o, texts: o.Texts.withDefaults(), localize: o.Texts == (Texts{}), log: o.Logger, obs: o.Observer,
+		titles: map[string]bool{}}
+	addTitles(e.titles, e.texts.HumanButton, e.texts.OfflineButton, e.texts.ContinueButton, e.texts.WaitButton)
+	return e, nil
 }
 
 // Turn outcomes, reported to the Observer and returned by Handle.

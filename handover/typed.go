@@ -233,21 +233,27 @@ var (
 // quick-reply click sends on a channel that returns the title as text (Sunshine
 // Conversations, WhatsApp). A keyword or a yes typed in answer is not one.
 func (e *Engine) isButtonTitle(text string) bool {
-	t := strings.TrimSpace(text)
-	if t == "" {
-		return false
-	}
-	titles := []string{e.texts.HumanButton, e.texts.OfflineButton, e.texts.ContinueButton, e.texts.WaitButton}
+	t := strings.ToLower(strings.TrimSpace(text))
+	return t != "" && (buttonTitles[t] || e.titles[t])
+}
+
+// buttonTitles are the built-in languages' button titles, long and short, lower-cased.
+var buttonTitles = func() map[string]bool {
+	m := map[string]bool{}
 	for _, l := range languages {
-		titles = append(titles, l.Texts.HumanButton, l.Texts.OfflineButton, l.Texts.ContinueButton, l.Texts.WaitButton,
+		addTitles(m, l.Texts.HumanButton, l.Texts.OfflineButton, l.Texts.ContinueButton, l.Texts.WaitButton,
 			l.Short.Human, l.Short.Offline, l.Short.Continue)
 	}
-	for _, title := range titles {
-		if title != "" && strings.EqualFold(t, title) {
-			return true
+	return m
+}()
+
+// addTitles adds the non-empty titles to m, lower-cased.
+func addTitles(m map[string]bool, titles ...string) {
+	for _, t := range titles {
+		if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
+			m[t] = true
 		}
 	}
-	return false
 }
 
 // classCancel is the class of a phrase that calls off the wait for a person.
