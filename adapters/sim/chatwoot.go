@@ -142,7 +142,7 @@ func (s *Server) api(botOK bool, h apiHandler, opts ...apiOpt) http.Handler {
 		}
 		call := simnet.NewCall(r, body)
 		call.Token = kind
-		s.mw.Serve(w, r, &call, cwFaults, func(sw http.ResponseWriter) { s.serveAPI(sw, r, body, kind, botOK, cfg, h) })
+		s.MW.Serve(w, r, &call, cwFaults, func(sw http.ResponseWriter) { s.serveAPI(sw, r, body, kind, botOK, cfg, h) })
 	})
 }
 
@@ -164,9 +164,9 @@ func (s *Server) serveAPI(sw http.ResponseWriter, r *http.Request, body []byte, 
 			}
 			rc.actor = s.botActor()
 		case "user":
-			s.mu.Lock()
-			rc.actor = s.userActor(s.users[1])
-			s.mu.Unlock()
+			s.Mu.Lock()
+			rc.actor = s.userActor(s.Users[1])
+			s.Mu.Unlock()
 		}
 		if r.PathValue("account_id") != strconv.Itoa(s.opts.AccountID) {
 			writeError(sw, http.StatusUnauthorized, errAccount)
@@ -331,8 +331,8 @@ func pathEntity[T any](w http.ResponseWriter, r *http.Request, key string, m map
 	return nil
 }
 
-func (s *Server) pathConversation(w http.ResponseWriter, r *http.Request) *conversation {
-	return pathEntity(w, r, "conv", s.convs)
+func (s *Server) pathConversation(w http.ResponseWriter, r *http.Request) *Conversation {
+	return pathEntity(w, r, "conv", s.Convs)
 }
 
 // ---- conversations ----
@@ -341,8 +341,8 @@ func (s *Server) pathConversation(w http.ResponseWriter, r *http.Request) *conve
 // "all"), assignee_type (me|unassigned|assigned|all), inbox_id, team_id, labels[], page (25 a
 // page). Sorted by last_activity_at desc. Response index.json.jbuilder: {data:{meta, payload}}.
 func (s *Server) cwListConversations(w http.ResponseWriter, _ *http.Request, rc *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	p := rc.params
 	status, ok := p.str("status")
 	if !ok || status == "" {
@@ -356,16 +356,16 @@ func (s *Server) cwListConversations(w http.ResponseWriter, _ *http.Request, rc 
 			labels = append(labels, fmt.Sprint(e))
 		}
 	}
-	var base []*conversation
-	for _, id := range s.convIDs {
-		c := s.convs[id]
-		if status != "all" && c.status != status {
+	var base []*Conversation
+	for _, id := range s.ConvIDs {
+		c := s.Convs[id]
+		if status != "all" && c.Status != status {
 			continue
 		}
-		if hasInbox && c.inboxID != inboxID || hasTeam && c.teamID != teamID {
+		if hasInbox && c.InboxID != inboxID || hasTeam && c.TeamID != teamID {
 			continue
 		}
-		if len(labels) > 0 && len(intersectStr(labels, c.labels)) == 0 {
+		if len(labels) > 0 && len(intersectStr(labels, c.Labels)) == 0 {
 			continue
 		}
 		base = append(base, c)
@@ -374,35 +374,35 @@ func (s *Server) cwListConversations(w http.ResponseWriter, _ *http.Request, rc 
 	var mine, unassigned, assigned int
 	for _, c := range base {
 		switch {
-		case c.assigneeID == me:
+		case c.AssigneeID == me:
 			mine++
 			assigned++
-		case c.assigneeID == 0:
+		case c.AssigneeID == 0:
 			unassigned++
 		default:
 			assigned++
 		}
 	}
 	at, _ := p.str("assignee_type")
-	var list []*conversation
+	var list []*Conversation
 	for _, c := range base {
 		switch at {
 		case "me":
-			if c.assigneeID != me {
+			if c.AssigneeID != me {
 				continue
 			}
 		case "unassigned":
-			if c.assigneeID != 0 {
+			if c.AssigneeID != 0 {
 				continue
 			}
 		case "assigned":
-			if c.assigneeID == 0 {
+			if c.AssigneeID == 0 {
 				continue
 			}
 		}
 		list = append(list, c)
 	}
-	sort.SliceStable(list, func(i, j int) bool { return list[i].lastActivityAt.After(list[j].lastActivityAt) })
+	sort.SliceStable(list, func(i, j int) bool { return list[i].LastActivityAt.After(list[j].LastActivityAt) })
 	page, _ := p.intv("page")
 	if page < 1 {
 		page = 1
@@ -431,8 +431,8 @@ func intersectStr(a, b []string) []string {
 
 // GET /conversations/{conv} (show.json.jbuilder → api/v1/conversations/partials/_conversation).
 func (s *Server) cwShowConversation(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	c := s.pathConversation(w, r)
 	if c == nil {
 		return
@@ -444,37 +444,37 @@ func (s *Server) cwShowConversation(w http.ResponseWriter, r *http.Request, _ *r
 // before=<id>: 20 before that id; after=<id>: up to 100 after it; both: after <= id < before
 // (up to 1000). Ascending order, private notes and activity messages included.
 func (s *Server) cwListMessages(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	c := s.pathConversation(w, r)
 	if c == nil {
 		return
 	}
 	p := rc.params
-	msgs := c.msgs
+	msgs := c.Msgs
 	if p.boolean("filter_internal_messages") {
-		msgs = slices.DeleteFunc(slices.Clone(msgs), func(m *message) bool { return m.private || m.typ == "activity" })
+		msgs = slices.DeleteFunc(slices.Clone(msgs), func(m *Message) bool { return m.Private || m.Type == "activity" })
 	}
 	before, hasBefore := p.intv("before")
 	after, hasAfter := p.intv("after")
-	var sel []*message
+	var sel []*Message
 	switch {
 	case hasAfter && hasBefore:
 		for _, m := range msgs {
-			if m.id >= after && m.id < before && len(sel) < 1000 {
+			if m.ID >= after && m.ID < before && len(sel) < 1000 {
 				sel = append(sel, m)
 			}
 		}
 	case hasBefore:
 		for _, m := range msgs {
-			if m.id < before {
+			if m.ID < before {
 				sel = append(sel, m)
 			}
 		}
 		sel = sel[max(0, len(sel)-20):]
 	case hasAfter:
 		for _, m := range msgs {
-			if m.id > after && len(sel) < 100 {
+			if m.ID > after && len(sel) < 100 {
 				sel = append(sel, m)
 			}
 		}
@@ -487,12 +487,12 @@ func (s *Server) cwListMessages(w http.ResponseWriter, r *http.Request, rc *reqC
 	}
 	meta := map[string]any{
 		"labels":                s.labelsOf(c),
-		"additional_attributes": c.additionalAttrs,
-		"contact":               s.contactPush(s.contacts[c.contactID]),
+		"additional_attributes": c.AdditionalAttrs,
+		"contact":               s.contactPush(s.Contacts[c.ContactID]),
 		"agent_last_seen_at":    nil,
 		"assignee_last_seen_at": nil,
 	}
-	if u := s.users[c.assigneeID]; u != nil {
+	if u := s.Users[c.AssigneeID]; u != nil {
 		meta["assignee"] = s.userPush(u)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"meta": meta, "payload": payload})
@@ -508,50 +508,50 @@ func (s *Server) cwCreateMessage(w http.ResponseWriter, r *http.Request, rc *req
 		return
 	}
 	p := rc.params
-	m := &message{typ: "outgoing", contentType: "text"}
+	m := &Message{Type: "outgoing", ContentType: "text"}
 	if v, ok := p.str("message_type"); ok {
 		typ, err := parseMessageType(v)
 		if err != nil {
 			writeError(w, http.StatusUnprocessableEntity, err.Error())
 			return
 		}
-		m.typ = typ
+		m.Type = typ
 	}
-	if m.typ == "incoming" {
+	if m.Type == "incoming" {
 		// MessageBuilder: incoming messages are only allowed in API-channel inboxes; every sim
 		// inbox is a web widget.
 		writeError(w, http.StatusUnprocessableEntity, "Incoming messages are only allowed in Api inboxes")
 		return
 	}
 	if v, ok := p.str("content"); ok {
-		m.content, m.hasContent = v, true
+		m.Content, m.HasContent = v, true
 	}
 	if v, ok := p.str("content_type"); ok && v != "" {
 		if !slices.Contains(validContentTypes, v) {
 			writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("'%s' is not a valid content_type", v))
 			return
 		}
-		m.contentType = v
+		m.ContentType = v
 	}
-	m.private = p.boolean("private")
+	m.Private = p.boolean("private")
 	attrs, err := contentAttributes(p["content_attributes"])
 	if err != nil {
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
-	m.contentAttrs = attrs
-	if msg := validateContentAttributes(m.contentType, attrs); msg != "" {
+	m.ContentAttrs = attrs
+	if msg := validateContentAttributes(m.ContentType, attrs); msg != "" {
 		writeError(w, http.StatusUnprocessableEntity, "Validation failed: "+msg)
 		return
 	}
-	m.senderKind, m.senderID = rc.actor.kind, rc.actor.id
+	m.SenderKind, m.SenderID = rc.actor.kind, rc.actor.id
 	if st, _ := p.str("sender_type"); rc.token == "user" && st == "AgentBot" {
 		if id, _ := p.intv("sender_id"); id == s.bot.id {
-			m.senderKind, m.senderID = "agent_bot", s.bot.id
+			m.SenderKind, m.SenderID = "agent_bot", s.bot.id
 		}
 	}
-	if m.typ == "activity" || m.typ == "template" {
-		m.senderKind, m.senderID = "", 0
+	if m.Type == "activity" || m.Type == "template" {
+		m.SenderKind, m.SenderID = "", 0
 	}
 	t.addMessage(c, m)
 	writeJSON(w, http.StatusOK, s.messageREST(c, m))
@@ -656,7 +656,7 @@ func (s *Server) cwToggleStatus(w http.ResponseWriter, r *http.Request, rc *reqC
 	status, hasStatus := p.str("status")
 	var success any = true
 	switch {
-	case rc.token == "bot" && c.status == statusPending && status == statusOpen:
+	case rc.token == "bot" && c.Status == statusPending && status == statusOpen:
 		t.botHandoff(c)
 		success = nil
 	case hasStatus && status != "":
@@ -672,7 +672,7 @@ func (s *Server) cwToggleStatus(w http.ResponseWriter, r *http.Request, rc *reqC
 		t.setStatus(c, status, until, rc.actor)
 	default:
 		next := statusOpen
-		if c.status == statusOpen {
+		if c.Status == statusOpen {
 			next = statusResolved
 		}
 		t.setStatus(c, next, time.Time{}, rc.actor)
@@ -680,8 +680,8 @@ func (s *Server) cwToggleStatus(w http.ResponseWriter, r *http.Request, rc *reqC
 	writeJSON(w, http.StatusOK, map[string]any{
 		"meta": map[string]any{},
 		"payload": map[string]any{
-			"success": success, "conversation_id": c.id, "current_status": c.status,
-			"snoozed_until": rubyTimeOrNil(c.snoozedUntil),
+			"success": success, "conversation_id": c.ID, "current_status": c.Status,
+			"snoozed_until": rubyTimeOrNil(c.SnoozedUntil),
 		},
 	})
 }
@@ -720,8 +720,8 @@ func (s *Server) cwTogglePriority(w http.ResponseWriter, r *http.Request, rc *re
 // POST /conversations/{conv}/toggle_typing_status {typing_status: on|off, is_private} → head :ok
 // (Conversations::TypingStatusManager; typing events are not sent to bots).
 func (s *Server) cwToggleTyping(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	c := s.pathConversation(w, r)
 	if c == nil {
 		return
@@ -729,10 +729,10 @@ func (s *Server) cwToggleTyping(w http.ResponseWriter, r *http.Request, rc *reqC
 	switch v, _ := rc.params.str("typing_status"); v {
 	case "on":
 		if !rc.params.boolean("is_private") {
-			c.typing = rc.actor.kind
+			c.Typing = rc.actor.kind
 		}
 	case "off":
-		c.typing = ""
+		c.Typing = ""
 	}
 	w.WriteHeader(http.StatusOK)
 }
@@ -748,7 +748,7 @@ func (s *Server) cwCustomAttributes(w http.ResponseWriter, r *http.Request, rc *
 	}
 	attrs, _ := rc.params["custom_attributes"].(map[string]any)
 	t.setCustomAttributes(c, deepCopy(attrs).(map[string]any), rc.actor)
-	writeJSON(w, http.StatusOK, map[string]any{"custom_attributes": c.customAttrs})
+	writeJSON(w, http.StatusOK, map[string]any{"custom_attributes": c.CustomAttrs})
 }
 
 // POST /conversations/{conv}/assignments (Conversations::AssignmentsController#create).
@@ -776,7 +776,7 @@ func (s *Server) cwAssignments(w http.ResponseWriter, r *http.Request, rc *reqCt
 		writeJSON(w, http.StatusOK, nil)
 	case p.has("assignee_id"):
 		id, _ := p.intv("assignee_id")
-		u := s.users[id]
+		u := s.Users[id]
 		if u == nil {
 			id = 0
 		}
@@ -788,7 +788,7 @@ func (s *Server) cwAssignments(w http.ResponseWriter, r *http.Request, rc *reqCt
 		writeJSON(w, http.StatusOK, s.agentREST(u))
 	case p.has("team_id"):
 		id, _ := p.intv("team_id")
-		tm := s.teams[id]
+		tm := s.Teams[id]
 		if tm == nil {
 			id = 0
 		}
@@ -798,8 +798,8 @@ func (s *Server) cwAssignments(w http.ResponseWriter, r *http.Request, rc *reqCt
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{
-			"id": tm.id, "name": tm.name, "description": "", "allow_auto_assign": tm.allowAutoAssign,
-			"account_id": s.opts.AccountID, "created_at": rubyTime(tm.createdAt), "updated_at": rubyTime(tm.createdAt),
+			"id": tm.ID, "name": tm.Name, "description": "", "allow_auto_assign": tm.AllowAutoAssign,
+			"account_id": s.opts.AccountID, "created_at": rubyTime(tm.CreatedAt), "updated_at": rubyTime(tm.CreatedAt),
 		})
 	default:
 		writeJSON(w, http.StatusOK, nil)
@@ -836,53 +836,53 @@ func (s *Server) cwLabels(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 
 // GET /agents: every account user (agents/index.json.jbuilder → array of _agent).
 func (s *Server) cwAgents(w http.ResponseWriter, _ *http.Request, _ *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	out := []any{}
-	for _, id := range s.userIDs {
-		out = append(out, s.agentREST(s.users[id]))
+	for _, id := range s.UserIDs {
+		out = append(out, s.agentREST(s.Users[id]))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
 // GET /inbox_members/{inbox_id}: {payload:[agent…]} (inbox_members/show.json.jbuilder).
 func (s *Server) cwInboxMembers(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	in := s.pathInbox(w, r)
 	if in == nil {
 		return
 	}
 	out := []any{}
-	for _, id := range in.members {
-		out = append(out, s.agentREST(s.users[id]))
+	for _, id := range in.Members {
+		out = append(out, s.agentREST(s.Users[id]))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"payload": out})
 }
 
-func (s *Server) pathInbox(w http.ResponseWriter, r *http.Request) *inbox {
-	return pathEntity(w, r, "inbox_id", s.inboxes)
+func (s *Server) pathInbox(w http.ResponseWriter, r *http.Request) *Inbox {
+	return pathEntity(w, r, "inbox_id", s.Inboxes)
 }
 
-func (s *Server) pathTeam(w http.ResponseWriter, r *http.Request) *team {
-	return pathEntity(w, r, "team_id", s.teams)
+func (s *Server) pathTeam(w http.ResponseWriter, r *http.Request) *Team {
+	return pathEntity(w, r, "team_id", s.Teams)
 }
 
 // GET /inboxes: {payload:[inbox…]}.
 func (s *Server) cwInboxes(w http.ResponseWriter, _ *http.Request, _ *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	out := []any{}
-	for _, id := range s.inboxIDs {
-		out = append(out, s.inboxREST(s.inboxes[id]))
+	for _, id := range s.InboxIDs {
+		out = append(out, s.inboxREST(s.Inboxes[id]))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"payload": out})
 }
 
 // GET /inboxes/{inbox_id}: the inbox (api/v1/models/_inbox.json.jbuilder, main fields).
 func (s *Server) cwInbox(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if in := s.pathInbox(w, r); in != nil {
 		writeJSON(w, http.StatusOK, s.inboxREST(in))
 	}
@@ -890,19 +890,19 @@ func (s *Server) cwInbox(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
 
 // GET /teams: array of _team.
 func (s *Server) cwTeams(w http.ResponseWriter, _ *http.Request, _ *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	out := []any{}
-	for _, id := range s.teamIDs {
-		out = append(out, s.teamREST(s.teams[id]))
+	for _, id := range s.TeamIDs {
+		out = append(out, s.teamREST(s.Teams[id]))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
 // GET /teams/{team_id}.
 func (s *Server) cwTeam(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if tm := s.pathTeam(w, r); tm != nil {
 		writeJSON(w, http.StatusOK, s.teamREST(tm))
 	}
@@ -910,15 +910,15 @@ func (s *Server) cwTeam(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
 
 // GET /teams/{team_id}/team_members: array of _agent (team_members/index.json.jbuilder).
 func (s *Server) cwTeamMembers(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	tm := s.pathTeam(w, r)
 	if tm == nil {
 		return
 	}
 	out := []any{}
-	for _, id := range tm.members {
-		out = append(out, s.agentREST(s.users[id]))
+	for _, id := range tm.Members {
+		out = append(out, s.agentREST(s.Users[id]))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -926,18 +926,18 @@ func (s *Server) cwTeamMembers(w http.ResponseWriter, r *http.Request, _ *reqCtx
 // GET /api/v1/widget/inbox_members?website_token=… (no API token):
 // {payload:[{id, name, avatar_url, availability_status}]}; unknown token → 404.
 func (s *Server) cwWidgetInboxMembers(w http.ResponseWriter, _ *http.Request, rc *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	tok, _ := rc.params.str("website_token")
-	for _, id := range s.inboxIDs {
-		in := s.inboxes[id]
-		if tok == "" || in.websiteToken != tok {
+	for _, id := range s.InboxIDs {
+		in := s.Inboxes[id]
+		if tok == "" || in.WebsiteToken != tok {
 			continue
 		}
 		out := []any{}
-		for _, uid := range in.members {
-			u := s.users[uid]
-			out = append(out, map[string]any{"id": u.id, "name": u.name, "avatar_url": "", "availability_status": u.availability})
+		for _, uid := range in.Members {
+			u := s.Users[uid]
+			out = append(out, map[string]any{"id": u.ID, "name": u.Name, "avatar_url": "", "availability_status": u.Availability})
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"payload": out})
 		return
@@ -947,33 +947,33 @@ func (s *Server) cwWidgetInboxMembers(w http.ResponseWriter, _ *http.Request, rc
 
 // ---- JSON shapes (REST) ----
 
-func (s *Server) labelsOf(c *conversation) []string {
-	if c.labels == nil {
+func (s *Server) labelsOf(c *Conversation) []string {
+	if c.Labels == nil {
 		return []string{}
 	}
-	return slices.Clone(c.labels)
+	return slices.Clone(c.Labels)
 }
 
 // agentREST is api/v1/models/_agent.json.jbuilder.
-func (s *Server) agentREST(u *user) map[string]any {
+func (s *Server) agentREST(u *User) map[string]any {
 	return map[string]any{
-		"id": u.id, "account_id": s.opts.AccountID, "availability_status": u.availability, "auto_offline": false,
-		"confirmed": true, "active": true, "email": u.email, "provider": "email", "available_name": u.name,
-		"name": u.name, "role": u.role, "thumbnail": "",
+		"id": u.ID, "account_id": s.opts.AccountID, "availability_status": u.Availability, "auto_offline": false,
+		"confirmed": true, "active": true, "email": u.Email, "provider": "email", "available_name": u.Name,
+		"name": u.Name, "role": u.Role, "thumbnail": "",
 	}
 }
 
 // teamREST is api/v1/models/_team.json.jbuilder.
-func (s *Server) teamREST(tm *team) map[string]any {
+func (s *Server) teamREST(tm *Team) map[string]any {
 	return map[string]any{
-		"id": tm.id, "name": tm.name, "description": "", "allow_auto_assign": tm.allowAutoAssign,
-		"account_id": s.opts.AccountID, "is_member": slices.Contains(tm.members, 1),
+		"id": tm.ID, "name": tm.Name, "description": "", "allow_auto_assign": tm.AllowAutoAssign,
+		"account_id": s.opts.AccountID, "is_member": slices.Contains(tm.Members, 1),
 	}
 }
 
 // inboxREST is the main fields of api/v1/models/_inbox.json.jbuilder for a web widget inbox.
 // Working hours are disabled; the schedule is Chatwoot's default (Mon–Fri 9–17).
-func (s *Server) inboxREST(in *inbox) map[string]any {
+func (s *Server) inboxREST(in *Inbox) map[string]any {
 	hours := []any{}
 	for d := range 7 {
 		closed := d == 0 || d == 6
@@ -985,72 +985,72 @@ func (s *Server) inboxREST(in *inbox) map[string]any {
 		hours = append(hours, h)
 	}
 	return map[string]any{
-		"id": in.id, "name": in.name, "channel_id": in.id, "channel_type": "Channel::WebWidget", "avatar_url": "",
+		"id": in.ID, "name": in.Name, "channel_id": in.ID, "channel_type": "Channel::WebWidget", "avatar_url": "",
 		"greeting_enabled": false, "greeting_message": nil, "working_hours_enabled": false, "working_hours": hours,
 		"timezone": "UTC", "out_of_office_message": nil, "enable_email_collect": true, "csat_survey_enabled": false,
-		"enable_auto_assignment": in.autoAssign, "auto_assignment_config": map[string]any{},
-		"allow_messages_after_resolved": true, "lock_to_single_conversation": false, "website_token": in.websiteToken,
+		"enable_auto_assignment": in.AutoAssign, "auto_assignment_config": map[string]any{},
+		"allow_messages_after_resolved": true, "lock_to_single_conversation": false, "website_token": in.WebsiteToken,
 		"website_url": "http://sandbox.local/", "widget_color": "#1f93ff", "web_widget_script": "",
 		"welcome_title": "", "welcome_tagline": "", "reply_time": "in_a_few_minutes", "hmac_mandatory": false,
 	}
 }
 
 // contactREST is api/v1/models/_contact.json.jbuilder (meta.sender of the REST conversation).
-func (s *Server) contactREST(ct *contact) map[string]any {
+func (s *Server) contactREST(ct *Contact) map[string]any {
 	return map[string]any{
-		"additional_attributes": map[string]any{}, "availability_status": "offline", "email": nullStr(ct.email),
-		"id": ct.id, "name": ct.name, "phone_number": nil, "identifier": nil, "blocked": false, "thumbnail": "",
-		"custom_attributes": map[string]any{}, "last_activity_at": nil, "created_at": ct.createdAt.Unix(),
+		"additional_attributes": map[string]any{}, "availability_status": "offline", "email": nullStr(ct.Email),
+		"id": ct.ID, "name": ct.Name, "phone_number": nil, "identifier": nil, "blocked": false, "thumbnail": "",
+		"custom_attributes": map[string]any{}, "last_activity_at": nil, "created_at": ct.CreatedAt.Unix(),
 	}
 }
 
 // conversationREST is api/v1/conversations/partials/_conversation.json.jbuilder. messages holds
 // the last message of any kind (activity and private included) in push format.
-func (s *Server) conversationREST(c *conversation) map[string]any {
+func (s *Server) conversationREST(c *Conversation) map[string]any {
 	meta := map[string]any{
-		"sender":        s.contactREST(s.contacts[c.contactID]),
+		"sender":        s.contactREST(s.Contacts[c.ContactID]),
 		"channel":       "Channel::WebWidget",
 		"hmac_verified": false,
 	}
-	if u := s.users[c.assigneeID]; u != nil {
+	if u := s.Users[c.AssigneeID]; u != nil {
 		meta["assignee"], meta["assignee_type"] = s.agentREST(u), "User"
-	} else if c.assigneeBot {
+	} else if c.AssigneeBot {
 		meta["assignee"] = map[string]any{"id": s.bot.id, "name": s.bot.name, "description": "", "thumbnail": "", "bot_type": "webhook"}
 		meta["assignee_type"] = "AgentBot"
 	}
-	if tm := s.teams[c.teamID]; tm != nil {
+	if tm := s.Teams[c.TeamID]; tm != nil {
 		meta["team"] = s.teamREST(tm)
 	}
 	msgs := []any{}
-	if n := len(c.msgs); n > 0 {
-		msgs = append(msgs, s.messagePush(c, c.msgs[n-1]))
+	if n := len(c.Msgs); n > 0 {
+		msgs = append(msgs, s.messagePush(c, c.Msgs[n-1]))
 	}
 	var lastNonActivity any
-	for i := len(c.msgs) - 1; i >= 0; i-- {
-		if c.msgs[i].typ != "activity" {
-			lastNonActivity = s.messagePush(c, c.msgs[i])
+	for i := len(c.Msgs) - 1; i >= 0; i-- {
+		if c.Msgs[i].Type != "activity" {
+			lastNonActivity = s.messagePush(c, c.Msgs[i])
 			break
 		}
 	}
 	return map[string]any{
-		"meta": meta, "id": c.id, "messages": msgs, "account_id": s.opts.AccountID, "uuid": c.uuid,
-		"additional_attributes": c.additionalAttrs, "agent_last_seen_at": 0, "assignee_last_seen_at": 0,
-		"can_reply": true, "contact_last_seen_at": 0, "custom_attributes": c.customAttrs, "inbox_id": c.inboxID,
-		"labels": s.labelsOf(c), "muted": false, "snoozed_until": rubyTimeOrNil(c.snoozedUntil), "status": c.status,
-		"created_at": c.createdAt.Unix(), "updated_at": floatTime(c.updatedAt), "timestamp": c.lastActivityAt.Unix(),
-		"first_reply_created_at": epoch(c.firstReplyAt), "unread_count": s.unreadCount(c),
-		"last_non_activity_message": lastNonActivity, "last_activity_at": c.lastActivityAt.Unix(),
-		"priority": nullStr(c.priority), "waiting_since": epoch(c.waitingSince), "sla_policy_id": nil,
+		"meta": meta, "id": c.ID, "messages": msgs, "account_id": s.opts.AccountID, "uuid": c.UUID,
+		"additional_attributes": c.AdditionalAttrs, "agent_last_seen_at": 0, "assignee_last_seen_at": 0,
+		"can_reply": true, "contact_last_seen_at": 0, "custom_attributes": c.CustomAttrs, "inbox_id": c.InboxID,
+		"labels": s.labelsOf(c), "muted": false, "snoozed_until": rubyTimeOrNil(c.SnoozedUntil), "status": c.Status,
+		"created_at": c.CreatedAt.Unix(), "updated_at": floatTime(c.UpdatedAt), "timestamp": c.LastActivityAt.Unix(),
+		"first_reply_created_at": epoch(c.FirstReplyAt), "unread_count": s.unreadCount(c),
+		"last_non_activity_message": lastNonActivity, "last_activity_at": c.LastActivityAt.Unix(),
+		"priority": nullStr(c.Priority), "waiting_since": epoch(c.WaitingSince), "sla_policy_id": nil,
 	}
 }
 
 // messageREST is api/v1/models/_message.json.jbuilder (messages list and create response):
 // message_type is an integer, created_at epoch seconds.
-func (s *Server) messageREST(c *conversation, m *message) map[string]any {
+func (s *Server) messageREST(c *Conversation, m *Message) map[string]any {
 	out := map[string]any{
-		"id": m.id, "content": s.contentOf(m), "inbox_id": c.inboxID, "conversation_id": c.id,
-		"message_type": messageTypeInts[m.typ], "content_type": m.contentType, "status": "sent",
-		"content_attributes": m.contentAttrs, "created_at": m.createdAt.Unix(), "private": m.private, "source_id": nil,
+		"id": m.ID, "content": s.contentOf(m), "inbox_id": c.InboxID, "conversation_id": c.ID,
+		"message_type": messageTypeInts[m.Type], "content_type": m.ContentType, "status": "sent",
+		"content_attributes": m.ContentAttrs, "created_at": m.CreatedAt.Unix(), "private": m.Private, "source_id": nil,
 	}
 	if snd := s.senderPush(m); snd != nil {
 		out["sender"] = snd
@@ -1058,17 +1058,17 @@ func (s *Server) messageREST(c *conversation, m *message) map[string]any {
 	return out
 }
 
-func (s *Server) contentOf(m *message) any {
-	if !m.hasContent {
+func (s *Server) contentOf(m *Message) any {
+	if !m.HasContent {
 		return nil
 	}
-	return m.content
+	return m.Content
 }
 
-func (s *Server) unreadCount(c *conversation) int {
+func (s *Server) unreadCount(c *Conversation) int {
 	n := 0
-	for _, m := range c.msgs {
-		if m.typ == "incoming" {
+	for _, m := range c.Msgs {
+		if m.Type == "incoming" {
 			n++
 		}
 	}
@@ -1078,29 +1078,29 @@ func (s *Server) unreadCount(c *conversation) int {
 // ---- push / webhook shapes ----
 
 // contactPush is Contact#push_event_data.
-func (s *Server) contactPush(ct *contact) map[string]any {
+func (s *Server) contactPush(ct *Contact) map[string]any {
 	return map[string]any{
-		"additional_attributes": map[string]any{}, "custom_attributes": map[string]any{}, "email": nullStr(ct.email),
-		"id": ct.id, "identifier": nil, "name": ct.name, "phone_number": nil, "thumbnail": "", "blocked": false, "type": "contact",
+		"additional_attributes": map[string]any{}, "custom_attributes": map[string]any{}, "email": nullStr(ct.Email),
+		"id": ct.ID, "identifier": nil, "name": ct.Name, "phone_number": nil, "thumbnail": "", "blocked": false, "type": "contact",
 	}
 }
 
 // userPush is User#push_event_data.
-func (s *Server) userPush(u *user) map[string]any {
-	return map[string]any{"id": u.id, "name": u.name, "available_name": u.name, "avatar_url": "", "type": "user",
-		"availability_status": u.availability, "thumbnail": ""}
+func (s *Server) userPush(u *User) map[string]any {
+	return map[string]any{"id": u.ID, "name": u.Name, "available_name": u.Name, "avatar_url": "", "type": "user",
+		"availability_status": u.Availability, "thumbnail": ""}
 }
 
 func (s *Server) botPush() map[string]any {
 	return map[string]any{"id": s.bot.id, "name": s.bot.name, "avatar_url": "", "type": "agent_bot"}
 }
 
-func (s *Server) senderPush(m *message) map[string]any {
-	switch m.senderKind {
+func (s *Server) senderPush(m *Message) map[string]any {
+	switch m.SenderKind {
 	case "contact":
-		return s.contactPush(s.contacts[m.senderID])
+		return s.contactPush(s.Contacts[m.SenderID])
 	case "user":
-		if u := s.users[m.senderID]; u != nil {
+		if u := s.Users[m.SenderID]; u != nil {
 			return s.userPush(u)
 		}
 	case "agent_bot":
@@ -1122,17 +1122,17 @@ func senderTypeName(kind string) any {
 }
 
 // messagePush is Message#push_event_data (conversation.messages[] in webhooks and REST).
-func (s *Server) messagePush(c *conversation, m *message) map[string]any {
+func (s *Server) messagePush(c *Conversation, m *Message) map[string]any {
 	out := map[string]any{
-		"id": m.id, "content": s.contentOf(m), "account_id": s.opts.AccountID, "inbox_id": c.inboxID,
-		"conversation_id": c.id, "message_type": messageTypeInts[m.typ], "created_at": m.createdAt.Unix(),
-		"updated_at": rubyTime(m.updatedAt), "private": m.private, "status": "sent", "source_id": nil,
-		"content_type": m.contentType, "content_attributes": m.contentAttrs, "sender_type": senderTypeName(m.senderKind),
-		"sender_id": nullInt(m.senderID), "external_source_ids": map[string]any{}, "additional_attributes": map[string]any{},
+		"id": m.ID, "content": s.contentOf(m), "account_id": s.opts.AccountID, "inbox_id": c.InboxID,
+		"conversation_id": c.ID, "message_type": messageTypeInts[m.Type], "created_at": m.CreatedAt.Unix(),
+		"updated_at": rubyTime(m.UpdatedAt), "private": m.Private, "status": "sent", "source_id": nil,
+		"content_type": m.ContentType, "content_attributes": m.ContentAttrs, "sender_type": senderTypeName(m.SenderKind),
+		"sender_id": nullInt(m.SenderID), "external_source_ids": map[string]any{}, "additional_attributes": map[string]any{},
 		"processed_message_content": s.contentOf(m), "sentiment": map[string]any{},
 		"conversation": map[string]any{
-			"assignee_id": nullInt(c.assigneeID), "unread_count": s.unreadCount(c), "last_activity_at": c.lastActivityAt.Unix(),
-			"contact_inbox": map[string]any{"source_id": c.sourceID},
+			"assignee_id": nullInt(c.AssigneeID), "unread_count": s.unreadCount(c), "last_activity_at": c.LastActivityAt.Unix(),
+			"contact_inbox": map[string]any{"source_id": c.SourceID},
 		},
 	}
 	if snd := s.senderPush(m); snd != nil {
@@ -1147,18 +1147,18 @@ func (s *Server) accountWebhook() map[string]any {
 
 // senderWebhook is sender.webhook_data: a contact without "type"; a user {id,name,email,type};
 // the bot {id,name,type}; nil for template and system messages.
-func (s *Server) senderWebhook(m *message) any {
-	switch m.senderKind {
+func (s *Server) senderWebhook(m *Message) any {
+	switch m.SenderKind {
 	case "contact":
-		ct := s.contacts[m.senderID]
+		ct := s.Contacts[m.SenderID]
 		return map[string]any{
 			"account": s.accountWebhook(), "additional_attributes": map[string]any{}, "avatar": "",
-			"custom_attributes": map[string]any{}, "email": nullStr(ct.email), "id": ct.id, "identifier": nil,
-			"name": ct.name, "phone_number": nil, "thumbnail": "", "blocked": false,
+			"custom_attributes": map[string]any{}, "email": nullStr(ct.Email), "id": ct.ID, "identifier": nil,
+			"name": ct.Name, "phone_number": nil, "thumbnail": "", "blocked": false,
 		}
 	case "user":
-		if u := s.users[m.senderID]; u != nil {
-			return map[string]any{"id": u.id, "name": u.name, "email": u.email, "type": "user"}
+		if u := s.Users[m.SenderID]; u != nil {
+			return map[string]any{"id": u.ID, "name": u.Name, "email": u.Email, "type": "user"}
 		}
 	case "agent_bot":
 		return map[string]any{"id": s.bot.id, "name": s.bot.name, "type": "agent_bot"}
@@ -1168,53 +1168,53 @@ func (s *Server) senderWebhook(m *message) any {
 
 // conversationWebhook is Conversations::EventDataPresenter#webhook_data (push_data + account).
 // messages holds only the last message of the chat scope (not activity, not private).
-func (s *Server) conversationWebhook(c *conversation) map[string]any {
+func (s *Server) conversationWebhook(c *Conversation) map[string]any {
 	meta := map[string]any{
-		"sender":        s.contactPush(s.contacts[c.contactID]),
+		"sender":        s.contactPush(s.Contacts[c.ContactID]),
 		"assignee":      nil,
 		"assignee_type": nil,
 		"team":          nil,
 		"hmac_verified": false,
 	}
-	if u := s.users[c.assigneeID]; u != nil {
+	if u := s.Users[c.AssigneeID]; u != nil {
 		meta["assignee"], meta["assignee_type"] = s.userPush(u), "User"
-	} else if c.assigneeBot {
+	} else if c.AssigneeBot {
 		meta["assignee"], meta["assignee_type"] = s.botPush(), "AgentBot"
 	}
-	if tm := s.teams[c.teamID]; tm != nil {
-		meta["team"] = map[string]any{"id": tm.id, "name": tm.name}
+	if tm := s.Teams[c.TeamID]; tm != nil {
+		meta["team"] = map[string]any{"id": tm.ID, "name": tm.Name}
 	}
 	msgs := []any{}
-	for i := len(c.msgs) - 1; i >= 0; i-- {
-		m := c.msgs[i]
-		if !m.private && m.typ != "activity" {
+	for i := len(c.Msgs) - 1; i >= 0; i-- {
+		m := c.Msgs[i]
+		if !m.Private && m.Type != "activity" {
 			msgs = append(msgs, s.messagePush(c, m))
 			break
 		}
 	}
 	return map[string]any{
-		"additional_attributes": c.additionalAttrs, "can_reply": true, "channel": "Channel::WebWidget",
+		"additional_attributes": c.AdditionalAttrs, "can_reply": true, "channel": "Channel::WebWidget",
 		"contact_inbox": map[string]any{
-			"id": c.contactInboxID, "contact_id": c.contactID, "inbox_id": c.inboxID, "source_id": c.sourceID,
-			"created_at": rubyTime(c.createdAt), "updated_at": rubyTime(c.createdAt), "hmac_verified": false,
-			"pubsub_token": c.pubsubToken,
+			"id": c.ContactInboxID, "contact_id": c.ContactID, "inbox_id": c.InboxID, "source_id": c.SourceID,
+			"created_at": rubyTime(c.CreatedAt), "updated_at": rubyTime(c.CreatedAt), "hmac_verified": false,
+			"pubsub_token": c.PubsubToken,
 		},
-		"id": c.id, "inbox_id": c.inboxID, "messages": msgs, "labels": s.labelsOf(c), "meta": meta,
-		"status": c.status, "custom_attributes": c.customAttrs, "snoozed_until": rubyTimeOrNil(c.snoozedUntil),
-		"unread_count": s.unreadCount(c), "first_reply_created_at": rubyTimeOrNil(c.firstReplyAt),
-		"priority": nullStr(c.priority), "waiting_since": epoch(c.waitingSince), "agent_last_seen_at": 0,
-		"contact_last_seen_at": 0, "last_activity_at": c.lastActivityAt.Unix(), "timestamp": c.lastActivityAt.Unix(),
-		"created_at": c.createdAt.Unix(), "updated_at": floatTime(c.updatedAt), "account": s.accountWebhook(),
+		"id": c.ID, "inbox_id": c.InboxID, "messages": msgs, "labels": s.labelsOf(c), "meta": meta,
+		"status": c.Status, "custom_attributes": c.CustomAttrs, "snoozed_until": rubyTimeOrNil(c.SnoozedUntil),
+		"unread_count": s.unreadCount(c), "first_reply_created_at": rubyTimeOrNil(c.FirstReplyAt),
+		"priority": nullStr(c.Priority), "waiting_since": epoch(c.WaitingSince), "agent_last_seen_at": 0,
+		"contact_last_seen_at": 0, "last_activity_at": c.LastActivityAt.Unix(), "timestamp": c.LastActivityAt.Unix(),
+		"created_at": c.CreatedAt.Unix(), "updated_at": floatTime(c.UpdatedAt), "account": s.accountWebhook(),
 	}
 }
 
 // messageWebhook is Message#webhook_data merged with the event name.
-func (s *Server) messageWebhook(event string, c *conversation, m *message) map[string]any {
+func (s *Server) messageWebhook(event string, c *Conversation, m *Message) map[string]any {
 	return map[string]any{
-		"event": event, "id": m.id, "content": s.contentOf(m), "content_type": m.contentType,
-		"content_attributes": m.contentAttrs, "additional_attributes": map[string]any{}, "message_type": m.typ,
-		"private": m.private, "source_id": nil, "created_at": rubyTime(m.createdAt), "account": s.accountWebhook(),
-		"inbox": map[string]any{"id": c.inboxID, "name": s.inboxes[c.inboxID].name}, "sender": s.senderWebhook(m),
+		"event": event, "id": m.ID, "content": s.contentOf(m), "content_type": m.ContentType,
+		"content_attributes": m.ContentAttrs, "additional_attributes": map[string]any{}, "message_type": m.Type,
+		"private": m.Private, "source_id": nil, "created_at": rubyTime(m.CreatedAt), "account": s.accountWebhook(),
+		"inbox": map[string]any{"id": c.InboxID, "name": s.Inboxes[c.InboxID].Name}, "sender": s.senderWebhook(m),
 		"conversation": s.conversationWebhook(c),
 	}
 }
@@ -1230,15 +1230,15 @@ type outEvent struct {
 
 // botReceives is agent_bots_for (app/listeners/agent_bot_listener.rb): the inbox's active bot
 // and the conversation's assigned bot; the sim has one bot, so one copy.
-func (s *Server) botReceives(c *conversation) bool {
-	return s.inboxes[c.inboxID].withBot || c.assigneeBot
+func (s *Server) botReceives(c *Conversation) bool {
+	return s.Inboxes[c.InboxID].WithBot || c.AssigneeBot
 }
 
 // messageEvent queues message_created/message_updated for sendable messages: incoming,
 // outgoing and template, private notes included (Message#webhook_sendable?).
-func (t *tx) messageEvent(name string, c *conversation, m *message) {
+func (t *tx) messageEvent(name string, c *Conversation, m *Message) {
 	s := t.s
-	if !s.botReceives(c) || m.typ == "activity" {
+	if !s.botReceives(c) || m.Type == "activity" {
 		return
 	}
 	body, err := json.Marshal(s.messageWebhook(name, c, m))
@@ -1246,13 +1246,13 @@ func (t *tx) messageEvent(name string, c *conversation, m *message) {
 		s.log.Error("marshal webhook", "event", name, "err", err)
 		return
 	}
-	t.events = append(t.events, outEvent{name: name, msgID: m.id, body: body})
+	t.events = append(t.events, outEvent{name: name, msgID: m.ID, body: body})
 }
 
 // conversationEvent builds a conversation_* event; changes become changed_attributes
 // [{attr: {previous_value, current_value}}] (BaseListener#extract_changed_attributes). It returns
 // the zero outEvent when no bot receives it.
-func (t *tx) conversationEvent(name string, c *conversation, changes []change) outEvent {
+func (t *tx) conversationEvent(name string, c *Conversation, changes []change) outEvent {
 	s := t.s
 	if !s.botReceives(c) {
 		return outEvent{}
@@ -1301,7 +1301,7 @@ func (s *Server) dispatchLocked(evs []outEvent) {
 	}
 	for _, ev := range evs {
 		id := newUUID()
-		s.hooks.Send(simnet.Webhook{
+		s.Hooks.Send(simnet.Webhook{
 			URL: s.webhookURL, Body: ev.body, Header: s.webhookHeader(id, ev.body),
 			Policy: simnet.Policy{Attempts: 3, Wait: s.opts.RetryWait, Retry: cwRetryable},
 			Event:  ev.name, ID: id, Meta: cwMeta{},
@@ -1401,8 +1401,8 @@ func jsonEqual(a, b any) bool {
 // GET /agent_bots: the account's agent bots (api/v1/accounts/agent_bots/index.json.jbuilder,
 // api/v1/models/_agent_bot.json.jbuilder); outgoing_url is where its webhooks go.
 func (s *Server) cwAgentBots(w http.ResponseWriter, _ *http.Request, _ *reqCtx) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	writeJSON(w, http.StatusOK, s.cwAgentBotsJSON()) // chatwoot_install.go
 }
 
@@ -1420,14 +1420,14 @@ func (s *Server) cwProfile(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
 		writeError(w, http.StatusUnauthorized, errInvalidToken)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u := s.users[1]
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	u := s.Users[1]
 	writeJSON(w, http.StatusOK, map[string]any{
-		"id": u.id, "name": u.name, "display_name": u.name, "email": u.email, "available_name": u.name,
-		"role": u.role, "accounts": []any{map[string]any{
-			"id": s.opts.AccountID, "name": "Acme", "status": "active", "role": u.role, "permissions": []string{u.role},
-			"availability": u.availability, "availability_status": u.availability, "auto_offline": false,
+		"id": u.ID, "name": u.Name, "display_name": u.Name, "email": u.Email, "available_name": u.Name,
+		"role": u.Role, "accounts": []any{map[string]any{
+			"id": s.opts.AccountID, "name": "Acme", "status": "active", "role": u.Role, "permissions": []string{u.Role},
+			"availability": u.Availability, "availability_status": u.Availability, "auto_offline": false,
 		}},
 	})
 }

@@ -190,8 +190,8 @@ func (s *Server) PublishHelpCenterArticle(locale, title, text string) error {
 	if err := CheckHelpCenterArticle(locale, title); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if s.hc == nil {
 		s.hc = &hcPublished{}
 	}
@@ -226,8 +226,8 @@ func CheckHelpCenterArticle(locale, title string) error {
 // translation of the same article and locale, or comes after the seed.
 func (s *Server) helpCenter() []hcSeed {
 	out := helpCenterSeed()
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if s.hc == nil {
 		return out
 	}

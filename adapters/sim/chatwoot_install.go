@@ -71,8 +71,8 @@ func (s *Server) cwInstallRoutes(api func(pattern string, botOK bool, h apiHandl
 // locked runs h with s.mu held.
 func (s *Server) locked(h apiHandler) apiHandler {
 	return func(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
+		s.Mu.Lock()
+		defer s.Mu.Unlock()
 		h(w, r, rc)
 	}
 }
@@ -90,8 +90,8 @@ func (s *Server) cwiBotToken(token string) bool {
 	if token == "" {
 		return false
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	for _, b := range s.inst().bots {
 		if b.token == token {
 			return true
@@ -198,11 +198,11 @@ func (s *Server) cwUpdateAgentBot(w http.ResponseWriter, r *http.Request, rc *re
 }
 
 // inboxBotID is the id of the inbox's agent bot, 0 for none. Callers hold s.mu.
-func (s *Server) inboxBotID(in *inbox) int {
-	if !in.withBot {
+func (s *Server) inboxBotID(in *Inbox) int {
+	if !in.WithBot {
 		return 0
 	}
-	if id, ok := s.inst().inboxBot[in.id]; ok {
+	if id, ok := s.inst().inboxBot[in.ID]; ok {
 		return id
 	}
 	return s.bot.id
@@ -234,11 +234,11 @@ func (s *Server) cwSetInboxAgentBot(w http.ResponseWriter, r *http.Request, rc *
 			writeError(w, http.StatusNotFound, errNotFound)
 			return
 		}
-		in.withBot = true
-		st.inboxBot[in.id] = id
+		in.WithBot = true
+		st.inboxBot[in.ID] = id
 	} else {
-		in.withBot = false
-		delete(st.inboxBot, in.id)
+		in.WithBot = false
+		delete(st.inboxBot, in.ID)
 	}
 	w.WriteHeader(http.StatusOK)
 }

@@ -218,20 +218,20 @@ func NewLibredesk(opts LibredeskOptions) *Libredesk {
 	for _, e := range events {
 		l.st.events[e] = true
 	}
-	core.mu.Lock()
-	if u := core.users[1]; u != nil {
+	core.Mu.Lock()
+	if u := core.Users[1]; u != nil {
 		l.st.agentFN[1] = [2]string{"Admin", ""}
 		l.st.avail[1] = LibredeskOffline
 	}
 	// Libredesk's "System" user (email "System", hidden from agent lists) performs automatic
 	// changes such as reopening a conversation.
-	core.seq.user++
-	sys := &user{id: core.seq.user, name: "System", email: "System", role: "system", availability: "offline", createdAt: time.Now()}
-	core.users[sys.id] = sys
-	core.userIDs = append(core.userIDs, sys.id)
-	l.st.systemID = sys.id
-	l.st.agentFN[sys.id] = [2]string{"System", ""}
-	core.mu.Unlock()
+	core.Seq.User++
+	sys := &User{ID: core.Seq.User, Name: "System", Email: "System", Role: "system", Availability: "offline", CreatedAt: time.Now()}
+	core.Users[sys.ID] = sys
+	core.UserIDs = append(core.UserIDs, sys.ID)
+	l.st.systemID = sys.ID
+	l.st.agentFN[sys.ID] = [2]string{"System", ""}
+	core.Mu.Unlock()
 	l.handler = l.routes()
 	return l
 }
@@ -243,8 +243,8 @@ func (l *Libredesk) Handler() http.Handler { return l.handler }
 // SetWebhook sets the webhook's URL and secret (Admin → Integrations → Webhooks). An empty URL
 // stops deliveries; an empty secret sends them unsigned.
 func (l *Libredesk) SetWebhook(url, secret string) {
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
 	l.st.webhookURL, l.st.secret = url, secret
 }
 
@@ -268,7 +268,7 @@ func (l *Libredesk) ResetCalls() { l.s.ResetCalls() }
 // Deliveries returns a copy of the log of webhook delivery attempts.
 func (l *Libredesk) Deliveries() []LibredeskDelivery {
 	var out []LibredeskDelivery
-	for _, d := range l.s.hooks.Log() {
+	for _, d := range l.s.Hooks.Log() {
 		if m, ok := d.Meta.(ldMeta); ok {
 			ld := LibredeskDelivery{Event: d.Event, Status: d.Status, Signed: m.signed, Duplicate: d.Duplicate}
 			if d.Err != nil {
@@ -287,20 +287,20 @@ func (l *Libredesk) AddInbox(name, channel string) int {
 		channel = "livechat"
 	}
 	s := l.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.seq.inbox++
-	in := &inbox{id: s.seq.inbox, name: name, createdAt: time.Now()}
-	s.inboxes[in.id] = in
-	s.inboxIDs = append(s.inboxIDs, in.id)
-	l.st.inboxes[in.id] = &ldInbox{uuid: newUUID(), channel: channel}
-	return in.id
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	s.Seq.Inbox++
+	in := &Inbox{ID: s.Seq.Inbox, Name: name, CreatedAt: time.Now()}
+	s.Inboxes[in.ID] = in
+	s.InboxIDs = append(s.InboxIDs, in.ID)
+	l.st.inboxes[in.ID] = &ldInbox{uuid: newUUID(), channel: channel}
+	return in.ID
 }
 
 // InboxUUID returns the inbox's uuid (the widget's X-Libredesk-Inbox-ID), or "".
 func (l *Libredesk) InboxUUID(inboxID int) string {
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
 	if in := l.st.inboxes[inboxID]; in != nil {
 		return in.uuid
 	}
@@ -311,16 +311,16 @@ func (l *Libredesk) InboxUUID(inboxID int) string {
 // availability_status values; anything else counts as offline.
 func (l *Libredesk) AddAgent(firstName, lastName, email, availability string) int {
 	s := l.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.seq.user++
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	s.Seq.User++
 	name := strings.TrimSpace(firstName + " " + lastName)
-	u := &user{id: s.seq.user, name: name, email: email, role: "agent", createdAt: time.Now()}
-	s.users[u.id] = u
-	s.userIDs = append(s.userIDs, u.id)
-	l.st.agentFN[u.id] = [2]string{firstName, lastName}
+	u := &User{ID: s.Seq.User, Name: name, Email: email, Role: "agent", CreatedAt: time.Now()}
+	s.Users[u.ID] = u
+	s.UserIDs = append(s.UserIDs, u.ID)
+	l.st.agentFN[u.ID] = [2]string{firstName, lastName}
 	l.setAvailLocked(u, availability)
-	return u.id
+	return u.ID
 }
 
 // AddTeam creates a team with the given members and returns its id.
@@ -329,10 +329,10 @@ func (l *Libredesk) AddTeam(name string, agentIDs ...int) int { return l.s.AddTe
 // AddTeamMember adds an agent to a team. Unknown ids are ignored.
 func (l *Libredesk) AddTeamMember(teamID, agentID int) {
 	s := l.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if tm := s.teams[teamID]; tm != nil && s.users[agentID] != nil && !slices.Contains(tm.members, agentID) {
-		tm.members = append(tm.members, agentID)
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	if tm := s.Teams[teamID]; tm != nil && s.Users[agentID] != nil && !slices.Contains(tm.Members, agentID) {
+		tm.Members = append(tm.Members, agentID)
 	}
 }
 
@@ -341,29 +341,29 @@ func (l *Libredesk) AddTeamMember(teamID, agentID int) {
 // 5 minutes without a websocket ping (update-inactive-offline); here the status stays as set.
 func (l *Libredesk) SetAvailability(agentID int, availability string) {
 	s := l.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if u := s.users[agentID]; u != nil {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	if u := s.Users[agentID]; u != nil {
 		l.setAvailLocked(u, availability)
 	}
 }
 
-func (l *Libredesk) setAvailLocked(u *user, availability string) {
+func (l *Libredesk) setAvailLocked(u *User, availability string) {
 	switch availability {
 	case LibredeskOnline, LibredeskAway, LibredeskAwayManual, LibredeskOffline, LibredeskAwayAndReassigning:
 	default:
 		availability = LibredeskOffline
 	}
-	l.st.avail[u.id] = availability
-	l.st.lastActive[u.id] = time.Now()
+	l.st.avail[u.ID] = availability
+	l.st.lastActive[u.ID] = time.Now()
 	// Keep the core's view coherent (online|busy|offline).
 	switch availability {
 	case LibredeskOnline:
-		u.availability = "online"
+		u.Availability = "online"
 	case LibredeskOffline:
-		u.availability = "offline"
+		u.Availability = "offline"
 	default:
-		u.availability = "busy"
+		u.Availability = "busy"
 	}
 }
 
@@ -371,9 +371,9 @@ func (l *Libredesk) setAvailLocked(u *user, availability string) {
 // replacing any previous pair. It returns empty strings for an unknown agent.
 func (l *Libredesk) CreateAPIKey(agentID int) (key, secret string) {
 	s := l.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.users[agentID] == nil {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	if s.Users[agentID] == nil {
 		return "", ""
 	}
 	for k, v := range l.st.keys {
@@ -389,8 +389,8 @@ func (l *Libredesk) CreateAPIKey(agentID int) (key, secret string) {
 // SetPermissions replaces an agent's permissions (its role's permission list). Agents not set
 // here have every permission in LibredeskPermissions.
 func (l *Libredesk) SetPermissions(agentID int, perms ...string) {
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
 	l.st.perms[agentID] = slices.Clone(perms)
 }
 
@@ -398,8 +398,8 @@ func (l *Libredesk) SetPermissions(agentID int, perms ...string) {
 // be put on a conversation: unknown names are silently dropped (set-conversation-tags and
 // add-conversation-tags in internal/conversation/queries.sql insert only known tags).
 func (l *Libredesk) AddTag(name string) int {
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
 	return l.addTagLocked(name)
 }
 
@@ -425,9 +425,9 @@ func (l *Libredesk) SeedDemo() LibredeskDemo {
 	d.TeamID = l.AddTeam("Support", d.AliceID, d.BobID)
 	d.APIKey, d.APISecret = l.CreateAPIKey(d.BotID)
 	l.AddTag("offline-message")
-	l.s.mu.Lock()
+	l.s.Mu.Lock()
 	l.st.botID = d.BotID
-	l.s.mu.Unlock()
+	l.s.Mu.Unlock()
 	return d
 }
 
@@ -463,16 +463,16 @@ func (l *Libredesk) VisitorReply(ctx context.Context, convID int, text string) (
 	}
 	t := l.ldLock()
 	defer t.unlock()
-	c, ok := l.s.convs[convID]
-	if !ok || l.st.inboxes[c.inboxID] == nil || l.st.inboxes[c.inboxID].channel != "livechat" {
+	c, ok := l.s.Convs[convID]
+	if !ok || l.st.inboxes[c.InboxID] == nil || l.st.inboxes[c.InboxID].channel != "livechat" {
 		// The widget serves live-chat inboxes only (widgetInbox).
 		return 0, fmt.Errorf("visitor reply: conversation %d: %w", convID, ErrNotFound)
 	}
-	m, err := t.incoming(c, c.inboxID, l.s.contacts[c.contactID], text)
+	m, err := t.incoming(c, c.InboxID, l.s.Contacts[c.ContactID], text)
 	if err != nil {
 		return 0, fmt.Errorf("visitor reply: %w", err)
 	}
-	return m.id, nil
+	return m.ID, nil
 }
 
 func (l *Libredesk) visitorSend(ctx context.Context, inboxID int, contact, text string, fresh bool) (int, int, error) {
@@ -488,15 +488,15 @@ func (l *Libredesk) visitorSend(ctx context.Context, inboxID int, contact, text 
 	t := l.ldLock()
 	defer t.unlock()
 	s := l.s
-	if s.inboxes[inboxID] == nil || l.st.inboxes[inboxID] == nil {
+	if s.Inboxes[inboxID] == nil || l.st.inboxes[inboxID] == nil {
 		return 0, 0, fmt.Errorf("visitor send: inbox %d: %w", inboxID, ErrNotFound)
 	}
 	ct := l.contactLocked(contact)
-	var c *conversation
+	var c *Conversation
 	if !fresh {
-		for i := len(s.convIDs) - 1; i >= 0; i-- {
-			cand := s.convs[s.convIDs[i]]
-			if cand.contactID == ct.id && cand.inboxID == inboxID {
+		for i := len(s.ConvIDs) - 1; i >= 0; i-- {
+			cand := s.Convs[s.ConvIDs[i]]
+			if cand.ContactID == ct.ID && cand.InboxID == inboxID {
 				c = cand
 				break
 			}
@@ -506,27 +506,27 @@ func (l *Libredesk) visitorSend(ctx context.Context, inboxID int, contact, text 
 	if err != nil {
 		return 0, 0, err
 	}
-	return m.convID, m.id, nil
+	return m.ConvID, m.ID, nil
 }
 
 // incoming stores a visitor message, creating the conversation when c is nil.
-func (t *ldTx) incoming(c *conversation, inboxID int, ct *contact, text string) (*message, error) {
+func (t *ldTx) incoming(c *Conversation, inboxID int, ct *Contact, text string) (*Message, error) {
 	created := false
 	if c == nil {
 		c = t.createConversation(inboxID, ct)
 		created = true
 	}
-	m := &message{typ: "incoming", senderKind: "contact", senderID: ct.id, content: text, hasContent: true, contentType: "text"}
+	m := &Message{Type: "incoming", SenderKind: "contact", SenderID: ct.ID, Content: text, HasContent: true, ContentType: "text"}
 	t.addMessage(c, m, "received", nil, text)
 	if created {
 		// Observed order on v2.7.0: the first message.created, then conversation.created.
 		t.event("conversation.created", t.l.conversationJSON(c))
 	}
-	switch c.status {
+	switch c.Status {
 	case LibredeskSnoozed, LibredeskResolved, LibredeskClosed:
 		// ReOpenConversation: status and an activity, no webhook of its own.
-		c.status = LibredeskOpen
-		c.updatedAt = time.Now()
+		c.Status = LibredeskOpen
+		c.UpdatedAt = time.Now()
 		t.activity(c, t.l.st.systemID, "System marked the conversation as Open")
 	}
 	return m, nil
@@ -535,10 +535,10 @@ func (t *ldTx) incoming(c *conversation, inboxID int, ct *contact, text string) 
 // SetContactEmail sets the email of the conversation's contact (no webhook).
 func (l *Libredesk) SetContactEmail(convID int, email string) {
 	s := l.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c, ok := s.convs[convID]; ok {
-		s.contacts[c.contactID].email = email
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	if c, ok := s.Convs[convID]; ok {
+		s.Contacts[c.ContactID].Email = email
 	}
 }
 
@@ -555,8 +555,8 @@ func (l *Libredesk) AgentReply(ctx context.Context, convID, agentID int, text st
 	if err != nil {
 		return 0, fmt.Errorf("agent reply: %w", err)
 	}
-	m := t.reply(c, u.id, ldEscapeHTML(text), private, nil)
-	return m.id, nil
+	m := t.reply(c, u.ID, ldEscapeHTML(text), private, nil)
+	return m.ID, nil
 }
 
 // AgentAssign assigns the conversation to agentID as that agent (self-assignment): the
@@ -571,7 +571,7 @@ func (l *Libredesk) AgentAssign(ctx context.Context, convID, agentID int) error 
 	if err != nil {
 		return fmt.Errorf("agent assign: %w", err)
 	}
-	t.assignUser(c, u.id, u.id)
+	t.assignUser(c, u.ID, u.ID)
 	return nil
 }
 
@@ -587,10 +587,10 @@ func (l *Libredesk) AgentAssignTeam(ctx context.Context, convID, actorID, teamID
 	if err != nil {
 		return fmt.Errorf("agent assign team: %w", err)
 	}
-	if l.s.teams[teamID] == nil {
+	if l.s.Teams[teamID] == nil {
 		return fmt.Errorf("agent assign team: team %d: %w", teamID, ErrNotFound)
 	}
-	t.assignTeam(c, teamID, u.id)
+	t.assignTeam(c, teamID, u.ID)
 	return nil
 }
 
@@ -608,16 +608,16 @@ func (l *Libredesk) AgentSetStatus(ctx context.Context, convID, actorID int, sta
 	if !validLDStatus(status) {
 		return fmt.Errorf("agent set status: unknown status %q", status)
 	}
-	t.setStatus(c, status, u.id)
+	t.setStatus(c, status, u.ID)
 	return nil
 }
 
-func (l *Libredesk) convAndAgent(convID, agentID int) (*conversation, *user, error) {
-	c, ok := l.s.convs[convID]
-	if !ok || l.st.inboxes[c.inboxID] == nil {
+func (l *Libredesk) convAndAgent(convID, agentID int) (*Conversation, *User, error) {
+	c, ok := l.s.Convs[convID]
+	if !ok || l.st.inboxes[c.InboxID] == nil {
 		return nil, nil, fmt.Errorf("conversation %d: %w", convID, ErrNotFound)
 	}
-	u := l.s.users[agentID]
+	u := l.s.Users[agentID]
 	if u == nil {
 		return nil, nil, fmt.Errorf("agent %d: %w", agentID, ErrNotFound)
 	}
@@ -626,10 +626,10 @@ func (l *Libredesk) convAndAgent(convID, agentID int) (*conversation, *user, err
 
 // Conversation returns a deep copy of one conversation.
 func (l *Libredesk) Conversation(convID int) (LibredeskConversationView, bool) {
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
-	c, ok := l.s.convs[convID]
-	if !ok || l.st.inboxes[c.inboxID] == nil {
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
+	c, ok := l.s.Convs[convID]
+	if !ok || l.st.inboxes[c.InboxID] == nil {
 		return LibredeskConversationView{}, false
 	}
 	return l.view(c), true
@@ -637,8 +637,8 @@ func (l *Libredesk) Conversation(convID int) (LibredeskConversationView, bool) {
 
 // ConversationByUUID returns a deep copy of the conversation with that uuid.
 func (l *Libredesk) ConversationByUUID(uuid string) (LibredeskConversationView, bool) {
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
 	c := l.convByUUID(uuid)
 	if c == nil {
 		return LibredeskConversationView{}, false
@@ -648,11 +648,11 @@ func (l *Libredesk) ConversationByUUID(uuid string) (LibredeskConversationView, 
 
 // Conversations returns deep copies of all conversations, by id.
 func (l *Libredesk) Conversations() []LibredeskConversationView {
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
 	var out []LibredeskConversationView
-	for _, id := range l.s.convIDs {
-		if c := l.s.convs[id]; l.st.inboxes[c.inboxID] != nil {
+	for _, id := range l.s.ConvIDs {
+		if c := l.s.Convs[id]; l.st.inboxes[c.InboxID] != nil {
 			out = append(out, l.view(c))
 		}
 	}
@@ -662,51 +662,51 @@ func (l *Libredesk) Conversations() []LibredeskConversationView {
 // NewVisitorName returns a random visitor name like "quiet-sun-421".
 func (l *Libredesk) NewVisitorName() string { return l.s.NewVisitorName() }
 
-func (l *Libredesk) view(c *conversation) LibredeskConversationView {
+func (l *Libredesk) view(c *Conversation) LibredeskConversationView {
 	s := l.s
-	ct := s.contacts[c.contactID]
+	ct := s.Contacts[c.ContactID]
 	v := LibredeskConversationView{
-		ID: c.id, UUID: c.uuid, InboxID: c.inboxID, Status: c.status, AssigneeID: c.assigneeID, TeamID: c.teamID,
-		Tags: slices.Clone(c.labels), ContactID: ct.id, ContactName: ct.name, ContactEmail: ct.email,
+		ID: c.ID, UUID: c.UUID, InboxID: c.InboxID, Status: c.Status, AssigneeID: c.AssigneeID, TeamID: c.TeamID,
+		Tags: slices.Clone(c.Labels), ContactID: ct.ID, ContactName: ct.Name, ContactEmail: ct.Email,
 	}
 	if v.Tags == nil {
 		v.Tags = []string{}
 	}
-	if u := s.users[c.assigneeID]; u != nil {
-		v.AssigneeName = u.name
+	if u := s.Users[c.AssigneeID]; u != nil {
+		v.AssigneeName = u.Name
 	}
-	v.Messages = make([]LibredeskMessageView, 0, len(c.msgs))
-	for _, m := range c.msgs {
-		lm := l.st.msgs[m.id]
+	v.Messages = make([]LibredeskMessageView, 0, len(c.Msgs))
+	for _, m := range c.Msgs {
+		lm := l.st.msgs[m.ID]
 		meta, _ := deepCopy(lm.meta).(map[string]any)
 		if meta == nil {
 			meta = map[string]any{}
 		}
 		v.Messages = append(v.Messages, LibredeskMessageView{
-			ID: m.id, UUID: lm.uuid, Type: m.typ, Status: lm.status, SenderType: ldSenderType(m), SenderID: m.senderID,
-			SenderName: l.senderName(m), Content: m.content, Text: lm.textContent, Private: m.private, Meta: meta,
-			CreatedAt: m.createdAt,
+			ID: m.ID, UUID: lm.uuid, Type: m.Type, Status: lm.status, SenderType: ldSenderType(m), SenderID: m.SenderID,
+			SenderName: l.senderName(m), Content: m.Content, Text: lm.textContent, Private: m.Private, Meta: meta,
+			CreatedAt: m.CreatedAt,
 		})
 	}
 	return v
 }
 
-func ldSenderType(m *message) string {
-	if m.senderKind == "contact" {
+func ldSenderType(m *Message) string {
+	if m.SenderKind == "contact" {
 		return "contact"
 	}
 	return "agent"
 }
 
-func (l *Libredesk) senderName(m *message) string {
-	if m.senderKind == "contact" {
-		if ct := l.s.contacts[m.senderID]; ct != nil {
-			return ct.name
+func (l *Libredesk) senderName(m *Message) string {
+	if m.SenderKind == "contact" {
+		if ct := l.s.Contacts[m.SenderID]; ct != nil {
+			return ct.Name
 		}
 		return ""
 	}
-	if u := l.s.users[m.senderID]; u != nil {
-		return u.name
+	if u := l.s.Users[m.SenderID]; u != nil {
+		return u.Name
 	}
 	return ""
 }
@@ -720,87 +720,87 @@ type ldTx struct {
 }
 
 func (l *Libredesk) ldLock() *ldTx {
-	l.s.mu.Lock()
+	l.s.Mu.Lock()
 	return &ldTx{l: l}
 }
 
 func (t *ldTx) unlock() {
 	t.l.dispatchLocked(t.events)
 	t.events = nil
-	t.l.s.mu.Unlock()
+	t.l.s.Mu.Unlock()
 }
 
-func (l *Libredesk) contactLocked(key string) *contact {
+func (l *Libredesk) contactLocked(key string) *Contact {
 	s := l.s
 	ct := s.contactFor(key)
-	if _, ok := l.st.contactTyp[ct.id]; !ok {
-		l.st.contactTyp[ct.id] = "visitor"
-		l.st.contactFN[ct.id] = [2]string{key, ""}
+	if _, ok := l.st.contactTyp[ct.ID]; !ok {
+		l.st.contactTyp[ct.ID] = "visitor"
+		l.st.contactFN[ct.ID] = [2]string{key, ""}
 	}
 	return ct
 }
 
-func (l *Libredesk) convByUUID(uuid string) *conversation {
-	for _, id := range l.s.convIDs {
-		if c := l.s.convs[id]; c.uuid == uuid && l.st.inboxes[c.inboxID] != nil {
+func (l *Libredesk) convByUUID(uuid string) *Conversation {
+	for _, id := range l.s.ConvIDs {
+		if c := l.s.Convs[id]; c.UUID == uuid && l.st.inboxes[c.InboxID] != nil {
 			return c
 		}
 	}
 	return nil
 }
 
-func (t *ldTx) createConversation(inboxID int, ct *contact) *conversation {
+func (t *ldTx) createConversation(inboxID int, ct *Contact) *Conversation {
 	s := t.l.s
 	now := time.Now()
-	s.seq.conv++
-	c := &conversation{
-		id: s.seq.conv, inboxID: inboxID, contactID: ct.id, uuid: newUUID(), status: LibredeskOpen,
-		labels: []string{}, customAttrs: map[string]any{}, createdAt: now, updatedAt: now, lastActivityAt: now,
-		waitingSince: now,
+	s.Seq.Conv++
+	c := &Conversation{
+		ID: s.Seq.Conv, InboxID: inboxID, ContactID: ct.ID, UUID: newUUID(), Status: LibredeskOpen,
+		Labels: []string{}, CustomAttrs: map[string]any{}, CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
+		WaitingSince: now,
 	}
-	s.convs[c.id] = c
-	s.convIDs = append(s.convIDs, c.id)
+	s.Convs[c.ID] = c
+	s.ConvIDs = append(s.ConvIDs, c.ID)
 	return c
 }
 
 // addMessage appends a message (InsertMessage) and queues message.created.
-func (t *ldTx) addMessage(c *conversation, m *message, status string, meta map[string]any, text string) {
+func (t *ldTx) addMessage(c *Conversation, m *Message, status string, meta map[string]any, text string) {
 	s := t.l.s
 	now := time.Now()
-	if n := len(c.msgs); n > 0 && !now.After(c.msgs[n-1].createdAt) {
-		now = c.msgs[n-1].createdAt.Add(time.Microsecond) // keep created_at strictly increasing
+	if n := len(c.Msgs); n > 0 && !now.After(c.Msgs[n-1].CreatedAt) {
+		now = c.Msgs[n-1].CreatedAt.Add(time.Microsecond) // keep created_at strictly increasing
 	}
-	s.seq.msg++
-	m.id, m.convID = s.seq.msg, c.id
-	m.createdAt, m.updatedAt = now, now
-	if m.contentAttrs == nil {
-		m.contentAttrs = map[string]any{}
+	s.Seq.Msg++
+	m.ID, m.ConvID = s.Seq.Msg, c.ID
+	m.CreatedAt, m.UpdatedAt = now, now
+	if m.ContentAttrs == nil {
+		m.ContentAttrs = map[string]any{}
 	}
 	if meta == nil {
 		meta = map[string]any{}
 	}
-	c.msgs = append(c.msgs, m)
-	t.l.st.msgs[m.id] = &ldMsg{uuid: newUUID(), status: status, meta: meta, textContent: text}
-	c.updatedAt, c.lastActivityAt = now, now
+	c.Msgs = append(c.Msgs, m)
+	t.l.st.msgs[m.ID] = &ldMsg{uuid: newUUID(), status: status, meta: meta, textContent: text}
+	c.UpdatedAt, c.LastActivityAt = now, now
 	t.event("message.created", t.l.messageJSON(c, m))
 }
 
 // reply stores an agent's reply (QueueReply: pending, then sent with message.updated) or
 // private note (SendPrivateNote: sent).
-func (t *ldTx) reply(c *conversation, userID int, html string, private bool, meta map[string]any) *message {
-	m := &message{typ: "outgoing", senderKind: "user", senderID: userID, content: html, hasContent: true, contentType: "html", private: private}
+func (t *ldTx) reply(c *Conversation, userID int, html string, private bool, meta map[string]any) *Message {
+	m := &Message{Type: "outgoing", SenderKind: "user", SenderID: userID, Content: html, HasContent: true, ContentType: "html", Private: private}
 	status := "pending"
 	if private {
 		status = "sent"
 	}
 	t.addMessage(c, m, status, meta, ldHTMLToText(html))
-	if !private && c.firstReplyAt.IsZero() {
+	if !private && c.FirstReplyAt.IsZero() {
 		// update-conversation-reply-timestamps: first_reply_at = COALESCE(first_reply_at, now).
-		c.firstReplyAt = m.createdAt
+		c.FirstReplyAt = m.CreatedAt
 	}
 	if !private {
-		t.l.st.msgs[m.id].status = "sent"
-		m.updatedAt = time.Now()
+		t.l.st.msgs[m.ID].status = "sent"
+		m.UpdatedAt = time.Now()
 		t.event("message.updated", t.l.messageJSON(c, m))
 	}
 	return m
@@ -808,70 +808,70 @@ func (t *ldTx) reply(c *conversation, userID int, html string, private bool, met
 
 // activity inserts an activity message (InsertConversationActivity: type activity, private,
 // sender_type agent, status sent), which Libredesk also sends as message.created.
-func (t *ldTx) activity(c *conversation, actorID int, text string) {
-	m := &message{typ: "activity", senderKind: "user", senderID: actorID, content: text, hasContent: true, contentType: "text", private: true}
+func (t *ldTx) activity(c *Conversation, actorID int, text string) {
+	m := &Message{Type: "activity", SenderKind: "user", SenderID: actorID, Content: text, HasContent: true, ContentType: "text", Private: true}
 	t.addMessage(c, m, "sent", nil, text)
 }
 
 // assignUser is UpdateConversationUserAssignee: no-op when unchanged (the handler's "Already
 // assigned?"), else conversation.assigned and an activity.
-func (t *ldTx) assignUser(c *conversation, userID, actorID int) {
-	if c.assigneeID == userID {
+func (t *ldTx) assignUser(c *Conversation, userID, actorID int) {
+	if c.AssigneeID == userID {
 		return
 	}
-	c.assigneeID = userID
-	c.updatedAt = time.Now()
+	c.AssigneeID = userID
+	c.UpdatedAt = time.Now()
 	t.event("conversation.assigned", map[string]any{
-		"conversation_uuid": c.uuid, "assigned_to": userID, "actor_id": actorID, "conversation": t.l.conversationJSON(c),
+		"conversation_uuid": c.UUID, "assigned_to": userID, "actor_id": actorID, "conversation": t.l.conversationJSON(c),
 	})
 	actor := t.l.actorName(actorID)
 	if userID == actorID {
 		t.activity(c, actorID, actor+" self-assigned this conversation")
 	} else {
-		t.activity(c, actorID, fmt.Sprintf("Assigned to %s by %s", t.l.s.users[userID].name, actor))
+		t.activity(c, actorID, fmt.Sprintf("Assigned to %s by %s", t.l.s.Users[userID].Name, actor))
 	}
 }
 
 // assignTeam is UpdateConversationTeamAssignee: no-op when unchanged, else the team, an
 // activity and — because the team changed — RemoveConversationAssignee(user), which sends
 // conversation.unassigned whether or not a user was assigned. There is no event for the team.
-func (t *ldTx) assignTeam(c *conversation, teamID, actorID int) {
-	if c.teamID == teamID {
+func (t *ldTx) assignTeam(c *Conversation, teamID, actorID int) {
+	if c.TeamID == teamID {
 		return
 	}
-	c.teamID = teamID
-	c.updatedAt = time.Now()
-	t.activity(c, actorID, fmt.Sprintf("Assigned to %s team by %s", t.l.s.teams[teamID].name, t.l.actorName(actorID)))
+	c.TeamID = teamID
+	c.UpdatedAt = time.Now()
+	t.activity(c, actorID, fmt.Sprintf("Assigned to %s team by %s", t.l.s.Teams[teamID].Name, t.l.actorName(actorID)))
 	t.unassignUser(c, actorID)
 }
 
 // unassignUser is RemoveConversationAssignee(uuid, "user"): conversation.unassigned, no activity.
-func (t *ldTx) unassignUser(c *conversation, actorID int) {
-	c.assigneeID = 0
-	c.updatedAt = time.Now()
+func (t *ldTx) unassignUser(c *Conversation, actorID int) {
+	c.AssigneeID = 0
+	c.UpdatedAt = time.Now()
 	t.event("conversation.unassigned", map[string]any{
-		"conversation_uuid": c.uuid, "actor_id": actorID, "conversation": t.l.conversationJSON(c),
+		"conversation_uuid": c.UUID, "actor_id": actorID, "conversation": t.l.conversationJSON(c),
 	})
 }
 
 // setStatus is UpdateConversationStatus: no-op when unchanged (and not snoozed), else
 // conversation.status_changed and the activity "<actor> marked the conversation as <status>".
-func (t *ldTx) setStatus(c *conversation, status string, actorID int) {
-	prev := c.status
+func (t *ldTx) setStatus(c *Conversation, status string, actorID int) {
+	prev := c.Status
 	if prev == status && status != LibredeskSnoozed {
 		return
 	}
-	c.status = status
-	c.updatedAt = time.Now()
+	c.Status = status
+	c.UpdatedAt = time.Now()
 	snooze := ""
 	if status == LibredeskSnoozed {
-		c.snoozedUntil = time.Now().Add(time.Hour)
-		snooze = c.snoozedUntil.UTC().Format(time.RFC3339)
+		c.SnoozedUntil = time.Now().Add(time.Hour)
+		snooze = c.SnoozedUntil.UTC().Format(time.RFC3339)
 	} else {
-		c.snoozedUntil = time.Time{}
+		c.SnoozedUntil = time.Time{}
 	}
 	t.event("conversation.status_changed", map[string]any{
-		"conversation_uuid": c.uuid, "previous_status": prev, "new_status": status, "snooze_until": snooze,
+		"conversation_uuid": c.UUID, "previous_status": prev, "new_status": status, "snooze_until": snooze,
 		"actor_id": actorID, "conversation": t.l.conversationJSON(c),
 	})
 	t.activity(c, actorID, fmt.Sprintf("%s marked the conversation as %s", t.l.actorName(actorID), status))
@@ -879,8 +879,8 @@ func (t *ldTx) setStatus(c *conversation, status string, actorID int) {
 
 // setTags is SetConversationTags: names that are not defined tags are dropped silently;
 // conversation.tags_changed is sent either way, with an activity per added or removed tag.
-func (t *ldTx) setTags(c *conversation, action string, names []string, actorID int) {
-	prev := slices.Clone(c.labels)
+func (t *ldTx) setTags(c *Conversation, action string, names []string, actorID int) {
+	prev := slices.Clone(c.Labels)
 	var next []string
 	switch action {
 	case "add_tags":
@@ -906,10 +906,10 @@ func (t *ldTx) setTags(c *conversation, action string, names []string, actorID i
 	if next == nil {
 		next = []string{}
 	}
-	c.labels = next
-	c.updatedAt = time.Now()
+	c.Labels = next
+	c.UpdatedAt = time.Now()
 	t.event("conversation.tags_changed", map[string]any{
-		"conversation_uuid": c.uuid, "previous_tags": prev, "new_tags": slices.Clone(next), "actor_id": actorID,
+		"conversation_uuid": c.UUID, "previous_tags": prev, "new_tags": slices.Clone(next), "actor_id": actorID,
 		"conversation": t.l.conversationJSON(c),
 	})
 	actor := t.l.actorName(actorID)
@@ -926,8 +926,8 @@ func (t *ldTx) setTags(c *conversation, action string, names []string, actorID i
 }
 
 func (l *Libredesk) actorName(id int) string {
-	if u := l.s.users[id]; u != nil {
-		return u.name
+	if u := l.s.Users[id]; u != nil {
+		return u.Name
 	}
 	return "System"
 }
@@ -951,16 +951,16 @@ func (l *Libredesk) permitted(userID int, perm string) bool {
 
 // canAccess is authz EnforceConversationAccess: read_all, or read_assigned for the assignee, or
 // read_unassigned without a user assignee, or read_team_inbox for a team member without one.
-func (l *Libredesk) canAccess(userID int, c *conversation) bool {
+func (l *Libredesk) canAccess(userID int, c *Conversation) bool {
 	switch {
 	case l.permitted(userID, "conversations:read_all"):
 		return true
-	case c.assigneeID == userID && l.permitted(userID, "conversations:read_assigned"):
+	case c.AssigneeID == userID && l.permitted(userID, "conversations:read_assigned"):
 		return true
-	case c.assigneeID == 0 && l.permitted(userID, "conversations:read_unassigned"):
+	case c.AssigneeID == 0 && l.permitted(userID, "conversations:read_unassigned"):
 		return true
-	case c.assigneeID == 0 && c.teamID != 0 && l.permitted(userID, "conversations:read_team_inbox"):
-		if tm := l.s.teams[c.teamID]; tm != nil && slices.Contains(tm.members, userID) {
+	case c.AssigneeID == 0 && c.TeamID != 0 && l.permitted(userID, "conversations:read_team_inbox"):
+		if tm := l.s.Teams[c.TeamID]; tm != nil && slices.Contains(tm.Members, userID) {
 			return true
 		}
 	}

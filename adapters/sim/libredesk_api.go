@@ -125,17 +125,17 @@ func (l *Libredesk) api(perm string, h ldHandler) http.Handler {
 		userID := 0
 		kind := ""
 		if hasKey {
-			s.mu.Lock()
-			if k, ok := l.st.keys[key]; ok && k.secret == sec && s.users[k.userID] != nil {
+			s.Mu.Lock()
+			if k, ok := l.st.keys[key]; ok && k.secret == sec && s.Users[k.userID] != nil {
 				userID, kind = k.userID, "key"
 			} else {
 				kind = "invalid"
 			}
-			s.mu.Unlock()
+			s.Mu.Unlock()
 		}
 		call := simnet.NewCall(r, body)
 		call.Token = kind
-		s.mw.Serve(w, r, &call, ldFaults, func(sw http.ResponseWriter) {
+		s.MW.Serve(w, r, &call, ldFaults, func(sw http.ResponseWriter) {
 			switch kind {
 			case "":
 				ldError(sw, http.StatusUnauthorized, "Invalid or expired session", ldGeneralError)
@@ -145,9 +145,9 @@ func (l *Libredesk) api(perm string, h ldHandler) http.Handler {
 				return
 			}
 			if perm != "" {
-				s.mu.Lock()
+				s.Mu.Lock()
 				ok := l.permitted(userID, perm)
-				s.mu.Unlock()
+				s.Mu.Unlock()
 				if !ok {
 					ldError(sw, http.StatusForbidden, "Permission denied", ldPermissionError)
 					return
@@ -160,7 +160,7 @@ func (l *Libredesk) api(perm string, h ldHandler) http.Handler {
 
 // withConversation runs fn under the lock on the path's conversation after
 // enforceConversationAccess; unknown conversations are 404, others' are 403.
-func (l *Libredesk) withConversation(w http.ResponseWriter, r *http.Request, userID int, fn func(t *ldTx, c *conversation)) {
+func (l *Libredesk) withConversation(w http.ResponseWriter, r *http.Request, userID int, fn func(t *ldTx, c *Conversation)) {
 	t := l.ldLock()
 	defer t.unlock()
 	c := l.convByUUID(r.PathValue("uuid"))
@@ -211,7 +211,7 @@ func ldPageResults(items []any, page, size int) map[string]any {
 
 // GET /api/v1/conversations/{uuid}
 func (l *Libredesk) getConversation(w http.ResponseWriter, r *http.Request, userID int, _ []byte) {
-	l.withConversation(w, r, userID, func(_ *ldTx, c *conversation) { ldOK(w, l.conversationJSON(c)) })
+	l.withConversation(w, r, userID, func(_ *ldTx, c *Conversation) { ldOK(w, l.conversationJSON(c)) })
 }
 
 // GET /api/v1/conversations/{uuid}/messages?page=&page_size=&private=&type=: newest first
@@ -220,14 +220,14 @@ func (l *Libredesk) getMessages(w http.ResponseWriter, r *http.Request, userID i
 	page, size := ldPagination(r)
 	q := r.URL.Query()
 	types := q["type"]
-	l.withConversation(w, r, userID, func(_ *ldTx, c *conversation) {
+	l.withConversation(w, r, userID, func(_ *ldTx, c *Conversation) {
 		var items []any
-		for i := len(c.msgs) - 1; i >= 0; i-- {
-			m := c.msgs[i]
-			if q.Has("private") && strconv.FormatBool(m.private) != strings.ToLower(q.Get("private")) {
+		for i := len(c.Msgs) - 1; i >= 0; i-- {
+			m := c.Msgs[i]
+			if q.Has("private") && strconv.FormatBool(m.Private) != strings.ToLower(q.Get("private")) {
 				continue
 			}
-			if len(types) > 0 && !slices.Contains(types, m.typ) {
+			if len(types) > 0 && !slices.Contains(types, m.Type) {
 				continue
 			}
 			items = append(items, l.messageJSON(c, m))
@@ -259,15 +259,15 @@ func (l *Libredesk) sendMessage(w http.ResponseWriter, r *http.Request, userID i
 		ldError(w, http.StatusBadRequest, "Bad request", ldInputError)
 		return
 	}
-	l.withConversation(w, r, userID, func(t *ldTx, c *conversation) {
+	l.withConversation(w, r, userID, func(t *ldTx, c *Conversation) {
 		if req.SenderType == "contact" {
 			// messages:write_as_contact is in neither built-in role (internal/authz and the roles in schema.sql).
 			if perms, ok := l.st.perms[userID]; !ok || !slices.Contains(perms, "messages:write_as_contact") {
 				ldError(w, http.StatusForbidden, "Permission denied", ldPermissionError)
 				return
 			}
-			ct := l.s.contacts[c.contactID]
-			m, _ := t.incoming(c, c.inboxID, ct, ldHTMLToText(req.Message))
+			ct := l.s.Contacts[c.ContactID]
+			m, _ := t.incoming(c, c.InboxID, ct, ldHTMLToText(req.Message))
 			ldOK(w, l.messageJSON(c, m))
 			return
 		}
@@ -288,12 +288,12 @@ func (l *Libredesk) assignUserHandler(w http.ResponseWriter, r *http.Request, us
 	if !decodeLD(w, body, &req) {
 		return
 	}
-	l.withConversation(w, r, userID, func(t *ldTx, c *conversation) {
-		if c.assigneeID == req.AssigneeID {
+	l.withConversation(w, r, userID, func(t *ldTx, c *Conversation) {
+		if c.AssigneeID == req.AssigneeID {
 			ldOK(w, true) // "Already assigned?"
 			return
 		}
-		if u := l.s.users[req.AssigneeID]; u == nil || u.role == "system" {
+		if u := l.s.Users[req.AssigneeID]; u == nil || u.Role == "system" {
 			// The foreign key fails in UpdateAssignee: a generic error.
 			ldError(w, http.StatusInternalServerError, "Error updating conversation", ldGeneralError)
 			return
@@ -312,14 +312,14 @@ func (l *Libredesk) assignTeamHandler(w http.ResponseWriter, r *http.Request, us
 	if !decodeLD(w, body, &req) {
 		return
 	}
-	l.s.mu.Lock()
-	ok := l.s.teams[req.AssigneeID] != nil
-	l.s.mu.Unlock()
+	l.s.Mu.Lock()
+	ok := l.s.Teams[req.AssigneeID] != nil
+	l.s.Mu.Unlock()
 	if !ok {
 		ldError(w, http.StatusNotFound, "Team not found", ldNotFoundError)
 		return
 	}
-	l.withConversation(w, r, userID, func(t *ldTx, c *conversation) {
+	l.withConversation(w, r, userID, func(t *ldTx, c *Conversation) {
 		t.assignTeam(c, req.AssigneeID, userID)
 		ldOK(w, true)
 	})
@@ -328,12 +328,12 @@ func (l *Libredesk) assignTeamHandler(w http.ResponseWriter, r *http.Request, us
 // PUT /api/v1/conversations/{uuid}/assignee/{user|team}/remove (no body).
 func (l *Libredesk) removeAssignee(kind string) ldHandler {
 	return func(w http.ResponseWriter, r *http.Request, userID int, _ []byte) {
-		l.withConversation(w, r, userID, func(t *ldTx, c *conversation) {
+		l.withConversation(w, r, userID, func(t *ldTx, c *Conversation) {
 			if kind == "user" {
 				t.unassignUser(c, userID)
 			} else {
-				c.teamID = 0
-				c.updatedAt = time.Now()
+				c.TeamID = 0
+				c.UpdatedAt = time.Now()
 			}
 			ldOK(w, true)
 		})
@@ -362,7 +362,7 @@ func (l *Libredesk) statusHandler(w http.ResponseWriter, r *http.Request, userID
 			return
 		}
 	}
-	l.withConversation(w, r, userID, func(t *ldTx, c *conversation) {
+	l.withConversation(w, r, userID, func(t *ldTx, c *Conversation) {
 		if !validLDStatus(req.Status) {
 			ldError(w, http.StatusInternalServerError, "Error updating conversation", ldGeneralError)
 			return
@@ -390,7 +390,7 @@ func (l *Libredesk) tagsHandler(w http.ResponseWriter, r *http.Request, userID i
 		ldError(w, http.StatusBadRequest, "Error parsing request", ldInputError)
 		return
 	}
-	l.withConversation(w, r, userID, func(t *ldTx, c *conversation) {
+	l.withConversation(w, r, userID, func(t *ldTx, c *Conversation) {
 		t.setTags(c, req.Action, req.Tags, userID)
 		ldOK(w, true)
 	})
@@ -412,9 +412,9 @@ func (l *Libredesk) listConversations(list string) ldHandler {
 				return
 			}
 		}
-		l.s.mu.Lock()
-		defer l.s.mu.Unlock()
-		ldOK(w, ldPageResults(l.listLocked(func(c *conversation) bool {
+		l.s.Mu.Lock()
+		defer l.s.Mu.Unlock()
+		ldOK(w, ldPageResults(l.listLocked(func(c *Conversation) bool {
 			for _, f := range filters {
 				if !l.ldFilterMatch(f, c) {
 					return false
@@ -422,9 +422,9 @@ func (l *Libredesk) listConversations(list string) ldHandler {
 			}
 			switch list {
 			case "assigned":
-				return c.assigneeID == userID
+				return c.AssigneeID == userID
 			case "unassigned":
-				return c.assigneeID == 0
+				return c.AssigneeID == 0
 			}
 			return true
 		}), page, size))
@@ -460,13 +460,13 @@ func ldFiltersValid(fs []ldFilter) bool {
 
 // ldFilterFields are the filterable columns the simulator renders: model.field → its value in a
 // conversation ("" for NULL).
-var ldFilterFields = map[string]func(l *Libredesk, c *conversation) string{
-	"conversations.assigned_user_id": func(_ *Libredesk, c *conversation) string { return ldIntOrEmpty(c.assigneeID) },
-	"conversations.assigned_team_id": func(_ *Libredesk, c *conversation) string { return ldIntOrEmpty(c.teamID) },
-	"conversations.inbox_id":         func(_ *Libredesk, c *conversation) string { return strconv.Itoa(c.inboxID) },
-	"conversation_statuses.name":     func(_ *Libredesk, c *conversation) string { return c.status },
-	"inboxes.channel":                func(l *Libredesk, c *conversation) string { return l.st.inboxes[c.inboxID].channel },
-	"conversations.last_interaction_sender": func(l *Libredesk, c *conversation) string {
+var ldFilterFields = map[string]func(l *Libredesk, c *Conversation) string{
+	"conversations.assigned_user_id": func(_ *Libredesk, c *Conversation) string { return ldIntOrEmpty(c.AssigneeID) },
+	"conversations.assigned_team_id": func(_ *Libredesk, c *Conversation) string { return ldIntOrEmpty(c.TeamID) },
+	"conversations.inbox_id":         func(_ *Libredesk, c *Conversation) string { return strconv.Itoa(c.InboxID) },
+	"conversation_statuses.name":     func(_ *Libredesk, c *Conversation) string { return c.Status },
+	"inboxes.channel":                func(l *Libredesk, c *Conversation) string { return l.st.inboxes[c.InboxID].channel },
+	"conversations.last_interaction_sender": func(l *Libredesk, c *Conversation) string {
 		s, _ := l.lastMessageFields(c)["last_interaction_sender"].(string)
 		return s
 	},
@@ -480,7 +480,7 @@ func ldIntOrEmpty(n int) string {
 }
 
 // ldFilterMatch is one leaf in SQL's terms: = and != are false against NULL.
-func (l *Libredesk) ldFilterMatch(f ldFilter, c *conversation) bool {
+func (l *Libredesk) ldFilterMatch(f ldFilter, c *Conversation) bool {
 	v := ldFilterFields[f.Model+"."+f.Field](l, c)
 	switch f.Operator {
 	case "equals":
@@ -497,29 +497,29 @@ func (l *Libredesk) ldFilterMatch(f ldFilter, c *conversation) bool {
 func (l *Libredesk) teamUnassigned(w http.ResponseWriter, r *http.Request, userID int, _ []byte) {
 	page, size := ldPagination(r)
 	teamID, _ := strconv.Atoi(r.PathValue("id"))
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
-	tm := l.s.teams[teamID]
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
+	tm := l.s.Teams[teamID]
 	if teamID < 1 || tm == nil {
 		ldError(w, http.StatusBadRequest, "Invalid `team_id`", ldInputError)
 		return
 	}
-	if !slices.Contains(tm.members, userID) {
+	if !slices.Contains(tm.Members, userID) {
 		ldError(w, http.StatusForbidden, "You are not a member of this team", ldPermissionError)
 		return
 	}
-	ldOK(w, ldPageResults(l.listLocked(func(c *conversation) bool { return c.teamID == teamID && c.assigneeID == 0 }), page, size))
+	ldOK(w, ldPageResults(l.listLocked(func(c *Conversation) bool { return c.TeamID == teamID && c.AssigneeID == 0 }), page, size))
 }
 
-func (l *Libredesk) listLocked(keep func(*conversation) bool) []any {
-	var convs []*conversation
-	for _, id := range l.s.convIDs {
-		c := l.s.convs[id]
-		if l.st.inboxes[c.inboxID] != nil && keep(c) {
+func (l *Libredesk) listLocked(keep func(*Conversation) bool) []any {
+	var convs []*Conversation
+	for _, id := range l.s.ConvIDs {
+		c := l.s.Convs[id]
+		if l.st.inboxes[c.InboxID] != nil && keep(c) {
 			convs = append(convs, c)
 		}
 	}
-	sort.SliceStable(convs, func(i, j int) bool { return convs[i].lastActivityAt.After(convs[j].lastActivityAt) })
+	sort.SliceStable(convs, func(i, j int) bool { return convs[i].LastActivityAt.After(convs[j].LastActivityAt) })
 	out := make([]any, 0, len(convs))
 	for _, c := range convs {
 		out = append(out, l.listItemJSON(c))
@@ -529,11 +529,11 @@ func (l *Libredesk) listLocked(keep func(*conversation) bool) []any {
 
 // GET /api/v1/agents/compact: enabled agents, without the System user.
 func (l *Libredesk) agentsCompact(w http.ResponseWriter, _ *http.Request, _ int, _ []byte) {
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
 	out := []any{}
-	for _, id := range l.s.userIDs {
-		if u := l.s.users[id]; u.role != "system" {
+	for _, id := range l.s.UserIDs {
+		if u := l.s.Users[id]; u.Role != "system" {
 			out = append(out, l.agentCompactJSON(u))
 		}
 	}
@@ -547,43 +547,43 @@ func (l *Libredesk) agent(w http.ResponseWriter, r *http.Request, _ int, _ []byt
 		ldError(w, http.StatusBadRequest, "Invalid `id`", ldInputError)
 		return
 	}
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
-	u := l.s.users[id]
-	if u == nil || u.role == "system" {
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
+	u := l.s.Users[id]
+	if u == nil || u.Role == "system" {
 		ldError(w, http.StatusNotFound, "User not found", ldNotFoundError)
 		return
 	}
 	a := l.agentCompactJSON(u)
 	teams := []any{}
-	for _, tid := range l.s.teamIDs {
-		if tm := l.s.teams[tid]; slices.Contains(tm.members, u.id) {
-			teams = append(teams, map[string]any{"id": tm.id, "name": tm.name, "emoji": nil})
+	for _, tid := range l.s.TeamIDs {
+		if tm := l.s.Teams[tid]; slices.Contains(tm.Members, u.ID) {
+			teams = append(teams, map[string]any{"id": tm.ID, "name": tm.Name, "emoji": nil})
 		}
 	}
 	a["teams"] = teams
 	role := "Agent"
-	if u.role == "administrator" {
+	if u.Role == "administrator" {
 		role = "Admin"
 	}
 	a["roles"] = []string{role}
-	perms, ok := l.st.perms[u.id]
+	perms, ok := l.st.perms[u.ID]
 	if !ok {
 		perms = LibredeskPermissions
 	}
 	a["permissions"] = slices.Clone(perms)
-	a["last_active_at"] = l.st.lastActive[u.id]
+	a["last_active_at"] = l.st.lastActive[u.ID]
 	ldOK(w, a)
 }
 
 // GET /api/v1/teams/compact: [{id, name, emoji}].
 func (l *Libredesk) teamsCompact(w http.ResponseWriter, _ *http.Request, _ int, _ []byte) {
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
 	out := []any{}
-	for _, id := range l.s.teamIDs {
-		tm := l.s.teams[id]
-		out = append(out, map[string]any{"id": tm.id, "name": tm.name, "emoji": nil})
+	for _, id := range l.s.TeamIDs {
+		tm := l.s.Teams[id]
+		out = append(out, map[string]any{"id": tm.ID, "name": tm.Name, "emoji": nil})
 	}
 	ldOK(w, out)
 }
@@ -591,25 +591,25 @@ func (l *Libredesk) teamsCompact(w http.ResponseWriter, _ *http.Request, _ int, 
 // GET /api/v1/inboxes (auth only): every inbox, [{id, name, channel, enabled, ...}]; the
 // channel config is left out.
 func (l *Libredesk) listInboxes(w http.ResponseWriter, _ *http.Request, _ int, _ []byte) {
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
 	out := []any{}
-	for _, id := range l.s.inboxIDs {
+	for _, id := range l.s.InboxIDs {
 		in, ok := l.st.inboxes[id]
 		if !ok {
 			continue
 		}
-		core := l.s.inboxes[id]
-		out = append(out, map[string]any{"id": id, "created_at": core.createdAt, "updated_at": core.createdAt,
-			"name": core.name, "channel": in.channel, "enabled": true, "csat_enabled": false, "from": ""})
+		core := l.s.Inboxes[id]
+		out = append(out, map[string]any{"id": id, "created_at": core.CreatedAt, "updated_at": core.CreatedAt,
+			"name": core.Name, "channel": in.channel, "enabled": true, "csat_enabled": false, "from": ""})
 	}
 	ldOK(w, out)
 }
 
 // GET /api/v1/tags: [{id, name, created_at, updated_at}].
 func (l *Libredesk) listTags(w http.ResponseWriter, _ *http.Request, _ int, _ []byte) {
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
 	out := []any{}
 	for _, n := range l.st.tagIDs {
 		out = append(out, map[string]any{"id": l.st.tags[n], "name": n})
@@ -630,8 +630,8 @@ func (l *Libredesk) createTag(w http.ResponseWriter, _ *http.Request, _ int, bod
 		ldError(w, http.StatusBadRequest, "`name` is empty", ldInputError)
 		return
 	}
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
 	if _, ok := l.st.tags[name]; ok {
 		ldError(w, http.StatusConflict, "Already exists", ldConflictError)
 		return
@@ -655,7 +655,7 @@ func (l *Libredesk) widget(h func(w http.ResponseWriter, r *http.Request, body [
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body := simnet.ReadBody(r, maxBody)
 		call := simnet.NewCall(r, body)
-		l.s.mw.Serve(w, r, &call, ldFaults, func(sw http.ResponseWriter) { h(sw, r, body) })
+		l.s.MW.Serve(w, r, &call, ldFaults, func(sw http.ResponseWriter) { h(sw, r, body) })
 	})
 }
 
@@ -694,15 +694,15 @@ func (l *Libredesk) widgetInit(w http.ResponseWriter, r *http.Request, body []by
 	if ct == nil {
 		ct = l.contactLocked(l.s.randToken(8))
 		token = ldRandomHex(20)
-		l.st.sessions[token] = ct.id
+		l.st.sessions[token] = ct.ID
 	}
 	m, _ := t.incoming(nil, inboxID, ct, req.Message)
-	c := l.s.convs[m.convID]
+	c := l.s.Convs[m.ConvID]
 	ldOK(w, map[string]any{"session_token": token, "conversation": l.widgetConversationJSON(c), "messages": l.widgetMessages(c)})
 }
 
 // widgetSession resolves "Authorization: Bearer <session_token>". Callers hold s.mu.
-func (l *Libredesk) widgetSession(r *http.Request) (string, *contact) {
+func (l *Libredesk) widgetSession(r *http.Request) (string, *Contact) {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok {
 		return "", nil
@@ -711,7 +711,7 @@ func (l *Libredesk) widgetSession(r *http.Request) (string, *contact) {
 	if !ok {
 		return "", nil
 	}
-	return tok, l.s.contacts[id]
+	return tok, l.s.Contacts[id]
 }
 
 // POST /api/v1/widget/chat/conversations/{uuid}/message {message}
@@ -730,37 +730,37 @@ func (l *Libredesk) widgetSend(w http.ResponseWriter, r *http.Request, body []by
 	case ct == nil || l.widgetInbox(r) == 0:
 		ldError(w, http.StatusUnauthorized, "Invalid or expired session", ldGeneralError)
 		return
-	case c == nil || c.contactID != ct.id:
+	case c == nil || c.ContactID != ct.ID:
 		ldError(w, http.StatusNotFound, "Conversation not found", ldNotFoundError)
 		return
 	case strings.TrimSpace(req.Message) == "":
 		ldError(w, http.StatusBadRequest, "`message` is empty", ldInputError)
 		return
 	}
-	m, _ := t.incoming(c, c.inboxID, ct, req.Message)
+	m, _ := t.incoming(c, c.InboxID, ct, req.Message)
 	ldOK(w, l.widgetMessageJSON(c, m))
 }
 
 // GET /api/v1/widget/chat/conversations/{uuid}: the conversation and its public messages.
 func (l *Libredesk) widgetGet(w http.ResponseWriter, r *http.Request, _ []byte) {
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
 	_, ct := l.widgetSession(r)
 	c := l.convByUUID(r.PathValue("uuid"))
 	switch {
 	case ct == nil || l.widgetInbox(r) == 0:
 		ldError(w, http.StatusUnauthorized, "Invalid or expired session", ldGeneralError)
-	case c == nil || c.contactID != ct.id:
+	case c == nil || c.ContactID != ct.ID:
 		ldError(w, http.StatusNotFound, "Conversation not found", ldNotFoundError)
 	default:
 		ldOK(w, map[string]any{"conversation": l.widgetConversationJSON(c), "messages": l.widgetMessages(c)})
 	}
 }
 
-func (l *Libredesk) widgetConversationJSON(c *conversation) map[string]any {
-	out := map[string]any{"uuid": c.uuid, "status": c.status, "created_at": c.createdAt}
-	if u := l.s.users[c.assigneeID]; u != nil {
-		out["assignee"] = map[string]any{"id": u.id, "first_name": l.st.agentFN[u.id][0], "last_name": l.st.agentFN[u.id][1], "type": "agent"}
+func (l *Libredesk) widgetConversationJSON(c *Conversation) map[string]any {
+	out := map[string]any{"uuid": c.UUID, "status": c.Status, "created_at": c.CreatedAt}
+	if u := l.s.Users[c.AssigneeID]; u != nil {
+		out["assignee"] = map[string]any{"id": u.ID, "first_name": l.st.agentFN[u.ID][0], "last_name": l.st.agentFN[u.ID][1], "type": "agent"}
 	} else {
 		out["assignee"] = nil
 	}
@@ -768,21 +768,21 @@ func (l *Libredesk) widgetConversationJSON(c *conversation) map[string]any {
 }
 
 // widgetMessages are the messages a visitor sees: no private notes, no activity.
-func (l *Libredesk) widgetMessages(c *conversation) []any {
+func (l *Libredesk) widgetMessages(c *Conversation) []any {
 	out := []any{}
-	for _, m := range c.msgs {
-		if !m.private && m.typ != "activity" {
+	for _, m := range c.Msgs {
+		if !m.Private && m.Type != "activity" {
 			out = append(out, l.widgetMessageJSON(c, m))
 		}
 	}
 	return out
 }
 
-func (l *Libredesk) widgetMessageJSON(c *conversation, m *message) map[string]any {
-	lm := l.st.msgs[m.id]
+func (l *Libredesk) widgetMessageJSON(c *Conversation, m *Message) map[string]any {
+	lm := l.st.msgs[m.ID]
 	return map[string]any{
-		"id": m.id, "uuid": lm.uuid, "status": lm.status, "conversation_uuid": c.uuid, "created_at": m.createdAt,
-		"content": m.content, "text_content": lm.textContent, "author": l.authorJSON(m), "attachments": []any{},
+		"id": m.ID, "uuid": lm.uuid, "status": lm.status, "conversation_uuid": c.UUID, "created_at": m.CreatedAt,
+		"content": m.Content, "text_content": lm.textContent, "author": l.authorJSON(m), "attachments": []any{},
 		"meta": deepCopy(lm.meta),
 	}
 }
@@ -791,21 +791,21 @@ func (l *Libredesk) widgetMessageJSON(c *conversation, m *message) map[string]an
 
 // conversationJSON is cmodels.Conversation (GET /api/v1/conversations/{uuid} and the
 // conversation in webhook payloads). Callers hold s.mu.
-func (l *Libredesk) conversationJSON(c *conversation) map[string]any {
+func (l *Libredesk) conversationJSON(c *Conversation) map[string]any {
 	s := l.s
-	in := s.inboxes[c.inboxID]
+	in := s.Inboxes[c.InboxID]
 	var tags any // null.JSON: null without tags
-	if len(c.labels) > 0 {
-		tags = slices.Clone(c.labels)
+	if len(c.Labels) > 0 {
+		tags = slices.Clone(c.Labels)
 	}
 	out := map[string]any{
-		"id": c.id, "created_at": c.createdAt, "updated_at": c.updatedAt, "uuid": c.uuid, "contact_id": c.contactID,
-		"inbox_id": c.inboxID, "closed_at": nil, "resolved_at": nil, "reference_number": strconv.Itoa(100 + c.id),
-		"priority": nil, "priority_id": nil, "status": c.status, "status_id": ldStatusID(c.status),
-		"first_reply_at": ldNullTime(c.firstReplyAt), "assigned_user_id": nullInt(c.assigneeID), "assigned_team_id": nullInt(c.teamID),
-		"waiting_since": c.waitingSince, "snoozed_until": ldNullTime(c.snoozedUntil), "subject": nil, "inbox_mail": "",
-		"inbox_name": in.name, "inbox_channel": l.st.inboxes[c.inboxID].channel, "tags": tags,
-		"meta": map[string]any{}, "custom_attributes": deepCopy(c.customAttrs), "contact": l.contactJSON(s.contacts[c.contactID]),
+		"id": c.ID, "created_at": c.CreatedAt, "updated_at": c.UpdatedAt, "uuid": c.UUID, "contact_id": c.ContactID,
+		"inbox_id": c.InboxID, "closed_at": nil, "resolved_at": nil, "reference_number": strconv.Itoa(100 + c.ID),
+		"priority": nil, "priority_id": nil, "status": c.Status, "status_id": ldStatusID(c.Status),
+		"first_reply_at": ldNullTime(c.FirstReplyAt), "assigned_user_id": nullInt(c.AssigneeID), "assigned_team_id": nullInt(c.TeamID),
+		"waiting_since": c.WaitingSince, "snoozed_until": ldNullTime(c.SnoozedUntil), "subject": nil, "inbox_mail": "",
+		"inbox_name": in.Name, "inbox_channel": l.st.inboxes[c.InboxID].channel, "tags": tags,
+		"meta": map[string]any{}, "custom_attributes": deepCopy(c.CustomAttrs), "contact": l.contactJSON(s.Contacts[c.ContactID]),
 	}
 	for k, v := range l.lastMessageFields(c) {
 		out[k] = v
@@ -814,16 +814,16 @@ func (l *Libredesk) conversationJSON(c *conversation) map[string]any {
 }
 
 // listItemJSON is cmodels.ConversationListItem: no inbox_id, a reduced contact.
-func (l *Libredesk) listItemJSON(c *conversation) map[string]any {
-	ct := l.s.contacts[c.contactID]
-	fn := l.st.contactFN[ct.id]
+func (l *Libredesk) listItemJSON(c *Conversation) map[string]any {
+	ct := l.s.Contacts[c.ContactID]
+	fn := l.st.contactFN[ct.ID]
 	out := map[string]any{
-		"id": c.id, "created_at": c.createdAt, "updated_at": c.updatedAt, "uuid": c.uuid,
-		"reference_number": strconv.Itoa(100 + c.id), "waiting_since": c.waitingSince,
-		"contact":       map[string]any{"created_at": ct.createdAt, "updated_at": ct.createdAt, "first_name": fn[0], "last_name": fn[1], "email": nullStr(ct.email), "avatar_url": nil},
-		"inbox_channel": l.st.inboxes[c.inboxID].channel, "inbox_name": l.s.inboxes[c.inboxID].name, "subject": nil,
-		"priority_id": nil, "priority": nil, "assigned_user_id": nullInt(c.assigneeID), "assigned_team_id": nullInt(c.teamID),
-		"status": c.status, "unread_message_count": 0, "first_reply_at": ldNullTime(c.firstReplyAt),
+		"id": c.ID, "created_at": c.CreatedAt, "updated_at": c.UpdatedAt, "uuid": c.UUID,
+		"reference_number": strconv.Itoa(100 + c.ID), "waiting_since": c.WaitingSince,
+		"contact":       map[string]any{"created_at": ct.CreatedAt, "updated_at": ct.CreatedAt, "first_name": fn[0], "last_name": fn[1], "email": nullStr(ct.Email), "avatar_url": nil},
+		"inbox_channel": l.st.inboxes[c.InboxID].channel, "inbox_name": l.s.Inboxes[c.InboxID].Name, "subject": nil,
+		"priority_id": nil, "priority": nil, "assigned_user_id": nullInt(c.AssigneeID), "assigned_team_id": nullInt(c.TeamID),
+		"status": c.Status, "unread_message_count": 0, "first_reply_at": ldNullTime(c.FirstReplyAt),
 	}
 	for k, v := range l.lastMessageFields(c) {
 		out[k] = v
@@ -833,74 +833,74 @@ func (l *Libredesk) listItemJSON(c *conversation) map[string]any {
 
 // lastMessageFields: last_message* follow every message; last_interaction* only public,
 // non-activity ones (UpdateConversationLastMessage).
-func (l *Libredesk) lastMessageFields(c *conversation) map[string]any {
+func (l *Libredesk) lastMessageFields(c *Conversation) map[string]any {
 	out := map[string]any{"last_message": nil, "last_message_at": nil, "last_message_sender": nil,
 		"last_interaction": nil, "last_interaction_at": nil, "last_interaction_sender": nil}
-	if n := len(c.msgs); n > 0 {
-		m := c.msgs[n-1]
-		out["last_message"], out["last_message_at"], out["last_message_sender"] = l.st.msgs[m.id].textContent, m.createdAt, ldSenderType(m)
+	if n := len(c.Msgs); n > 0 {
+		m := c.Msgs[n-1]
+		out["last_message"], out["last_message_at"], out["last_message_sender"] = l.st.msgs[m.ID].textContent, m.CreatedAt, ldSenderType(m)
 	}
-	for i := len(c.msgs) - 1; i >= 0; i-- {
-		if m := c.msgs[i]; !m.private && m.typ != "activity" {
-			out["last_interaction"], out["last_interaction_at"], out["last_interaction_sender"] = l.st.msgs[m.id].textContent, m.createdAt, ldSenderType(m)
+	for i := len(c.Msgs) - 1; i >= 0; i-- {
+		if m := c.Msgs[i]; !m.Private && m.Type != "activity" {
+			out["last_interaction"], out["last_interaction_at"], out["last_interaction_sender"] = l.st.msgs[m.ID].textContent, m.CreatedAt, ldSenderType(m)
 			break
 		}
 	}
 	return out
 }
 
-func (l *Libredesk) contactJSON(ct *contact) map[string]any {
-	fn := l.st.contactFN[ct.id]
-	typ := l.st.contactTyp[ct.id]
+func (l *Libredesk) contactJSON(ct *Contact) map[string]any {
+	fn := l.st.contactFN[ct.ID]
+	typ := l.st.contactTyp[ct.ID]
 	if typ == "" {
 		typ = "contact"
 	}
 	return map[string]any{
-		"id": ct.id, "created_at": ct.createdAt, "updated_at": ct.createdAt, "first_name": fn[0], "last_name": fn[1],
-		"email": nullStr(ct.email), "type": typ, "availability_status": "offline", "avatar_url": nil,
+		"id": ct.ID, "created_at": ct.CreatedAt, "updated_at": ct.CreatedAt, "first_name": fn[0], "last_name": fn[1],
+		"email": nullStr(ct.Email), "type": typ, "availability_status": "offline", "avatar_url": nil,
 		"phone_number": nil, "phone_number_country_code": nil, "country": nil, "custom_attributes": map[string]any{},
 		"enabled": true, "last_active_at": nil, "last_login_at": nil, "external_user_id": nil,
 	}
 }
 
 // messageJSON is cmodels.Message with its author (GET messages, message.* payloads).
-func (l *Libredesk) messageJSON(c *conversation, m *message) map[string]any {
-	lm := l.st.msgs[m.id]
+func (l *Libredesk) messageJSON(c *Conversation, m *Message) map[string]any {
+	lm := l.st.msgs[m.ID]
 	meta := deepCopy(lm.meta)
 	if meta == nil {
 		meta = map[string]any{}
 	}
 	return map[string]any{
-		"id": m.id, "created_at": m.createdAt, "updated_at": m.updatedAt, "uuid": lm.uuid, "type": m.typ,
-		"status": lm.status, "conversation_id": c.id, "conversation_uuid": c.uuid, "content": m.content,
-		"text_content": lm.textContent, "content_type": m.contentType, "private": m.private, "sender_id": m.senderID,
+		"id": m.ID, "created_at": m.CreatedAt, "updated_at": m.UpdatedAt, "uuid": lm.uuid, "type": m.Type,
+		"status": lm.status, "conversation_id": c.ID, "conversation_uuid": c.UUID, "content": m.Content,
+		"text_content": lm.textContent, "content_type": m.ContentType, "private": m.Private, "sender_id": m.SenderID,
 		"sender_type": ldSenderType(m), "meta": meta, "attachments": []any{}, "author": l.authorJSON(m),
 	}
 }
 
 // authorJSON is cmodels.MessageAuthor; a widget visitor has type "visitor".
-func (l *Libredesk) authorJSON(m *message) map[string]any {
-	if m.senderKind == "contact" {
-		ct := l.s.contacts[m.senderID]
-		fn := l.st.contactFN[ct.id]
-		return map[string]any{"id": ct.id, "first_name": fn[0], "last_name": fn[1], "email": nullStr(ct.email),
-			"avatar_url": nil, "availability_status": "offline", "type": l.st.contactTyp[ct.id], "last_active_at": nil}
+func (l *Libredesk) authorJSON(m *Message) map[string]any {
+	if m.SenderKind == "contact" {
+		ct := l.s.Contacts[m.SenderID]
+		fn := l.st.contactFN[ct.ID]
+		return map[string]any{"id": ct.ID, "first_name": fn[0], "last_name": fn[1], "email": nullStr(ct.Email),
+			"avatar_url": nil, "availability_status": "offline", "type": l.st.contactTyp[ct.ID], "last_active_at": nil}
 	}
-	u := l.s.users[m.senderID]
-	fn := l.st.agentFN[u.id]
-	return map[string]any{"id": u.id, "first_name": fn[0], "last_name": fn[1], "email": nullStr(u.email),
-		"avatar_url": nil, "availability_status": l.st.avail[u.id], "type": "agent", "last_active_at": nil}
+	u := l.s.Users[m.SenderID]
+	fn := l.st.agentFN[u.ID]
+	return map[string]any{"id": u.ID, "first_name": fn[0], "last_name": fn[1], "email": nullStr(u.Email),
+		"avatar_url": nil, "availability_status": l.st.avail[u.ID], "type": "agent", "last_active_at": nil}
 }
 
-func (l *Libredesk) agentCompactJSON(u *user) map[string]any {
-	fn := l.st.agentFN[u.id]
-	avail := l.st.avail[u.id]
+func (l *Libredesk) agentCompactJSON(u *User) map[string]any {
+	fn := l.st.agentFN[u.ID]
+	avail := l.st.avail[u.ID]
 	if avail == "" {
 		avail = LibredeskOffline
 	}
 	return map[string]any{
-		"id": u.id, "avatar_url": nil, "type": "agent", "created_at": u.createdAt, "updated_at": u.createdAt,
-		"first_name": fn[0], "last_name": fn[1], "email": u.email, "enabled": true, "external_user_id": nil,
+		"id": u.ID, "avatar_url": nil, "type": "agent", "created_at": u.CreatedAt, "updated_at": u.CreatedAt,
+		"first_name": fn[0], "last_name": fn[1], "email": u.Email, "enabled": true, "external_user_id": nil,
 		"availability_status": avail,
 	}
 }
@@ -937,8 +937,8 @@ func (l *Libredesk) agentMe(w http.ResponseWriter, r *http.Request, userID int, 
 // is_active}] (internal/webhook/models Webhook; the secret is not sent back). The simulator
 // holds at most one webhook: the one deliveries go to.
 func (l *Libredesk) listWebhooks(w http.ResponseWriter, _ *http.Request, _ int, _ []byte) {
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
 	out := []any{}
 	if l.st.webhookURL != "" {
 		var events []string

@@ -80,8 +80,8 @@ func (l *Libredesk) createWebhook(w http.ResponseWriter, _ *http.Request, _ int,
 	if !ok {
 		return
 	}
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
 	if l.st.webhookURL != "" {
 		ldError(w, http.StatusConflict, "Already exists", ldConflictError)
 		return
@@ -100,8 +100,8 @@ func (l *Libredesk) updateWebhook(w http.ResponseWriter, r *http.Request, _ int,
 	if !ok {
 		return
 	}
-	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
 	if l.st.webhookURL == "" {
 		// UpdateWebhook.Get finds no row: a database error, logged and answered as a general one.
 		ldError(w, http.StatusInternalServerError, "Something went wrong", ldGeneralError)

@@ -54,13 +54,13 @@ func (l *Libredesk) uiRoutes(mux *http.ServeMux) {
 // uiState renders the model in the shape the sandbox page reads (see ui/index.html).
 func (l *Libredesk) uiState(w http.ResponseWriter, _ *http.Request) {
 	convs := l.Conversations()
-	l.s.mu.Lock()
+	l.s.Mu.Lock()
 	s := l.s
 	botID := l.st.botID
 	botName := l.opts.BotName
 	inboxes := []any{}
 	first := true
-	for _, id := range s.inboxIDs {
+	for _, id := range s.InboxIDs {
 		in, ok := l.st.inboxes[id]
 		if !ok {
 			continue
@@ -69,27 +69,27 @@ func (l *Libredesk) uiState(w http.ResponseWriter, _ *http.Request) {
 		if withBot {
 			first = false
 		}
-		inboxes = append(inboxes, map[string]any{"id": id, "name": s.inboxes[id].name, "with_bot": withBot, "members": []int{}})
+		inboxes = append(inboxes, map[string]any{"id": id, "name": s.Inboxes[id].Name, "with_bot": withBot, "members": []int{}})
 	}
 	agents := []any{}
-	for _, id := range s.userIDs {
-		u := s.users[id]
-		if u.role == "system" || id == botID {
+	for _, id := range s.UserIDs {
+		u := s.Users[id]
+		if u.Role == "system" || id == botID {
 			continue
 		}
 		role := "agent"
-		if u.role == "administrator" {
+		if u.Role == "administrator" {
 			role = "administrator"
 		}
-		agents = append(agents, map[string]any{"id": u.id, "name": u.name, "email": u.email, "role": role, "availability": l.st.avail[u.id]})
+		agents = append(agents, map[string]any{"id": u.ID, "name": u.Name, "email": u.Email, "role": role, "availability": l.st.avail[u.ID]})
 	}
 	teams := []any{}
-	for _, id := range s.teamIDs {
-		tm := s.teams[id]
-		teams = append(teams, map[string]any{"id": tm.id, "name": tm.name, "members": slices.Clone(tm.members)})
+	for _, id := range s.TeamIDs {
+		tm := s.Teams[id]
+		teams = append(teams, map[string]any{"id": tm.ID, "name": tm.Name, "members": slices.Clone(tm.Members)})
 	}
 	hooked := l.st.webhookURL != ""
-	l.s.mu.Unlock()
+	l.s.Mu.Unlock()
 
 	cs := make([]any, 0, len(convs))
 	for _, c := range convs {

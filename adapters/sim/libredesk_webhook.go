@@ -54,7 +54,7 @@ func (l *Libredesk) dispatchLocked(evs []ldEvent) {
 		return
 	}
 	for _, ev := range evs {
-		s.hooks.Send(simnet.Webhook{
+		s.Hooks.Send(simnet.Webhook{
 			URL: target, Body: ev.body, Header: l.webhookHeader(secret, ev.body),
 			Event: ev.name, Meta: ldMeta{signed: secret != ""},
 			Done: func(r simnet.Result) {

@@ -300,9 +300,9 @@ func laTime(t time.Time) string {
 // AddDepartment creates a department with the given agents (core user ids) and returns its id.
 func (la *LiveAgent) AddDepartment(name string, agentUsers ...int) string {
 	id := la.s.AddTeam(name, agentUsers...)
-	la.s.mu.Lock()
+	la.s.Mu.Lock()
 	la.depts[id] = true
-	la.s.mu.Unlock()
+	la.s.Mu.Unlock()
 	return laDeptID(id)
 }
 
@@ -331,9 +331,9 @@ func (la *LiveAgent) SetAvailability(agentID, availability string) {
 // SetChatDepartment sets the department of the sandbox's chat button.
 func (la *LiveAgent) SetChatDepartment(deptID string) {
 	if t, ok := laParse("dp", deptID); ok {
-		la.s.mu.Lock()
+		la.s.Mu.Lock()
 		la.chatDept = t
-		la.s.mu.Unlock()
+		la.s.Mu.Unlock()
 	}
 }
 
@@ -354,22 +354,22 @@ func (la *LiveAgent) AddRule(r LiveAgentRule) {
 	if r.Method == "" {
 		r.Method = http.MethodPost
 	}
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	la.rules = append(la.rules, r)
 }
 
 // SetRuleFaults replaces the rules engine's body faults.
 func (la *LiveAgent) SetRuleFaults(f LiveAgentRuleFaults) {
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	la.ruleFaults = f
 }
 
 // Deliveries returns the log of rule HTTP requests.
 func (la *LiveAgent) Deliveries() []LiveAgentDelivery {
 	var out []LiveAgentDelivery
-	for _, d := range la.s.hooks.Log() {
+	for _, d := range la.s.Hooks.Log() {
 		if _, ok := d.Meta.(LiveAgentDelivery); ok {
 			out = append(out, laDelivery(d))
 		}
@@ -379,8 +379,8 @@ func (la *LiveAgent) Deliveries() []LiveAgentDelivery {
 
 // CustomButtons returns the agent-panel custom buttons created through the API.
 func (la *LiveAgent) CustomButtons() []map[string]any {
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	out := make([]map[string]any, 0, len(la.buttons))
 	for _, b := range la.buttons {
 		out = append(out, deepCopy(b).(map[string]any))
@@ -414,10 +414,10 @@ func (la *LiveAgent) VisitorSend(ctx context.Context, deptID, contactKey, text s
 		dept = d
 	}
 	ct := la.s.contactFor(contactKey)
-	var c *conversation
-	for i := len(la.s.convIDs) - 1; i >= 0; i-- {
-		cand := la.s.convs[la.s.convIDs[i]]
-		if cand.contactID == ct.id && cand.inboxID == la.inboxID && !la.tickets[cand.id].ended {
+	var c *Conversation
+	for i := len(la.s.ConvIDs) - 1; i >= 0; i-- {
+		cand := la.s.Convs[la.s.ConvIDs[i]]
+		if cand.ContactID == ct.ID && cand.InboxID == la.inboxID && !la.tickets[cand.ID].ended {
 			c = cand
 			break
 		}
@@ -426,23 +426,23 @@ func (la *LiveAgent) VisitorSend(ctx context.Context, deptID, contactKey, text s
 		if dept == 0 {
 			return "", "", errors.New("visitor send: no department for the chat (SetChatDepartment)")
 		}
-		c = t.createConversation(la.s.inboxes[la.inboxID], ct)
-		c.teamID = dept
-		lt := &laTicket{status: "T", code: laCode(c.id), subject: clipText(text, 60), channel: "B"}
-		la.tickets[c.id] = lt
-		lt.chatGroup = la.newGroup(lt, "C", laVisitorUserID(ct.id))
-		la.addLA(t, c, &message{typ: "activity", content: "Mozilla/5.0 (Sandbox) LiveAgent widget", hasContent: true, contentType: "text"},
-			"U", "T", lt.chatGroup, laVisitorUserID(ct.id))
-		if tm := la.s.teams[dept]; tm != nil && slices.Contains(tm.members, la.botUser) && la.s.users[la.botUser].availability == "online" {
-			c.assigneeID = la.botUser
+		c = t.createConversation(la.s.Inboxes[la.inboxID], ct)
+		c.TeamID = dept
+		lt := &laTicket{status: "T", code: laCode(c.ID), subject: clipText(text, 60), channel: "B"}
+		la.tickets[c.ID] = lt
+		lt.chatGroup = la.newGroup(lt, "C", laVisitorUserID(ct.ID))
+		la.addLA(t, c, &Message{Type: "activity", Content: "Mozilla/5.0 (Sandbox) LiveAgent widget", HasContent: true, ContentType: "text"},
+			"U", "T", lt.chatGroup, laVisitorUserID(ct.ID))
+		if tm := la.s.Teams[dept]; tm != nil && slices.Contains(tm.Members, la.botUser) && la.s.Users[la.botUser].Availability == "online" {
+			c.AssigneeID = la.botUser
 		}
-		evs = append(evs, laEvent{LiveAgentTriggerChatStarted, c.id})
+		evs = append(evs, laEvent{LiveAgentTriggerChatStarted, c.ID})
 	}
-	lt := la.tickets[c.id]
-	m := la.addLA(t, c, &message{typ: "incoming", senderKind: "contact", senderID: ct.id, content: text, hasContent: true, contentType: "text"},
-		"M", "T", lt.chatGroup, laVisitorUserID(ct.id))
-	evs = append(evs, laEvent{LiveAgentTriggerMessageAdded, c.id})
-	return laTicketID(c.id), laMsgID(m.id), nil
+	lt := la.tickets[c.ID]
+	m := la.addLA(t, c, &Message{Type: "incoming", SenderKind: "contact", SenderID: ct.ID, Content: text, HasContent: true, ContentType: "text"},
+		"M", "T", lt.chatGroup, laVisitorUserID(ct.ID))
+	evs = append(evs, laEvent{LiveAgentTriggerMessageAdded, c.ID})
+	return laTicketID(c.ID), laMsgID(m.ID), nil
 }
 
 // VisitorReply writes a visitor message into the running chat of a ticket (by id or code), as
@@ -466,11 +466,11 @@ func (la *LiveAgent) VisitorReply(ctx context.Context, ticketID, text string) (m
 	if lt.ended || lt.chatGroup == nil {
 		return "", fmt.Errorf("visitor reply: the chat of ticket %s has ended", ticketID)
 	}
-	ct := la.s.contacts[c.contactID]
-	m := la.addLA(t, c, &message{typ: "incoming", senderKind: "contact", senderID: ct.id, content: text, hasContent: true, contentType: "text"},
-		"M", "T", lt.chatGroup, laVisitorUserID(ct.id))
-	evs = append(evs, laEvent{LiveAgentTriggerMessageAdded, c.id})
-	return laMsgID(m.id), nil
+	ct := la.s.Contacts[c.ContactID]
+	m := la.addLA(t, c, &Message{Type: "incoming", SenderKind: "contact", SenderID: ct.ID, Content: text, HasContent: true, ContentType: "text"},
+		"M", "T", lt.chatGroup, laVisitorUserID(ct.ID))
+	evs = append(evs, laEvent{LiveAgentTriggerMessageAdded, c.ID})
+	return laMsgID(m.ID), nil
 }
 
 // VisitorLeave ends the visitor's chat: the chat group is finished and the ticket becomes
@@ -496,9 +496,9 @@ func (la *LiveAgent) VisitorLeave(ctx context.Context, ticketID string) error {
 		lt.chatGroup = nil
 	}
 	status := "N"
-	for i := len(c.msgs) - 1; i >= 0; i-- {
-		if m := c.msgs[i]; !m.private && (m.typ == "incoming" || m.typ == "outgoing") {
-			if m.typ == "outgoing" {
+	for i := len(c.Msgs) - 1; i >= 0; i-- {
+		if m := c.Msgs[i]; !m.Private && (m.Type == "incoming" || m.Type == "outgoing") {
+			if m.Type == "outgoing" {
 				status = "A"
 			}
 			break
@@ -506,7 +506,7 @@ func (la *LiveAgent) VisitorLeave(ctx context.Context, ticketID string) error {
 	}
 	if lt.status != status {
 		lt.status = status
-		evs = append(evs, laEvent{LiveAgentTriggerStatusChanged, c.id})
+		evs = append(evs, laEvent{LiveAgentTriggerStatusChanged, c.ID})
 	}
 	return nil
 }
@@ -525,22 +525,22 @@ func (la *LiveAgent) AgentReply(ctx context.Context, ticketID, agentID, text str
 		return "", fmt.Errorf("agent reply: %w", err)
 	}
 	u := la.AgentUser(agentID)
-	if la.s.users[u] == nil {
+	if la.s.Users[u] == nil {
 		return "", fmt.Errorf("agent reply: agent %s: %w", agentID, ErrNotFound)
 	}
-	var m *message
+	var m *Message
 	if note {
 		g := la.newGroup(lt, "I", agentID)
-		m = la.addLA(t, c, &message{typ: "outgoing", senderKind: "user", senderID: u, content: text, hasContent: true, contentType: "text", private: true}, "N", "T", g, agentID)
+		m = la.addLA(t, c, &Message{Type: "outgoing", SenderKind: "user", SenderID: u, Content: text, HasContent: true, ContentType: "text", Private: true}, "N", "T", g, agentID)
 	} else {
 		g := lt.chatGroup
 		if g == nil {
 			g = la.newGroup(lt, "4", agentID)
 		}
-		m = la.addLA(t, c, &message{typ: "outgoing", senderKind: "user", senderID: u, content: "<p>" + html.EscapeString(text) + "</p>", hasContent: true, contentType: "text"}, "M", "H", g, agentID)
+		m = la.addLA(t, c, &Message{Type: "outgoing", SenderKind: "user", SenderID: u, Content: "<p>" + html.EscapeString(text) + "</p>", HasContent: true, ContentType: "text"}, "M", "H", g, agentID)
 	}
-	evs = append(evs, laEvent{LiveAgentTriggerMessageAdded, c.id})
-	return laMsgID(m.id), nil
+	evs = append(evs, laEvent{LiveAgentTriggerMessageAdded, c.ID})
+	return laMsgID(m.ID), nil
 }
 
 // AgentTake makes the agent the ticket's agent ("transfer to me" in the agent panel, or
@@ -557,10 +557,10 @@ func (la *LiveAgent) AgentTake(ctx context.Context, ticketID, agentID string) er
 		return fmt.Errorf("agent take: %w", err)
 	}
 	u := la.AgentUser(agentID)
-	if la.s.users[u] == nil {
+	if la.s.Users[u] == nil {
 		return fmt.Errorf("agent take: agent %s: %w", agentID, ErrNotFound)
 	}
-	if ev, ok := la.transferLocked(t, c, c.teamID, u, agentID); ok {
+	if ev, ok := la.transferLocked(t, c, c.TeamID, u, agentID); ok {
 		evs = append(evs, ev)
 	}
 	return nil
@@ -583,7 +583,7 @@ func (la *LiveAgent) AgentSetStatus(ctx context.Context, ticketID, status string
 		return fmt.Errorf("agent set status: %w", err)
 	}
 	if la.setStatusLocked(lt, status) {
-		evs = append(evs, laEvent{LiveAgentTriggerStatusChanged, c.id})
+		evs = append(evs, laEvent{LiveAgentTriggerStatusChanged, c.ID})
 	}
 	return nil
 }
@@ -609,8 +609,8 @@ func (la *LiveAgent) setStatusLocked(lt *laTicket, status string) bool {
 
 // Ticket returns a deep copy of one ticket (by id or code).
 func (la *LiveAgent) Ticket(ticketID string) (LiveAgentTicket, bool) {
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	c, _, err := la.ticketByRef(ticketID)
 	if err != nil {
 		return LiveAgentTicket{}, false
@@ -620,31 +620,31 @@ func (la *LiveAgent) Ticket(ticketID string) (LiveAgentTicket, bool) {
 
 // Tickets returns deep copies of every ticket, oldest first.
 func (la *LiveAgent) Tickets() []LiveAgentTicket {
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	var out []LiveAgentTicket
-	for _, id := range la.s.convIDs {
+	for _, id := range la.s.ConvIDs {
 		if _, ok := la.tickets[id]; ok {
-			out = append(out, la.ticketView(la.s.convs[id]))
+			out = append(out, la.ticketView(la.s.Convs[id]))
 		}
 	}
 	return out
 }
 
-func (la *LiveAgent) ticketView(c *conversation) LiveAgentTicket {
-	lt := la.tickets[c.id]
-	ct := la.s.contacts[c.contactID]
+func (la *LiveAgent) ticketView(c *Conversation) LiveAgentTicket {
+	lt := la.tickets[c.ID]
+	ct := la.s.Contacts[c.ContactID]
 	v := LiveAgentTicket{
-		ID: laTicketID(c.id), Code: lt.code, Status: lt.status, Subject: lt.subject,
-		OwnerContactID: laContactID(ct.id), OwnerName: ct.name, OwnerEmail: ct.email,
-		Tags: slices.Clone(c.labels), Ended: lt.ended, ConversationID: c.id, AgentUser: c.assigneeID,
-		ChannelType: lt.channel, DateCreated: c.createdAt, LastActivity: c.lastActivityAt,
+		ID: laTicketID(c.ID), Code: lt.code, Status: lt.status, Subject: lt.subject,
+		OwnerContactID: laContactID(ct.ID), OwnerName: ct.Name, OwnerEmail: ct.Email,
+		Tags: slices.Clone(c.Labels), Ended: lt.ended, ConversationID: c.ID, AgentUser: c.AssigneeID,
+		ChannelType: lt.channel, DateCreated: c.CreatedAt, LastActivity: c.LastActivityAt,
 	}
-	if c.teamID != 0 {
-		v.DepartmentID = laDeptID(c.teamID)
+	if c.TeamID != 0 {
+		v.DepartmentID = laDeptID(c.TeamID)
 	}
-	if u := la.s.users[c.assigneeID]; u != nil {
-		v.AgentID, v.AgentName = laAgentID(u.id), u.name
+	if u := la.s.Users[c.AssigneeID]; u != nil {
+		v.AgentID, v.AgentName = laAgentID(u.ID), u.Name
 	}
 	for _, d := range lt.transferred {
 		v.TransferredToDepartmentIDs = append(v.TransferredToDepartmentIDs, laDeptID(d))
@@ -657,7 +657,7 @@ func (la *LiveAgent) ticketView(c *conversation) LiveAgentTicket {
 			}
 			lm := la.msgs[mid]
 			mv := LiveAgentMessage{ID: laMsgID(mid), GroupID: laGroupID(g.id), GroupType: g.typ, Type: lm.typ, Format: lm.format,
-				UserID: lm.userID, UserName: la.userName(c, lm.userID), Text: m.content, Note: m.private, CreatedAt: m.createdAt}
+				UserID: lm.userID, UserName: la.userName(c, lm.userID), Text: m.Content, Note: m.Private, CreatedAt: m.CreatedAt}
 			switch {
 			case lm.userID == laAgentID(la.botUser):
 				mv.Role = "bot"
@@ -674,21 +674,21 @@ func (la *LiveAgent) ticketView(c *conversation) LiveAgentTicket {
 	return v
 }
 
-func (la *LiveAgent) coreMessage(c *conversation, id int) *message {
-	for _, m := range c.msgs {
-		if m.id == id {
+func (la *LiveAgent) coreMessage(c *Conversation, id int) *Message {
+	for _, m := range c.Msgs {
+		if m.ID == id {
 			return m
 		}
 	}
 	return nil
 }
 
-func (la *LiveAgent) userName(c *conversation, userID string) string {
-	if u, ok := laParse("ag", userID); ok && la.s.users[u] != nil {
-		return la.s.users[u].name
+func (la *LiveAgent) userName(c *Conversation, userID string) string {
+	if u, ok := laParse("ag", userID); ok && la.s.Users[u] != nil {
+		return la.s.Users[u].Name
 	}
 	if strings.HasPrefix(userID, "vu") {
-		return la.s.contacts[c.contactID].name
+		return la.s.Contacts[c.ContactID].Name
 	}
 	return ""
 }
@@ -703,30 +703,30 @@ func (la *LiveAgent) newGroup(lt *laTicket, typ, userID string) *laGroup {
 }
 
 // addLA stores a message in the core and its LiveAgent side data.
-func (la *LiveAgent) addLA(t *tx, c *conversation, m *message, typ, format string, g *laGroup, userID string) *message {
+func (la *LiveAgent) addLA(t *tx, c *Conversation, m *Message, typ, format string, g *laGroup, userID string) *Message {
 	t.addMessage(c, m)
-	la.msgs[m.id] = &laMessage{typ: typ, format: format, group: g, userID: userID}
-	g.msgs = append(g.msgs, m.id)
+	la.msgs[m.ID] = &laMessage{typ: typ, format: format, group: g, userID: userID}
+	g.msgs = append(g.msgs, m.ID)
 	return m
 }
 
 // addSystem adds a system group (transfer T, status J...) with one message.
-func (la *LiveAgent) addSystem(t *tx, c *conversation, groupType, msgType, text string) {
-	lt := la.tickets[c.id]
+func (la *LiveAgent) addSystem(t *tx, c *Conversation, groupType, msgType, text string) {
+	lt := la.tickets[c.ID]
 	g := la.newGroup(lt, groupType, "")
-	la.addLA(t, c, &message{typ: "activity", content: text, hasContent: true, contentType: "text"}, msgType, "T", g, "")
+	la.addLA(t, c, &Message{Type: "activity", Content: text, HasContent: true, ContentType: "text"}, msgType, "T", g, "")
 }
 
 // ticketByRef finds a ticket by id or code.
-func (la *LiveAgent) ticketByRef(ref string) (*conversation, *laTicket, error) {
+func (la *LiveAgent) ticketByRef(ref string) (*Conversation, *laTicket, error) {
 	if id, ok := laParse("tk", ref); ok {
 		if lt, ok := la.tickets[id]; ok {
-			return la.s.convs[id], lt, nil
+			return la.s.Convs[id], lt, nil
 		}
 	}
 	for id, lt := range la.tickets {
 		if lt.code == ref {
-			return la.s.convs[id], lt, nil
+			return la.s.Convs[id], lt, nil
 		}
 	}
 	return nil, nil, fmt.Errorf("ticket %s: %w", ref, ErrNotFound)
@@ -735,34 +735,34 @@ func (la *LiveAgent) ticketByRef(ref string) (*conversation, *laTicket, error) {
 // transferLocked moves a ticket to a department and/or agent (user 0: the department's
 // queue), with a transfer group, and returns the "ticket transferred" event if anything
 // changed.
-func (la *LiveAgent) transferLocked(t *tx, c *conversation, dept, user int, by string) (laEvent, bool) {
-	if c.teamID == dept && c.assigneeID == user {
+func (la *LiveAgent) transferLocked(t *tx, c *Conversation, dept, user int, by string) (laEvent, bool) {
+	if c.TeamID == dept && c.AssigneeID == user {
 		return laEvent{}, false
 	}
-	lt := la.tickets[c.id]
-	if dept != c.teamID {
+	lt := la.tickets[c.ID]
+	if dept != c.TeamID {
 		lt.transferred = append(lt.transferred, dept)
 	}
-	c.teamID, c.assigneeID = dept, user
+	c.TeamID, c.AssigneeID = dept, user
 	target := ""
-	if tm := la.s.teams[dept]; tm != nil {
-		target = "department " + tm.name
+	if tm := la.s.Teams[dept]; tm != nil {
+		target = "department " + tm.Name
 	}
-	if u := la.s.users[user]; u != nil {
-		target = strings.TrimPrefix(target+", agent "+u.name, ", ")
+	if u := la.s.Users[user]; u != nil {
+		target = strings.TrimPrefix(target+", agent "+u.Name, ", ")
 	}
 	who := la.userName(c, by)
 	if who == "" {
 		who = "system"
 	}
 	la.addSystem(t, c, "T", "R", fmt.Sprintf("Transferred to %s by %s", target, who))
-	return laEvent{LiveAgentTriggerTicketTransferred, c.id}, true
+	return laEvent{LiveAgentTriggerTicketTransferred, c.ID}, true
 }
 
 // chatOnline reports whether a user is online for chat.
 func (la *LiveAgent) chatOnline(u int) bool {
-	us := la.s.users[u]
-	return us != nil && us.availability == "online"
+	us := la.s.Users[u]
+	return us != nil && us.Availability == "online"
 }
 
 func laOnlineLetters(availability string) string {
@@ -783,7 +783,7 @@ var laVarRE = regexp.MustCompile(`\{\$([A-Za-z0-9_]+)\}`)
 func (la *LiveAgent) dispatchLocked(evs []laEvent) {
 	s := la.s
 	for _, ev := range evs {
-		c := s.convs[ev.conv]
+		c := s.Convs[ev.conv]
 		if c == nil {
 			continue
 		}
@@ -791,7 +791,7 @@ func (la *LiveAgent) dispatchLocked(evs []laEvent) {
 			if !strings.EqualFold(r.Trigger, ev.trigger) {
 				continue
 			}
-			if r.Department != "" && r.Department != laDeptID(c.teamID) {
+			if r.Department != "" && r.Department != laDeptID(c.TeamID) {
 				continue
 			}
 			vars := la.variables(c)
@@ -804,43 +804,43 @@ func (la *LiveAgent) dispatchLocked(evs []laEvent) {
 					delete(vars, k)
 				}
 			}
-			d := LiveAgentDelivery{Rule: r.Name, Trigger: r.Trigger, TicketID: laTicketID(c.id),
+			d := LiveAgentDelivery{Rule: r.Name, Trigger: r.Trigger, TicketID: laTicketID(c.ID),
 				URL: laRender(r.URL, vars, true), Body: laRender(r.Body, vars, false)}
 			// One request, no retry; GET sends no body.
 			w := simnet.Webhook{Method: r.Method, URL: d.URL, Header: laRuleHeader, Client: la.client, Meta: d}
 			if r.Method != http.MethodGet {
 				w.Body = []byte(d.Body)
 			}
-			s.hooks.Send(w)
+			s.Hooks.Send(w)
 		}
 	}
 }
 
 // variables are the ticket's {$variable} values; empty values are absent, so they stay
 // literal (docs/helpdesks/liveagent.md §2.1).
-func (la *LiveAgent) variables(c *conversation) map[string]string {
-	lt := la.tickets[c.id]
-	ct := la.s.contacts[c.contactID]
-	first, last, _ := strings.Cut(ct.name, " ")
+func (la *LiveAgent) variables(c *Conversation) map[string]string {
+	lt := la.tickets[c.ID]
+	ct := la.s.Contacts[c.ContactID]
+	first, last, _ := strings.Cut(ct.Name, " ")
 	vars := map[string]string{
-		"conversation_id":      laTicketID(c.id),
+		"conversation_id":      laTicketID(c.ID),
 		"conversation_code":    lt.code,
 		"conversation_subject": lt.subject,
 		"conversation_status":  lt.status,
-		"user_id":              laContactID(ct.id),
+		"user_id":              laContactID(ct.ID),
 		"user_firstname":       first,
 		"user_lastname":        last,
-		"user_email":           ct.email,
+		"user_email":           ct.Email,
 	}
-	if c.teamID != 0 {
-		vars["conversation_department_id"] = laDeptID(c.teamID)
+	if c.TeamID != 0 {
+		vars["conversation_department_id"] = laDeptID(c.TeamID)
 	}
-	if c.assigneeID != 0 {
-		vars["conversation_agent_id"] = laAgentID(c.assigneeID)
+	if c.AssigneeID != 0 {
+		vars["conversation_agent_id"] = laAgentID(c.AssigneeID)
 	}
-	for i := len(c.msgs) - 1; i >= 0; i-- {
-		if m := c.msgs[i]; m.typ == "incoming" || m.typ == "outgoing" {
-			vars["conversation_last_message"] = m.content
+	for i := len(c.Msgs) - 1; i >= 0; i-- {
+		if m := c.Msgs[i]; m.Type == "incoming" || m.Type == "outgoing" {
+			vars["conversation_last_message"] = m.Content
 			break
 		}
 	}

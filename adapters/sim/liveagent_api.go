@@ -119,7 +119,7 @@ func (la *LiveAgent) api(version int, h laHandler) http.Handler {
 			kind = "invalid"
 		}
 		call := Call{Method: r.Method, Path: r.URL.Path, Query: laRedactQuery(q), Token: kind, Body: laRedactBody(string(body))}
-		la.s.mw.Serve(w, r, &call, faults, func(sw http.ResponseWriter) {
+		la.s.MW.Serve(w, r, &call, faults, func(sw http.ResponseWriter) {
 			switch {
 			case version == 3 && kind != "v3":
 				writeJSON(sw, http.StatusUnauthorized, map[string]any{"message": "Invalid API key"})
@@ -168,8 +168,8 @@ func (la *LiveAgent) rateLimited(key string) (time.Duration, bool) {
 		return 0, false
 	}
 	now := la.opts.Now()
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	w := la.window[key]
 	cut := 0
 	for cut < len(w) && now.Sub(w[cut]) >= time.Minute {
@@ -187,8 +187,8 @@ func (la *LiveAgent) rateLimited(key string) (time.Duration, bool) {
 // RequestsInLastMinute returns how many requests key made in the rate-limit window.
 func (la *LiveAgent) RequestsInLastMinute(key string) int {
 	now := la.opts.Now()
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	n := 0
 	for _, t := range la.window[key] {
 		if now.Sub(t) < time.Minute {
@@ -244,51 +244,51 @@ func laV3Error(w http.ResponseWriter, status int, msg string) {
 
 // ---- v3 representations ----
 
-func (la *LiveAgent) ticketJSON(c *conversation) map[string]any {
-	lt := la.tickets[c.id]
-	ct := la.s.contacts[c.contactID]
+func (la *LiveAgent) ticketJSON(c *Conversation) map[string]any {
+	lt := la.tickets[c.ID]
+	ct := la.s.Contacts[c.ContactID]
 	tags := []string{}
-	for _, name := range c.labels {
+	for _, name := range c.Labels {
 		tags = append(tags, la.tagIDLocked(name, false))
 	}
 	out := map[string]any{
-		"id": laTicketID(c.id), "owner_contactid": laContactID(ct.id), "owner_email": ct.email, "owner_name": ct.name,
+		"id": laTicketID(c.ID), "owner_contactid": laContactID(ct.ID), "owner_email": ct.Email, "owner_name": ct.Name,
 		"departmentid": "", "agentid": "", "status": lt.status, "tags": tags, "code": lt.code,
-		"channel_type": lt.channel, "date_created": laTime(c.createdAt), "date_changed": laTime(c.updatedAt),
-		"last_activity": laTime(c.lastActivityAt), "subject": lt.subject, "custom_fields": []any{},
+		"channel_type": lt.channel, "date_created": laTime(c.CreatedAt), "date_changed": laTime(c.UpdatedAt),
+		"last_activity": laTime(c.LastActivityAt), "subject": lt.subject, "custom_fields": []any{},
 	}
-	if c.teamID != 0 {
-		out["departmentid"] = laDeptID(c.teamID)
+	if c.TeamID != 0 {
+		out["departmentid"] = laDeptID(c.TeamID)
 	}
-	if c.assigneeID != 0 {
-		out["agentid"] = laAgentID(c.assigneeID)
+	if c.AssigneeID != 0 {
+		out["agentid"] = laAgentID(c.AssigneeID)
 	}
 	return out
 }
 
-func (la *LiveAgent) agentJSON(u *user) map[string]any {
+func (la *LiveAgent) agentJSON(u *User) map[string]any {
 	online := "F"
-	if u.availability != "offline" {
+	if u.Availability != "offline" {
 		online = "N"
 	}
 	role := "agent"
-	if u.role == "administrator" {
+	if u.Role == "administrator" {
 		role = "owner"
 	}
-	return map[string]any{"id": laAgentID(u.id), "name": u.name, "email": u.email, "role": role,
+	return map[string]any{"id": laAgentID(u.ID), "name": u.Name, "email": u.Email, "role": role,
 		"online_status": online, "status": "A", "gender": "X"}
 }
 
-func (la *LiveAgent) departmentJSON(tm *team) map[string]any {
+func (la *LiveAgent) departmentJSON(tm *Team) map[string]any {
 	ids := []string{}
 	online := "F"
-	for _, u := range tm.members {
+	for _, u := range tm.Members {
 		ids = append(ids, laAgentID(u))
 		if la.chatOnline(u) {
 			online = "T"
 		}
 	}
-	return map[string]any{"department_id": laDeptID(tm.id), "name": tm.name, "agent_count": len(ids),
+	return map[string]any{"department_id": laDeptID(tm.ID), "name": tm.Name, "agent_count": len(ids),
 		"online_status": online, "agent_ids": ids}
 }
 
@@ -441,7 +441,7 @@ func laParseFilterTime(s string) (time.Time, error) {
 
 // ---- v3 tickets ----
 
-func (la *LiveAgent) pathTicket(w http.ResponseWriter, r *http.Request) *conversation {
+func (la *LiveAgent) pathTicket(w http.ResponseWriter, r *http.Request) *Conversation {
 	c, _, err := la.ticketByRefID(r.PathValue("id"))
 	if err != nil {
 		laV3Error(w, http.StatusNotFound, "Ticket not found")
@@ -451,10 +451,10 @@ func (la *LiveAgent) pathTicket(w http.ResponseWriter, r *http.Request) *convers
 }
 
 // ticketByRefID finds a ticket by id only (v3 paths take ids).
-func (la *LiveAgent) ticketByRefID(id string) (*conversation, *laTicket, error) {
+func (la *LiveAgent) ticketByRefID(id string) (*Conversation, *laTicket, error) {
 	if n, ok := laParse("tk", id); ok {
 		if lt, ok := la.tickets[n]; ok {
-			return la.s.convs[n], lt, nil
+			return la.s.Convs[n], lt, nil
 		}
 	}
 	return nil, nil, fmt.Errorf("ticket %s: %w", id, ErrNotFound)
@@ -463,19 +463,19 @@ func (la *LiveAgent) ticketByRefID(id string) (*conversation, *laTicket, error) 
 // GET /tickets: list with _filters (agentid, departmentid, status, code, channel_type,
 // owner_contactid, subject, tags, date_created, date_changed; operators: laFilter.match), _sortField (date_created default, date_changed), _sortDir, paging.
 func (la *LiveAgent) v3ListTickets(w http.ResponseWriter, _ *http.Request, c *laCall) {
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	filters, err := parseFilters(c.params.Get("_filters"))
 	if err != nil {
 		laV3Error(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	var list []*conversation
-	for _, id := range la.s.convIDs {
+	var list []*Conversation
+	for _, id := range la.s.ConvIDs {
 		if _, ok := la.tickets[id]; !ok {
 			continue
 		}
-		conv := la.s.convs[id]
+		conv := la.s.Convs[id]
 		tj := la.ticketJSON(conv)
 		keep := true
 		for _, f := range filters {
@@ -503,9 +503,9 @@ func (la *LiveAgent) v3ListTickets(w http.ResponseWriter, _ *http.Request, c *la
 	field := c.params.Get("_sortField")
 	desc := strings.EqualFold(c.params.Get("_sortDir"), "DESC")
 	sort.SliceStable(list, func(i, j int) bool {
-		a, b := list[i].createdAt, list[j].createdAt
+		a, b := list[i].CreatedAt, list[j].CreatedAt
 		if field == "date_changed" || field == "last_activity" {
-			a, b = list[i].lastActivityAt, list[j].lastActivityAt
+			a, b = list[i].LastActivityAt, list[j].LastActivityAt
 		}
 		if desc {
 			return a.After(b)
@@ -521,8 +521,8 @@ func (la *LiveAgent) v3ListTickets(w http.ResponseWriter, _ *http.Request, c *la
 }
 
 func (la *LiveAgent) v3GetTicket(w http.ResponseWriter, r *http.Request, _ *laCall) {
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	if c := la.pathTicket(w, r); c != nil {
 		writeJSON(w, http.StatusOK, la.ticketJSON(c))
 	}
@@ -543,7 +543,7 @@ func (la *LiveAgent) v3UpdateTicket(w http.ResponseWriter, r *http.Request, c *l
 	if conv == nil {
 		return
 	}
-	lt := la.tickets[conv.id]
+	lt := la.tickets[conv.ID]
 	str := func(k string) (string, bool) {
 		v, ok := in[k]
 		if !ok || v == nil {
@@ -552,7 +552,7 @@ func (la *LiveAgent) v3UpdateTicket(w http.ResponseWriter, r *http.Request, c *l
 		s, isStr := v.(string)
 		return s, isStr
 	}
-	dept, user := conv.teamID, conv.assigneeID
+	dept, user := conv.TeamID, conv.AssigneeID
 	if v, ok := str("departmentid"); ok {
 		d, ok := laParse("dp", v)
 		if !ok || !la.depts[d] {
@@ -564,7 +564,7 @@ func (la *LiveAgent) v3UpdateTicket(w http.ResponseWriter, r *http.Request, c *l
 	if v, ok := str("agentid"); ok {
 		if v == "" {
 			user = 0
-		} else if u, ok := laParse("ag", v); ok && la.s.users[u] != nil {
+		} else if u, ok := laParse("ag", v); ok && la.s.Users[u] != nil {
 			user = u
 		} else {
 			laV3Error(w, http.StatusBadRequest, "Unknown agent "+v)
@@ -602,15 +602,15 @@ func (la *LiveAgent) v3UpdateTicket(w http.ResponseWriter, r *http.Request, c *l
 		lt.subject = v
 	}
 	if labels != nil {
-		conv.labels = labels
+		conv.Labels = labels
 	}
 	if ev, ok := la.transferLocked(t, conv, dept, user, "api"); ok {
 		evs = append(evs, ev)
 	}
 	if la.setStatusLocked(lt, status) {
-		evs = append(evs, laEvent{LiveAgentTriggerStatusChanged, conv.id})
+		evs = append(evs, laEvent{LiveAgentTriggerStatusChanged, conv.ID})
 	}
-	conv.updatedAt = time.Now()
+	conv.UpdatedAt = time.Now()
 	writeJSON(w, http.StatusOK, la.ticketJSON(conv))
 }
 
@@ -662,37 +662,37 @@ func (la *LiveAgent) v3CreateTicket(w http.ResponseWriter, _ *http.Request, c *l
 	}
 	recipient := get("recipient")
 	ct := la.s.contactFor(recipient)
-	if ct.email == "" && strings.Contains(recipient, "@") {
-		ct.email = recipient
+	if ct.Email == "" && strings.Contains(recipient, "@") {
+		ct.Email = recipient
 	}
-	if n := get("recipient_name"); n != "" && ct.name == recipient {
-		ct.name = n
+	if n := get("recipient_name"); n != "" && ct.Name == recipient {
+		ct.Name = n
 	}
-	conv := t.createConversation(la.s.inboxes[la.inboxID], ct)
-	conv.teamID = d
-	conv.labels = labels
-	lt := &laTicket{status: status, code: laCode(conv.id), subject: get("subject"), channel: "E", ended: true}
-	la.tickets[conv.id] = lt
+	conv := t.createConversation(la.s.Inboxes[la.inboxID], ct)
+	conv.TeamID = d
+	conv.Labels = labels
+	lt := &laTicket{status: status, code: laCode(conv.ID), subject: get("subject"), channel: "E", ended: true}
+	la.tickets[conv.ID] = lt
 	g := la.newGroup(lt, "4", laAgentID(author))
 	format := "T"
 	if get("is_html_message") == "Y" {
 		format = "H"
 	}
-	la.addLA(t, conv, &message{typ: "outgoing", senderKind: "user", senderID: author, content: get("message"), hasContent: true, contentType: "text"},
+	la.addLA(t, conv, &Message{Type: "outgoing", SenderKind: "user", SenderID: author, Content: get("message"), HasContent: true, ContentType: "text"},
 		"M", format, g, laAgentID(author))
 	tj := la.ticketJSON(conv)
 	tj["tags"] = strings.Join(tj["tags"].([]string), ",")
-	tj["ownerid"] = laContactID(ct.id)
+	tj["ownerid"] = laContactID(ct.ID)
 	writeJSON(w, http.StatusOK, tj)
 }
 
 // agentByIdentifier resolves an agent by id or email (v1 useridentifier).
 func (la *LiveAgent) agentByIdentifier(ident string) (int, bool) {
-	if u, ok := laParse("ag", ident); ok && la.s.users[u] != nil {
+	if u, ok := laParse("ag", ident); ok && la.s.Users[u] != nil {
 		return u, true
 	}
-	for _, id := range la.s.userIDs {
-		if u := la.s.users[id]; strings.EqualFold(u.email, ident) && ident != "" {
+	for _, id := range la.s.UserIDs {
+		if u := la.s.Users[id]; strings.EqualFold(u.Email, ident) && ident != "" {
 			return id, true
 		}
 	}
@@ -702,13 +702,13 @@ func (la *LiveAgent) agentByIdentifier(ident string) (int, bool) {
 // GET /tickets/{id}/messages: message groups with their messages (MessageGroup, Message),
 // paged (_page/_perPage, default 10 groups), _sortDir ASC by default.
 func (la *LiveAgent) v3Messages(w http.ResponseWriter, r *http.Request, c *laCall) {
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	conv := la.pathTicket(w, r)
 	if conv == nil {
 		return
 	}
-	lt := la.tickets[conv.id]
+	lt := la.tickets[conv.ID]
 	groups := slices.Clone(lt.groups)
 	if strings.EqualFold(c.params.Get("_sortDir"), "DESC") {
 		slices.Reverse(groups)
@@ -724,7 +724,7 @@ func (la *LiveAgent) v3Messages(w http.ResponseWriter, r *http.Request, c *laCal
 				continue
 			}
 			msgs = append(msgs, map[string]any{"id": laMsgID(mid), "userid": lm.userID, "type": lm.typ,
-				"datecreated": laTime(m.createdAt), "format": lm.format, "message": m.content, "visibility": "V"})
+				"datecreated": laTime(m.CreatedAt), "format": lm.format, "message": m.Content, "visibility": "V"})
 		}
 		out = append(out, map[string]any{"id": laGroupID(g.id), "parent_id": "", "userid": g.userID,
 			"user_full_name": la.userName(conv, g.userID), "type": g.typ, "status": "V",
@@ -737,27 +737,27 @@ func (la *LiveAgent) v3Messages(w http.ResponseWriter, r *http.Request, c *laCal
 // ---- v3 agents, departments, tags, buttons ----
 
 func (la *LiveAgent) v3Agents(w http.ResponseWriter, _ *http.Request, c *laCall) {
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
-	from, to := paged(c.params, len(la.s.userIDs))
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
+	from, to := paged(c.params, len(la.s.UserIDs))
 	out := []any{}
-	for _, id := range la.s.userIDs[from:to] {
-		out = append(out, la.agentJSON(la.s.users[id]))
+	for _, id := range la.s.UserIDs[from:to] {
+		out = append(out, la.agentJSON(la.s.Users[id]))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (la *LiveAgent) pathAgent(w http.ResponseWriter, r *http.Request) *user {
-	if u, ok := laParse("ag", r.PathValue("id")); ok && la.s.users[u] != nil {
-		return la.s.users[u]
+func (la *LiveAgent) pathAgent(w http.ResponseWriter, r *http.Request) *User {
+	if u, ok := laParse("ag", r.PathValue("id")); ok && la.s.Users[u] != nil {
+		return la.s.Users[u]
 	}
 	laV3Error(w, http.StatusNotFound, "Agent not found")
 	return nil
 }
 
 func (la *LiveAgent) v3Agent(w http.ResponseWriter, r *http.Request, _ *laCall) {
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	if u := la.pathAgent(w, r); u != nil {
 		writeJSON(w, http.StatusOK, la.agentJSON(u))
 	}
@@ -766,19 +766,19 @@ func (la *LiveAgent) v3Agent(w http.ResponseWriter, r *http.Request, _ *laCall) 
 // GET /agents/{id}/status: one AgentStatus per department of the agent; online_status letters
 // R read, M message, T chat, P phone.
 func (la *LiveAgent) v3AgentStatus(w http.ResponseWriter, r *http.Request, _ *laCall) {
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	u := la.pathAgent(w, r)
 	if u == nil {
 		return
 	}
 	out := []any{}
-	for _, tid := range la.s.teamIDs {
-		tm := la.s.teams[tid]
-		if !la.depts[tid] || !slices.Contains(tm.members, u.id) {
+	for _, tid := range la.s.TeamIDs {
+		tm := la.s.Teams[tid]
+		if !la.depts[tid] || !slices.Contains(tm.Members, u.ID) {
 			continue
 		}
-		letters := laOnlineLetters(u.availability)
+		letters := laOnlineLetters(u.Availability)
 		out = append(out, map[string]any{"departmentid": laDeptID(tid), "online_status": letters,
 			"preset_status": "TMR", "work_allocation_allowed": letters != ""})
 	}
@@ -786,10 +786,10 @@ func (la *LiveAgent) v3AgentStatus(w http.ResponseWriter, r *http.Request, _ *la
 }
 
 func (la *LiveAgent) v3Departments(w http.ResponseWriter, _ *http.Request, c *laCall) {
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	var ids []int
-	for _, id := range la.s.teamIDs {
+	for _, id := range la.s.TeamIDs {
 		if la.depts[id] {
 			ids = append(ids, id)
 		}
@@ -797,16 +797,16 @@ func (la *LiveAgent) v3Departments(w http.ResponseWriter, _ *http.Request, c *la
 	from, to := paged(c.params, len(ids))
 	out := []any{}
 	for _, id := range ids[from:to] {
-		out = append(out, la.departmentJSON(la.s.teams[id]))
+		out = append(out, la.departmentJSON(la.s.Teams[id]))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
 func (la *LiveAgent) v3Department(w http.ResponseWriter, r *http.Request, _ *laCall) {
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	if d, ok := laParse("dp", r.PathValue("id")); ok && la.depts[d] {
-		writeJSON(w, http.StatusOK, la.departmentJSON(la.s.teams[d]))
+		writeJSON(w, http.StatusOK, la.departmentJSON(la.s.Teams[d]))
 		return
 	}
 	laV3Error(w, http.StatusNotFound, "Department not found")
@@ -829,8 +829,8 @@ func (la *LiveAgent) tagIDLocked(name string, create bool) string {
 }
 
 func (la *LiveAgent) v3Tags(w http.ResponseWriter, _ *http.Request, c *laCall) {
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	ids := make([]string, 0, len(la.tagNames))
 	for id := range la.tagNames {
 		ids = append(ids, id)
@@ -853,8 +853,8 @@ func (la *LiveAgent) v3CreateTag(w http.ResponseWriter, _ *http.Request, c *laCa
 		laV3Error(w, http.StatusBadRequest, "Missing required field name")
 		return
 	}
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	if la.tagIDLocked(in.Name, false) != "" {
 		laV3Error(w, http.StatusBadRequest, "Tag with this name already exists")
 		return
@@ -885,13 +885,13 @@ func (la *LiveAgent) v3CreateButton(w http.ResponseWriter, _ *http.Request, c *l
 		laV3Error(w, http.StatusBadRequest, "Unsupported button type")
 		return
 	}
-	la.s.mu.Lock()
+	la.s.Mu.Lock()
 	in["id"] = fmt.Sprintf("cb%06x", len(la.buttons)+1)
 	if _, ok := in["status"]; !ok {
 		in["status"] = "A"
 	}
 	la.buttons = append(la.buttons, in)
-	la.s.mu.Unlock()
+	la.s.Mu.Unlock()
 	writeJSON(w, http.StatusOK, in)
 }
 
@@ -924,12 +924,12 @@ func (la *LiveAgent) v1AddMessage(w http.ResponseWriter, r *http.Request, c *laC
 		return
 	}
 	ident := c.params.Get("useridentifier")
-	ct := la.s.contacts[conv.contactID]
+	ct := la.s.Contacts[conv.ContactID]
 	format := "T"
 	if c.params.Get("is_html_message") == "Y" {
 		format = "H"
 	}
-	var m *message
+	var m *Message
 	switch {
 	case typ == "N":
 		author, userID := 0, ""
@@ -937,18 +937,18 @@ func (la *LiveAgent) v1AddMessage(w http.ResponseWriter, r *http.Request, c *laC
 			author, userID = u, laAgentID(u)
 		}
 		g := la.newGroup(lt, "I", userID)
-		m = &message{typ: "outgoing", senderKind: "user", senderID: author, content: text, hasContent: true, contentType: "text", private: true}
+		m = &Message{Type: "outgoing", SenderKind: "user", SenderID: author, Content: text, HasContent: true, ContentType: "text", Private: true}
 		if author == 0 {
-			m.typ, m.senderKind = "activity", ""
+			m.Type, m.SenderKind = "activity", ""
 		}
 		la.addLA(t, conv, m, "N", format, g, userID)
-	case ident == laContactID(ct.id) || (ct.email != "" && strings.EqualFold(ident, ct.email)):
+	case ident == laContactID(ct.ID) || (ct.Email != "" && strings.EqualFold(ident, ct.Email)):
 		g := lt.chatGroup
 		if g == nil {
-			g = la.newGroup(lt, "3", laVisitorUserID(ct.id))
+			g = la.newGroup(lt, "3", laVisitorUserID(ct.ID))
 		}
-		m = la.addLA(t, conv, &message{typ: "incoming", senderKind: "contact", senderID: ct.id, content: text, hasContent: true, contentType: "text"},
-			"M", format, g, laVisitorUserID(ct.id))
+		m = la.addLA(t, conv, &Message{Type: "incoming", SenderKind: "contact", SenderID: ct.ID, Content: text, HasContent: true, ContentType: "text"},
+			"M", format, g, laVisitorUserID(ct.ID))
 	default:
 		u, ok := la.agentByIdentifier(ident)
 		if !ok {
@@ -959,11 +959,11 @@ func (la *LiveAgent) v1AddMessage(w http.ResponseWriter, r *http.Request, c *laC
 		if g == nil {
 			g = la.newGroup(lt, "4", laAgentID(u))
 		}
-		m = la.addLA(t, conv, &message{typ: "outgoing", senderKind: "user", senderID: u, content: text, hasContent: true, contentType: "text"},
+		m = la.addLA(t, conv, &Message{Type: "outgoing", SenderKind: "user", SenderID: u, Content: text, HasContent: true, ContentType: "text"},
 			"M", format, g, laAgentID(u))
 	}
-	evs = append(evs, laEvent{LiveAgentTriggerMessageAdded, conv.id})
-	laV1OK(w, map[string]any{"conversationid": laTicketID(conv.id), "messageid": laMsgID(m.id)})
+	evs = append(evs, laEvent{LiveAgentTriggerMessageAdded, conv.ID})
+	laV1OK(w, map[string]any{"conversationid": laTicketID(conv.ID), "messageid": laMsgID(m.ID)})
 }
 
 // PUT /conversations/{id}/attendants (departmentid and/or agentidentifier; useridentifier is
@@ -983,7 +983,7 @@ func (la *LiveAgent) v1Transfer(w http.ResponseWriter, r *http.Request, c *laCal
 		laV1Error(w, http.StatusOK, "Missing parameter: departmentid or agentidentifier")
 		return
 	}
-	dept, user := conv.teamID, 0
+	dept, user := conv.TeamID, 0
 	if deptID != "" {
 		d, ok := laParse("dp", deptID)
 		if !ok || !la.depts[d] {
@@ -1026,7 +1026,7 @@ func (la *LiveAgent) v1Status(w http.ResponseWriter, r *http.Request, c *laCall)
 		return
 	}
 	if la.setStatusLocked(lt, st) {
-		evs = append(evs, laEvent{LiveAgentTriggerStatusChanged, conv.id})
+		evs = append(evs, laEvent{LiveAgentTriggerStatusChanged, conv.ID})
 	}
 	laV1OK(w, nil)
 }
@@ -1038,23 +1038,23 @@ func (la *LiveAgent) v1AddTag(w http.ResponseWriter, r *http.Request, c *laCall)
 		laV1Error(w, http.StatusOK, "Missing mandatory parameter: name")
 		return
 	}
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	conv, _, err := la.ticketByRef(r.PathValue("id"))
 	if err != nil {
 		laV1Error(w, http.StatusOK, "Conversation not found")
 		return
 	}
 	la.tagIDLocked(name, true)
-	if !slices.Contains(conv.labels, name) {
-		conv.labels = append(conv.labels, name)
+	if !slices.Contains(conv.Labels, name) {
+		conv.Labels = append(conv.Labels, name)
 	}
 	laV1OK(w, nil)
 }
 
 func (la *LiveAgent) v1Conversation(w http.ResponseWriter, r *http.Request, _ *laCall) {
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	conv, lt, err := la.ticketByRef(r.PathValue("id"))
 	if err != nil {
 		laV1Error(w, http.StatusOK, "Conversation not found")
@@ -1062,7 +1062,7 @@ func (la *LiveAgent) v1Conversation(w http.ResponseWriter, r *http.Request, _ *l
 	}
 	tj := la.ticketJSON(conv)
 	laV1OK(w, map[string]any{"conversationid": tj["id"], "code": lt.code, "status": lt.status,
-		"departmentid": tj["departmentid"], "subject": lt.subject, "tags": strings.Join(conv.labels, ",")})
+		"departmentid": tj["departmentid"], "subject": lt.subject, "tags": strings.Join(conv.Labels, ",")})
 }
 
 // GET /onlinestatus/departments → departmentsOnlineStates [{id, name, onlineStatus,
@@ -1070,17 +1070,17 @@ func (la *LiveAgent) v1Conversation(w http.ResponseWriter, r *http.Request, _ *l
 // of the members' letters (the bot agent included: it is an agent like any other), T when one
 // of them is online for chat, F when none is online.
 func (la *LiveAgent) v1DepartmentStatus(w http.ResponseWriter, _ *http.Request, _ *laCall) {
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	out := []any{}
-	for _, id := range la.s.teamIDs {
+	for _, id := range la.s.TeamIDs {
 		if !la.depts[id] {
 			continue
 		}
-		tm := la.s.teams[id]
+		tm := la.s.Teams[id]
 		letters := ""
-		for _, u := range tm.members {
-			for _, l := range laOnlineLetters(la.s.users[u].availability) {
+		for _, u := range tm.Members {
+			for _, l := range laOnlineLetters(la.s.Users[u].Availability) {
 				if !strings.ContainsRune(letters, l) {
 					letters += string(l)
 				}
@@ -1089,23 +1089,23 @@ func (la *LiveAgent) v1DepartmentStatus(w http.ResponseWriter, _ *http.Request, 
 		if letters == "" {
 			letters = "F"
 		}
-		out = append(out, map[string]any{"id": laDeptID(id), "name": tm.name, "onlineStatus": letters, "presetStatus": "TMR"})
+		out = append(out, map[string]any{"id": laDeptID(id), "name": tm.Name, "onlineStatus": letters, "presetStatus": "TMR"})
 	}
 	laV1OK(w, map[string]any{"departmentsOnlineStates": out})
 }
 
 // GET /onlinestatus/agents → agentsOnlineStates [{id, name, onlineStatus}] (e.g. "TMR", "F").
 func (la *LiveAgent) v1AgentStatus(w http.ResponseWriter, _ *http.Request, _ *laCall) {
-	la.s.mu.Lock()
-	defer la.s.mu.Unlock()
+	la.s.Mu.Lock()
+	defer la.s.Mu.Unlock()
 	out := []any{}
-	for _, id := range la.s.userIDs {
-		u := la.s.users[id]
-		letters := laOnlineLetters(u.availability)
+	for _, id := range la.s.UserIDs {
+		u := la.s.Users[id]
+		letters := laOnlineLetters(u.Availability)
 		if letters == "" {
 			letters = "F"
 		}
-		out = append(out, map[string]any{"id": laAgentID(id), "name": u.name, "onlineStatus": letters})
+		out = append(out, map[string]any{"id": laAgentID(id), "name": u.Name, "onlineStatus": letters})
 	}
 	laV1OK(w, map[string]any{"agentsOnlineStates": out})
 }

@@ -60,23 +60,23 @@ func (la *LiveAgent) uiRoutes(mux *http.ServeMux) {
 
 func (la *LiveAgent) uiState(w http.ResponseWriter, _ *http.Request) {
 	tickets := la.Tickets()
-	la.s.mu.Lock()
+	la.s.Mu.Lock()
 	agents := []any{}
-	for _, id := range la.s.userIDs {
+	for _, id := range la.s.UserIDs {
 		if id == la.botUser {
 			continue
 		}
-		u := la.s.users[id]
-		agents = append(agents, map[string]any{"id": u.id, "name": u.name, "email": u.email, "role": u.role, "availability": u.availability})
+		u := la.s.Users[id]
+		agents = append(agents, map[string]any{"id": u.ID, "name": u.Name, "email": u.Email, "role": u.Role, "availability": u.Availability})
 	}
 	teams := []any{}
-	for _, id := range la.s.teamIDs {
-		if tm := la.s.teams[id]; la.depts[id] {
-			teams = append(teams, map[string]any{"id": tm.id, "name": tm.name, "members": slices.Clone(tm.members)})
+	for _, id := range la.s.TeamIDs {
+		if tm := la.s.Teams[id]; la.depts[id] {
+			teams = append(teams, map[string]any{"id": tm.ID, "name": tm.Name, "members": slices.Clone(tm.Members)})
 		}
 	}
 	hooks := len(la.rules) > 0
-	la.s.mu.Unlock()
+	la.s.Mu.Unlock()
 	convs := make([]laUIConv, 0, len(tickets))
 	for _, t := range tickets {
 		v := laUIConv{ID: t.ID, InboxID: la.inboxID, Status: laStatusNames[t.Status],

@@ -24,7 +24,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/handover-dev/handover/adapters/sim/simnet"
@@ -107,108 +106,21 @@ type Faults = simnet.Faults
 
 // Server is the simulated helpdesk. Create it with New; serve Handler.
 type Server struct {
+	*Store  // the conversations, people and network kit every dialect shares
 	opts    Options
 	log     *slog.Logger
 	handler http.Handler
-	// rng draws the faults and the model's randomness (tokens, ids, event order): one seed
-	// fixes both. faults, mw (the API middleware and its call log) and hooks (webhook
-	// deliveries, in flight and logged) are shared by the dialects built on this Server.
-	rng    *simnet.Rand
-	faults *simnet.Injector
-	mw     *simnet.Middleware
-	hooks  *simnet.Deliverer
 
-	mu         sync.Mutex
-	webhookURL string
+	webhookURL string // guarded by Mu
 
-	bot          agentBot
-	cwi          *cwInstallState // chatwoot_install.go: bots, labels, dashboard apps made through the API
-	hc           *hcPublished    // chatwoot_helpcenter.go: articles published since the seed; nil until one is
-	users        map[int]*user
-	userIDs      []int
-	inboxes      map[int]*inbox
-	inboxIDs     []int
-	teams        map[int]*team
-	teamIDs      []int
-	contacts     map[int]*contact
-	contactByKey map[string]int
-	convs        map[int]*conversation
-	convIDs      []int
-	seq          struct{ user, inbox, team, contact, contactInbox, conv, msg int }
+	bot agentBot
+	cwi *cwInstallState // chatwoot_install.go: bots, labels, dashboard apps made through the API
+	hc  *hcPublished    // chatwoot_helpcenter.go: articles published since the seed; nil until one is
 }
 
 type agentBot struct {
 	id   int
 	name string
-}
-
-type user struct {
-	id           int
-	name, email  string
-	role         string // administrator|agent
-	availability string // online|busy|offline
-	createdAt    time.Time
-}
-
-type inbox struct {
-	id           int
-	name         string
-	withBot      bool
-	autoAssign   bool // enable_auto_assignment (Chatwoot's default: true)
-	websiteToken string
-	members      []int
-	rrQueue      []int // round-robin queue (AutoAssignment::InboxRoundRobinService)
-	createdAt    time.Time
-}
-
-type team struct {
-	id              int
-	name            string
-	allowAutoAssign bool // Chatwoot's default: true
-	members         []int
-	createdAt       time.Time
-}
-
-type contact struct {
-	id        int
-	key, name string
-	email     string
-	createdAt time.Time
-}
-
-type conversation struct {
-	id, inboxID, contactID, contactInboxID int
-	uuid, sourceID, pubsubToken            string
-	status                                 string
-	assigneeID                             int
-	assigneeBot                            bool
-	teamID                                 int
-	labels                                 []string
-	customAttrs                            map[string]any
-	additionalAttrs                        map[string]any
-	priority                               string
-	snoozedUntil                           time.Time
-	waitingSince                           time.Time
-	firstReplyAt                           time.Time
-	createdAt, updatedAt, lastActivityAt   time.Time
-	msgs                                   []*message
-	botHandoffs                            int
-	typing                                 string
-}
-
-type message struct {
-	id           int
-	convID       int
-	typ          string // incoming|outgoing|activity|template
-	senderKind   string // contact|user|agent_bot|""
-	senderID     int
-	content      string
-	hasContent   bool // content is not nil
-	contentType  string
-	contentAttrs map[string]any
-	private      bool
-	createdAt    time.Time
-	updatedAt    time.Time
 }
 
 // actor is who performed a change (Chatwoot's Current.user); the zero value is the system.
@@ -249,27 +161,16 @@ func New(opts Options) *Server {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	rng := simnet.NewRand(uint64(opts.Seed), 0x5eed)
-	faults := simnet.NewInjector(rng)
 	s := &Server{
-		opts:         opts,
-		log:          log.With("component", "sim"),
-		rng:          rng,
-		faults:       faults,
-		mw:           simnet.NewMiddleware(faults),
-		hooks:        simnet.NewDeliverer(faults, &http.Client{Timeout: opts.WebhookTimeout}),
-		webhookURL:   opts.WebhookURL,
-		bot:          agentBot{id: 1, name: opts.BotName},
-		users:        map[int]*user{},
-		inboxes:      map[int]*inbox{},
-		teams:        map[int]*team{},
-		contacts:     map[int]*contact{},
-		contactByKey: map[string]int{},
-		convs:        map[int]*conversation{},
+		Store:      NewStore(opts.Seed, opts.WebhookTimeout),
+		opts:       opts,
+		log:        log.With("component", "sim"),
+		webhookURL: opts.WebhookURL,
+		bot:        agentBot{id: 1, name: opts.BotName},
 	}
-	s.seq.user = 1
-	s.users[1] = &user{id: 1, name: "Admin", email: "admin@example.com", role: "administrator", availability: "offline", createdAt: time.Now()}
-	s.userIDs = []int{1}
+	s.Seq.User = 1
+	s.Users[1] = &User{ID: 1, Name: "Admin", Email: "admin@example.com", Role: "administrator", Availability: "offline", CreatedAt: time.Now()}
+	s.UserIDs = []int{1}
 	s.handler = s.routes()
 	return s
 }
@@ -281,76 +182,72 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // SetWebhookURL sets the agent bot's outgoing_url. An empty URL stops deliveries (Chatwoot skips
 // bots with a blank outgoing_url).
 func (s *Server) SetWebhookURL(u string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.webhookURL = u
 }
-
-// Close stops delivery goroutines (cancelling in-flight attempts and retry waits) and waits for
-// them. Events raised after Close are dropped.
-func (s *Server) Close() { s.hooks.Close() }
 
 // AddInbox creates a web-widget inbox and returns its id. withBot connects the agent bot: new
 // conversations then start "pending" (Conversation#determine_conversation_status).
 func (s *Server) AddInbox(name string, withBot bool) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.seq.inbox++
-	in := &inbox{id: s.seq.inbox, name: name, withBot: withBot, autoAssign: true, websiteToken: s.randToken(24), createdAt: time.Now()}
-	s.inboxes[in.id] = in
-	s.inboxIDs = append(s.inboxIDs, in.id)
-	return in.id
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	s.Seq.Inbox++
+	in := &Inbox{ID: s.Seq.Inbox, Name: name, WithBot: withBot, AutoAssign: true, WebsiteToken: s.randToken(24), CreatedAt: time.Now()}
+	s.Inboxes[in.ID] = in
+	s.InboxIDs = append(s.InboxIDs, in.ID)
+	return in.ID
 }
 
 // AddAgent creates an agent (role "agent") and returns its user id. availability is
 // "online", "busy" or "offline"; anything else counts as "offline".
 func (s *Server) AddAgent(name, email, availability string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.seq.user++
-	u := &user{id: s.seq.user, name: name, email: email, role: "agent", availability: normAvailability(availability), createdAt: time.Now()}
-	s.users[u.id] = u
-	s.userIDs = append(s.userIDs, u.id)
-	return u.id
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	s.Seq.User++
+	u := &User{ID: s.Seq.User, Name: name, Email: email, Role: "agent", Availability: normAvailability(availability), CreatedAt: time.Now()}
+	s.Users[u.ID] = u
+	s.UserIDs = append(s.UserIDs, u.ID)
+	return u.ID
 }
 
 // AddInboxMember makes an agent a member of an inbox. Unknown ids are ignored.
 func (s *Server) AddInboxMember(inboxID, agentID int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	in, ok := s.inboxes[inboxID]
-	if !ok || s.users[agentID] == nil || slices.Contains(in.members, agentID) {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	in, ok := s.Inboxes[inboxID]
+	if !ok || s.Users[agentID] == nil || slices.Contains(in.Members, agentID) {
 		return
 	}
-	in.members = append(in.members, agentID)
-	in.rrQueue = append(in.rrQueue, agentID)
+	in.Members = append(in.Members, agentID)
+	in.RRQueue = append(in.RRQueue, agentID)
 }
 
 // AddTeam creates a team with the given members and returns its id. Teams allow auto-assignment,
 // Chatwoot's default; see SetTeamAutoAssign.
 func (s *Server) AddTeam(name string, agentIDs ...int) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.seq.team++
-	t := &team{id: s.seq.team, name: name, allowAutoAssign: true, createdAt: time.Now()}
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	s.Seq.Team++
+	t := &Team{ID: s.Seq.Team, Name: name, AllowAutoAssign: true, CreatedAt: time.Now()}
 	for _, id := range agentIDs {
-		if s.users[id] != nil && !slices.Contains(t.members, id) {
-			t.members = append(t.members, id)
+		if s.Users[id] != nil && !slices.Contains(t.Members, id) {
+			t.Members = append(t.Members, id)
 		}
 	}
-	s.teams[t.id] = t
-	s.teamIDs = append(s.teamIDs, t.id)
-	return t.id
+	s.Teams[t.ID] = t
+	s.TeamIDs = append(s.TeamIDs, t.ID)
+	return t.ID
 }
 
 // SetTeamAutoAssign sets the team's allow_auto_assign. When on (the default), assigning the
 // team to a conversation without an assignee picks an online team member who is an inbox member,
 // whatever the conversation's status (AssignmentHandler#find_assignee_from_team).
 func (s *Server) SetTeamAutoAssign(teamID int, on bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if t, ok := s.teams[teamID]; ok {
-		t.allowAutoAssign = on
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	if t, ok := s.Teams[teamID]; ok {
+		t.AllowAutoAssign = on
 	}
 }
 
@@ -358,19 +255,19 @@ func (s *Server) SetTeamAutoAssign(teamID int, on bool) {
 // conversation that becomes open without a valid assignee is given an online inbox member (or
 // team member, if it has a team) (AutoAssignmentHandler#run_auto_assignment).
 func (s *Server) SetInboxAutoAssignment(inboxID int, on bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if in, ok := s.inboxes[inboxID]; ok {
-		in.autoAssign = on
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	if in, ok := s.Inboxes[inboxID]; ok {
+		in.AutoAssign = on
 	}
 }
 
 // WebsiteToken returns the inbox's widget website_token ("" for an unknown inbox).
 func (s *Server) WebsiteToken(inboxID int) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if in, ok := s.inboxes[inboxID]; ok {
-		return in.websiteToken
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	if in, ok := s.Inboxes[inboxID]; ok {
+		return in.WebsiteToken
 	}
 	return ""
 }
@@ -378,10 +275,10 @@ func (s *Server) WebsiteToken(inboxID int) string {
 // SetAvailability sets an agent's availability ("online", "busy" or "offline"). The sim has
 // no presence pings: the selected status is the availability_status (auto_offline false).
 func (s *Server) SetAvailability(agentID int, availability string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if u, ok := s.users[agentID]; ok {
-		u.availability = normAvailability(availability)
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	if u, ok := s.Users[agentID]; ok {
+		u.Availability = normAvailability(availability)
 	}
 }
 
@@ -415,15 +312,15 @@ func (s *Server) VisitorSend(ctx context.Context, inboxID int, contactKey string
 	}
 	t := s.lock()
 	defer t.unlock()
-	in, ok := s.inboxes[inboxID]
+	in, ok := s.Inboxes[inboxID]
 	if !ok {
 		return 0, 0, fmt.Errorf("visitor send: inbox %d: %w", inboxID, ErrNotFound)
 	}
 	ct := s.contactFor(contactKey)
-	var c *conversation
-	for i := len(s.convIDs) - 1; i >= 0; i-- {
-		cand := s.convs[s.convIDs[i]]
-		if cand.contactID == ct.id && cand.inboxID == in.id {
+	var c *Conversation
+	for i := len(s.ConvIDs) - 1; i >= 0; i-- {
+		cand := s.Convs[s.ConvIDs[i]]
+		if cand.ContactID == ct.ID && cand.InboxID == in.ID {
 			c = cand
 			break
 		}
@@ -431,9 +328,9 @@ func (s *Server) VisitorSend(ctx context.Context, inboxID int, contactKey string
 	if c == nil {
 		c = t.createConversation(in, ct)
 	}
-	m := &message{typ: "incoming", senderKind: "contact", senderID: ct.id, content: text, hasContent: true, contentType: "text", contentAttrs: map[string]any{}}
+	m := &Message{Type: "incoming", SenderKind: "contact", SenderID: ct.ID, Content: text, HasContent: true, ContentType: "text", ContentAttrs: map[string]any{}}
 	t.addMessage(c, m)
-	return c.id, m.id, nil
+	return c.ID, m.ID, nil
 }
 
 // VisitorClick submits a widget click on an input_select message: it sets
@@ -449,10 +346,10 @@ func (s *Server) VisitorClick(ctx context.Context, convID, msgID int, value stri
 	if err != nil {
 		return fmt.Errorf("visitor click: %w", err)
 	}
-	if m.contentType != "input_select" {
-		return fmt.Errorf("visitor click: message %d is %s, not input_select", msgID, m.contentType)
+	if m.ContentType != "input_select" {
+		return fmt.Errorf("visitor click: message %d is %s, not input_select", msgID, m.ContentType)
 	}
-	items, _ := m.contentAttrs["items"].([]any)
+	items, _ := m.ContentAttrs["items"].([]any)
 	var chosen map[string]any
 	for _, it := range items {
 		obj, _ := it.(map[string]any)
@@ -464,8 +361,8 @@ func (s *Server) VisitorClick(ctx context.Context, convID, msgID int, value stri
 	if chosen == nil {
 		return fmt.Errorf("visitor click: value %q is not among the items of message %d", value, msgID)
 	}
-	m.contentAttrs["submitted_values"] = []any{map[string]any{"title": chosen["title"], "value": chosen["value"]}}
-	m.updatedAt = time.Now()
+	m.ContentAttrs["submitted_values"] = []any{map[string]any{"title": chosen["title"], "value": chosen["value"]}}
+	m.UpdatedAt = time.Now()
 	t.messageEvent("message_updated", c, m)
 	return nil
 }
@@ -486,12 +383,12 @@ func (s *Server) VisitorSubmitEmail(ctx context.Context, convID, msgID int, emai
 	if err != nil {
 		return fmt.Errorf("visitor submit email: %w", err)
 	}
-	if m.contentType != "input_email" {
-		return fmt.Errorf("visitor submit email: message %d is %s, not input_email", msgID, m.contentType)
+	if m.ContentType != "input_email" {
+		return fmt.Errorf("visitor submit email: message %d is %s, not input_email", msgID, m.ContentType)
 	}
-	m.contentAttrs["submitted_email"] = email
-	m.updatedAt = time.Now()
-	s.contacts[c.contactID].email = email
+	m.ContentAttrs["submitted_email"] = email
+	m.UpdatedAt = time.Now()
+	s.Contacts[c.ContactID].Email = email
 	t.messageEvent("message_updated", c, m)
 	return nil
 }
@@ -499,10 +396,10 @@ func (s *Server) VisitorSubmitEmail(ctx context.Context, convID, msgID int, emai
 // SetContactEmail sets the email of the conversation's contact (no event: contact_updated is not
 // sent to bots).
 func (s *Server) SetContactEmail(convID int, email string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c, ok := s.convs[convID]; ok {
-		s.contacts[c.contactID].email = email
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	if c, ok := s.Convs[convID]; ok {
+		s.Contacts[c.ContactID].Email = email
 	}
 }
 
@@ -515,16 +412,16 @@ func (s *Server) AgentReply(ctx context.Context, convID, agentID int, text strin
 	}
 	t := s.lock()
 	defer t.unlock()
-	c, ok := s.convs[convID]
+	c, ok := s.Convs[convID]
 	if !ok {
 		return 0, fmt.Errorf("agent reply: conversation %d: %w", convID, ErrNotFound)
 	}
-	if s.users[agentID] == nil {
+	if s.Users[agentID] == nil {
 		return 0, fmt.Errorf("agent reply: agent %d: %w", agentID, ErrNotFound)
 	}
-	m := &message{typ: "outgoing", senderKind: "user", senderID: agentID, content: text, hasContent: true, contentType: "text", contentAttrs: map[string]any{}, private: private}
+	m := &Message{Type: "outgoing", SenderKind: "user", SenderID: agentID, Content: text, HasContent: true, ContentType: "text", ContentAttrs: map[string]any{}, Private: private}
 	t.addMessage(c, m)
-	return m.id, nil
+	return m.ID, nil
 }
 
 // AgentAssign assigns a human: it clears the bot assignee, leaves the status unchanged and fires
@@ -535,11 +432,11 @@ func (s *Server) AgentAssign(ctx context.Context, convID, agentID int) error {
 	}
 	t := s.lock()
 	defer t.unlock()
-	c, ok := s.convs[convID]
+	c, ok := s.Convs[convID]
 	if !ok {
 		return fmt.Errorf("agent assign: conversation %d: %w", convID, ErrNotFound)
 	}
-	u := s.users[agentID]
+	u := s.Users[agentID]
 	if u == nil {
 		return fmt.Errorf("agent assign: agent %d: %w", agentID, ErrNotFound)
 	}
@@ -558,11 +455,11 @@ func (s *Server) AgentSetStatus(ctx context.Context, convID, agentID int, status
 	}
 	t := s.lock()
 	defer t.unlock()
-	c, ok := s.convs[convID]
+	c, ok := s.Convs[convID]
 	if !ok {
 		return fmt.Errorf("agent set status: conversation %d: %w", convID, ErrNotFound)
 	}
-	u := s.users[agentID]
+	u := s.Users[agentID]
 	if u == nil {
 		return fmt.Errorf("agent set status: agent %d: %w", agentID, ErrNotFound)
 	}
@@ -572,9 +469,9 @@ func (s *Server) AgentSetStatus(ctx context.Context, convID, agentID int, status
 
 // Conversation returns a deep copy of one conversation.
 func (s *Server) Conversation(convID int) (ConversationView, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.convs[convID]
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	c, ok := s.Convs[convID]
 	if !ok {
 		return ConversationView{}, false
 	}
@@ -583,42 +480,24 @@ func (s *Server) Conversation(convID int) (ConversationView, bool) {
 
 // Conversations returns deep copies of all conversations, by id.
 func (s *Server) Conversations() []ConversationView {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]ConversationView, 0, len(s.convIDs))
-	for _, id := range s.convIDs {
-		out = append(out, s.view(s.convs[id]))
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	out := make([]ConversationView, 0, len(s.ConvIDs))
+	for _, id := range s.ConvIDs {
+		out = append(out, s.view(s.Convs[id]))
 	}
 	return out
 }
 
-// Calls returns a copy of the log of every API call.
-func (s *Server) Calls() []Call { return s.mw.Calls() }
-
-// ResetCalls empties the API call log.
-func (s *Server) ResetCalls() { s.mw.ResetCalls() }
-
 // Deliveries returns a copy of the log of webhook delivery attempts.
 func (s *Server) Deliveries() []Delivery {
 	var out []Delivery
-	for _, d := range s.hooks.Log() {
+	for _, d := range s.Hooks.Log() {
 		if _, ok := d.Meta.(cwMeta); ok {
 			out = append(out, cwDelivery(d))
 		}
 	}
 	return out
-}
-
-// SetFaults replaces the fault settings.
-func (s *Server) SetFaults(f Faults) { s.faults.SetFaults(f) }
-
-// WaitIdle waits until no webhook delivery is in flight (including retries and the events a
-// final failure raises).
-func (s *Server) WaitIdle(ctx context.Context) error {
-	if err := s.hooks.WaitIdle(ctx); err != nil {
-		return fmt.Errorf("wait idle: %w", err)
-	}
-	return nil
 }
 
 // ---- internal model ----
@@ -630,14 +509,14 @@ type tx struct {
 }
 
 func (s *Server) lock() *tx {
-	s.mu.Lock()
+	s.Mu.Lock()
 	return &tx{s: s}
 }
 
 func (t *tx) unlock() {
 	t.s.dispatchLocked(t.events)
 	t.events = nil
-	t.s.mu.Unlock()
+	t.s.Mu.Unlock()
 }
 
 func normAvailability(a string) string {
@@ -656,7 +535,7 @@ func validStatus(st string) bool {
 	return false
 }
 
-func (s *Server) userActor(u *user) actor { return actor{kind: "user", id: u.id, name: u.name} }
+func (s *Server) userActor(u *User) actor { return actor{kind: "user", id: u.ID, name: u.Name} }
 func (s *Server) botActor() actor         { return actor{kind: "agent_bot", id: s.bot.id, name: s.bot.name} }
 
 // randToken returns a seeded alphanumeric token. Callers hold s.mu.
@@ -664,7 +543,7 @@ func (s *Server) randToken(n int) string {
 	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 	b := make([]byte, n)
 	for i := range b {
-		b[i] = alphabet[s.rng.IntN(len(alphabet))]
+		b[i] = alphabet[s.Rng.IntN(len(alphabet))]
 	}
 	return string(b)
 }
@@ -685,40 +564,40 @@ var (
 
 // NewVisitorName returns a random visitor name like the widget's contacts ("quiet-sun-421").
 func (s *Server) NewVisitorName() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return fmt.Sprintf("%s-%s-%d", haikuAdjectives[s.rng.IntN(len(haikuAdjectives))], haikuNouns[s.rng.IntN(len(haikuNouns))], 1+s.rng.IntN(999))
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	return fmt.Sprintf("%s-%s-%d", haikuAdjectives[s.Rng.IntN(len(haikuAdjectives))], haikuNouns[s.Rng.IntN(len(haikuNouns))], 1+s.Rng.IntN(999))
 }
 
-func (s *Server) contactFor(key string) *contact {
-	if id, ok := s.contactByKey[key]; ok {
-		return s.contacts[id]
+func (s *Server) contactFor(key string) *Contact {
+	if id, ok := s.ContactByKey[key]; ok {
+		return s.Contacts[id]
 	}
-	s.seq.contact++
-	ct := &contact{id: s.seq.contact, key: key, name: key, createdAt: time.Now()}
-	s.contacts[ct.id] = ct
-	s.contactByKey[key] = ct.id
+	s.Seq.Contact++
+	ct := &Contact{ID: s.Seq.Contact, Key: key, Name: key, CreatedAt: time.Now()}
+	s.Contacts[ct.ID] = ct
+	s.ContactByKey[key] = ct.ID
 	return ct
 }
 
-func (s *Server) findMessage(convID, msgID int) (*conversation, *message, error) {
-	c, ok := s.convs[convID]
+func (s *Server) findMessage(convID, msgID int) (*Conversation, *Message, error) {
+	c, ok := s.Convs[convID]
 	if !ok {
 		return nil, nil, fmt.Errorf("conversation %d: %w", convID, ErrNotFound)
 	}
-	for _, m := range c.msgs {
-		if m.id == msgID {
+	for _, m := range c.Msgs {
+		if m.ID == msgID {
 			return c, m, nil
 		}
 	}
 	return nil, nil, fmt.Errorf("message %d in conversation %d: %w", msgID, convID, ErrNotFound)
 }
 
-func (s *Server) messageByID(msgID int) (*conversation, *message) {
-	for _, id := range s.convIDs {
-		c := s.convs[id]
-		for _, m := range c.msgs {
-			if m.id == msgID {
+func (s *Server) messageByID(msgID int) (*Conversation, *Message) {
+	for _, id := range s.ConvIDs {
+		c := s.Convs[id]
+		for _, m := range c.Msgs {
+			if m.ID == msgID {
 				return c, m
 			}
 		}
@@ -726,28 +605,28 @@ func (s *Server) messageByID(msgID int) (*conversation, *message) {
 	return nil, nil
 }
 
-func (t *tx) createConversation(in *inbox, ct *contact) *conversation {
+func (t *tx) createConversation(in *Inbox, ct *Contact) *Conversation {
 	s := t.s
 	now := time.Now()
-	s.seq.conv++
-	s.seq.contactInbox++
+	s.Seq.Conv++
+	s.Seq.ContactInbox++
 	status := statusOpen
-	if in.withBot {
+	if in.WithBot {
 		status = statusPending
 	}
-	c := &conversation{
-		id: s.seq.conv, inboxID: in.id, contactID: ct.id, contactInboxID: s.seq.contactInbox,
-		uuid: newUUID(), sourceID: newUUID(), pubsubToken: s.randToken(24),
-		status: status, labels: []string{}, customAttrs: map[string]any{},
-		additionalAttrs: map[string]any{
+	c := &Conversation{
+		ID: s.Seq.Conv, InboxID: in.ID, ContactID: ct.ID, ContactInboxID: s.Seq.ContactInbox,
+		UUID: newUUID(), SourceID: newUUID(), PubsubToken: s.randToken(24),
+		Status: status, Labels: []string{}, CustomAttrs: map[string]any{},
+		AdditionalAttrs: map[string]any{
 			"browser":      map[string]any{"device_name": "Unknown", "browser_name": "Sandbox", "platform_name": "Sandbox", "browser_version": "1", "platform_version": "1"},
 			"referer":      "http://sandbox.local/",
 			"initiated_at": map[string]any{"timestamp": now.UTC().Format(time.RFC1123)},
 		},
-		createdAt: now, updatedAt: now, lastActivityAt: now, waitingSince: now,
+		CreatedAt: now, UpdatedAt: now, LastActivityAt: now, WaitingSince: now,
 	}
-	s.convs[c.id] = c
-	s.convIDs = append(s.convIDs, c.id)
+	s.Convs[c.ID] = c
+	s.ConvIDs = append(s.ConvIDs, c.ID)
 	// conversation_created is not sent to agent bots. A conversation created open is
 	// auto-assigned (conversation_status_changed_to_open? is true on create).
 	if status == statusOpen {
@@ -759,61 +638,61 @@ func (t *tx) createConversation(in *inbox, ct *contact) *conversation {
 // addMessage appends a message and runs Message#execute_after_create_commit_callbacks:
 // reopen_conversation, set_conversation_activity, dispatch_create_events (message_created, then
 // first reply / waiting_since updates).
-func (t *tx) addMessage(c *conversation, m *message) {
+func (t *tx) addMessage(c *Conversation, m *Message) {
 	s := t.s
 	now := time.Now()
-	s.seq.msg++
-	m.id = s.seq.msg
-	m.convID = c.id
-	m.createdAt, m.updatedAt = now, now
-	if m.contentAttrs == nil {
-		m.contentAttrs = map[string]any{}
+	s.Seq.Msg++
+	m.ID = s.Seq.Msg
+	m.ConvID = c.ID
+	m.CreatedAt, m.UpdatedAt = now, now
+	if m.ContentAttrs == nil {
+		m.ContentAttrs = map[string]any{}
 	}
-	c.msgs = append(c.msgs, m)
-	if m.typ == "activity" {
-		c.lastActivityAt = now
+	c.Msgs = append(c.Msgs, m)
+	if m.Type == "activity" {
+		c.LastActivityAt = now
 		return
 	}
-	if m.typ == "incoming" {
-		switch c.status {
+	if m.Type == "incoming" {
+		switch c.Status {
 		case statusSnoozed:
 			t.setStatus(c, statusOpen, time.Time{}, actor{})
 		case statusResolved:
-			if s.inboxes[c.inboxID].withBot {
+			if s.Inboxes[c.InboxID].WithBot {
 				t.setStatus(c, statusPending, time.Time{}, actor{})
 			} else {
 				t.setStatus(c, statusOpen, time.Time{}, actor{})
 			}
 		}
 	}
-	c.lastActivityAt = now
-	if m.typ == "outgoing" && !m.private && c.typing != "" && c.typing == m.senderKind {
-		c.typing = ""
+	c.LastActivityAt = now
+	if m.Type == "outgoing" && !m.Private && c.Typing != "" && c.Typing == m.SenderKind {
+		c.Typing = ""
 	}
 	t.messageEvent("message_created", c, m)
 
-	human := m.typ == "outgoing" && m.senderKind == "user"
+	human := m.Type == "outgoing" && m.SenderKind == "user"
 	switch {
-	case human && !m.private && c.firstReplyAt.IsZero():
+	case human && !m.Private && c.FirstReplyAt.IsZero():
 		ch := []change{{"first_reply_created_at", nil, rubyTime(now)}}
-		if !c.waitingSince.IsZero() {
-			ch = append(ch, change{"waiting_since", rubyTime(c.waitingSince), nil})
+		if !c.WaitingSince.IsZero() {
+			ch = append(ch, change{"waiting_since", rubyTime(c.WaitingSince), nil})
 		}
-		c.firstReplyAt, c.waitingSince = now, time.Time{}
+		c.FirstReplyAt, c.WaitingSince = now, time.Time{}
 		t.save(c, actor{}, ch)
-	case human && !m.private && !c.waitingSince.IsZero():
-		ch := []change{{"waiting_since", rubyTime(c.waitingSince), nil}}
-		c.waitingSince = time.Time{}
+	case human && !m.Private && !c.WaitingSince.IsZero():
+		ch := []change{{"waiting_since", rubyTime(c.WaitingSince), nil}}
+		c.WaitingSince = time.Time{}
 		t.save(c, actor{}, ch)
-	case m.typ == "incoming" && c.waitingSince.IsZero():
-		c.waitingSince = now
+	case m.Type == "incoming" && c.WaitingSince.IsZero():
+		c.WaitingSince = now
 		t.save(c, actor{}, []change{{"waiting_since", nil, rubyTime(now)}})
 	}
 }
 
 // addActivity appends an activity message (never sent to bots).
-func (t *tx) addActivity(c *conversation, content string) {
-	t.addMessage(c, &message{typ: "activity", content: content, hasContent: true, contentType: "text"})
+func (t *tx) addActivity(c *Conversation, content string) {
+	t.addMessage(c, &Message{Type: "activity", Content: content, HasContent: true, ContentType: "text"})
 }
 
 // change is one entry of Rails' previous_changes.
@@ -830,14 +709,14 @@ var conversationUpdatedKeys = []string{"team_id", "assignee_id", "assignee_agent
 // save models one ActiveRecord save of a conversation whose attributes were already changed by
 // the caller: activity messages (ActivityMessageHandler), events (notify_status_change,
 // notify_conversation_updation) and, after a change to open, auto-assignment.
-func (t *tx) save(c *conversation, by actor, changes []change) {
+func (t *tx) save(c *Conversation, by actor, changes []change) {
 	if len(changes) == 0 {
 		return
 	}
 	s := t.s
 	now := time.Now()
-	changes = append(changes, change{"updated_at", rubyTime(c.updatedAt), rubyTime(now)})
-	c.updatedAt = now
+	changes = append(changes, change{"updated_at", rubyTime(c.UpdatedAt), rubyTime(now)})
+	c.UpdatedAt = now
 	has := func(k string) *change {
 		for i := range changes {
 			if changes[i].key == k {
@@ -848,7 +727,7 @@ func (t *tx) save(c *conversation, by actor, changes []change) {
 	}
 	// Activity messages.
 	if st := has("status"); st != nil && by.name != "" {
-		t.addActivity(c, statusActivity(c.status, by.name))
+		t.addActivity(c, statusActivity(c.Status, by.name))
 	}
 	if tc := has("team_id"); tc != nil {
 		if by.name != "" {
@@ -870,7 +749,7 @@ func (t *tx) save(c *conversation, by actor, changes []change) {
 	// Events: their order is not guaranteed in Chatwoot (one Sidekiq job each).
 	var evs []outEvent
 	if st := has("status"); st != nil {
-		switch c.status {
+		switch c.Status {
 		case statusOpen:
 			evs = append(evs, t.conversationEvent("conversation_opened", c, nil))
 		case statusResolved:
@@ -884,13 +763,13 @@ func (t *tx) save(c *conversation, by actor, changes []change) {
 			break
 		}
 	}
-	s.rng.Shuffle(len(evs), func(i, j int) { evs[i], evs[j] = evs[j], evs[i] })
+	s.Rng.Shuffle(len(evs), func(i, j int) { evs[i], evs[j] = evs[j], evs[i] })
 	for _, e := range evs {
 		if e.name != "" {
 			t.events = append(t.events, e)
 		}
 	}
-	if st := has("status"); st != nil && c.status == statusOpen {
+	if st := has("status"); st != nil && c.Status == statusOpen {
 		t.autoAssign(c, by)
 	}
 }
@@ -907,29 +786,29 @@ func statusActivity(status, who string) string {
 	return "Conversation was reopened by " + who
 }
 
-func (s *Server) assigneeActivity(c *conversation, by actor) string {
-	if c.assigneeID == 0 {
+func (s *Server) assigneeActivity(c *Conversation, by actor) string {
+	if c.AssigneeID == 0 {
 		return "Conversation unassigned by " + by.name
 	}
-	if by.kind == "user" && by.id == c.assigneeID {
+	if by.kind == "user" && by.id == c.AssigneeID {
 		return by.name + " self-assigned this conversation"
 	}
-	return fmt.Sprintf("Assigned to %s by %s", s.users[c.assigneeID].name, by.name)
+	return fmt.Sprintf("Assigned to %s by %s", s.Users[c.AssigneeID].Name, by.name)
 }
 
-func (s *Server) teamActivity(c *conversation, tc *change, assigneeChanged bool, by actor) string {
-	if c.teamID == 0 {
+func (s *Server) teamActivity(c *Conversation, tc *change, assigneeChanged bool, by actor) string {
+	if c.TeamID == 0 {
 		name := ""
-		if id, ok := tc.prev.(int); ok && s.teams[id] != nil {
-			name = s.teams[id].name
+		if id, ok := tc.prev.(int); ok && s.Teams[id] != nil {
+			name = s.Teams[id].Name
 		}
 		return fmt.Sprintf("Unassigned from %s by %s", name, by.name)
 	}
-	tm := s.teams[c.teamID]
-	if assigneeChanged && c.assigneeID != 0 {
-		return fmt.Sprintf("Assigned to %s via %s by %s", s.users[c.assigneeID].name, tm.name, by.name)
+	tm := s.Teams[c.TeamID]
+	if assigneeChanged && c.AssigneeID != 0 {
+		return fmt.Sprintf("Assigned to %s via %s by %s", s.Users[c.AssigneeID].Name, tm.Name, by.name)
 	}
-	return fmt.Sprintf("Assigned to %s by %s", tm.name, by.name)
+	return fmt.Sprintf("Assigned to %s by %s", tm.Name, by.name)
 }
 
 func minus(a, b []string) []string {
@@ -943,61 +822,61 @@ func minus(a, b []string) []string {
 }
 
 // setStatus is a plain status change (snoozed_until is reset unless snoozed).
-func (t *tx) setStatus(c *conversation, status string, snoozedUntil time.Time, by actor) {
+func (t *tx) setStatus(c *Conversation, status string, snoozedUntil time.Time, by actor) {
 	var ch []change
-	if c.status != status {
-		ch = append(ch, change{"status", c.status, status})
-		c.status = status
+	if c.Status != status {
+		ch = append(ch, change{"status", c.Status, status})
+		c.Status = status
 	}
 	if status != statusSnoozed {
 		snoozedUntil = time.Time{}
 	}
-	if !c.snoozedUntil.Equal(snoozedUntil) {
-		ch = append(ch, change{"snoozed_until", rubyTimeOrNil(c.snoozedUntil), rubyTimeOrNil(snoozedUntil)})
-		c.snoozedUntil = snoozedUntil
+	if !c.SnoozedUntil.Equal(snoozedUntil) {
+		ch = append(ch, change{"snoozed_until", rubyTimeOrNil(c.SnoozedUntil), rubyTimeOrNil(snoozedUntil)})
+		c.SnoozedUntil = snoozedUntil
 	}
 	t.save(c, by, ch)
 }
 
 // botHandoff is Conversation#bot_handoff!: waiting_since if blank, open!, a bot_handoff event
 // (reporting and notifications, not sent to bots).
-func (t *tx) botHandoff(c *conversation) {
-	ch := []change{{"status", c.status, statusOpen}}
-	c.status = statusOpen
-	if c.waitingSince.IsZero() {
+func (t *tx) botHandoff(c *Conversation) {
+	ch := []change{{"status", c.Status, statusOpen}}
+	c.Status = statusOpen
+	if c.WaitingSince.IsZero() {
 		now := time.Now()
 		ch = append(ch, change{"waiting_since", nil, rubyTime(now)})
-		c.waitingSince = now
+		c.WaitingSince = now
 	}
-	c.botHandoffs++
+	c.BotHandoffs++
 	t.save(c, t.s.botActor(), ch)
 }
 
 // setAssignee is Conversations::AssignmentService#assign_agent: a human assignee (0 = none)
 // and no bot assignee.
-func (t *tx) setAssignee(c *conversation, userID int, by actor) {
+func (t *tx) setAssignee(c *Conversation, userID int, by actor) {
 	var ch []change
-	if c.assigneeID != userID {
-		ch = append(ch, change{"assignee_id", nullInt(c.assigneeID), nullInt(userID)})
-		c.assigneeID = userID
+	if c.AssigneeID != userID {
+		ch = append(ch, change{"assignee_id", nullInt(c.AssigneeID), nullInt(userID)})
+		c.AssigneeID = userID
 	}
-	if c.assigneeBot {
+	if c.AssigneeBot {
 		ch = append(ch, change{"assignee_agent_bot_id", t.s.bot.id, nil})
-		c.assigneeBot = false
+		c.AssigneeBot = false
 	}
 	t.save(c, by, ch)
 }
 
 // setBotAssignee is AssignmentService#assign_agent_bot (4.15.1: the status is unchanged).
-func (t *tx) setBotAssignee(c *conversation, by actor) {
+func (t *tx) setBotAssignee(c *Conversation, by actor) {
 	var ch []change
-	if c.assigneeID != 0 {
-		ch = append(ch, change{"assignee_id", c.assigneeID, nil})
-		c.assigneeID = 0
+	if c.AssigneeID != 0 {
+		ch = append(ch, change{"assignee_id", c.AssigneeID, nil})
+		c.AssigneeID = 0
 	}
-	if !c.assigneeBot {
+	if !c.AssigneeBot {
 		ch = append(ch, change{"assignee_agent_bot_id", nil, t.s.bot.id})
-		c.assigneeBot = true
+		c.AssigneeBot = true
 	}
 	t.save(c, by, ch)
 }
@@ -1005,48 +884,48 @@ func (t *tx) setBotAssignee(c *conversation, by actor) {
 // setTeam sets the team (0 = none) and runs AssignmentHandler#ensure_assignee_is_from_team: an
 // assignee outside the new team is cleared, and if the team allows auto-assignment an online
 // member of both the team and the inbox is picked, whatever the status.
-func (t *tx) setTeam(c *conversation, teamID int, by actor) {
+func (t *tx) setTeam(c *Conversation, teamID int, by actor) {
 	s := t.s
-	if c.teamID == teamID {
+	if c.TeamID == teamID {
 		return
 	}
-	ch := []change{{"team_id", nullInt(c.teamID), nullInt(teamID)}}
-	c.teamID = teamID
-	prevAssignee := c.assigneeID
-	if tm := s.teams[teamID]; tm != nil {
-		if c.assigneeID != 0 && !slices.Contains(tm.members, c.assigneeID) {
-			c.assigneeID = 0
+	ch := []change{{"team_id", nullInt(c.TeamID), nullInt(teamID)}}
+	c.TeamID = teamID
+	prevAssignee := c.AssigneeID
+	if tm := s.Teams[teamID]; tm != nil {
+		if c.AssigneeID != 0 && !slices.Contains(tm.Members, c.AssigneeID) {
+			c.AssigneeID = 0
 		}
-		if c.assigneeID == 0 && tm.allowAutoAssign {
-			in := s.inboxes[c.inboxID]
-			c.assigneeID = s.pickAgent(in, intersect(in.members, tm.members))
+		if c.AssigneeID == 0 && tm.AllowAutoAssign {
+			in := s.Inboxes[c.InboxID]
+			c.AssigneeID = s.pickAgent(in, intersect(in.Members, tm.Members))
 		}
 	}
-	if c.assigneeID != prevAssignee {
-		ch = append(ch, change{"assignee_id", nullInt(prevAssignee), nullInt(c.assigneeID)})
-		if c.assigneeID != 0 && c.assigneeBot {
+	if c.AssigneeID != prevAssignee {
+		ch = append(ch, change{"assignee_id", nullInt(prevAssignee), nullInt(c.AssigneeID)})
+		if c.AssigneeID != 0 && c.AssigneeBot {
 			ch = append(ch, change{"assignee_agent_bot_id", s.bot.id, nil})
-			c.assigneeBot = false
+			c.AssigneeBot = false
 		}
 	}
 	t.save(c, by, ch)
 }
 
 // autoAssign is the legacy AutoAssignmentHandler#run_auto_assignment, run after a change to open.
-func (t *tx) autoAssign(c *conversation, by actor) {
+func (t *tx) autoAssign(c *Conversation, by actor) {
 	s := t.s
-	in := s.inboxes[c.inboxID]
-	if !in.autoAssign {
+	in := s.Inboxes[c.InboxID]
+	if !in.AutoAssign {
 		return
 	}
-	if c.assigneeID != 0 && slices.Contains(in.members, c.assigneeID) {
+	if c.AssigneeID != 0 && slices.Contains(in.Members, c.AssigneeID) {
 		return
 	}
-	allowed := in.members
-	if c.teamID != 0 {
+	allowed := in.Members
+	if c.TeamID != 0 {
 		allowed = nil
-		if tm := s.teams[c.teamID]; tm != nil && tm.allowAutoAssign {
-			allowed = intersect(in.members, tm.members)
+		if tm := s.Teams[c.TeamID]; tm != nil && tm.AllowAutoAssign {
+			allowed = intersect(in.Members, tm.Members)
 		}
 	}
 	id := s.pickAgent(in, allowed)
@@ -1058,13 +937,13 @@ func (t *tx) autoAssign(c *conversation, by actor) {
 
 // pickAgent takes the first online agent of the inbox's round-robin queue among allowed, and
 // moves it to the end of the queue. It returns 0 if none is online.
-func (s *Server) pickAgent(in *inbox, allowed []int) int {
-	for i, id := range in.rrQueue {
-		u := s.users[id]
-		if u == nil || u.availability != "online" || !slices.Contains(allowed, id) {
+func (s *Server) pickAgent(in *Inbox, allowed []int) int {
+	for i, id := range in.RRQueue {
+		u := s.Users[id]
+		if u == nil || u.Availability != "online" || !slices.Contains(allowed, id) {
 			continue
 		}
-		in.rrQueue = append(append(slices.Clone(in.rrQueue[:i]), in.rrQueue[i+1:]...), id)
+		in.RRQueue = append(append(slices.Clone(in.RRQueue[:i]), in.RRQueue[i+1:]...), id)
 		return id
 	}
 	return 0
@@ -1080,7 +959,7 @@ func intersect(a, b []int) []int {
 	return out
 }
 
-func (t *tx) setLabels(c *conversation, labels []string, by actor) {
+func (t *tx) setLabels(c *Conversation, labels []string, by actor) {
 	norm := []string{}
 	for _, l := range labels {
 		l = strings.TrimSpace(l)
@@ -1088,35 +967,35 @@ func (t *tx) setLabels(c *conversation, labels []string, by actor) {
 			norm = append(norm, l)
 		}
 	}
-	prev := slices.Clone(c.labels)
+	prev := slices.Clone(c.Labels)
 	a, b := slices.Clone(prev), slices.Clone(norm)
 	sort.Strings(a)
 	sort.Strings(b)
-	c.labels = norm
+	c.Labels = norm
 	if slices.Equal(a, b) {
 		return
 	}
 	t.save(c, by, []change{{"label_list", prev, slices.Clone(norm)}})
 }
 
-func (t *tx) setCustomAttributes(c *conversation, attrs map[string]any, by actor) {
+func (t *tx) setCustomAttributes(c *Conversation, attrs map[string]any, by actor) {
 	if attrs == nil {
 		attrs = map[string]any{}
 	}
-	prev := c.customAttrs
-	c.customAttrs = attrs
+	prev := c.CustomAttrs
+	c.CustomAttrs = attrs
 	if jsonEqual(prev, attrs) {
 		return
 	}
 	t.save(c, by, []change{{"custom_attributes", deepCopy(prev), deepCopy(attrs)}})
 }
 
-func (t *tx) setPriority(c *conversation, priority string, by actor) {
-	if c.priority == priority {
+func (t *tx) setPriority(c *Conversation, priority string, by actor) {
+	if c.Priority == priority {
 		return
 	}
-	ch := []change{{"priority", nullStr(c.priority), nullStr(priority)}}
-	c.priority = priority
+	ch := []change{{"priority", nullStr(c.Priority), nullStr(priority)}}
+	c.Priority = priority
 	t.save(c, by, ch)
 }
 
@@ -1127,44 +1006,44 @@ func (s *Server) botFailed(msgID int) {
 	t := s.lock()
 	defer t.unlock()
 	c, _ := s.messageByID(msgID)
-	if c == nil || c.status != statusPending {
+	if c == nil || c.Status != statusPending {
 		return
 	}
 	t.setStatus(c, statusOpen, time.Time{}, actor{})
 	t.addActivity(c, "Conversation was marked open by system due to an error with the agent bot.")
 }
 
-func (s *Server) view(c *conversation) ConversationView {
-	ct := s.contacts[c.contactID]
+func (s *Server) view(c *Conversation) ConversationView {
+	ct := s.Contacts[c.ContactID]
 	v := ConversationView{
-		ID: c.id, InboxID: c.inboxID, Status: c.status, AssigneeID: c.assigneeID, AssigneeBot: c.assigneeBot,
-		TeamID: c.teamID, Labels: slices.Clone(c.labels), CustomAttributes: deepCopy(c.customAttrs).(map[string]any),
-		ContactName: ct.name, ContactEmail: ct.email, Priority: c.priority, BotHandoffs: c.botHandoffs, Typing: c.typing,
+		ID: c.ID, InboxID: c.InboxID, Status: c.Status, AssigneeID: c.AssigneeID, AssigneeBot: c.AssigneeBot,
+		TeamID: c.TeamID, Labels: slices.Clone(c.Labels), CustomAttributes: deepCopy(c.CustomAttrs).(map[string]any),
+		ContactName: ct.Name, ContactEmail: ct.Email, Priority: c.Priority, BotHandoffs: c.BotHandoffs, Typing: c.Typing,
 	}
 	if v.Labels == nil {
 		v.Labels = []string{}
 	}
-	v.Messages = make([]MessageView, 0, len(c.msgs))
-	if u := s.users[c.assigneeID]; u != nil {
-		v.AssigneeName = u.name
+	v.Messages = make([]MessageView, 0, len(c.Msgs))
+	if u := s.Users[c.AssigneeID]; u != nil {
+		v.AssigneeName = u.Name
 	}
-	for _, m := range c.msgs {
+	for _, m := range c.Msgs {
 		v.Messages = append(v.Messages, MessageView{
-			ID: m.id, Type: m.typ, SenderType: m.senderKind, SenderID: m.senderID, SenderName: s.senderName(m),
-			Content: m.content, ContentType: m.contentType, ContentAttributes: deepCopy(m.contentAttrs).(map[string]any),
-			Private: m.private, CreatedAt: m.createdAt,
+			ID: m.ID, Type: m.Type, SenderType: m.SenderKind, SenderID: m.SenderID, SenderName: s.senderName(m),
+			Content: m.Content, ContentType: m.ContentType, ContentAttributes: deepCopy(m.ContentAttrs).(map[string]any),
+			Private: m.Private, CreatedAt: m.CreatedAt,
 		})
 	}
 	return v
 }
 
-func (s *Server) senderName(m *message) string {
-	switch m.senderKind {
+func (s *Server) senderName(m *Message) string {
+	switch m.SenderKind {
 	case "contact":
-		return s.contacts[m.senderID].name
+		return s.Contacts[m.SenderID].Name
 	case "user":
-		if u := s.users[m.senderID]; u != nil {
-			return u.name
+		if u := s.Users[m.SenderID]; u != nil {
+			return u.Name
 		}
 	case "agent_bot":
 		return s.bot.name

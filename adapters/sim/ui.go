@@ -114,21 +114,21 @@ func uiAction(fn func(*http.Request, uiInput) (any, error)) http.HandlerFunc {
 
 func (s *Server) uiState(w http.ResponseWriter, _ *http.Request) {
 	convs := s.Conversations()
-	s.mu.Lock()
+	s.Mu.Lock()
 	inboxes := []any{}
-	for _, id := range s.inboxIDs {
-		in := s.inboxes[id]
-		inboxes = append(inboxes, map[string]any{"id": in.id, "name": in.name, "with_bot": in.withBot, "members": slices.Clone(in.members)})
+	for _, id := range s.InboxIDs {
+		in := s.Inboxes[id]
+		inboxes = append(inboxes, map[string]any{"id": in.ID, "name": in.Name, "with_bot": in.WithBot, "members": slices.Clone(in.Members)})
 	}
 	agents := []any{}
-	for _, id := range s.userIDs {
-		u := s.users[id]
-		agents = append(agents, map[string]any{"id": u.id, "name": u.name, "email": u.email, "role": u.role, "availability": u.availability})
+	for _, id := range s.UserIDs {
+		u := s.Users[id]
+		agents = append(agents, map[string]any{"id": u.ID, "name": u.Name, "email": u.Email, "role": u.Role, "availability": u.Availability})
 	}
 	teams := []any{}
-	for _, id := range s.teamIDs {
-		tm := s.teams[id]
-		teams = append(teams, map[string]any{"id": tm.id, "name": tm.name, "members": slices.Clone(tm.members)})
+	for _, id := range s.TeamIDs {
+		tm := s.Teams[id]
+		teams = append(teams, map[string]any{"id": tm.ID, "name": tm.Name, "members": slices.Clone(tm.Members)})
 	}
 	state := map[string]any{
 		"account":       map[string]any{"id": s.opts.AccountID, "name": s.opts.AccountName},
@@ -139,7 +139,7 @@ func (s *Server) uiState(w http.ResponseWriter, _ *http.Request) {
 		"teams":         teams,
 		"conversations": convs,
 	}
-	s.mu.Unlock()
+	s.Mu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, state)
 }

@@ -260,7 +260,7 @@ func NewZendesk(o ZendeskOptions) *Zendesk {
 	s := New(Options{AccountName: "Acme", BotName: o.BotName, RetryWait: o.RetryWait, WebhookTimeout: o.WebhookTimeout, Logger: log, Seed: o.Seed})
 	z := &Zendesk{
 		s: s, o: o, log: log.With("dialect", "zendesk"),
-		mw:         simnet.NewMiddleware(s.faults),
+		mw:         simnet.NewMiddleware(s.Faults),
 		webhookURL: o.WebhookURL,
 		convs:      map[int]*zdConv{}, convBySun: map[string]int{},
 		msgs: map[int]*zdMsg{}, msgBySun: map[string]int{},
@@ -271,13 +271,13 @@ func NewZendesk(o ZendeskOptions) *Zendesk {
 	// its auto-assignment is off (Zendesk routes through the switchboard and omnichannel routing).
 	z.inboxID = s.AddInbox("Web Widget", false)
 	s.SetInboxAutoAssignment(z.inboxID, false)
-	s.mu.Lock()
+	s.Mu.Lock()
 	bot := &zdSBI{id: z.newID(), name: o.BotName, integrationID: o.IntegrationID, integrationType: "custom", deliverStandby: !o.NoStandbyEvents}
 	aw := &zdSBI{id: z.newID(), name: ZendeskAgentWorkspaceName, integrationID: z.newID(), integrationType: ZendeskAgentWorkspaceType}
 	bot.next = aw.id
 	z.sbis = []*zdSBI{bot, aw}
 	z.defaultSBI = bot.id
-	s.mu.Unlock()
+	s.Mu.Unlock()
 	z.handler = z.routes()
 	return z
 }
@@ -292,8 +292,8 @@ func (z *Zendesk) Handler() http.Handler { return z.handler }
 
 // SetWebhookURL sets the custom integration's webhook target. An empty URL stops deliveries.
 func (z *Zendesk) SetWebhookURL(u string) {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	z.webhookURL = u
 }
 
@@ -356,7 +356,7 @@ func (z *Zendesk) newID() string {
 	const hexdig = "0123456789abcdef"
 	b := make([]byte, 24)
 	for i := range b {
-		b[i] = hexdig[z.s.rng.IntN(16)]
+		b[i] = hexdig[z.s.Rng.IntN(16)]
 	}
 	return string(b)
 }
@@ -406,13 +406,13 @@ func (z *Zendesk) VisitorSend(ctx context.Context, user, text string) (string, s
 // Sunshine id), as its user, and returns the message's Sunshine id: VisitorSend for a caller
 // that knows the conversation rather than the visitor.
 func (z *Zendesk) VisitorReply(ctx context.Context, convID, text string) (string, error) {
-	z.s.mu.Lock()
+	z.s.Mu.Lock()
 	cid, ok := z.convBySun[convID]
 	var user string
 	if ok {
-		user = z.s.contacts[z.s.convs[cid].contactID].key
+		user = z.s.Contacts[z.s.Convs[cid].ContactID].Key
 	}
-	z.s.mu.Unlock()
+	z.s.Mu.Unlock()
 	if !ok {
 		return "", fmt.Errorf("visitor reply: conversation %s: %w", convID, ErrNotFound)
 	}
@@ -439,10 +439,10 @@ func (z *Zendesk) userMessage(ctx context.Context, user, text, payload string) (
 	if zc.active == "" {
 		// Switchboard state null: the default integration gets the conversation.
 		zc.active = z.defaultSBI
-		z.logControl(c.id, "default", z.sbi(zc.active).name, nil)
+		z.logControl(c.ID, "default", z.sbi(zc.active).name, nil)
 	}
-	m, zm := z.addMessage(t, c, &message{typ: "incoming", senderKind: "contact", senderID: ct.id, content: text, hasContent: true, contentType: "text"},
-		&zdMsg{authorType: "user", userID: zu.sunID, displayName: ct.name, sourceType: "web", payload: payload})
+	m, zm := z.addMessage(t, c, &Message{Type: "incoming", SenderKind: "contact", SenderID: ct.ID, Content: text, HasContent: true, ContentType: "text"},
+		&zdMsg{authorType: "user", userID: zu.sunID, displayName: ct.Name, sourceType: "web", payload: payload})
 	evs = append(evs, z.messageEvent(c, m, zm))
 	return zc.sunID, zm.sunID, nil
 }
@@ -455,7 +455,7 @@ func (z *Zendesk) VisitorClick(ctx context.Context, convID, msgID, value string)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("visitor click: %w", err)
 	}
-	z.s.mu.Lock()
+	z.s.Mu.Lock()
 	cid, ok := z.convBySun[convID]
 	mid, okm := z.msgBySun[msgID]
 	var zm *zdMsg
@@ -464,7 +464,7 @@ func (z *Zendesk) VisitorClick(ctx context.Context, convID, msgID, value string)
 	}
 	var user string
 	if ok {
-		user = z.s.contacts[z.s.convs[cid].contactID].key
+		user = z.s.Contacts[z.s.Convs[cid].ContactID].Key
 	}
 	var action map[string]any
 	if zm != nil {
@@ -475,7 +475,7 @@ func (z *Zendesk) VisitorClick(ctx context.Context, convID, msgID, value string)
 			}
 		}
 	}
-	z.s.mu.Unlock()
+	z.s.Mu.Unlock()
 	switch {
 	case !ok:
 		return fmt.Errorf("visitor click: conversation %s: %w", convID, ErrNotFound)
@@ -495,7 +495,7 @@ func (z *Zendesk) VisitorClick(ctx context.Context, convID, msgID, value string)
 		t := z.s.lock()
 		var evs []zdEvent
 		defer func() { z.dispatchLocked(evs); t.unlock() }()
-		c := z.s.convs[cid]
+		c := z.s.Convs[cid]
 		zc := z.convs[cid]
 		meta, _ := action["metadata"].(map[string]any)
 		evs = append(evs, z.postbackEvent(c, zc, value, meta))
@@ -506,11 +506,11 @@ func (z *Zendesk) VisitorClick(ctx context.Context, convID, msgID, value string)
 
 // SetUserEmail sets the Sunshine user's profile email (no webhook).
 func (z *Zendesk) SetUserEmail(user, email string) {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	ct := z.s.contactFor(user)
 	z.userFor(ct)
-	ct.email = email
+	ct.Email = email
 }
 
 // ---- the agent side (Agent Workspace) ----
@@ -529,7 +529,7 @@ func (z *Zendesk) AgentTakeOver(ctx context.Context, convID string, agentID int,
 	if err != nil {
 		return fmt.Errorf("agent take over: %w", err)
 	}
-	if z.s.users[agentID] == nil {
+	if z.s.Users[agentID] == nil {
 		return fmt.Errorf("agent take over: agent %d: %w", agentID, ErrNotFound)
 	}
 	if zc.active != z.awSBI().id {
@@ -556,7 +556,7 @@ func (z *Zendesk) AgentReply(ctx context.Context, convID string, agentID int, te
 	if err != nil {
 		return "", fmt.Errorf("agent reply: %w", err)
 	}
-	u := z.s.users[agentID]
+	u := z.s.Users[agentID]
 	if u == nil {
 		return "", fmt.Errorf("agent reply: agent %d: %w", agentID, ErrNotFound)
 	}
@@ -564,8 +564,8 @@ func (z *Zendesk) AgentReply(ctx context.Context, convID string, agentID int, te
 		evs = append(evs, z.pass(c, zc, z.awSBI(), nil)...)
 	}
 	zc.agentID = agentID
-	m, zm := z.addMessage(t, c, &message{typ: "outgoing", senderKind: "user", senderID: agentID, content: text, hasContent: true, contentType: "text"},
-		&zdMsg{authorType: "business", displayName: u.name, sourceType: ZendeskSourceAgentWorkspace})
+	m, zm := z.addMessage(t, c, &Message{Type: "outgoing", SenderKind: "user", SenderID: agentID, Content: text, HasContent: true, ContentType: "text"},
+		&zdMsg{authorType: "business", displayName: u.Name, sourceType: ZendeskSourceAgentWorkspace})
 	evs = append(evs, z.messageEvent(c, m, zm))
 	return zm.sunID, nil
 }
@@ -642,8 +642,8 @@ func (z *Zendesk) OfferControl(ctx context.Context, convID, target string, metad
 
 // Conversation returns a deep copy of one conversation by Sunshine id.
 func (z *Zendesk) Conversation(convID string) (ZendeskConversationView, bool) {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	id, ok := z.convBySun[convID]
 	if !ok {
 		return ZendeskConversationView{}, false
@@ -653,10 +653,10 @@ func (z *Zendesk) Conversation(convID string) (ZendeskConversationView, bool) {
 
 // Conversations returns deep copies of all conversations, oldest first.
 func (z *Zendesk) Conversations() []ZendeskConversationView {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	var out []ZendeskConversationView
-	for _, id := range z.s.convIDs {
+	for _, id := range z.s.ConvIDs {
 		if _, ok := z.convs[id]; ok {
 			out = append(out, z.view(id))
 		}
@@ -666,8 +666,8 @@ func (z *Zendesk) Conversations() []ZendeskConversationView {
 
 // Tickets returns copies of every Support ticket, by id.
 func (z *Zendesk) Tickets() []ZendeskTicket {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	out := make([]ZendeskTicket, 0, len(z.tickets))
 	for _, tk := range z.tickets {
 		c := *tk
@@ -687,7 +687,7 @@ func (z *Zendesk) ResetCalls() { z.mw.ResetCalls() }
 // Deliveries returns a copy of the log of webhook delivery attempts.
 func (z *Zendesk) Deliveries() []ZendeskDelivery {
 	var out []ZendeskDelivery
-	for _, d := range z.s.hooks.Log() {
+	for _, d := range z.s.Hooks.Log() {
 		if _, ok := d.Meta.(zdMeta); ok {
 			zd := ZendeskDelivery{EventType: d.Event, EventID: d.ID, Attempt: d.Attempt, Status: d.Status}
 			if d.Err != nil {
@@ -706,11 +706,11 @@ func (z *Zendesk) SetFaults(f Faults) { z.s.SetFaults(f) }
 func (z *Zendesk) WaitIdle(ctx context.Context) error { return z.s.WaitIdle(ctx) }
 
 func (z *Zendesk) view(id int) ZendeskConversationView {
-	c := z.s.convs[id]
+	c := z.s.Convs[id]
 	zc := z.convs[id]
-	ct := z.s.contacts[c.contactID]
-	v := ZendeskConversationView{ID: zc.sunID, CoreID: id, UserName: ct.name, Email: ct.email, Metadata: deepCopyMap(zc.metadata)}
-	if zu := z.users[ct.id]; zu != nil {
+	ct := z.s.Contacts[c.ContactID]
+	v := ZendeskConversationView{ID: zc.sunID, CoreID: id, UserName: ct.Name, Email: ct.Email, Metadata: deepCopyMap(zc.metadata)}
+	if zu := z.users[ct.ID]; zu != nil {
 		v.UserID = zu.sunID
 	}
 	if x := z.sbi(zc.active); x != nil {
@@ -719,16 +719,16 @@ func (z *Zendesk) view(id int) ZendeskConversationView {
 	if x := z.sbi(zc.pending); x != nil {
 		v.Pending = x.name
 	}
-	if u := z.s.users[zc.agentID]; u != nil {
-		v.Agent = u.name
+	if u := z.s.Users[zc.agentID]; u != nil {
+		v.Agent = u.Name
 	}
-	for _, m := range c.msgs {
-		zm := z.msgs[m.id]
+	for _, m := range c.Msgs {
+		zm := z.msgs[m.ID]
 		if zm == nil {
 			continue
 		}
-		mv := ZendeskMessageView{ID: zm.sunID, CoreID: m.id, AuthorType: zm.authorType, DisplayName: zm.displayName, SourceType: zm.sourceType,
-			Text: m.content, Payload: zm.payload, Metadata: deepCopyMap(zm.metadata), Received: m.createdAt}
+		mv := ZendeskMessageView{ID: zm.sunID, CoreID: m.ID, AuthorType: zm.authorType, DisplayName: zm.displayName, SourceType: zm.sourceType,
+			Text: m.Content, Payload: zm.payload, Metadata: deepCopyMap(zm.metadata), Received: m.CreatedAt}
 		for _, a := range zm.actions {
 			mv.Actions = append(mv.Actions, deepCopyMap(a))
 		}
@@ -758,55 +758,55 @@ func deepCopyMap(m map[string]any) map[string]any {
 
 // ---- model internals (callers hold s.mu) ----
 
-func (z *Zendesk) userFor(ct *contact) *zdUser {
-	if zu := z.users[ct.id]; zu != nil {
+func (z *Zendesk) userFor(ct *Contact) *zdUser {
+	if zu := z.users[ct.ID]; zu != nil {
 		return zu
 	}
-	zu := &zdUser{sunID: z.newID(), externalID: ct.key}
-	z.users[ct.id] = zu
-	z.userBySun[zu.sunID] = ct.id
+	zu := &zdUser{sunID: z.newID(), externalID: ct.Key}
+	z.users[ct.ID] = zu
+	z.userBySun[zu.sunID] = ct.ID
 	return zu
 }
 
 // conversationOf returns the user's conversation, creating it (the default integration in
 // control) when it has none.
-func (z *Zendesk) conversationOf(t *tx, ct *contact) (*conversation, *zdConv) {
-	for i := len(z.s.convIDs) - 1; i >= 0; i-- {
-		c := z.s.convs[z.s.convIDs[i]]
-		if c.contactID == ct.id && c.inboxID == z.inboxID {
-			return c, z.convs[c.id]
+func (z *Zendesk) conversationOf(t *tx, ct *Contact) (*Conversation, *zdConv) {
+	for i := len(z.s.ConvIDs) - 1; i >= 0; i-- {
+		c := z.s.Convs[z.s.ConvIDs[i]]
+		if c.ContactID == ct.ID && c.InboxID == z.inboxID {
+			return c, z.convs[c.ID]
 		}
 	}
-	c := t.createConversation(z.s.inboxes[z.inboxID], ct)
-	zc := &zdConv{sunID: z.newID(), active: z.defaultSBI, createdAt: c.createdAt}
-	z.convs[c.id] = zc
-	z.convBySun[zc.sunID] = c.id
-	z.logControl(c.id, "default", z.sbi(zc.active).name, nil)
+	c := t.createConversation(z.s.Inboxes[z.inboxID], ct)
+	zc := &zdConv{sunID: z.newID(), active: z.defaultSBI, createdAt: c.CreatedAt}
+	z.convs[c.ID] = zc
+	z.convBySun[zc.sunID] = c.ID
+	z.logControl(c.ID, "default", z.sbi(zc.active).name, nil)
 	return c, zc
 }
 
-func (z *Zendesk) conv(sunID string) (*conversation, *zdConv, error) {
+func (z *Zendesk) conv(sunID string) (*Conversation, *zdConv, error) {
 	id, ok := z.convBySun[sunID]
 	if !ok {
 		return nil, nil, fmt.Errorf("conversation %s: %w", sunID, ErrNotFound)
 	}
-	return z.s.convs[id], z.convs[id], nil
+	return z.s.Convs[id], z.convs[id], nil
 }
 
-func (z *Zendesk) addMessage(t *tx, c *conversation, m *message, zm *zdMsg) (*message, *zdMsg) {
+func (z *Zendesk) addMessage(t *tx, c *Conversation, m *Message, zm *zdMsg) (*Message, *zdMsg) {
 	if len(zm.actions) > 0 {
 		// The core's sandbox page renders buttons from an input_select: give it one.
 		items := make([]any, 0, len(zm.actions))
 		for _, a := range zm.actions {
 			items = append(items, map[string]any{"title": a["text"], "value": a["payload"]})
 		}
-		m.contentType = "input_select"
-		m.contentAttrs = map[string]any{"items": items}
+		m.ContentType = "input_select"
+		m.ContentAttrs = map[string]any{"items": items}
 	}
 	t.addMessage(c, m)
 	zm.sunID = z.newID()
-	z.msgs[m.id] = zm
-	z.msgBySun[zm.sunID] = m.id
+	z.msgs[m.ID] = zm
+	z.msgBySun[zm.sunID] = m.ID
 	return m, zm
 }
 
@@ -816,7 +816,7 @@ func (z *Zendesk) logControl(convID int, action, target string, metadata map[str
 
 // pass makes to active and clears any offer. Passing control to the integration that already has
 // it changes nothing and sends nothing (passControl is idempotent by id or name).
-func (z *Zendesk) pass(c *conversation, zc *zdConv, to *zdSBI, metadata map[string]any) []zdEvent {
+func (z *Zendesk) pass(c *Conversation, zc *zdConv, to *zdSBI, metadata map[string]any) []zdEvent {
 	if zc.active == to.id {
 		return nil
 	}
@@ -824,20 +824,20 @@ func (z *Zendesk) pass(c *conversation, zc *zdConv, to *zdSBI, metadata map[stri
 	if to.id != z.awSBI().id {
 		zc.agentID = 0
 	}
-	z.logControl(c.id, "passControl", to.name, metadata)
+	z.logControl(c.ID, "passControl", to.name, metadata)
 	return []zdEvent{z.switchboardEvent("switchboard:passControl", c, zc, metadata)}
 }
 
-func (z *Zendesk) offer(c *conversation, zc *zdConv, to *zdSBI, metadata map[string]any) (zdEvent, error) {
+func (z *Zendesk) offer(c *Conversation, zc *zdConv, to *zdSBI, metadata map[string]any) (zdEvent, error) {
 	if zc.active == to.id {
 		return zdEvent{}, errors.New("the target is the active switchboard integration")
 	}
 	zc.pending = to.id
-	z.logControl(c.id, "offerControl", to.name, metadata)
+	z.logControl(c.ID, "offerControl", to.name, metadata)
 	return z.switchboardEvent("switchboard:offerControl", c, zc, metadata), nil
 }
 
-func (z *Zendesk) accept(c *conversation, zc *zdConv, metadata map[string]any) (zdEvent, error) {
+func (z *Zendesk) accept(c *Conversation, zc *zdConv, metadata map[string]any) (zdEvent, error) {
 	to := z.sbi(zc.pending)
 	if to == nil {
 		return zdEvent{}, errors.New("no switchboard integration is pending")
@@ -846,12 +846,12 @@ func (z *Zendesk) accept(c *conversation, zc *zdConv, metadata map[string]any) (
 	if to.id != z.awSBI().id {
 		zc.agentID = 0
 	}
-	z.logControl(c.id, "acceptControl", to.name, metadata)
+	z.logControl(c.ID, "acceptControl", to.name, metadata)
 	return z.switchboardEvent("switchboard:acceptControl", c, zc, metadata), nil
 }
 
-func (z *Zendesk) release(c *conversation, zc *zdConv, metadata map[string]any) zdEvent {
+func (z *Zendesk) release(c *Conversation, zc *zdConv, metadata map[string]any) zdEvent {
 	zc.active, zc.pending, zc.agentID = "", "", 0
-	z.logControl(c.id, "releaseControl", "", metadata)
+	z.logControl(c.ID, "releaseControl", "", metadata)
 	return z.switchboardEvent("switchboard:releaseControl", c, zc, metadata)
 }

@@ -218,8 +218,8 @@ func checkMetadata(v any) (map[string]any, string) {
 
 // GET /v2/apps/{appId}/conversations/{conversationId} → {conversation} (conversation.yaml).
 func (z *Zendesk) scGetConversation(w http.ResponseWriter, r *http.Request, _ []byte) {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	c, zc, err := z.conv(r.PathValue("conv"))
 	if err != nil {
 		zdError(w, http.StatusNotFound, "conversation_not_found", "Conversation not found")
@@ -228,7 +228,7 @@ func (z *Zendesk) scGetConversation(w http.ResponseWriter, r *http.Request, _ []
 	writeJSON(w, http.StatusOK, map[string]any{"conversation": z.conversationFull(c, zc)})
 }
 
-func (z *Zendesk) conversationFull(c *conversation, zc *zdConv) map[string]any {
+func (z *Zendesk) conversationFull(c *Conversation, zc *zdConv) map[string]any {
 	out := z.conversationTruncated(zc)
 	out["isDefault"] = true
 	out["displayName"] = nil
@@ -240,28 +240,28 @@ func (z *Zendesk) conversationFull(c *conversation, zc *zdConv) map[string]any {
 	}
 	out["metadata"] = deepCopyMap(md)
 	out["businessLastRead"] = nil
-	out["lastUpdatedAt"] = rubyTime(c.lastActivityAt)
+	out["lastUpdatedAt"] = rubyTime(c.LastActivityAt)
 	out["createdAt"] = rubyTime(zc.createdAt)
 	return out
 }
 
 // GET /v2/apps/{appId}/conversations?filter[userId]=… → {conversations, meta, links}.
 func (z *Zendesk) scListConversations(w http.ResponseWriter, r *http.Request) {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	q := r.URL.Query()
 	var ctID int
 	if uid := q.Get("filter[userId]"); uid != "" {
 		ctID = z.userBySun[uid]
 	} else if ext := q.Get("filter[userExternalId]"); ext != "" {
-		if id, ok := z.s.contactByKey[ext]; ok {
+		if id, ok := z.s.ContactByKey[ext]; ok {
 			ctID = id
 		}
 	}
 	list := []any{}
-	for _, id := range z.s.convIDs {
-		if zc, ok := z.convs[id]; ok && z.s.convs[id].contactID == ctID && ctID != 0 {
-			list = append(list, z.conversationFull(z.s.convs[id], zc))
+	for _, id := range z.s.ConvIDs {
+		if zc, ok := z.convs[id]; ok && z.s.Convs[id].ContactID == ctID && ctID != 0 {
+			list = append(list, z.conversationFull(z.s.Convs[id], zc))
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"conversations": list, "meta": map[string]any{"hasMore": false}, "links": map[string]any{}})
@@ -275,8 +275,8 @@ func (z *Zendesk) scUpdateConversation(w http.ResponseWriter, r *http.Request, b
 		zdError(w, http.StatusBadRequest, "bad_request", "Invalid JSON body")
 		return
 	}
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	c, zc, err := z.conv(r.PathValue("conv"))
 	if err != nil {
 		zdError(w, http.StatusNotFound, "conversation_not_found", "Conversation not found")
@@ -295,18 +295,18 @@ func (z *Zendesk) scUpdateConversation(w http.ResponseWriter, r *http.Request, b
 
 // GET /v2/apps/{appId}/users/{userIdOrExternalId} → {user} (user.yaml).
 func (z *Zendesk) scGetUser(w http.ResponseWriter, r *http.Request, _ []byte) {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	id := r.PathValue("user")
 	ctID, ok := z.userBySun[id]
 	if !ok {
-		ctID, ok = z.s.contactByKey[id]
+		ctID, ok = z.s.ContactByKey[id]
 	}
 	if !ok || z.users[ctID] == nil {
 		zdError(w, http.StatusNotFound, "user_not_found", "User not found")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"user": z.userJSON(z.s.contacts[ctID])})
+	writeJSON(w, http.StatusOK, map[string]any{"user": z.userJSON(z.s.Contacts[ctID])})
 }
 
 // ---- Sunshine: messages ----
@@ -316,22 +316,22 @@ func (z *Zendesk) scGetUser(w http.ResponseWriter, r *http.Request, _ []byte) {
 // page[before]=<message id> gives the page before that message, page[after] the one after.
 // Response {messages, meta:{hasMore, beforeCursor, afterCursor}, links:{prev, next}}.
 func (z *Zendesk) scListMessages(w http.ResponseWriter, r *http.Request, _ []byte) {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	c, _, err := z.conv(r.PathValue("conv"))
 	if err != nil {
 		zdError(w, http.StatusNotFound, "conversation_not_found", "Conversation not found")
 		return
 	}
-	var all []*message
-	for _, m := range c.msgs {
-		if z.msgs[m.id] != nil {
+	var all []*Message
+	for _, m := range c.Msgs {
+		if z.msgs[m.ID] != nil {
 			all = append(all, m)
 		}
 	}
 	index := func(sunID string) int {
 		for i, m := range all {
-			if z.msgs[m.id].sunID == sunID {
+			if z.msgs[m.ID].sunID == sunID {
 				return i
 			}
 		}
@@ -359,18 +359,18 @@ func (z *Zendesk) scListMessages(w http.ResponseWriter, r *http.Request, _ []byt
 	}
 	page := []any{}
 	for _, m := range all[lo:hi] {
-		page = append(page, z.messageJSON(m, z.msgs[m.id]))
+		page = append(page, z.messageJSON(m, z.msgs[m.ID]))
 	}
 	meta := map[string]any{"hasMore": hasMore}
 	links := map[string]any{}
 	base := "/sc/v2/apps/" + z.o.AppID + "/conversations/" + r.PathValue("conv") + "/messages"
 	if lo > 0 && hi > lo {
-		cur := z.msgs[all[lo].id].sunID
+		cur := z.msgs[all[lo].ID].sunID
 		meta["beforeCursor"] = cur
 		links["prev"] = base + "?page%5Bbefore%5D=" + cur
 	}
 	if hi < len(all) && hi > lo {
-		cur := z.msgs[all[hi-1].id].sunID
+		cur := z.msgs[all[hi-1].ID].sunID
 		meta["afterCursor"] = cur
 		links["next"] = base + "?page%5Bafter%5D=" + cur
 	}
@@ -441,8 +441,8 @@ func (z *Zendesk) scPostMessage(w http.ResponseWriter, r *http.Request, body []b
 		return
 	}
 	n := 0
-	for _, m := range c.msgs {
-		if z.msgs[m.id] != nil {
+	for _, m := range c.Msgs {
+		if z.msgs[m.ID] != nil {
 			n++
 		}
 	}
@@ -452,16 +452,16 @@ func (z *Zendesk) scPostMessage(w http.ResponseWriter, r *http.Request, body []b
 	}
 	zm := &zdMsg{authorType: atype, sourceType: "api:conversations", actions: actions, metadata: md}
 	zm.displayName, _ = author["displayName"].(string)
-	cm := &message{typ: "outgoing", senderKind: "agent_bot", content: text, hasContent: true, contentType: "text"}
+	cm := &Message{Type: "outgoing", SenderKind: "agent_bot", Content: text, HasContent: true, ContentType: "text"}
 	if atype == "user" {
 		uid, _ := author["userId"].(string)
 		ctID, ok := z.userBySun[uid]
-		if !ok || ctID != c.contactID {
+		if !ok || ctID != c.ContactID {
 			zdError(w, http.StatusBadRequest, "bad_request", "author.userId must be the conversation's user")
 			return
 		}
 		zm.userID = uid
-		cm = &message{typ: "incoming", senderKind: "contact", senderID: ctID, content: text, hasContent: true, contentType: "text"}
+		cm = &Message{Type: "incoming", SenderKind: "contact", SenderID: ctID, Content: text, HasContent: true, ContentType: "text"}
 	}
 	m, zm := z.addMessage(t, c, cm, zm)
 	evs = append(evs, z.messageEvent(c, m, zm))
@@ -506,16 +506,16 @@ func (z *Zendesk) scPostActivity(w http.ResponseWriter, r *http.Request, body []
 		return
 	}
 	if atype == "user" {
-		if uid, _ := author["userId"].(string); uid == "" || z.userBySun[uid] != c.contactID {
+		if uid, _ := author["userId"].(string); uid == "" || z.userBySun[uid] != c.ContactID {
 			zdError(w, http.StatusBadRequest, "bad_request", "author.userId must be the conversation's user")
 			return
 		}
 	}
 	switch {
 	case atype == "business" && typ == "typing:start":
-		c.typing = "agent_bot"
-	case atype == "business" && typ == "typing:stop" && c.typing == "agent_bot":
-		c.typing = ""
+		c.Typing = "agent_bot"
+	case atype == "business" && typ == "typing:stop" && c.Typing == "agent_bot":
+		c.Typing = ""
 	}
 	writeJSON(w, http.StatusOK, map[string]any{})
 }
@@ -568,7 +568,7 @@ func (z *Zendesk) callerSBI() *zdSBI {
 // or "next") becomes active, every other on standby. Idempotent by id or name: passing to the
 // integration already active changes nothing and sends no webhook.
 func (z *Zendesk) scPassControl(w http.ResponseWriter, r *http.Request, body []byte) {
-	z.switchboardAction(w, r, body, func(c *conversation, zc *zdConv, in map[string]any, md map[string]any) ([]zdEvent, int, string) {
+	z.switchboardAction(w, r, body, func(c *Conversation, zc *zdConv, in map[string]any, md map[string]any) ([]zdEvent, int, string) {
 		target, _ := in["switchboardIntegration"].(string)
 		if target == "" {
 			return nil, http.StatusBadRequest, "switchboardIntegration is required"
@@ -584,7 +584,7 @@ func (z *Zendesk) scPassControl(w http.ResponseWriter, r *http.Request, body []b
 // POST …/offerControl {switchboardIntegration, metadata}: the target becomes pending (it cannot
 // be the active one); earlier offers are cancelled.
 func (z *Zendesk) scOfferControl(w http.ResponseWriter, r *http.Request, body []byte) {
-	z.switchboardAction(w, r, body, func(c *conversation, zc *zdConv, in map[string]any, md map[string]any) ([]zdEvent, int, string) {
+	z.switchboardAction(w, r, body, func(c *Conversation, zc *zdConv, in map[string]any, md map[string]any) ([]zdEvent, int, string) {
 		target, _ := in["switchboardIntegration"].(string)
 		to := z.resolveSBI(zc, target)
 		if to == nil {
@@ -601,7 +601,7 @@ func (z *Zendesk) scOfferControl(w http.ResponseWriter, r *http.Request, body []
 // POST …/acceptControl {metadata}: the pending integration takes control; with an integration
 // key, 403 unless the caller is the pending integration.
 func (z *Zendesk) scAcceptControl(w http.ResponseWriter, r *http.Request, body []byte) {
-	z.switchboardAction(w, r, body, func(c *conversation, zc *zdConv, _ map[string]any, md map[string]any) ([]zdEvent, int, string) {
+	z.switchboardAction(w, r, body, func(c *Conversation, zc *zdConv, _ map[string]any, md map[string]any) ([]zdEvent, int, string) {
 		if me := z.callerSBI(); me != nil && zc.pending != me.id {
 			return nil, http.StatusForbidden, "The authenticated integration is not the pending switchboard integration"
 		}
@@ -616,7 +616,7 @@ func (z *Zendesk) scAcceptControl(w http.ResponseWriter, r *http.Request, body [
 // POST …/releaseControl {metadata}: the switchboard state becomes null; with an integration key,
 // 403 unless the caller is the active integration.
 func (z *Zendesk) scReleaseControl(w http.ResponseWriter, r *http.Request, body []byte) {
-	z.switchboardAction(w, r, body, func(c *conversation, zc *zdConv, _ map[string]any, md map[string]any) ([]zdEvent, int, string) {
+	z.switchboardAction(w, r, body, func(c *Conversation, zc *zdConv, _ map[string]any, md map[string]any) ([]zdEvent, int, string) {
 		if me := z.callerSBI(); me != nil && zc.active != me.id {
 			return nil, http.StatusForbidden, "The authenticated integration is not the active switchboard integration"
 		}
@@ -624,7 +624,7 @@ func (z *Zendesk) scReleaseControl(w http.ResponseWriter, r *http.Request, body 
 	})
 }
 
-type zdAction func(c *conversation, zc *zdConv, in, metadata map[string]any) ([]zdEvent, int, string)
+type zdAction func(c *Conversation, zc *zdConv, in, metadata map[string]any) ([]zdEvent, int, string)
 
 func (z *Zendesk) switchboardAction(w http.ResponseWriter, r *http.Request, body []byte, act zdAction) {
 	in, err := decodeObject(body)
@@ -666,8 +666,8 @@ func (z *Zendesk) switchboardAction(w http.ResponseWriter, r *http.Request, body
 // with another body answers 400 IdempotentRequestError.
 func (z *Zendesk) spCreateTicket(w http.ResponseWriter, r *http.Request, body []byte) {
 	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	if key != "" {
 		if prev, ok := z.idem[key]; ok {
 			if prev.fingerprint != string(body) {
@@ -724,7 +724,7 @@ func (z *Zendesk) createTicket(body []byte) (int, map[string]any) {
 	}
 	if g, ok := tk["group_id"]; ok && g != nil {
 		id, ok := g.(int64)
-		if !ok || z.s.teams[int(id)] == nil {
+		if !ok || z.s.Teams[int(id)] == nil {
 			return invalid("group", "Group: is invalid")
 		}
 		t.GroupID = int(id)
@@ -752,8 +752,8 @@ func (z *Zendesk) createTicket(body []byte) (int, map[string]any) {
 // version} and relationships.channels; the channels are in included. Admins only (the Support
 // API token must be an admin's).
 func (z *Zendesk) spAgentAvailabilities(w http.ResponseWriter, r *http.Request, _ []byte) {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	q := r.URL.Query()
 	wantChannel, wantStatus := "", ""
 	if f := q.Get("filter[channel_status]"); f != "" {
@@ -774,19 +774,19 @@ func (z *Zendesk) spAgentAvailabilities(w http.ResponseWriter, r *http.Request, 
 		size = n
 	}
 	after, _ := strconv.Atoi(q.Get("page[after]"))
-	var agents []*user
-	for _, id := range z.s.userIDs {
-		u := z.s.users[id]
-		if u.role != "agent" || u.id <= after {
+	var agents []*User
+	for _, id := range z.s.UserIDs {
+		u := z.s.Users[id]
+		if u.Role != "agent" || u.ID <= after {
 			continue
 		}
-		status := zdFromCore(u.availability)
+		status := zdFromCore(u.Availability)
 		if wantChannel != "" && (wantChannel != "messaging" || status != wantStatus) {
 			continue
 		}
 		agents = append(agents, u)
 	}
-	sort.Slice(agents, func(i, j int) bool { return agents[i].id < agents[j].id })
+	sort.Slice(agents, func(i, j int) bool { return agents[i].ID < agents[j].ID })
 	more := len(agents) > size
 	if more {
 		agents = agents[:size]
@@ -794,46 +794,46 @@ func (z *Zendesk) spAgentAvailabilities(w http.ResponseWriter, r *http.Request, 
 	data, included := []any{}, []any{}
 	for _, u := range agents {
 		groups := []any{}
-		for _, tid := range z.s.teamIDs {
-			if slices.Contains(z.s.teams[tid].members, u.id) {
+		for _, tid := range z.s.TeamIDs {
+			if slices.Contains(z.s.Teams[tid].Members, u.ID) {
 				groups = append(groups, tid)
 			}
 		}
-		chID := fmt.Sprintf("agent_availabilities|%d|channels|messaging", u.id)
+		chID := fmt.Sprintf("agent_availabilities|%d|channels|messaging", u.ID)
 		data = append(data, map[string]any{
-			"type": "agent_availabilities", "id": fmt.Sprintf("agent_availabilities|%d", u.id),
-			"attributes": map[string]any{"agent_id": u.id, "group_ids": groups, "version": 1},
-			"links":      map[string]any{"self": fmt.Sprintf("/api/v2/agent_availabilities/%d", u.id)},
+			"type": "agent_availabilities", "id": fmt.Sprintf("agent_availabilities|%d", u.ID),
+			"attributes": map[string]any{"agent_id": u.ID, "group_ids": groups, "version": 1},
+			"links":      map[string]any{"self": fmt.Sprintf("/api/v2/agent_availabilities/%d", u.ID)},
 			"relationships": map[string]any{"channels": map[string]any{"data": []any{
 				map[string]any{"id": chID, "type": "channels"}}}},
 		})
 		included = append(included, map[string]any{"type": "channels", "id": chID,
-			"attributes": map[string]any{"name": "messaging", "status": zdFromCore(u.availability), "work_item_count": 0}})
+			"attributes": map[string]any{"name": "messaging", "status": zdFromCore(u.Availability), "work_item_count": 0}})
 	}
 	meta := map[string]any{"has_more": more}
 	links := map[string]any{}
 	if more {
-		last := agents[len(agents)-1].id
+		last := agents[len(agents)-1].ID
 		meta["after_cursor"] = strconv.Itoa(last)
 		links["next"] = fmt.Sprintf("/api/v2/agent_availabilities?page%%5Bafter%%5D=%d&page%%5Bsize%%5D=%d", last, size)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": data, "included": included, "meta": meta, "links": links})
 }
 
-func (z *Zendesk) supportUser(u *user) map[string]any {
+func (z *Zendesk) supportUser(u *User) map[string]any {
 	role := "agent"
-	if u.role == "administrator" {
+	if u.Role == "administrator" {
 		role = "admin"
 	}
-	return map[string]any{"id": u.id, "name": u.name, "email": u.email, "role": role, "active": true}
+	return map[string]any{"id": u.ID, "name": u.Name, "email": u.Email, "role": role, "active": true}
 }
 
 // GET /api/v2/users/{id} → {user}.
 func (z *Zendesk) spShowUser(w http.ResponseWriter, r *http.Request, _ []byte) {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	id, _ := strconv.Atoi(strings.TrimSuffix(r.PathValue("id"), ".json"))
-	u := z.s.users[id]
+	u := z.s.Users[id]
 	if u == nil {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "RecordNotFound", "description": "Not found"})
 		return
@@ -844,15 +844,15 @@ func (z *Zendesk) spShowUser(w http.ResponseWriter, r *http.Request, _ []byte) {
 // GET /api/v2/users?role[]=agent&role[]=admin → {users, next_page, previous_page, count}
 // (offset pagination; the sim has one page).
 func (z *Zendesk) spListUsers(w http.ResponseWriter, r *http.Request, _ []byte) {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	roles := r.URL.Query()["role[]"]
 	if v := r.URL.Query().Get("role"); v != "" {
 		roles = append(roles, v)
 	}
 	users := []any{}
-	for _, id := range z.s.userIDs {
-		u := z.supportUser(z.s.users[id])
+	for _, id := range z.s.UserIDs {
+		u := z.supportUser(z.s.Users[id])
 		if len(roles) == 0 || slices.Contains(roles, u["role"].(string)) {
 			users = append(users, u)
 		}
@@ -862,17 +862,17 @@ func (z *Zendesk) spListUsers(w http.ResponseWriter, r *http.Request, _ []byte) 
 
 // GET /api/v2/groups/{id}/users → {users, next_page, previous_page, count}.
 func (z *Zendesk) spGroupUsers(w http.ResponseWriter, r *http.Request, _ []byte) {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	id, _ := strconv.Atoi(r.PathValue("id"))
-	tm := z.s.teams[id]
+	tm := z.s.Teams[id]
 	if tm == nil {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "RecordNotFound", "description": "Not found"})
 		return
 	}
 	users := []any{}
-	for _, uid := range tm.members {
-		users = append(users, z.supportUser(z.s.users[uid]))
+	for _, uid := range tm.Members {
+		users = append(users, z.supportUser(z.s.Users[uid]))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": users, "next_page": nil, "previous_page": nil, "count": len(users)})
 }
@@ -886,8 +886,8 @@ var zdWebhookTriggers = []string{"conversation:message", "conversation:postback"
 // version, target, triggers, includeFullUser, includeFullSource}]}; the secret is left out. The
 // simulated custom integration has one webhook, the one deliveries go to (none when unset).
 func (z *Zendesk) scListWebhooks(w http.ResponseWriter, r *http.Request, _ []byte) {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	if r.PathValue("integration") != z.o.IntegrationID {
 		zdError(w, http.StatusNotFound, "integration_not_found", "Integration not found")
 		return

@@ -60,8 +60,8 @@ func (z *Zendesk) installState() *zdInstall {
 // integration and its default. Use it with KeyScope ZendeskScopeApp: an integration key cannot
 // exist without its integration.
 func (z *Zendesk) Uninstall() {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	st := z.installState()
 	st.integration, st.webhook, st.botLinked, st.managed = false, false, false, true
 	st.triggers, st.includeFullUser, st.includeFullSource = nil, false, false
@@ -73,8 +73,8 @@ func (z *Zendesk) Uninstall() {
 
 // WebhookSecret returns the custom integration webhook's current secret (sent as X-API-Key).
 func (z *Zendesk) WebhookSecret() string {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	return z.o.WebhookSecret
 }
 
@@ -100,8 +100,8 @@ type zdAt func(w http.ResponseWriter, r *http.Request) (*zdInstall, bool)
 // zdRead is the prelude of an install handler: s.mu held, then at's checks, then h.
 func (z *Zendesk) zdRead(at zdAt, h func(w http.ResponseWriter, r *http.Request, st *zdInstall)) zdHandler {
 	return func(w http.ResponseWriter, r *http.Request, _ []byte) {
-		z.s.mu.Lock()
-		defer z.s.mu.Unlock()
+		z.s.Mu.Lock()
+		defer z.s.Mu.Unlock()
 		if st, ok := at(w, r); ok {
 			h(w, r, st)
 		}

@@ -67,8 +67,8 @@ func (z *Zendesk) uiRoutes(mux *http.ServeMux) {
 
 // sunIDs maps the page's core ids to Sunshine ids.
 func (z *Zendesk) sunIDs(convID, msgID int) (string, string, error) {
-	z.s.mu.Lock()
-	defer z.s.mu.Unlock()
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
 	zc := z.convs[convID]
 	if zc == nil {
 		return "", "", fmt.Errorf("conversation %d: %w", convID, ErrNotFound)
@@ -85,14 +85,14 @@ func (z *Zendesk) sunIDs(convID, msgID int) (string, string, error) {
 
 func (z *Zendesk) uiState(w http.ResponseWriter, _ *http.Request) {
 	s := z.s
-	s.mu.Lock()
+	s.Mu.Lock()
 	convs := []zdUIConv{}
-	for _, id := range s.convIDs {
+	for _, id := range s.ConvIDs {
 		zc := z.convs[id]
 		if zc == nil {
 			continue
 		}
-		v := s.view(s.convs[id])
+		v := s.view(s.Convs[id])
 		v.AssigneeBot = zc.active == z.botSBI().id
 		v.AssigneeName, v.AssigneeID = "", 0
 		switch {
@@ -100,8 +100,8 @@ func (z *Zendesk) uiState(w http.ResponseWriter, _ *http.Request) {
 			v.Status = statusPending
 		case zc.active == z.awSBI().id:
 			v.Status = statusOpen
-			if u := s.users[zc.agentID]; u != nil {
-				v.AssigneeName, v.AssigneeID = u.name, u.id
+			if u := s.Users[zc.agentID]; u != nil {
+				v.AssigneeName, v.AssigneeID = u.Name, u.ID
 			}
 		default:
 			v.Status = statusResolved
@@ -129,17 +129,17 @@ func (z *Zendesk) uiState(w http.ResponseWriter, _ *http.Request) {
 		convs = append(convs, zdUIConv{ConversationView: v, HandoverID: zc.sunID})
 	}
 	agents := []any{}
-	for _, id := range s.userIDs {
-		u := s.users[id]
-		if u.role != "agent" {
+	for _, id := range s.UserIDs {
+		u := s.Users[id]
+		if u.Role != "agent" {
 			continue
 		}
-		agents = append(agents, map[string]any{"id": u.id, "name": u.name, "email": u.email, "role": u.role, "availability": u.availability})
+		agents = append(agents, map[string]any{"id": u.ID, "name": u.Name, "email": u.Email, "role": u.Role, "availability": u.Availability})
 	}
 	teams := []any{}
-	for _, id := range s.teamIDs {
-		tm := s.teams[id]
-		teams = append(teams, map[string]any{"id": tm.id, "name": tm.name, "members": slices.Clone(tm.members)})
+	for _, id := range s.TeamIDs {
+		tm := s.Teams[id]
+		teams = append(teams, map[string]any{"id": tm.ID, "name": tm.Name, "members": slices.Clone(tm.Members)})
 	}
 	state := map[string]any{
 		"account":       map[string]any{"id": 1, "name": "Zendesk (simulated)"},
@@ -150,7 +150,7 @@ func (z *Zendesk) uiState(w http.ResponseWriter, _ *http.Request) {
 		"teams":         teams,
 		"conversations": convs,
 	}
-	s.mu.Unlock()
+	s.Mu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, state)
 }

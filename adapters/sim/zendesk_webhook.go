@@ -53,7 +53,7 @@ func (z *Zendesk) conversationTruncated(zc *zdConv) map[string]any {
 }
 
 // messageJSON is message.yaml (API and webhook shape).
-func (z *Zendesk) messageJSON(m *message, zm *zdMsg) map[string]any {
+func (z *Zendesk) messageJSON(m *Message, zm *zdMsg) map[string]any {
 	author := map[string]any{"type": zm.authorType}
 	if zm.displayName != "" {
 		author["displayName"] = zm.displayName
@@ -61,7 +61,7 @@ func (z *Zendesk) messageJSON(m *message, zm *zdMsg) map[string]any {
 	if zm.authorType == "user" {
 		author["userId"] = zm.userID
 	}
-	content := map[string]any{"type": "text", "text": m.content}
+	content := map[string]any{"type": "text", "text": m.Content}
 	if zm.payload != "" {
 		content["payload"] = zm.payload
 	}
@@ -77,20 +77,20 @@ func (z *Zendesk) messageJSON(m *message, zm *zdMsg) map[string]any {
 		// integrationId is set for user messages only (source.yaml).
 		source["integrationId"] = "web-" + z.o.AppID[:8]
 	}
-	out := map[string]any{"id": zm.sunID, "received": rubyTime(m.createdAt), "author": author, "content": content, "source": source}
+	out := map[string]any{"id": zm.sunID, "received": rubyTime(m.CreatedAt), "author": author, "content": content, "source": source}
 	if zm.metadata != nil {
 		out["metadata"] = deepCopyMap(zm.metadata)
 	}
 	return out
 }
 
-func (z *Zendesk) userJSON(ct *contact) map[string]any {
+func (z *Zendesk) userJSON(ct *Contact) map[string]any {
 	zu := z.userFor(ct)
-	profile := map[string]any{"givenName": ct.name, "locale": "en-US"}
-	if ct.email != "" {
-		profile["email"] = ct.email
+	profile := map[string]any{"givenName": ct.Name, "locale": "en-US"}
+	if ct.Email != "" {
+		profile["email"] = ct.Email
 	}
-	return map[string]any{"id": zu.sunID, "externalId": zu.externalID, "signedUpAt": rubyTime(ct.createdAt), "profile": profile,
+	return map[string]any{"id": zu.sunID, "externalId": zu.externalID, "signedUpAt": rubyTime(ct.CreatedAt), "profile": profile,
 		"metadata": map[string]any{}, "identities": []any{}}
 }
 
@@ -119,21 +119,21 @@ func (z *Zendesk) event(typ string, payload map[string]any) zdEvent {
 
 // messageEvent is conversation:message, sent for every message whatever its author (the
 // integration's own messages included).
-func (z *Zendesk) messageEvent(c *conversation, m *message, zm *zdMsg) zdEvent {
-	zc := z.convs[c.id]
+func (z *Zendesk) messageEvent(c *Conversation, m *Message, zm *zdMsg) zdEvent {
+	zc := z.convs[c.ID]
 	if !z.receivesStandby(zc) {
 		return zdEvent{}
 	}
 	msg := z.messageJSON(m, zm)
 	if zm.authorType == "user" && !z.o.NoFullUser {
 		author := msg["author"].(map[string]any)
-		author["user"] = z.userJSON(z.s.contacts[c.contactID])
+		author["user"] = z.userJSON(z.s.Contacts[c.ContactID])
 	}
 	return z.event("conversation:message", map[string]any{"conversation": z.conversationTruncated(zc), "message": msg})
 }
 
 // postbackEvent is conversation:postback (conversationPostbackEvent.yaml).
-func (z *Zendesk) postbackEvent(c *conversation, zc *zdConv, payload string, metadata map[string]any) zdEvent {
+func (z *Zendesk) postbackEvent(c *Conversation, zc *zdConv, payload string, metadata map[string]any) zdEvent {
 	if !z.receivesStandby(zc) {
 		return zdEvent{}
 	}
@@ -141,7 +141,7 @@ func (z *Zendesk) postbackEvent(c *conversation, zc *zdConv, payload string, met
 	if metadata != nil {
 		pb["metadata"] = deepCopyMap(metadata)
 	}
-	u := z.userJSON(z.s.contacts[c.contactID])
+	u := z.userJSON(z.s.Contacts[c.ContactID])
 	if z.o.NoFullUser {
 		u = map[string]any{"id": u["id"]}
 	}
@@ -154,7 +154,7 @@ func (z *Zendesk) postbackEvent(c *conversation, zc *zdConv, payload string, met
 // switchboardEvent is switchboard:passControl, :offerControl, :acceptControl or :releaseControl
 // (switchboardPassControl.yaml and siblings): the conversation after the action, and the
 // action's metadata.
-func (z *Zendesk) switchboardEvent(typ string, c *conversation, zc *zdConv, metadata map[string]any) zdEvent {
+func (z *Zendesk) switchboardEvent(typ string, c *Conversation, zc *zdConv, metadata map[string]any) zdEvent {
 	p := map[string]any{"conversation": z.conversationTruncated(zc)}
 	if metadata != nil {
 		p["metadata"] = deepCopyMap(metadata)
@@ -175,7 +175,7 @@ func (z *Zendesk) dispatchLocked(evs []zdEvent) {
 		if ev.typ == "" {
 			continue
 		}
-		z.s.hooks.Send(simnet.Webhook{
+		z.s.Hooks.Send(simnet.Webhook{
 			URL: z.webhookURL, Body: ev.body, Header: z.webhookHeader,
 			Policy: simnet.Policy{Attempts: zdMaxAttempts, Wait: z.o.RetryWait, Growth: 2, Retry: zdRetryable},
 			Event:  ev.typ, ID: ev.id, Meta: zdMeta{},

@@ -1,0 +1,148 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/handover-dev/handover/adapters/sim/simnet"
+)
+
+// Store is the neutral conversation store every dialect builds on: people (users), inboxes,
+// teams, contacts, conversations and their messages, plus the network kit (package simnet) that
+// injects faults into API calls, logs them and delivers webhooks. It holds data, not rules: what
+// a status means, who is assigned when, which event a change raises is each dialect's.
+//
+// Every field is guarded by mu; a dialect holds it for the whole of one API call or action.
+type Store struct {
+	Mu sync.Mutex
+
+	// Rng draws the faults and the model's randomness (tokens, ids, event order): one seed fixes
+	// both.
+	Rng    *simnet.Rand
+	Faults *simnet.Injector
+	MW     *simnet.Middleware
+	Hooks  *simnet.Deliverer
+
+	Users        map[int]*User
+	UserIDs      []int
+	Inboxes      map[int]*Inbox
+	InboxIDs     []int
+	Teams        map[int]*Team
+	TeamIDs      []int
+	Contacts     map[int]*Contact
+	ContactByKey map[string]int
+	Convs        map[int]*Conversation
+	ConvIDs      []int
+	Seq          struct{ User, Inbox, Team, Contact, ContactInbox, Conv, Msg int }
+}
+
+// NewStore returns an empty store whose randomness is drawn from seed and whose webhook
+// attempts are bounded by webhookTimeout.
+func NewStore(seed int64, webhookTimeout time.Duration) *Store {
+	rng := simnet.NewRand(uint64(seed), 0x5eed)
+	faults := simnet.NewInjector(rng)
+	return &Store{
+		Rng: rng, Faults: faults,
+		MW:           simnet.NewMiddleware(faults),
+		Hooks:        simnet.NewDeliverer(faults, &http.Client{Timeout: webhookTimeout}),
+		Users:        map[int]*User{},
+		Inboxes:      map[int]*Inbox{},
+		Teams:        map[int]*Team{},
+		Contacts:     map[int]*Contact{},
+		ContactByKey: map[string]int{},
+		Convs:        map[int]*Conversation{},
+	}
+}
+
+// Calls returns a copy of the API call log.
+func (s *Store) Calls() []Call { return s.MW.Calls() }
+
+// ResetCalls empties the API call log.
+func (s *Store) ResetCalls() { s.MW.ResetCalls() }
+
+// SetFaults replaces the fault settings (API calls and webhook deliveries).
+func (s *Store) SetFaults(f Faults) { s.Faults.SetFaults(f) }
+
+// WaitIdle waits until no webhook delivery is in flight (including retries).
+func (s *Store) WaitIdle(ctx context.Context) error {
+	if err := s.Hooks.WaitIdle(ctx); err != nil {
+		return fmt.Errorf("wait idle: %w", err)
+	}
+	return nil
+}
+
+// Close stops delivery goroutines (cancelling in-flight attempts and retry waits) and waits for
+// them. Webhooks sent after Close are dropped.
+func (s *Store) Close() { s.Hooks.Close() }
+
+type User struct {
+	ID           int
+	Name, Email  string
+	Role         string // administrator|agent
+	Availability string // online|busy|offline
+	CreatedAt    time.Time
+}
+
+type Inbox struct {
+	ID           int
+	Name         string
+	WithBot      bool
+	AutoAssign   bool // enable_auto_assignment (Chatwoot's default: true)
+	WebsiteToken string
+	Members      []int
+	RRQueue      []int // round-robin queue (AutoAssignment::InboxRoundRobinService)
+	CreatedAt    time.Time
+}
+
+type Team struct {
+	ID              int
+	Name            string
+	AllowAutoAssign bool // Chatwoot's default: true
+	Members         []int
+	CreatedAt       time.Time
+}
+
+type Contact struct {
+	ID        int
+	Key, Name string
+	Email     string
+	CreatedAt time.Time
+}
+
+type Conversation struct {
+	ID, InboxID, ContactID, ContactInboxID int
+	UUID, SourceID, PubsubToken            string
+	Status                                 string
+	AssigneeID                             int
+	AssigneeBot                            bool
+	TeamID                                 int
+	Labels                                 []string
+	CustomAttrs                            map[string]any
+	AdditionalAttrs                        map[string]any
+	Priority                               string
+	SnoozedUntil                           time.Time
+	WaitingSince                           time.Time
+	FirstReplyAt                           time.Time
+	CreatedAt, UpdatedAt, LastActivityAt   time.Time
+	Msgs                                   []*Message
+	BotHandoffs                            int
+	Typing                                 string
+}
+
+type Message struct {
+	ID           int
+	ConvID       int
+	Type         string // incoming|outgoing|activity|template
+	SenderKind   string // contact|user|agent_bot|""
+	SenderID     int
+	Content      string
+	HasContent   bool // content is not nil
+	ContentType  string
+	ContentAttrs map[string]any
+	Private      bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
