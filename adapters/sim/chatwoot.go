@@ -24,8 +24,6 @@ import (
 	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
-const maxBody = 1 << 20
-
 // Chatwoot's error bodies.
 const (
 	// app/controllers/concerns/access_token_auth_helper.rb
@@ -82,13 +80,13 @@ func (s *Server) routes() http.Handler {
 	api("GET "+base+"/agent_bots", false, s.cwAgentBots)
 	api("GET "+base+"/portals", false, s.cwPortals)
 	api("GET "+base+"/portals/{portal}/articles", false, s.cwPortalArticles)
-	s.hcPublishRoute(mux)
+	s.hc.Route(mux)
 	s.cwInstallRoutes(api, base) // chatwoot_install.go
 	mux.Handle("GET /api/v1/profile", s.public(s.cwProfile))
 	mux.Handle("GET /api/v1/widget/inbox_members", s.public(s.cwWidgetInboxMembers))
 	mux.Handle("/api/", s.public(func(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
 		// Rails in production: an unknown route is a 404 (ActionDispatch::PublicExceptions).
-		writeJSON(w, http.StatusNotFound, map[string]any{"status": 404, "error": "Not Found"})
+		WriteJSON(w, http.StatusNotFound, map[string]any{"status": 404, "error": "Not Found"})
 	}))
 	s.uiRoutes(mux)
 	return mux
@@ -113,7 +111,7 @@ var cwFaults = simnet.Responses{
 		_, _ = io.WriteString(w, "Retry later\n")
 	},
 	ServerError: func(w http.ResponseWriter) {
-		writeJSON(w, http.StatusInternalServerError, map[string]any{"status": 500, "error": "Internal Server Error"})
+		WriteJSON(w, http.StatusInternalServerError, map[string]any{"status": 500, "error": "Internal Server Error"})
 	},
 }
 
@@ -126,7 +124,7 @@ func (s *Server) api(botOK bool, h apiHandler, opts ...apiOpt) http.Handler {
 		o(&cfg)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body := simnet.ReadBody(r, maxBody)
+		body := simnet.ReadBody(r, MaxBody)
 		token := r.Header.Get("api_access_token")
 		kind := ""
 		switch {
@@ -152,7 +150,7 @@ func (s *Server) serveAPI(sw http.ResponseWriter, r *http.Request, body []byte, 
 	if !cfg.noAuth {
 		switch kind {
 		case "":
-			writeJSON(sw, http.StatusUnauthorized, map[string]any{"errors": []string{errSignIn}})
+			WriteJSON(sw, http.StatusUnauthorized, map[string]any{"errors": []string{errSignIn}})
 			return
 		case "invalid":
 			writeError(sw, http.StatusUnauthorized, errInvalidToken)
@@ -176,7 +174,7 @@ func (s *Server) serveAPI(sw http.ResponseWriter, r *http.Request, body []byte, 
 	p, err := parseParams(r, body)
 	if err != nil {
 		// ActionDispatch::Http::Parameters::ParseError, rendered by PublicExceptions.
-		writeJSON(sw, http.StatusBadRequest, map[string]any{"status": 400, "error": "Bad Request"})
+		WriteJSON(sw, http.StatusBadRequest, map[string]any{"status": 400, "error": "Bad Request"})
 		return
 	}
 	rc.params = p
@@ -303,18 +301,8 @@ func (p params) boolean(k string) bool {
 	return true
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"status":500,"error":"Internal Server Error"}`)
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
-
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]any{"error": msg})
+	WriteJSON(w, status, map[string]any{"error": msg})
 }
 
 // conversation finds the path's conversation by display id (BaseController#conversation:
@@ -413,7 +401,7 @@ func (s *Server) cwListConversations(w http.ResponseWriter, _ *http.Request, rc 
 	for _, c := range list[from:to] {
 		payload = append(payload, s.conversationREST(c))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
+	WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
 		"meta":    map[string]any{"mine_count": mine, "assigned_count": assigned, "unassigned_count": unassigned, "all_count": len(base)},
 		"payload": payload,
 	}})
@@ -437,7 +425,7 @@ func (s *Server) cwShowConversation(w http.ResponseWriter, r *http.Request, _ *r
 	if c == nil {
 		return
 	}
-	writeJSON(w, http.StatusOK, s.conversationREST(c))
+	WriteJSON(w, http.StatusOK, s.conversationREST(c))
 }
 
 // GET /conversations/{conv}/messages (MessageFinder; messages/index.json.jbuilder). Latest 20;
@@ -495,7 +483,7 @@ func (s *Server) cwListMessages(w http.ResponseWriter, r *http.Request, rc *reqC
 	if u := s.Users[c.AssigneeID]; u != nil {
 		meta["assignee"] = s.userPush(u)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"meta": meta, "payload": payload})
+	WriteJSON(w, http.StatusOK, map[string]any{"meta": meta, "payload": payload})
 }
 
 // POST /conversations/{conv}/messages (MessagesController#create → Messages::MessageBuilder).
@@ -554,7 +542,7 @@ func (s *Server) cwCreateMessage(w http.ResponseWriter, r *http.Request, rc *req
 		m.SenderKind, m.SenderID = "", 0
 	}
 	t.addMessage(c, m)
-	writeJSON(w, http.StatusOK, s.messageREST(c, m))
+	WriteJSON(w, http.StatusOK, s.messageREST(c, m))
 }
 
 func parseMessageType(v string) (string, error) {
@@ -677,7 +665,7 @@ func (s *Server) cwToggleStatus(w http.ResponseWriter, r *http.Request, rc *reqC
 		}
 		t.setStatus(c, next, time.Time{}, rc.actor)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	WriteJSON(w, http.StatusOK, map[string]any{
 		"meta": map[string]any{},
 		"payload": map[string]any{
 			"success": success, "conversation_id": c.ID, "current_status": c.Status,
@@ -747,8 +735,8 @@ func (s *Server) cwCustomAttributes(w http.ResponseWriter, r *http.Request, rc *
 		return
 	}
 	attrs, _ := rc.params["custom_attributes"].(map[string]any)
-	t.setCustomAttributes(c, deepCopy(attrs).(map[string]any), rc.actor)
-	writeJSON(w, http.StatusOK, map[string]any{"custom_attributes": c.CustomAttrs})
+	t.setCustomAttributes(c, DeepCopy(attrs).(map[string]any), rc.actor)
+	WriteJSON(w, http.StatusOK, map[string]any{"custom_attributes": c.CustomAttrs})
 }
 
 // POST /conversations/{conv}/assignments (Conversations::AssignmentsController#create).
@@ -770,10 +758,10 @@ func (s *Server) cwAssignments(w http.ResponseWriter, r *http.Request, rc *reqCt
 	case at == "AgentBot":
 		if id, _ := p.intv("assignee_id"); id == s.bot.id {
 			t.setBotAssignee(c, rc.actor)
-			writeJSON(w, http.StatusOK, map[string]any{"id": s.bot.id, "name": s.bot.name, "description": "", "thumbnail": "", "bot_type": "webhook"})
+			WriteJSON(w, http.StatusOK, map[string]any{"id": s.bot.id, "name": s.bot.name, "description": "", "thumbnail": "", "bot_type": "webhook"})
 			return
 		}
-		writeJSON(w, http.StatusOK, nil)
+		WriteJSON(w, http.StatusOK, nil)
 	case p.has("assignee_id"):
 		id, _ := p.intv("assignee_id")
 		u := s.Users[id]
@@ -782,10 +770,10 @@ func (s *Server) cwAssignments(w http.ResponseWriter, r *http.Request, rc *reqCt
 		}
 		t.setAssignee(c, id, rc.actor)
 		if u == nil {
-			writeJSON(w, http.StatusOK, nil)
+			WriteJSON(w, http.StatusOK, nil)
 			return
 		}
-		writeJSON(w, http.StatusOK, s.agentREST(u))
+		WriteJSON(w, http.StatusOK, s.agentREST(u))
 	case p.has("team_id"):
 		id, _ := p.intv("team_id")
 		tm := s.Teams[id]
@@ -794,15 +782,15 @@ func (s *Server) cwAssignments(w http.ResponseWriter, r *http.Request, rc *reqCt
 		}
 		t.setTeam(c, id, rc.actor)
 		if tm == nil {
-			writeJSON(w, http.StatusOK, nil)
+			WriteJSON(w, http.StatusOK, nil)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{
+		WriteJSON(w, http.StatusOK, map[string]any{
 			"id": tm.ID, "name": tm.Name, "description": "", "allow_auto_assign": tm.AllowAutoAssign,
 			"account_id": s.opts.AccountID, "created_at": rubyTime(tm.CreatedAt), "updated_at": rubyTime(tm.CreatedAt),
 		})
 	default:
-		writeJSON(w, http.StatusOK, nil)
+		WriteJSON(w, http.StatusOK, nil)
 	}
 }
 
@@ -829,7 +817,7 @@ func (s *Server) cwLabels(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		}
 		t.setLabels(c, labels, rc.actor)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"payload": s.labelsOf(c)})
+	WriteJSON(w, http.StatusOK, map[string]any{"payload": s.labelsOf(c)})
 }
 
 // ---- agents, inboxes, teams ----
@@ -842,7 +830,7 @@ func (s *Server) cwAgents(w http.ResponseWriter, _ *http.Request, _ *reqCtx) {
 	for _, id := range s.UserIDs {
 		out = append(out, s.agentREST(s.Users[id]))
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 }
 
 // GET /inbox_members/{inbox_id}: {payload:[agent…]} (inbox_members/show.json.jbuilder).
@@ -857,7 +845,7 @@ func (s *Server) cwInboxMembers(w http.ResponseWriter, r *http.Request, _ *reqCt
 	for _, id := range in.Members {
 		out = append(out, s.agentREST(s.Users[id]))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"payload": out})
+	WriteJSON(w, http.StatusOK, map[string]any{"payload": out})
 }
 
 func (s *Server) pathInbox(w http.ResponseWriter, r *http.Request) *Inbox {
@@ -876,7 +864,7 @@ func (s *Server) cwInboxes(w http.ResponseWriter, _ *http.Request, _ *reqCtx) {
 	for _, id := range s.InboxIDs {
 		out = append(out, s.inboxREST(s.Inboxes[id]))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"payload": out})
+	WriteJSON(w, http.StatusOK, map[string]any{"payload": out})
 }
 
 // GET /inboxes/{inbox_id}: the inbox (api/v1/models/_inbox.json.jbuilder, main fields).
@@ -884,7 +872,7 @@ func (s *Server) cwInbox(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	if in := s.pathInbox(w, r); in != nil {
-		writeJSON(w, http.StatusOK, s.inboxREST(in))
+		WriteJSON(w, http.StatusOK, s.inboxREST(in))
 	}
 }
 
@@ -896,7 +884,7 @@ func (s *Server) cwTeams(w http.ResponseWriter, _ *http.Request, _ *reqCtx) {
 	for _, id := range s.TeamIDs {
 		out = append(out, s.teamREST(s.Teams[id]))
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 }
 
 // GET /teams/{team_id}.
@@ -904,7 +892,7 @@ func (s *Server) cwTeam(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	if tm := s.pathTeam(w, r); tm != nil {
-		writeJSON(w, http.StatusOK, s.teamREST(tm))
+		WriteJSON(w, http.StatusOK, s.teamREST(tm))
 	}
 }
 
@@ -920,7 +908,7 @@ func (s *Server) cwTeamMembers(w http.ResponseWriter, r *http.Request, _ *reqCtx
 	for _, id := range tm.Members {
 		out = append(out, s.agentREST(s.Users[id]))
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 }
 
 // GET /api/v1/widget/inbox_members?website_token=… (no API token):
@@ -939,7 +927,7 @@ func (s *Server) cwWidgetInboxMembers(w http.ResponseWriter, _ *http.Request, rc
 			u := s.Users[uid]
 			out = append(out, map[string]any{"id": u.ID, "name": u.Name, "avatar_url": "", "availability_status": u.Availability})
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"payload": out})
+		WriteJSON(w, http.StatusOK, map[string]any{"payload": out})
 		return
 	}
 	writeError(w, http.StatusNotFound, errNotFound)
@@ -1300,7 +1288,7 @@ func (s *Server) dispatchLocked(evs []outEvent) {
 		return
 	}
 	for _, ev := range evs {
-		id := newUUID()
+		id := NewUUID()
 		s.Hooks.Send(simnet.Webhook{
 			URL: s.webhookURL, Body: ev.body, Header: s.webhookHeader(id, ev.body),
 			Policy: simnet.Policy{Attempts: 3, Wait: s.opts.RetryWait, Retry: cwRetryable},
@@ -1403,7 +1391,7 @@ func jsonEqual(a, b any) bool {
 func (s *Server) cwAgentBots(w http.ResponseWriter, _ *http.Request, _ *reqCtx) {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
-	writeJSON(w, http.StatusOK, s.cwAgentBotsJSON()) // chatwoot_install.go
+	WriteJSON(w, http.StatusOK, s.cwAgentBotsJSON()) // chatwoot_install.go
 }
 
 // GET /api/v1/profile: the token's user (profiles_controller.rb, profiles/show.json.jbuilder)
@@ -1411,7 +1399,7 @@ func (s *Server) cwAgentBots(w http.ResponseWriter, _ *http.Request, _ *reqCtx) 
 func (s *Server) cwProfile(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
 	switch token := r.Header.Get("api_access_token"); {
 	case token == "":
-		writeJSON(w, http.StatusUnauthorized, map[string]any{"errors": []string{errSignIn}})
+		WriteJSON(w, http.StatusUnauthorized, map[string]any{"errors": []string{errSignIn}})
 		return
 	case s.opts.BotToken != "" && token == s.opts.BotToken:
 		writeError(w, http.StatusUnauthorized, errBotEndpoint)
@@ -1423,7 +1411,7 @@ func (s *Server) cwProfile(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	u := s.Users[1]
-	writeJSON(w, http.StatusOK, map[string]any{
+	WriteJSON(w, http.StatusOK, map[string]any{
 		"id": u.ID, "name": u.Name, "display_name": u.Name, "email": u.Email, "available_name": u.Name,
 		"role": u.Role, "accounts": []any{map[string]any{
 			"id": s.opts.AccountID, "name": "Acme", "status": "active", "role": u.Role, "permissions": []string{u.Role},

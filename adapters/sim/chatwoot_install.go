@@ -153,9 +153,9 @@ func (s *Server) cwCreateAgentBot(w http.ResponseWriter, _ *http.Request, rc *re
 	u, _ := p.str("outgoing_url")
 	st.seq.bot++
 	b := &cwBot{id: s.bot.id + st.seq.bot, name: name, description: desc, outgoingURL: u,
-		token: s.randToken(24), secret: s.randToken(24), createdAt: time.Now()}
+		token: s.RandToken(24), secret: s.RandToken(24), createdAt: time.Now()}
 	st.bots = append(st.bots, b)
-	writeJSON(w, http.StatusOK, s.agentBotJSON(b))
+	WriteJSON(w, http.StatusOK, s.agentBotJSON(b))
 }
 
 // pathBot finds the bot of the path's bot_id, or answers 404. Callers hold s.mu.
@@ -171,7 +171,7 @@ func (s *Server) pathBot(w http.ResponseWriter, r *http.Request) *cwBot {
 // GET /agent_bots/{id}.
 func (s *Server) cwShowAgentBot(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
 	if b := s.pathBot(w, r); b != nil {
-		writeJSON(w, http.StatusOK, s.agentBotJSON(b))
+		WriteJSON(w, http.StatusOK, s.agentBotJSON(b))
 	}
 }
 
@@ -194,7 +194,7 @@ func (s *Server) cwUpdateAgentBot(w http.ResponseWriter, r *http.Request, rc *re
 	if b.id == s.bot.id {
 		s.bot.name, s.webhookURL = b.name, b.outgoingURL
 	}
-	writeJSON(w, http.StatusOK, s.agentBotJSON(b))
+	WriteJSON(w, http.StatusOK, s.agentBotJSON(b))
 }
 
 // inboxBotID is the id of the inbox's agent bot, 0 for none. Callers hold s.mu.
@@ -218,7 +218,7 @@ func (s *Server) cwInboxAgentBot(w http.ResponseWriter, r *http.Request, _ *reqC
 	if b := s.findBot(s.inboxBotID(in)); b != nil {
 		bot = s.agentBotJSON(b)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"agent_bot": bot})
+	WriteJSON(w, http.StatusOK, map[string]any{"agent_bot": bot})
 }
 
 // POST /inboxes/{id}/set_agent_bot {agent_bot: id}: connects the bot (AgentBot.find: 404 for
@@ -253,13 +253,13 @@ func (s *Server) cwListLabels(w http.ResponseWriter, _ *http.Request, _ *reqCtx)
 	for _, l := range s.inst().labels {
 		out = append(out, s.labelJSON(l))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"payload": out})
+	WriteJSON(w, http.StatusOK, map[string]any{"payload": out})
 }
 
 // writeInvalid answers an invalid record, 422 {message, attributes: [attribute]}
 // (RequestExceptionHandler#render_record_invalid).
 func writeInvalid(w http.ResponseWriter, attribute, msg string) {
-	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"message": msg, "attributes": []string{attribute}})
+	WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"message": msg, "attributes": []string{attribute}})
 }
 
 // POST /labels {label:{title, description, color, show_on_sidebar}}: the title is downcased and
@@ -287,7 +287,7 @@ func (s *Server) cwCreateLabel(w http.ResponseWriter, _ *http.Request, rc *reqCt
 	st.seq.label++
 	l := &cwLabel{id: st.seq.label, title: title, description: desc, color: color, showOnSidebar: p.boolean("show_on_sidebar")}
 	st.labels = append(st.labels, l)
-	writeJSON(w, http.StatusOK, s.labelJSON(l))
+	WriteJSON(w, http.StatusOK, s.labelJSON(l))
 }
 
 func dashAppJSON(a *cwDashApp) map[string]any {
@@ -300,7 +300,7 @@ func (s *Server) cwListDashApps(w http.ResponseWriter, _ *http.Request, _ *reqCt
 	for _, a := range s.inst().apps {
 		out = append(out, dashAppJSON(a))
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 }
 
 // dashContent checks content like DashboardApp's JSON schema: an array of {type:"frame",
@@ -338,7 +338,7 @@ func (s *Server) cwCreateDashApp(w http.ResponseWriter, _ *http.Request, rc *req
 	st.seq.app++
 	a := &cwDashApp{id: st.seq.app, title: title, content: content, createdAt: time.Now()}
 	st.apps = append(st.apps, a)
-	writeJSON(w, http.StatusOK, dashAppJSON(a))
+	WriteJSON(w, http.StatusOK, dashAppJSON(a))
 }
 
 // PATCH /dashboard_apps/{id}.
@@ -365,7 +365,7 @@ func (s *Server) cwUpdateDashApp(w http.ResponseWriter, r *http.Request, rc *req
 		}
 		a.content = content
 	}
-	writeJSON(w, http.StatusOK, dashAppJSON(a))
+	WriteJSON(w, http.StatusOK, dashAppJSON(a))
 }
 
 // wrapped returns params[key] when it is an object (the explicit Rails wrapper), else params

@@ -293,7 +293,7 @@ func (l *Libredesk) AddInbox(name, channel string) int {
 	in := &Inbox{ID: s.Seq.Inbox, Name: name, CreatedAt: time.Now()}
 	s.Inboxes[in.ID] = in
 	s.InboxIDs = append(s.InboxIDs, in.ID)
-	l.st.inboxes[in.ID] = &ldInbox{uuid: newUUID(), channel: channel}
+	l.st.inboxes[in.ID] = &ldInbox{uuid: NewUUID(), channel: channel}
 	return in.ID
 }
 
@@ -678,7 +678,7 @@ func (l *Libredesk) view(c *Conversation) LibredeskConversationView {
 	v.Messages = make([]LibredeskMessageView, 0, len(c.Msgs))
 	for _, m := range c.Msgs {
 		lm := l.st.msgs[m.ID]
-		meta, _ := deepCopy(lm.meta).(map[string]any)
+		meta, _ := DeepCopy(lm.meta).(map[string]any)
 		if meta == nil {
 			meta = map[string]any{}
 		}
@@ -732,7 +732,7 @@ func (t *ldTx) unlock() {
 
 func (l *Libredesk) contactLocked(key string) *Contact {
 	s := l.s
-	ct := s.contactFor(key)
+	ct := s.ContactFor(key)
 	if _, ok := l.st.contactTyp[ct.ID]; !ok {
 		l.st.contactTyp[ct.ID] = "visitor"
 		l.st.contactFN[ct.ID] = [2]string{key, ""}
@@ -754,7 +754,7 @@ func (t *ldTx) createConversation(inboxID int, ct *Contact) *Conversation {
 	now := time.Now()
 	s.Seq.Conv++
 	c := &Conversation{
-		ID: s.Seq.Conv, InboxID: inboxID, ContactID: ct.ID, UUID: newUUID(), Status: LibredeskOpen,
+		ID: s.Seq.Conv, InboxID: inboxID, ContactID: ct.ID, UUID: NewUUID(), Status: LibredeskOpen,
 		Labels: []string{}, CustomAttrs: map[string]any{}, CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
 		WaitingSince: now,
 	}
@@ -780,7 +780,7 @@ func (t *ldTx) addMessage(c *Conversation, m *Message, status string, meta map[s
 		meta = map[string]any{}
 	}
 	c.Msgs = append(c.Msgs, m)
-	t.l.st.msgs[m.ID] = &ldMsg{uuid: newUUID(), status: status, meta: meta, textContent: text}
+	t.l.st.msgs[m.ID] = &ldMsg{uuid: NewUUID(), status: status, meta: meta, textContent: text}
 	c.UpdatedAt, c.LastActivityAt = now, now
 	t.event("message.created", t.l.messageJSON(c, m))
 }

@@ -73,12 +73,12 @@ func (l *Libredesk) routes() http.Handler {
 
 // ldOK writes the success envelope.
 func ldOK(w http.ResponseWriter, data any) {
-	writeJSON(w, http.StatusOK, map[string]any{"status": "success", "data": data})
+	WriteJSON(w, http.StatusOK, map[string]any{"status": "success", "data": data})
 }
 
 // ldError writes the error envelope (fastglue SendErrorEnvelope).
 func ldError(w http.ResponseWriter, status int, msg, typ string) {
-	writeJSON(w, status, map[string]any{"status": "error", "message": msg, "data": nil, "error_type": typ})
+	WriteJSON(w, status, map[string]any{"status": "error", "message": msg, "data": nil, "error_type": typ})
 }
 
 // apiKeyFrom parses fastglue's ParseAuthHeader(AuthBasic|AuthToken): "token key:secret" or
@@ -119,7 +119,7 @@ var ldFaults = simnet.Responses{
 // handler. Bodies are captured and every call is logged.
 func (l *Libredesk) api(perm string, h ldHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body := simnet.ReadBody(r, maxBody)
+		body := simnet.ReadBody(r, MaxBody)
 		s := l.s
 		key, sec, hasKey := ldAPIKeyFrom(r.Header.Get("Authorization"))
 		userID := 0
@@ -653,7 +653,7 @@ func (l *Libredesk) statuses(w http.ResponseWriter, _ *http.Request, _ int, _ []
 // widget wraps a widget route: body capture, faults and the call log; no API key.
 func (l *Libredesk) widget(h func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body := simnet.ReadBody(r, maxBody)
+		body := simnet.ReadBody(r, MaxBody)
 		call := simnet.NewCall(r, body)
 		l.s.MW.Serve(w, r, &call, ldFaults, func(sw http.ResponseWriter) { h(sw, r, body) })
 	})
@@ -692,7 +692,7 @@ func (l *Libredesk) widgetInit(w http.ResponseWriter, r *http.Request, body []by
 	}
 	token, ct := l.widgetSession(r)
 	if ct == nil {
-		ct = l.contactLocked(l.s.randToken(8))
+		ct = l.contactLocked(l.s.RandToken(8))
 		token = ldRandomHex(20)
 		l.st.sessions[token] = ct.ID
 	}
@@ -783,7 +783,7 @@ func (l *Libredesk) widgetMessageJSON(c *Conversation, m *Message) map[string]an
 	return map[string]any{
 		"id": m.ID, "uuid": lm.uuid, "status": lm.status, "conversation_uuid": c.UUID, "created_at": m.CreatedAt,
 		"content": m.Content, "text_content": lm.textContent, "author": l.authorJSON(m), "attachments": []any{},
-		"meta": deepCopy(lm.meta),
+		"meta": DeepCopy(lm.meta),
 	}
 }
 
@@ -805,7 +805,7 @@ func (l *Libredesk) conversationJSON(c *Conversation) map[string]any {
 		"first_reply_at": ldNullTime(c.FirstReplyAt), "assigned_user_id": nullInt(c.AssigneeID), "assigned_team_id": nullInt(c.TeamID),
 		"waiting_since": c.WaitingSince, "snoozed_until": ldNullTime(c.SnoozedUntil), "subject": nil, "inbox_mail": "",
 		"inbox_name": in.Name, "inbox_channel": l.st.inboxes[c.InboxID].channel, "tags": tags,
-		"meta": map[string]any{}, "custom_attributes": deepCopy(c.CustomAttrs), "contact": l.contactJSON(s.Contacts[c.ContactID]),
+		"meta": map[string]any{}, "custom_attributes": DeepCopy(c.CustomAttrs), "contact": l.contactJSON(s.Contacts[c.ContactID]),
 	}
 	for k, v := range l.lastMessageFields(c) {
 		out[k] = v
@@ -866,7 +866,7 @@ func (l *Libredesk) contactJSON(ct *Contact) map[string]any {
 // messageJSON is cmodels.Message with its author (GET messages, message.* payloads).
 func (l *Libredesk) messageJSON(c *Conversation, m *Message) map[string]any {
 	lm := l.st.msgs[m.ID]
-	meta := deepCopy(lm.meta)
+	meta := DeepCopy(lm.meta)
 	if meta == nil {
 		meta = map[string]any{}
 	}

@@ -12,35 +12,35 @@ import (
 // model: the /sim/ JSON endpoints translate its shapes. Libredesk's widget has no buttons, so
 // clicks and email forms are refused: the visitor types.
 func (l *Libredesk) uiRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", uiPage("Libredesk", "live chat without buttons: type your answer"))
+	mux.HandleFunc("GET /{$}", UIPage("Libredesk", "live chat without buttons: type your answer"))
 	mux.HandleFunc("GET /sim/state", l.uiState)
 	mux.HandleFunc("POST /sim/visitor/new", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"contact": l.NewVisitorName()})
+		WriteJSON(w, http.StatusOK, map[string]any{"contact": l.NewVisitorName()})
 	})
-	mux.HandleFunc("POST /sim/visitor/send", uiAction(func(r *http.Request, in uiInput) (any, error) {
+	mux.HandleFunc("POST /sim/visitor/send", UIAction(func(r *http.Request, in UIInput) (any, error) {
 		conv, msg, err := l.VisitorSend(r.Context(), in.InboxID, in.Contact, in.Text)
 		return map[string]any{"conversation_id": conv, "message_id": msg}, err
 	}))
-	noButtons := uiAction(func(*http.Request, uiInput) (any, error) {
+	noButtons := UIAction(func(*http.Request, UIInput) (any, error) {
 		return nil, errors.New("Libredesk's widget has no buttons: type your answer")
 	})
 	mux.HandleFunc("POST /sim/visitor/click", noButtons)
 	mux.HandleFunc("POST /sim/visitor/email", noButtons)
-	mux.HandleFunc("POST /sim/agent/reply", uiAction(func(r *http.Request, in uiInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/reply", UIAction(func(r *http.Request, in UIInput) (any, error) {
 		id, err := l.AgentReply(r.Context(), in.ConversationID, in.AgentID, in.Text, in.Private)
 		return map[string]any{"message_id": id}, err
 	}))
-	mux.HandleFunc("POST /sim/agent/assign", uiAction(func(r *http.Request, in uiInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/assign", UIAction(func(r *http.Request, in UIInput) (any, error) {
 		return nil, l.AgentAssign(r.Context(), in.ConversationID, in.AgentID)
 	}))
-	mux.HandleFunc("POST /sim/agent/status", uiAction(func(r *http.Request, in uiInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/status", UIAction(func(r *http.Request, in UIInput) (any, error) {
 		st := in.Status
 		if st != "" {
 			st = strings.ToUpper(st[:1]) + strings.ToLower(st[1:])
 		}
 		return nil, l.AgentSetStatus(r.Context(), in.ConversationID, in.AgentID, st)
 	}))
-	mux.HandleFunc("POST /sim/agent/availability", uiAction(func(_ *http.Request, in uiInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/availability", UIAction(func(_ *http.Request, in UIInput) (any, error) {
 		switch in.Availability {
 		case LibredeskOnline, LibredeskAway, LibredeskAwayManual, LibredeskOffline, LibredeskAwayAndReassigning:
 		default:

@@ -383,7 +383,7 @@ func (la *LiveAgent) CustomButtons() []map[string]any {
 	defer la.s.Mu.Unlock()
 	out := make([]map[string]any, 0, len(la.buttons))
 	for _, b := range la.buttons {
-		out = append(out, deepCopy(b).(map[string]any))
+		out = append(out, DeepCopy(b).(map[string]any))
 	}
 	return out
 }
@@ -413,7 +413,7 @@ func (la *LiveAgent) VisitorSend(ctx context.Context, deptID, contactKey, text s
 		}
 		dept = d
 	}
-	ct := la.s.contactFor(contactKey)
+	ct := la.s.ContactFor(contactKey)
 	var c *Conversation
 	for i := len(la.s.ConvIDs) - 1; i >= 0; i-- {
 		cand := la.s.Convs[la.s.ConvIDs[i]]

@@ -33,7 +33,7 @@ func (la *LiveAgent) routes() http.Handler {
 	v3 := func(pattern string, h laHandler) { mux.Handle(pattern, la.api(3, h)) }
 	v1 := func(pattern string, h laHandler) { mux.Handle(pattern, la.api(1, h)) }
 	v3("GET /api/v3/ping", func(w http.ResponseWriter, _ *http.Request, _ *laCall) {
-		writeJSON(w, http.StatusOK, map[string]any{"message": "pong"})
+		WriteJSON(w, http.StatusOK, map[string]any{"message": "pong"})
 	})
 	v3("GET /api/v3/tickets", la.v3ListTickets)
 	v3("POST /api/v3/tickets", la.v3CreateTicket)
@@ -50,7 +50,7 @@ func (la *LiveAgent) routes() http.Handler {
 	v3("GET /api/v3/custom_buttons", la.v3Buttons)
 	v3("POST /api/v3/custom_buttons", la.v3CreateButton)
 	v3("/api/v3/", func(w http.ResponseWriter, _ *http.Request, _ *laCall) {
-		writeJSON(w, http.StatusNotFound, map[string]any{"message": "Unknown endpoint"})
+		WriteJSON(w, http.StatusNotFound, map[string]any{"message": "Unknown endpoint"})
 	})
 	v1("POST /api/conversations/{id}/messages", la.v1AddMessage)
 	v1("PUT /api/conversations/{id}/attendants", la.v1Transfer)
@@ -72,14 +72,14 @@ func (la *LiveAgent) api(version int, h laHandler) http.Handler {
 		TooMany: func(w http.ResponseWriter) { laTooManyBody(w, version) },
 		ServerError: func(w http.ResponseWriter) {
 			if version == 3 {
-				writeJSON(w, http.StatusInternalServerError, map[string]any{"message": "Internal server error"})
+				WriteJSON(w, http.StatusInternalServerError, map[string]any{"message": "Internal server error"})
 			} else {
 				laV1Error(w, http.StatusInternalServerError, "Internal server error")
 			}
 		},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body := simnet.ReadBody(r, maxBody)
+		body := simnet.ReadBody(r, MaxBody)
 		q := r.URL.Query()
 		params := url.Values{}
 		for k, v := range q {
@@ -122,7 +122,7 @@ func (la *LiveAgent) api(version int, h laHandler) http.Handler {
 		la.s.MW.Serve(w, r, &call, faults, func(sw http.ResponseWriter) {
 			switch {
 			case version == 3 && kind != "v3":
-				writeJSON(sw, http.StatusUnauthorized, map[string]any{"message": "Invalid API key"})
+				WriteJSON(sw, http.StatusUnauthorized, map[string]any{"message": "Invalid API key"})
 				return
 			case version == 1 && kind == "v3":
 				// v3 keys get 403 on v1 conversation endpoints (docs/helpdesks/liveagent.md §1.1).
@@ -154,7 +154,7 @@ func (la *LiveAgent) tooMany(w http.ResponseWriter, version int, wait time.Durat
 // the sim's choice).
 func laTooManyBody(w http.ResponseWriter, version int) {
 	if version == 3 {
-		writeJSON(w, http.StatusTooManyRequests, map[string]any{"message": "Too many requests"})
+		WriteJSON(w, http.StatusTooManyRequests, map[string]any{"message": "Too many requests"})
 		return
 	}
 	laV1Error(w, http.StatusTooManyRequests, "Too many requests")
@@ -227,7 +227,7 @@ func laRedactBody(b string) string {
 }
 
 func laV1Error(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]any{"response": map[string]any{"status": "ERROR", "errormessage": msg}})
+	WriteJSON(w, status, map[string]any{"response": map[string]any{"status": "ERROR", "errormessage": msg}})
 }
 
 func laV1OK(w http.ResponseWriter, fields map[string]any) {
@@ -235,11 +235,11 @@ func laV1OK(w http.ResponseWriter, fields map[string]any) {
 	for k, v := range fields {
 		resp[k] = v
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"response": resp})
+	WriteJSON(w, http.StatusOK, map[string]any{"response": resp})
 }
 
 func laV3Error(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]any{"message": msg})
+	WriteJSON(w, status, map[string]any{"message": msg})
 }
 
 // ---- v3 representations ----
@@ -517,14 +517,14 @@ func (la *LiveAgent) v3ListTickets(w http.ResponseWriter, _ *http.Request, c *la
 	for _, conv := range list[from:to] {
 		out = append(out, la.ticketJSON(conv))
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 }
 
 func (la *LiveAgent) v3GetTicket(w http.ResponseWriter, r *http.Request, _ *laCall) {
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
 	if c := la.pathTicket(w, r); c != nil {
-		writeJSON(w, http.StatusOK, la.ticketJSON(c))
+		WriteJSON(w, http.StatusOK, la.ticketJSON(c))
 	}
 }
 
@@ -611,7 +611,7 @@ func (la *LiveAgent) v3UpdateTicket(w http.ResponseWriter, r *http.Request, c *l
 		evs = append(evs, laEvent{LiveAgentTriggerStatusChanged, conv.ID})
 	}
 	conv.UpdatedAt = time.Now()
-	writeJSON(w, http.StatusOK, la.ticketJSON(conv))
+	WriteJSON(w, http.StatusOK, la.ticketJSON(conv))
 }
 
 // POST /tickets (TicketListItem; required useridentifier, subject, departmentid, recipient,
@@ -661,7 +661,7 @@ func (la *LiveAgent) v3CreateTicket(w http.ResponseWriter, _ *http.Request, c *l
 		}
 	}
 	recipient := get("recipient")
-	ct := la.s.contactFor(recipient)
+	ct := la.s.ContactFor(recipient)
 	if ct.Email == "" && strings.Contains(recipient, "@") {
 		ct.Email = recipient
 	}
@@ -683,7 +683,7 @@ func (la *LiveAgent) v3CreateTicket(w http.ResponseWriter, _ *http.Request, c *l
 	tj := la.ticketJSON(conv)
 	tj["tags"] = strings.Join(tj["tags"].([]string), ",")
 	tj["ownerid"] = laContactID(ct.ID)
-	writeJSON(w, http.StatusOK, tj)
+	WriteJSON(w, http.StatusOK, tj)
 }
 
 // agentByIdentifier resolves an agent by id or email (v1 useridentifier).
@@ -731,7 +731,7 @@ func (la *LiveAgent) v3Messages(w http.ResponseWriter, r *http.Request, c *laCal
 			"datecreated": laTime(g.created), "datefinished": laTime(g.ended), "sort_order": from + i,
 			"mail_msg_id": "", "pop3_msg_id": "", "messages": msgs})
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 }
 
 // ---- v3 agents, departments, tags, buttons ----
@@ -744,7 +744,7 @@ func (la *LiveAgent) v3Agents(w http.ResponseWriter, _ *http.Request, c *laCall)
 	for _, id := range la.s.UserIDs[from:to] {
 		out = append(out, la.agentJSON(la.s.Users[id]))
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 }
 
 func (la *LiveAgent) pathAgent(w http.ResponseWriter, r *http.Request) *User {
@@ -759,7 +759,7 @@ func (la *LiveAgent) v3Agent(w http.ResponseWriter, r *http.Request, _ *laCall) 
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
 	if u := la.pathAgent(w, r); u != nil {
-		writeJSON(w, http.StatusOK, la.agentJSON(u))
+		WriteJSON(w, http.StatusOK, la.agentJSON(u))
 	}
 }
 
@@ -782,7 +782,7 @@ func (la *LiveAgent) v3AgentStatus(w http.ResponseWriter, r *http.Request, _ *la
 		out = append(out, map[string]any{"departmentid": laDeptID(tid), "online_status": letters,
 			"preset_status": "TMR", "work_allocation_allowed": letters != ""})
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 }
 
 func (la *LiveAgent) v3Departments(w http.ResponseWriter, _ *http.Request, c *laCall) {
@@ -799,14 +799,14 @@ func (la *LiveAgent) v3Departments(w http.ResponseWriter, _ *http.Request, c *la
 	for _, id := range ids[from:to] {
 		out = append(out, la.departmentJSON(la.s.Teams[id]))
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 }
 
 func (la *LiveAgent) v3Department(w http.ResponseWriter, r *http.Request, _ *laCall) {
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
 	if d, ok := laParse("dp", r.PathValue("id")); ok && la.depts[d] {
-		writeJSON(w, http.StatusOK, la.departmentJSON(la.s.Teams[d]))
+		WriteJSON(w, http.StatusOK, la.departmentJSON(la.s.Teams[d]))
 		return
 	}
 	laV3Error(w, http.StatusNotFound, "Department not found")
@@ -841,7 +841,7 @@ func (la *LiveAgent) v3Tags(w http.ResponseWriter, _ *http.Request, c *laCall) {
 	for _, id := range ids[from:to] {
 		out = append(out, map[string]any{"id": id, "name": la.tagNames[id], "color": "FFFFFF", "background_color": "000000", "is_public": "N", "is_archived": "N"})
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 }
 
 // POST /tags {name, color, background_color, is_public}; a duplicate name is a 400.
@@ -860,11 +860,11 @@ func (la *LiveAgent) v3CreateTag(w http.ResponseWriter, _ *http.Request, c *laCa
 		return
 	}
 	id := la.tagIDLocked(in.Name, true)
-	writeJSON(w, http.StatusOK, map[string]any{"id": id, "name": in.Name, "color": "FFFFFF", "background_color": "000000", "is_public": "N", "is_archived": "N"})
+	WriteJSON(w, http.StatusOK, map[string]any{"id": id, "name": in.Name, "color": "FFFFFF", "background_color": "000000", "is_public": "N", "is_archived": "N"})
 }
 
 func (la *LiveAgent) v3Buttons(w http.ResponseWriter, _ *http.Request, _ *laCall) {
-	writeJSON(w, http.StatusOK, la.CustomButtons())
+	WriteJSON(w, http.StatusOK, la.CustomButtons())
 }
 
 // POST /custom_buttons (CustomButton: url, method and type required; type E opens the URL
@@ -892,7 +892,7 @@ func (la *LiveAgent) v3CreateButton(w http.ResponseWriter, _ *http.Request, c *l
 	}
 	la.buttons = append(la.buttons, in)
 	la.s.Mu.Unlock()
-	writeJSON(w, http.StatusOK, in)
+	WriteJSON(w, http.StatusOK, in)
 }
 
 // ---- v1 ----

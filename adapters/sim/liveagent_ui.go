@@ -19,10 +19,10 @@ var laStatusNames = map[string]string{"I": "init", "N": "new", "T": "chatting", 
 	"X": "deleted", "B": "spam", "A": "answered", "C": "open", "W": "postponed", "L": "closed"}
 
 func (la *LiveAgent) uiRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", uiPage("LiveAgent", "chats without bot buttons: type the word the bot suggests"))
+	mux.HandleFunc("GET /{$}", UIPage("LiveAgent", "chats without bot buttons: type the word the bot suggests"))
 	mux.HandleFunc("GET /sim/state", la.uiState)
 	mux.HandleFunc("POST /sim/visitor/new", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"contact": la.NewVisitorName()})
+		WriteJSON(w, http.StatusOK, map[string]any{"contact": la.NewVisitorName()})
 	})
 	mux.HandleFunc("POST /sim/visitor/send", laUIAction(func(r *http.Request, in laUIInput) (any, error) {
 		id, msg, err := la.VisitorSend(r.Context(), "", in.Contact, in.Text)
@@ -130,7 +130,7 @@ func (la *LiveAgent) uiState(w http.ResponseWriter, _ *http.Request) {
 		"conversations": convs,
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, state)
+	WriteJSON(w, http.StatusOK, state)
 }
 
 // uiPlain shows an agent-panel HTML message as text.
@@ -189,7 +189,7 @@ type laUIInput struct {
 func laUIAction(fn func(*http.Request, laUIInput) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var in laUIInput
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody))
 		if err == nil && len(body) > 0 {
 			err = json.Unmarshal(body, &in)
 		}
@@ -205,6 +205,6 @@ func laUIAction(fn func(*http.Request, laUIInput) (any, error)) http.HandlerFunc
 		if out == nil {
 			out = map[string]any{"ok": true}
 		}
-		writeJSON(w, http.StatusOK, out)
+		WriteJSON(w, http.StatusOK, out)
 	}
 }

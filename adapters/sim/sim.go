@@ -15,7 +15,6 @@ package sim
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -25,8 +24,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
 // Options configures a simulated helpdesk.
@@ -53,43 +50,6 @@ type Options struct {
 // Demo holds the ids of the sandbox world created by SeedDemo.
 type Demo struct{ InboxID, TeamID, AliceID, BobID int }
 
-// ConversationView is a deep copy of one conversation, for tests and the sandbox page.
-type ConversationView struct {
-	ID               int            `json:"id"`
-	InboxID          int            `json:"inbox_id"`
-	Status           string         `json:"status"`
-	AssigneeID       int            `json:"assignee_id"` // 0 = none (a human assignee only)
-	AssigneeName     string         `json:"assignee_name"`
-	AssigneeBot      bool           `json:"assignee_bot"` // the agent bot is the assignee (assignee_type AgentBot)
-	TeamID           int            `json:"team_id"`
-	Labels           []string       `json:"labels"`
-	CustomAttributes map[string]any `json:"custom_attributes"`
-	ContactName      string         `json:"contact_name"`
-	ContactEmail     string         `json:"contact_email"`
-	Priority         string         `json:"priority"`
-	BotHandoffs      int            `json:"bot_handoffs"` // times the bot handed off (toggle_status pending→open with the bot token)
-	Typing           string         `json:"typing"`       // "" or who has typing on: "agent_bot" or "user"
-	Messages         []MessageView  `json:"messages"`
-}
-
-// MessageView is a deep copy of one message.
-type MessageView struct {
-	ID                int            `json:"id"`
-	Type              string         `json:"type"`        // incoming|outgoing|activity|template
-	SenderType        string         `json:"sender_type"` // contact|user|agent_bot|""
-	SenderID          int            `json:"sender_id"`
-	SenderName        string         `json:"sender_name"`
-	Content           string         `json:"content"`
-	ContentType       string         `json:"content_type"`
-	ContentAttributes map[string]any `json:"content_attributes"`
-	Private           bool           `json:"private"`
-	CreatedAt         time.Time      `json:"created_at"`
-}
-
-// Call is one entry of the API call log. Token is the dialect's name for the credential:
-// "bot"|"user"|"invalid"|"" in the Chatwoot dialect.
-type Call = simnet.Call
-
 // Delivery is one webhook delivery attempt made to the agent bot.
 type Delivery struct {
 	Event      string
@@ -98,11 +58,6 @@ type Delivery struct {
 	Status     int    // 0 on a transport error
 	Err        string // transport error, if any
 }
-
-// Faults makes API requests and webhook deliveries misbehave. Rates are probabilities in 0..1,
-// drawn from a generator seeded with Options.Seed. A duplicated Chatwoot webhook keeps its
-// X-Chatwoot-Delivery.
-type Faults = simnet.Faults
 
 // Server is the simulated helpdesk. Create it with New; serve Handler.
 type Server struct {
@@ -115,7 +70,7 @@ type Server struct {
 
 	bot agentBot
 	cwi *cwInstallState // chatwoot_install.go: bots, labels, dashboard apps made through the API
-	hc  *hcPublished    // chatwoot_helpcenter.go: articles published since the seed; nil until one is
+	hc  *HelpCenter     // chatwoot_helpcenter.go renders it as portals
 }
 
 type agentBot struct {
@@ -167,6 +122,7 @@ func New(opts Options) *Server {
 		log:        log.With("component", "sim"),
 		webhookURL: opts.WebhookURL,
 		bot:        agentBot{id: 1, name: opts.BotName},
+		hc:         &HelpCenter{},
 	}
 	s.Seq.User = 1
 	s.Users[1] = &User{ID: 1, Name: "Admin", Email: "admin@example.com", Role: "administrator", Availability: "offline", CreatedAt: time.Now()}
@@ -193,7 +149,7 @@ func (s *Server) AddInbox(name string, withBot bool) int {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	s.Seq.Inbox++
-	in := &Inbox{ID: s.Seq.Inbox, Name: name, WithBot: withBot, AutoAssign: true, WebsiteToken: s.randToken(24), CreatedAt: time.Now()}
+	in := &Inbox{ID: s.Seq.Inbox, Name: name, WithBot: withBot, AutoAssign: true, WebsiteToken: s.RandToken(24), CreatedAt: time.Now()}
 	s.Inboxes[in.ID] = in
 	s.InboxIDs = append(s.InboxIDs, in.ID)
 	return in.ID
@@ -294,9 +250,6 @@ func (s *Server) SeedDemo() Demo {
 	return Demo{InboxID: in, TeamID: tm, AliceID: alice, BobID: bob}
 }
 
-// ErrNotFound is returned (wrapped) when a conversation, message, inbox or agent does not exist.
-var ErrNotFound = errors.New("not found")
-
 // VisitorSend posts a visitor message through the web widget and returns the conversation and
 // message ids. contact is a visitor key (it is also the contact's name). Like the widget, it
 // writes into the contact's last conversation in the inbox, whatever its status, or creates one
@@ -316,7 +269,7 @@ func (s *Server) VisitorSend(ctx context.Context, inboxID int, contactKey string
 	if !ok {
 		return 0, 0, fmt.Errorf("visitor send: inbox %d: %w", inboxID, ErrNotFound)
 	}
-	ct := s.contactFor(contactKey)
+	ct := s.ContactFor(contactKey)
 	var c *Conversation
 	for i := len(s.ConvIDs) - 1; i >= 0; i-- {
 		cand := s.Convs[s.ConvIDs[i]]
@@ -538,48 +491,6 @@ func validStatus(st string) bool {
 func (s *Server) userActor(u *User) actor { return actor{kind: "user", id: u.ID, name: u.Name} }
 func (s *Server) botActor() actor         { return actor{kind: "agent_bot", id: s.bot.id, name: s.bot.name} }
 
-// randToken returns a seeded alphanumeric token. Callers hold s.mu.
-func (s *Server) randToken(n int) string {
-	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = alphabet[s.Rng.IntN(len(alphabet))]
-	}
-	return string(b)
-}
-
-// newUUID returns a random RFC 4122 version 4 UUID (like SecureRandom.uuid).
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
-var (
-	haikuAdjectives = []string{"quiet", "autumn", "bold", "cool", "dawn", "misty", "lively", "patient", "silent", "sunny", "wild", "young"}
-	haikuNouns      = []string{"sun", "river", "field", "leaf", "meadow", "moon", "pine", "wave", "cloud", "brook", "stone", "breeze"}
-)
-
-// NewVisitorName returns a random visitor name like the widget's contacts ("quiet-sun-421").
-func (s *Server) NewVisitorName() string {
-	s.Mu.Lock()
-	defer s.Mu.Unlock()
-	return fmt.Sprintf("%s-%s-%d", haikuAdjectives[s.Rng.IntN(len(haikuAdjectives))], haikuNouns[s.Rng.IntN(len(haikuNouns))], 1+s.Rng.IntN(999))
-}
-
-func (s *Server) contactFor(key string) *Contact {
-	if id, ok := s.ContactByKey[key]; ok {
-		return s.Contacts[id]
-	}
-	s.Seq.Contact++
-	ct := &Contact{ID: s.Seq.Contact, Key: key, Name: key, CreatedAt: time.Now()}
-	s.Contacts[ct.ID] = ct
-	s.ContactByKey[key] = ct.ID
-	return ct
-}
-
 func (s *Server) findMessage(convID, msgID int) (*Conversation, *Message, error) {
 	c, ok := s.Convs[convID]
 	if !ok {
@@ -616,7 +527,7 @@ func (t *tx) createConversation(in *Inbox, ct *Contact) *Conversation {
 	}
 	c := &Conversation{
 		ID: s.Seq.Conv, InboxID: in.ID, ContactID: ct.ID, ContactInboxID: s.Seq.ContactInbox,
-		UUID: newUUID(), SourceID: newUUID(), PubsubToken: s.randToken(24),
+		UUID: NewUUID(), SourceID: NewUUID(), PubsubToken: s.RandToken(24),
 		Status: status, Labels: []string{}, CustomAttrs: map[string]any{},
 		AdditionalAttrs: map[string]any{
 			"browser":      map[string]any{"device_name": "Unknown", "browser_name": "Sandbox", "platform_name": "Sandbox", "browser_version": "1", "platform_version": "1"},
@@ -987,7 +898,7 @@ func (t *tx) setCustomAttributes(c *Conversation, attrs map[string]any, by actor
 	if jsonEqual(prev, attrs) {
 		return
 	}
-	t.save(c, by, []change{{"custom_attributes", deepCopy(prev), deepCopy(attrs)}})
+	t.save(c, by, []change{{"custom_attributes", DeepCopy(prev), DeepCopy(attrs)}})
 }
 
 func (t *tx) setPriority(c *Conversation, priority string, by actor) {
@@ -1013,63 +924,4 @@ func (s *Server) botFailed(msgID int) {
 	t.addActivity(c, "Conversation was marked open by system due to an error with the agent bot.")
 }
 
-func (s *Server) view(c *Conversation) ConversationView {
-	ct := s.Contacts[c.ContactID]
-	v := ConversationView{
-		ID: c.ID, InboxID: c.InboxID, Status: c.Status, AssigneeID: c.AssigneeID, AssigneeBot: c.AssigneeBot,
-		TeamID: c.TeamID, Labels: slices.Clone(c.Labels), CustomAttributes: deepCopy(c.CustomAttrs).(map[string]any),
-		ContactName: ct.Name, ContactEmail: ct.Email, Priority: c.Priority, BotHandoffs: c.BotHandoffs, Typing: c.Typing,
-	}
-	if v.Labels == nil {
-		v.Labels = []string{}
-	}
-	v.Messages = make([]MessageView, 0, len(c.Msgs))
-	if u := s.Users[c.AssigneeID]; u != nil {
-		v.AssigneeName = u.Name
-	}
-	for _, m := range c.Msgs {
-		v.Messages = append(v.Messages, MessageView{
-			ID: m.ID, Type: m.Type, SenderType: m.SenderKind, SenderID: m.SenderID, SenderName: s.senderName(m),
-			Content: m.Content, ContentType: m.ContentType, ContentAttributes: deepCopy(m.ContentAttrs).(map[string]any),
-			Private: m.Private, CreatedAt: m.CreatedAt,
-		})
-	}
-	return v
-}
-
-func (s *Server) senderName(m *Message) string {
-	switch m.SenderKind {
-	case "contact":
-		return s.Contacts[m.SenderID].Name
-	case "user":
-		if u := s.Users[m.SenderID]; u != nil {
-			return u.Name
-		}
-	case "agent_bot":
-		return s.bot.name
-	}
-	return ""
-}
-
-// deepCopy copies JSON-like values (maps, slices, scalars).
-func deepCopy(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = deepCopy(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = deepCopy(e)
-		}
-		return out
-	case []string:
-		return slices.Clone(x)
-	case nil:
-		return nil
-	}
-	return v
-}
+func (s *Server) view(c *Conversation) ConversationView { return s.View(c, s.bot.name) }

@@ -2,8 +2,11 @@ package sim
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -145,4 +148,83 @@ type Message struct {
 	Private      bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+}
+
+// Call is one entry of the API call log. Token is the dialect's name for the credential:
+// "bot"|"user"|"invalid"|"" in the Chatwoot dialect.
+type Call = simnet.Call
+
+// Faults makes API requests and webhook deliveries misbehave. Rates are probabilities in 0..1,
+// drawn from a generator seeded with Options.Seed. A duplicated Chatwoot webhook keeps its
+// X-Chatwoot-Delivery.
+type Faults = simnet.Faults
+
+// ErrNotFound is returned (wrapped) when a conversation, message, inbox or agent does not exist.
+var ErrNotFound = errors.New("not found")
+
+// RandToken returns a seeded alphanumeric token. Callers hold s.Mu.
+func (s *Store) RandToken(n int) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[s.Rng.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
+// NewUUID returns a random RFC 4122 version 4 UUID (like SecureRandom.uuid).
+func NewUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+var (
+	haikuAdjectives = []string{"quiet", "autumn", "bold", "cool", "dawn", "misty", "lively", "patient", "silent", "sunny", "wild", "young"}
+	haikuNouns      = []string{"sun", "river", "field", "leaf", "meadow", "moon", "pine", "wave", "cloud", "brook", "stone", "breeze"}
+)
+
+// NewVisitorName returns a random visitor name like the widget's contacts ("quiet-sun-421").
+func (s *Store) NewVisitorName() string {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	return fmt.Sprintf("%s-%s-%d", haikuAdjectives[s.Rng.IntN(len(haikuAdjectives))], haikuNouns[s.Rng.IntN(len(haikuNouns))], 1+s.Rng.IntN(999))
+}
+
+// ContactFor returns the contact with the key, created (named after the key) if new. Callers
+// hold s.Mu.
+func (s *Store) ContactFor(key string) *Contact {
+	if id, ok := s.ContactByKey[key]; ok {
+		return s.Contacts[id]
+	}
+	s.Seq.Contact++
+	ct := &Contact{ID: s.Seq.Contact, Key: key, Name: key, CreatedAt: time.Now()}
+	s.Contacts[ct.ID] = ct
+	s.ContactByKey[key] = ct.ID
+	return ct
+}
+
+// DeepCopy copies JSON-like values (maps, slices, scalars).
+func DeepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = DeepCopy(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = DeepCopy(e)
+		}
+		return out
+	case []string:
+		return slices.Clone(x)
+	case nil:
+		return nil
+	}
+	return v
 }

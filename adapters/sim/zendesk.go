@@ -104,6 +104,7 @@ type Zendesk struct {
 	o       ZendeskOptions
 	log     *slog.Logger
 	mw      *simnet.Middleware // this dialect's API faults (the core's) and call log
+	hc      *HelpCenter        // the Help Center API's articles (zendesk_helpcenter.go)
 	handler http.Handler
 
 	// Guarded by s.mu.
@@ -261,6 +262,7 @@ func NewZendesk(o ZendeskOptions) *Zendesk {
 	z := &Zendesk{
 		s: s, o: o, log: log.With("dialect", "zendesk"),
 		mw:         simnet.NewMiddleware(s.Faults),
+		hc:         &HelpCenter{},
 		webhookURL: o.WebhookURL,
 		convs:      map[int]*zdConv{}, convBySun: map[string]int{},
 		msgs: map[int]*zdMsg{}, msgBySun: map[string]int{},
@@ -280,6 +282,11 @@ func NewZendesk(o ZendeskOptions) *Zendesk {
 	s.Mu.Unlock()
 	z.handler = z.routes()
 	return z
+}
+
+// PublishHelpCenterArticle publishes an article in the help center (see sim.HelpCenter.Publish).
+func (z *Zendesk) PublishHelpCenterArticle(locale, title, text string) error {
+	return z.hc.Publish(locale, title, text)
 }
 
 // Core returns the core model the dialect is built on (agents, groups as teams, the call log of
@@ -433,7 +440,7 @@ func (z *Zendesk) userMessage(ctx context.Context, user, text, payload string) (
 	t := z.s.lock()
 	var evs []zdEvent
 	defer func() { z.dispatchLocked(evs); t.unlock() }()
-	ct := z.s.contactFor(user)
+	ct := z.s.ContactFor(user)
 	zu := z.userFor(ct)
 	c, zc := z.conversationOf(t, ct)
 	if zc.active == "" {
@@ -508,7 +515,7 @@ func (z *Zendesk) VisitorClick(ctx context.Context, convID, msgID, value string)
 func (z *Zendesk) SetUserEmail(user, email string) {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
-	ct := z.s.contactFor(user)
+	ct := z.s.ContactFor(user)
 	z.userFor(ct)
 	ct.Email = email
 }
@@ -752,7 +759,7 @@ func deepCopyMap(m map[string]any) map[string]any {
 	if m == nil {
 		return nil
 	}
-	out, _ := deepCopy(m).(map[string]any)
+	out, _ := DeepCopy(m).(map[string]any)
 	return out
 }
 

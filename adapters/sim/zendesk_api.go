@@ -72,10 +72,10 @@ func (z *Zendesk) routes() http.Handler {
 	sp("GET /api/v2/help_center/locales", z.hcLocales)
 	sp("GET /api/v2/help_center/articles", z.hcArticles)
 	sp("GET /api/v2/help_center/{locale}/articles", z.hcArticles)
-	z.s.hcPublishRoute(mux) // chatwoot_helpcenter.go
+	z.hc.Route(mux)
 	z.installRoutes(app, sc, sp)
 	mux.Handle("/api/", z.support(func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-		writeJSON(w, http.StatusNotFound, map[string]any{"error": "InvalidEndpoint", "description": "Not found"})
+		WriteJSON(w, http.StatusNotFound, map[string]any{"error": "InvalidEndpoint", "description": "Not found"})
 	}))
 	z.uiRoutes(mux)
 	// The sandbox page itself and anything else: the core's handler.
@@ -84,7 +84,7 @@ func (z *Zendesk) routes() http.Handler {
 }
 
 func zdError(w http.ResponseWriter, status int, code, title string) {
-	writeJSON(w, status, map[string]any{"errors": []any{map[string]any{"code": code, "title": title}}})
+	WriteJSON(w, status, map[string]any{"errors": []any{map[string]any{"code": code, "title": title}}})
 }
 
 // basicAuth returns the decoded user and password of a Basic Authorization header.
@@ -165,16 +165,16 @@ func (z *Zendesk) support(h zdHandler) http.Handler {
 		email, isToken := strings.CutSuffix(u, "/token")
 		switch {
 		case !ok:
-			writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "Couldn't authenticate you"})
+			WriteJSON(w, http.StatusUnauthorized, map[string]any{"error": "Couldn't authenticate you"})
 			return "", false
 		case !isToken || !zdEqual(email, z.o.SupportEmail) || !zdEqual(p, z.o.SupportToken):
-			writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "Couldn't authenticate you"})
+			WriteJSON(w, http.StatusUnauthorized, map[string]any{"error": "Couldn't authenticate you"})
 			return "invalid", false
 		}
 		return "support", true
 	}
 	return z.apiCall(1<<20, auth, h, func(w http.ResponseWriter) {
-		writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": "APIRateLimitExceeded", "description": "Number of allowed API requests per minute exceeded"})
+		WriteJSON(w, http.StatusTooManyRequests, map[string]any{"error": "APIRateLimitExceeded", "description": "Number of allowed API requests per minute exceeded"})
 	})
 }
 
@@ -225,7 +225,7 @@ func (z *Zendesk) scGetConversation(w http.ResponseWriter, r *http.Request, _ []
 		zdError(w, http.StatusNotFound, "conversation_not_found", "Conversation not found")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversation": z.conversationFull(c, zc)})
+	WriteJSON(w, http.StatusOK, map[string]any{"conversation": z.conversationFull(c, zc)})
 }
 
 func (z *Zendesk) conversationFull(c *Conversation, zc *zdConv) map[string]any {
@@ -264,7 +264,7 @@ func (z *Zendesk) scListConversations(w http.ResponseWriter, r *http.Request) {
 			list = append(list, z.conversationFull(z.s.Convs[id], zc))
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversations": list, "meta": map[string]any{"hasMore": false}, "links": map[string]any{}})
+	WriteJSON(w, http.StatusOK, map[string]any{"conversations": list, "meta": map[string]any{"hasMore": false}, "links": map[string]any{}})
 }
 
 // PATCH /v2/apps/{appId}/conversations/{conversationId} {displayName, description, iconUrl,
@@ -290,7 +290,7 @@ func (z *Zendesk) scUpdateConversation(w http.ResponseWriter, r *http.Request, b
 		}
 		zc.metadata = md
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversation": z.conversationFull(c, zc)})
+	WriteJSON(w, http.StatusOK, map[string]any{"conversation": z.conversationFull(c, zc)})
 }
 
 // GET /v2/apps/{appId}/users/{userIdOrExternalId} → {user} (user.yaml).
@@ -306,7 +306,7 @@ func (z *Zendesk) scGetUser(w http.ResponseWriter, r *http.Request, _ []byte) {
 		zdError(w, http.StatusNotFound, "user_not_found", "User not found")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"user": z.userJSON(z.s.Contacts[ctID])})
+	WriteJSON(w, http.StatusOK, map[string]any{"user": z.userJSON(z.s.Contacts[ctID])})
 }
 
 // ---- Sunshine: messages ----
@@ -374,7 +374,7 @@ func (z *Zendesk) scListMessages(w http.ResponseWriter, r *http.Request, _ []byt
 		meta["afterCursor"] = cur
 		links["next"] = base + "?page%5Bafter%5D=" + cur
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": page, "meta": meta, "links": links})
+	WriteJSON(w, http.StatusOK, map[string]any{"messages": page, "meta": meta, "links": links})
 }
 
 // POST /v2/apps/{appId}/conversations/{conversationId}/messages {author, content, metadata}
@@ -465,7 +465,7 @@ func (z *Zendesk) scPostMessage(w http.ResponseWriter, r *http.Request, body []b
 	}
 	m, zm := z.addMessage(t, c, cm, zm)
 	evs = append(evs, z.messageEvent(c, m, zm))
-	writeJSON(w, http.StatusCreated, map[string]any{"messages": []any{z.messageJSON(m, zm)}})
+	WriteJSON(w, http.StatusCreated, map[string]any{"messages": []any{z.messageJSON(m, zm)}})
 }
 
 // POST /v2/apps/{appId}/conversations/{conversationId}/activity {author, type} (Post Activity,
@@ -517,7 +517,7 @@ func (z *Zendesk) scPostActivity(w http.ResponseWriter, r *http.Request, body []
 	case atype == "business" && typ == "typing:stop" && c.Typing == "agent_bot":
 		c.Typing = ""
 	}
-	writeJSON(w, http.StatusOK, map[string]any{})
+	WriteJSON(w, http.StatusOK, map[string]any{})
 }
 
 // zdCheckAction validates one message action (messages/actions/*.yaml).
@@ -655,7 +655,7 @@ func (z *Zendesk) switchboardAction(w http.ResponseWriter, r *http.Request, body
 		return
 	}
 	evs = out
-	writeJSON(w, http.StatusOK, map[string]any{})
+	WriteJSON(w, http.StatusOK, map[string]any{})
 }
 
 // ---- Support API ----
@@ -671,7 +671,7 @@ func (z *Zendesk) spCreateTicket(w http.ResponseWriter, r *http.Request, body []
 	if key != "" {
 		if prev, ok := z.idem[key]; ok {
 			if prev.fingerprint != string(body) {
-				writeJSON(w, http.StatusBadRequest, map[string]any{"error": "IdempotentRequestError", "description": "Idempotency key was used with a different request"})
+				WriteJSON(w, http.StatusBadRequest, map[string]any{"error": "IdempotentRequestError", "description": "Idempotency key was used with a different request"})
 				return
 			}
 			w.Header().Set("x-idempotency-lookup", "hit")
@@ -760,7 +760,7 @@ func (z *Zendesk) spAgentAvailabilities(w http.ResponseWriter, r *http.Request, 
 		var ok bool
 		wantChannel, wantStatus, ok = strings.Cut(f, ":")
 		if !ok {
-			writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []any{map[string]any{"code": "InvalidParameter", "title": "filter[channel_status] must be <channel>:<status>"}}})
+			WriteJSON(w, http.StatusBadRequest, map[string]any{"errors": []any{map[string]any{"code": "InvalidParameter", "title": "filter[channel_status] must be <channel>:<status>"}}})
 			return
 		}
 	}
@@ -768,7 +768,7 @@ func (z *Zendesk) spAgentAvailabilities(w http.ResponseWriter, r *http.Request, 
 	if v := q.Get("page[size]"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 100 {
-			writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []any{map[string]any{"code": "InvalidParameter", "title": "page[size] must be 1..100"}}})
+			WriteJSON(w, http.StatusBadRequest, map[string]any{"errors": []any{map[string]any{"code": "InvalidParameter", "title": "page[size] must be 1..100"}}})
 			return
 		}
 		size = n
@@ -817,7 +817,7 @@ func (z *Zendesk) spAgentAvailabilities(w http.ResponseWriter, r *http.Request, 
 		meta["after_cursor"] = strconv.Itoa(last)
 		links["next"] = fmt.Sprintf("/api/v2/agent_availabilities?page%%5Bafter%%5D=%d&page%%5Bsize%%5D=%d", last, size)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": data, "included": included, "meta": meta, "links": links})
+	WriteJSON(w, http.StatusOK, map[string]any{"data": data, "included": included, "meta": meta, "links": links})
 }
 
 func (z *Zendesk) supportUser(u *User) map[string]any {
@@ -835,10 +835,10 @@ func (z *Zendesk) spShowUser(w http.ResponseWriter, r *http.Request, _ []byte) {
 	id, _ := strconv.Atoi(strings.TrimSuffix(r.PathValue("id"), ".json"))
 	u := z.s.Users[id]
 	if u == nil {
-		writeJSON(w, http.StatusNotFound, map[string]any{"error": "RecordNotFound", "description": "Not found"})
+		WriteJSON(w, http.StatusNotFound, map[string]any{"error": "RecordNotFound", "description": "Not found"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"user": z.supportUser(u)})
+	WriteJSON(w, http.StatusOK, map[string]any{"user": z.supportUser(u)})
 }
 
 // GET /api/v2/users?role[]=agent&role[]=admin → {users, next_page, previous_page, count}
@@ -857,7 +857,7 @@ func (z *Zendesk) spListUsers(w http.ResponseWriter, r *http.Request, _ []byte) 
 			users = append(users, u)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": users, "next_page": nil, "previous_page": nil, "count": len(users)})
+	WriteJSON(w, http.StatusOK, map[string]any{"users": users, "next_page": nil, "previous_page": nil, "count": len(users)})
 }
 
 // GET /api/v2/groups/{id}/users → {users, next_page, previous_page, count}.
@@ -867,14 +867,14 @@ func (z *Zendesk) spGroupUsers(w http.ResponseWriter, r *http.Request, _ []byte)
 	id, _ := strconv.Atoi(r.PathValue("id"))
 	tm := z.s.Teams[id]
 	if tm == nil {
-		writeJSON(w, http.StatusNotFound, map[string]any{"error": "RecordNotFound", "description": "Not found"})
+		WriteJSON(w, http.StatusNotFound, map[string]any{"error": "RecordNotFound", "description": "Not found"})
 		return
 	}
 	users := []any{}
 	for _, uid := range tm.Members {
 		users = append(users, z.supportUser(z.s.Users[uid]))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": users, "next_page": nil, "previous_page": nil, "count": len(users)})
+	WriteJSON(w, http.StatusOK, map[string]any{"users": users, "next_page": nil, "previous_page": nil, "count": len(users)})
 }
 
 // zdWebhookTriggers are the triggers of the simulated integration webhook: every event the
@@ -897,5 +897,5 @@ func (z *Zendesk) scListWebhooks(w http.ResponseWriter, r *http.Request, _ []byt
 		hooks = append(hooks, map[string]any{"id": "6b0b0b0b0b0b0b0b0b0b0b0b", "version": "v2", "target": z.webhookURL,
 			"triggers": zdWebhookTriggers, "includeFullUser": !z.o.NoFullUser, "includeFullSource": false})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"webhooks": hooks})
+	WriteJSON(w, http.StatusOK, map[string]any{"webhooks": hooks})
 }

@@ -22,7 +22,7 @@ const zdHCMaxPage = 100
 
 // GET /api/v2/help_center/locales → {locales, default_locale}.
 func (z *Zendesk) hcLocales(w http.ResponseWriter, _ *http.Request, _ []byte) {
-	writeJSON(w, http.StatusOK, map[string]any{"locales": []string{"en-us", "de"}, "default_locale": "en-us"})
+	WriteJSON(w, http.StatusOK, map[string]any{"locales": []string{"en-us", "de"}, "default_locale": "en-us"})
 }
 
 // GET /api/v2/help_center[/{locale}]/articles: the articles with a translation in the locale
@@ -33,31 +33,31 @@ func (z *Zendesk) hcArticles(w http.ResponseWriter, r *http.Request, _ []byte) {
 		loc = "en-us"
 	}
 	if loc != "en-us" && loc != "de" {
-		writeJSON(w, http.StatusNotFound, map[string]any{"error": "RecordNotFound", "description": "Not found"})
+		WriteJSON(w, http.StatusNotFound, map[string]any{"error": "RecordNotFound", "description": "Not found"})
 		return
 	}
 	base := "http://" + r.Host
 	var list []map[string]any
-	for _, a := range z.s.helpCenter() {
-		if zdLocale[a.locale] != loc {
+	for _, a := range z.hc.Articles() {
+		if zdLocale[a.Locale] != loc {
 			continue
 		}
-		id := 360000000000 + int64(a.article)
+		id := 360000000000 + int64(a.Number)
 		seg := any(nil)
-		if a.restricted {
+		if a.Restricted {
 			seg = 360000000777
 		}
 		list = append(list, map[string]any{
 			"id": id, "url": base + "/api/v2/help_center/" + loc + "/articles/" + strconv.FormatInt(id, 10) + ".json",
 			"html_url":  base + "/hc/" + loc + "/articles/" + strconv.FormatInt(id, 10) + "-" + hcSlug(a)[11:],
-			"author_id": 1, "comments_disabled": false, "draft": a.draft, "promoted": false, "position": 0,
-			"vote_sum": 0, "vote_count": 0, "section_id": 360000000100, "created_at": rubyTime(a.updated),
-			"updated_at": rubyTime(a.updated), "edited_at": rubyTime(a.updated), "name": a.title, "title": a.title,
+			"author_id": 1, "comments_disabled": false, "draft": a.Draft, "promoted": false, "position": 0,
+			"vote_sum": 0, "vote_count": 0, "section_id": 360000000100, "created_at": rubyTime(a.Updated),
+			"updated_at": rubyTime(a.Updated), "edited_at": rubyTime(a.Updated), "name": a.Title, "title": a.Title,
 			"source_locale": "en-us", "locale": loc, "outdated": false, "outdated_locales": []string{},
 			"user_segment_id": seg, "user_segment_ids": []any{}, "permission_group_id": 360000000200,
-			"content_tag_ids": []string{}, "label_names": []string{}, "body": a.html,
+			"content_tag_ids": []string{}, "label_names": []string{}, "body": a.HTML,
 		})
-		if a.restricted {
+		if a.Restricted {
 			list[len(list)-1]["user_segment_ids"] = []any{seg}
 		}
 	}
@@ -66,7 +66,7 @@ func (z *Zendesk) hcArticles(w http.ResponseWriter, r *http.Request, _ []byte) {
 	if size := q.Get("page[size]"); size != "" {
 		n, err := strconv.Atoi(size)
 		if err != nil || n < 1 || n > zdHCMaxPage {
-			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "InvalidPaginationParameter",
+			WriteJSON(w, http.StatusBadRequest, map[string]any{"error": "InvalidPaginationParameter",
 				"description": "page[size] must be a number between 1 and 100"})
 			return
 		}
@@ -75,7 +75,7 @@ func (z *Zendesk) hcArticles(w http.ResponseWriter, r *http.Request, _ []byte) {
 			b, err := base64.RawURLEncoding.DecodeString(after)
 			i, err2 := strconv.Atoi(string(b))
 			if err != nil || err2 != nil || i < 0 || i > len(list) {
-				writeJSON(w, http.StatusBadRequest, map[string]any{"error": "InvalidPaginationParameter", "description": "page[after] is invalid"})
+				WriteJSON(w, http.StatusBadRequest, map[string]any{"error": "InvalidPaginationParameter", "description": "page[after] is invalid"})
 				return
 			}
 			from = i
@@ -91,7 +91,7 @@ func (z *Zendesk) hcArticles(w http.ResponseWriter, r *http.Request, _ []byte) {
 		if more {
 			links["next"] = self + "?" + url.Values{"page[size]": {size}, "page[after]": {cursor(to)}}.Encode()
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"articles": list[from:to], "meta": meta, "links": links})
+		WriteJSON(w, http.StatusOK, map[string]any{"articles": list[from:to], "meta": meta, "links": links})
 		return
 	}
 	per, page := 30, 1
@@ -107,7 +107,7 @@ func (z *Zendesk) hcArticles(w http.ResponseWriter, r *http.Request, _ []byte) {
 	if to < len(list) {
 		next = self + "?" + url.Values{"per_page": {strconv.Itoa(per)}, "page": {strconv.Itoa(page + 1)}}.Encode()
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"articles": list[from:to], "page": page, "per_page": per,
+	WriteJSON(w, http.StatusOK, map[string]any{"articles": list[from:to], "page": page, "per_page": per,
 		"page_count": (len(list) + per - 1) / per, "count": len(list), "next_page": next, "previous_page": nil,
 		"sort_by": "position", "sort_order": "asc"})
 }

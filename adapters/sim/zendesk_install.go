@@ -201,7 +201,7 @@ func (z *Zendesk) scListIntegrations(w http.ResponseWriter, r *http.Request, st 
 	if types := r.URL.Query().Get("filter[types]"); st.integration && (types == "" || slices.Contains(splitComma(types), "custom")) {
 		out = append(out, z.integrationJSON(st))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"integrations": out, "meta": map[string]any{"hasMore": false}, "links": map[string]any{}})
+	WriteJSON(w, http.StatusOK, map[string]any{"integrations": out, "meta": map[string]any{"hasMore": false}, "links": map[string]any{}})
 }
 
 // zdIntegrationIn is the body of Create Integration.
@@ -229,7 +229,7 @@ func (z *Zendesk) scCreateIntegration(w http.ResponseWriter, _ *http.Request, st
 		return
 	}
 	st.integration, st.displayName = true, in.DisplayName
-	writeJSON(w, http.StatusCreated, map[string]any{"integration": z.integrationJSON(st)})
+	WriteJSON(w, http.StatusCreated, map[string]any{"integration": z.integrationJSON(st)})
 }
 
 // integrationFor checks the path's integration against the key: 404 when it does not exist.
@@ -247,7 +247,7 @@ func (z *Zendesk) integrationFor(w http.ResponseWriter, r *http.Request) (*zdIns
 // (Registered in zendesk_api.go.)
 func (z *Zendesk) scListWebhooksInstalled(w http.ResponseWriter, r *http.Request, body []byte) {
 	z.zdRead(z.integrationFor, func(w http.ResponseWriter, _ *http.Request, st *zdInstall) {
-		writeJSON(w, http.StatusOK, map[string]any{"webhooks": z.integrationJSON(st)["webhooks"]})
+		WriteJSON(w, http.StatusOK, map[string]any{"webhooks": z.integrationJSON(st)["webhooks"]})
 	})(w, r, body)
 }
 
@@ -260,7 +260,7 @@ func (z *Zendesk) scCreateWebhook(w http.ResponseWriter, _ *http.Request, st *zd
 	if zdBadRequest(w, z.applyWebhook(st, in, true)) {
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"webhook": z.webhookJSON(st)})
+	WriteJSON(w, http.StatusCreated, map[string]any{"webhook": z.webhookJSON(st)})
 }
 
 // PATCH …/webhooks/{webhook} {target, triggers, includeFullUser, includeFullSource} → 200 {webhook}.
@@ -272,7 +272,7 @@ func (z *Zendesk) scUpdateWebhook(w http.ResponseWriter, r *http.Request, st *zd
 	if zdBadRequest(w, z.applyWebhook(st, in, false)) {
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"webhook": z.webhookJSON(st)})
+	WriteJSON(w, http.StatusOK, map[string]any{"webhook": z.webhookJSON(st)})
 }
 
 func (z *Zendesk) switchboardJSON(st *zdInstall) map[string]any {
@@ -291,7 +291,7 @@ func (z *Zendesk) sbiAPIJSON(x *zdSBI) map[string]any {
 
 // GET …/switchboards → {switchboards: [switchboard]}: app scope.
 func (z *Zendesk) scListSwitchboards(w http.ResponseWriter, _ *http.Request, st *zdInstall) {
-	writeJSON(w, http.StatusOK, map[string]any{"switchboards": []any{z.switchboardJSON(st)}})
+	WriteJSON(w, http.StatusOK, map[string]any{"switchboards": []any{z.switchboardJSON(st)}})
 }
 
 // switchboardFor checks the scope and the path's switchboard. Callers hold s.mu.
@@ -334,7 +334,7 @@ func (z *Zendesk) scUpdateSwitchboard(w http.ResponseWriter, _ *http.Request, st
 	if in.Enabled != nil {
 		st.enabled = *in.Enabled
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"switchboard": z.switchboardJSON(st)})
+	WriteJSON(w, http.StatusOK, map[string]any{"switchboard": z.switchboardJSON(st)})
 }
 
 // GET …/switchboardIntegrations → {switchboardIntegrations: [...]}.
@@ -345,7 +345,7 @@ func (z *Zendesk) scListSBIs(w http.ResponseWriter, _ *http.Request, st *zdInsta
 			out = append(out, z.sbiAPIJSON(x))
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"switchboardIntegrations": out})
+	WriteJSON(w, http.StatusOK, map[string]any{"switchboardIntegrations": out})
 }
 
 // zdSBIIn is switchboardIntegrationCreateBody.yaml / …UpdateBody.yaml.
@@ -401,7 +401,7 @@ func (z *Zendesk) scCreateSBI(w http.ResponseWriter, _ *http.Request, st *zdInst
 		return
 	}
 	st.botLinked = true
-	writeJSON(w, http.StatusCreated, map[string]any{"switchboardIntegration": z.sbiAPIJSON(bot)})
+	WriteJSON(w, http.StatusCreated, map[string]any{"switchboardIntegration": z.sbiAPIJSON(bot)})
 }
 
 // PATCH …/switchboardIntegrations/{sbi} {name, deliverStandbyEvents, nextSwitchboardIntegrationId}
@@ -415,12 +415,12 @@ func (z *Zendesk) scUpdateSBI(w http.ResponseWriter, r *http.Request, st *zdInst
 	if zdBadRequest(w, z.applySBI(st, x, in)) {
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"switchboardIntegration": z.sbiAPIJSON(x)})
+	WriteJSON(w, http.StatusOK, map[string]any{"switchboardIntegration": z.sbiAPIJSON(x)})
 }
 
 // GET /api/v2/users/me: the token's user, an admin.
 func (z *Zendesk) spMe(w http.ResponseWriter, _ *http.Request, _ []byte) {
-	writeJSON(w, http.StatusOK, map[string]any{"user": map[string]any{"id": 1, "name": "Admin", "email": z.o.SupportEmail, "role": "admin", "active": true}})
+	WriteJSON(w, http.StatusOK, map[string]any{"user": map[string]any{"id": 1, "name": "Admin", "email": z.o.SupportEmail, "role": "admin", "active": true}})
 }
 
 // splitComma splits a comma-separated query value.

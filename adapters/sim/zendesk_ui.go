@@ -16,23 +16,23 @@ import (
 )
 
 func (z *Zendesk) uiRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", uiPage("Zendesk", "Sunshine Conversations and Agent Workspace"))
+	mux.HandleFunc("GET /{$}", UIPage("Zendesk", "Sunshine Conversations and Agent Workspace"))
 	mux.HandleFunc("GET /sim/state", z.uiState)
-	mux.HandleFunc("POST /sim/visitor/send", uiAction(func(r *http.Request, in uiInput) (any, error) {
+	mux.HandleFunc("POST /sim/visitor/send", UIAction(func(r *http.Request, in UIInput) (any, error) {
 		conv, msg, err := z.VisitorSend(r.Context(), in.Contact, in.Text)
 		return map[string]any{"conversation_id": conv, "message_id": msg}, err
 	}))
-	mux.HandleFunc("POST /sim/visitor/click", uiAction(func(r *http.Request, in uiInput) (any, error) {
+	mux.HandleFunc("POST /sim/visitor/click", UIAction(func(r *http.Request, in UIInput) (any, error) {
 		conv, msg, err := z.sunIDs(in.ConversationID, in.MessageID)
 		if err != nil {
 			return nil, err
 		}
 		return nil, z.VisitorClick(r.Context(), conv, msg, in.Value)
 	}))
-	mux.HandleFunc("POST /sim/visitor/email", uiAction(func(*http.Request, uiInput) (any, error) {
+	mux.HandleFunc("POST /sim/visitor/email", UIAction(func(*http.Request, UIInput) (any, error) {
 		return nil, errors.New("Sunshine has no email form here: type the address as a message")
 	}))
-	mux.HandleFunc("POST /sim/agent/reply", uiAction(func(r *http.Request, in uiInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/reply", UIAction(func(r *http.Request, in UIInput) (any, error) {
 		if in.Private {
 			return nil, errors.New("internal notes are Support ticket comments in Zendesk; they are not part of the conversation")
 		}
@@ -43,14 +43,14 @@ func (z *Zendesk) uiRoutes(mux *http.ServeMux) {
 		id, err := z.AgentReply(r.Context(), conv, in.AgentID, in.Text)
 		return map[string]any{"message_id": id}, err
 	}))
-	mux.HandleFunc("POST /sim/agent/assign", uiAction(func(r *http.Request, in uiInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/assign", UIAction(func(r *http.Request, in UIInput) (any, error) {
 		conv, _, err := z.sunIDs(in.ConversationID, 0)
 		if err != nil {
 			return nil, err
 		}
 		return nil, z.AgentTakeOver(r.Context(), conv, in.AgentID, nil)
 	}))
-	mux.HandleFunc("POST /sim/agent/status", uiAction(func(r *http.Request, in uiInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/status", UIAction(func(r *http.Request, in UIInput) (any, error) {
 		conv, _, err := z.sunIDs(in.ConversationID, 0)
 		if err != nil {
 			return nil, err
@@ -152,7 +152,7 @@ func (z *Zendesk) uiState(w http.ResponseWriter, _ *http.Request) {
 	}
 	s.Mu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, state)
+	WriteJSON(w, http.StatusOK, state)
 }
 
 // zdUIConv is a conversation as the sandbox page reads it, with the Sunshine id handover knows
