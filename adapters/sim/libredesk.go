@@ -138,7 +138,8 @@ type LibredeskMessageView struct {
 // Libredesk is a simulated Libredesk on the sim's core model. Create it with NewLibredesk and
 // serve Handler. It is safe for concurrent use.
 type Libredesk struct {
-	s       *Server
+	s       *Store
+	log     *slog.Logger
 	opts    LibredeskOptions
 	st      *ldState // guarded by s.mu
 	handler http.Handler
@@ -204,8 +205,12 @@ func NewLibredesk(opts LibredeskOptions) *Libredesk {
 	if opts.BotName == "" {
 		opts.BotName = "AI assistant"
 	}
-	core := New(Options{Logger: opts.Logger, Seed: opts.Seed, WebhookTimeout: opts.WebhookTimeout, BotName: opts.BotName})
-	l := &Libredesk{s: core, opts: opts, st: &ldState{
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	core := NewStore(opts.Seed, opts.WebhookTimeout)
+	l := &Libredesk{s: core, log: log.With("component", "sim", "dialect", "libredesk"), opts: opts, st: &ldState{
 		webhookURL: opts.WebhookURL, secret: opts.WebhookSecret, events: map[string]bool{},
 		inboxes: map[int]*ldInbox{}, msgs: map[int]*ldMsg{}, keys: map[string]ldKey{}, perms: map[int][]string{},
 		avail: map[int]string{}, lastActive: map[int]time.Time{}, tags: map[string]int{}, sessions: map[string]int{},
@@ -219,16 +224,12 @@ func NewLibredesk(opts LibredeskOptions) *Libredesk {
 		l.st.events[e] = true
 	}
 	core.Mu.Lock()
-	if u := core.Users[1]; u != nil {
-		l.st.agentFN[1] = [2]string{"Admin", ""}
-		l.st.avail[1] = LibredeskOffline
-	}
+	admin := core.NewUser("Admin", "admin@example.com", "administrator", "offline")
+	l.st.agentFN[admin.ID] = [2]string{"Admin", ""}
+	l.st.avail[admin.ID] = LibredeskOffline
 	// Libredesk's "System" user (email "System", hidden from agent lists) performs automatic
 	// changes such as reopening a conversation.
-	core.Seq.User++
-	sys := &User{ID: core.Seq.User, Name: "System", Email: "System", Role: "system", Availability: "offline", CreatedAt: time.Now()}
-	core.Users[sys.ID] = sys
-	core.UserIDs = append(core.UserIDs, sys.ID)
+	sys := core.NewUser("System", "System", "system", "offline")
 	l.st.systemID = sys.ID
 	l.st.agentFN[sys.ID] = [2]string{"System", ""}
 	core.Mu.Unlock()
@@ -324,7 +325,11 @@ func (l *Libredesk) AddAgent(firstName, lastName, email, availability string) in
 }
 
 // AddTeam creates a team with the given members and returns its id.
-func (l *Libredesk) AddTeam(name string, agentIDs ...int) int { return l.s.AddTeam(name, agentIDs...) }
+func (l *Libredesk) AddTeam(name string, agentIDs ...int) int {
+	l.s.Mu.Lock()
+	defer l.s.Mu.Unlock()
+	return l.s.NewTeam(name, agentIDs...).ID
+}
 
 // AddTeamMember adds an agent to a team. Unknown ids are ignored.
 func (l *Libredesk) AddTeamMember(teamID, agentID int) {
@@ -750,38 +755,18 @@ func (l *Libredesk) convByUUID(uuid string) *Conversation {
 }
 
 func (t *ldTx) createConversation(inboxID int, ct *Contact) *Conversation {
-	s := t.l.s
-	now := time.Now()
-	s.Seq.Conv++
-	c := &Conversation{
-		ID: s.Seq.Conv, InboxID: inboxID, ContactID: ct.ID, UUID: NewUUID(), Status: LibredeskOpen,
-		Labels: []string{}, CustomAttrs: map[string]any{}, CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
-		WaitingSince: now,
-	}
-	s.Convs[c.ID] = c
-	s.ConvIDs = append(s.ConvIDs, c.ID)
+	c := t.l.s.NewConversation(inboxID, ct, LibredeskOpen)
+	c.WaitingSince = c.CreatedAt
 	return c
 }
 
 // addMessage appends a message (InsertMessage) and queues message.created.
 func (t *ldTx) addMessage(c *Conversation, m *Message, status string, meta map[string]any, text string) {
-	s := t.l.s
-	now := time.Now()
-	if n := len(c.Msgs); n > 0 && !now.After(c.Msgs[n-1].CreatedAt) {
-		now = c.Msgs[n-1].CreatedAt.Add(time.Microsecond) // keep created_at strictly increasing
-	}
-	s.Seq.Msg++
-	m.ID, m.ConvID = s.Seq.Msg, c.ID
-	m.CreatedAt, m.UpdatedAt = now, now
-	if m.ContentAttrs == nil {
-		m.ContentAttrs = map[string]any{}
-	}
+	t.l.s.Append(c, m)
 	if meta == nil {
 		meta = map[string]any{}
 	}
-	c.Msgs = append(c.Msgs, m)
 	t.l.st.msgs[m.ID] = &ldMsg{uuid: NewUUID(), status: status, meta: meta, textContent: text}
-	c.UpdatedAt, c.LastActivityAt = now, now
 	t.event("message.created", t.l.messageJSON(c, m))
 }
 

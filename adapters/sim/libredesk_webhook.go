@@ -35,7 +35,7 @@ func (t *ldTx) event(name string, payload any) {
 		"payload":   payload,
 	})
 	if err != nil {
-		l.s.log.Error("marshal libredesk webhook", "event", name, "err", err)
+		l.log.Error("marshal libredesk webhook", "event", name, "err", err)
 		return
 	}
 	t.events = append(t.events, ldEvent{name: name, body: body})
@@ -60,7 +60,7 @@ func (l *Libredesk) dispatchLocked(evs []ldEvent) {
 			Done: func(r simnet.Result) {
 				// Libredesk makes one attempt: a failure is logged and dropped.
 				if !r.OK {
-					s.log.Warn("libredesk webhook delivery failed (not retried)", "event", ev.name, "status", r.Status, "err", r.Err)
+					l.log.Warn("libredesk webhook delivery failed (not retried)", "event", ev.name, "status", r.Status, "err", r.Err)
 				}
 			},
 		})

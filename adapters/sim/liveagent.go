@@ -138,7 +138,7 @@ type LiveAgentMessage struct {
 
 // LiveAgent is the simulated LiveAgent account: the core model plus LiveAgent's side state.
 type LiveAgent struct {
-	s       *Server
+	s       *Store
 	opts    LiveAgentOptions
 	inboxID int
 	botUser int
@@ -214,7 +214,7 @@ func NewLiveAgent(opts LiveAgentOptions) *LiveAgent {
 	if opts.RuleTimeout <= 0 {
 		opts.RuleTimeout = 5 * time.Second
 	}
-	s := New(Options{AccountName: "LiveAgent", Logger: opts.Logger, Seed: opts.Seed, RetryWait: time.Millisecond})
+	s := NewStore(opts.Seed, 5*time.Second)
 	la := &LiveAgent{
 		s: s, opts: opts,
 		client:   &http.Client{Timeout: opts.RuleTimeout},
@@ -225,9 +225,11 @@ func NewLiveAgent(opts LiveAgentOptions) *LiveAgent {
 		window:   map[string][]time.Time{},
 		frng:     rand.New(rand.NewPCG(uint64(opts.Seed), 0x1a)),
 	}
-	la.inboxID = s.AddInbox("LiveAgent tickets", false)
-	s.SetInboxAutoAssignment(la.inboxID, false)
-	la.botUser = s.AddAgent(opts.BotName, "bot@liveagent.sim", "online")
+	s.Mu.Lock()
+	s.NewUser("Admin", "admin@example.com", "administrator", "offline") // the account's owner
+	la.inboxID = s.NewInbox("LiveAgent tickets").ID
+	la.botUser = s.NewUser(opts.BotName, "bot@liveagent.sim", "agent", "online").ID
+	s.Mu.Unlock()
 	la.handler = la.routes()
 	return la
 }
@@ -299,8 +301,8 @@ func laTime(t time.Time) string {
 
 // AddDepartment creates a department with the given agents (core user ids) and returns its id.
 func (la *LiveAgent) AddDepartment(name string, agentUsers ...int) string {
-	id := la.s.AddTeam(name, agentUsers...)
 	la.s.Mu.Lock()
+	id := la.s.NewTeam(name, agentUsers...).ID
 	la.depts[id] = true
 	la.s.Mu.Unlock()
 	return laDeptID(id)
@@ -309,7 +311,9 @@ func (la *LiveAgent) AddDepartment(name string, agentUsers ...int) string {
 // AddAgent creates a human agent ("online", "busy" or "offline") and returns its id and core
 // user id.
 func (la *LiveAgent) AddAgent(name, email, availability string) (string, int) {
-	u := la.s.AddAgent(name, email, availability)
+	la.s.Mu.Lock()
+	u := la.s.NewUser(name, email, "agent", laPresence(availability)).ID
+	la.s.Mu.Unlock()
 	return laAgentID(u), u
 }
 
@@ -324,9 +328,40 @@ func (la *LiveAgent) AgentUser(agentID string) int {
 // nothing.
 func (la *LiveAgent) SetAvailability(agentID, availability string) {
 	if u := la.AgentUser(agentID); u > 0 {
-		la.s.SetAvailability(u, availability)
+		la.s.Mu.Lock()
+		if x := la.s.Users[u]; x != nil {
+			x.Availability = laPresence(availability)
+		}
+		la.s.Mu.Unlock()
 	}
 }
+
+// laPresence is an agent's presence as the model keeps it: "online", "busy" or, for anything
+// else, "offline".
+func laPresence(a string) string {
+	switch a {
+	case "online", "busy":
+		return a
+	}
+	return "offline"
+}
+
+// laTx is a locked section of the store. LiveAgent's rules fire from dispatchLocked; the store
+// itself sends nothing.
+type laTx struct{ s *Store }
+
+func (la *LiveAgent) lock() *laTx {
+	la.s.Mu.Lock()
+	return &laTx{s: la.s}
+}
+
+func (t *laTx) unlock() { t.s.Mu.Unlock() }
+
+func (t *laTx) createConversation(in *Inbox, ct *Contact) *Conversation {
+	return t.s.NewConversation(in.ID, ct, "open")
+}
+
+func (t *laTx) addMessage(c *Conversation, m *Message) { t.s.Append(c, m) }
 
 // SetChatDepartment sets the department of the sandbox's chat button.
 func (la *LiveAgent) SetChatDepartment(deptID string) {
@@ -402,7 +437,7 @@ func (la *LiveAgent) VisitorSend(ctx context.Context, deptID, contactKey, text s
 	if strings.TrimSpace(contactKey) == "" {
 		return "", "", errors.New("visitor send: empty contact")
 	}
-	t := la.s.lock()
+	t := la.lock()
 	var evs []laEvent
 	defer func() { la.dispatchLocked(evs); t.unlock() }()
 	dept := la.chatDept
@@ -456,7 +491,7 @@ func (la *LiveAgent) VisitorReply(ctx context.Context, ticketID, text string) (m
 	if strings.TrimSpace(text) == "" {
 		return "", errors.New("visitor reply: empty message")
 	}
-	t := la.s.lock()
+	t := la.lock()
 	var evs []laEvent
 	defer func() { la.dispatchLocked(evs); t.unlock() }()
 	c, lt, err := la.ticketByRef(ticketID)
@@ -480,7 +515,7 @@ func (la *LiveAgent) VisitorLeave(ctx context.Context, ticketID string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("visitor leave: %w", err)
 	}
-	t := la.s.lock()
+	t := la.lock()
 	var evs []laEvent
 	defer func() { la.dispatchLocked(evs); t.unlock() }()
 	c, lt, err := la.ticketByRef(ticketID)
@@ -517,7 +552,7 @@ func (la *LiveAgent) AgentReply(ctx context.Context, ticketID, agentID, text str
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("agent reply: %w", err)
 	}
-	t := la.s.lock()
+	t := la.lock()
 	var evs []laEvent
 	defer func() { la.dispatchLocked(evs); t.unlock() }()
 	c, lt, err := la.ticketByRef(ticketID)
@@ -549,7 +584,7 @@ func (la *LiveAgent) AgentTake(ctx context.Context, ticketID, agentID string) er
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("agent take: %w", err)
 	}
-	t := la.s.lock()
+	t := la.lock()
 	var evs []laEvent
 	defer func() { la.dispatchLocked(evs); t.unlock() }()
 	c, _, err := la.ticketByRef(ticketID)
@@ -575,7 +610,7 @@ func (la *LiveAgent) AgentSetStatus(ctx context.Context, ticketID, status string
 	if !laStatuses[status] {
 		return fmt.Errorf("agent set status: %q is not a status letter", status)
 	}
-	t := la.s.lock()
+	t := la.lock()
 	var evs []laEvent
 	defer func() { la.dispatchLocked(evs); t.unlock() }()
 	c, lt, err := la.ticketByRef(ticketID)
@@ -703,7 +738,7 @@ func (la *LiveAgent) newGroup(lt *laTicket, typ, userID string) *laGroup {
 }
 
 // addLA stores a message in the core and its LiveAgent side data.
-func (la *LiveAgent) addLA(t *tx, c *Conversation, m *Message, typ, format string, g *laGroup, userID string) *Message {
+func (la *LiveAgent) addLA(t *laTx, c *Conversation, m *Message, typ, format string, g *laGroup, userID string) *Message {
 	t.addMessage(c, m)
 	la.msgs[m.ID] = &laMessage{typ: typ, format: format, group: g, userID: userID}
 	g.msgs = append(g.msgs, m.ID)
@@ -711,7 +746,7 @@ func (la *LiveAgent) addLA(t *tx, c *Conversation, m *Message, typ, format strin
 }
 
 // addSystem adds a system group (transfer T, status J...) with one message.
-func (la *LiveAgent) addSystem(t *tx, c *Conversation, groupType, msgType, text string) {
+func (la *LiveAgent) addSystem(t *laTx, c *Conversation, groupType, msgType, text string) {
 	lt := la.tickets[c.ID]
 	g := la.newGroup(lt, groupType, "")
 	la.addLA(t, c, &Message{Type: "activity", Content: text, HasContent: true, ContentType: "text"}, msgType, "T", g, "")
@@ -735,7 +770,7 @@ func (la *LiveAgent) ticketByRef(ref string) (*Conversation, *laTicket, error) {
 // transferLocked moves a ticket to a department and/or agent (user 0: the department's
 // queue), with a transfer group, and returns the "ticket transferred" event if anything
 // changed.
-func (la *LiveAgent) transferLocked(t *tx, c *Conversation, dept, user int, by string) (laEvent, bool) {
+func (la *LiveAgent) transferLocked(t *laTx, c *Conversation, dept, user int, by string) (laEvent, bool) {
 	if c.TeamID == dept && c.AssigneeID == user {
 		return laEvent{}, false
 	}

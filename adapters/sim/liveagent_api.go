@@ -536,7 +536,7 @@ func (la *LiveAgent) v3UpdateTicket(w http.ResponseWriter, r *http.Request, c *l
 		laV3Error(w, http.StatusBadRequest, "Request body is not a JSON object")
 		return
 	}
-	t := la.s.lock()
+	t := la.lock()
 	var evs []laEvent
 	defer func() { la.dispatchLocked(evs); t.unlock() }()
 	conv := la.pathTicket(w, r)
@@ -629,7 +629,7 @@ func (la *LiveAgent) v3CreateTicket(w http.ResponseWriter, _ *http.Request, c *l
 			return
 		}
 	}
-	t := la.s.lock()
+	t := la.lock()
 	defer t.unlock()
 	d, ok := laParse("dp", get("departmentid"))
 	if !ok || !la.depts[d] {
@@ -915,7 +915,7 @@ func (la *LiveAgent) v1AddMessage(w http.ResponseWriter, r *http.Request, c *laC
 		laV1Error(w, http.StatusOK, "Invalid message type "+typ)
 		return
 	}
-	t := la.s.lock()
+	t := la.lock()
 	var evs []laEvent
 	defer func() { la.dispatchLocked(evs); t.unlock() }()
 	conv, lt, err := la.ticketByRef(r.PathValue("id"))
@@ -970,7 +970,7 @@ func (la *LiveAgent) v1AddMessage(w http.ResponseWriter, r *http.Request, c *laC
 // who transfers). A department without an agent puts the chat in that department's queue
 // (unassigned). Fires "ticket transferred".
 func (la *LiveAgent) v1Transfer(w http.ResponseWriter, r *http.Request, c *laCall) {
-	t := la.s.lock()
+	t := la.lock()
 	var evs []laEvent
 	defer func() { la.dispatchLocked(evs); t.unlock() }()
 	conv, _, err := la.ticketByRef(r.PathValue("id"))
@@ -1017,7 +1017,7 @@ func (la *LiveAgent) v1Status(w http.ResponseWriter, r *http.Request, c *laCall)
 		laV1Error(w, http.StatusOK, "Invalid status: use A, R or C")
 		return
 	}
-	t := la.s.lock()
+	t := la.lock()
 	var evs []laEvent
 	defer func() { la.dispatchLocked(evs); t.unlock() }()
 	conv, lt, err := la.ticketByRef(r.PathValue("id"))

@@ -228,3 +228,69 @@ func DeepCopy(v any) any {
 	}
 	return v
 }
+
+// NewUser adds a person who works in the helpdesk (an agent, an administrator, a bot account)
+// and returns it. Callers hold s.Mu.
+func (s *Store) NewUser(name, email, role, availability string) *User {
+	s.Seq.User++
+	u := &User{ID: s.Seq.User, Name: name, Email: email, Role: role, Availability: availability, CreatedAt: time.Now()}
+	s.Users[u.ID] = u
+	s.UserIDs = append(s.UserIDs, u.ID)
+	return u
+}
+
+// NewTeam adds a team of the given users (unknown ids and repeats are left out) and returns it.
+// Callers hold s.Mu.
+func (s *Store) NewTeam(name string, members ...int) *Team {
+	s.Seq.Team++
+	t := &Team{ID: s.Seq.Team, Name: name, CreatedAt: time.Now()}
+	for _, id := range members {
+		if s.Users[id] != nil && !slices.Contains(t.Members, id) {
+			t.Members = append(t.Members, id)
+		}
+	}
+	s.Teams[t.ID] = t
+	s.TeamIDs = append(s.TeamIDs, t.ID)
+	return t
+}
+
+// NewInbox adds an inbox (a channel conversations arrive through) and returns it. Callers hold
+// s.Mu.
+func (s *Store) NewInbox(name string) *Inbox {
+	s.Seq.Inbox++
+	in := &Inbox{ID: s.Seq.Inbox, Name: name, CreatedAt: time.Now()}
+	s.Inboxes[in.ID] = in
+	s.InboxIDs = append(s.InboxIDs, in.ID)
+	return in
+}
+
+// NewConversation opens a conversation of the contact in the inbox with the given status and
+// returns it. Callers hold s.Mu.
+func (s *Store) NewConversation(inboxID int, ct *Contact, status string) *Conversation {
+	now := time.Now()
+	s.Seq.Conv++
+	c := &Conversation{
+		ID: s.Seq.Conv, InboxID: inboxID, ContactID: ct.ID, UUID: NewUUID(), Status: status,
+		Labels: []string{}, CustomAttrs: map[string]any{}, CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
+	}
+	s.Convs[c.ID] = c
+	s.ConvIDs = append(s.ConvIDs, c.ID)
+	return c
+}
+
+// Append numbers m, stamps it (created_at strictly after the conversation's last message) and
+// appends it to c. Callers hold s.Mu.
+func (s *Store) Append(c *Conversation, m *Message) {
+	now := time.Now()
+	if n := len(c.Msgs); n > 0 && !now.After(c.Msgs[n-1].CreatedAt) {
+		now = c.Msgs[n-1].CreatedAt.Add(time.Microsecond)
+	}
+	s.Seq.Msg++
+	m.ID, m.ConvID = s.Seq.Msg, c.ID
+	m.CreatedAt, m.UpdatedAt = now, now
+	if m.ContentAttrs == nil {
+		m.ContentAttrs = map[string]any{}
+	}
+	c.Msgs = append(c.Msgs, m)
+	c.UpdatedAt, c.LastActivityAt = now, now
+}

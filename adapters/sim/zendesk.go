@@ -100,7 +100,7 @@ type ZendeskDemo struct {
 // Zendesk is the simulated Zendesk: a Sunshine Conversations app with a switchboard and a Support
 // account, on one core Server. Create it with NewZendesk; serve Handler.
 type Zendesk struct {
-	s       *Server
+	s       *Store
 	o       ZendeskOptions
 	log     *slog.Logger
 	mw      *simnet.Middleware // this dialect's API faults (the core's) and call log
@@ -258,7 +258,7 @@ func NewZendesk(o ZendeskOptions) *Zendesk {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := New(Options{AccountName: "Acme", BotName: o.BotName, RetryWait: o.RetryWait, WebhookTimeout: o.WebhookTimeout, Logger: log, Seed: o.Seed})
+	s := NewStore(o.Seed, o.WebhookTimeout)
 	z := &Zendesk{
 		s: s, o: o, log: log.With("dialect", "zendesk"),
 		mw:         simnet.NewMiddleware(s.Faults),
@@ -269,11 +269,9 @@ func NewZendesk(o ZendeskOptions) *Zendesk {
 		users: map[int]*zdUser{}, userBySun: map[string]int{},
 		idem: map[string]zdIdem{}, control: map[int][]ZendeskControlEvent{},
 	}
-	// One web-widget inbox without the Chatwoot agent bot: the Chatwoot dialect sends nothing, and
-	// its auto-assignment is off (Zendesk routes through the switchboard and omnichannel routing).
-	z.inboxID = s.AddInbox("Web Widget", false)
-	s.SetInboxAutoAssignment(z.inboxID, false)
 	s.Mu.Lock()
+	s.NewUser("Admin", "admin@example.com", "administrator", "offline") // the account's owner
+	z.inboxID = s.NewInbox("Web Widget").ID
 	bot := &zdSBI{id: z.newID(), name: o.BotName, integrationID: o.IntegrationID, integrationType: "custom", deliverStandby: !o.NoStandbyEvents}
 	aw := &zdSBI{id: z.newID(), name: ZendeskAgentWorkspaceName, integrationID: z.newID(), integrationType: ZendeskAgentWorkspaceType}
 	bot.next = aw.id
@@ -289,9 +287,16 @@ func (z *Zendesk) PublishHelpCenterArticle(locale, title, text string) error {
 	return z.hc.Publish(locale, title, text)
 }
 
-// Core returns the core model the dialect is built on (agents, groups as teams, the call log of
-// the Chatwoot dialect). Tests rarely need it.
-func (z *Zendesk) Core() *Server { return z.s }
+// Typing returns who has the typing indicator on in the conversation with the core id ("" for
+// nobody, "agent_bot" while handover's integration types).
+func (z *Zendesk) Typing(coreID int) string {
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
+	if c := z.s.Convs[coreID]; c != nil {
+		return c.Typing
+	}
+	return ""
+}
 
 // Handler serves the Sunshine API under /sc/v2, the Support API under /api/v2, and the sandbox
 // page at "/" with its /sim/ endpoints speaking this dialect.
@@ -317,16 +322,50 @@ func (z *Zendesk) IntegrationID() string { return z.o.IntegrationID }
 
 // AddAgent creates an agent. status is the messaging status: "online", "away" or "offline".
 func (z *Zendesk) AddAgent(name, email, status string) int {
-	return z.s.AddAgent(name, email, zdToCore(status))
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
+	return z.s.NewUser(name, email, "agent", zdToCore(status)).ID
 }
 
 // SetAgentStatus sets an agent's messaging status: "online", "away" or "offline".
 func (z *Zendesk) SetAgentStatus(agentID int, status string) {
-	z.s.SetAvailability(agentID, zdToCore(status))
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
+	if u := z.s.Users[agentID]; u != nil {
+		u.Availability = zdToCore(status)
+	}
 }
 
 // AddGroup creates a Zendesk group with the given agents and returns its id.
-func (z *Zendesk) AddGroup(name string, agentIDs ...int) int { return z.s.AddTeam(name, agentIDs...) }
+func (z *Zendesk) AddGroup(name string, agentIDs ...int) int {
+	z.s.Mu.Lock()
+	defer z.s.Mu.Unlock()
+	return z.s.NewTeam(name, agentIDs...).ID
+}
+
+// zdTx is a locked section of the store. Webhooks are queued by the dialect itself; the store
+// sends nothing.
+type zdTx struct{ s *Store }
+
+func (z *Zendesk) lock() *zdTx {
+	z.s.Mu.Lock()
+	return &zdTx{s: z.s}
+}
+
+func (t *zdTx) unlock() { t.s.Mu.Unlock() }
+
+func (t *zdTx) createConversation(in *Inbox, ct *Contact) *Conversation {
+	return t.s.NewConversation(in.ID, ct, "open")
+}
+
+// addMessage stores m. A message from the business ends its typing indicator, as the Web
+// Widget shows it (typing:stop is implied by the message it announced).
+func (t *zdTx) addMessage(c *Conversation, m *Message) {
+	t.s.Append(c, m)
+	if m.Type == "outgoing" && !m.Private && c.Typing != "" && c.Typing == m.SenderKind {
+		c.Typing = ""
+	}
+}
 
 // zdToCore maps a messaging status to the core availability (away is busy).
 func zdToCore(status string) string {
@@ -437,7 +476,7 @@ func (z *Zendesk) userMessage(ctx context.Context, user, text, payload string) (
 	if strings.TrimSpace(text) == "" {
 		return "", "", errors.New("visitor send: empty text")
 	}
-	t := z.s.lock()
+	t := z.lock()
 	var evs []zdEvent
 	defer func() { z.dispatchLocked(evs); t.unlock() }()
 	ct := z.s.ContactFor(user)
@@ -499,7 +538,7 @@ func (z *Zendesk) VisitorClick(ctx context.Context, convID, msgID, value string)
 		}
 		return nil
 	case "postback":
-		t := z.s.lock()
+		t := z.lock()
 		var evs []zdEvent
 		defer func() { z.dispatchLocked(evs); t.unlock() }()
 		c := z.s.Convs[cid]
@@ -529,7 +568,7 @@ func (z *Zendesk) AgentTakeOver(ctx context.Context, convID string, agentID int,
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("agent take over: %w", err)
 	}
-	t := z.s.lock()
+	t := z.lock()
 	var evs []zdEvent
 	defer func() { z.dispatchLocked(evs); t.unlock() }()
 	c, zc, err := z.conv(convID)
@@ -556,7 +595,7 @@ func (z *Zendesk) AgentReply(ctx context.Context, convID string, agentID int, te
 	if strings.TrimSpace(text) == "" {
 		return "", errors.New("agent reply: empty text")
 	}
-	t := z.s.lock()
+	t := z.lock()
 	var evs []zdEvent
 	defer func() { z.dispatchLocked(evs); t.unlock() }()
 	c, zc, err := z.conv(convID)
@@ -583,7 +622,7 @@ func (z *Zendesk) PassControl(ctx context.Context, convID, target string, metada
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("pass control: %w", err)
 	}
-	t := z.s.lock()
+	t := z.lock()
 	var evs []zdEvent
 	defer func() { z.dispatchLocked(evs); t.unlock() }()
 	c, zc, err := z.conv(convID)
@@ -610,7 +649,7 @@ func (z *Zendesk) ReleaseControl(ctx context.Context, convID string, metadata ma
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("release control: %w", err)
 	}
-	t := z.s.lock()
+	t := z.lock()
 	var evs []zdEvent
 	defer func() { z.dispatchLocked(evs); t.unlock() }()
 	c, zc, err := z.conv(convID)
@@ -626,7 +665,7 @@ func (z *Zendesk) OfferControl(ctx context.Context, convID, target string, metad
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("offer control: %w", err)
 	}
-	t := z.s.lock()
+	t := z.lock()
 	var evs []zdEvent
 	defer func() { z.dispatchLocked(evs); t.unlock() }()
 	c, zc, err := z.conv(convID)
@@ -777,7 +816,7 @@ func (z *Zendesk) userFor(ct *Contact) *zdUser {
 
 // conversationOf returns the user's conversation, creating it (the default integration in
 // control) when it has none.
-func (z *Zendesk) conversationOf(t *tx, ct *Contact) (*Conversation, *zdConv) {
+func (z *Zendesk) conversationOf(t *zdTx, ct *Contact) (*Conversation, *zdConv) {
 	for i := len(z.s.ConvIDs) - 1; i >= 0; i-- {
 		c := z.s.Convs[z.s.ConvIDs[i]]
 		if c.ContactID == ct.ID && c.InboxID == z.inboxID {
@@ -800,7 +839,7 @@ func (z *Zendesk) conv(sunID string) (*Conversation, *zdConv, error) {
 	return z.s.Convs[id], z.convs[id], nil
 }
 
-func (z *Zendesk) addMessage(t *tx, c *Conversation, m *Message, zm *zdMsg) (*Message, *zdMsg) {
+func (z *Zendesk) addMessage(t *zdTx, c *Conversation, m *Message, zm *zdMsg) (*Message, *zdMsg) {
 	if len(zm.actions) > 0 {
 		// The core's sandbox page renders buttons from an input_select: give it one.
 		items := make([]any, 0, len(zm.actions))

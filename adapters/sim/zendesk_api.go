@@ -78,8 +78,7 @@ func (z *Zendesk) routes() http.Handler {
 		WriteJSON(w, http.StatusNotFound, map[string]any{"error": "InvalidEndpoint", "description": "Not found"})
 	}))
 	z.uiRoutes(mux)
-	// The sandbox page itself and anything else: the core's handler.
-	mux.Handle("/", z.s.Handler())
+	mux.Handle("/", http.NotFoundHandler())
 	return mux
 }
 
@@ -432,7 +431,7 @@ func (z *Zendesk) scPostMessage(w http.ResponseWriter, r *http.Request, body []b
 		zdError(w, http.StatusBadRequest, "bad_request", problem)
 		return
 	}
-	t := z.s.lock()
+	t := z.lock()
 	var evs []zdEvent
 	defer func() { z.dispatchLocked(evs); t.unlock() }()
 	c, _, err := z.conv(r.PathValue("conv"))
@@ -498,7 +497,7 @@ func (z *Zendesk) scPostActivity(w http.ResponseWriter, r *http.Request, body []
 		zdError(w, http.StatusBadRequest, "bad_request", "If the author type is user, only conversation:read is supported")
 		return
 	}
-	t := z.s.lock()
+	t := z.lock()
 	defer t.unlock()
 	c, _, err := z.conv(r.PathValue("conv"))
 	if err != nil {
@@ -637,7 +636,7 @@ func (z *Zendesk) switchboardAction(w http.ResponseWriter, r *http.Request, body
 		zdError(w, http.StatusBadRequest, "bad_request", problem)
 		return
 	}
-	t := z.s.lock()
+	t := z.lock()
 	var evs []zdEvent
 	defer func() { z.dispatchLocked(evs); t.unlock() }()
 	c, zc, err := z.conv(r.PathValue("conv"))

@@ -18,6 +18,18 @@ import (
 func (z *Zendesk) uiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", UIPage("Zendesk", "Sunshine Conversations and Agent Workspace"))
 	mux.HandleFunc("GET /sim/state", z.uiState)
+	mux.HandleFunc("POST /sim/visitor/new", func(w http.ResponseWriter, _ *http.Request) {
+		WriteJSON(w, http.StatusOK, map[string]any{"contact": z.s.NewVisitorName()})
+	})
+	mux.HandleFunc("POST /sim/agent/availability", UIAction(func(_ *http.Request, in UIInput) (any, error) {
+		switch in.Availability {
+		case "online", "busy", "away", "offline":
+		default:
+			return nil, errors.New("availability must be online, away (busy) or offline")
+		}
+		z.SetAgentStatus(in.AgentID, in.Availability)
+		return nil, nil
+	}))
 	mux.HandleFunc("POST /sim/visitor/send", UIAction(func(r *http.Request, in UIInput) (any, error) {
 		conv, msg, err := z.VisitorSend(r.Context(), in.Contact, in.Text)
 		return map[string]any{"conversation_id": conv, "message_id": msg}, err
@@ -92,7 +104,7 @@ func (z *Zendesk) uiState(w http.ResponseWriter, _ *http.Request) {
 		if zc == nil {
 			continue
 		}
-		v := s.view(s.Convs[id])
+		v := s.View(s.Convs[id], z.o.BotName)
 		v.AssigneeBot = zc.active == z.botSBI().id
 		v.AssigneeName, v.AssigneeID = "", 0
 		switch {

@@ -19,8 +19,7 @@ func (c *contract) typingShown(id string) string {
 	if !ok {
 		c.t.Fatalf("no conversation %s", id)
 	}
-	core, _ := c.sim.Core().Conversation(v.CoreID)
-	return core.Typing
+	return c.sim.Typing(v.CoreID)
 }
 
 // Typing posts a business typing:start / typing:stop activity (Post Activity), over HTTP against
