@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/handover-dev/handover/adapters/chatwoot"
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/chatwoot"
 	"github.com/handover-dev/handover/config"
 	"github.com/handover-dev/handover/internal/app"
 	"github.com/handover-dev/handover/internal/llmtest"

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/chatwoot"
 	"github.com/handover-dev/handover/internal/llmtest"
 )
 

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/handover-dev/handover/adapters/libredesk"
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/libredesk"
 	"github.com/handover-dev/handover/config"
 	"github.com/handover-dev/handover/handover"
 	"github.com/handover-dev/handover/internal/app"
@@ -35,10 +35,10 @@ type ldDelivery = delivery
 // Libredesk never retries: a delivery that finds no instance is lost.
 type ldWorld struct {
 	*host
-	sim    *sim.Libredesk
+	sim    *sim.Server
 	simSrv *httptest.Server
 	llm    *llmtest.Server
-	demo   sim.LibredeskDemo
+	demo   sim.Demo
 	lcfg   libredesk.Config
 }
 
@@ -52,7 +52,7 @@ func newLDWorld(t *testing.T, opts ...ldOption) *ldWorld {
 	llm := llmtest.New()
 	t.Cleanup(llm.Close)
 	w := &ldWorld{host: newHost(t, baseConfig(libredesk.Name, llm.URL())), llm: llm}
-	w.sim = sim.NewLibredesk(sim.LibredeskOptions{WebhookSecret: ldWebhookSecret, Seed: 11})
+	w.sim = sim.New(sim.Options{WebhookSecret: ldWebhookSecret, Seed: 11})
 	w.simSrv = httptest.NewServer(w.sim.Handler())
 	t.Cleanup(func() { w.sim.Close(); w.simSrv.Close() })
 	w.demo = w.sim.SeedDemo()
@@ -81,7 +81,7 @@ func (w *ldWorld) visitor(contact, text string) int {
 	return id
 }
 
-func (w *ldWorld) conv(id int) sim.LibredeskConversationView {
+func (w *ldWorld) conv(id int) sim.ConversationView {
 	w.t.Helper()
 	c, ok := w.sim.Conversation(id)
 	if !ok {
@@ -90,7 +90,7 @@ func (w *ldWorld) conv(id int) sim.LibredeskConversationView {
 	return c
 }
 
-func (w *ldWorld) waitFor(id int, what string, cond func(sim.LibredeskConversationView) bool) sim.LibredeskConversationView {
+func (w *ldWorld) waitFor(id int, what string, cond func(sim.ConversationView) bool) sim.ConversationView {
 	w.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -146,8 +146,8 @@ func (w *ldWorld) post(h http.Header, body []byte) int {
 }
 
 // ldBot returns the bot's public messages.
-func (w *ldWorld) bot(c sim.LibredeskConversationView) []sim.LibredeskMessageView {
-	var out []sim.LibredeskMessageView
+func (w *ldWorld) bot(c sim.ConversationView) []sim.MessageView {
+	var out []sim.MessageView
 	for _, m := range c.Messages {
 		if m.SenderID == w.demo.BotID && m.Type == "outgoing" && !m.Private {
 			out = append(out, m)
@@ -156,7 +156,7 @@ func (w *ldWorld) bot(c sim.LibredeskConversationView) []sim.LibredeskMessageVie
 	return out
 }
 
-func (w *ldWorld) lastBot(c sim.LibredeskConversationView) string {
+func (w *ldWorld) lastBot(c sim.ConversationView) string {
 	b := w.bot(c)
 	if len(b) == 0 {
 		return ""
@@ -164,13 +164,13 @@ func (w *ldWorld) lastBot(c sim.LibredeskConversationView) string {
 	return b[len(b)-1].Text
 }
 
-func (w *ldWorld) hasBot(n int) func(sim.LibredeskConversationView) bool {
-	return func(c sim.LibredeskConversationView) bool { return len(w.bot(c)) >= n }
+func (w *ldWorld) hasBot(n int) func(sim.ConversationView) bool {
+	return func(c sim.ConversationView) bool { return len(w.bot(c)) >= n }
 }
 
 // notes returns the bot's private notes.
-func (w *ldWorld) notes(c sim.LibredeskConversationView) []sim.LibredeskMessageView {
-	var out []sim.LibredeskMessageView
+func (w *ldWorld) notes(c sim.ConversationView) []sim.MessageView {
+	var out []sim.MessageView
 	for _, m := range c.Messages {
 		if m.SenderID == w.demo.BotID && m.Type == "outgoing" && m.Private {
 			out = append(out, m)
@@ -179,7 +179,7 @@ func (w *ldWorld) notes(c sim.LibredeskConversationView) []sim.LibredeskMessageV
 	return out
 }
 
-func ldDump(c sim.LibredeskConversationView) string {
+func ldDump(c sim.ConversationView) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "status=%s assignee=%d team=%d tags=%v email=%q\n", c.Status, c.AssigneeID, c.TeamID, c.Tags, c.ContactEmail)
 	for _, m := range c.Messages {
@@ -247,7 +247,7 @@ func TestLibredeskTypedWordHandsOverInTheVisitorsLanguage(t *testing.T) {
 	}
 	w.settle()
 	w.visitor("de", "Mensch") // the former keyword still answers the prompt
-	c = w.waitFor(id, "handover", func(c sim.LibredeskConversationView) bool { return len(w.notes(c)) == 1 && len(w.bot(c)) == 2 })
+	c = w.waitFor(id, "handover", func(c sim.ConversationView) bool { return len(w.notes(c)) == 1 && len(w.bot(c)) == 2 })
 	w.settle()
 	c = w.conv(id)
 	if c.TeamID != w.demo.TeamID || c.AssigneeID != 0 {
@@ -272,7 +272,7 @@ func TestLibredeskFreeTextRequestHandsOver(t *testing.T) {
 	w := newLDWorld(t, ldAdapter(func(c *libredesk.Config) { c.AssignAgent = true }))
 	ldAnswerEcho(w)
 	id := w.visitor("v", "Can I talk to a human please?")
-	c := w.waitFor(id, "handover", func(c sim.LibredeskConversationView) bool { return len(w.notes(c)) == 1 && len(w.bot(c)) == 1 })
+	c := w.waitFor(id, "handover", func(c sim.ConversationView) bool { return len(w.notes(c)) == 1 && len(w.bot(c)) == 1 })
 	w.settle()
 	c = w.conv(id)
 	if c.AssigneeID != w.demo.AliceID || c.TeamID != w.demo.TeamID {
@@ -289,7 +289,7 @@ func TestLibredeskFreeTextRequestHandsOver(t *testing.T) {
 	if _, err := w.sim.AgentReply(w.ctx(), id, w.demo.AliceID, "Hi, Alice here.", false); err != nil {
 		t.Fatal(err)
 	}
-	c = w.waitFor(id, "join notice", func(c sim.LibredeskConversationView) bool {
+	c = w.waitFor(id, "join notice", func(c sim.ConversationView) bool {
 		return strings.Contains(w.lastBot(c), "Alice joined the chat")
 	})
 	w.settle()
@@ -301,7 +301,7 @@ func TestLibredeskFreeTextRequestHandsOver(t *testing.T) {
 func TestLibredeskNobodyAvailableOfflineMessage(t *testing.T) {
 	w := newLDWorld(t)
 	ldAnswerEcho(w)
-	w.sim.SetAvailability(w.demo.AliceID, sim.LibredeskAway)
+	w.sim.SetAvailability(w.demo.AliceID, sim.Away)
 	id := w.visitor("v", "Can I talk to a person?")
 	c := w.waitFor(id, "offline offer", w.hasBot(1))
 	if offer := w.lastBot(c); !strings.Contains(offer, `Type "message"`) || !strings.Contains(offer, "No agent is available") {
@@ -315,7 +315,7 @@ func TestLibredeskNobodyAvailableOfflineMessage(t *testing.T) {
 	}
 	w.settle()
 	w.visitor("v", "sure, it is jane@example.com")
-	c = w.waitFor(id, "offline message", func(c sim.LibredeskConversationView) bool { return len(w.bot(c)) == 3 })
+	c = w.waitFor(id, "offline message", func(c sim.ConversationView) bool { return len(w.bot(c)) == 3 })
 	w.settle()
 	c = w.conv(id)
 	if !strings.Contains(w.lastBot(c), "jane@example.com") {
@@ -338,7 +338,7 @@ func TestLibredeskNobodyAvailableOfflineMessage(t *testing.T) {
 func TestLibredeskOfflineWithKnownEmailAndNo(t *testing.T) {
 	w := newLDWorld(t)
 	ldAnswerEcho(w)
-	w.sim.SetAvailability(w.demo.AliceID, sim.LibredeskOffline)
+	w.sim.SetAvailability(w.demo.AliceID, sim.Offline)
 	// "no" keeps chatting.
 	id := w.visitor("a", "I want to talk to a human")
 	w.waitFor(id, "offer", w.hasBot(1))
@@ -357,7 +357,7 @@ func TestLibredeskOfflineWithKnownEmailAndNo(t *testing.T) {
 	}
 	w.settle()
 	w.visitor("b", "ja") // a plain yes answers the offer as well as "Nachricht"
-	c = w.waitFor(id2, "offline", func(c sim.LibredeskConversationView) bool { return len(w.notes(c)) == 1 && len(w.bot(c)) == 2 })
+	c = w.waitFor(id2, "offline", func(c sim.ConversationView) bool { return len(w.notes(c)) == 1 && len(w.bot(c)) == 2 })
 	if !strings.Contains(w.lastBot(c), "b@example.com") {
 		t.Fatalf("confirmation: %s", ldDump(c))
 	}
@@ -372,7 +372,7 @@ func TestLibredeskTakeoverByReplySilencesBotAcrossRestart(t *testing.T) {
 	if _, err := w.sim.AgentReply(w.ctx(), id, w.demo.AliceID, "Hi, Alice here, let me check.", false); err != nil {
 		t.Fatal(err)
 	}
-	c := w.waitFor(id, "join notice", func(c sim.LibredeskConversationView) bool {
+	c := w.waitFor(id, "join notice", func(c sim.ConversationView) bool {
 		return strings.Contains(w.lastBot(c), "Alice joined the chat") && c.AssigneeID == w.demo.AliceID
 	})
 	w.restart()
@@ -393,7 +393,7 @@ func TestLibredeskTakeoverByAssignment(t *testing.T) {
 	if err := w.sim.AgentAssign(w.ctx(), id, w.demo.BobID); err != nil {
 		t.Fatal(err)
 	}
-	w.waitFor(id, "join notice", func(c sim.LibredeskConversationView) bool {
+	w.waitFor(id, "join notice", func(c sim.ConversationView) bool {
 		return strings.Contains(w.lastBot(c), "Bob joined the chat")
 	})
 	w.settle()
@@ -417,7 +417,7 @@ func TestLibredeskFailSafeOnLLMError(t *testing.T) {
 	w := newLDWorld(t, ldConfig(func(c *config.Config) { c.LLMTimeout = 300 * time.Millisecond }))
 	w.llm.SetDefault(func(llmtest.Request) llmtest.Reply { return llmtest.Reply{Status: http.StatusInternalServerError} })
 	id := w.visitor("v", "Where is my order 123?")
-	c := w.waitFor(id, "fail-safe handover", func(c sim.LibredeskConversationView) bool { return len(w.notes(c)) == 1 && len(w.bot(c)) == 1 })
+	c := w.waitFor(id, "fail-safe handover", func(c sim.ConversationView) bool { return len(w.notes(c)) == 1 && len(w.bot(c)) == 1 })
 	if !strings.HasPrefix(w.lastBot(c), "Sorry") || !strings.Contains(w.notes(c)[0].Text, "could not answer") {
 		t.Fatalf("fail-safe: %s", ldDump(c))
 	}
@@ -445,7 +445,7 @@ func TestLibredeskShuffledDuplicatedDeliveries(t *testing.T) {
 				w.waitFor(id, "answer", w.hasBot(q+1))
 			}
 			w.visitor(contact, "human")
-			w.waitFor(ids[i], "handover", func(c sim.LibredeskConversationView) bool {
+			w.waitFor(ids[i], "handover", func(c sim.ConversationView) bool {
 				return len(w.notes(c)) == 1 && len(w.bot(c)) == questions+1
 			})
 		}()
@@ -666,7 +666,7 @@ func TestLibredeskTurnCosts(t *testing.T) {
 
 	w.sim.ResetCalls()
 	w.visitor("v", "Can I talk to a human please?")
-	w.waitFor(id, "handover", func(c sim.LibredeskConversationView) bool { return len(w.notes(c)) == 1 && len(w.bot(c)) == 3 })
+	w.waitFor(id, "handover", func(c sim.ConversationView) bool { return len(w.notes(c)) == 1 && len(w.bot(c)) == 3 })
 	w.settle()
 	handedOver := map[string]int{
 		"GET /api/v1/conversations/{uuid}/messages":      1,

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/handover-dev/handover/adapters/liveagent"
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/liveagent"
 	"github.com/handover-dev/handover/config"
 	"github.com/handover-dev/handover/handover"
 	"github.com/handover-dev/handover/internal/app"
@@ -57,10 +57,10 @@ func (c *laClock) Sleep(ctx context.Context, d time.Duration) error {
 // laWorld is one simulated LiveAgent account, one LLM server and one handover between them.
 type laWorld struct {
 	*host
-	la     *sim.LiveAgent
+	la     *sim.Server
 	simSrv *httptest.Server
 	llm    *llmtest.Server
-	demo   sim.LiveAgentDemo
+	demo   sim.Demo
 	// clock paces the adapter's rate limiter and the simulator's per-key window, and moves
 	// on at once when the limiter waits: LiveAgent's 180 requests a minute hold in every
 	// scenario without slowing the tests down.
@@ -80,14 +80,14 @@ func newLAWorld(t *testing.T, opts ...laOption) *laWorld {
 	for _, o := range opts {
 		o(w)
 	}
-	w.la = sim.NewLiveAgent(sim.LiveAgentOptions{APIKey: laKey, APIV1Key: laV1Key, Now: w.clock.Now})
+	w.la = sim.New(sim.Options{APIKey: laKey, APIV1Key: laV1Key, Now: w.clock.Now})
 	w.simSrv = httptest.NewServer(w.la.Handler())
 	t.Cleanup(func() { w.la.Close(); w.simSrv.Close() })
 	w.demo = w.la.SeedDemo()
 	// The administrator's rules, exactly as `handover liveagent rules` prints them.
 	for _, r := range liveagent.Rules(w.la.BotAgentID()) {
 		if r.Action == "HTTP request" {
-			w.la.AddRule(sim.LiveAgentRule{Name: r.Name, Trigger: r.Trigger, Method: r.Method,
+			w.la.AddRule(sim.Rule{Name: r.Name, Trigger: r.Trigger, Method: r.Method,
 				URL: liveagent.WebhookURL(w.relay.URL, laSecret), Body: r.Body})
 		}
 	}
@@ -110,7 +110,7 @@ func (w *laWorld) visitor(contact, text string) string {
 	return id
 }
 
-func (w *laWorld) ticket(id string) sim.LiveAgentTicket {
+func (w *laWorld) ticket(id string) sim.Ticket {
 	w.t.Helper()
 	tk, ok := w.la.Ticket(id)
 	if !ok {
@@ -119,7 +119,7 @@ func (w *laWorld) ticket(id string) sim.LiveAgentTicket {
 	return tk
 }
 
-func (w *laWorld) waitFor(id, what string, cond func(sim.LiveAgentTicket) bool) sim.LiveAgentTicket {
+func (w *laWorld) waitFor(id, what string, cond func(sim.Ticket) bool) sim.Ticket {
 	w.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -146,8 +146,8 @@ func (w *laWorld) post(secret string, body []byte) int {
 	return resp.StatusCode
 }
 
-func laBot(tk sim.LiveAgentTicket) []sim.LiveAgentMessage {
-	var out []sim.LiveAgentMessage
+func laBot(tk sim.Ticket) []sim.TicketMessage {
+	var out []sim.TicketMessage
 	for _, m := range tk.Messages {
 		if m.Role == "bot" && !m.Note {
 			out = append(out, m)
@@ -156,8 +156,8 @@ func laBot(tk sim.LiveAgentTicket) []sim.LiveAgentMessage {
 	return out
 }
 
-func laNotes(tk sim.LiveAgentTicket) []sim.LiveAgentMessage {
-	var out []sim.LiveAgentMessage
+func laNotes(tk sim.Ticket) []sim.TicketMessage {
+	var out []sim.TicketMessage
 	for _, m := range tk.Messages {
 		if m.Note {
 			out = append(out, m)
@@ -166,7 +166,7 @@ func laNotes(tk sim.LiveAgentTicket) []sim.LiveAgentMessage {
 	return out
 }
 
-func laLastBot(tk sim.LiveAgentTicket) string {
+func laLastBot(tk sim.Ticket) string {
 	b := laBot(tk)
 	if len(b) == 0 {
 		return ""
@@ -174,11 +174,11 @@ func laLastBot(tk sim.LiveAgentTicket) string {
 	return b[len(b)-1].Text
 }
 
-func laBotCount(n int) func(sim.LiveAgentTicket) bool {
-	return func(tk sim.LiveAgentTicket) bool { return len(laBot(tk)) >= n }
+func laBotCount(n int) func(sim.Ticket) bool {
+	return func(tk sim.Ticket) bool { return len(laBot(tk)) >= n }
 }
 
-func laDump(tk sim.LiveAgentTicket) string {
+func laDump(tk sim.Ticket) string {
 	var b strings.Builder
 	b.WriteString("status=" + tk.Status + " dept=" + tk.DepartmentID + " agent=" + tk.AgentID + " tags=" + strings.Join(tk.Tags, ",") + "\n")
 	for _, m := range tk.Messages {
@@ -236,7 +236,7 @@ func TestLiveAgentBotAnswersAndTellsWhatToTypeInTheVisitorsLanguage(t *testing.T
 	}
 	// Typing the keyword is pressing the button: Alice is online in Support.
 	w.visitor("hans", "Mitarbeiter")
-	tk = w.waitFor(id, "handover", func(tk sim.LiveAgentTicket) bool { return tk.DepartmentID == w.demo.SupportDepartment })
+	tk = w.waitFor(id, "handover", func(tk sim.Ticket) bool { return tk.DepartmentID == w.demo.SupportDepartment })
 	w.settle()
 	tk = w.ticket(id)
 	// The notice is the engine's, in German like the visitor.
@@ -251,7 +251,7 @@ func TestLiveAgentBotAnswersAndTellsWhatToTypeInTheVisitorsLanguage(t *testing.T
 	if err := w.la.AgentTake(w.ctx(), id, w.demo.Alice); err != nil {
 		t.Fatal(err)
 	}
-	w.waitFor(id, "join notice", func(tk sim.LiveAgentTicket) bool {
+	w.waitFor(id, "join notice", func(tk sim.Ticket) bool {
 		return strings.Contains(laLastBot(tk), "Alice ist dem Chat beigetreten")
 	})
 	w.settle()
@@ -267,7 +267,7 @@ func TestLiveAgentFreeTextRequestHandsOver(t *testing.T) {
 	w := newLAWorld(t)
 	laEcho(w)
 	id := w.visitor("v", "Can I talk to a person please?")
-	tk := w.waitFor(id, "handover", func(tk sim.LiveAgentTicket) bool { return tk.DepartmentID == w.demo.SupportDepartment })
+	tk := w.waitFor(id, "handover", func(tk sim.Ticket) bool { return tk.DepartmentID == w.demo.SupportDepartment })
 	if strings.Contains(laLastBot(tk), "Here is what I know") {
 		t.Fatalf("the bot answered instead of handing over:\n%s", laDump(tk))
 	}
@@ -294,7 +294,7 @@ func TestLiveAgentNobodyAvailableOfflineMessage(t *testing.T) {
 	}
 	w.settle()
 	w.visitor("v", "sure, it is jane@example.com")
-	tk = w.waitFor(id, "offline ticket", func(tk sim.LiveAgentTicket) bool { return slices.Contains(tk.Tags, liveagent.TagOffline) })
+	tk = w.waitFor(id, "offline ticket", func(tk sim.Ticket) bool { return slices.Contains(tk.Tags, liveagent.TagOffline) })
 	w.settle()
 	tk = w.ticket(id)
 	// Same ticket: tagged, in Support's queue, the chat still open for the confirmation.
@@ -328,7 +328,7 @@ func TestLiveAgentAgentWritingTakesOverForGood(t *testing.T) {
 	if _, err := w.la.AgentReply(w.ctx(), id, w.demo.Alice, "Hi, Alice here, let me check.", false); err != nil {
 		t.Fatal(err)
 	}
-	tk := w.waitFor(id, "join notice", func(tk sim.LiveAgentTicket) bool { return strings.Contains(laLastBot(tk), "Alice joined the chat") })
+	tk := w.waitFor(id, "join notice", func(tk sim.Ticket) bool { return strings.Contains(laLastBot(tk), "Alice joined the chat") })
 	w.settle()
 	tk = w.ticket(id)
 	if tk.AgentID != w.demo.Alice {
@@ -358,7 +358,7 @@ func TestLiveAgentTransferToAnAgentIsATakeover(t *testing.T) {
 	if err := w.la.AgentTake(w.ctx(), id, w.demo.Bob); err != nil {
 		t.Fatal(err)
 	}
-	w.waitFor(id, "join notice", func(tk sim.LiveAgentTicket) bool { return strings.Contains(laLastBot(tk), "Bob joined the chat") })
+	w.waitFor(id, "join notice", func(tk sim.Ticket) bool { return strings.Contains(laLastBot(tk), "Bob joined the chat") })
 	w.settle()
 	n := 0
 	for _, m := range laBot(w.ticket(id)) {
@@ -373,7 +373,7 @@ func TestLiveAgentFailSafeOnLLMError(t *testing.T) {
 	w := newLAWorld(t, laConfig(func(c *config.Config) { c.LLMTimeout = 300 * time.Millisecond }))
 	w.llm.SetDefault(func(llmtest.Request) llmtest.Reply { return llmtest.Reply{Status: http.StatusInternalServerError} })
 	id := w.visitor("v", "Where is my order 123?")
-	tk := w.waitFor(id, "fail-safe handover", func(tk sim.LiveAgentTicket) bool { return tk.DepartmentID == w.demo.SupportDepartment })
+	tk := w.waitFor(id, "fail-safe handover", func(tk sim.Ticket) bool { return tk.DepartmentID == w.demo.SupportDepartment })
 	w.settle()
 	tk = w.ticket(id)
 	if !strings.HasPrefix(laLastBot(tk), "Sorry") {
@@ -434,9 +434,9 @@ func TestLiveAgentBrokenRuleBodies(t *testing.T) {
 	}
 	// A new visitor message arrives in a broken body: the bot answers the real message,
 	// read from the API.
-	w.la.SetRuleFaults(sim.LiveAgentRuleFaults{Values: map[string]string{"conversation_id": id + `", "x":"` + injected}})
+	w.la.SetRuleFaults(sim.RuleFaults{Values: map[string]string{"conversation_id": id + `", "x":"` + injected}})
 	w.visitor("v", "And on Sundays?")
-	w.la.SetRuleFaults(sim.LiveAgentRuleFaults{})
+	w.la.SetRuleFaults(sim.RuleFaults{})
 	tk := w.waitFor(id, "answer to the new message", laBotCount(2))
 	if last := laLastBot(tk); !strings.Contains(last, "And on Sundays?") || strings.Contains(last, injected) {
 		t.Fatalf("answer: %q", last)
@@ -448,7 +448,7 @@ func TestLiveAgentBrokenRuleBodies(t *testing.T) {
 func TestLiveAgentLiteralIDFallsBackToTheCode(t *testing.T) {
 	w := newLAWorld(t)
 	laEcho(w)
-	w.la.SetRuleFaults(sim.LiveAgentRuleFaults{Unreplaced: []string{"conversation_id"}})
+	w.la.SetRuleFaults(sim.RuleFaults{Unreplaced: []string{"conversation_id"}})
 	id := w.visitor("v", "Do you ship to Norway?")
 	tk := w.waitFor(id, "answer", laBotCount(1))
 	if !strings.Contains(laLastBot(tk), "Norway") {
@@ -608,20 +608,20 @@ func TestLiveAgentTurnCostsEndToEnd(t *testing.T) {
 	}
 	handover := w.measure(func() {
 		w.visitor("v", "I want to talk to a human")
-		w.waitFor(id, "handover", func(tk sim.LiveAgentTicket) bool { return tk.DepartmentID == w.demo.SupportDepartment })
+		w.waitFor(id, "handover", func(tk sim.Ticket) bool { return tk.DepartmentID == w.demo.SupportDepartment })
 	})
 	take := w.measure(func() {
 		if err := w.la.AgentTake(w.ctx(), id, w.demo.Alice); err != nil {
 			t.Fatal(err)
 		}
-		w.waitFor(id, "join", func(tk sim.LiveAgentTicket) bool { return strings.Contains(laLastBot(tk), "Alice joined") })
+		w.waitFor(id, "join", func(tk sim.Ticket) bool { return strings.Contains(laLastBot(tk), "Alice joined") })
 	})
 	w.la.SetAvailability(w.demo.Alice, "offline")
 	offer := w.measure(func() { w.visitor("w", "I want to talk to a human"); w.waitFor(id2, "offer", laBotCount(2)) })
 	ask := w.measure(func() { w.visitor("w", "message"); w.waitFor(id2, "email question", laBotCount(3)) })
 	filed := w.measure(func() {
 		w.visitor("w", "it is jane@example.com")
-		w.waitFor(id2, "offline", func(tk sim.LiveAgentTicket) bool { return slices.Contains(tk.Tags, liveagent.TagOffline) })
+		w.waitFor(id2, "offline", func(tk sim.Ticket) bool { return slices.Contains(tk.Tags, liveagent.TagOffline) })
 	})
 	// Bounds: the turn (adapters/liveagent/turncost_test.go) plus at most two reads for each
 	// rule its writes fire; the caches (agents, the department's members, the tag's id) were

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/chatwoot"
 	"github.com/handover-dev/handover/config"
 	"github.com/handover-dev/handover/internal/llmtest"
 )

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/chatwoot"
 	"github.com/handover-dev/handover/internal/conformance"
 	"github.com/handover-dev/handover/internal/llmtest"
 )

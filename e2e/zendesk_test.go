@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/zendesk"
 	"github.com/handover-dev/handover/adapters/zendesk"
 	"github.com/handover-dev/handover/handover"
 	"github.com/handover-dev/handover/internal/app"
@@ -40,10 +40,10 @@ type zdDelivery = delivery
 // host.delay holds each answer after handover answered (a slow network).
 type zdWorld struct {
 	*host
-	sim    *sim.Zendesk
+	sim    *sim.Server
 	simSrv *httptest.Server
 	llm    *llmtest.Server
-	demo   sim.ZendeskDemo
+	demo   sim.Demo
 	zcfg   zendesk.Config
 }
 
@@ -51,7 +51,7 @@ type zdOption func(w *zdWorld)
 
 func zdRequired(n int) zdOption { return func(w *zdWorld) { w.cfg.RequiredAnswers = n } }
 
-func newZendeskWorld(t *testing.T, simOpts sim.ZendeskOptions, opts ...zdOption) *zdWorld {
+func newZendeskWorld(t *testing.T, simOpts sim.Options, opts ...zdOption) *zdWorld {
 	t.Helper()
 	llm := llmtest.New()
 	t.Cleanup(llm.Close)
@@ -61,7 +61,7 @@ func newZendeskWorld(t *testing.T, simOpts sim.ZendeskOptions, opts ...zdOption)
 	if simOpts.RetryWait == 0 {
 		simOpts.RetryWait = 20 * time.Millisecond
 	}
-	w.sim = sim.NewZendesk(simOpts)
+	w.sim = sim.New(simOpts)
 	w.simSrv = httptest.NewServer(w.sim.Handler())
 	t.Cleanup(func() { w.sim.Close(); w.simSrv.Close() })
 	w.demo = w.sim.SeedDemo()
@@ -90,7 +90,7 @@ func (w *zdWorld) visitor(user, text string) string {
 	return conv
 }
 
-func (w *zdWorld) conv(id string) sim.ZendeskConversationView {
+func (w *zdWorld) conv(id string) sim.ConversationView {
 	w.t.Helper()
 	c, ok := w.sim.Conversation(id)
 	if !ok {
@@ -99,7 +99,7 @@ func (w *zdWorld) conv(id string) sim.ZendeskConversationView {
 	return c
 }
 
-func (w *zdWorld) waitFor(id, what string, cond func(c sim.ZendeskConversationView) bool) sim.ZendeskConversationView {
+func (w *zdWorld) waitFor(id, what string, cond func(c sim.ConversationView) bool) sim.ConversationView {
 	w.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -115,8 +115,8 @@ func (w *zdWorld) waitFor(id, what string, cond func(c sim.ZendeskConversationVi
 }
 
 // zdBot returns the bot's messages: business messages carrying handover_kind.
-func zdBot(c sim.ZendeskConversationView) []sim.ZendeskMessageView {
-	var out []sim.ZendeskMessageView
+func zdBot(c sim.ConversationView) []sim.MessageView {
+	var out []sim.MessageView
 	for _, m := range c.Messages {
 		if m.AuthorType == "business" && m.Metadata["handover_kind"] != nil {
 			out = append(out, m)
@@ -125,19 +125,19 @@ func zdBot(c sim.ZendeskConversationView) []sim.ZendeskMessageView {
 	return out
 }
 
-func zdLastBot(c sim.ZendeskConversationView) sim.ZendeskMessageView {
+func zdLastBot(c sim.ConversationView) sim.MessageView {
 	b := zdBot(c)
 	if len(b) == 0 {
-		return sim.ZendeskMessageView{}
+		return sim.MessageView{}
 	}
 	return b[len(b)-1]
 }
 
-func zdHasBot(n int) func(sim.ZendeskConversationView) bool {
-	return func(c sim.ZendeskConversationView) bool { return len(zdBot(c)) >= n }
+func zdHasBot(n int) func(sim.ConversationView) bool {
+	return func(c sim.ConversationView) bool { return len(zdBot(c)) >= n }
 }
 
-func zdPayloads(m sim.ZendeskMessageView) []string {
+func zdPayloads(m sim.MessageView) []string {
 	var out []string
 	for _, a := range m.Actions {
 		out = append(out, fmt.Sprint(a["payload"]))
@@ -145,8 +145,8 @@ func zdPayloads(m sim.ZendeskMessageView) []string {
 	return out
 }
 
-func zdPasses(c sim.ZendeskConversationView, target string) []sim.ZendeskControlEvent {
-	var out []sim.ZendeskControlEvent
+func zdPasses(c sim.ConversationView, target string) []sim.ControlEvent {
+	var out []sim.ControlEvent
 	for _, e := range c.Control {
 		if e.Action == "passControl" && e.Target == target {
 			out = append(out, e)
@@ -155,7 +155,7 @@ func zdPasses(c sim.ZendeskConversationView, target string) []sim.ZendeskControl
 	return out
 }
 
-func zdDump(c sim.ZendeskConversationView) string {
+func zdDump(c sim.ConversationView) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "active=%q pending=%q agent=%q tickets=%d control=%v\n", c.Active, c.Pending, c.Agent, len(c.Tickets), c.Control)
 	for _, m := range c.Messages {
@@ -181,7 +181,7 @@ func zdAnswerEcho(llm *llmtest.Server) {
 }
 
 func TestZendeskBotAnswersButtonAfterRequiredAnswersAndCountSurvivesRestart(t *testing.T) {
-	w := newZendeskWorld(t, sim.ZendeskOptions{}, zdRequired(2))
+	w := newZendeskWorld(t, sim.Options{}, zdRequired(2))
 	id := w.visitor("v1", "How long does shipping take?")
 	c := w.waitFor(id, "first answer", zdHasBot(1))
 	first := zdLastBot(c)
@@ -211,7 +211,7 @@ func TestZendeskBotAnswersButtonAfterRequiredAnswersAndCountSurvivesRestart(t *t
 }
 
 func TestZendeskReplyClickHandsOverWithFirstMessageID(t *testing.T) {
-	w := newZendeskWorld(t, sim.ZendeskOptions{}, zdRequired(0))
+	w := newZendeskWorld(t, sim.Options{}, zdRequired(0))
 	id := w.visitor("v1", "Where is my parcel?")
 	c := w.waitFor(id, "answer with button", zdHasBot(1))
 	btn := zdLastBot(c)
@@ -220,10 +220,10 @@ func TestZendeskReplyClickHandsOverWithFirstMessageID(t *testing.T) {
 	if err := w.sim.VisitorClick(w.ctx(), id, btn.ID, "handover_request"); err != nil {
 		t.Fatal(err)
 	}
-	c = w.waitFor(id, "handover", func(c sim.ZendeskConversationView) bool { return c.Active == sim.ZendeskAgentWorkspaceName })
+	c = w.waitFor(id, "handover", func(c sim.ConversationView) bool { return c.Active == sim.AgentWorkspaceName })
 	w.settle()
 	c = w.conv(id)
-	passes := zdPasses(c, sim.ZendeskAgentWorkspaceName)
+	passes := zdPasses(c, sim.AgentWorkspaceName)
 	if len(passes) != 1 {
 		t.Fatalf("want one passControl to Agent Workspace: %s", zdDump(c))
 	}
@@ -253,7 +253,7 @@ func TestZendeskReplyClickHandsOverWithFirstMessageID(t *testing.T) {
 }
 
 func TestZendeskPostbackButtons(t *testing.T) {
-	w := newZendeskWorld(t, sim.ZendeskOptions{}, zdRequired(0), func(w *zdWorld) { w.zcfg.Buttons = zendesk.ButtonsPostback })
+	w := newZendeskWorld(t, sim.Options{}, zdRequired(0), func(w *zdWorld) { w.zcfg.Buttons = zendesk.ButtonsPostback })
 	id := w.visitor("v1", "Where is my parcel?")
 	c := w.waitFor(id, "answer with button", zdHasBot(1))
 	btn := zdLastBot(c)
@@ -264,26 +264,26 @@ func TestZendeskPostbackButtons(t *testing.T) {
 	if err := w.sim.VisitorClick(w.ctx(), id, btn.ID, "handover_request"); err != nil {
 		t.Fatal(err)
 	}
-	c = w.waitFor(id, "handover", func(c sim.ZendeskConversationView) bool { return c.Active == sim.ZendeskAgentWorkspaceName })
-	if md := zdPasses(c, sim.ZendeskAgentWorkspaceName)[0].Metadata; md["handover_reason"] != "visitor_button" {
+	c = w.waitFor(id, "handover", func(c sim.ConversationView) bool { return c.Active == sim.AgentWorkspaceName })
+	if md := zdPasses(c, sim.AgentWorkspaceName)[0].Metadata; md["handover_reason"] != "visitor_button" {
 		t.Fatalf("reason %v", md)
 	}
 }
 
 func TestZendeskFreeTextRequest(t *testing.T) {
-	w := newZendeskWorld(t, sim.ZendeskOptions{})
+	w := newZendeskWorld(t, sim.Options{})
 	id := w.visitor("de", "Ich möchte mit einem Mitarbeiter sprechen")
-	c := w.waitFor(id, "handover by detector", func(c sim.ZendeskConversationView) bool { return c.Active == sim.ZendeskAgentWorkspaceName })
+	c := w.waitFor(id, "handover by detector", func(c sim.ConversationView) bool { return c.Active == sim.AgentWorkspaceName })
 	if strings.Contains(zdLastBot(c).Text, "Here is what I know") {
 		t.Fatalf("the bot answered instead of handing over: %s", zdDump(c))
 	}
-	if md := zdPasses(c, sim.ZendeskAgentWorkspaceName)[0].Metadata; md["handover_reason"] != "visitor_request" {
+	if md := zdPasses(c, sim.AgentWorkspaceName)[0].Metadata; md["handover_reason"] != "visitor_request" {
 		t.Fatalf("reason %v", md)
 	}
 }
 
 func TestZendeskNobodyAvailableOfflineTicket(t *testing.T) {
-	w := newZendeskWorld(t, sim.ZendeskOptions{})
+	w := newZendeskWorld(t, sim.Options{})
 	w.sim.SetAgentStatus(w.demo.AliceID, "away")
 	id := w.visitor("jane", "Can I talk to a person?")
 	c := w.waitFor(id, "offline offer", zdHasBot(1))
@@ -301,7 +301,7 @@ func TestZendeskNobodyAvailableOfflineTicket(t *testing.T) {
 	}
 	w.settle()
 	w.visitor("jane", "sure, it is jane@example.com")
-	c = w.waitFor(id, "offline ticket", func(c sim.ZendeskConversationView) bool { return len(c.Tickets) > 0 })
+	c = w.waitFor(id, "offline ticket", func(c sim.ConversationView) bool { return len(c.Tickets) > 0 })
 	w.settle()
 	c = w.conv(id)
 	if len(c.Tickets) != 1 {
@@ -315,7 +315,7 @@ func TestZendeskNobodyAvailableOfflineTicket(t *testing.T) {
 	if !strings.Contains(zdLastBot(c).Text, "jane@example.com") {
 		t.Fatalf("visitor not told how they hear back: %s", zdDump(c))
 	}
-	if len(zdPasses(c, sim.ZendeskAgentWorkspaceName)) != 0 {
+	if len(zdPasses(c, sim.AgentWorkspaceName)) != 0 {
 		t.Fatalf("an offline message is not a handover: %s", zdDump(c))
 	}
 	// A retried webhook of the email message files nothing twice.
@@ -332,7 +332,7 @@ func TestZendeskOutsideHoursOffersOfflineMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newZendeskWorld(t, sim.ZendeskOptions{}, func(w *zdWorld) {
+	w := newZendeskWorld(t, sim.Options{}, func(w *zdWorld) {
 		w.zcfg.Hours = hours
 		w.zcfg.Now = func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
 	})
@@ -344,14 +344,14 @@ func TestZendeskOutsideHoursOffersOfflineMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The profile has an email: no question, a ticket at once.
-	c = w.waitFor(id, "ticket", func(c sim.ZendeskConversationView) bool { return len(c.Tickets) == 1 })
+	c = w.waitFor(id, "ticket", func(c sim.ConversationView) bool { return len(c.Tickets) == 1 })
 	if c.Tickets[0].RequesterEmail != "known@example.com" {
 		t.Fatalf("ticket %+v", c.Tickets[0])
 	}
 }
 
 func TestZendeskTakeoverReturnAndSecondTakeover(t *testing.T) {
-	w := newZendeskWorld(t, sim.ZendeskOptions{})
+	w := newZendeskWorld(t, sim.Options{})
 	id := w.visitor("v", "Hi, question about my order")
 	w.waitFor(id, "answer", zdHasBot(1))
 	w.settle()
@@ -369,7 +369,7 @@ func TestZendeskTakeoverReturnAndSecondTakeover(t *testing.T) {
 	if _, err := w.sim.AgentReply(w.ctx(), id, w.demo.AliceID, "Hi, Alice here, let me check."); err != nil {
 		t.Fatal(err)
 	}
-	c := w.waitFor(id, "join notice", func(c sim.ZendeskConversationView) bool {
+	c := w.waitFor(id, "join notice", func(c sim.ConversationView) bool {
 		return strings.Contains(zdLastBot(c).Text, "Alice joined the chat")
 	})
 	if zdLastBot(c).Metadata["handover_kind"] != "joined" {
@@ -391,7 +391,7 @@ func TestZendeskTakeoverReturnAndSecondTakeover(t *testing.T) {
 	if err := w.sim.PassToBot(w.ctx(), id, map[string]any{"reason": "solved"}); err != nil {
 		t.Fatal(err)
 	}
-	c = w.waitFor(id, "answer on return", func(c sim.ZendeskConversationView) bool {
+	c = w.waitFor(id, "answer on return", func(c sim.ConversationView) bool {
 		return strings.Contains(zdLastBot(c).Text, "thanks!")
 	})
 	reqs := w.llm.Requests()
@@ -404,7 +404,7 @@ func TestZendeskTakeoverReturnAndSecondTakeover(t *testing.T) {
 	}
 	w.settle()
 	w.visitor("v", "one more question: can I change the address?")
-	c = w.waitFor(id, "answer after return", func(c sim.ZendeskConversationView) bool {
+	c = w.waitFor(id, "answer after return", func(c sim.ConversationView) bool {
 		return strings.Contains(zdLastBot(c).Text, "change the address")
 	})
 	if n := len(zdBot(c)); n != 4 {
@@ -416,7 +416,7 @@ func TestZendeskTakeoverReturnAndSecondTakeover(t *testing.T) {
 	if _, err := w.sim.AgentReply(w.ctx(), id, w.demo.BobID, "Bob here."); err != nil {
 		t.Fatal(err)
 	}
-	c = w.waitFor(id, "second join notice", func(c sim.ZendeskConversationView) bool {
+	c = w.waitFor(id, "second join notice", func(c sim.ConversationView) bool {
 		return strings.Contains(zdLastBot(c).Text, "Bob joined the chat")
 	})
 	w.settle()
@@ -426,7 +426,7 @@ func TestZendeskTakeoverReturnAndSecondTakeover(t *testing.T) {
 }
 
 func TestZendeskReleaseControlReturnsOnNextMessage(t *testing.T) {
-	w := newZendeskWorld(t, sim.ZendeskOptions{})
+	w := newZendeskWorld(t, sim.Options{})
 	id := w.visitor("v", "Hello")
 	w.waitFor(id, "answer", zdHasBot(1))
 	w.settle()
@@ -448,17 +448,17 @@ func TestZendeskReleaseControlReturnsOnNextMessage(t *testing.T) {
 }
 
 func TestZendeskFailSafe(t *testing.T) {
-	w := newZendeskWorld(t, sim.ZendeskOptions{}, func(w *zdWorld) { w.cfg.LLMTimeout = 300 * time.Millisecond })
+	w := newZendeskWorld(t, sim.Options{}, func(w *zdWorld) { w.cfg.LLMTimeout = 300 * time.Millisecond })
 	w.llm.SetDefault(func(llmtest.Request) llmtest.Reply { return llmtest.Reply{Status: http.StatusInternalServerError} })
 	id := w.visitor("v", "Where is my order 123?")
 	// The engine hands over first and then tells the visitor: wait for both.
-	c := w.waitFor(id, "fail-safe handover and apology", func(c sim.ZendeskConversationView) bool {
-		return c.Active == sim.ZendeskAgentWorkspaceName && strings.HasPrefix(zdLastBot(c).Text, "Sorry")
+	c := w.waitFor(id, "fail-safe handover and apology", func(c sim.ConversationView) bool {
+		return c.Active == sim.AgentWorkspaceName && strings.HasPrefix(zdLastBot(c).Text, "Sorry")
 	})
 	if !strings.HasPrefix(zdLastBot(c).Text, "Sorry") {
 		t.Fatalf("no apology: %s", zdDump(c))
 	}
-	if md := zdPasses(c, sim.ZendeskAgentWorkspaceName)[0].Metadata; md["handover_reason"] != "bot_error" {
+	if md := zdPasses(c, sim.AgentWorkspaceName)[0].Metadata; md["handover_reason"] != "bot_error" {
 		t.Fatalf("reason %v", md)
 	}
 }
@@ -466,7 +466,7 @@ func TestZendeskFailSafe(t *testing.T) {
 func TestZendeskSlowAnswerRetriedGivesOneReply(t *testing.T) {
 	// Sunshine gives up on an attempt after its timeout (20 s; here 150 ms) and retries the
 	// same event. handover answered at once the first time; the retry must not double the reply.
-	w := newZendeskWorld(t, sim.ZendeskOptions{WebhookTimeout: 150 * time.Millisecond})
+	w := newZendeskWorld(t, sim.Options{WebhookTimeout: 150 * time.Millisecond})
 	w.mu.Lock()
 	w.delay = 400 * time.Millisecond
 	w.mu.Unlock()
@@ -496,7 +496,7 @@ func TestZendeskSlowAnswerRetriedGivesOneReply(t *testing.T) {
 }
 
 func TestZendeskWebhookBadInput(t *testing.T) {
-	w := newZendeskWorld(t, sim.ZendeskOptions{})
+	w := newZendeskWorld(t, sim.Options{})
 	id := w.visitor("v", "Hello there")
 	w.waitFor(id, "answer", zdHasBot(1))
 	w.settle()
@@ -589,7 +589,7 @@ func (w *zdWorld) replay(match func(zdDelivery) bool, n int) {
 // with the takeover recorded in the conversation's metadata) and the takeover turn the pages
 // queue; the visitor is told once, the bot is silent, and first_message_id is set.
 func TestZendeskStopChatbotAndJoin(t *testing.T) {
-	w := newZendeskWorld(t, sim.ZendeskOptions{})
+	w := newZendeskWorld(t, sim.Options{})
 	id := w.visitor("v", "Hi, question about my order")
 	c := w.waitFor(id, "answer", zdHasBot(1))
 	first := c.Messages[0].ID
@@ -615,13 +615,13 @@ func TestZendeskStopChatbotAndJoin(t *testing.T) {
 	if err := a.Lanes.Submit(handover.Event{Kind: handover.EventAgentActivity, ConversationID: id}); err != nil {
 		t.Fatal(err)
 	}
-	c = w.waitFor(id, "join notice", func(c sim.ZendeskConversationView) bool {
+	c = w.waitFor(id, "join notice", func(c sim.ConversationView) bool {
 		return strings.Contains(zdLastBot(c).Text, "Alice joined the chat")
 	})
 	w.settle()
 	c = w.conv(id)
-	passes := zdPasses(c, sim.ZendeskAgentWorkspaceName)
-	if c.Active != sim.ZendeskAgentWorkspaceName || len(passes) != 1 || passes[0].Metadata["first_message_id"] != first || passes[0].Metadata["handover_reason"] != "agent_takeover" {
+	passes := zdPasses(c, sim.AgentWorkspaceName)
+	if c.Active != sim.AgentWorkspaceName || len(passes) != 1 || passes[0].Metadata["first_message_id"] != first || passes[0].Metadata["handover_reason"] != "agent_takeover" {
 		t.Fatalf("takeover: %s", zdDump(c))
 	}
 	if n := len(zdBot(c)); n != 2 {
@@ -736,14 +736,14 @@ func (w *zdWorld) seedLong(user string, n int) string {
 func TestZendeskCallCounts(t *testing.T) {
 	for _, n := range []int{0, 1000} {
 		t.Run(fmt.Sprintf("history=%d", n), func(t *testing.T) {
-			w := newZendeskWorld(t, sim.ZendeskOptions{}, zdRequired(0))
+			w := newZendeskWorld(t, sim.Options{}, zdRequired(0))
 			if n > 0 {
 				w.seedLong("v", n)
 			}
 			var id string
 			calls := w.measure(func() {
 				id = w.visitor("v", "How long does shipping take?")
-				w.waitFor(id, "answer", func(c sim.ZendeskConversationView) bool {
+				w.waitFor(id, "answer", func(c sim.ConversationView) bool {
 					return strings.Contains(zdLastBot(c).Text, "How long does shipping take?")
 				})
 			})
@@ -754,12 +754,12 @@ func TestZendeskCallCounts(t *testing.T) {
 				if err := w.sim.VisitorClick(w.ctx(), id, btn.ID, "handover_request"); err != nil {
 					t.Fatal(err)
 				}
-				w.waitFor(id, "notice", func(c sim.ZendeskConversationView) bool { return strings.Contains(zdLastBot(c).Text, "human agent") })
+				w.waitFor(id, "notice", func(c sim.ConversationView) bool { return strings.Contains(zdLastBot(c).Text, "human agent") })
 			})
 			wantCalls(t, "handover, to the notice", throughNotice(calls), map[string]int{zdListMessages: 1, zdAvailability: 1, zdPassControl: 1, zdPostMessage: 1})
 			// Then the switchboard:passControl webhook of the handover: one read, nothing to do.
 			wantCalls(t, "handover, with its passControl webhook", calls, map[string]int{zdListMessages: 2, zdAvailability: 1, zdPassControl: 1, zdPostMessage: 1})
-			if md := zdPasses(w.conv(id), sim.ZendeskAgentWorkspaceName)[0].Metadata; md["first_message_id"] == nil {
+			if md := zdPasses(w.conv(id), sim.AgentWorkspaceName)[0].Metadata; md["first_message_id"] == nil {
 				t.Fatalf("passControl without first_message_id: %v", md)
 			}
 
@@ -767,7 +767,7 @@ func TestZendeskCallCounts(t *testing.T) {
 				if _, err := w.sim.AgentReply(w.ctx(), id, w.demo.AliceID, "Hi, Alice here."); err != nil {
 					t.Fatal(err)
 				}
-				w.waitFor(id, "join notice", func(c sim.ZendeskConversationView) bool { return strings.Contains(zdLastBot(c).Text, "Alice joined") })
+				w.waitFor(id, "join notice", func(c sim.ConversationView) bool { return strings.Contains(zdLastBot(c).Text, "Alice joined") })
 			})
 			wantCalls(t, "takeover of a handed-over conversation", calls, map[string]int{zdListMessages: 1, zdPostMessage: 1})
 		})
@@ -778,12 +778,12 @@ func TestZendeskCallCounts(t *testing.T) {
 func TestZendeskCallCountsTakeoverFromBot(t *testing.T) {
 	for _, n := range []int{0, 1000} {
 		t.Run(fmt.Sprintf("history=%d", n), func(t *testing.T) {
-			w := newZendeskWorld(t, sim.ZendeskOptions{})
+			w := newZendeskWorld(t, sim.Options{})
 			if n > 0 {
 				w.seedLong("v", n)
 			}
 			id := w.visitor("v", "Hi, question about my order")
-			w.waitFor(id, "answer", func(c sim.ZendeskConversationView) bool { return strings.Contains(zdLastBot(c).Text, "my order") })
+			w.waitFor(id, "answer", func(c sim.ConversationView) bool { return strings.Contains(zdLastBot(c).Text, "my order") })
 			calls := w.measure(func() {
 				if err := w.sim.AgentTakeOver(w.ctx(), id, w.demo.AliceID, nil); err != nil {
 					t.Fatal(err)
@@ -794,7 +794,7 @@ func TestZendeskCallCountsTakeoverFromBot(t *testing.T) {
 				if _, err := w.sim.AgentReply(w.ctx(), id, w.demo.AliceID, "Hi, Alice here."); err != nil {
 					t.Fatal(err)
 				}
-				w.waitFor(id, "join notice", func(c sim.ZendeskConversationView) bool { return strings.Contains(zdLastBot(c).Text, "Alice joined") })
+				w.waitFor(id, "join notice", func(c sim.ConversationView) bool { return strings.Contains(zdLastBot(c).Text, "Alice joined") })
 			})
 			wantCalls(t, "takeover", calls, map[string]int{zdListMessages: 1, zdPostMessage: 1})
 		})
@@ -810,7 +810,7 @@ func TestZendeskCallCountsOffline(t *testing.T) {
 		full, email bool
 	}{{0, true, true}, {1000, true, true}, {0, true, false}, {0, false, true}, {1000, false, false}} {
 		t.Run(fmt.Sprintf("history=%d,fullUser=%v,email=%v", tc.n, tc.full, tc.email), func(t *testing.T) {
-			w := newZendeskWorld(t, sim.ZendeskOptions{NoFullUser: !tc.full})
+			w := newZendeskWorld(t, sim.Options{NoFullUser: !tc.full})
 			w.sim.SetAgentStatus(w.demo.AliceID, "away")
 			if tc.email {
 				w.sim.SetUserEmail("jane", "jane@example.com")
@@ -821,14 +821,14 @@ func TestZendeskCallCountsOffline(t *testing.T) {
 			var id string
 			calls := w.measure(func() {
 				id = w.visitor("jane", "How long does shipping take?")
-				w.waitFor(id, "answer", func(c sim.ZendeskConversationView) bool {
+				w.waitFor(id, "answer", func(c sim.ConversationView) bool {
 					return strings.Contains(zdLastBot(c).Text, "How long does shipping take?")
 				})
 			})
 			wantCalls(t, "plain turn", calls, map[string]int{zdListMessages: 1, zdPostMessage: 1})
 			calls = w.measure(func() {
 				w.visitor("jane", "Can I talk to a person?")
-				w.waitFor(id, "offer", func(c sim.ZendeskConversationView) bool { return zdLastBot(c).Metadata["handover_prompt"] == "offline" })
+				w.waitFor(id, "offer", func(c sim.ConversationView) bool { return zdLastBot(c).Metadata["handover_prompt"] == "offline" })
 			})
 			wantCalls(t, "offline offer", calls, map[string]int{zdListMessages: 1, zdAvailability: 1, zdPostMessage: 1})
 
@@ -841,7 +841,7 @@ func TestZendeskCallCountsOffline(t *testing.T) {
 				if err := w.sim.VisitorClick(w.ctx(), id, btn.ID, "offline_message"); err != nil {
 					t.Fatal(err)
 				}
-				w.waitFor(id, "ticket or email prompt", func(c sim.ZendeskConversationView) bool {
+				w.waitFor(id, "ticket or email prompt", func(c sim.ConversationView) bool {
 					return len(c.Tickets) == 1 || zdLastBot(c).Metadata["handover_prompt"] == "email"
 				})
 			})
@@ -851,7 +851,7 @@ func TestZendeskCallCountsOffline(t *testing.T) {
 				wantCalls(t, "email prompt", calls, want)
 				calls = w.measure(func() {
 					w.visitor("jane", "it is jane@example.com")
-					w.waitFor(id, "ticket", func(c sim.ZendeskConversationView) bool { return len(c.Tickets) == 1 })
+					w.waitFor(id, "ticket", func(c sim.ConversationView) bool { return len(c.Tickets) == 1 })
 				})
 			}
 			want := map[string]int{zdListMessages: 1, zdCreateTicket: 1, zdPostMessage: 1}

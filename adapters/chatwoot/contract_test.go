@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/chatwoot"
 	"github.com/handover-dev/handover/handover"
 )
 

@@ -14,7 +14,7 @@ import (
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
 	"github.com/handover-dev/handover/adapters/internal/helpdesktest"
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/chatwoot"
 )
 
 // installSim serves a simulated Chatwoot over real HTTP.

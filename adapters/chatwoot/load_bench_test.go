@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/handover-dev/handover/adapters/chatwoot"
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/chatwoot"
 	"github.com/handover-dev/handover/handover"
 )
 

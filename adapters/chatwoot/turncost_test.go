@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/chatwoot"
 	"github.com/handover-dev/handover/handover"
 	"github.com/handover-dev/handover/internal/testenv"
 )

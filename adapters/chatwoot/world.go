@@ -16,7 +16,7 @@ import (
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
 	"github.com/handover-dev/handover/adapters/internal/simkit"
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/chatwoot"
 	"github.com/handover-dev/handover/handover"
 )
 

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/libredesk"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -42,8 +42,8 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 type contract struct {
 	t    *testing.T
-	sim  *sim.Libredesk
-	demo sim.LibredeskDemo
+	sim  *sim.Server
+	demo sim.Demo
 	a    *Adapter
 	rec  *recorder
 	base string
@@ -51,7 +51,7 @@ type contract struct {
 
 func newContract(t *testing.T, opts ...func(*Config)) *contract {
 	t.Helper()
-	s := sim.NewLibredesk(sim.LibredeskOptions{WebhookSecret: simSecret})
+	s := sim.New(sim.Options{WebhookSecret: simSecret})
 	api := httptest.NewServer(s.Handler())
 	rec := &recorder{}
 	hooks := httptest.NewServer(rec)
@@ -137,7 +137,7 @@ func (c *contract) idOf(uuid string) int {
 	return v.ID
 }
 
-func (c *contract) view(id int) sim.LibredeskConversationView {
+func (c *contract) view(id int) sim.ConversationView {
 	v, _ := c.sim.Conversation(id)
 	return v
 }
@@ -295,17 +295,17 @@ func TestContractAvailable(t *testing.T) {
 	if !avail() {
 		t.Fatal("Alice online")
 	}
-	for _, st := range []string{sim.LibredeskAway, sim.LibredeskAwayManual, sim.LibredeskAwayAndReassigning, sim.LibredeskOffline} {
+	for _, st := range []string{sim.Away, sim.AwayManual, sim.AwayAndReassigning, sim.Offline} {
 		c.sim.SetAvailability(c.demo.AliceID, st)
 		if avail() {
 			t.Fatalf("Alice %s counts as available", st)
 		}
 	}
-	carol := c.sim.AddAgent("Carol", "", "carol@example.com", sim.LibredeskOnline)
+	carol := c.sim.AddAgent("Carol", "", "carol@example.com", sim.Online)
 	if avail() {
 		t.Fatal("Carol is online but not in Support")
 	}
-	c.sim.SetAvailability(c.demo.BotID, sim.LibredeskOnline)
+	c.sim.SetAvailability(c.demo.BotID, sim.Online)
 	if avail() {
 		t.Fatal("the bot agent is never an available human")
 	}
@@ -315,13 +315,13 @@ func TestContractAvailable(t *testing.T) {
 	}
 	// Without a team mapping, any online agent will do.
 	c2 := newContract(t, func(cfg *Config) { cfg.Teams = nil })
-	c2.sim.SetAvailability(c2.demo.AliceID, sim.LibredeskOffline)
+	c2.sim.SetAvailability(c2.demo.AliceID, sim.Offline)
 	_, uuid2 := c2.visitor("jo", "hi")
 	conv2 := c2.load(uuid2)
 	if ok, _ := c2.a.Available(c2.ctx(), conv2); ok {
 		t.Fatal("nobody online")
 	}
-	c2.sim.AddAgent("Dan", "", "dan@example.com", sim.LibredeskOnline)
+	c2.sim.AddAgent("Dan", "", "dan@example.com", sim.Online)
 	if ok, _ := c2.a.Available(c2.ctx(), conv2); !ok {
 		t.Fatal("Dan online")
 	}
@@ -379,11 +379,11 @@ func TestContractLeaveOffline(t *testing.T) {
 }
 
 func TestContractOfflineTagCreatedWhenMissing(t *testing.T) {
-	s := sim.NewLibredesk(sim.LibredeskOptions{})
+	s := sim.New(sim.Options{})
 	api := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { s.Close(); api.Close() })
 	in := s.AddInbox("Chat", "livechat")
-	bot := s.AddAgent("Bot", "", "bot@example.com", sim.LibredeskOffline)
+	bot := s.AddAgent("Bot", "", "bot@example.com", sim.Offline)
 	key, sec := s.CreateAPIKey(bot)
 	a, err := New(Config{BaseURL: api.URL, APIKey: key, APISecret: sec, BotAgentID: bot, WebhookSecret: "x", InboxIDs: []int{in}})
 	if err != nil {

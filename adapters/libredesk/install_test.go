@@ -13,13 +13,13 @@ import (
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
 	"github.com/handover-dev/handover/adapters/internal/helpdesktest"
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/libredesk"
 )
 
 // installDesk is a simulated Libredesk over real HTTP with one live-chat inbox and a bot agent
 // with a key pair, and no webhook or tag yet.
 type installDesk struct {
-	l           *sim.Libredesk
+	l           *sim.Server
 	url         string
 	inbox, bot  int
 	key, secret string
@@ -27,7 +27,7 @@ type installDesk struct {
 
 func newInstallDesk(t *testing.T) *installDesk {
 	t.Helper()
-	l := sim.NewLibredesk(sim.LibredeskOptions{})
+	l := sim.New(sim.Options{})
 	srv := httptest.NewServer(l.Handler())
 	t.Cleanup(func() {
 		l.Close()

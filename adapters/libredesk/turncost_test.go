@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/libredesk"
 	"github.com/handover-dev/handover/handover"
 	"github.com/handover-dev/handover/internal/testenv"
 )
@@ -243,7 +243,7 @@ func TestTurnCostHandover(t *testing.T) {
 // An offline message: the offer, the request for an email and the offline message itself.
 func TestTurnCostOfflineMessage(t *testing.T) {
 	w := newCostWorld(t)
-	w.sim.SetAvailability(w.demo.AliceID, sim.LibredeskOffline)
+	w.sim.SetAvailability(w.demo.AliceID, sim.Offline)
 	id, _ := w.visitor("jane", "hello")
 	w.run(handover.EventVisitorMessage)
 	w.visitor("jane", "I want a person")
@@ -301,7 +301,7 @@ func TestTurnCostTakeover(t *testing.T) {
 	}
 }
 
-func ldView(v sim.LibredeskConversationView) string {
+func ldView(v sim.ConversationView) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "status=%s assignee=%d team=%d tags=%v", v.Status, v.AssigneeID, v.TeamID, v.Tags)
 	for _, m := range v.Messages {

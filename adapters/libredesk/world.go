@@ -11,7 +11,7 @@ import (
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
 	"github.com/handover-dev/handover/adapters/internal/simkit"
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/libredesk"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -24,8 +24,8 @@ import (
 // visitor answers the bot's prompts by typing, so the world reads the offers from the line the
 // adapter appended (render) and answers them with the word that line asks for.
 type world struct {
-	l        *sim.Libredesk
-	demo     sim.LibredeskDemo
+	l        *sim.Server
+	demo     sim.Demo
 	secret   string
 	settings *Settings
 
@@ -40,7 +40,7 @@ var _ helpdesk.World = (*world)(nil)
 // §2).
 func newWorld(o helpdesk.SandboxOptions) (helpdesk.World, error) {
 	w := &world{secret: simkit.Token(), uuids: map[int]string{}}
-	w.l = sim.NewLibredesk(sim.LibredeskOptions{WebhookSecret: w.secret, BotName: o.BotName, Logger: simkit.Logger(o.Logger)})
+	w.l = sim.New(sim.Options{WebhookSecret: w.secret, BotName: o.BotName, Logger: simkit.Logger(o.Logger)})
 	w.demo = w.l.SeedDemo()
 	w.settings = &Settings{URL: o.SimURL, APIKey: helpdesk.Secret(w.demo.APIKey), APISecret: helpdesk.Secret(w.demo.APISecret),
 		BotAgentID: w.demo.BotID, WebhookSecret: helpdesk.Secret(w.secret), InboxIDs: strconv.Itoa(w.demo.InboxID),
@@ -107,7 +107,7 @@ func (w *world) Transcript(conv string) []helpdesk.Entry {
 // it; any other private message is a note; "incoming", or a message with sender_type
 // "contact", is the visitor's; an outgoing message of the bot agent is the bot's; any other
 // outgoing message is a human agent's.
-func (w *world) role(m sim.LibredeskMessageView) helpdesk.Role {
+func (w *world) role(m sim.MessageView) helpdesk.Role {
 	switch {
 	case m.Type == "activity":
 		return helpdesk.RoleOther
@@ -125,7 +125,7 @@ func (w *world) role(m sim.LibredeskMessageView) helpdesk.Role {
 
 // viewText is a message as its reader sees it: text_content, else the HTML content with the
 // tags stripped (as the adapter's messageText).
-func viewText(m sim.LibredeskMessageView) string {
+func viewText(m sim.MessageView) string {
 	if t := strings.TrimSpace(m.Text); t != "" {
 		return t
 	}
@@ -214,7 +214,7 @@ func replyTo(note string) string {
 
 // asksEmail reports whether a bot message is the question for an email address: its echo kind
 // when it has one (the adapter marks it "email"), else the engine's question in any language.
-func asksEmail(m sim.LibredeskMessageView, text string) bool {
+func asksEmail(m sim.MessageView, text string) bool {
 	id, _ := m.Meta["echo_id"].(string)
 	if k := echoKind(id); k != "" {
 		return k == kindEmail
@@ -313,7 +313,7 @@ func offersIn(text string) []offer {
 }
 
 // view returns the conversation with that uuid.
-func (w *world) view(conv string) (sim.LibredeskConversationView, error) {
+func (w *world) view(conv string) (sim.ConversationView, error) {
 	v, ok := w.l.ConversationByUUID(conv)
 	if !ok {
 		return v, fmt.Errorf("libredesk: conversation %s: %w", conv, sim.ErrNotFound)
@@ -369,9 +369,9 @@ func (w *world) GiveEmail(ctx context.Context, conv, email string) error {
 // queue (Alice and Bob; the bot is no member), to "online" or "away"; the adapter's Available
 // counts only "online" (docs/helpdesks/libredesk.md §6).
 func (w *world) SetAgentsAvailable(on bool) {
-	status := sim.LibredeskAway
+	status := sim.Away
 	if on {
-		status = sim.LibredeskOnline
+		status = sim.Online
 	}
 	for _, id := range []int{w.demo.AliceID, w.demo.BobID} {
 		w.l.SetAvailability(id, status)

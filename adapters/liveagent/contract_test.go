@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/liveagent"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -51,9 +51,9 @@ func (rec *hookRecorder) all() ([]string, [][]byte) {
 // env is one simulated account, its HTTP server, the adapter and a rule recorder.
 type env struct {
 	t    *testing.T
-	la   *sim.LiveAgent
+	la   *sim.Server
 	srv  *httptest.Server
-	demo sim.LiveAgentDemo
+	demo sim.Demo
 	a    *Adapter
 	rec  *hookRecorder
 }
@@ -64,14 +64,14 @@ func newEnv(t *testing.T, mod ...func(*Config)) *env {
 	// One fake clock paces the adapter's limiter and the simulator's rate window: the
 	// 180-a-minute budget holds without the test waiting for it.
 	clk := newFakeClock()
-	e.la = sim.NewLiveAgent(sim.LiveAgentOptions{APIKey: testKey, APIV1Key: testV1Key, Now: clk.Now})
+	e.la = sim.New(sim.Options{APIKey: testKey, APIV1Key: testV1Key, Now: clk.Now})
 	e.srv = httptest.NewServer(e.la.Handler())
 	hooks := httptest.NewServer(e.rec)
 	t.Cleanup(func() { e.la.Close(); e.srv.Close(); hooks.Close() })
 	e.demo = e.la.SeedDemo()
 	for _, r := range Rules(e.la.BotAgentID()) {
 		if r.Action == "HTTP request" {
-			e.la.AddRule(sim.LiveAgentRule{Name: r.Name, Trigger: r.Trigger, Method: r.Method, URL: WebhookURL(hooks.URL, testHook), Body: r.Body})
+			e.la.AddRule(sim.Rule{Name: r.Name, Trigger: r.Trigger, Method: r.Method, URL: WebhookURL(hooks.URL, testHook), Body: r.Body})
 		}
 	}
 	cfg := Config{BaseURL: e.srv.URL, APIKey: testKey, APIV1Key: testV1Key, BotAgentID: e.la.BotAgentID(),
@@ -115,7 +115,7 @@ func (e *env) load(id string) *handover.Conversation {
 	return c
 }
 
-func (e *env) ticket(id string) sim.LiveAgentTicket {
+func (e *env) ticket(id string) sim.Ticket {
 	e.t.Helper()
 	tk, ok := e.la.Ticket(id)
 	if !ok {
@@ -124,8 +124,8 @@ func (e *env) ticket(id string) sim.LiveAgentTicket {
 	return tk
 }
 
-func simNotes(tk sim.LiveAgentTicket) []sim.LiveAgentMessage {
-	var out []sim.LiveAgentMessage
+func simNotes(tk sim.Ticket) []sim.TicketMessage {
+	var out []sim.TicketMessage
 	for _, m := range tk.Messages {
 		if m.Note {
 			out = append(out, m)

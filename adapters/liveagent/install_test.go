@@ -8,13 +8,13 @@ import (
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
 	"github.com/handover-dev/handover/adapters/internal/helpdesktest"
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/liveagent"
 )
 
 // laSim is a simulated LiveAgent with the demo seeded (keys "v3key" and "v1key"), and its URL.
-func laSim(t *testing.T) (*sim.LiveAgent, sim.LiveAgentDemo, string) {
+func laSim(t *testing.T) (*sim.Server, sim.Demo, string) {
 	t.Helper()
-	la := sim.NewLiveAgent(sim.LiveAgentOptions{APIKey: "v3key", APIV1Key: "v1key"})
+	la := sim.New(sim.Options{APIKey: "v3key", APIV1Key: "v1key"})
 	d := la.SeedDemo()
 	srv := httptest.NewServer(la.Handler())
 	t.Cleanup(func() { srv.Close(); la.Close() })

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/liveagent"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -29,7 +29,7 @@ func (stubBot) Summarize(context.Context, *handover.Conversation) (string, error
 }
 
 type rateEnv struct {
-	la  *sim.LiveAgent
+	la  *sim.Server
 	srv *httptest.Server
 	clk *fakeClock
 	a   *Adapter
@@ -39,7 +39,7 @@ type rateEnv struct {
 func newRateEnv(t *testing.T) *rateEnv {
 	t.Helper()
 	r := &rateEnv{clk: newFakeClock()}
-	r.la = sim.NewLiveAgent(sim.LiveAgentOptions{APIKey: testKey, APIV1Key: testV1Key, Now: r.clk.Now})
+	r.la = sim.New(sim.Options{APIKey: testKey, APIV1Key: testV1Key, Now: r.clk.Now})
 	r.srv = httptest.NewServer(r.la.Handler())
 	t.Cleanup(func() { r.la.Close(); r.srv.Close() })
 	r.la.SeedDemo()

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/liveagent"
 	"github.com/handover-dev/handover/handover"
 	"github.com/handover-dev/handover/internal/testenv"
 )
@@ -444,7 +444,7 @@ func (e *costEnv) submit(l *handover.Lanes, evs ...handover.Event) {
 }
 
 // laBotMessages counts the bot's public messages in a ticket.
-func laBotMessages(tk sim.LiveAgentTicket) int {
+func laBotMessages(tk sim.Ticket) int {
 	n := 0
 	for _, m := range tk.Messages {
 		if m.Role == "bot" && !m.Note {

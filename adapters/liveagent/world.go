@@ -11,7 +11,7 @@ import (
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
 	"github.com/handover-dev/handover/adapters/internal/simkit"
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/liveagent"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -34,8 +34,8 @@ const (
 // §3): the adapter ends a prompt with a sentence that says what to type, so the world reads
 // offers from that sentence and a visitor chooses by typing the word.
 type world struct {
-	la       *sim.LiveAgent
-	demo     sim.LiveAgentDemo
+	la       *sim.Server
+	demo     sim.Demo
 	settings *Settings
 }
 
@@ -47,12 +47,12 @@ type world struct {
 func newWorld(o helpdesk.SandboxOptions) (helpdesk.World, error) {
 	key, v1Key, secret := simkit.Token(), simkit.Token(), simkit.Token()
 	simLimit, limit := sandboxRateLimit, sandboxRateLimit
-	opts := sim.LiveAgentOptions{APIKey: key, APIV1Key: v1Key, BotName: o.BotName, RuleTimeout: 10 * time.Second, Logger: simkit.Logger(o.Logger)}
+	opts := sim.Options{APIKey: key, APIV1Key: v1Key, BotName: o.BotName, RuleTimeout: 10 * time.Second, Logger: simkit.Logger(o.Logger)}
 	if o.Benchmark {
 		simLimit, limit, opts.RuleTimeout = -1, benchmarkRateLimit, 0
 	}
 	opts.RateLimit = simLimit
-	w := &world{la: sim.NewLiveAgent(opts)}
+	w := &world{la: sim.New(opts)}
 	w.demo = w.la.SeedDemo()
 	w.settings = &Settings{URL: o.SimURL, APIKey: helpdesk.Secret(key), APIV1Key: helpdesk.Secret(v1Key),
 		BotAgentID: w.la.BotAgentID(), WebhookSecret: helpdesk.Secret(secret),
@@ -85,7 +85,7 @@ func (w *world) Connect(base string) {
 		if r.Action != "HTTP request" {
 			continue // routing to the bot: the sim's Chatbot department does it
 		}
-		w.la.AddRule(sim.LiveAgentRule{Name: r.Name, Trigger: r.Trigger, Method: r.Method,
+		w.la.AddRule(sim.Rule{Name: r.Name, Trigger: r.Trigger, Method: r.Method,
 			URL: WebhookURL(base, w.settings.WebhookSecret.Value()), Body: r.Body})
 	}
 }
@@ -112,7 +112,7 @@ func (w *world) Transcript(conv string) []helpdesk.Entry {
 // it) is RoleNote; a public message (type M) is the visitor's, the bot agent's or a human
 // agent's; the user-agent line, transfers and status lines are RoleOther
 // (docs/helpdesks/liveagent.md §1.5).
-func entryRole(m sim.LiveAgentMessage) helpdesk.Role {
+func entryRole(m sim.TicketMessage) helpdesk.Role {
 	switch {
 	case m.Note:
 		return helpdesk.RoleNote

@@ -12,6 +12,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -165,4 +166,21 @@ func ServeHelpCenterPublish(w http.ResponseWriter, r *http.Request, publish func
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// Slug is a title's slug, like Article#ensure_article_slug ("#{Time.now.to_i}-#{parameterize}").
+func (s Article) Slug() string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s.Title) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strconv.FormatInt(s.Updated.Unix(), 10) + "-" + strings.Trim(b.String(), "-")
 }

@@ -1,3 +1,13 @@
+// Package sim is the neutral conversation store the simulated helpdesks are built on, one
+// sub-package per dialect: chatwoot, libredesk, liveagent, zendesk (and intercom, which keeps a
+// model of its own). The store holds data, not rules: people, inboxes, teams, contacts,
+// conversations and messages, the sandbox page every dialect serves, the help-center seed, and
+// the network kit of package simnet (fault injection, the API call log, webhook delivery),
+// written once for all dialects. What a status means, who is assigned when and which webhook a
+// change raises is each dialect's, in its own package, from its vendor's documents and source.
+//
+// The simulators exist for the contract and conformance tests, the end-to-end and fault tests,
+// the load benchmark and `handover sandbox`. They import no adapter.
 package sim
 
 import (
@@ -81,6 +91,7 @@ func (s *Store) WaitIdle(ctx context.Context) error {
 // them. Webhooks sent after Close are dropped.
 func (s *Store) Close() { s.Hooks.Close() }
 
+// User is a person who works in the helpdesk: an agent, an administrator, a bot account.
 type User struct {
 	ID           int
 	Name, Email  string
@@ -89,6 +100,8 @@ type User struct {
 	CreatedAt    time.Time
 }
 
+// Inbox is a channel conversations arrive through. WithBot, AutoAssign, WebsiteToken and RRQueue
+// are Chatwoot's; the other dialects leave them zero.
 type Inbox struct {
 	ID           int
 	Name         string
@@ -100,6 +113,8 @@ type Inbox struct {
 	CreatedAt    time.Time
 }
 
+// Team is a group of users: a Chatwoot team, a Libredesk team, a LiveAgent department, a Zendesk
+// group. AllowAutoAssign is Chatwoot's.
 type Team struct {
 	ID              int
 	Name            string
@@ -108,6 +123,7 @@ type Team struct {
 	CreatedAt       time.Time
 }
 
+// Contact is a visitor (a customer); Key is how the sandbox and the tests name it.
 type Contact struct {
 	ID        int
 	Key, Name string
@@ -115,6 +131,9 @@ type Contact struct {
 	CreatedAt time.Time
 }
 
+// Conversation is one conversation (a chat, a ticket) and its messages. Status holds the
+// dialect's own status names. ContactInboxID, SourceID, PubsubToken, AssigneeBot,
+// AdditionalAttrs, Priority and BotHandoffs are Chatwoot's; the other dialects leave them zero.
 type Conversation struct {
 	ID, InboxID, ContactID, ContactInboxID int
 	UUID, SourceID, PubsubToken            string
@@ -135,6 +154,8 @@ type Conversation struct {
 	Typing                                 string
 }
 
+// Message is one message of a conversation. Type is incoming|outgoing|activity|template and
+// SenderKind contact|user|agent_bot|"" in the dialect's terms.
 type Message struct {
 	ID           int
 	ConvID       int

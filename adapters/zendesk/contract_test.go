@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/zendesk"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -72,19 +72,19 @@ func (rec *hookRecorder) len() int {
 
 type contract struct {
 	t    *testing.T
-	sim  *sim.Zendesk
+	sim  *sim.Server
 	srv  *httptest.Server
 	rec  *hookRecorder
 	a    *Adapter
-	demo sim.ZendeskDemo
+	demo sim.Demo
 }
 
-func newContract(t *testing.T, o sim.ZendeskOptions, mod ...func(*Config)) *contract {
+func newContract(t *testing.T, o sim.Options, mod ...func(*Config)) *contract {
 	t.Helper()
 	o.KeyID, o.KeySecret, o.WebhookSecret = "app_contract", "contract-key-secret", "contract-hook-secret"
 	o.SupportEmail, o.SupportToken = "admin@example.com", "contract-api-token"
 	o.RetryWait = 10 * time.Millisecond
-	c := &contract{t: t, sim: sim.NewZendesk(o), rec: &hookRecorder{}}
+	c := &contract{t: t, sim: sim.New(o), rec: &hookRecorder{}}
 	c.srv = httptest.NewServer(c.sim.Handler())
 	hooks := httptest.NewServer(c.rec)
 	t.Cleanup(func() { c.sim.Close(); c.srv.Close(); hooks.Close() })
@@ -123,7 +123,7 @@ func (c *contract) load(id string) *handover.Conversation {
 }
 
 func TestContractConversationLifecycle(t *testing.T) {
-	c := newContract(t, sim.ZendeskOptions{})
+	c := newContract(t, sim.Options{})
 	ctx := context.Background()
 	c.sim.SetUserEmail("steve", "steve@example.com")
 	id, firstMsg, err := c.sim.VisitorSend(ctx, "steve", "Where is my parcel?")
@@ -197,13 +197,13 @@ func TestContractConversationLifecycle(t *testing.T) {
 	}
 	c.settle()
 	view, _ = c.sim.Conversation(id)
-	var passes []sim.ZendeskControlEvent
+	var passes []sim.ControlEvent
 	for _, e := range view.Control {
 		if e.Action == "passControl" {
 			passes = append(passes, e)
 		}
 	}
-	if view.Active != sim.ZendeskAgentWorkspaceName || len(passes) != 1 || passes[0].Metadata["first_message_id"] != firstMsg ||
+	if view.Active != sim.AgentWorkspaceName || len(passes) != 1 || passes[0].Metadata["first_message_id"] != firstMsg ||
 		passes[0].Metadata["handover_reason"] != "visitor_button" || passes[0].Metadata["handover_summary"] != h.Summary {
 		t.Fatalf("handover: active %q, passes %+v", view.Active, passes)
 	}
@@ -294,7 +294,7 @@ func TestContractConversationLifecycle(t *testing.T) {
 }
 
 func TestContractPostbackButtons(t *testing.T) {
-	c := newContract(t, sim.ZendeskOptions{}, func(cfg *Config) { cfg.Buttons = ButtonsPostback })
+	c := newContract(t, sim.Options{}, func(cfg *Config) { cfg.Buttons = ButtonsPostback })
 	ctx := context.Background()
 	id, _, err := c.sim.VisitorSend(ctx, "v", "Is there an agent available today?")
 	if err != nil {
@@ -329,7 +329,7 @@ func TestContractPostbackButtons(t *testing.T) {
 }
 
 func TestContractLockedConversation(t *testing.T) {
-	c := newContract(t, sim.ZendeskOptions{MessageCap: 2})
+	c := newContract(t, sim.Options{MessageCap: 2})
 	ctx := context.Background()
 	id, _, _ := c.sim.VisitorSend(ctx, "v", "one")
 	conv := c.load(id)
@@ -347,7 +347,7 @@ func TestContractLockedConversation(t *testing.T) {
 }
 
 func TestContractRateLimitBackoff(t *testing.T) {
-	c := newContract(t, sim.ZendeskOptions{Seed: 7}, func(cfg *Config) { cfg.RetryMax = 8 })
+	c := newContract(t, sim.Options{Seed: 7}, func(cfg *Config) { cfg.RetryMax = 8 })
 	ctx := context.Background()
 	id, _, _ := c.sim.VisitorSend(ctx, "v", "hello")
 	c.sim.SetFaults(sim.Faults{Status429Rate: 0.5, RetryAfter: time.Hour})
@@ -372,11 +372,11 @@ func TestContractRateLimitBackoff(t *testing.T) {
 }
 
 func TestContractUnknownConversationAndBadCredentials(t *testing.T) {
-	c := newContract(t, sim.ZendeskOptions{})
+	c := newContract(t, sim.Options{})
 	if _, err := c.a.Load(context.Background(), "000000000000000000000000"); !errors.Is(err, handover.ErrNotFound) {
 		t.Fatalf("unknown conversation: %v", err)
 	}
-	bad := newContract(t, sim.ZendeskOptions{}, func(cfg *Config) { cfg.KeySecret = "wrong-secret" })
+	bad := newContract(t, sim.Options{}, func(cfg *Config) { cfg.KeySecret = "wrong-secret" })
 	id, _, _ := bad.sim.VisitorSend(context.Background(), "v", "hi")
 	_, err := bad.a.Load(context.Background(), id)
 	var apiErr *APIError

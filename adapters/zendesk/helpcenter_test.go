@@ -5,11 +5,11 @@ import (
 	"testing"
 
 	"github.com/handover-dev/handover/adapters/internal/helpdesktest"
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/zendesk"
 )
 
 func TestHelpCenterArticles(t *testing.T) {
-	c := newContract(t, sim.ZendeskOptions{})
+	c := newContract(t, sim.Options{})
 	old := helpCenterPageSize
 	helpCenterPageSize = 10 // 27 English articles: three pages
 	t.Cleanup(func() { helpCenterPageSize = old })
@@ -63,7 +63,7 @@ func TestHelpCenterArticles(t *testing.T) {
 }
 
 func TestHelpCenterErrors(t *testing.T) {
-	c := newContract(t, sim.ZendeskOptions{})
+	c := newContract(t, sim.Options{})
 	cfg := c.a.cfg
 	cfg.APIToken = "wrong-api-token-42"
 	bad, err := New(cfg)

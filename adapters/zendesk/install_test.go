@@ -10,14 +10,14 @@ import (
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
 	"github.com/handover-dev/handover/adapters/internal/helpdesktest"
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/zendesk"
 )
 
 // installWorld is a fresh simulated Zendesk (no custom integration, Agent Workspace the
 // switchboard's default) with an app key, and the settings reaching it.
-func installWorld(t *testing.T) (*sim.Zendesk, *Settings) {
+func installWorld(t *testing.T) (*sim.Server, *Settings) {
 	t.Helper()
-	z := sim.NewZendesk(sim.ZendeskOptions{KeyID: "app_key", KeySecret: "key-secret", KeyScope: sim.ZendeskScopeApp,
+	z := sim.New(sim.Options{KeyID: "app_key", KeySecret: "key-secret", KeyScope: sim.ScopeApp,
 		SupportEmail: "admin@example.com", SupportToken: "support-token", RetryWait: 10 * time.Millisecond})
 	z.Uninstall()
 	srv := httptest.NewServer(z.Handler())
@@ -134,7 +134,7 @@ func TestInstallRetargetsWebhook(t *testing.T) {
 }
 
 func TestInstallIntegrationKeyLeavesSwitchboardManual(t *testing.T) {
-	z := sim.NewZendesk(sim.ZendeskOptions{KeyID: "int_key", KeySecret: "key-secret", WebhookSecret: "hook-secret",
+	z := sim.New(sim.Options{KeyID: "int_key", KeySecret: "key-secret", WebhookSecret: "hook-secret",
 		WebhookURL: "https://handover.example.com/webhooks/zendesk"})
 	srv := httptest.NewServer(z.Handler())
 	defer srv.Close()

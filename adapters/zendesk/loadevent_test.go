@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/zendesk"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -89,7 +89,7 @@ func sameSnapshot(t *testing.T, got, want *handover.Conversation) {
 }
 
 func TestLoadEventReadsOnlyTheNewestPage(t *testing.T) {
-	c := newContract(t, sim.ZendeskOptions{})
+	c := newContract(t, sim.Options{})
 	ctx := context.Background()
 	c.sim.SetUserEmail("steve", "steve@example.com")
 	ev := c.visitorEvent("steve", "Where is my parcel?")
@@ -122,7 +122,7 @@ func TestLoadEventReadsOnlyTheNewestPage(t *testing.T) {
 }
 
 func TestLoadEventDistrustsHints(t *testing.T) {
-	c := newContract(t, sim.ZendeskOptions{})
+	c := newContract(t, sim.Options{})
 	ctx := context.Background()
 	ev := c.visitorEvent("steve", "Where is my parcel?")
 	id := ev.ConversationID
@@ -176,7 +176,7 @@ func TestLoadEventDistrustsHints(t *testing.T) {
 // "Stop chatbot and join" (AssignAgent) keeps its state in the conversation's metadata, which
 // the webhook of its passControl does not carry: LoadEvent reads the conversation for it.
 func TestLoadEventAgentPagesTakeover(t *testing.T) {
-	c := newContract(t, sim.ZendeskOptions{})
+	c := newContract(t, sim.Options{})
 	ctx := context.Background()
 	ev := c.visitorEvent("steve", "Hi")
 	id := ev.ConversationID
@@ -210,7 +210,7 @@ func TestLoadEventAgentPagesTakeover(t *testing.T) {
 
 // A conversation of 1,000 messages costs what a short one does: one page of the newest 100.
 func TestLoadLongConversation(t *testing.T) {
-	c := newContract(t, sim.ZendeskOptions{})
+	c := newContract(t, sim.Options{})
 	ctx := context.Background()
 	c.sim.SetWebhookURL("")
 	id := ""
@@ -249,7 +249,7 @@ func TestLoadLongConversation(t *testing.T) {
 // Without includeFullUser the webhook carries no profile: a plain turn does not read it; a turn
 // on an offline offer or email prompt does (the address decides whether to ask for it).
 func TestLoadEventWithoutFullUser(t *testing.T) {
-	c := newContract(t, sim.ZendeskOptions{NoFullUser: true})
+	c := newContract(t, sim.Options{NoFullUser: true})
 	ctx := context.Background()
 	c.sim.SetUserEmail("steve", "steve@example.com")
 	ev := c.visitorEvent("steve", "Is anyone there?")

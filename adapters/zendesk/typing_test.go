@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/zendesk"
 	"github.com/handover-dev/handover/handover"
 	"github.com/handover-dev/handover/internal/testenv"
 )
@@ -25,7 +25,7 @@ func (c *contract) typingShown(id string) string {
 // Typing posts a business typing:start / typing:stop activity (Post Activity), over HTTP against
 // the simulator, which shows the indicator, then not. The call starts no turn.
 func TestTypingPostsActivity(t *testing.T) {
-	c := newContract(t, sim.ZendeskOptions{})
+	c := newContract(t, sim.Options{})
 	ev := c.visitorEvent("steve", "Where is my parcel?")
 	conv := &handover.Conversation{ID: ev.ConversationID}
 	c.sim.ResetCalls()
@@ -73,7 +73,7 @@ func TestTypingPostsActivity(t *testing.T) {
 // The engine with HANDOVER_TYPING_INDICATOR: a plain turn reads the newest page, starts the
 // indicator and posts the answer, which ends it (no typing:stop).
 func TestTypingIndicatorInATurn(t *testing.T) {
-	c := newContract(t, sim.ZendeskOptions{})
+	c := newContract(t, sim.Options{})
 	eng, err := handover.NewEngine(handover.Options{Helpdesk: c.a, Bot: testenv.Bot{}, RequiredAnswers: 3,
 		HumanRequestInChat: true, LLMTimeout: 5 * time.Second, TypingIndicator: true})
 	if err != nil {
@@ -112,7 +112,7 @@ func TestTypingIndicatorInATurn(t *testing.T) {
 
 // The simulator refuses what Sunshine refuses: a user author may only mark the conversation read.
 func TestSimActivityRules(t *testing.T) {
-	c := newContract(t, sim.ZendeskOptions{})
+	c := newContract(t, sim.Options{})
 	ev := c.visitorEvent("steve", "Hello")
 	path := c.a.appPath("/conversations/%s/activity", ev.ConversationID)
 	userID := ""

@@ -15,7 +15,7 @@ import (
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
 	"github.com/handover-dev/handover/adapters/internal/simkit"
-	"github.com/handover-dev/handover/adapters/sim"
+	sim "github.com/handover-dev/handover/adapters/sim/zendesk"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -25,8 +25,8 @@ const sandboxEmail = "admin@example.com"
 // integration in control of new conversations, Agent Workspace agents Alice (online) and Bob
 // (offline) in group Support as the human queue, and the Support API.
 type world struct {
-	z        *sim.Zendesk
-	demo     sim.ZendeskDemo
+	z        *sim.Server
+	demo     sim.Demo
 	settings *Settings
 }
 
@@ -41,7 +41,7 @@ func newWorld(o helpdesk.SandboxOptions) (helpdesk.World, error) {
 	if o.RetryWait > 0 {
 		wait = o.RetryWait
 	}
-	w := &world{z: sim.NewZendesk(sim.ZendeskOptions{KeyID: keyID, KeySecret: keySecret, WebhookSecret: hook,
+	w := &world{z: sim.New(sim.Options{KeyID: keyID, KeySecret: keySecret, WebhookSecret: hook,
 		SupportEmail: sandboxEmail, SupportToken: token, RetryWait: wait, Logger: simkit.Logger(o.Logger)})}
 	w.demo = w.z.SeedDemo()
 	w.settings = &Settings{URL: o.SimURL, AppID: w.z.AppID(), KeyID: keyID, KeySecret: helpdesk.Secret(keySecret),
@@ -102,7 +102,7 @@ func (w *world) Transcript(conv string) []helpdesk.Entry {
 
 // asAdapterMessage is a simulator message as List Messages returns it (message.yaml), for the
 // adapter's own reading (toMessage).
-func asAdapterMessage(m sim.ZendeskMessageView) message {
+func asAdapterMessage(m sim.MessageView) message {
 	out := message{
 		ID:       m.ID,
 		Author:   author{Type: m.AuthorType, DisplayName: m.DisplayName},
@@ -183,7 +183,7 @@ func (w *world) State(conv string) helpdesk.State {
 	// metadata (reason and summary), shown in Agent Workspace with the messaging ticket.
 	for _, ce := range v.Control {
 		reason, _ := ce.Metadata["handover_reason_text"].(string)
-		if ce.Action != "passControl" || ce.Target != sim.ZendeskAgentWorkspaceName || reason == "" {
+		if ce.Action != "passControl" || ce.Target != sim.AgentWorkspaceName || reason == "" {
 			continue
 		}
 		text := reason
@@ -196,16 +196,16 @@ func (w *world) State(conv string) helpdesk.State {
 		st.Email = v.Email
 	}
 	helpdesk.SortEntries(st.Entries)
-	st.WithHuman = v.Active == sim.ZendeskAgentWorkspaceName
+	st.WithHuman = v.Active == sim.AgentWorkspaceName
 	return st
 }
 
 // latestBot returns the newest message the adapter wrote as the bot, with the adapter's reading
 // of it.
-func (w *world) latestBot(conv string) (sim.ZendeskMessageView, handover.Message, error) {
+func (w *world) latestBot(conv string) (sim.MessageView, handover.Message, error) {
 	v, ok := w.z.Conversation(conv)
 	if !ok {
-		return sim.ZendeskMessageView{}, handover.Message{}, fmt.Errorf("zendesk world: conversation %s: %w", conv, sim.ErrNotFound)
+		return sim.MessageView{}, handover.Message{}, fmt.Errorf("zendesk world: conversation %s: %w", conv, sim.ErrNotFound)
 	}
 	for i := len(v.Messages) - 1; i >= 0; i-- {
 		raw := asAdapterMessage(v.Messages[i])
@@ -213,7 +213,7 @@ func (w *world) latestBot(conv string) (sim.ZendeskMessageView, handover.Message
 			return v.Messages[i], hm, nil
 		}
 	}
-	return sim.ZendeskMessageView{}, handover.Message{}, fmt.Errorf("zendesk world: conversation %s has no bot message", conv)
+	return sim.MessageView{}, handover.Message{}, fmt.Errorf("zendesk world: conversation %s has no bot message", conv)
 }
 
 // Choose clicks the action whose payload is choice on the bot's latest message, as a visitor of

@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handover-dev/handover/adapters/sim"
+	simchatwoot "github.com/handover-dev/handover/adapters/sim/chatwoot"
+	simlibredesk "github.com/handover-dev/handover/adapters/sim/libredesk"
 )
 
 // installCase is one helpdesk's "handover install" end to end: a simulated helpdesk over real
@@ -28,7 +29,7 @@ var installCases = []installCase{
 	{
 		name: "chatwoot",
 		start: func(t *testing.T) (map[string]string, []string) {
-			s := sim.New(sim.Options{UserToken: "admin-token", BotToken: "sandbox-bot", WebhookSecret: "sandbox-secret", RetryWait: 10 * time.Millisecond})
+			s := simchatwoot.New(simchatwoot.Options{UserToken: "admin-token", BotToken: "sandbox-bot", WebhookSecret: "sandbox-secret", RetryWait: 10 * time.Millisecond})
 			inbox := s.AddInbox("Website", false)
 			srv := httptest.NewServer(s.Handler())
 			t.Cleanup(func() { s.Close(); srv.Close() })
@@ -40,7 +41,7 @@ var installCases = []installCase{
 	{
 		name: "libredesk",
 		start: func(t *testing.T) (map[string]string, []string) {
-			l := sim.NewLibredesk(sim.LibredeskOptions{})
+			l := simlibredesk.New(simlibredesk.Options{})
 			inbox := l.AddInbox("Website", "livechat")
 			bot := l.AddAgent("AI", "assistant", "bot@example.com", "offline")
 			key, secret := l.CreateAPIKey(bot)

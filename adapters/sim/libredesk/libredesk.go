@@ -1,21 +1,19 @@
-package sim
-
-// The Libredesk dialect on the sim's core model: a second, independent reading of Libredesk
+// Package libredesk is a simulated Libredesk on the neutral store of package sim: a second,
+// independent reading of Libredesk
 // (github.com/abhinavxd/libredesk, v2.7.0 unless a comment says otherwise: its source and the
 // traffic of a running instance). It shares no code or types with adapters/libredesk.
 //
-// The core model (sim.go) holds the conversations, messages, contacts, agents (users), teams and
-// inboxes; this file keeps what only Libredesk has in side maps (message uuids, statuses and
-// meta, API keys, permissions, availability statuses, defined tags) and never runs the Chatwoot
-// dialect's rules on its conversations. In a Libredesk world:
+// The store holds the conversations, messages, contacts, agents (users), teams and inboxes; this
+// package keeps what only Libredesk has in side maps (message uuids, statuses and meta, API keys,
+// permissions, availability statuses, defined tags). In a Libredesk world:
 //
-//   - conversation.status holds Libredesk's status names (Open, Snoozed, Resolved, Closed);
-//   - conversation.assigneeID is assigned_user_id (the bot is an ordinary agent, a core user);
-//   - conversation.teamID is assigned_team_id, conversation.labels are its tags;
-//   - message.typ is incoming|outgoing|activity, message.senderKind is contact|user.
+//   - Conversation.Status holds Libredesk's status names (Open, Snoozed, Resolved, Closed);
+//   - Conversation.AssigneeID is assigned_user_id (the bot is an ordinary agent, a store user);
+//   - Conversation.TeamID is assigned_team_id, Conversation.Labels are its tags;
+//   - Message.Type is incoming|outgoing|activity, Message.SenderKind is contact|user.
 //
-// libredesk_api.go holds the REST routes and JSON shapes, libredesk_webhook.go the webhooks and
-// libredesk_ui.go the sandbox page.
+// api.go holds the REST routes and JSON shapes, webhook.go the webhooks, install.go what
+// `handover install` creates and ui.go the sandbox page.
 //
 // Simplifications, each against the Libredesk source it departs from:
 //   - a reply is "sent" at once (message.created pending, then message.updated sent); Libredesk's
@@ -25,6 +23,7 @@ package sim
 //   - no presence decay: availability_status stays as set (update-inactive-offline in
 //     internal/user/queries.sql turns agents offline after 5 minutes without a websocket);
 //   - one role per agent, given as a permission list (SetPermissions); every permission by default.
+package libredesk
 
 import (
 	"context"
@@ -37,49 +36,51 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/sim"
 )
 
 // Libredesk's default statuses (GET /api/v1/statuses; cmodels.StatusOpen and friends).
 const (
-	LibredeskOpen     = "Open"
-	LibredeskSnoozed  = "Snoozed"
-	LibredeskResolved = "Resolved"
-	LibredeskClosed   = "Closed"
+	Open     = "Open"
+	Snoozed  = "Snoozed"
+	Resolved = "Resolved"
+	Closed   = "Closed"
 )
 
 // Libredesk's availability_status values (users.availability_status).
 const (
-	LibredeskOnline             = "online"
-	LibredeskAway               = "away"
-	LibredeskAwayManual         = "away_manual"
-	LibredeskOffline            = "offline"
-	LibredeskAwayAndReassigning = "away_and_reassigning"
+	Online             = "online"
+	Away               = "away"
+	AwayManual         = "away_manual"
+	Offline            = "offline"
+	AwayAndReassigning = "away_and_reassigning"
 )
 
-// LibredeskEvents are the webhook events Libredesk can send (internal/webhook/models/models.go),
+// Events are the webhook events Libredesk can send (internal/webhook/models/models.go),
 // without webhook.test.
-var LibredeskEvents = []string{
+var Events = []string{
 	"conversation.created", "conversation.status_changed", "conversation.tags_changed",
 	"conversation.assigned", "conversation.unassigned", "message.created", "message.updated",
 }
 
-// LibredeskPermissions are the permissions the simulated API checks
+// Permissions are the permissions the simulated API checks
 // (internal/authz/models; cmd/handlers.go perm(...) on each route).
-var LibredeskPermissions = []string{
+var Permissions = []string{
 	"conversations:read", "conversations:read_all", "conversations:read_assigned", "conversations:read_unassigned",
 	"conversations:read_team_inbox", "conversations:update_user_assignee", "conversations:update_team_assignee",
 	"conversations:update_status", "conversations:update_tags", "messages:read", "messages:write",
 	"users:manage", "tags:manage",
 }
 
-// LibredeskOptions configures a simulated Libredesk.
-type LibredeskOptions struct {
+// Options configures a simulated Libredesk.
+type Options struct {
 	// WebhookURL receives the webhooks (may be set later with SetWebhook). Empty: none are sent.
 	WebhookURL string
 	// WebhookSecret signs X-Libredesk-Signature; empty sends unsigned deliveries, as Libredesk
 	// does for a webhook without a secret.
 	WebhookSecret string
-	// Events the webhook subscribes to; nil means all of LibredeskEvents.
+	// Events the webhook subscribes to; nil means all of Events.
 	Events []string
 	// Version is sent in User-Agent: Libredesk-Webhook/<Version>; default "v2.7.0".
 	Version string
@@ -91,8 +92,8 @@ type LibredeskOptions struct {
 	Seed    int64        // for fault randomness
 }
 
-// LibredeskDemo holds the ids of the sandbox world created by Libredesk.SeedDemo.
-type LibredeskDemo struct {
+// Demo holds the ids of the sandbox world created by Libredesk.SeedDemo.
+type Demo struct {
 	InboxID   int
 	InboxUUID string
 	TeamID    int
@@ -103,24 +104,24 @@ type LibredeskDemo struct {
 	APISecret string
 }
 
-// LibredeskConversationView is a deep copy of one conversation as Libredesk shows it.
-type LibredeskConversationView struct {
-	ID           int                    `json:"id"`
-	UUID         string                 `json:"uuid"`
-	InboxID      int                    `json:"inbox_id"`
-	Status       string                 `json:"status"`
-	AssigneeID   int                    `json:"assigned_user_id"` // 0 = none
-	AssigneeName string                 `json:"assignee_name"`
-	TeamID       int                    `json:"assigned_team_id"` // 0 = none
-	Tags         []string               `json:"tags"`
-	ContactID    int                    `json:"contact_id"`
-	ContactName  string                 `json:"contact_name"`
-	ContactEmail string                 `json:"contact_email"`
-	Messages     []LibredeskMessageView `json:"messages"`
+// ConversationView is a deep copy of one conversation as Libredesk shows it.
+type ConversationView struct {
+	ID           int           `json:"id"`
+	UUID         string        `json:"uuid"`
+	InboxID      int           `json:"inbox_id"`
+	Status       string        `json:"status"`
+	AssigneeID   int           `json:"assigned_user_id"` // 0 = none
+	AssigneeName string        `json:"assignee_name"`
+	TeamID       int           `json:"assigned_team_id"` // 0 = none
+	Tags         []string      `json:"tags"`
+	ContactID    int           `json:"contact_id"`
+	ContactName  string        `json:"contact_name"`
+	ContactEmail string        `json:"contact_email"`
+	Messages     []MessageView `json:"messages"`
 }
 
-// LibredeskMessageView is a deep copy of one message.
-type LibredeskMessageView struct {
+// MessageView is a deep copy of one message.
+type MessageView struct {
 	ID         int            `json:"id"`
 	UUID       string         `json:"uuid"`
 	Type       string         `json:"type"`        // incoming|outgoing|activity
@@ -135,12 +136,12 @@ type LibredeskMessageView struct {
 	CreatedAt  time.Time      `json:"created_at"`
 }
 
-// Libredesk is a simulated Libredesk on the sim's core model. Create it with NewLibredesk and
+// Libredesk is a simulated Libredesk on the sim's core model. Create it with New and
 // serve Handler. It is safe for concurrent use.
-type Libredesk struct {
-	s       *Store
+type Server struct {
+	s       *sim.Store
 	log     *slog.Logger
-	opts    LibredeskOptions
+	opts    Options
 	st      *ldState // guarded by s.mu
 	handler http.Handler
 }
@@ -184,8 +185,8 @@ type ldKey struct {
 	userID int
 }
 
-// LibredeskDelivery is one webhook delivery attempt (Libredesk makes exactly one).
-type LibredeskDelivery struct {
+// Delivery is one webhook delivery attempt (Libredesk makes exactly one).
+type Delivery struct {
 	Event     string
 	Status    int    // 0 on a transport error
 	Err       string // transport error, if any
@@ -193,9 +194,9 @@ type LibredeskDelivery struct {
 	Duplicate bool // a second copy sent by the DuplicateWebhookRate fault
 }
 
-// NewLibredesk returns a simulated Libredesk with one administrator (user 1, "Admin") and no
+// New returns a simulated Libredesk with one administrator (user 1, "Admin") and no
 // inbox yet: use SeedDemo, or AddInbox, AddAgent, AddTeam and CreateAPIKey.
-func NewLibredesk(opts LibredeskOptions) *Libredesk {
+func New(opts Options) *Server {
 	if opts.Version == "" {
 		opts.Version = "v2.7.0"
 	}
@@ -209,8 +210,8 @@ func NewLibredesk(opts LibredeskOptions) *Libredesk {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	core := NewStore(opts.Seed, opts.WebhookTimeout)
-	l := &Libredesk{s: core, log: log.With("component", "sim", "dialect", "libredesk"), opts: opts, st: &ldState{
+	core := sim.NewStore(opts.Seed, opts.WebhookTimeout)
+	l := &Server{s: core, log: log.With("component", "sim", "dialect", "libredesk"), opts: opts, st: &ldState{
 		webhookURL: opts.WebhookURL, secret: opts.WebhookSecret, events: map[string]bool{},
 		inboxes: map[int]*ldInbox{}, msgs: map[int]*ldMsg{}, keys: map[string]ldKey{}, perms: map[int][]string{},
 		avail: map[int]string{}, lastActive: map[int]time.Time{}, tags: map[string]int{}, sessions: map[string]int{},
@@ -218,7 +219,7 @@ func NewLibredesk(opts LibredeskOptions) *Libredesk {
 	}}
 	events := opts.Events
 	if events == nil {
-		events = LibredeskEvents
+		events = Events
 	}
 	for _, e := range events {
 		l.st.events[e] = true
@@ -226,7 +227,7 @@ func NewLibredesk(opts LibredeskOptions) *Libredesk {
 	core.Mu.Lock()
 	admin := core.NewUser("Admin", "admin@example.com", "administrator", "offline")
 	l.st.agentFN[admin.ID] = [2]string{"Admin", ""}
-	l.st.avail[admin.ID] = LibredeskOffline
+	l.st.avail[admin.ID] = Offline
 	// Libredesk's "System" user (email "System", hidden from agent lists) performs automatic
 	// changes such as reopening a conversation.
 	sys := core.NewUser("System", "System", "system", "offline")
@@ -239,39 +240,39 @@ func NewLibredesk(opts LibredeskOptions) *Libredesk {
 
 // Handler serves Libredesk's agent API under /api/v1/..., the widget API, and the sandbox page
 // at "/" with its JSON endpoints under /sim/.
-func (l *Libredesk) Handler() http.Handler { return l.handler }
+func (l *Server) Handler() http.Handler { return l.handler }
 
 // SetWebhook sets the webhook's URL and secret (Admin → Integrations → Webhooks). An empty URL
 // stops deliveries; an empty secret sends them unsigned.
-func (l *Libredesk) SetWebhook(url, secret string) {
+func (l *Server) SetWebhook(url, secret string) {
 	l.s.Mu.Lock()
 	defer l.s.Mu.Unlock()
 	l.st.webhookURL, l.st.secret = url, secret
 }
 
 // Close stops webhook deliveries in flight and waits for them.
-func (l *Libredesk) Close() { l.s.Close() }
+func (l *Server) Close() { l.s.Close() }
 
 // WaitIdle waits until no webhook delivery is in flight.
-func (l *Libredesk) WaitIdle(ctx context.Context) error { return l.s.WaitIdle(ctx) }
+func (l *Server) WaitIdle(ctx context.Context) error { return l.s.WaitIdle(ctx) }
 
 // SetFaults replaces the fault settings: API faults (429 with Retry-After, 500, dropped
 // connections, delay) and webhook faults (duplicates, jitter that reorders deliveries).
-func (l *Libredesk) SetFaults(f Faults) { l.s.SetFaults(f) }
+func (l *Server) SetFaults(f sim.Faults) { l.s.SetFaults(f) }
 
 // Calls returns a copy of the API call log. Token is "key" for a valid API key, "invalid" for a
 // wrong one and "" for none.
-func (l *Libredesk) Calls() []Call { return l.s.Calls() }
+func (l *Server) Calls() []sim.Call { return l.s.Calls() }
 
 // ResetCalls empties the API call log.
-func (l *Libredesk) ResetCalls() { l.s.ResetCalls() }
+func (l *Server) ResetCalls() { l.s.ResetCalls() }
 
 // Deliveries returns a copy of the log of webhook delivery attempts.
-func (l *Libredesk) Deliveries() []LibredeskDelivery {
-	var out []LibredeskDelivery
+func (l *Server) Deliveries() []Delivery {
+	var out []Delivery
 	for _, d := range l.s.Hooks.Log() {
 		if m, ok := d.Meta.(ldMeta); ok {
-			ld := LibredeskDelivery{Event: d.Event, Status: d.Status, Signed: m.signed, Duplicate: d.Duplicate}
+			ld := Delivery{Event: d.Event, Status: d.Status, Signed: m.signed, Duplicate: d.Duplicate}
 			if d.Err != nil {
 				ld.Err = d.Err.Error()
 			}
@@ -283,7 +284,7 @@ func (l *Libredesk) Deliveries() []LibredeskDelivery {
 
 // AddInbox creates an inbox and returns its id. channel is "livechat" (the default when empty)
 // or "email".
-func (l *Libredesk) AddInbox(name, channel string) int {
+func (l *Server) AddInbox(name, channel string) int {
 	if channel == "" {
 		channel = "livechat"
 	}
@@ -291,15 +292,15 @@ func (l *Libredesk) AddInbox(name, channel string) int {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	s.Seq.Inbox++
-	in := &Inbox{ID: s.Seq.Inbox, Name: name, CreatedAt: time.Now()}
+	in := &sim.Inbox{ID: s.Seq.Inbox, Name: name, CreatedAt: time.Now()}
 	s.Inboxes[in.ID] = in
 	s.InboxIDs = append(s.InboxIDs, in.ID)
-	l.st.inboxes[in.ID] = &ldInbox{uuid: NewUUID(), channel: channel}
+	l.st.inboxes[in.ID] = &ldInbox{uuid: sim.NewUUID(), channel: channel}
 	return in.ID
 }
 
 // InboxUUID returns the inbox's uuid (the widget's X-Libredesk-Inbox-ID), or "".
-func (l *Libredesk) InboxUUID(inboxID int) string {
+func (l *Server) InboxUUID(inboxID int) string {
 	l.s.Mu.Lock()
 	defer l.s.Mu.Unlock()
 	if in := l.st.inboxes[inboxID]; in != nil {
@@ -310,13 +311,13 @@ func (l *Libredesk) InboxUUID(inboxID int) string {
 
 // AddAgent creates an agent and returns its id. availability is one of Libredesk's
 // availability_status values; anything else counts as offline.
-func (l *Libredesk) AddAgent(firstName, lastName, email, availability string) int {
+func (l *Server) AddAgent(firstName, lastName, email, availability string) int {
 	s := l.s
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	s.Seq.User++
 	name := strings.TrimSpace(firstName + " " + lastName)
-	u := &User{ID: s.Seq.User, Name: name, Email: email, Role: "agent", CreatedAt: time.Now()}
+	u := &sim.User{ID: s.Seq.User, Name: name, Email: email, Role: "agent", CreatedAt: time.Now()}
 	s.Users[u.ID] = u
 	s.UserIDs = append(s.UserIDs, u.ID)
 	l.st.agentFN[u.ID] = [2]string{firstName, lastName}
@@ -325,14 +326,14 @@ func (l *Libredesk) AddAgent(firstName, lastName, email, availability string) in
 }
 
 // AddTeam creates a team with the given members and returns its id.
-func (l *Libredesk) AddTeam(name string, agentIDs ...int) int {
+func (l *Server) AddTeam(name string, agentIDs ...int) int {
 	l.s.Mu.Lock()
 	defer l.s.Mu.Unlock()
 	return l.s.NewTeam(name, agentIDs...).ID
 }
 
 // AddTeamMember adds an agent to a team. Unknown ids are ignored.
-func (l *Libredesk) AddTeamMember(teamID, agentID int) {
+func (l *Server) AddTeamMember(teamID, agentID int) {
 	s := l.s
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
@@ -344,7 +345,7 @@ func (l *Libredesk) AddTeamMember(teamID, agentID int) {
 // SetAvailability sets an agent's availability_status (online, away, away_manual, offline,
 // away_and_reassigning). The sim has no presence decay: Libredesk turns an agent offline after
 // 5 minutes without a websocket ping (update-inactive-offline); here the status stays as set.
-func (l *Libredesk) SetAvailability(agentID int, availability string) {
+func (l *Server) SetAvailability(agentID int, availability string) {
 	s := l.s
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
@@ -353,19 +354,19 @@ func (l *Libredesk) SetAvailability(agentID int, availability string) {
 	}
 }
 
-func (l *Libredesk) setAvailLocked(u *User, availability string) {
+func (l *Server) setAvailLocked(u *sim.User, availability string) {
 	switch availability {
-	case LibredeskOnline, LibredeskAway, LibredeskAwayManual, LibredeskOffline, LibredeskAwayAndReassigning:
+	case Online, Away, AwayManual, Offline, AwayAndReassigning:
 	default:
-		availability = LibredeskOffline
+		availability = Offline
 	}
 	l.st.avail[u.ID] = availability
 	l.st.lastActive[u.ID] = time.Now()
 	// Keep the core's view coherent (online|busy|offline).
 	switch availability {
-	case LibredeskOnline:
+	case Online:
 		u.Availability = "online"
-	case LibredeskOffline:
+	case Offline:
 		u.Availability = "offline"
 	default:
 		u.Availability = "busy"
@@ -374,7 +375,7 @@ func (l *Libredesk) setAvailLocked(u *User, availability string) {
 
 // CreateAPIKey generates an API key and secret for an agent (POST /api/v1/agents/{id}/api-key),
 // replacing any previous pair. It returns empty strings for an unknown agent.
-func (l *Libredesk) CreateAPIKey(agentID int) (key, secret string) {
+func (l *Server) CreateAPIKey(agentID int) (key, secret string) {
 	s := l.s
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
@@ -392,8 +393,8 @@ func (l *Libredesk) CreateAPIKey(agentID int) (key, secret string) {
 }
 
 // SetPermissions replaces an agent's permissions (its role's permission list). Agents not set
-// here have every permission in LibredeskPermissions.
-func (l *Libredesk) SetPermissions(agentID int, perms ...string) {
+// here have every permission in Permissions.
+func (l *Server) SetPermissions(agentID int, perms ...string) {
 	l.s.Mu.Lock()
 	defer l.s.Mu.Unlock()
 	l.st.perms[agentID] = slices.Clone(perms)
@@ -402,13 +403,13 @@ func (l *Libredesk) SetPermissions(agentID int, perms ...string) {
 // AddTag defines a tag (POST /api/v1/tags) and returns its id. Tags must exist before they can
 // be put on a conversation: unknown names are silently dropped (set-conversation-tags and
 // add-conversation-tags in internal/conversation/queries.sql insert only known tags).
-func (l *Libredesk) AddTag(name string) int {
+func (l *Server) AddTag(name string) int {
 	l.s.Mu.Lock()
 	defer l.s.Mu.Unlock()
 	return l.addTagLocked(name)
 }
 
-func (l *Libredesk) addTagLocked(name string) int {
+func (l *Server) addTagLocked(name string) int {
 	if id, ok := l.st.tags[name]; ok {
 		return id
 	}
@@ -421,12 +422,12 @@ func (l *Libredesk) addTagLocked(name string) int {
 // SeedDemo creates the sandbox world: a live-chat inbox "Website"; team "Support" with Alice
 // (online) and Bob (offline); the bot agent (BotName, offline: Libredesk's presence decays for
 // API-only users) with an API key; and the tag "offline-message".
-func (l *Libredesk) SeedDemo() LibredeskDemo {
-	d := LibredeskDemo{InboxID: l.AddInbox("Website", "livechat")}
+func (l *Server) SeedDemo() Demo {
+	d := Demo{InboxID: l.AddInbox("Website", "livechat")}
 	d.InboxUUID = l.InboxUUID(d.InboxID)
-	d.AliceID = l.AddAgent("Alice", "", "alice@example.com", LibredeskOnline)
-	d.BobID = l.AddAgent("Bob", "", "bob@example.com", LibredeskOffline)
-	d.BotID = l.AddAgent(l.opts.BotName, "", "bot@example.com", LibredeskOffline)
+	d.AliceID = l.AddAgent("Alice", "", "alice@example.com", Online)
+	d.BobID = l.AddAgent("Bob", "", "bob@example.com", Offline)
+	d.BotID = l.AddAgent(l.opts.BotName, "", "bot@example.com", Offline)
 	d.TeamID = l.AddTeam("Support", d.AliceID, d.BobID)
 	d.APIKey, d.APISecret = l.CreateAPIKey(d.BotID)
 	l.AddTag("offline-message")
@@ -445,13 +446,13 @@ func (l *Libredesk) SeedDemo() LibredeskDemo {
 // activity "System marked the conversation as Open" and no conversation.status_changed (see
 // docs/helpdesks/libredesk.md). Webhooks: message.created (incoming) and, for a new conversation,
 // conversation.created — delivered in no particular order.
-func (l *Libredesk) VisitorSend(ctx context.Context, inboxID int, contact, text string) (convID, msgID int, err error) {
+func (l *Server) VisitorSend(ctx context.Context, inboxID int, contact, text string) (convID, msgID int, err error) {
 	return l.visitorSend(ctx, inboxID, contact, text, false)
 }
 
 // VisitorStart starts a new conversation from the widget, whatever the visitor's earlier ones
 // (POST /api/v1/widget/chat/conversations/init).
-func (l *Libredesk) VisitorStart(ctx context.Context, inboxID int, contact, text string) (convID, msgID int, err error) {
+func (l *Server) VisitorStart(ctx context.Context, inboxID int, contact, text string) (convID, msgID int, err error) {
 	return l.visitorSend(ctx, inboxID, contact, text, true)
 }
 
@@ -459,7 +460,7 @@ func (l *Libredesk) VisitorStart(ctx context.Context, inboxID int, contact, text
 // the live-chat widget (POST /api/v1/widget/chat/conversations/{uuid}/message), whatever the
 // visitor's other conversations, and returns the message id. Like VisitorSend it reopens a
 // Snoozed, Resolved or Closed conversation. Webhook: message.created (incoming).
-func (l *Libredesk) VisitorReply(ctx context.Context, convID int, text string) (int, error) {
+func (l *Server) VisitorReply(ctx context.Context, convID int, text string) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("visitor reply: %w", err)
 	}
@@ -471,7 +472,7 @@ func (l *Libredesk) VisitorReply(ctx context.Context, convID int, text string) (
 	c, ok := l.s.Convs[convID]
 	if !ok || l.st.inboxes[c.InboxID] == nil || l.st.inboxes[c.InboxID].channel != "livechat" {
 		// The widget serves live-chat inboxes only (widgetInbox).
-		return 0, fmt.Errorf("visitor reply: conversation %d: %w", convID, ErrNotFound)
+		return 0, fmt.Errorf("visitor reply: conversation %d: %w", convID, sim.ErrNotFound)
 	}
 	m, err := t.incoming(c, c.InboxID, l.s.Contacts[c.ContactID], text)
 	if err != nil {
@@ -480,7 +481,7 @@ func (l *Libredesk) VisitorReply(ctx context.Context, convID int, text string) (
 	return m.ID, nil
 }
 
-func (l *Libredesk) visitorSend(ctx context.Context, inboxID int, contact, text string, fresh bool) (int, int, error) {
+func (l *Server) visitorSend(ctx context.Context, inboxID int, contact, text string, fresh bool) (int, int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, 0, fmt.Errorf("visitor send: %w", err)
 	}
@@ -494,10 +495,10 @@ func (l *Libredesk) visitorSend(ctx context.Context, inboxID int, contact, text 
 	defer t.unlock()
 	s := l.s
 	if s.Inboxes[inboxID] == nil || l.st.inboxes[inboxID] == nil {
-		return 0, 0, fmt.Errorf("visitor send: inbox %d: %w", inboxID, ErrNotFound)
+		return 0, 0, fmt.Errorf("visitor send: inbox %d: %w", inboxID, sim.ErrNotFound)
 	}
 	ct := l.contactLocked(contact)
-	var c *Conversation
+	var c *sim.Conversation
 	if !fresh {
 		for i := len(s.ConvIDs) - 1; i >= 0; i-- {
 			cand := s.Convs[s.ConvIDs[i]]
@@ -515,22 +516,22 @@ func (l *Libredesk) visitorSend(ctx context.Context, inboxID int, contact, text 
 }
 
 // incoming stores a visitor message, creating the conversation when c is nil.
-func (t *ldTx) incoming(c *Conversation, inboxID int, ct *Contact, text string) (*Message, error) {
+func (t *ldTx) incoming(c *sim.Conversation, inboxID int, ct *sim.Contact, text string) (*sim.Message, error) {
 	created := false
 	if c == nil {
 		c = t.createConversation(inboxID, ct)
 		created = true
 	}
-	m := &Message{Type: "incoming", SenderKind: "contact", SenderID: ct.ID, Content: text, HasContent: true, ContentType: "text"}
+	m := &sim.Message{Type: "incoming", SenderKind: "contact", SenderID: ct.ID, Content: text, HasContent: true, ContentType: "text"}
 	t.addMessage(c, m, "received", nil, text)
 	if created {
 		// Observed order on v2.7.0: the first message.created, then conversation.created.
 		t.event("conversation.created", t.l.conversationJSON(c))
 	}
 	switch c.Status {
-	case LibredeskSnoozed, LibredeskResolved, LibredeskClosed:
+	case Snoozed, Resolved, Closed:
 		// ReOpenConversation: status and an activity, no webhook of its own.
-		c.Status = LibredeskOpen
+		c.Status = Open
 		c.UpdatedAt = time.Now()
 		t.activity(c, t.l.st.systemID, "System marked the conversation as Open")
 	}
@@ -538,7 +539,7 @@ func (t *ldTx) incoming(c *Conversation, inboxID int, ct *Contact, text string) 
 }
 
 // SetContactEmail sets the email of the conversation's contact (no webhook).
-func (l *Libredesk) SetContactEmail(convID int, email string) {
+func (l *Server) SetContactEmail(convID int, email string) {
 	s := l.s
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
@@ -550,7 +551,7 @@ func (l *Libredesk) SetContactEmail(convID int, email string) {
 // AgentReply posts a public reply or (private) a private note as an agent, like the agent UI
 // (POST /api/v1/conversations/{uuid}/messages). A reply is created "pending" and sent at once:
 // message.created, then message.updated with status "sent".
-func (l *Libredesk) AgentReply(ctx context.Context, convID, agentID int, text string, private bool) (int, error) {
+func (l *Server) AgentReply(ctx context.Context, convID, agentID int, text string, private bool) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("agent reply: %w", err)
 	}
@@ -566,7 +567,7 @@ func (l *Libredesk) AgentReply(ctx context.Context, convID, agentID int, text st
 
 // AgentAssign assigns the conversation to agentID as that agent (self-assignment): the
 // activity "<agent> self-assigned this conversation" and conversation.assigned.
-func (l *Libredesk) AgentAssign(ctx context.Context, convID, agentID int) error {
+func (l *Server) AgentAssign(ctx context.Context, convID, agentID int) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("agent assign: %w", err)
 	}
@@ -582,7 +583,7 @@ func (l *Libredesk) AgentAssign(ctx context.Context, convID, agentID int) error 
 
 // AgentAssignTeam assigns a team as actorID would in the UI; like Libredesk it clears the user
 // assignee when the team changes.
-func (l *Libredesk) AgentAssignTeam(ctx context.Context, convID, actorID, teamID int) error {
+func (l *Server) AgentAssignTeam(ctx context.Context, convID, actorID, teamID int) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("agent assign team: %w", err)
 	}
@@ -593,14 +594,14 @@ func (l *Libredesk) AgentAssignTeam(ctx context.Context, convID, actorID, teamID
 		return fmt.Errorf("agent assign team: %w", err)
 	}
 	if l.s.Teams[teamID] == nil {
-		return fmt.Errorf("agent assign team: team %d: %w", teamID, ErrNotFound)
+		return fmt.Errorf("agent assign team: team %d: %w", teamID, sim.ErrNotFound)
 	}
 	t.assignTeam(c, teamID, u.ID)
 	return nil
 }
 
 // AgentSetStatus changes the status as actorID (Open, Snoozed, Resolved or Closed).
-func (l *Libredesk) AgentSetStatus(ctx context.Context, convID, actorID int, status string) error {
+func (l *Server) AgentSetStatus(ctx context.Context, convID, actorID int, status string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("agent set status: %w", err)
 	}
@@ -617,45 +618,45 @@ func (l *Libredesk) AgentSetStatus(ctx context.Context, convID, actorID int, sta
 	return nil
 }
 
-func (l *Libredesk) convAndAgent(convID, agentID int) (*Conversation, *User, error) {
+func (l *Server) convAndAgent(convID, agentID int) (*sim.Conversation, *sim.User, error) {
 	c, ok := l.s.Convs[convID]
 	if !ok || l.st.inboxes[c.InboxID] == nil {
-		return nil, nil, fmt.Errorf("conversation %d: %w", convID, ErrNotFound)
+		return nil, nil, fmt.Errorf("conversation %d: %w", convID, sim.ErrNotFound)
 	}
 	u := l.s.Users[agentID]
 	if u == nil {
-		return nil, nil, fmt.Errorf("agent %d: %w", agentID, ErrNotFound)
+		return nil, nil, fmt.Errorf("agent %d: %w", agentID, sim.ErrNotFound)
 	}
 	return c, u, nil
 }
 
 // Conversation returns a deep copy of one conversation.
-func (l *Libredesk) Conversation(convID int) (LibredeskConversationView, bool) {
+func (l *Server) Conversation(convID int) (ConversationView, bool) {
 	l.s.Mu.Lock()
 	defer l.s.Mu.Unlock()
 	c, ok := l.s.Convs[convID]
 	if !ok || l.st.inboxes[c.InboxID] == nil {
-		return LibredeskConversationView{}, false
+		return ConversationView{}, false
 	}
 	return l.view(c), true
 }
 
 // ConversationByUUID returns a deep copy of the conversation with that uuid.
-func (l *Libredesk) ConversationByUUID(uuid string) (LibredeskConversationView, bool) {
+func (l *Server) ConversationByUUID(uuid string) (ConversationView, bool) {
 	l.s.Mu.Lock()
 	defer l.s.Mu.Unlock()
 	c := l.convByUUID(uuid)
 	if c == nil {
-		return LibredeskConversationView{}, false
+		return ConversationView{}, false
 	}
 	return l.view(c), true
 }
 
 // Conversations returns deep copies of all conversations, by id.
-func (l *Libredesk) Conversations() []LibredeskConversationView {
+func (l *Server) Conversations() []ConversationView {
 	l.s.Mu.Lock()
 	defer l.s.Mu.Unlock()
-	var out []LibredeskConversationView
+	var out []ConversationView
 	for _, id := range l.s.ConvIDs {
 		if c := l.s.Convs[id]; l.st.inboxes[c.InboxID] != nil {
 			out = append(out, l.view(c))
@@ -665,12 +666,12 @@ func (l *Libredesk) Conversations() []LibredeskConversationView {
 }
 
 // NewVisitorName returns a random visitor name like "quiet-sun-421".
-func (l *Libredesk) NewVisitorName() string { return l.s.NewVisitorName() }
+func (l *Server) NewVisitorName() string { return l.s.NewVisitorName() }
 
-func (l *Libredesk) view(c *Conversation) LibredeskConversationView {
+func (l *Server) view(c *sim.Conversation) ConversationView {
 	s := l.s
 	ct := s.Contacts[c.ContactID]
-	v := LibredeskConversationView{
+	v := ConversationView{
 		ID: c.ID, UUID: c.UUID, InboxID: c.InboxID, Status: c.Status, AssigneeID: c.AssigneeID, TeamID: c.TeamID,
 		Tags: slices.Clone(c.Labels), ContactID: ct.ID, ContactName: ct.Name, ContactEmail: ct.Email,
 	}
@@ -680,14 +681,14 @@ func (l *Libredesk) view(c *Conversation) LibredeskConversationView {
 	if u := s.Users[c.AssigneeID]; u != nil {
 		v.AssigneeName = u.Name
 	}
-	v.Messages = make([]LibredeskMessageView, 0, len(c.Msgs))
+	v.Messages = make([]MessageView, 0, len(c.Msgs))
 	for _, m := range c.Msgs {
 		lm := l.st.msgs[m.ID]
-		meta, _ := DeepCopy(lm.meta).(map[string]any)
+		meta, _ := sim.DeepCopy(lm.meta).(map[string]any)
 		if meta == nil {
 			meta = map[string]any{}
 		}
-		v.Messages = append(v.Messages, LibredeskMessageView{
+		v.Messages = append(v.Messages, MessageView{
 			ID: m.ID, UUID: lm.uuid, Type: m.Type, Status: lm.status, SenderType: ldSenderType(m), SenderID: m.SenderID,
 			SenderName: l.senderName(m), Content: m.Content, Text: lm.textContent, Private: m.Private, Meta: meta,
 			CreatedAt: m.CreatedAt,
@@ -696,14 +697,14 @@ func (l *Libredesk) view(c *Conversation) LibredeskConversationView {
 	return v
 }
 
-func ldSenderType(m *Message) string {
+func ldSenderType(m *sim.Message) string {
 	if m.SenderKind == "contact" {
 		return "contact"
 	}
 	return "agent"
 }
 
-func (l *Libredesk) senderName(m *Message) string {
+func (l *Server) senderName(m *sim.Message) string {
 	if m.SenderKind == "contact" {
 		if ct := l.s.Contacts[m.SenderID]; ct != nil {
 			return ct.Name
@@ -720,11 +721,11 @@ func (l *Libredesk) senderName(m *Message) string {
 
 // ldTx is a locked section that collects webhook events; unlock dispatches them.
 type ldTx struct {
-	l      *Libredesk
+	l      *Server
 	events []ldEvent
 }
 
-func (l *Libredesk) ldLock() *ldTx {
+func (l *Server) ldLock() *ldTx {
 	l.s.Mu.Lock()
 	return &ldTx{l: l}
 }
@@ -735,7 +736,7 @@ func (t *ldTx) unlock() {
 	t.l.s.Mu.Unlock()
 }
 
-func (l *Libredesk) contactLocked(key string) *Contact {
+func (l *Server) contactLocked(key string) *sim.Contact {
 	s := l.s
 	ct := s.ContactFor(key)
 	if _, ok := l.st.contactTyp[ct.ID]; !ok {
@@ -745,7 +746,7 @@ func (l *Libredesk) contactLocked(key string) *Contact {
 	return ct
 }
 
-func (l *Libredesk) convByUUID(uuid string) *Conversation {
+func (l *Server) convByUUID(uuid string) *sim.Conversation {
 	for _, id := range l.s.ConvIDs {
 		if c := l.s.Convs[id]; c.UUID == uuid && l.st.inboxes[c.InboxID] != nil {
 			return c
@@ -754,26 +755,26 @@ func (l *Libredesk) convByUUID(uuid string) *Conversation {
 	return nil
 }
 
-func (t *ldTx) createConversation(inboxID int, ct *Contact) *Conversation {
-	c := t.l.s.NewConversation(inboxID, ct, LibredeskOpen)
+func (t *ldTx) createConversation(inboxID int, ct *sim.Contact) *sim.Conversation {
+	c := t.l.s.NewConversation(inboxID, ct, Open)
 	c.WaitingSince = c.CreatedAt
 	return c
 }
 
 // addMessage appends a message (InsertMessage) and queues message.created.
-func (t *ldTx) addMessage(c *Conversation, m *Message, status string, meta map[string]any, text string) {
+func (t *ldTx) addMessage(c *sim.Conversation, m *sim.Message, status string, meta map[string]any, text string) {
 	t.l.s.Append(c, m)
 	if meta == nil {
 		meta = map[string]any{}
 	}
-	t.l.st.msgs[m.ID] = &ldMsg{uuid: NewUUID(), status: status, meta: meta, textContent: text}
+	t.l.st.msgs[m.ID] = &ldMsg{uuid: sim.NewUUID(), status: status, meta: meta, textContent: text}
 	t.event("message.created", t.l.messageJSON(c, m))
 }
 
 // reply stores an agent's reply (QueueReply: pending, then sent with message.updated) or
 // private note (SendPrivateNote: sent).
-func (t *ldTx) reply(c *Conversation, userID int, html string, private bool, meta map[string]any) *Message {
-	m := &Message{Type: "outgoing", SenderKind: "user", SenderID: userID, Content: html, HasContent: true, ContentType: "html", Private: private}
+func (t *ldTx) reply(c *sim.Conversation, userID int, html string, private bool, meta map[string]any) *sim.Message {
+	m := &sim.Message{Type: "outgoing", SenderKind: "user", SenderID: userID, Content: html, HasContent: true, ContentType: "html", Private: private}
 	status := "pending"
 	if private {
 		status = "sent"
@@ -793,14 +794,14 @@ func (t *ldTx) reply(c *Conversation, userID int, html string, private bool, met
 
 // activity inserts an activity message (InsertConversationActivity: type activity, private,
 // sender_type agent, status sent), which Libredesk also sends as message.created.
-func (t *ldTx) activity(c *Conversation, actorID int, text string) {
-	m := &Message{Type: "activity", SenderKind: "user", SenderID: actorID, Content: text, HasContent: true, ContentType: "text", Private: true}
+func (t *ldTx) activity(c *sim.Conversation, actorID int, text string) {
+	m := &sim.Message{Type: "activity", SenderKind: "user", SenderID: actorID, Content: text, HasContent: true, ContentType: "text", Private: true}
 	t.addMessage(c, m, "sent", nil, text)
 }
 
 // assignUser is UpdateConversationUserAssignee: no-op when unchanged (the handler's "Already
 // assigned?"), else conversation.assigned and an activity.
-func (t *ldTx) assignUser(c *Conversation, userID, actorID int) {
+func (t *ldTx) assignUser(c *sim.Conversation, userID, actorID int) {
 	if c.AssigneeID == userID {
 		return
 	}
@@ -820,7 +821,7 @@ func (t *ldTx) assignUser(c *Conversation, userID, actorID int) {
 // assignTeam is UpdateConversationTeamAssignee: no-op when unchanged, else the team, an
 // activity and — because the team changed — RemoveConversationAssignee(user), which sends
 // conversation.unassigned whether or not a user was assigned. There is no event for the team.
-func (t *ldTx) assignTeam(c *Conversation, teamID, actorID int) {
+func (t *ldTx) assignTeam(c *sim.Conversation, teamID, actorID int) {
 	if c.TeamID == teamID {
 		return
 	}
@@ -831,7 +832,7 @@ func (t *ldTx) assignTeam(c *Conversation, teamID, actorID int) {
 }
 
 // unassignUser is RemoveConversationAssignee(uuid, "user"): conversation.unassigned, no activity.
-func (t *ldTx) unassignUser(c *Conversation, actorID int) {
+func (t *ldTx) unassignUser(c *sim.Conversation, actorID int) {
 	c.AssigneeID = 0
 	c.UpdatedAt = time.Now()
 	t.event("conversation.unassigned", map[string]any{
@@ -841,15 +842,15 @@ func (t *ldTx) unassignUser(c *Conversation, actorID int) {
 
 // setStatus is UpdateConversationStatus: no-op when unchanged (and not snoozed), else
 // conversation.status_changed and the activity "<actor> marked the conversation as <status>".
-func (t *ldTx) setStatus(c *Conversation, status string, actorID int) {
+func (t *ldTx) setStatus(c *sim.Conversation, status string, actorID int) {
 	prev := c.Status
-	if prev == status && status != LibredeskSnoozed {
+	if prev == status && status != Snoozed {
 		return
 	}
 	c.Status = status
 	c.UpdatedAt = time.Now()
 	snooze := ""
-	if status == LibredeskSnoozed {
+	if status == Snoozed {
 		c.SnoozedUntil = time.Now().Add(time.Hour)
 		snooze = c.SnoozedUntil.UTC().Format(time.RFC3339)
 	} else {
@@ -864,7 +865,7 @@ func (t *ldTx) setStatus(c *Conversation, status string, actorID int) {
 
 // setTags is SetConversationTags: names that are not defined tags are dropped silently;
 // conversation.tags_changed is sent either way, with an activity per added or removed tag.
-func (t *ldTx) setTags(c *Conversation, action string, names []string, actorID int) {
+func (t *ldTx) setTags(c *sim.Conversation, action string, names []string, actorID int) {
 	prev := slices.Clone(c.Labels)
 	var next []string
 	switch action {
@@ -910,7 +911,7 @@ func (t *ldTx) setTags(c *Conversation, action string, names []string, actorID i
 	}
 }
 
-func (l *Libredesk) actorName(id int) string {
+func (l *Server) actorName(id int) string {
 	if u := l.s.Users[id]; u != nil {
 		return u.Name
 	}
@@ -919,14 +920,14 @@ func (l *Libredesk) actorName(id int) string {
 
 func validLDStatus(s string) bool {
 	switch s {
-	case LibredeskOpen, LibredeskSnoozed, LibredeskResolved, LibredeskClosed:
+	case Open, Snoozed, Resolved, Closed:
 		return true
 	}
 	return false
 }
 
 // permitted reports whether a user's role grants perm.
-func (l *Libredesk) permitted(userID int, perm string) bool {
+func (l *Server) permitted(userID int, perm string) bool {
 	perms, ok := l.st.perms[userID]
 	if !ok {
 		return true
@@ -936,7 +937,7 @@ func (l *Libredesk) permitted(userID int, perm string) bool {
 
 // canAccess is authz EnforceConversationAccess: read_all, or read_assigned for the assignee, or
 // read_unassigned without a user assignee, or read_team_inbox for a team member without one.
-func (l *Libredesk) canAccess(userID int, c *Conversation) bool {
+func (l *Server) canAccess(userID int, c *sim.Conversation) bool {
 	switch {
 	case l.permitted(userID, "conversations:read_all"):
 		return true

@@ -1,14 +1,12 @@
-package sim
-
-// The Zendesk dialect: Sunshine Conversations (the messaging platform behind Zendesk messaging,
+// Package zendesk is a simulated Zendesk on the neutral store of package sim: Sunshine
+// Conversations (the messaging platform behind Zendesk messaging,
 // served under /sc) with its switchboard, and the parts of the Zendesk Support API handover uses
 // (/api/v2: tickets, agent availabilities, users, groups).
 //
-// It is built on the core model of sim.go: a Sunshine conversation is a core conversation in a
-// web-widget inbox without the Chatwoot agent bot (so the Chatwoot dialect stays silent), a
-// Sunshine user is a core contact, an Agent Workspace agent is a core user (agent) whose
-// availability is the messaging status, a Zendesk group is a core team. What only Sunshine has
-// lives in side maps of this file, keyed by the core ids: the switchboard state of each
+// A Sunshine conversation is a store conversation in one web-widget inbox, a Sunshine user is a
+// store contact, an Agent Workspace agent is a store user (agent) whose availability is the
+// messaging status, a Zendesk group is a team. What only Sunshine has lives in side maps of this
+// package, keyed by the store's ids: the switchboard state of each
 // conversation, the Sunshine ids, authors, sources, actions and metadata of messages, the Support
 // tickets and the webhook deliveries.
 //
@@ -26,6 +24,7 @@ package sim
 //   - Agent Availability API:
 //     https://developer.zendesk.com/api-reference/agent-availability/agent-availability-api/agent_availabilities/
 //   - Zendesk article 4419179022874 (first_message_id in passControl metadata).
+package zendesk
 
 import (
 	"context"
@@ -37,6 +36,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/sim"
 	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
@@ -44,10 +44,10 @@ import (
 // one Zendesk's webhooks show ("zd-agentWorkspace", integrationType "zd:agentWorkspace"; example
 // payload in "Receiving messages", developer.zendesk.com).
 const (
-	ZendeskAgentWorkspaceType = "zd:agentWorkspace"
-	ZendeskAgentWorkspaceName = "zd-agentWorkspace"
-	// ZendeskSourceAgentWorkspace is source.type of messages an agent sends from Agent Workspace.
-	ZendeskSourceAgentWorkspace = "zd:agentWorkspace"
+	AgentWorkspaceType = "zd:agentWorkspace"
+	AgentWorkspaceName = "zd-agentWorkspace"
+	// SourceAgentWorkspace is source.type of messages an agent sends from Agent Workspace.
+	SourceAgentWorkspace = "zd:agentWorkspace"
 )
 
 // Key scopes (API authentication: Basic or a JWT scoped to app, account or integration): an app
@@ -55,19 +55,19 @@ const (
 // acceptControl and releaseControl answer 403 when that integration is not the pending (accept)
 // or active (release) one.
 const (
-	ZendeskScopeApp         = "app"
-	ZendeskScopeIntegration = "integration"
+	ScopeApp         = "app"
+	ScopeIntegration = "integration"
 )
 
-// ZendeskOptions configures a simulated Zendesk.
-type ZendeskOptions struct {
+// Options configures a simulated Zendesk.
+type Options struct {
 	AppID         string // Sunshine app id; default "5f0c0e0c0e0c0e0c0e0c0e0c"
 	IntegrationID string // handover's custom integration id; default "6a0a0a0a0a0a0a0a0a0a0a0a"
 	BotName       string // the custom integration's switchboard integration name; default "handover-bot"
 	KeyID         string // Sunshine API key id (Basic auth user)
 	KeySecret     string // Sunshine API key secret (Basic auth password)
-	// KeyScope is ZendeskScopeIntegration (the default: a key of the custom integration) or
-	// ZendeskScopeApp.
+	// KeyScope is ScopeIntegration (the default: a key of the custom integration) or
+	// ScopeApp.
 	KeyScope string
 	// WebhookSecret is the custom integration webhook's secret, sent as X-API-Key.
 	WebhookSecret string
@@ -92,37 +92,37 @@ type ZendeskOptions struct {
 	Seed       int64
 }
 
-// ZendeskDemo holds the ids of the sandbox world created by Zendesk.SeedDemo.
-type ZendeskDemo struct {
+// Demo holds the ids of the sandbox world created by Zendesk.SeedDemo.
+type Demo struct {
 	GroupID, AliceID, BobID int
 }
 
 // Zendesk is the simulated Zendesk: a Sunshine Conversations app with a switchboard and a Support
-// account, on one core Server. Create it with NewZendesk; serve Handler.
-type Zendesk struct {
-	s       *Store
-	o       ZendeskOptions
+// account, on one core Server. Create it with New; serve Handler.
+type Server struct {
+	s       *sim.Store
+	o       Options
 	log     *slog.Logger
 	mw      *simnet.Middleware // this dialect's API faults (the core's) and call log
-	hc      *HelpCenter        // the Help Center API's articles (zendesk_helpcenter.go)
+	hc      *sim.HelpCenter    // the Help Center API's articles (zendesk_helpcenter.go)
 	handler http.Handler
 
 	// Guarded by s.mu.
 	webhookURL string
 	inboxID    int
-	convs      map[int]*zdConv  // core conversation id → Sunshine state
-	convBySun  map[string]int   // Sunshine conversation id → core id
-	msgs       map[int]*zdMsg   // core message id → Sunshine message
-	msgBySun   map[string]int   // Sunshine message id → core message id
-	users      map[int]*zdUser  // core contact id → Sunshine user
-	userBySun  map[string]int   // Sunshine user id → core contact id
-	sbis       []*zdSBI         // switchboard integrations, in order
-	defaultSBI string           // switchboard integration given control of new conversations
-	tickets    []*ZendeskTicket // Support tickets
+	convs      map[int]*zdConv // core conversation id → Sunshine state
+	convBySun  map[string]int  // Sunshine conversation id → core id
+	msgs       map[int]*zdMsg  // core message id → Sunshine message
+	msgBySun   map[string]int  // Sunshine message id → core message id
+	users      map[int]*zdUser // core contact id → Sunshine user
+	userBySun  map[string]int  // Sunshine user id → core contact id
+	sbis       []*zdSBI        // switchboard integrations, in order
+	defaultSBI string          // switchboard integration given control of new conversations
+	tickets    []*Ticket       // Support tickets
 	ticketSeq  int
-	idem       map[string]zdIdem             // Idempotency-Key → stored ticket creation
-	control    map[int][]ZendeskControlEvent // switchboard actions per core conversation id
-	inst       *zdInstall                    // install-side state (zendesk_install.go); nil until used
+	idem       map[string]zdIdem      // Idempotency-Key → stored ticket creation
+	control    map[int][]ControlEvent // switchboard actions per core conversation id
+	inst       *zdInstall             // install-side state (zendesk_install.go); nil until used
 }
 
 // zdConv is the Sunshine side of one conversation.
@@ -166,8 +166,8 @@ type zdIdem struct {
 	body        []byte
 }
 
-// ZendeskTicket is a Support ticket created through POST /api/v2/tickets.
-type ZendeskTicket struct {
+// Ticket is a Support ticket created through POST /api/v2/tickets.
+type Ticket struct {
 	ID             int       `json:"id"`
 	Subject        string    `json:"subject"`
 	Comment        string    `json:"comment"`
@@ -180,8 +180,8 @@ type ZendeskTicket struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
-// ZendeskDelivery is one webhook delivery attempt.
-type ZendeskDelivery struct {
+// Delivery is one webhook delivery attempt.
+type Delivery struct {
 	EventType string
 	EventID   string
 	Attempt   int
@@ -189,8 +189,8 @@ type ZendeskDelivery struct {
 	Err       string // transport error, if any
 }
 
-// ZendeskConversationView is a deep copy of one Sunshine conversation, for tests and the sandbox.
-type ZendeskConversationView struct {
+// ConversationView is a deep copy of one Sunshine conversation, for tests and the sandbox.
+type ConversationView struct {
 	ID       string `json:"id"`
 	CoreID   int    `json:"core_id"`
 	UserID   string `json:"user_id"`
@@ -198,17 +198,17 @@ type ZendeskConversationView struct {
 	Email    string `json:"email"`
 	// Active is the name of the switchboard integration in control ("" after releaseControl);
 	// Pending the one offered control.
-	Active   string                `json:"active"`
-	Pending  string                `json:"pending"`
-	Agent    string                `json:"agent"` // the Agent Workspace agent working it
-	Metadata map[string]any        `json:"metadata"`
-	Messages []ZendeskMessageView  `json:"messages"`
-	Tickets  []ZendeskTicket       `json:"tickets"` // tickets whose external_id is this conversation
-	Control  []ZendeskControlEvent `json:"control"` // switchboard actions, in order
+	Active   string         `json:"active"`
+	Pending  string         `json:"pending"`
+	Agent    string         `json:"agent"` // the Agent Workspace agent working it
+	Metadata map[string]any `json:"metadata"`
+	Messages []MessageView  `json:"messages"`
+	Tickets  []Ticket       `json:"tickets"` // tickets whose external_id is this conversation
+	Control  []ControlEvent `json:"control"` // switchboard actions, in order
 }
 
-// ZendeskMessageView is a deep copy of one Sunshine message.
-type ZendeskMessageView struct {
+// MessageView is a deep copy of one Sunshine message.
+type MessageView struct {
 	ID          string           `json:"id"`
 	CoreID      int              `json:"core_id"`
 	AuthorType  string           `json:"author_type"` // user|business
@@ -221,18 +221,18 @@ type ZendeskMessageView struct {
 	Received    time.Time        `json:"received"`
 }
 
-// ZendeskControlEvent records one switchboard action on a conversation.
-type ZendeskControlEvent struct {
+// ControlEvent records one switchboard action on a conversation.
+type ControlEvent struct {
 	Action   string         `json:"action"` // passControl|offerControl|acceptControl|releaseControl|default
 	Target   string         `json:"target"` // switchboard integration name ("" for release)
 	Metadata map[string]any `json:"metadata"`
 	At       time.Time      `json:"at"`
 }
 
-// NewZendesk returns a simulated Zendesk with an empty world: handover's switchboard integration
+// New returns a simulated Zendesk with an empty world: handover's switchboard integration
 // (the default one, deliverStandbyEvents on unless NoStandbyEvents), Agent Workspace after it,
 // and no agents or groups yet (use AddAgent, AddGroup or SeedDemo).
-func NewZendesk(o ZendeskOptions) *Zendesk {
+func New(o Options) *Server {
 	if o.AppID == "" {
 		o.AppID = "5f0c0e0c0e0c0e0c0e0c0e0c"
 	}
@@ -243,7 +243,7 @@ func NewZendesk(o ZendeskOptions) *Zendesk {
 		o.BotName = "handover-bot"
 	}
 	if o.KeyScope == "" {
-		o.KeyScope = ZendeskScopeIntegration
+		o.KeyScope = ScopeIntegration
 	}
 	if o.RetryWait == 0 {
 		o.RetryWait = 30 * time.Second
@@ -258,22 +258,22 @@ func NewZendesk(o ZendeskOptions) *Zendesk {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := NewStore(o.Seed, o.WebhookTimeout)
-	z := &Zendesk{
+	s := sim.NewStore(o.Seed, o.WebhookTimeout)
+	z := &Server{
 		s: s, o: o, log: log.With("dialect", "zendesk"),
 		mw:         simnet.NewMiddleware(s.Faults),
-		hc:         &HelpCenter{},
+		hc:         &sim.HelpCenter{},
 		webhookURL: o.WebhookURL,
 		convs:      map[int]*zdConv{}, convBySun: map[string]int{},
 		msgs: map[int]*zdMsg{}, msgBySun: map[string]int{},
 		users: map[int]*zdUser{}, userBySun: map[string]int{},
-		idem: map[string]zdIdem{}, control: map[int][]ZendeskControlEvent{},
+		idem: map[string]zdIdem{}, control: map[int][]ControlEvent{},
 	}
 	s.Mu.Lock()
 	s.NewUser("Admin", "admin@example.com", "administrator", "offline") // the account's owner
 	z.inboxID = s.NewInbox("Web Widget").ID
 	bot := &zdSBI{id: z.newID(), name: o.BotName, integrationID: o.IntegrationID, integrationType: "custom", deliverStandby: !o.NoStandbyEvents}
-	aw := &zdSBI{id: z.newID(), name: ZendeskAgentWorkspaceName, integrationID: z.newID(), integrationType: ZendeskAgentWorkspaceType}
+	aw := &zdSBI{id: z.newID(), name: AgentWorkspaceName, integrationID: z.newID(), integrationType: AgentWorkspaceType}
 	bot.next = aw.id
 	z.sbis = []*zdSBI{bot, aw}
 	z.defaultSBI = bot.id
@@ -283,13 +283,13 @@ func NewZendesk(o ZendeskOptions) *Zendesk {
 }
 
 // PublishHelpCenterArticle publishes an article in the help center (see sim.HelpCenter.Publish).
-func (z *Zendesk) PublishHelpCenterArticle(locale, title, text string) error {
+func (z *Server) PublishHelpCenterArticle(locale, title, text string) error {
 	return z.hc.Publish(locale, title, text)
 }
 
 // Typing returns who has the typing indicator on in the conversation with the core id ("" for
 // nobody, "agent_bot" while handover's integration types).
-func (z *Zendesk) Typing(coreID int) string {
+func (z *Server) Typing(coreID int) string {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	if c := z.s.Convs[coreID]; c != nil {
@@ -300,35 +300,35 @@ func (z *Zendesk) Typing(coreID int) string {
 
 // Handler serves the Sunshine API under /sc/v2, the Support API under /api/v2, and the sandbox
 // page at "/" with its /sim/ endpoints speaking this dialect.
-func (z *Zendesk) Handler() http.Handler { return z.handler }
+func (z *Server) Handler() http.Handler { return z.handler }
 
 // SetWebhookURL sets the custom integration's webhook target. An empty URL stops deliveries.
-func (z *Zendesk) SetWebhookURL(u string) {
+func (z *Server) SetWebhookURL(u string) {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	z.webhookURL = u
 }
 
 // Close stops deliveries and waits for them (see Server.Close).
-func (z *Zendesk) Close() {
+func (z *Server) Close() {
 	z.s.Close()
 }
 
 // AppID returns the Sunshine app id.
-func (z *Zendesk) AppID() string { return z.o.AppID }
+func (z *Server) AppID() string { return z.o.AppID }
 
 // IntegrationID returns handover's custom integration id.
-func (z *Zendesk) IntegrationID() string { return z.o.IntegrationID }
+func (z *Server) IntegrationID() string { return z.o.IntegrationID }
 
 // AddAgent creates an agent. status is the messaging status: "online", "away" or "offline".
-func (z *Zendesk) AddAgent(name, email, status string) int {
+func (z *Server) AddAgent(name, email, status string) int {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	return z.s.NewUser(name, email, "agent", zdToCore(status)).ID
 }
 
 // SetAgentStatus sets an agent's messaging status: "online", "away" or "offline".
-func (z *Zendesk) SetAgentStatus(agentID int, status string) {
+func (z *Server) SetAgentStatus(agentID int, status string) {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	if u := z.s.Users[agentID]; u != nil {
@@ -337,7 +337,7 @@ func (z *Zendesk) SetAgentStatus(agentID int, status string) {
 }
 
 // AddGroup creates a Zendesk group with the given agents and returns its id.
-func (z *Zendesk) AddGroup(name string, agentIDs ...int) int {
+func (z *Server) AddGroup(name string, agentIDs ...int) int {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	return z.s.NewTeam(name, agentIDs...).ID
@@ -345,22 +345,22 @@ func (z *Zendesk) AddGroup(name string, agentIDs ...int) int {
 
 // zdTx is a locked section of the store. Webhooks are queued by the dialect itself; the store
 // sends nothing.
-type zdTx struct{ s *Store }
+type zdTx struct{ s *sim.Store }
 
-func (z *Zendesk) lock() *zdTx {
+func (z *Server) lock() *zdTx {
 	z.s.Mu.Lock()
 	return &zdTx{s: z.s}
 }
 
 func (t *zdTx) unlock() { t.s.Mu.Unlock() }
 
-func (t *zdTx) createConversation(in *Inbox, ct *Contact) *Conversation {
+func (t *zdTx) createConversation(in *sim.Inbox, ct *sim.Contact) *sim.Conversation {
 	return t.s.NewConversation(in.ID, ct, "open")
 }
 
 // addMessage stores m. A message from the business ends its typing indicator, as the Web
 // Widget shows it (typing:stop is implied by the message it announced).
-func (t *zdTx) addMessage(c *Conversation, m *Message) {
+func (t *zdTx) addMessage(c *sim.Conversation, m *sim.Message) {
 	t.s.Append(c, m)
 	if m.Type == "outgoing" && !m.Private && c.Typing != "" && c.Typing == m.SenderKind {
 		c.Typing = ""
@@ -390,15 +390,15 @@ func zdFromCore(a string) string {
 }
 
 // SeedDemo creates the sandbox world: group "Support" with Alice (online) and Bob (offline).
-func (z *Zendesk) SeedDemo() ZendeskDemo {
+func (z *Server) SeedDemo() Demo {
 	alice := z.AddAgent("Alice", "alice@example.com", "online")
 	bob := z.AddAgent("Bob", "bob@example.com", "offline")
 	g := z.AddGroup("Support", alice, bob)
-	return ZendeskDemo{GroupID: g, AliceID: alice, BobID: bob}
+	return Demo{GroupID: g, AliceID: alice, BobID: bob}
 }
 
 // newID returns a Sunshine-style id (24 hex digits, like a MongoDB ObjectId). Callers hold s.mu.
-func (z *Zendesk) newID() string {
+func (z *Server) newID() string {
 	const hexdig = "0123456789abcdef"
 	b := make([]byte, 24)
 	for i := range b {
@@ -408,7 +408,7 @@ func (z *Zendesk) newID() string {
 }
 
 // sbi finds a switchboard integration by id. Callers hold s.mu.
-func (z *Zendesk) sbi(id string) *zdSBI {
+func (z *Server) sbi(id string) *zdSBI {
 	for _, x := range z.sbis {
 		if x.id == id {
 			return x
@@ -419,7 +419,7 @@ func (z *Zendesk) sbi(id string) *zdSBI {
 
 // resolveSBI finds the target of a switchboard action: an id, a name, an integrationType or the
 // keyword "next" (the active integration's nextSwitchboardIntegrationId). Callers hold s.mu.
-func (z *Zendesk) resolveSBI(zc *zdConv, target string) *zdSBI {
+func (z *Server) resolveSBI(zc *zdConv, target string) *zdSBI {
 	if target == "next" {
 		if cur := z.sbi(zc.active); cur != nil {
 			return z.sbi(cur.next)
@@ -434,8 +434,8 @@ func (z *Zendesk) resolveSBI(zc *zdConv, target string) *zdSBI {
 	return nil
 }
 
-func (z *Zendesk) botSBI() *zdSBI { return z.sbis[0] }
-func (z *Zendesk) awSBI() *zdSBI  { return z.sbis[1] }
+func (z *Server) botSBI() *zdSBI { return z.sbis[0] }
+func (z *Server) awSBI() *zdSBI  { return z.sbis[1] }
 
 // ---- the visitor side ----
 
@@ -444,14 +444,14 @@ func (z *Zendesk) awSBI() *zdSBI  { return z.sbis[1] }
 // the user's conversation, creating it (controlled by the default switchboard integration) if
 // needed. A conversation nobody controls (after releaseControl) is given to the default
 // integration before the message is dispatched.
-func (z *Zendesk) VisitorSend(ctx context.Context, user, text string) (string, string, error) {
+func (z *Server) VisitorSend(ctx context.Context, user, text string) (string, string, error) {
 	return z.userMessage(ctx, user, text, "")
 }
 
 // VisitorReply sends a user message through the Web Widget into the conversation convID (by
 // Sunshine id), as its user, and returns the message's Sunshine id: VisitorSend for a caller
 // that knows the conversation rather than the visitor.
-func (z *Zendesk) VisitorReply(ctx context.Context, convID, text string) (string, error) {
+func (z *Server) VisitorReply(ctx context.Context, convID, text string) (string, error) {
 	z.s.Mu.Lock()
 	cid, ok := z.convBySun[convID]
 	var user string
@@ -460,13 +460,13 @@ func (z *Zendesk) VisitorReply(ctx context.Context, convID, text string) (string
 	}
 	z.s.Mu.Unlock()
 	if !ok {
-		return "", fmt.Errorf("visitor reply: conversation %s: %w", convID, ErrNotFound)
+		return "", fmt.Errorf("visitor reply: conversation %s: %w", convID, sim.ErrNotFound)
 	}
 	_, msgID, err := z.userMessage(ctx, user, text, "")
 	return msgID, err
 }
 
-func (z *Zendesk) userMessage(ctx context.Context, user, text, payload string) (string, string, error) {
+func (z *Server) userMessage(ctx context.Context, user, text, payload string) (string, string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", "", fmt.Errorf("visitor send: %w", err)
 	}
@@ -487,7 +487,7 @@ func (z *Zendesk) userMessage(ctx context.Context, user, text, payload string) (
 		zc.active = z.defaultSBI
 		z.logControl(c.ID, "default", z.sbi(zc.active).name, nil)
 	}
-	m, zm := z.addMessage(t, c, &Message{Type: "incoming", SenderKind: "contact", SenderID: ct.ID, Content: text, HasContent: true, ContentType: "text"},
+	m, zm := z.addMessage(t, c, &sim.Message{Type: "incoming", SenderKind: "contact", SenderID: ct.ID, Content: text, HasContent: true, ContentType: "text"},
 		&zdMsg{authorType: "user", userID: zu.sunID, displayName: ct.Name, sourceType: "web", payload: payload})
 	evs = append(evs, z.messageEvent(c, m, zm))
 	return zc.sunID, zm.sunID, nil
@@ -497,7 +497,7 @@ func (z *Zendesk) userMessage(ctx context.Context, user, text, payload string) (
 // the action's text and payload (conversation:message); a postback action sends
 // conversation:postback with its payload and metadata and creates no message. value is the
 // action's payload.
-func (z *Zendesk) VisitorClick(ctx context.Context, convID, msgID, value string) error {
+func (z *Server) VisitorClick(ctx context.Context, convID, msgID, value string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("visitor click: %w", err)
 	}
@@ -524,9 +524,9 @@ func (z *Zendesk) VisitorClick(ctx context.Context, convID, msgID, value string)
 	z.s.Mu.Unlock()
 	switch {
 	case !ok:
-		return fmt.Errorf("visitor click: conversation %s: %w", convID, ErrNotFound)
+		return fmt.Errorf("visitor click: conversation %s: %w", convID, sim.ErrNotFound)
 	case zm == nil:
-		return fmt.Errorf("visitor click: message %s: %w", msgID, ErrNotFound)
+		return fmt.Errorf("visitor click: message %s: %w", msgID, sim.ErrNotFound)
 	case action == nil:
 		return fmt.Errorf("visitor click: no action with payload %q on message %s", value, msgID)
 	}
@@ -551,7 +551,7 @@ func (z *Zendesk) VisitorClick(ctx context.Context, convID, msgID, value string)
 }
 
 // SetUserEmail sets the Sunshine user's profile email (no webhook).
-func (z *Zendesk) SetUserEmail(user, email string) {
+func (z *Server) SetUserEmail(user, email string) {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	ct := z.s.ContactFor(user)
@@ -564,7 +564,7 @@ func (z *Zendesk) SetUserEmail(user, email string) {
 // AgentTakeOver is an agent taking a conversation in Agent Workspace: Agent Workspace gets control
 // (passControl, switchboard:passControl webhook with the given metadata) unless it has it, and the
 // agent works the messaging ticket.
-func (z *Zendesk) AgentTakeOver(ctx context.Context, convID string, agentID int, metadata map[string]any) error {
+func (z *Server) AgentTakeOver(ctx context.Context, convID string, agentID int, metadata map[string]any) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("agent take over: %w", err)
 	}
@@ -576,7 +576,7 @@ func (z *Zendesk) AgentTakeOver(ctx context.Context, convID string, agentID int,
 		return fmt.Errorf("agent take over: %w", err)
 	}
 	if z.s.Users[agentID] == nil {
-		return fmt.Errorf("agent take over: agent %d: %w", agentID, ErrNotFound)
+		return fmt.Errorf("agent take over: agent %d: %w", agentID, sim.ErrNotFound)
 	}
 	if zc.active != z.awSBI().id {
 		evs = append(evs, z.pass(c, zc, z.awSBI(), metadata)...)
@@ -588,7 +588,7 @@ func (z *Zendesk) AgentTakeOver(ctx context.Context, convID string, agentID int,
 // AgentReply sends an agent's message from Agent Workspace (author business, source
 // zd:agentWorkspace, the agent's name). On a conversation Agent Workspace does not control, the
 // agent first takes it over (AgentTakeOver), as replying from a ticket requires.
-func (z *Zendesk) AgentReply(ctx context.Context, convID string, agentID int, text string) (string, error) {
+func (z *Server) AgentReply(ctx context.Context, convID string, agentID int, text string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("agent reply: %w", err)
 	}
@@ -604,21 +604,21 @@ func (z *Zendesk) AgentReply(ctx context.Context, convID string, agentID int, te
 	}
 	u := z.s.Users[agentID]
 	if u == nil {
-		return "", fmt.Errorf("agent reply: agent %d: %w", agentID, ErrNotFound)
+		return "", fmt.Errorf("agent reply: agent %d: %w", agentID, sim.ErrNotFound)
 	}
 	if zc.active != z.awSBI().id {
 		evs = append(evs, z.pass(c, zc, z.awSBI(), nil)...)
 	}
 	zc.agentID = agentID
-	m, zm := z.addMessage(t, c, &Message{Type: "outgoing", SenderKind: "user", SenderID: agentID, Content: text, HasContent: true, ContentType: "text"},
-		&zdMsg{authorType: "business", displayName: u.Name, sourceType: ZendeskSourceAgentWorkspace})
+	m, zm := z.addMessage(t, c, &sim.Message{Type: "outgoing", SenderKind: "user", SenderID: agentID, Content: text, HasContent: true, ContentType: "text"},
+		&zdMsg{authorType: "business", displayName: u.Name, sourceType: SourceAgentWorkspace})
 	evs = append(evs, z.messageEvent(c, m, zm))
 	return zm.sunID, nil
 }
 
 // PassControl is a passControl by Agent Workspace or an admin (not by handover): target is an id,
 // name, integrationType or "next".
-func (z *Zendesk) PassControl(ctx context.Context, convID, target string, metadata map[string]any) error {
+func (z *Server) PassControl(ctx context.Context, convID, target string, metadata map[string]any) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("pass control: %w", err)
 	}
@@ -631,7 +631,7 @@ func (z *Zendesk) PassControl(ctx context.Context, convID, target string, metada
 	}
 	to := z.resolveSBI(zc, target)
 	if to == nil {
-		return fmt.Errorf("pass control: switchboard integration %q: %w", target, ErrNotFound)
+		return fmt.Errorf("pass control: switchboard integration %q: %w", target, sim.ErrNotFound)
 	}
 	evs = append(evs, z.pass(c, zc, to, metadata)...)
 	return nil
@@ -639,13 +639,13 @@ func (z *Zendesk) PassControl(ctx context.Context, convID, target string, metada
 
 // PassToBot is Agent Workspace passing control back to handover's integration (an agent's
 // "%((switchboard:passControl:<name>))%" macro).
-func (z *Zendesk) PassToBot(ctx context.Context, convID string, metadata map[string]any) error {
+func (z *Server) PassToBot(ctx context.Context, convID string, metadata map[string]any) error {
 	return z.PassControl(ctx, convID, z.o.BotName, metadata)
 }
 
 // ReleaseControl is Agent Workspace releasing control: the switchboard state becomes null and the
 // next user message goes to the default integration (handover's).
-func (z *Zendesk) ReleaseControl(ctx context.Context, convID string, metadata map[string]any) error {
+func (z *Server) ReleaseControl(ctx context.Context, convID string, metadata map[string]any) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("release control: %w", err)
 	}
@@ -661,7 +661,7 @@ func (z *Zendesk) ReleaseControl(ctx context.Context, convID string, metadata ma
 }
 
 // OfferControl offers control to target (by Agent Workspace or an admin).
-func (z *Zendesk) OfferControl(ctx context.Context, convID, target string, metadata map[string]any) error {
+func (z *Server) OfferControl(ctx context.Context, convID, target string, metadata map[string]any) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("offer control: %w", err)
 	}
@@ -674,7 +674,7 @@ func (z *Zendesk) OfferControl(ctx context.Context, convID, target string, metad
 	}
 	to := z.resolveSBI(zc, target)
 	if to == nil {
-		return fmt.Errorf("offer control: switchboard integration %q: %w", target, ErrNotFound)
+		return fmt.Errorf("offer control: switchboard integration %q: %w", target, sim.ErrNotFound)
 	}
 	ev, err := z.offer(c, zc, to, metadata)
 	if err != nil {
@@ -687,21 +687,21 @@ func (z *Zendesk) OfferControl(ctx context.Context, convID, target string, metad
 // ---- views ----
 
 // Conversation returns a deep copy of one conversation by Sunshine id.
-func (z *Zendesk) Conversation(convID string) (ZendeskConversationView, bool) {
+func (z *Server) Conversation(convID string) (ConversationView, bool) {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	id, ok := z.convBySun[convID]
 	if !ok {
-		return ZendeskConversationView{}, false
+		return ConversationView{}, false
 	}
 	return z.view(id), true
 }
 
 // Conversations returns deep copies of all conversations, oldest first.
-func (z *Zendesk) Conversations() []ZendeskConversationView {
+func (z *Server) Conversations() []ConversationView {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
-	var out []ZendeskConversationView
+	var out []ConversationView
 	for _, id := range z.s.ConvIDs {
 		if _, ok := z.convs[id]; ok {
 			out = append(out, z.view(id))
@@ -711,10 +711,10 @@ func (z *Zendesk) Conversations() []ZendeskConversationView {
 }
 
 // Tickets returns copies of every Support ticket, by id.
-func (z *Zendesk) Tickets() []ZendeskTicket {
+func (z *Server) Tickets() []Ticket {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
-	out := make([]ZendeskTicket, 0, len(z.tickets))
+	out := make([]Ticket, 0, len(z.tickets))
 	for _, tk := range z.tickets {
 		c := *tk
 		c.Tags = slices.Clone(tk.Tags)
@@ -725,17 +725,17 @@ func (z *Zendesk) Tickets() []ZendeskTicket {
 
 // Calls returns a copy of the log of every API call to this dialect. Token is "key" (Sunshine
 // key), "support" (Support API token), "invalid" or "".
-func (z *Zendesk) Calls() []Call { return z.mw.Calls() }
+func (z *Server) Calls() []sim.Call { return z.mw.Calls() }
 
 // ResetCalls empties the call log.
-func (z *Zendesk) ResetCalls() { z.mw.ResetCalls() }
+func (z *Server) ResetCalls() { z.mw.ResetCalls() }
 
 // Deliveries returns a copy of the log of webhook delivery attempts.
-func (z *Zendesk) Deliveries() []ZendeskDelivery {
-	var out []ZendeskDelivery
+func (z *Server) Deliveries() []Delivery {
+	var out []Delivery
 	for _, d := range z.s.Hooks.Log() {
 		if _, ok := d.Meta.(zdMeta); ok {
-			zd := ZendeskDelivery{EventType: d.Event, EventID: d.ID, Attempt: d.Attempt, Status: d.Status}
+			zd := Delivery{EventType: d.Event, EventID: d.ID, Attempt: d.Attempt, Status: d.Status}
 			if d.Err != nil {
 				zd.Err = d.Err.Error()
 			}
@@ -746,16 +746,16 @@ func (z *Zendesk) Deliveries() []ZendeskDelivery {
 }
 
 // SetFaults replaces the fault settings (they apply to both APIs and to webhook deliveries).
-func (z *Zendesk) SetFaults(f Faults) { z.s.SetFaults(f) }
+func (z *Server) SetFaults(f sim.Faults) { z.s.SetFaults(f) }
 
 // WaitIdle waits until no webhook delivery is in flight.
-func (z *Zendesk) WaitIdle(ctx context.Context) error { return z.s.WaitIdle(ctx) }
+func (z *Server) WaitIdle(ctx context.Context) error { return z.s.WaitIdle(ctx) }
 
-func (z *Zendesk) view(id int) ZendeskConversationView {
+func (z *Server) view(id int) ConversationView {
 	c := z.s.Convs[id]
 	zc := z.convs[id]
 	ct := z.s.Contacts[c.ContactID]
-	v := ZendeskConversationView{ID: zc.sunID, CoreID: id, UserName: ct.Name, Email: ct.Email, Metadata: deepCopyMap(zc.metadata)}
+	v := ConversationView{ID: zc.sunID, CoreID: id, UserName: ct.Name, Email: ct.Email, Metadata: deepCopyMap(zc.metadata)}
 	if zu := z.users[ct.ID]; zu != nil {
 		v.UserID = zu.sunID
 	}
@@ -773,7 +773,7 @@ func (z *Zendesk) view(id int) ZendeskConversationView {
 		if zm == nil {
 			continue
 		}
-		mv := ZendeskMessageView{ID: zm.sunID, CoreID: m.ID, AuthorType: zm.authorType, DisplayName: zm.displayName, SourceType: zm.sourceType,
+		mv := MessageView{ID: zm.sunID, CoreID: m.ID, AuthorType: zm.authorType, DisplayName: zm.displayName, SourceType: zm.sourceType,
 			Text: m.Content, Payload: zm.payload, Metadata: deepCopyMap(zm.metadata), Received: m.CreatedAt}
 		for _, a := range zm.actions {
 			mv.Actions = append(mv.Actions, deepCopyMap(a))
@@ -798,13 +798,13 @@ func deepCopyMap(m map[string]any) map[string]any {
 	if m == nil {
 		return nil
 	}
-	out, _ := DeepCopy(m).(map[string]any)
+	out, _ := sim.DeepCopy(m).(map[string]any)
 	return out
 }
 
 // ---- model internals (callers hold s.mu) ----
 
-func (z *Zendesk) userFor(ct *Contact) *zdUser {
+func (z *Server) userFor(ct *sim.Contact) *zdUser {
 	if zu := z.users[ct.ID]; zu != nil {
 		return zu
 	}
@@ -816,7 +816,7 @@ func (z *Zendesk) userFor(ct *Contact) *zdUser {
 
 // conversationOf returns the user's conversation, creating it (the default integration in
 // control) when it has none.
-func (z *Zendesk) conversationOf(t *zdTx, ct *Contact) (*Conversation, *zdConv) {
+func (z *Server) conversationOf(t *zdTx, ct *sim.Contact) (*sim.Conversation, *zdConv) {
 	for i := len(z.s.ConvIDs) - 1; i >= 0; i-- {
 		c := z.s.Convs[z.s.ConvIDs[i]]
 		if c.ContactID == ct.ID && c.InboxID == z.inboxID {
@@ -831,15 +831,15 @@ func (z *Zendesk) conversationOf(t *zdTx, ct *Contact) (*Conversation, *zdConv) 
 	return c, zc
 }
 
-func (z *Zendesk) conv(sunID string) (*Conversation, *zdConv, error) {
+func (z *Server) conv(sunID string) (*sim.Conversation, *zdConv, error) {
 	id, ok := z.convBySun[sunID]
 	if !ok {
-		return nil, nil, fmt.Errorf("conversation %s: %w", sunID, ErrNotFound)
+		return nil, nil, fmt.Errorf("conversation %s: %w", sunID, sim.ErrNotFound)
 	}
 	return z.s.Convs[id], z.convs[id], nil
 }
 
-func (z *Zendesk) addMessage(t *zdTx, c *Conversation, m *Message, zm *zdMsg) (*Message, *zdMsg) {
+func (z *Server) addMessage(t *zdTx, c *sim.Conversation, m *sim.Message, zm *zdMsg) (*sim.Message, *zdMsg) {
 	if len(zm.actions) > 0 {
 		// The core's sandbox page renders buttons from an input_select: give it one.
 		items := make([]any, 0, len(zm.actions))
@@ -856,13 +856,13 @@ func (z *Zendesk) addMessage(t *zdTx, c *Conversation, m *Message, zm *zdMsg) (*
 	return m, zm
 }
 
-func (z *Zendesk) logControl(convID int, action, target string, metadata map[string]any) {
-	z.control[convID] = append(z.control[convID], ZendeskControlEvent{Action: action, Target: target, Metadata: deepCopyMap(metadata), At: time.Now()})
+func (z *Server) logControl(convID int, action, target string, metadata map[string]any) {
+	z.control[convID] = append(z.control[convID], ControlEvent{Action: action, Target: target, Metadata: deepCopyMap(metadata), At: time.Now()})
 }
 
 // pass makes to active and clears any offer. Passing control to the integration that already has
 // it changes nothing and sends nothing (passControl is idempotent by id or name).
-func (z *Zendesk) pass(c *Conversation, zc *zdConv, to *zdSBI, metadata map[string]any) []zdEvent {
+func (z *Server) pass(c *sim.Conversation, zc *zdConv, to *zdSBI, metadata map[string]any) []zdEvent {
 	if zc.active == to.id {
 		return nil
 	}
@@ -874,7 +874,7 @@ func (z *Zendesk) pass(c *Conversation, zc *zdConv, to *zdSBI, metadata map[stri
 	return []zdEvent{z.switchboardEvent("switchboard:passControl", c, zc, metadata)}
 }
 
-func (z *Zendesk) offer(c *Conversation, zc *zdConv, to *zdSBI, metadata map[string]any) (zdEvent, error) {
+func (z *Server) offer(c *sim.Conversation, zc *zdConv, to *zdSBI, metadata map[string]any) (zdEvent, error) {
 	if zc.active == to.id {
 		return zdEvent{}, errors.New("the target is the active switchboard integration")
 	}
@@ -883,7 +883,7 @@ func (z *Zendesk) offer(c *Conversation, zc *zdConv, to *zdSBI, metadata map[str
 	return z.switchboardEvent("switchboard:offerControl", c, zc, metadata), nil
 }
 
-func (z *Zendesk) accept(c *Conversation, zc *zdConv, metadata map[string]any) (zdEvent, error) {
+func (z *Server) accept(c *sim.Conversation, zc *zdConv, metadata map[string]any) (zdEvent, error) {
 	to := z.sbi(zc.pending)
 	if to == nil {
 		return zdEvent{}, errors.New("no switchboard integration is pending")
@@ -896,7 +896,7 @@ func (z *Zendesk) accept(c *Conversation, zc *zdConv, metadata map[string]any) (
 	return z.switchboardEvent("switchboard:acceptControl", c, zc, metadata), nil
 }
 
-func (z *Zendesk) release(c *Conversation, zc *zdConv, metadata map[string]any) zdEvent {
+func (z *Server) release(c *sim.Conversation, zc *zdConv, metadata map[string]any) zdEvent {
 	zc.active, zc.pending, zc.agentID = "", "", 0
 	z.logControl(c.ID, "releaseControl", "", metadata)
 	return z.switchboardEvent("switchboard:releaseControl", c, zc, metadata)

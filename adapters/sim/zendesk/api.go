@@ -1,4 +1,4 @@
-package sim
+package zendesk
 
 // HTTP routes of the simulated Zendesk: the Sunshine Conversations v2 API under /sc (Basic auth
 // with an API key: key id and secret; errors {"errors":[{"code","title"}]}; JSON bodies capped at
@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/sim"
 	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
@@ -35,7 +36,7 @@ const zdPageSize = 100
 
 type zdHandler func(w http.ResponseWriter, r *http.Request, body []byte)
 
-func (z *Zendesk) routes() http.Handler {
+func (z *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	app := "/sc/v2/apps/{app}"
 	sc := func(pattern string, h zdHandler) { mux.Handle(pattern, z.sunshine(h)) }
@@ -75,7 +76,7 @@ func (z *Zendesk) routes() http.Handler {
 	z.hc.Route(mux)
 	z.installRoutes(app, sc, sp)
 	mux.Handle("/api/", z.support(func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-		WriteJSON(w, http.StatusNotFound, map[string]any{"error": "InvalidEndpoint", "description": "Not found"})
+		sim.WriteJSON(w, http.StatusNotFound, map[string]any{"error": "InvalidEndpoint", "description": "Not found"})
 	}))
 	z.uiRoutes(mux)
 	mux.Handle("/", http.NotFoundHandler())
@@ -83,7 +84,7 @@ func (z *Zendesk) routes() http.Handler {
 }
 
 func zdError(w http.ResponseWriter, status int, code, title string) {
-	WriteJSON(w, status, map[string]any{"errors": []any{map[string]any{"code": code, "title": title}}})
+	sim.WriteJSON(w, status, map[string]any{"errors": []any{map[string]any{"code": code, "title": title}}})
 }
 
 // basicAuth returns the decoded user and password of a Basic Authorization header.
@@ -108,7 +109,7 @@ func zdEqual(a, b string) bool {
 // apiCall wraps both APIs: body capture, faults (the 429 body is tooMany's, the 500 is
 // Sunshine's), and the dialect's own call log, in which a faulted call has no token. auth returns
 // the token kind and whether the request may go on (it writes the error itself).
-func (z *Zendesk) apiCall(limit int, auth func(w http.ResponseWriter, r *http.Request) (string, bool), h zdHandler, tooMany func(w http.ResponseWriter)) http.Handler {
+func (z *Server) apiCall(limit int, auth func(w http.ResponseWriter, r *http.Request) (string, bool), h zdHandler, tooMany func(w http.ResponseWriter)) http.Handler {
 	faults := simnet.Responses{TooMany: tooMany, ServerError: func(w http.ResponseWriter) {
 		zdError(w, http.StatusInternalServerError, "internal_error", "Internal Server Error")
 	}}
@@ -135,7 +136,7 @@ func (z *Zendesk) apiCall(limit int, auth func(w http.ResponseWriter, r *http.Re
 }
 
 // sunshine wraps a Sunshine route: Basic auth with the API key, then the app id of the path.
-func (z *Zendesk) sunshine(h zdHandler) http.Handler {
+func (z *Server) sunshine(h zdHandler) http.Handler {
 	auth := func(w http.ResponseWriter, r *http.Request) (string, bool) {
 		u, p, ok := basicAuth(r)
 		switch {
@@ -158,22 +159,22 @@ func (z *Zendesk) sunshine(h zdHandler) http.Handler {
 }
 
 // support wraps a Support API route: Basic "<email>/token:<api token>".
-func (z *Zendesk) support(h zdHandler) http.Handler {
+func (z *Server) support(h zdHandler) http.Handler {
 	auth := func(w http.ResponseWriter, r *http.Request) (string, bool) {
 		u, p, ok := basicAuth(r)
 		email, isToken := strings.CutSuffix(u, "/token")
 		switch {
 		case !ok:
-			WriteJSON(w, http.StatusUnauthorized, map[string]any{"error": "Couldn't authenticate you"})
+			sim.WriteJSON(w, http.StatusUnauthorized, map[string]any{"error": "Couldn't authenticate you"})
 			return "", false
 		case !isToken || !zdEqual(email, z.o.SupportEmail) || !zdEqual(p, z.o.SupportToken):
-			WriteJSON(w, http.StatusUnauthorized, map[string]any{"error": "Couldn't authenticate you"})
+			sim.WriteJSON(w, http.StatusUnauthorized, map[string]any{"error": "Couldn't authenticate you"})
 			return "invalid", false
 		}
 		return "support", true
 	}
 	return z.apiCall(1<<20, auth, h, func(w http.ResponseWriter) {
-		WriteJSON(w, http.StatusTooManyRequests, map[string]any{"error": "APIRateLimitExceeded", "description": "Number of allowed API requests per minute exceeded"})
+		sim.WriteJSON(w, http.StatusTooManyRequests, map[string]any{"error": "APIRateLimitExceeded", "description": "Number of allowed API requests per minute exceeded"})
 	})
 }
 
@@ -187,7 +188,7 @@ func decodeObject(body []byte) (map[string]any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, err
 	}
-	out, _ := normalizeNumbers(v).(map[string]any)
+	out, _ := sim.NormalizeNumbers(v).(map[string]any)
 	return out, nil
 }
 
@@ -216,7 +217,7 @@ func checkMetadata(v any) (map[string]any, string) {
 // ---- Sunshine: conversations ----
 
 // GET /v2/apps/{appId}/conversations/{conversationId} → {conversation} (conversation.yaml).
-func (z *Zendesk) scGetConversation(w http.ResponseWriter, r *http.Request, _ []byte) {
+func (z *Server) scGetConversation(w http.ResponseWriter, r *http.Request, _ []byte) {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	c, zc, err := z.conv(r.PathValue("conv"))
@@ -224,10 +225,10 @@ func (z *Zendesk) scGetConversation(w http.ResponseWriter, r *http.Request, _ []
 		zdError(w, http.StatusNotFound, "conversation_not_found", "Conversation not found")
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"conversation": z.conversationFull(c, zc)})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"conversation": z.conversationFull(c, zc)})
 }
 
-func (z *Zendesk) conversationFull(c *Conversation, zc *zdConv) map[string]any {
+func (z *Server) conversationFull(c *sim.Conversation, zc *zdConv) map[string]any {
 	out := z.conversationTruncated(zc)
 	out["isDefault"] = true
 	out["displayName"] = nil
@@ -239,13 +240,13 @@ func (z *Zendesk) conversationFull(c *Conversation, zc *zdConv) map[string]any {
 	}
 	out["metadata"] = deepCopyMap(md)
 	out["businessLastRead"] = nil
-	out["lastUpdatedAt"] = rubyTime(c.LastActivityAt)
-	out["createdAt"] = rubyTime(zc.createdAt)
+	out["lastUpdatedAt"] = sim.TimeMillis(c.LastActivityAt)
+	out["createdAt"] = sim.TimeMillis(zc.createdAt)
 	return out
 }
 
 // GET /v2/apps/{appId}/conversations?filter[userId]=… → {conversations, meta, links}.
-func (z *Zendesk) scListConversations(w http.ResponseWriter, r *http.Request) {
+func (z *Server) scListConversations(w http.ResponseWriter, r *http.Request) {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	q := r.URL.Query()
@@ -263,12 +264,12 @@ func (z *Zendesk) scListConversations(w http.ResponseWriter, r *http.Request) {
 			list = append(list, z.conversationFull(z.s.Convs[id], zc))
 		}
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"conversations": list, "meta": map[string]any{"hasMore": false}, "links": map[string]any{}})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"conversations": list, "meta": map[string]any{"hasMore": false}, "links": map[string]any{}})
 }
 
 // PATCH /v2/apps/{appId}/conversations/{conversationId} {displayName, description, iconUrl,
 // metadata}: metadata replaces the conversation's metadata.
-func (z *Zendesk) scUpdateConversation(w http.ResponseWriter, r *http.Request, body []byte) {
+func (z *Server) scUpdateConversation(w http.ResponseWriter, r *http.Request, body []byte) {
 	in, err := decodeObject(body)
 	if err != nil {
 		zdError(w, http.StatusBadRequest, "bad_request", "Invalid JSON body")
@@ -289,11 +290,11 @@ func (z *Zendesk) scUpdateConversation(w http.ResponseWriter, r *http.Request, b
 		}
 		zc.metadata = md
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"conversation": z.conversationFull(c, zc)})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"conversation": z.conversationFull(c, zc)})
 }
 
 // GET /v2/apps/{appId}/users/{userIdOrExternalId} → {user} (user.yaml).
-func (z *Zendesk) scGetUser(w http.ResponseWriter, r *http.Request, _ []byte) {
+func (z *Server) scGetUser(w http.ResponseWriter, r *http.Request, _ []byte) {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	id := r.PathValue("user")
@@ -305,7 +306,7 @@ func (z *Zendesk) scGetUser(w http.ResponseWriter, r *http.Request, _ []byte) {
 		zdError(w, http.StatusNotFound, "user_not_found", "User not found")
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"user": z.userJSON(z.s.Contacts[ctID])})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"user": z.userJSON(z.s.Contacts[ctID])})
 }
 
 // ---- Sunshine: messages ----
@@ -314,7 +315,7 @@ func (z *Zendesk) scGetUser(w http.ResponseWriter, r *http.Request, _ []byte) {
 // most recent page by default, 100 messages a page, each page in ascending order;
 // page[before]=<message id> gives the page before that message, page[after] the one after.
 // Response {messages, meta:{hasMore, beforeCursor, afterCursor}, links:{prev, next}}.
-func (z *Zendesk) scListMessages(w http.ResponseWriter, r *http.Request, _ []byte) {
+func (z *Server) scListMessages(w http.ResponseWriter, r *http.Request, _ []byte) {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	c, _, err := z.conv(r.PathValue("conv"))
@@ -322,7 +323,7 @@ func (z *Zendesk) scListMessages(w http.ResponseWriter, r *http.Request, _ []byt
 		zdError(w, http.StatusNotFound, "conversation_not_found", "Conversation not found")
 		return
 	}
-	var all []*Message
+	var all []*sim.Message
 	for _, m := range c.Msgs {
 		if z.msgs[m.ID] != nil {
 			all = append(all, m)
@@ -373,13 +374,13 @@ func (z *Zendesk) scListMessages(w http.ResponseWriter, r *http.Request, _ []byt
 		meta["afterCursor"] = cur
 		links["next"] = base + "?page%5Bafter%5D=" + cur
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"messages": page, "meta": meta, "links": links})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"messages": page, "meta": meta, "links": links})
 }
 
 // POST /v2/apps/{appId}/conversations/{conversationId}/messages {author, content, metadata}
 // (messagePost.yaml) → 201 {messages:[message]}. Only text content is simulated; actions are
 // reply, postback and link. A conversation at MessageCap messages answers 423 Locked.
-func (z *Zendesk) scPostMessage(w http.ResponseWriter, r *http.Request, body []byte) {
+func (z *Server) scPostMessage(w http.ResponseWriter, r *http.Request, body []byte) {
 	in, err := decodeObject(body)
 	if err != nil {
 		zdError(w, http.StatusBadRequest, "bad_request", "Invalid JSON body")
@@ -451,7 +452,7 @@ func (z *Zendesk) scPostMessage(w http.ResponseWriter, r *http.Request, body []b
 	}
 	zm := &zdMsg{authorType: atype, sourceType: "api:conversations", actions: actions, metadata: md}
 	zm.displayName, _ = author["displayName"].(string)
-	cm := &Message{Type: "outgoing", SenderKind: "agent_bot", Content: text, HasContent: true, ContentType: "text"}
+	cm := &sim.Message{Type: "outgoing", SenderKind: "agent_bot", Content: text, HasContent: true, ContentType: "text"}
 	if atype == "user" {
 		uid, _ := author["userId"].(string)
 		ctID, ok := z.userBySun[uid]
@@ -460,11 +461,11 @@ func (z *Zendesk) scPostMessage(w http.ResponseWriter, r *http.Request, body []b
 			return
 		}
 		zm.userID = uid
-		cm = &Message{Type: "incoming", SenderKind: "contact", SenderID: ctID, Content: text, HasContent: true, ContentType: "text"}
+		cm = &sim.Message{Type: "incoming", SenderKind: "contact", SenderID: ctID, Content: text, HasContent: true, ContentType: "text"}
 	}
 	m, zm := z.addMessage(t, c, cm, zm)
 	evs = append(evs, z.messageEvent(c, m, zm))
-	WriteJSON(w, http.StatusCreated, map[string]any{"messages": []any{z.messageJSON(m, zm)}})
+	sim.WriteJSON(w, http.StatusCreated, map[string]any{"messages": []any{z.messageJSON(m, zm)}})
 }
 
 // POST /v2/apps/{appId}/conversations/{conversationId}/activity {author, type} (Post Activity,
@@ -473,7 +474,7 @@ func (z *Zendesk) scPostMessage(w http.ResponseWriter, r *http.Request, body []b
 // core's typing flag, "agent_bot", which the business's next message clears), typing:stop hides
 // it; conversation:read changes nothing here. Business activity sends no webhook
 // (conversation:typing is about the user typing).
-func (z *Zendesk) scPostActivity(w http.ResponseWriter, r *http.Request, body []byte) {
+func (z *Server) scPostActivity(w http.ResponseWriter, r *http.Request, body []byte) {
 	in, err := decodeObject(body)
 	if err != nil {
 		zdError(w, http.StatusBadRequest, "bad_request", "Invalid JSON body")
@@ -516,7 +517,7 @@ func (z *Zendesk) scPostActivity(w http.ResponseWriter, r *http.Request, body []
 	case atype == "business" && typ == "typing:stop" && c.Typing == "agent_bot":
 		c.Typing = ""
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{})
 }
 
 // zdCheckAction validates one message action (messages/actions/*.yaml).
@@ -556,8 +557,8 @@ func zdCheckAction(a map[string]any) string {
 
 // callerSBI is the switchboard integration the API key acts as: handover's for an integration
 // key, nil (anyone) for an app key.
-func (z *Zendesk) callerSBI() *zdSBI {
-	if z.o.KeyScope == ZendeskScopeIntegration {
+func (z *Server) callerSBI() *zdSBI {
+	if z.o.KeyScope == ScopeIntegration {
 		return z.botSBI()
 	}
 	return nil
@@ -566,8 +567,8 @@ func (z *Zendesk) callerSBI() *zdSBI {
 // POST …/passControl {switchboardIntegration, metadata}: the target (id, name, integrationType
 // or "next") becomes active, every other on standby. Idempotent by id or name: passing to the
 // integration already active changes nothing and sends no webhook.
-func (z *Zendesk) scPassControl(w http.ResponseWriter, r *http.Request, body []byte) {
-	z.switchboardAction(w, r, body, func(c *Conversation, zc *zdConv, in map[string]any, md map[string]any) ([]zdEvent, int, string) {
+func (z *Server) scPassControl(w http.ResponseWriter, r *http.Request, body []byte) {
+	z.switchboardAction(w, r, body, func(c *sim.Conversation, zc *zdConv, in map[string]any, md map[string]any) ([]zdEvent, int, string) {
 		target, _ := in["switchboardIntegration"].(string)
 		if target == "" {
 			return nil, http.StatusBadRequest, "switchboardIntegration is required"
@@ -582,8 +583,8 @@ func (z *Zendesk) scPassControl(w http.ResponseWriter, r *http.Request, body []b
 
 // POST …/offerControl {switchboardIntegration, metadata}: the target becomes pending (it cannot
 // be the active one); earlier offers are cancelled.
-func (z *Zendesk) scOfferControl(w http.ResponseWriter, r *http.Request, body []byte) {
-	z.switchboardAction(w, r, body, func(c *Conversation, zc *zdConv, in map[string]any, md map[string]any) ([]zdEvent, int, string) {
+func (z *Server) scOfferControl(w http.ResponseWriter, r *http.Request, body []byte) {
+	z.switchboardAction(w, r, body, func(c *sim.Conversation, zc *zdConv, in map[string]any, md map[string]any) ([]zdEvent, int, string) {
 		target, _ := in["switchboardIntegration"].(string)
 		to := z.resolveSBI(zc, target)
 		if to == nil {
@@ -599,8 +600,8 @@ func (z *Zendesk) scOfferControl(w http.ResponseWriter, r *http.Request, body []
 
 // POST …/acceptControl {metadata}: the pending integration takes control; with an integration
 // key, 403 unless the caller is the pending integration.
-func (z *Zendesk) scAcceptControl(w http.ResponseWriter, r *http.Request, body []byte) {
-	z.switchboardAction(w, r, body, func(c *Conversation, zc *zdConv, _ map[string]any, md map[string]any) ([]zdEvent, int, string) {
+func (z *Server) scAcceptControl(w http.ResponseWriter, r *http.Request, body []byte) {
+	z.switchboardAction(w, r, body, func(c *sim.Conversation, zc *zdConv, _ map[string]any, md map[string]any) ([]zdEvent, int, string) {
 		if me := z.callerSBI(); me != nil && zc.pending != me.id {
 			return nil, http.StatusForbidden, "The authenticated integration is not the pending switchboard integration"
 		}
@@ -614,8 +615,8 @@ func (z *Zendesk) scAcceptControl(w http.ResponseWriter, r *http.Request, body [
 
 // POST …/releaseControl {metadata}: the switchboard state becomes null; with an integration key,
 // 403 unless the caller is the active integration.
-func (z *Zendesk) scReleaseControl(w http.ResponseWriter, r *http.Request, body []byte) {
-	z.switchboardAction(w, r, body, func(c *Conversation, zc *zdConv, _ map[string]any, md map[string]any) ([]zdEvent, int, string) {
+func (z *Server) scReleaseControl(w http.ResponseWriter, r *http.Request, body []byte) {
+	z.switchboardAction(w, r, body, func(c *sim.Conversation, zc *zdConv, _ map[string]any, md map[string]any) ([]zdEvent, int, string) {
 		if me := z.callerSBI(); me != nil && zc.active != me.id {
 			return nil, http.StatusForbidden, "The authenticated integration is not the active switchboard integration"
 		}
@@ -623,9 +624,9 @@ func (z *Zendesk) scReleaseControl(w http.ResponseWriter, r *http.Request, body 
 	})
 }
 
-type zdAction func(c *Conversation, zc *zdConv, in, metadata map[string]any) ([]zdEvent, int, string)
+type zdAction func(c *sim.Conversation, zc *zdConv, in, metadata map[string]any) ([]zdEvent, int, string)
 
-func (z *Zendesk) switchboardAction(w http.ResponseWriter, r *http.Request, body []byte, act zdAction) {
+func (z *Server) switchboardAction(w http.ResponseWriter, r *http.Request, body []byte, act zdAction) {
 	in, err := decodeObject(body)
 	if err != nil {
 		zdError(w, http.StatusBadRequest, "bad_request", "Invalid JSON body")
@@ -654,7 +655,7 @@ func (z *Zendesk) switchboardAction(w http.ResponseWriter, r *http.Request, body
 		return
 	}
 	evs = out
-	WriteJSON(w, http.StatusOK, map[string]any{})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{})
 }
 
 // ---- Support API ----
@@ -663,14 +664,14 @@ func (z *Zendesk) switchboardAction(w http.ResponseWriter, r *http.Request, body
 // group_id, tags, external_id}} → 201 {ticket}. With an Idempotency-Key header, a repeat with
 // the same key and body answers the stored response (x-idempotency-lookup: hit); the same key
 // with another body answers 400 IdempotentRequestError.
-func (z *Zendesk) spCreateTicket(w http.ResponseWriter, r *http.Request, body []byte) {
+func (z *Server) spCreateTicket(w http.ResponseWriter, r *http.Request, body []byte) {
 	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	if key != "" {
 		if prev, ok := z.idem[key]; ok {
 			if prev.fingerprint != string(body) {
-				WriteJSON(w, http.StatusBadRequest, map[string]any{"error": "IdempotentRequestError", "description": "Idempotency key was used with a different request"})
+				sim.WriteJSON(w, http.StatusBadRequest, map[string]any{"error": "IdempotentRequestError", "description": "Idempotency key was used with a different request"})
 				return
 			}
 			w.Header().Set("x-idempotency-lookup", "hit")
@@ -691,7 +692,7 @@ func (z *Zendesk) spCreateTicket(w http.ResponseWriter, r *http.Request, body []
 	_, _ = w.Write(b)
 }
 
-func (z *Zendesk) createTicket(body []byte) (int, map[string]any) {
+func (z *Server) createTicket(body []byte) (int, map[string]any) {
 	invalid := func(field, msg string) (int, map[string]any) {
 		return http.StatusUnprocessableEntity, map[string]any{"error": "RecordInvalid", "description": "Record validation errors",
 			"details": map[string]any{field: []any{map[string]any{"description": msg}}}}
@@ -709,7 +710,7 @@ func (z *Zendesk) createTicket(body []byte) (int, map[string]any) {
 	if strings.TrimSpace(text) == "" {
 		return invalid("description", "Description: cannot be blank")
 	}
-	t := &ZendeskTicket{Comment: text, Public: true, CreatedAt: time.Now()}
+	t := &Ticket{Comment: text, Public: true, CreatedAt: time.Now()}
 	if p, ok := comment["public"].(bool); ok {
 		t.Public = p
 	}
@@ -740,7 +741,7 @@ func (z *Zendesk) createTicket(body []byte) (int, map[string]any) {
 	t.ID = z.ticketSeq
 	z.tickets = append(z.tickets, t)
 	out := map[string]any{"id": t.ID, "subject": t.Subject, "description": t.Comment, "status": "new", "tags": slices.Clone(t.Tags),
-		"external_id": nullStr(t.ExternalID), "group_id": nullInt(t.GroupID), "created_at": t.CreatedAt.UTC().Format(time.RFC3339),
+		"external_id": sim.NullStr(t.ExternalID), "group_id": sim.NullInt(t.GroupID), "created_at": t.CreatedAt.UTC().Format(time.RFC3339),
 		"url": fmt.Sprintf("/api/v2/tickets/%d.json", t.ID)}
 	return http.StatusCreated, map[string]any{"ticket": out}
 }
@@ -750,7 +751,7 @@ func (z *Zendesk) createTicket(body []byte) (int, map[string]any) {
 // and page[after]. Each agent_availabilities resource has attributes {agent_id, group_ids,
 // version} and relationships.channels; the channels are in included. Admins only (the Support
 // API token must be an admin's).
-func (z *Zendesk) spAgentAvailabilities(w http.ResponseWriter, r *http.Request, _ []byte) {
+func (z *Server) spAgentAvailabilities(w http.ResponseWriter, r *http.Request, _ []byte) {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	q := r.URL.Query()
@@ -759,7 +760,7 @@ func (z *Zendesk) spAgentAvailabilities(w http.ResponseWriter, r *http.Request, 
 		var ok bool
 		wantChannel, wantStatus, ok = strings.Cut(f, ":")
 		if !ok {
-			WriteJSON(w, http.StatusBadRequest, map[string]any{"errors": []any{map[string]any{"code": "InvalidParameter", "title": "filter[channel_status] must be <channel>:<status>"}}})
+			sim.WriteJSON(w, http.StatusBadRequest, map[string]any{"errors": []any{map[string]any{"code": "InvalidParameter", "title": "filter[channel_status] must be <channel>:<status>"}}})
 			return
 		}
 	}
@@ -767,13 +768,13 @@ func (z *Zendesk) spAgentAvailabilities(w http.ResponseWriter, r *http.Request, 
 	if v := q.Get("page[size]"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 100 {
-			WriteJSON(w, http.StatusBadRequest, map[string]any{"errors": []any{map[string]any{"code": "InvalidParameter", "title": "page[size] must be 1..100"}}})
+			sim.WriteJSON(w, http.StatusBadRequest, map[string]any{"errors": []any{map[string]any{"code": "InvalidParameter", "title": "page[size] must be 1..100"}}})
 			return
 		}
 		size = n
 	}
 	after, _ := strconv.Atoi(q.Get("page[after]"))
-	var agents []*User
+	var agents []*sim.User
 	for _, id := range z.s.UserIDs {
 		u := z.s.Users[id]
 		if u.Role != "agent" || u.ID <= after {
@@ -816,10 +817,10 @@ func (z *Zendesk) spAgentAvailabilities(w http.ResponseWriter, r *http.Request, 
 		meta["after_cursor"] = strconv.Itoa(last)
 		links["next"] = fmt.Sprintf("/api/v2/agent_availabilities?page%%5Bafter%%5D=%d&page%%5Bsize%%5D=%d", last, size)
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"data": data, "included": included, "meta": meta, "links": links})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"data": data, "included": included, "meta": meta, "links": links})
 }
 
-func (z *Zendesk) supportUser(u *User) map[string]any {
+func (z *Server) supportUser(u *sim.User) map[string]any {
 	role := "agent"
 	if u.Role == "administrator" {
 		role = "admin"
@@ -828,21 +829,21 @@ func (z *Zendesk) supportUser(u *User) map[string]any {
 }
 
 // GET /api/v2/users/{id} → {user}.
-func (z *Zendesk) spShowUser(w http.ResponseWriter, r *http.Request, _ []byte) {
+func (z *Server) spShowUser(w http.ResponseWriter, r *http.Request, _ []byte) {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	id, _ := strconv.Atoi(strings.TrimSuffix(r.PathValue("id"), ".json"))
 	u := z.s.Users[id]
 	if u == nil {
-		WriteJSON(w, http.StatusNotFound, map[string]any{"error": "RecordNotFound", "description": "Not found"})
+		sim.WriteJSON(w, http.StatusNotFound, map[string]any{"error": "RecordNotFound", "description": "Not found"})
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"user": z.supportUser(u)})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"user": z.supportUser(u)})
 }
 
 // GET /api/v2/users?role[]=agent&role[]=admin → {users, next_page, previous_page, count}
 // (offset pagination; the sim has one page).
-func (z *Zendesk) spListUsers(w http.ResponseWriter, r *http.Request, _ []byte) {
+func (z *Server) spListUsers(w http.ResponseWriter, r *http.Request, _ []byte) {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	roles := r.URL.Query()["role[]"]
@@ -856,24 +857,24 @@ func (z *Zendesk) spListUsers(w http.ResponseWriter, r *http.Request, _ []byte) 
 			users = append(users, u)
 		}
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"users": users, "next_page": nil, "previous_page": nil, "count": len(users)})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"users": users, "next_page": nil, "previous_page": nil, "count": len(users)})
 }
 
 // GET /api/v2/groups/{id}/users → {users, next_page, previous_page, count}.
-func (z *Zendesk) spGroupUsers(w http.ResponseWriter, r *http.Request, _ []byte) {
+func (z *Server) spGroupUsers(w http.ResponseWriter, r *http.Request, _ []byte) {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	id, _ := strconv.Atoi(r.PathValue("id"))
 	tm := z.s.Teams[id]
 	if tm == nil {
-		WriteJSON(w, http.StatusNotFound, map[string]any{"error": "RecordNotFound", "description": "Not found"})
+		sim.WriteJSON(w, http.StatusNotFound, map[string]any{"error": "RecordNotFound", "description": "Not found"})
 		return
 	}
 	users := []any{}
 	for _, uid := range tm.Members {
 		users = append(users, z.supportUser(z.s.Users[uid]))
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"users": users, "next_page": nil, "previous_page": nil, "count": len(users)})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"users": users, "next_page": nil, "previous_page": nil, "count": len(users)})
 }
 
 // zdWebhookTriggers are the triggers of the simulated integration webhook: every event the
@@ -884,7 +885,7 @@ var zdWebhookTriggers = []string{"conversation:message", "conversation:postback"
 // GET /v2/apps/{app}/integrations/{integration}/webhooks (List Webhooks): {webhooks: [{id,
 // version, target, triggers, includeFullUser, includeFullSource}]}; the secret is left out. The
 // simulated custom integration has one webhook, the one deliveries go to (none when unset).
-func (z *Zendesk) scListWebhooks(w http.ResponseWriter, r *http.Request, _ []byte) {
+func (z *Server) scListWebhooks(w http.ResponseWriter, r *http.Request, _ []byte) {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	if r.PathValue("integration") != z.o.IntegrationID {
@@ -896,5 +897,5 @@ func (z *Zendesk) scListWebhooks(w http.ResponseWriter, r *http.Request, _ []byt
 		hooks = append(hooks, map[string]any{"id": "6b0b0b0b0b0b0b0b0b0b0b0b", "version": "v2", "target": z.webhookURL,
 			"triggers": zdWebhookTriggers, "includeFullUser": !z.o.NoFullUser, "includeFullSource": false})
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"webhooks": hooks})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"webhooks": hooks})
 }

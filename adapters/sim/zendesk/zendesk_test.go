@@ -1,4 +1,4 @@
-package sim
+package zendesk
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/sim"
 )
 
 // zdHooks records webhook deliveries and answers each with the next status of a script.
@@ -57,20 +59,20 @@ func (h *zdHooks) types() []string {
 
 type zdEnv struct {
 	t     *testing.T
-	z     *Zendesk
+	z     *Server
 	srv   *httptest.Server
 	hooks *zdHooks
-	demo  ZendeskDemo
+	demo  Demo
 }
 
-func newZdEnv(t *testing.T, o ZendeskOptions) *zdEnv {
+func newZdEnv(t *testing.T, o Options) *zdEnv {
 	t.Helper()
 	o.KeyID, o.KeySecret, o.WebhookSecret = "app_k", "k-secret", "hook-secret"
 	o.SupportEmail, o.SupportToken = "admin@example.com", "api-token"
 	if o.RetryWait == 0 {
 		o.RetryWait = time.Millisecond
 	}
-	e := &zdEnv{t: t, z: NewZendesk(o), hooks: &zdHooks{}}
+	e := &zdEnv{t: t, z: New(o), hooks: &zdHooks{}}
 	e.srv = httptest.NewServer(e.z.Handler())
 	hooks := httptest.NewServer(e.hooks)
 	t.Cleanup(func() { e.z.Close(); e.srv.Close(); hooks.Close() })
@@ -132,7 +134,7 @@ func (e *zdEnv) path(format string, a ...any) string {
 }
 
 func TestZendeskAuthAndLimits(t *testing.T) {
-	e := newZdEnv(t, ZendeskOptions{})
+	e := newZdEnv(t, Options{})
 	id := e.conv("v", "hi")
 	if st, _, _ := e.do("GET", e.path("/conversations/%s", id), "", nil); st != 401 {
 		t.Fatalf("no credentials: %d", st)
@@ -165,7 +167,7 @@ func TestZendeskAuthAndLimits(t *testing.T) {
 }
 
 func TestZendeskMessageCapAnswersLocked(t *testing.T) {
-	e := newZdEnv(t, ZendeskOptions{MessageCap: 3})
+	e := newZdEnv(t, Options{MessageCap: 3})
 	id := e.conv("v", "1")
 	post := func() int {
 		st, _, _ := e.do("POST", e.path("/conversations/%s/messages", id), "key", map[string]any{"author": map[string]any{"type": "business"}, "content": map[string]any{"type": "text", "text": "x"}})
@@ -177,7 +179,7 @@ func TestZendeskMessageCapAnswersLocked(t *testing.T) {
 }
 
 func TestZendeskListMessagesPaging(t *testing.T) {
-	e := newZdEnv(t, ZendeskOptions{})
+	e := newZdEnv(t, Options{})
 	id := e.conv("v", "m0")
 	for i := 1; i < 250; i++ {
 		if _, _, err := e.z.VisitorSend(context.Background(), "v", fmt.Sprintf("m%d", i)); err != nil {
@@ -208,7 +210,7 @@ func TestZendeskListMessagesPaging(t *testing.T) {
 }
 
 func TestZendeskSwitchboardActions(t *testing.T) {
-	e := newZdEnv(t, ZendeskOptions{})
+	e := newZdEnv(t, Options{})
 	id := e.conv("v", "hi")
 	act := func(action string, body map[string]any) int {
 		st, _, _ := e.do("POST", e.path("/conversations/%s/%s", id, action), "key", body)
@@ -258,7 +260,7 @@ func TestZendeskSwitchboardActions(t *testing.T) {
 		t.Fatalf("after release: %+v", v)
 	}
 	// With an app key anyone may release.
-	a := newZdEnv(t, ZendeskOptions{KeyScope: ZendeskScopeApp})
+	a := newZdEnv(t, Options{KeyScope: ScopeApp})
 	id = a.conv("v", "hi")
 	if err := a.z.AgentTakeOver(context.Background(), id, a.demo.AliceID, nil); err != nil {
 		t.Fatal(err)
@@ -269,7 +271,7 @@ func TestZendeskSwitchboardActions(t *testing.T) {
 }
 
 func TestZendeskWebhookDelivery(t *testing.T) {
-	e := newZdEnv(t, ZendeskOptions{})
+	e := newZdEnv(t, Options{})
 	e.hooks.status = []int{500, 503, 200}
 	e.conv("v", "hello")
 	e.settle()
@@ -305,7 +307,7 @@ func TestZendeskWebhookDelivery(t *testing.T) {
 	}
 	// No retry after 400, 401, 403, 404 or 406; at most 5 attempts otherwise.
 	for _, code := range []int{400, 404, 406} {
-		f := newZdEnv(t, ZendeskOptions{})
+		f := newZdEnv(t, Options{})
 		f.hooks.status = []int{code}
 		f.conv("v", "x")
 		f.settle()
@@ -313,7 +315,7 @@ func TestZendeskWebhookDelivery(t *testing.T) {
 			t.Fatalf("%d: %d attempts", code, got)
 		}
 	}
-	g := newZdEnv(t, ZendeskOptions{})
+	g := newZdEnv(t, Options{})
 	g.hooks.status = []int{500, 500, 500, 500, 500, 500, 500}
 	g.conv("v", "x")
 	g.settle()
@@ -324,7 +326,7 @@ func TestZendeskWebhookDelivery(t *testing.T) {
 
 func TestZendeskStandbyEvents(t *testing.T) {
 	for _, noStandby := range []bool{false, true} {
-		e := newZdEnv(t, ZendeskOptions{NoStandbyEvents: noStandby})
+		e := newZdEnv(t, Options{NoStandbyEvents: noStandby})
 		id := e.conv("v", "hi")
 		if err := e.z.AgentTakeOver(context.Background(), id, e.demo.AliceID, nil); err != nil {
 			t.Fatal(err)
@@ -349,7 +351,7 @@ func TestZendeskStandbyEvents(t *testing.T) {
 }
 
 func TestZendeskTicketsIdempotency(t *testing.T) {
-	e := newZdEnv(t, ZendeskOptions{})
+	e := newZdEnv(t, Options{})
 	body := map[string]any{"ticket": map[string]any{"subject": "s", "comment": map[string]any{"body": "b", "public": false},
 		"requester": map[string]any{"name": "Jane", "email": "jane@example.com"}, "group_id": e.demo.GroupID, "tags": []string{"a"}}}
 	create := func(key string, b any) (int, map[string]any, http.Header) {
@@ -388,7 +390,7 @@ func TestZendeskTicketsIdempotency(t *testing.T) {
 }
 
 func TestZendeskAgentAvailabilities(t *testing.T) {
-	e := newZdEnv(t, ZendeskOptions{})
+	e := newZdEnv(t, Options{})
 	extra := e.z.AddAgent("Carol", "carol@example.com", "online")
 	st, out, _ := e.do("GET", "/api/v2/agent_availabilities?filter%5Bchannel_status%5D=messaging%3Aonline&page%5Bsize%5D=1", "support", nil)
 	if st != 200 {
@@ -413,7 +415,7 @@ func TestZendeskAgentAvailabilities(t *testing.T) {
 }
 
 func TestZendeskSandboxState(t *testing.T) {
-	e := newZdEnv(t, ZendeskOptions{})
+	e := newZdEnv(t, Options{})
 	id := e.conv("sandy", "hello")
 	if err := e.z.AgentTakeOver(context.Background(), id, e.demo.AliceID, nil); err != nil {
 		t.Fatal(err)
@@ -424,13 +426,13 @@ func TestZendeskSandboxState(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	var st struct {
-		Conversations []ConversationView `json:"conversations"`
+		Conversations []sim.ConversationView `json:"conversations"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
 		t.Fatal(err)
 	}
 	if len(st.Conversations) != 1 || st.Conversations[0].Status != "open" || st.Conversations[0].AssigneeName != "Alice" ||
-		st.Conversations[0].CustomAttributes["switchboard"] != ZendeskAgentWorkspaceName {
+		st.Conversations[0].CustomAttributes["switchboard"] != AgentWorkspaceName {
 		t.Fatalf("state: %+v", st.Conversations)
 	}
 	// The page's visitor send speaks Sunshine: a user message.
@@ -450,7 +452,7 @@ func TestZendeskSandboxState(t *testing.T) {
 func TestZendeskIncludeFullUser(t *testing.T) {
 	for _, full := range []bool{true, false} {
 		t.Run(fmt.Sprint("full=", full), func(t *testing.T) {
-			e := newZdEnv(t, ZendeskOptions{NoFullUser: !full})
+			e := newZdEnv(t, Options{NoFullUser: !full})
 			e.z.SetUserEmail("v", "v@example.com")
 			id := e.conv("v", "hi")
 			if st, _, _ := e.do("POST", e.path("/conversations/%s/messages", id), "key", map[string]any{"author": map[string]any{"type": "business"},
@@ -510,7 +512,7 @@ func TestZendeskIncludeFullUser(t *testing.T) {
 // TestZendeskVisitorReply: a user message into a conversation named by its Sunshine id, as its
 // user, with the conversation:message webhook; an unknown conversation is ErrNotFound.
 func TestZendeskVisitorReply(t *testing.T) {
-	e := newZdEnv(t, ZendeskOptions{})
+	e := newZdEnv(t, Options{})
 	id := e.conv("v", "hi")
 	msgID, err := e.z.VisitorReply(context.Background(), id, "v@example.com")
 	if err != nil {
@@ -524,7 +526,7 @@ func TestZendeskVisitorReply(t *testing.T) {
 	if got := e.hooks.types(); len(got) != 2 || got[1] != "conversation:message" {
 		t.Fatalf("webhooks %v", got)
 	}
-	if _, err := e.z.VisitorReply(context.Background(), "nope", "hi"); !errors.Is(err, ErrNotFound) {
+	if _, err := e.z.VisitorReply(context.Background(), "nope", "hi"); !errors.Is(err, sim.ErrNotFound) {
 		t.Fatalf("unknown conversation: %v", err)
 	}
 }

@@ -1,20 +1,18 @@
-package sim
-
-// The LiveAgent dialect (ladesk.com) on the sim's core model. It is a second, independent
+// Package liveagent is a simulated LiveAgent (ladesk.com) on the neutral store of package sim. It
+// is a second, independent
 // reading of LiveAgent, written from docs/helpdesks/liveagent.md and the sources it cites
 // (QualityUnit/LiveAgent-api-python, the v3 spec's generated client; the v1 clients
 // hostinger/ladesk-php and others; support.liveagent.com). It imports no adapter.
 //
-// Mapping onto the core: a LiveAgent ticket (a chat) is a core conversation in one hidden inbox
-// that has no Chatwoot bot (so no Chatwoot webhook ever fires); departments are core teams;
-// agents, the bot agent included, are core users; tags are labels. What LiveAgent has and the
-// core does not (status letters, ticket codes, message groups, message types and formats, the
+// Mapping onto the store: a LiveAgent ticket (a chat) is a conversation in one hidden inbox;
+// departments are teams; agents, the bot agent included, are users; tags are labels. What
+// LiveAgent has and the store does not (status letters, ticket codes, message groups, message types and formats, the
 // rules engine, per-key rate limits) lives in the side maps of LiveAgent, keyed by conversation
-// and message id and guarded by the core's mutex.
+// and message id and guarded by the store's mutex.
 //
 // Simplifications, each against docs/helpdesks/liveagent.md (§ numbers are its sections):
 //   - Routing: a new chat in a department that has the bot agent as an online member is given
-//     to the bot at once; otherwise it waits unassigned until an agent takes it (LiveAgentTake).
+//     to the bot at once; otherwise it waits unassigned until an agent takes it (AgentTakeOver).
 //     Real LiveAgent rings online agents, and a bot must accept the ringing chat (§1.6, PINGO).
 //   - A v1 message posted into a running chat is visible to the visitor (§1.6 reports that this
 //     is not reliable in production).
@@ -27,6 +25,7 @@ package sim
 //     conversation_id, conversation_code, conversation_subject, conversation_status,
 //     conversation_department_id, conversation_agent_id, conversation_last_message, user_id,
 //     user_firstname, user_lastname, user_email.
+package liveagent
 
 import (
 	"context"
@@ -43,11 +42,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/sim"
 	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
-// LiveAgentOptions configures a simulated LiveAgent account.
-type LiveAgentOptions struct {
+// Options configures a simulated LiveAgent account.
+type Options struct {
 	APIKey   string // API v3 key (the apikey header)
 	APIV1Key string // API v1 key (the apikey parameter)
 	BotName  string // the bot agent's name; default "AI assistant"
@@ -62,16 +62,16 @@ type LiveAgentOptions struct {
 	Seed        int64
 }
 
-// LiveAgentDemo holds the ids of the world SeedDemo creates.
-type LiveAgentDemo struct {
+// Demo holds the ids of the world SeedDemo creates.
+type Demo struct {
 	BotDepartment, SupportDepartment string // department ids
 	Bot, Alice, Bob                  string // agent ids
 	AliceUser, BobUser, BotUser      int    // the same agents as core user ids
 }
 
-// LiveAgentRule is one rule of Configuration > Automation > Rules with an "HTTP request"
+// Rule is one rule of Configuration > Automation > Rules with an "HTTP request"
 // action, as the administrator typed it.
-type LiveAgentRule struct {
+type Rule struct {
 	Name string
 	// Trigger is the rule's "Apply when": "chat started", "message added", "ticket
 	// transferred" or "ticket status changed".
@@ -83,9 +83,9 @@ type LiveAgentRule struct {
 	Department string
 }
 
-// LiveAgentRuleFaults make the rules engine send the bodies LiveAgent is known to send
+// RuleFaults make the rules engine send the bodies LiveAgent is known to send
 // (docs/helpdesks/liveagent.md §2.1): variables left literal, values inserted without escaping.
-type LiveAgentRuleFaults struct {
+type RuleFaults struct {
 	// Unreplaced lists variables (without "{$" and "}") sent literally, as LiveAgent does
 	// for a variable it has no value for.
 	Unreplaced []string
@@ -96,8 +96,8 @@ type LiveAgentRuleFaults struct {
 	Rate float64
 }
 
-// LiveAgentDelivery is one rule HTTP request the sim made.
-type LiveAgentDelivery struct {
+// Delivery is one rule HTTP request the sim made.
+type Delivery struct {
 	Rule     string
 	Trigger  string
 	TicketID string
@@ -107,8 +107,8 @@ type LiveAgentDelivery struct {
 	Err      string // transport error, if any
 }
 
-// LiveAgentTicket is a deep copy of one ticket, for tests and the sandbox.
-type LiveAgentTicket struct {
+// Ticket is a deep copy of one ticket, for tests and the sandbox.
+type Ticket struct {
 	ID, Code, Status, Subject  string
 	DepartmentID, AgentID      string
 	AgentName                  string
@@ -116,15 +116,15 @@ type LiveAgentTicket struct {
 	OwnerEmail                 string
 	Tags                       []string // names
 	Ended                      bool     // the chat is over (the visitor left)
-	Messages                   []LiveAgentMessage
+	Messages                   []TicketMessage
 	ConversationID, AgentUser  int // core ids
 	ChannelType                string
 	DateCreated, LastActivity  time.Time
 	TransferredToDepartmentIDs []string // every department the ticket was transferred to, in order
 }
 
-// LiveAgentMessage is one message of a ticket.
-type LiveAgentMessage struct {
+// TicketMessage is one message of a ticket.
+type TicketMessage struct {
 	ID, GroupID, GroupType string
 	Type                   string // M message, N note, U user agent, R transfer, S system...
 	Format                 string // T text, H html
@@ -137,9 +137,9 @@ type LiveAgentMessage struct {
 }
 
 // LiveAgent is the simulated LiveAgent account: the core model plus LiveAgent's side state.
-type LiveAgent struct {
-	s       *Store
-	opts    LiveAgentOptions
+type Server struct {
+	s       *sim.Store
+	opts    Options
 	inboxID int
 	botUser int
 	client  *http.Client
@@ -152,8 +152,8 @@ type LiveAgent struct {
 	tagNames   map[string]string // tag id → name
 	tagSeq     int
 	depts      map[int]bool // core team ids that are departments
-	rules      []LiveAgentRule
-	ruleFaults LiveAgentRuleFaults
+	rules      []Rule
+	ruleFaults RuleFaults
 	buttons    []map[string]any
 	chatDept   int // the department of the sandbox's chat button
 	window     map[string][]time.Time
@@ -193,15 +193,15 @@ type laEvent struct {
 
 // Rule triggers the sim fires.
 const (
-	LiveAgentTriggerChatStarted       = "chat started"
-	LiveAgentTriggerMessageAdded      = "message added"
-	LiveAgentTriggerTicketTransferred = "ticket transferred"
-	LiveAgentTriggerStatusChanged     = "ticket status changed"
+	TriggerChatStarted       = "chat started"
+	TriggerMessageAdded      = "message added"
+	TriggerTicketTransferred = "ticket transferred"
+	TriggerStatusChanged     = "ticket status changed"
 )
 
-// NewLiveAgent returns a simulated LiveAgent account with its owner (an administrator agent)
+// New returns a simulated LiveAgent account with its owner (an administrator agent)
 // and the bot agent (online). Add departments with AddDepartment or use SeedDemo.
-func NewLiveAgent(opts LiveAgentOptions) *LiveAgent {
+func New(opts Options) *Server {
 	if opts.BotName == "" {
 		opts.BotName = "AI assistant"
 	}
@@ -214,8 +214,8 @@ func NewLiveAgent(opts LiveAgentOptions) *LiveAgent {
 	if opts.RuleTimeout <= 0 {
 		opts.RuleTimeout = 5 * time.Second
 	}
-	s := NewStore(opts.Seed, 5*time.Second)
-	la := &LiveAgent{
+	s := sim.NewStore(opts.Seed, 5*time.Second)
+	la := &Server{
 		s: s, opts: opts,
 		client:   &http.Client{Timeout: opts.RuleTimeout},
 		tickets:  map[int]*laTicket{},
@@ -235,29 +235,29 @@ func NewLiveAgent(opts LiveAgentOptions) *LiveAgent {
 }
 
 // Handler serves LiveAgent's API v3 under /api/v3/, API v1 under /api/ and the sandbox page.
-func (la *LiveAgent) Handler() http.Handler { return la.handler }
+func (la *Server) Handler() http.Handler { return la.handler }
 
 // Close stops rule deliveries in flight and waits for them.
-func (la *LiveAgent) Close() { la.s.Close() }
+func (la *Server) Close() { la.s.Close() }
 
 // WaitIdle waits until no rule delivery is in flight.
-func (la *LiveAgent) WaitIdle(ctx context.Context) error { return la.s.WaitIdle(ctx) }
+func (la *Server) WaitIdle(ctx context.Context) error { return la.s.WaitIdle(ctx) }
 
 // SetFaults sets API faults (429/500/drop/delay) and rule delivery faults (duplicates,
 // jitter), shared with the core.
-func (la *LiveAgent) SetFaults(f Faults) { la.s.SetFaults(f) }
+func (la *Server) SetFaults(f sim.Faults) { la.s.SetFaults(f) }
 
 // Calls returns the API call log. Token is "v3", "v1", "invalid" or "".
-func (la *LiveAgent) Calls() []Call { return la.s.Calls() }
+func (la *Server) Calls() []sim.Call { return la.s.Calls() }
 
 // ResetCalls empties the API call log.
-func (la *LiveAgent) ResetCalls() { la.s.ResetCalls() }
+func (la *Server) ResetCalls() { la.s.ResetCalls() }
 
 // BotAgentID returns the bot agent's id (HANDOVER_LIVEAGENT_BOT_AGENT_ID).
-func (la *LiveAgent) BotAgentID() string { return laAgentID(la.botUser) }
+func (la *Server) BotAgentID() string { return laAgentID(la.botUser) }
 
 // NewVisitorName returns a random visitor name.
-func (la *LiveAgent) NewVisitorName() string { return la.s.NewVisitorName() }
+func (la *Server) NewVisitorName() string { return la.s.NewVisitorName() }
 
 // ---- ids ----
 
@@ -300,7 +300,7 @@ func laTime(t time.Time) string {
 // ---- world set-up ----
 
 // AddDepartment creates a department with the given agents (core user ids) and returns its id.
-func (la *LiveAgent) AddDepartment(name string, agentUsers ...int) string {
+func (la *Server) AddDepartment(name string, agentUsers ...int) string {
 	la.s.Mu.Lock()
 	id := la.s.NewTeam(name, agentUsers...).ID
 	la.depts[id] = true
@@ -310,7 +310,7 @@ func (la *LiveAgent) AddDepartment(name string, agentUsers ...int) string {
 
 // AddAgent creates a human agent ("online", "busy" or "offline") and returns its id and core
 // user id.
-func (la *LiveAgent) AddAgent(name, email, availability string) (string, int) {
+func (la *Server) AddAgent(name, email, availability string) (string, int) {
 	la.s.Mu.Lock()
 	u := la.s.NewUser(name, email, "agent", laPresence(availability)).ID
 	la.s.Mu.Unlock()
@@ -318,7 +318,7 @@ func (la *LiveAgent) AddAgent(name, email, availability string) (string, int) {
 }
 
 // AgentUser returns the core user id of an agent id.
-func (la *LiveAgent) AgentUser(agentID string) int {
+func (la *Server) AgentUser(agentID string) int {
 	u, _ := laParse("ag", agentID)
 	return u
 }
@@ -326,7 +326,7 @@ func (la *LiveAgent) AgentUser(agentID string) int {
 // SetAvailability sets an agent's presence: "online" is online for chat, message and read
 // ("TMR") in each of its departments, "busy" for message and read only ("MR"), "offline"
 // nothing.
-func (la *LiveAgent) SetAvailability(agentID, availability string) {
+func (la *Server) SetAvailability(agentID, availability string) {
 	if u := la.AgentUser(agentID); u > 0 {
 		la.s.Mu.Lock()
 		if x := la.s.Users[u]; x != nil {
@@ -348,23 +348,23 @@ func laPresence(a string) string {
 
 // laTx is a locked section of the store. LiveAgent's rules fire from dispatchLocked; the store
 // itself sends nothing.
-type laTx struct{ s *Store }
+type laTx struct{ s *sim.Store }
 
-func (la *LiveAgent) lock() *laTx {
+func (la *Server) lock() *laTx {
 	la.s.Mu.Lock()
 	return &laTx{s: la.s}
 }
 
 func (t *laTx) unlock() { t.s.Mu.Unlock() }
 
-func (t *laTx) createConversation(in *Inbox, ct *Contact) *Conversation {
+func (t *laTx) createConversation(in *sim.Inbox, ct *sim.Contact) *sim.Conversation {
 	return t.s.NewConversation(in.ID, ct, "open")
 }
 
-func (t *laTx) addMessage(c *Conversation, m *Message) { t.s.Append(c, m) }
+func (t *laTx) addMessage(c *sim.Conversation, m *sim.Message) { t.s.Append(c, m) }
 
 // SetChatDepartment sets the department of the sandbox's chat button.
-func (la *LiveAgent) SetChatDepartment(deptID string) {
+func (la *Server) SetChatDepartment(deptID string) {
 	if t, ok := laParse("dp", deptID); ok {
 		la.s.Mu.Lock()
 		la.chatDept = t
@@ -374,18 +374,18 @@ func (la *LiveAgent) SetChatDepartment(deptID string) {
 
 // SeedDemo creates the sandbox world: department "Chatbot" with the bot agent (the chat
 // button's department), department "Support" with Alice (online) and Bob (offline).
-func (la *LiveAgent) SeedDemo() LiveAgentDemo {
+func (la *Server) SeedDemo() Demo {
 	alice, aliceU := la.AddAgent("Alice", "alice@example.com", "online")
 	bob, bobU := la.AddAgent("Bob", "bob@example.com", "offline")
 	botDept := la.AddDepartment("Chatbot", la.botUser)
 	support := la.AddDepartment("Support", aliceU, bobU)
 	la.SetChatDepartment(botDept)
-	return LiveAgentDemo{BotDepartment: botDept, SupportDepartment: support, Bot: la.BotAgentID(),
+	return Demo{BotDepartment: botDept, SupportDepartment: support, Bot: la.BotAgentID(),
 		Alice: alice, Bob: bob, AliceUser: aliceU, BobUser: bobU, BotUser: la.botUser}
 }
 
 // AddRule adds a rule with an HTTP request action.
-func (la *LiveAgent) AddRule(r LiveAgentRule) {
+func (la *Server) AddRule(r Rule) {
 	if r.Method == "" {
 		r.Method = http.MethodPost
 	}
@@ -395,17 +395,17 @@ func (la *LiveAgent) AddRule(r LiveAgentRule) {
 }
 
 // SetRuleFaults replaces the rules engine's body faults.
-func (la *LiveAgent) SetRuleFaults(f LiveAgentRuleFaults) {
+func (la *Server) SetRuleFaults(f RuleFaults) {
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
 	la.ruleFaults = f
 }
 
 // Deliveries returns the log of rule HTTP requests.
-func (la *LiveAgent) Deliveries() []LiveAgentDelivery {
-	var out []LiveAgentDelivery
+func (la *Server) Deliveries() []Delivery {
+	var out []Delivery
 	for _, d := range la.s.Hooks.Log() {
-		if _, ok := d.Meta.(LiveAgentDelivery); ok {
+		if _, ok := d.Meta.(Delivery); ok {
 			out = append(out, laDelivery(d))
 		}
 	}
@@ -413,12 +413,12 @@ func (la *LiveAgent) Deliveries() []LiveAgentDelivery {
 }
 
 // CustomButtons returns the agent-panel custom buttons created through the API.
-func (la *LiveAgent) CustomButtons() []map[string]any {
+func (la *Server) CustomButtons() []map[string]any {
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
 	out := make([]map[string]any, 0, len(la.buttons))
 	for _, b := range la.buttons {
-		out = append(out, DeepCopy(b).(map[string]any))
+		out = append(out, sim.DeepCopy(b).(map[string]any))
 	}
 	return out
 }
@@ -430,7 +430,7 @@ func (la *LiveAgent) CustomButtons() []map[string]any {
 // (chatting), a chat message group holding a user-agent line and the message, routed to the
 // bot when the bot is an online member of the department. It fires "chat started" (new chats)
 // and "message added".
-func (la *LiveAgent) VisitorSend(ctx context.Context, deptID, contactKey, text string) (ticketID, msgID string, err error) {
+func (la *Server) VisitorSend(ctx context.Context, deptID, contactKey, text string) (ticketID, msgID string, err error) {
 	if err := ctx.Err(); err != nil {
 		return "", "", fmt.Errorf("visitor send: %w", err)
 	}
@@ -444,12 +444,12 @@ func (la *LiveAgent) VisitorSend(ctx context.Context, deptID, contactKey, text s
 	if deptID != "" {
 		d, ok := laParse("dp", deptID)
 		if !ok || !la.depts[d] {
-			return "", "", fmt.Errorf("visitor send: department %s: %w", deptID, ErrNotFound)
+			return "", "", fmt.Errorf("visitor send: department %s: %w", deptID, sim.ErrNotFound)
 		}
 		dept = d
 	}
 	ct := la.s.ContactFor(contactKey)
-	var c *Conversation
+	var c *sim.Conversation
 	for i := len(la.s.ConvIDs) - 1; i >= 0; i-- {
 		cand := la.s.Convs[la.s.ConvIDs[i]]
 		if cand.ContactID == ct.ID && cand.InboxID == la.inboxID && !la.tickets[cand.ID].ended {
@@ -466,17 +466,17 @@ func (la *LiveAgent) VisitorSend(ctx context.Context, deptID, contactKey, text s
 		lt := &laTicket{status: "T", code: laCode(c.ID), subject: clipText(text, 60), channel: "B"}
 		la.tickets[c.ID] = lt
 		lt.chatGroup = la.newGroup(lt, "C", laVisitorUserID(ct.ID))
-		la.addLA(t, c, &Message{Type: "activity", Content: "Mozilla/5.0 (Sandbox) LiveAgent widget", HasContent: true, ContentType: "text"},
+		la.addLA(t, c, &sim.Message{Type: "activity", Content: "Mozilla/5.0 (Sandbox) LiveAgent widget", HasContent: true, ContentType: "text"},
 			"U", "T", lt.chatGroup, laVisitorUserID(ct.ID))
 		if tm := la.s.Teams[dept]; tm != nil && slices.Contains(tm.Members, la.botUser) && la.s.Users[la.botUser].Availability == "online" {
 			c.AssigneeID = la.botUser
 		}
-		evs = append(evs, laEvent{LiveAgentTriggerChatStarted, c.ID})
+		evs = append(evs, laEvent{TriggerChatStarted, c.ID})
 	}
 	lt := la.tickets[c.ID]
-	m := la.addLA(t, c, &Message{Type: "incoming", SenderKind: "contact", SenderID: ct.ID, Content: text, HasContent: true, ContentType: "text"},
+	m := la.addLA(t, c, &sim.Message{Type: "incoming", SenderKind: "contact", SenderID: ct.ID, Content: text, HasContent: true, ContentType: "text"},
 		"M", "T", lt.chatGroup, laVisitorUserID(ct.ID))
-	evs = append(evs, laEvent{LiveAgentTriggerMessageAdded, c.ID})
+	evs = append(evs, laEvent{TriggerMessageAdded, c.ID})
 	return laTicketID(c.ID), laMsgID(m.ID), nil
 }
 
@@ -484,7 +484,7 @@ func (la *LiveAgent) VisitorSend(ctx context.Context, deptID, contactKey, text s
 // its visitor typing in the chat window, and fires "message added". Unlike VisitorSend it needs
 // no contact key. A chat that ended is an error: the widget would start a new chat there
 // (VisitorSend).
-func (la *LiveAgent) VisitorReply(ctx context.Context, ticketID, text string) (msgID string, err error) {
+func (la *Server) VisitorReply(ctx context.Context, ticketID, text string) (msgID string, err error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("visitor reply: %w", err)
 	}
@@ -502,16 +502,16 @@ func (la *LiveAgent) VisitorReply(ctx context.Context, ticketID, text string) (m
 		return "", fmt.Errorf("visitor reply: the chat of ticket %s has ended", ticketID)
 	}
 	ct := la.s.Contacts[c.ContactID]
-	m := la.addLA(t, c, &Message{Type: "incoming", SenderKind: "contact", SenderID: ct.ID, Content: text, HasContent: true, ContentType: "text"},
+	m := la.addLA(t, c, &sim.Message{Type: "incoming", SenderKind: "contact", SenderID: ct.ID, Content: text, HasContent: true, ContentType: "text"},
 		"M", "T", lt.chatGroup, laVisitorUserID(ct.ID))
-	evs = append(evs, laEvent{LiveAgentTriggerMessageAdded, c.ID})
+	evs = append(evs, laEvent{TriggerMessageAdded, c.ID})
 	return laMsgID(m.ID), nil
 }
 
 // VisitorLeave ends the visitor's chat: the chat group is finished and the ticket becomes
 // answered (A) when an agent or the bot wrote last, else new (N). It fires "ticket status
 // changed".
-func (la *LiveAgent) VisitorLeave(ctx context.Context, ticketID string) error {
+func (la *Server) VisitorLeave(ctx context.Context, ticketID string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("visitor leave: %w", err)
 	}
@@ -541,14 +541,14 @@ func (la *LiveAgent) VisitorLeave(ctx context.Context, ticketID string) error {
 	}
 	if lt.status != status {
 		lt.status = status
-		evs = append(evs, laEvent{LiveAgentTriggerStatusChanged, c.ID})
+		evs = append(evs, laEvent{TriggerStatusChanged, c.ID})
 	}
 	return nil
 }
 
 // AgentReply posts an agent's chat message (HTML, as the agent panel writes it) or, with note,
 // an internal note, and fires "message added".
-func (la *LiveAgent) AgentReply(ctx context.Context, ticketID, agentID, text string, note bool) (string, error) {
+func (la *Server) AgentReply(ctx context.Context, ticketID, agentID, text string, note bool) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("agent reply: %w", err)
 	}
@@ -561,26 +561,26 @@ func (la *LiveAgent) AgentReply(ctx context.Context, ticketID, agentID, text str
 	}
 	u := la.AgentUser(agentID)
 	if la.s.Users[u] == nil {
-		return "", fmt.Errorf("agent reply: agent %s: %w", agentID, ErrNotFound)
+		return "", fmt.Errorf("agent reply: agent %s: %w", agentID, sim.ErrNotFound)
 	}
-	var m *Message
+	var m *sim.Message
 	if note {
 		g := la.newGroup(lt, "I", agentID)
-		m = la.addLA(t, c, &Message{Type: "outgoing", SenderKind: "user", SenderID: u, Content: text, HasContent: true, ContentType: "text", Private: true}, "N", "T", g, agentID)
+		m = la.addLA(t, c, &sim.Message{Type: "outgoing", SenderKind: "user", SenderID: u, Content: text, HasContent: true, ContentType: "text", Private: true}, "N", "T", g, agentID)
 	} else {
 		g := lt.chatGroup
 		if g == nil {
 			g = la.newGroup(lt, "4", agentID)
 		}
-		m = la.addLA(t, c, &Message{Type: "outgoing", SenderKind: "user", SenderID: u, Content: "<p>" + html.EscapeString(text) + "</p>", HasContent: true, ContentType: "text"}, "M", "H", g, agentID)
+		m = la.addLA(t, c, &sim.Message{Type: "outgoing", SenderKind: "user", SenderID: u, Content: "<p>" + html.EscapeString(text) + "</p>", HasContent: true, ContentType: "text"}, "M", "H", g, agentID)
 	}
-	evs = append(evs, laEvent{LiveAgentTriggerMessageAdded, c.ID})
+	evs = append(evs, laEvent{TriggerMessageAdded, c.ID})
 	return laMsgID(m.ID), nil
 }
 
 // AgentTake makes the agent the ticket's agent ("transfer to me" in the agent panel, or
 // accepting a chat ringing in the queue) and fires "ticket transferred".
-func (la *LiveAgent) AgentTake(ctx context.Context, ticketID, agentID string) error {
+func (la *Server) AgentTake(ctx context.Context, ticketID, agentID string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("agent take: %w", err)
 	}
@@ -593,7 +593,7 @@ func (la *LiveAgent) AgentTake(ctx context.Context, ticketID, agentID string) er
 	}
 	u := la.AgentUser(agentID)
 	if la.s.Users[u] == nil {
-		return fmt.Errorf("agent take: agent %s: %w", agentID, ErrNotFound)
+		return fmt.Errorf("agent take: agent %s: %w", agentID, sim.ErrNotFound)
 	}
 	if ev, ok := la.transferLocked(t, c, c.TeamID, u, agentID); ok {
 		evs = append(evs, ev)
@@ -603,7 +603,7 @@ func (la *LiveAgent) AgentTake(ctx context.Context, ticketID, agentID string) er
 
 // AgentSetStatus sets a ticket's status letter as an agent would (e.g. R resolved, C open)
 // and fires "ticket status changed".
-func (la *LiveAgent) AgentSetStatus(ctx context.Context, ticketID, status string) error {
+func (la *Server) AgentSetStatus(ctx context.Context, ticketID, status string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("agent set status: %w", err)
 	}
@@ -618,7 +618,7 @@ func (la *LiveAgent) AgentSetStatus(ctx context.Context, ticketID, status string
 		return fmt.Errorf("agent set status: %w", err)
 	}
 	if la.setStatusLocked(lt, status) {
-		evs = append(evs, laEvent{LiveAgentTriggerStatusChanged, c.ID})
+		evs = append(evs, laEvent{TriggerStatusChanged, c.ID})
 	}
 	return nil
 }
@@ -626,7 +626,7 @@ func (la *LiveAgent) AgentSetStatus(ctx context.Context, ticketID, status string
 // laStatuses are Ticket.status letters (PYCLI docs/Ticket.md).
 var laStatuses = map[string]bool{"I": true, "N": true, "T": true, "P": true, "R": true, "X": true, "B": true, "A": true, "C": true, "W": true, "L": true}
 
-func (la *LiveAgent) setStatusLocked(lt *laTicket, status string) bool {
+func (la *Server) setStatusLocked(lt *laTicket, status string) bool {
 	if lt.status == status {
 		return false
 	}
@@ -643,21 +643,21 @@ func (la *LiveAgent) setStatusLocked(lt *laTicket, status string) bool {
 // ---- views ----
 
 // Ticket returns a deep copy of one ticket (by id or code).
-func (la *LiveAgent) Ticket(ticketID string) (LiveAgentTicket, bool) {
+func (la *Server) Ticket(ticketID string) (Ticket, bool) {
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
 	c, _, err := la.ticketByRef(ticketID)
 	if err != nil {
-		return LiveAgentTicket{}, false
+		return Ticket{}, false
 	}
 	return la.ticketView(c), true
 }
 
 // Tickets returns deep copies of every ticket, oldest first.
-func (la *LiveAgent) Tickets() []LiveAgentTicket {
+func (la *Server) Tickets() []Ticket {
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
-	var out []LiveAgentTicket
+	var out []Ticket
 	for _, id := range la.s.ConvIDs {
 		if _, ok := la.tickets[id]; ok {
 			out = append(out, la.ticketView(la.s.Convs[id]))
@@ -666,10 +666,10 @@ func (la *LiveAgent) Tickets() []LiveAgentTicket {
 	return out
 }
 
-func (la *LiveAgent) ticketView(c *Conversation) LiveAgentTicket {
+func (la *Server) ticketView(c *sim.Conversation) Ticket {
 	lt := la.tickets[c.ID]
 	ct := la.s.Contacts[c.ContactID]
-	v := LiveAgentTicket{
+	v := Ticket{
 		ID: laTicketID(c.ID), Code: lt.code, Status: lt.status, Subject: lt.subject,
 		OwnerContactID: laContactID(ct.ID), OwnerName: ct.Name, OwnerEmail: ct.Email,
 		Tags: slices.Clone(c.Labels), Ended: lt.ended, ConversationID: c.ID, AgentUser: c.AssigneeID,
@@ -691,7 +691,7 @@ func (la *LiveAgent) ticketView(c *Conversation) LiveAgentTicket {
 				continue
 			}
 			lm := la.msgs[mid]
-			mv := LiveAgentMessage{ID: laMsgID(mid), GroupID: laGroupID(g.id), GroupType: g.typ, Type: lm.typ, Format: lm.format,
+			mv := TicketMessage{ID: laMsgID(mid), GroupID: laGroupID(g.id), GroupType: g.typ, Type: lm.typ, Format: lm.format,
 				UserID: lm.userID, UserName: la.userName(c, lm.userID), Text: m.Content, Note: m.Private, CreatedAt: m.CreatedAt}
 			switch {
 			case lm.userID == laAgentID(la.botUser):
@@ -709,7 +709,7 @@ func (la *LiveAgent) ticketView(c *Conversation) LiveAgentTicket {
 	return v
 }
 
-func (la *LiveAgent) coreMessage(c *Conversation, id int) *Message {
+func (la *Server) coreMessage(c *sim.Conversation, id int) *sim.Message {
 	for _, m := range c.Msgs {
 		if m.ID == id {
 			return m
@@ -718,7 +718,7 @@ func (la *LiveAgent) coreMessage(c *Conversation, id int) *Message {
 	return nil
 }
 
-func (la *LiveAgent) userName(c *Conversation, userID string) string {
+func (la *Server) userName(c *sim.Conversation, userID string) string {
 	if u, ok := laParse("ag", userID); ok && la.s.Users[u] != nil {
 		return la.s.Users[u].Name
 	}
@@ -730,7 +730,7 @@ func (la *LiveAgent) userName(c *Conversation, userID string) string {
 
 // ---- model helpers (callers hold s.mu) ----
 
-func (la *LiveAgent) newGroup(lt *laTicket, typ, userID string) *laGroup {
+func (la *Server) newGroup(lt *laTicket, typ, userID string) *laGroup {
 	la.groupSeq++
 	g := &laGroup{id: la.groupSeq, typ: typ, userID: userID, created: time.Now()}
 	lt.groups = append(lt.groups, g)
@@ -738,7 +738,7 @@ func (la *LiveAgent) newGroup(lt *laTicket, typ, userID string) *laGroup {
 }
 
 // addLA stores a message in the core and its LiveAgent side data.
-func (la *LiveAgent) addLA(t *laTx, c *Conversation, m *Message, typ, format string, g *laGroup, userID string) *Message {
+func (la *Server) addLA(t *laTx, c *sim.Conversation, m *sim.Message, typ, format string, g *laGroup, userID string) *sim.Message {
 	t.addMessage(c, m)
 	la.msgs[m.ID] = &laMessage{typ: typ, format: format, group: g, userID: userID}
 	g.msgs = append(g.msgs, m.ID)
@@ -746,14 +746,14 @@ func (la *LiveAgent) addLA(t *laTx, c *Conversation, m *Message, typ, format str
 }
 
 // addSystem adds a system group (transfer T, status J...) with one message.
-func (la *LiveAgent) addSystem(t *laTx, c *Conversation, groupType, msgType, text string) {
+func (la *Server) addSystem(t *laTx, c *sim.Conversation, groupType, msgType, text string) {
 	lt := la.tickets[c.ID]
 	g := la.newGroup(lt, groupType, "")
-	la.addLA(t, c, &Message{Type: "activity", Content: text, HasContent: true, ContentType: "text"}, msgType, "T", g, "")
+	la.addLA(t, c, &sim.Message{Type: "activity", Content: text, HasContent: true, ContentType: "text"}, msgType, "T", g, "")
 }
 
 // ticketByRef finds a ticket by id or code.
-func (la *LiveAgent) ticketByRef(ref string) (*Conversation, *laTicket, error) {
+func (la *Server) ticketByRef(ref string) (*sim.Conversation, *laTicket, error) {
 	if id, ok := laParse("tk", ref); ok {
 		if lt, ok := la.tickets[id]; ok {
 			return la.s.Convs[id], lt, nil
@@ -764,13 +764,13 @@ func (la *LiveAgent) ticketByRef(ref string) (*Conversation, *laTicket, error) {
 			return la.s.Convs[id], lt, nil
 		}
 	}
-	return nil, nil, fmt.Errorf("ticket %s: %w", ref, ErrNotFound)
+	return nil, nil, fmt.Errorf("ticket %s: %w", ref, sim.ErrNotFound)
 }
 
 // transferLocked moves a ticket to a department and/or agent (user 0: the department's
 // queue), with a transfer group, and returns the "ticket transferred" event if anything
 // changed.
-func (la *LiveAgent) transferLocked(t *laTx, c *Conversation, dept, user int, by string) (laEvent, bool) {
+func (la *Server) transferLocked(t *laTx, c *sim.Conversation, dept, user int, by string) (laEvent, bool) {
 	if c.TeamID == dept && c.AssigneeID == user {
 		return laEvent{}, false
 	}
@@ -791,11 +791,11 @@ func (la *LiveAgent) transferLocked(t *laTx, c *Conversation, dept, user int, by
 		who = "system"
 	}
 	la.addSystem(t, c, "T", "R", fmt.Sprintf("Transferred to %s by %s", target, who))
-	return laEvent{LiveAgentTriggerTicketTransferred, c.ID}, true
+	return laEvent{TriggerTicketTransferred, c.ID}, true
 }
 
 // chatOnline reports whether a user is online for chat.
-func (la *LiveAgent) chatOnline(u int) bool {
+func (la *Server) chatOnline(u int) bool {
 	us := la.s.Users[u]
 	return us != nil && us.Availability == "online"
 }
@@ -815,7 +815,7 @@ func laOnlineLetters(availability string) string {
 var laVarRE = regexp.MustCompile(`\{\$([A-Za-z0-9_]+)\}`)
 
 // dispatchLocked sends every rule matching the events. Callers hold s.mu.
-func (la *LiveAgent) dispatchLocked(evs []laEvent) {
+func (la *Server) dispatchLocked(evs []laEvent) {
 	s := la.s
 	for _, ev := range evs {
 		c := s.Convs[ev.conv]
@@ -839,7 +839,7 @@ func (la *LiveAgent) dispatchLocked(evs []laEvent) {
 					delete(vars, k)
 				}
 			}
-			d := LiveAgentDelivery{Rule: r.Name, Trigger: r.Trigger, TicketID: laTicketID(c.ID),
+			d := Delivery{Rule: r.Name, Trigger: r.Trigger, TicketID: laTicketID(c.ID),
 				URL: laRender(r.URL, vars, true), Body: laRender(r.Body, vars, false)}
 			// One request, no retry; GET sends no body.
 			w := simnet.Webhook{Method: r.Method, URL: d.URL, Header: laRuleHeader, Client: la.client, Meta: d}
@@ -853,7 +853,7 @@ func (la *LiveAgent) dispatchLocked(evs []laEvent) {
 
 // variables are the ticket's {$variable} values; empty values are absent, so they stay
 // literal (docs/helpdesks/liveagent.md §2.1).
-func (la *LiveAgent) variables(c *Conversation) map[string]string {
+func (la *Server) variables(c *sim.Conversation) map[string]string {
 	lt := la.tickets[c.ID]
 	ct := la.s.Contacts[c.ContactID]
 	first, last, _ := strings.Cut(ct.Name, " ")
@@ -909,8 +909,8 @@ func laRuleHeader() http.Header {
 
 // laDelivery is one entry of the delivery log as Deliveries shows it. Err is the bare cause:
 // the sim's LiveAgent never prefixed it, and the URL (which holds the secret) is left out.
-func laDelivery(d simnet.Delivery) LiveAgentDelivery {
-	out := d.Meta.(LiveAgentDelivery)
+func laDelivery(d simnet.Delivery) Delivery {
+	out := d.Meta.(Delivery)
 	out.Status = d.Status
 	if d.Err != nil {
 		cause := d.Err

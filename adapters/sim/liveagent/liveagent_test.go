@@ -1,4 +1,4 @@
-package sim
+package liveagent
 
 import (
 	"context"
@@ -33,16 +33,16 @@ func (c *laClockStub) add(d time.Duration) {
 
 type laEnv struct {
 	t    *testing.T
-	la   *LiveAgent
+	la   *Server
 	srv  *httptest.Server
-	demo LiveAgentDemo
+	demo Demo
 	clk  *laClockStub
 }
 
 func newLAEnv(t *testing.T) *laEnv {
 	t.Helper()
 	e := &laEnv{t: t, clk: &laClockStub{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}
-	e.la = NewLiveAgent(LiveAgentOptions{APIKey: laTestKey, APIV1Key: laTestV1Key, Now: e.clk.Now, RuleTimeout: 2 * time.Second})
+	e.la = New(Options{APIKey: laTestKey, APIV1Key: laTestV1Key, Now: e.clk.Now, RuleTimeout: 2 * time.Second})
 	e.srv = httptest.NewServer(e.la.Handler())
 	t.Cleanup(func() { e.la.Close(); e.srv.Close() })
 	e.demo = e.la.SeedDemo()
@@ -284,11 +284,11 @@ func TestLiveAgentRulesSendTheAdministratorsBody(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer hook.Close()
-	e.la.AddRule(LiveAgentRule{Name: "m", Trigger: LiveAgentTriggerMessageAdded, URL: hook.URL + "/h/{$conversation_id}",
+	e.la.AddRule(Rule{Name: "m", Trigger: TriggerMessageAdded, URL: hook.URL + "/h/{$conversation_id}",
 		Body: `{"id":"{$conversation_id}","name":"{$user_firstname}","mail":"{$user_email}"}`})
-	e.la.AddRule(LiveAgentRule{Name: "support only", Trigger: LiveAgentTriggerMessageAdded, URL: hook.URL + "/support",
+	e.la.AddRule(Rule{Name: "support only", Trigger: TriggerMessageAdded, URL: hook.URL + "/support",
 		Body: `x`, Department: e.demo.SupportDepartment})
-	e.la.SetRuleFaults(LiveAgentRuleFaults{Values: map[string]string{"user_firstname": "Jo \"the\"\x01"}})
+	e.la.SetRuleFaults(RuleFaults{Values: map[string]string{"user_firstname": "Jo \"the\"\x01"}})
 	id := e.start("Jo Smith", "hi")
 	if err := e.la.WaitIdle(context.Background()); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package sim
+package libredesk
 
 // Libredesk's webhook writes (cmd/webhooks.go handleCreateWebhook, handleUpdateWebhook;
 // internal/webhook/webhook.go Create, Update; v2.7.0), used by "handover install libredesk".
@@ -28,7 +28,7 @@ type ldWebhookReq struct {
 }
 
 // installRoutes registers the webhook writes; api is routes' helper.
-func (l *Libredesk) installRoutes(api func(pattern, perm string, h ldHandler)) {
+func (l *Server) installRoutes(api func(pattern, perm string, h ldHandler)) {
 	api("POST /api/v1/webhooks", "webhooks:manage", l.createWebhook)
 	api("PUT /api/v1/webhooks/{id}", "webhooks:manage", l.updateWebhook)
 }
@@ -55,14 +55,14 @@ func decodeWebhook(w http.ResponseWriter, body []byte) (ldWebhookReq, bool) {
 
 // setWebhookLocked stores req as the webhook; keepSecret keeps the stored secret. Callers
 // hold s.mu.
-func (l *Libredesk) setWebhookLocked(req ldWebhookReq, keepSecret bool) map[string]any {
+func (l *Server) setWebhookLocked(req ldWebhookReq, keepSecret bool) map[string]any {
 	l.st.webhookURL = req.URL
 	if !keepSecret {
 		l.st.secret = req.Secret
 	}
 	l.st.events = map[string]bool{}
 	for _, e := range req.Events {
-		if slices.Contains(LibredeskEvents, e) {
+		if slices.Contains(Events, e) {
 			l.st.events[e] = true
 		}
 	}
@@ -75,7 +75,7 @@ func (l *Libredesk) setWebhookLocked(req ldWebhookReq, keepSecret bool) map[stri
 }
 
 // POST /api/v1/webhooks {name, url, events, secret, is_active}.
-func (l *Libredesk) createWebhook(w http.ResponseWriter, _ *http.Request, _ int, body []byte) {
+func (l *Server) createWebhook(w http.ResponseWriter, _ *http.Request, _ int, body []byte) {
 	req, ok := decodeWebhook(w, body)
 	if !ok {
 		return
@@ -90,7 +90,7 @@ func (l *Libredesk) createWebhook(w http.ResponseWriter, _ *http.Request, _ int,
 }
 
 // PUT /api/v1/webhooks/{id} {name, url, events, secret, is_active}.
-func (l *Libredesk) updateWebhook(w http.ResponseWriter, r *http.Request, _ int, body []byte) {
+func (l *Server) updateWebhook(w http.ResponseWriter, r *http.Request, _ int, body []byte) {
 	if r.PathValue("id") != "1" {
 		// UpdateWebhook.Get finds no row: a database error, logged and answered as a general one.
 		ldError(w, http.StatusInternalServerError, "Something went wrong", ldGeneralError)

@@ -1,4 +1,4 @@
-package sim
+package zendesk
 
 // The Zendesk Help Center API (Guide) over the Support API's credentials
 // (https://developer.zendesk.com/api-reference/help_center/help-center-api/articles/, …/locales/):
@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/handover-dev/handover/adapters/sim"
 )
 
 // zdLocale maps the seed's languages to the help center's locales.
@@ -21,19 +23,19 @@ var zdLocale = map[string]string{"en": "en-us", "de": "de"}
 const zdHCMaxPage = 100
 
 // GET /api/v2/help_center/locales → {locales, default_locale}.
-func (z *Zendesk) hcLocales(w http.ResponseWriter, _ *http.Request, _ []byte) {
-	WriteJSON(w, http.StatusOK, map[string]any{"locales": []string{"en-us", "de"}, "default_locale": "en-us"})
+func (z *Server) hcLocales(w http.ResponseWriter, _ *http.Request, _ []byte) {
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"locales": []string{"en-us", "de"}, "default_locale": "en-us"})
 }
 
 // GET /api/v2/help_center[/{locale}]/articles: the articles with a translation in the locale
 // (the default locale without one).
-func (z *Zendesk) hcArticles(w http.ResponseWriter, r *http.Request, _ []byte) {
+func (z *Server) hcArticles(w http.ResponseWriter, r *http.Request, _ []byte) {
 	loc := r.PathValue("locale")
 	if loc == "" {
 		loc = "en-us"
 	}
 	if loc != "en-us" && loc != "de" {
-		WriteJSON(w, http.StatusNotFound, map[string]any{"error": "RecordNotFound", "description": "Not found"})
+		sim.WriteJSON(w, http.StatusNotFound, map[string]any{"error": "RecordNotFound", "description": "Not found"})
 		return
 	}
 	base := "http://" + r.Host
@@ -49,10 +51,10 @@ func (z *Zendesk) hcArticles(w http.ResponseWriter, r *http.Request, _ []byte) {
 		}
 		list = append(list, map[string]any{
 			"id": id, "url": base + "/api/v2/help_center/" + loc + "/articles/" + strconv.FormatInt(id, 10) + ".json",
-			"html_url":  base + "/hc/" + loc + "/articles/" + strconv.FormatInt(id, 10) + "-" + hcSlug(a)[11:],
+			"html_url":  base + "/hc/" + loc + "/articles/" + strconv.FormatInt(id, 10) + "-" + a.Slug()[11:],
 			"author_id": 1, "comments_disabled": false, "draft": a.Draft, "promoted": false, "position": 0,
-			"vote_sum": 0, "vote_count": 0, "section_id": 360000000100, "created_at": rubyTime(a.Updated),
-			"updated_at": rubyTime(a.Updated), "edited_at": rubyTime(a.Updated), "name": a.Title, "title": a.Title,
+			"vote_sum": 0, "vote_count": 0, "section_id": 360000000100, "created_at": sim.TimeMillis(a.Updated),
+			"updated_at": sim.TimeMillis(a.Updated), "edited_at": sim.TimeMillis(a.Updated), "name": a.Title, "title": a.Title,
 			"source_locale": "en-us", "locale": loc, "outdated": false, "outdated_locales": []string{},
 			"user_segment_id": seg, "user_segment_ids": []any{}, "permission_group_id": 360000000200,
 			"content_tag_ids": []string{}, "label_names": []string{}, "body": a.HTML,
@@ -66,7 +68,7 @@ func (z *Zendesk) hcArticles(w http.ResponseWriter, r *http.Request, _ []byte) {
 	if size := q.Get("page[size]"); size != "" {
 		n, err := strconv.Atoi(size)
 		if err != nil || n < 1 || n > zdHCMaxPage {
-			WriteJSON(w, http.StatusBadRequest, map[string]any{"error": "InvalidPaginationParameter",
+			sim.WriteJSON(w, http.StatusBadRequest, map[string]any{"error": "InvalidPaginationParameter",
 				"description": "page[size] must be a number between 1 and 100"})
 			return
 		}
@@ -75,7 +77,7 @@ func (z *Zendesk) hcArticles(w http.ResponseWriter, r *http.Request, _ []byte) {
 			b, err := base64.RawURLEncoding.DecodeString(after)
 			i, err2 := strconv.Atoi(string(b))
 			if err != nil || err2 != nil || i < 0 || i > len(list) {
-				WriteJSON(w, http.StatusBadRequest, map[string]any{"error": "InvalidPaginationParameter", "description": "page[after] is invalid"})
+				sim.WriteJSON(w, http.StatusBadRequest, map[string]any{"error": "InvalidPaginationParameter", "description": "page[after] is invalid"})
 				return
 			}
 			from = i
@@ -91,7 +93,7 @@ func (z *Zendesk) hcArticles(w http.ResponseWriter, r *http.Request, _ []byte) {
 		if more {
 			links["next"] = self + "?" + url.Values{"page[size]": {size}, "page[after]": {cursor(to)}}.Encode()
 		}
-		WriteJSON(w, http.StatusOK, map[string]any{"articles": list[from:to], "meta": meta, "links": links})
+		sim.WriteJSON(w, http.StatusOK, map[string]any{"articles": list[from:to], "meta": meta, "links": links})
 		return
 	}
 	per, page := 30, 1
@@ -107,7 +109,7 @@ func (z *Zendesk) hcArticles(w http.ResponseWriter, r *http.Request, _ []byte) {
 	if to < len(list) {
 		next = self + "?" + url.Values{"per_page": {strconv.Itoa(per)}, "page": {strconv.Itoa(page + 1)}}.Encode()
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"articles": list[from:to], "page": page, "per_page": per,
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"articles": list[from:to], "page": page, "per_page": per,
 		"page_count": (len(list) + per - 1) / per, "count": len(list), "next_page": next, "previous_page": nil,
 		"sort_by": "position", "sort_order": "asc"})
 }

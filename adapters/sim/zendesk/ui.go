@@ -1,4 +1,4 @@
-package sim
+package zendesk
 
 // The sandbox page (ui/index.html) speaking the Zendesk dialect. The page is the core's; these
 // /sim/ endpoints translate its actions into Sunshine terms, and /sim/state shows the switchboard:
@@ -13,15 +13,17 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/sim"
 )
 
-func (z *Zendesk) uiRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", UIPage("Zendesk", "Sunshine Conversations and Agent Workspace"))
+func (z *Server) uiRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", sim.UIPage("Zendesk", "Sunshine Conversations and Agent Workspace"))
 	mux.HandleFunc("GET /sim/state", z.uiState)
 	mux.HandleFunc("POST /sim/visitor/new", func(w http.ResponseWriter, _ *http.Request) {
-		WriteJSON(w, http.StatusOK, map[string]any{"contact": z.s.NewVisitorName()})
+		sim.WriteJSON(w, http.StatusOK, map[string]any{"contact": z.s.NewVisitorName()})
 	})
-	mux.HandleFunc("POST /sim/agent/availability", UIAction(func(_ *http.Request, in UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/availability", sim.UIAction(func(_ *http.Request, in sim.UIInput) (any, error) {
 		switch in.Availability {
 		case "online", "busy", "away", "offline":
 		default:
@@ -30,21 +32,21 @@ func (z *Zendesk) uiRoutes(mux *http.ServeMux) {
 		z.SetAgentStatus(in.AgentID, in.Availability)
 		return nil, nil
 	}))
-	mux.HandleFunc("POST /sim/visitor/send", UIAction(func(r *http.Request, in UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/visitor/send", sim.UIAction(func(r *http.Request, in sim.UIInput) (any, error) {
 		conv, msg, err := z.VisitorSend(r.Context(), in.Contact, in.Text)
 		return map[string]any{"conversation_id": conv, "message_id": msg}, err
 	}))
-	mux.HandleFunc("POST /sim/visitor/click", UIAction(func(r *http.Request, in UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/visitor/click", sim.UIAction(func(r *http.Request, in sim.UIInput) (any, error) {
 		conv, msg, err := z.sunIDs(in.ConversationID, in.MessageID)
 		if err != nil {
 			return nil, err
 		}
 		return nil, z.VisitorClick(r.Context(), conv, msg, in.Value)
 	}))
-	mux.HandleFunc("POST /sim/visitor/email", UIAction(func(*http.Request, UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/visitor/email", sim.UIAction(func(*http.Request, sim.UIInput) (any, error) {
 		return nil, errors.New("Sunshine has no email form here: type the address as a message")
 	}))
-	mux.HandleFunc("POST /sim/agent/reply", UIAction(func(r *http.Request, in UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/reply", sim.UIAction(func(r *http.Request, in sim.UIInput) (any, error) {
 		if in.Private {
 			return nil, errors.New("internal notes are Support ticket comments in Zendesk; they are not part of the conversation")
 		}
@@ -55,21 +57,21 @@ func (z *Zendesk) uiRoutes(mux *http.ServeMux) {
 		id, err := z.AgentReply(r.Context(), conv, in.AgentID, in.Text)
 		return map[string]any{"message_id": id}, err
 	}))
-	mux.HandleFunc("POST /sim/agent/assign", UIAction(func(r *http.Request, in UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/assign", sim.UIAction(func(r *http.Request, in sim.UIInput) (any, error) {
 		conv, _, err := z.sunIDs(in.ConversationID, 0)
 		if err != nil {
 			return nil, err
 		}
 		return nil, z.AgentTakeOver(r.Context(), conv, in.AgentID, nil)
 	}))
-	mux.HandleFunc("POST /sim/agent/status", UIAction(func(r *http.Request, in UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/status", sim.UIAction(func(r *http.Request, in sim.UIInput) (any, error) {
 		conv, _, err := z.sunIDs(in.ConversationID, 0)
 		if err != nil {
 			return nil, err
 		}
 		switch in.Status {
 		case "open":
-			return nil, z.PassControl(r.Context(), conv, ZendeskAgentWorkspaceType, nil)
+			return nil, z.PassControl(r.Context(), conv, AgentWorkspaceType, nil)
 		case "resolved":
 			return nil, z.PassToBot(r.Context(), conv, map[string]any{"reason": "solved"})
 		}
@@ -78,24 +80,24 @@ func (z *Zendesk) uiRoutes(mux *http.ServeMux) {
 }
 
 // sunIDs maps the page's core ids to Sunshine ids.
-func (z *Zendesk) sunIDs(convID, msgID int) (string, string, error) {
+func (z *Server) sunIDs(convID, msgID int) (string, string, error) {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	zc := z.convs[convID]
 	if zc == nil {
-		return "", "", fmt.Errorf("conversation %d: %w", convID, ErrNotFound)
+		return "", "", fmt.Errorf("conversation %d: %w", convID, sim.ErrNotFound)
 	}
 	if msgID == 0 {
 		return zc.sunID, "", nil
 	}
 	zm := z.msgs[msgID]
 	if zm == nil {
-		return "", "", fmt.Errorf("message %d: %w", msgID, ErrNotFound)
+		return "", "", fmt.Errorf("message %d: %w", msgID, sim.ErrNotFound)
 	}
 	return zc.sunID, zm.sunID, nil
 }
 
-func (z *Zendesk) uiState(w http.ResponseWriter, _ *http.Request) {
+func (z *Server) uiState(w http.ResponseWriter, _ *http.Request) {
 	s := z.s
 	s.Mu.Lock()
 	convs := []zdUIConv{}
@@ -109,14 +111,14 @@ func (z *Zendesk) uiState(w http.ResponseWriter, _ *http.Request) {
 		v.AssigneeName, v.AssigneeID = "", 0
 		switch {
 		case v.AssigneeBot:
-			v.Status = statusPending
+			v.Status = "pending"
 		case zc.active == z.awSBI().id:
-			v.Status = statusOpen
+			v.Status = "open"
 			if u := s.Users[zc.agentID]; u != nil {
 				v.AssigneeName, v.AssigneeID = u.Name, u.ID
 			}
 		default:
-			v.Status = statusResolved
+			v.Status = "resolved"
 		}
 		attrs := map[string]any{"sunshine_id": zc.sunID}
 		if x := z.sbi(zc.active); x != nil {
@@ -164,19 +166,19 @@ func (z *Zendesk) uiState(w http.ResponseWriter, _ *http.Request) {
 	}
 	s.Mu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")
-	WriteJSON(w, http.StatusOK, state)
+	sim.WriteJSON(w, http.StatusOK, state)
 }
 
 // zdUIConv is a conversation as the sandbox page reads it, with the Sunshine id handover knows
 // it by (the page links to handover's agent pages with it).
 type zdUIConv struct {
-	ConversationView
+	sim.ConversationView
 	HandoverID string `json:"handover_id"`
 }
 
 // uiOfflineTickets shows, among the messages, the Support tickets filed as offline messages for
 // the conversation (external_id): their first comment is what the agent reads in Zendesk.
-func (z *Zendesk) uiOfflineTickets(sunID string, msgs []MessageView) []MessageView {
+func (z *Server) uiOfflineTickets(sunID string, msgs []sim.MessageView) []sim.MessageView {
 	for _, tk := range z.tickets {
 		if tk.ExternalID != sunID || tk.Comment == "" {
 			continue
@@ -190,7 +192,7 @@ func (z *Zendesk) uiOfflineTickets(sunID string, msgs []MessageView) []MessageVi
 // uiHandoverNotes shows, among the messages, what Agent Workspace shows the agent of a handover:
 // the metadata of each passControl (handover_reason_text, handover_summary). Zendesk has no
 // private notes in a conversation; these are the agent's context, never the visitor's.
-func (z *Zendesk) uiHandoverNotes(convID int, msgs []MessageView) []MessageView {
+func (z *Server) uiHandoverNotes(convID int, msgs []sim.MessageView) []sim.MessageView {
 	for _, ev := range z.control[convID] {
 		if ev.Action != "passControl" || ev.Target == z.o.BotName {
 			continue
@@ -214,8 +216,8 @@ func (z *Zendesk) uiHandoverNotes(convID int, msgs []MessageView) []MessageView 
 
 // insertNote puts a private note by "Zendesk" with text among msgs at its time at: what the
 // agent sees in Zendesk beside the conversation, shown on the sandbox page.
-func insertNote(msgs []MessageView, text string, at time.Time) []MessageView {
-	note := MessageView{Type: "outgoing", SenderName: "Zendesk", Content: text, ContentType: "text",
+func insertNote(msgs []sim.MessageView, text string, at time.Time) []sim.MessageView {
+	note := sim.MessageView{Type: "outgoing", SenderName: "Zendesk", Content: text, ContentType: "text",
 		ContentAttributes: map[string]any{}, Private: true, CreatedAt: at}
 	i := len(msgs)
 	for i > 0 && msgs[i-1].CreatedAt.After(at) {

@@ -1,4 +1,4 @@
-package sim
+package libredesk
 
 import (
 	"bytes"
@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/sim"
 )
 
 // ldHook records Libredesk webhook deliveries.
@@ -67,8 +69,8 @@ func (h *ldHook) events(name string) []ldHookReq {
 }
 
 type ldEnv struct {
-	l    *Libredesk
-	demo LibredeskDemo
+	l    *Server
+	demo Demo
 	api  *httptest.Server
 	hook *ldHook
 }
@@ -77,7 +79,7 @@ const ldSecret = "ld-webhook-secret"
 
 func newLDEnv(t *testing.T) *ldEnv {
 	t.Helper()
-	l := NewLibredesk(LibredeskOptions{WebhookSecret: ldSecret, Seed: 7})
+	l := New(Options{WebhookSecret: ldSecret, Seed: 7})
 	e := &ldEnv{l: l, demo: l.SeedDemo(), api: httptest.NewServer(l.Handler()), hook: newLDHook(t)}
 	l.SetWebhook(e.hook.srv.URL+"/webhooks/libredesk", ldSecret)
 	t.Cleanup(func() { l.Close(); e.api.Close() })
@@ -124,7 +126,7 @@ func (e *ldEnv) doAuth(t *testing.T, method, path string, body any, auth string)
 	return resp.StatusCode, out
 }
 
-func (e *ldEnv) visitor(t *testing.T, contact, text string) LibredeskConversationView {
+func (e *ldEnv) visitor(t *testing.T, contact, text string) ConversationView {
 	t.Helper()
 	id, _, err := e.l.VisitorSend(context.Background(), e.demo.InboxID, contact, text)
 	if err != nil {
@@ -194,8 +196,8 @@ func TestLibredeskVisitorWebhooksSignedUnordered(t *testing.T) {
 	if got := d.header.Get("X-Libredesk-Signature"); got != "sha256="+hex.EncodeToString(mac.Sum(nil)) {
 		t.Fatalf("signature %q", got)
 	}
-	if LibredeskSignature(ldSecret, d.body) != d.header.Get("X-Libredesk-Signature") {
-		t.Fatal("LibredeskSignature disagrees")
+	if Signature(ldSecret, d.body) != d.header.Get("X-Libredesk-Signature") {
+		t.Fatal("Signature disagrees")
 	}
 	if ua := d.header.Get("User-Agent"); ua != "Libredesk-Webhook/v2.7.0" {
 		t.Fatalf("user agent %q", ua)
@@ -452,7 +454,7 @@ func TestLibredeskListsAndAgents(t *testing.T) {
 	if alice == nil || alice["availability_status"] != "online" {
 		t.Fatalf("agents: %v", agents)
 	}
-	e.l.SetAvailability(e.demo.AliceID, LibredeskAwayManual)
+	e.l.SetAvailability(e.demo.AliceID, AwayManual)
 	_, body = e.do(t, "GET", "/api/v1/agents/"+strconv.Itoa(e.demo.AliceID), nil)
 	ag := body["data"].(map[string]any)
 	teams := ag["teams"].([]any)
@@ -500,7 +502,7 @@ func TestLibredeskWidgetAPI(t *testing.T) {
 
 func TestLibredeskFaultsDuplicateAndReorder(t *testing.T) {
 	e := newLDEnv(t)
-	e.l.SetFaults(Faults{DuplicateWebhookRate: 1, WebhookJitter: 30 * time.Millisecond})
+	e.l.SetFaults(sim.Faults{DuplicateWebhookRate: 1, WebhookJitter: 30 * time.Millisecond})
 	for i := range 10 {
 		e.visitor(t, "v", "message "+strconv.Itoa(i))
 	}
@@ -521,7 +523,7 @@ func TestLibredeskFaultsDuplicateAndReorder(t *testing.T) {
 	if inOrder {
 		t.Fatal("jitter should reorder deliveries")
 	}
-	e.l.SetFaults(Faults{Status429Rate: 1, RetryAfter: 2 * time.Second})
+	e.l.SetFaults(sim.Faults{Status429Rate: 1, RetryAfter: 2 * time.Second})
 	req, _ := http.NewRequest("GET", e.api.URL+"/api/v1/agents/compact", nil)
 	req.Header.Set("Authorization", "token "+e.demo.APIKey+":"+e.demo.APISecret)
 	resp, err := http.DefaultClient.Do(req)

@@ -1,4 +1,4 @@
-package sim
+package chatwoot
 
 // The help center as Chatwoot shows it: portals and articles over the shared seed (package
 // sim's HelpCenter).
@@ -10,26 +10,9 @@ package sim
 
 import (
 	"net/http"
-	"strconv"
-	"strings"
-)
 
-// hcSlug is a title's slug, like Article#ensure_article_slug ("#{Time.now.to_i}-#{parameterize}").
-func hcSlug(s Article) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s.Title) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			b.WriteRune(r)
-			dash = false
-		case !dash && b.Len() > 0:
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	return strconv.FormatInt(s.Updated.Unix(), 10) + "-" + strings.Trim(b.String(), "-")
-}
+	"github.com/handover-dev/handover/adapters/sim"
+)
 
 const (
 	cwPortalSlug      = "acme-help"
@@ -39,8 +22,8 @@ const (
 // cwArticleSeeds are the articles Chatwoot holds (the seed with what was published since):
 // every translation is an article with an id of its own (the first translation is the root,
 // the others associated with it).
-func (s *Server) cwArticleSeeds() []Article {
-	var out []Article
+func (s *Server) cwArticleSeeds() []sim.Article {
+	var out []sim.Article
 	for _, a := range s.hc.Articles() {
 		if !a.Restricted {
 			out = append(out, a)
@@ -68,7 +51,7 @@ func (s *Server) cwPortalJSON() map[string]any {
 
 // GET /api/v1/accounts/{id}/portals → {payload: [portal], meta: {current_page, portals_count}}.
 func (s *Server) cwPortals(w http.ResponseWriter, _ *http.Request, _ *reqCtx) {
-	WriteJSON(w, http.StatusOK, map[string]any{"payload": []any{s.cwPortalJSON()},
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"payload": []any{s.cwPortalJSON()},
 		"meta": map[string]any{"current_page": 1, "portals_count": 1}})
 }
 
@@ -105,7 +88,7 @@ func (s *Server) cwPortalArticles(w http.ResponseWriter, r *http.Request, rc *re
 		}
 		ids[a.Number] = id
 		list = append(list, map[string]any{
-			"id": id, "slug": hcSlug(a), "title": a.Title, "content": a.Markdown, "description": "",
+			"id": id, "slug": a.Slug(), "title": a.Title, "content": a.Markdown, "description": "",
 			"status": st, "position": a.Number, "account_id": s.opts.AccountID, "locale": a.Locale,
 			"updated_at": a.Updated.Unix(), "meta": map[string]any{}, "views": 0,
 			"associated_article_id": assoc,
@@ -116,7 +99,7 @@ func (s *Server) cwPortalArticles(w http.ResponseWriter, r *http.Request, rc *re
 	}
 	from := min((page-1)*cwArticlesPerPage, len(list))
 	to := min(from+cwArticlesPerPage, len(list))
-	WriteJSON(w, http.StatusOK, map[string]any{"payload": list[from:to], "meta": map[string]any{
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"payload": list[from:to], "meta": map[string]any{
 		"all_articles_count": len(seeds), "articles_count": len(list), "current_page": page,
 	}})
 }

@@ -1,4 +1,4 @@
-package sim
+package zendesk
 
 // What "handover install zendesk" calls on the simulated Zendesk: Sunshine Conversations'
 // integrations, their webhooks and the switchboard (github.com/zendesk/sunshine-conversations-api-spec:
@@ -11,7 +11,7 @@ package sim
 // Scopes as in the spec's security lists: integrations and switchboards are app (or account)
 // scope only, so an integration key gets 403; webhooks accept an integration key of their own
 // integration. A custom integration carries one webhook (integrations/custom.yaml: webhooks
-// maxItems 1), and the sim holds one custom integration: handover's (ZendeskOptions.IntegrationID).
+// maxItems 1), and the sim holds one custom integration: handover's (Options.IntegrationID).
 // The webhook's secret is generated on creation and listed with it (schemas/webhook.yaml: secret).
 
 import (
@@ -19,6 +19,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/handover-dev/handover/adapters/sim"
 )
 
 // zdInstall is the install-side state of the simulated Sunshine app. Guarded by s.mu.
@@ -41,7 +43,7 @@ type zdInstall struct {
 // installState returns the install-side state, creating the preinstalled world's on first use:
 // the integration with its webhook (when a webhook URL is set), linked to the switchboard.
 // Callers hold s.mu.
-func (z *Zendesk) installState() *zdInstall {
+func (z *Server) installState() *zdInstall {
 	if z.inst == nil {
 		z.inst = &zdInstall{
 			integration: true, displayName: "handover", webhook: z.webhookURL != "", webhookID: "6b0b0b0b0b0b0b0b0b0b0b0b",
@@ -57,9 +59,9 @@ func (z *Zendesk) installState() *zdInstall {
 
 // Uninstall turns the simulated app into one before "handover install zendesk": no custom
 // integration, no webhook (no deliveries), and Agent Workspace the switchboard's only
-// integration and its default. Use it with KeyScope ZendeskScopeApp: an integration key cannot
+// integration and its default. Use it with KeyScope ScopeApp: an integration key cannot
 // exist without its integration.
-func (z *Zendesk) Uninstall() {
+func (z *Server) Uninstall() {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	st := z.installState()
@@ -72,7 +74,7 @@ func (z *Zendesk) Uninstall() {
 }
 
 // WebhookSecret returns the custom integration webhook's current secret (sent as X-API-Key).
-func (z *Zendesk) WebhookSecret() string {
+func (z *Server) WebhookSecret() string {
 	z.s.Mu.Lock()
 	defer z.s.Mu.Unlock()
 	return z.o.WebhookSecret
@@ -80,7 +82,7 @@ func (z *Zendesk) WebhookSecret() string {
 
 // installRoutes registers the install endpoints (see the file comment). Each Sunshine handler
 // runs through zdRead or zdWrite: with s.mu held, after its scope and path checks.
-func (z *Zendesk) installRoutes(app string, sc, sp func(pattern string, h zdHandler)) {
+func (z *Server) installRoutes(app string, sc, sp func(pattern string, h zdHandler)) {
 	sc("GET "+app+"/integrations", z.zdRead(z.appState, z.scListIntegrations))
 	sc("POST "+app+"/integrations", zdWrite(z, z.appState, z.scCreateIntegration))
 	sc("POST "+app+"/integrations/{integration}/webhooks", zdWrite(z, z.integrationFor, z.scCreateWebhook))
@@ -98,7 +100,7 @@ func (z *Zendesk) installRoutes(app string, sc, sp func(pattern string, h zdHand
 type zdAt func(w http.ResponseWriter, r *http.Request) (*zdInstall, bool)
 
 // zdRead is the prelude of an install handler: s.mu held, then at's checks, then h.
-func (z *Zendesk) zdRead(at zdAt, h func(w http.ResponseWriter, r *http.Request, st *zdInstall)) zdHandler {
+func (z *Server) zdRead(at zdAt, h func(w http.ResponseWriter, r *http.Request, st *zdInstall)) zdHandler {
 	return func(w http.ResponseWriter, r *http.Request, _ []byte) {
 		z.s.Mu.Lock()
 		defer z.s.Mu.Unlock()
@@ -110,7 +112,7 @@ func (z *Zendesk) zdRead(at zdAt, h func(w http.ResponseWriter, r *http.Request,
 
 // zdWrite is zdRead for a call with a JSON body: the body decoded into an In first (a 400
 // "Invalid body" when it is not one).
-func zdWrite[In any](z *Zendesk, at zdAt, h func(w http.ResponseWriter, r *http.Request, st *zdInstall, in In)) zdHandler {
+func zdWrite[In any](z *Server, at zdAt, h func(w http.ResponseWriter, r *http.Request, st *zdInstall, in In)) zdHandler {
 	return func(w http.ResponseWriter, r *http.Request, body []byte) {
 		var in In
 		if err := json.Unmarshal(body, &in); err != nil {
@@ -131,8 +133,8 @@ func zdBadRequest(w http.ResponseWriter, p string) bool {
 }
 
 // appState is the zdAt of an app-scoped endpoint: a 403 for an integration key. Callers hold s.mu.
-func (z *Zendesk) appState(w http.ResponseWriter, _ *http.Request) (*zdInstall, bool) {
-	if z.o.KeyScope == ZendeskScopeIntegration {
+func (z *Server) appState(w http.ResponseWriter, _ *http.Request) (*zdInstall, bool) {
+	if z.o.KeyScope == ScopeIntegration {
 		zdError(w, http.StatusForbidden, "forbidden", "Insufficient scope: this endpoint needs an app or account key")
 		return nil, false
 	}
@@ -140,13 +142,13 @@ func (z *Zendesk) appState(w http.ResponseWriter, _ *http.Request) (*zdInstall, 
 }
 
 // webhookJSON is webhook.yaml, secret included.
-func (z *Zendesk) webhookJSON(st *zdInstall) map[string]any {
+func (z *Server) webhookJSON(st *zdInstall) map[string]any {
 	return map[string]any{"id": st.webhookID, "version": "v2", "target": z.webhookURL, "triggers": slices.Clone(st.triggers),
 		"secret": z.o.WebhookSecret, "includeFullUser": st.includeFullUser, "includeFullSource": st.includeFullSource}
 }
 
 // integrationJSON is integrations/custom.yaml.
-func (z *Zendesk) integrationJSON(st *zdInstall) map[string]any {
+func (z *Server) integrationJSON(st *zdInstall) map[string]any {
 	hooks := []any{}
 	if st.webhook {
 		hooks = append(hooks, z.webhookJSON(st))
@@ -164,7 +166,7 @@ type zdWebhookIn struct {
 
 // apply sets the webhook from in; create requires target and triggers (webhookCreateBody.yaml).
 // It returns the problem, "" when none. Callers hold s.mu.
-func (z *Zendesk) applyWebhook(st *zdInstall, in zdWebhookIn, create bool) string {
+func (z *Server) applyWebhook(st *zdInstall, in zdWebhookIn, create bool) string {
 	if create && (in.Target == nil || *in.Target == "" || in.Triggers == nil || len(*in.Triggers) == 0) {
 		return "target and triggers are required"
 	}
@@ -196,12 +198,12 @@ func (z *Zendesk) applyWebhook(st *zdInstall, in zdWebhookIn, create bool) strin
 }
 
 // GET …/integrations (List Integrations; filter[types]): app scope.
-func (z *Zendesk) scListIntegrations(w http.ResponseWriter, r *http.Request, st *zdInstall) {
+func (z *Server) scListIntegrations(w http.ResponseWriter, r *http.Request, st *zdInstall) {
 	out := []any{}
 	if types := r.URL.Query().Get("filter[types]"); st.integration && (types == "" || slices.Contains(splitComma(types), "custom")) {
 		out = append(out, z.integrationJSON(st))
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"integrations": out, "meta": map[string]any{"hasMore": false}, "links": map[string]any{}})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"integrations": out, "meta": map[string]any{"hasMore": false}, "links": map[string]any{}})
 }
 
 // zdIntegrationIn is the body of Create Integration.
@@ -213,7 +215,7 @@ type zdIntegrationIn struct {
 
 // POST …/integrations {type: "custom", displayName, webhooks: [one]} → 201 {integration}: app
 // scope; the webhook's secret is in the answer.
-func (z *Zendesk) scCreateIntegration(w http.ResponseWriter, _ *http.Request, st *zdInstall, in zdIntegrationIn) {
+func (z *Server) scCreateIntegration(w http.ResponseWriter, _ *http.Request, st *zdInstall, in zdIntegrationIn) {
 	switch {
 	case in.Type != "custom":
 		zdError(w, http.StatusBadRequest, "bad_request", "The simulator creates custom integrations only")
@@ -229,12 +231,12 @@ func (z *Zendesk) scCreateIntegration(w http.ResponseWriter, _ *http.Request, st
 		return
 	}
 	st.integration, st.displayName = true, in.DisplayName
-	WriteJSON(w, http.StatusCreated, map[string]any{"integration": z.integrationJSON(st)})
+	sim.WriteJSON(w, http.StatusCreated, map[string]any{"integration": z.integrationJSON(st)})
 }
 
 // integrationFor checks the path's integration against the key: 404 when it does not exist.
 // Callers hold s.mu.
-func (z *Zendesk) integrationFor(w http.ResponseWriter, r *http.Request) (*zdInstall, bool) {
+func (z *Server) integrationFor(w http.ResponseWriter, r *http.Request) (*zdInstall, bool) {
 	st := z.installState()
 	if r.PathValue("integration") != z.o.IntegrationID || !st.integration {
 		zdError(w, http.StatusNotFound, "integration_not_found", "Integration not found")
@@ -245,14 +247,14 @@ func (z *Zendesk) integrationFor(w http.ResponseWriter, r *http.Request) (*zdIns
 
 // scListWebhooksInstalled is List Webhooks: {webhooks: [webhook.yaml]}, the secret included.
 // (Registered in zendesk_api.go.)
-func (z *Zendesk) scListWebhooksInstalled(w http.ResponseWriter, r *http.Request, body []byte) {
+func (z *Server) scListWebhooksInstalled(w http.ResponseWriter, r *http.Request, body []byte) {
 	z.zdRead(z.integrationFor, func(w http.ResponseWriter, _ *http.Request, st *zdInstall) {
-		WriteJSON(w, http.StatusOK, map[string]any{"webhooks": z.integrationJSON(st)["webhooks"]})
+		sim.WriteJSON(w, http.StatusOK, map[string]any{"webhooks": z.integrationJSON(st)["webhooks"]})
 	})(w, r, body)
 }
 
 // POST …/integrations/{integration}/webhooks → 201 {webhook} with its secret.
-func (z *Zendesk) scCreateWebhook(w http.ResponseWriter, _ *http.Request, st *zdInstall, in zdWebhookIn) {
+func (z *Server) scCreateWebhook(w http.ResponseWriter, _ *http.Request, st *zdInstall, in zdWebhookIn) {
 	if st.webhook {
 		zdBadRequest(w, "A custom integration has one webhook: update it")
 		return
@@ -260,11 +262,11 @@ func (z *Zendesk) scCreateWebhook(w http.ResponseWriter, _ *http.Request, st *zd
 	if zdBadRequest(w, z.applyWebhook(st, in, true)) {
 		return
 	}
-	WriteJSON(w, http.StatusCreated, map[string]any{"webhook": z.webhookJSON(st)})
+	sim.WriteJSON(w, http.StatusCreated, map[string]any{"webhook": z.webhookJSON(st)})
 }
 
 // PATCH …/webhooks/{webhook} {target, triggers, includeFullUser, includeFullSource} → 200 {webhook}.
-func (z *Zendesk) scUpdateWebhook(w http.ResponseWriter, r *http.Request, st *zdInstall, in zdWebhookIn) {
+func (z *Server) scUpdateWebhook(w http.ResponseWriter, r *http.Request, st *zdInstall, in zdWebhookIn) {
 	if !st.webhook || r.PathValue("webhook") != st.webhookID {
 		zdError(w, http.StatusNotFound, "webhook_not_found", "Webhook not found")
 		return
@@ -272,15 +274,15 @@ func (z *Zendesk) scUpdateWebhook(w http.ResponseWriter, r *http.Request, st *zd
 	if zdBadRequest(w, z.applyWebhook(st, in, false)) {
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"webhook": z.webhookJSON(st)})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"webhook": z.webhookJSON(st)})
 }
 
-func (z *Zendesk) switchboardJSON(st *zdInstall) map[string]any {
+func (z *Server) switchboardJSON(st *zdInstall) map[string]any {
 	return map[string]any{"id": st.switchboardID, "enabled": st.enabled, "defaultSwitchboardIntegrationId": z.defaultSBI}
 }
 
 // sbiAPIJSON is switchboardIntegration.yaml.
-func (z *Zendesk) sbiAPIJSON(x *zdSBI) map[string]any {
+func (z *Server) sbiAPIJSON(x *zdSBI) map[string]any {
 	out := map[string]any{"id": x.id, "name": x.name, "integrationType": x.integrationType,
 		"deliverStandbyEvents": x.deliverStandby, "nextSwitchboardIntegrationId": x.next, "messageHistoryCount": 10}
 	if x.integrationType == "custom" {
@@ -290,12 +292,12 @@ func (z *Zendesk) sbiAPIJSON(x *zdSBI) map[string]any {
 }
 
 // GET …/switchboards → {switchboards: [switchboard]}: app scope.
-func (z *Zendesk) scListSwitchboards(w http.ResponseWriter, _ *http.Request, st *zdInstall) {
-	WriteJSON(w, http.StatusOK, map[string]any{"switchboards": []any{z.switchboardJSON(st)}})
+func (z *Server) scListSwitchboards(w http.ResponseWriter, _ *http.Request, st *zdInstall) {
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"switchboards": []any{z.switchboardJSON(st)}})
 }
 
 // switchboardFor checks the scope and the path's switchboard. Callers hold s.mu.
-func (z *Zendesk) switchboardFor(w http.ResponseWriter, r *http.Request) (*zdInstall, bool) {
+func (z *Server) switchboardFor(w http.ResponseWriter, r *http.Request) (*zdInstall, bool) {
 	st, ok := z.appState(w, r)
 	if !ok {
 		return nil, false
@@ -308,7 +310,7 @@ func (z *Zendesk) switchboardFor(w http.ResponseWriter, r *http.Request) (*zdIns
 }
 
 // visibleSBI finds a switchboard integration by id, handover's only once linked. Callers hold s.mu.
-func (z *Zendesk) visibleSBI(st *zdInstall, id string) *zdSBI {
+func (z *Server) visibleSBI(st *zdInstall, id string) *zdSBI {
 	x := z.sbi(id)
 	if x == nil || (x == z.botSBI() && !st.botLinked) {
 		return nil
@@ -323,7 +325,7 @@ type zdSwitchboardIn struct {
 }
 
 // PATCH …/switchboards/{sb} {enabled, defaultSwitchboardIntegrationId} → 200 {switchboard}.
-func (z *Zendesk) scUpdateSwitchboard(w http.ResponseWriter, _ *http.Request, st *zdInstall, in zdSwitchboardIn) {
+func (z *Server) scUpdateSwitchboard(w http.ResponseWriter, _ *http.Request, st *zdInstall, in zdSwitchboardIn) {
 	if in.Default != nil {
 		if z.visibleSBI(st, *in.Default) == nil {
 			zdBadRequest(w, "defaultSwitchboardIntegrationId names no switchboard integration")
@@ -334,18 +336,18 @@ func (z *Zendesk) scUpdateSwitchboard(w http.ResponseWriter, _ *http.Request, st
 	if in.Enabled != nil {
 		st.enabled = *in.Enabled
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"switchboard": z.switchboardJSON(st)})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"switchboard": z.switchboardJSON(st)})
 }
 
 // GET …/switchboardIntegrations → {switchboardIntegrations: [...]}.
-func (z *Zendesk) scListSBIs(w http.ResponseWriter, _ *http.Request, st *zdInstall) {
+func (z *Server) scListSBIs(w http.ResponseWriter, _ *http.Request, st *zdInstall) {
 	out := []any{}
 	for _, x := range z.sbis {
 		if z.visibleSBI(st, x.id) != nil {
 			out = append(out, z.sbiAPIJSON(x))
 		}
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"switchboardIntegrations": out})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"switchboardIntegrations": out})
 }
 
 // zdSBIIn is switchboardIntegrationCreateBody.yaml / …UpdateBody.yaml.
@@ -358,7 +360,7 @@ type zdSBIIn struct {
 }
 
 // applySBI sets x from in; "" or the problem. Callers hold s.mu.
-func (z *Zendesk) applySBI(st *zdInstall, x *zdSBI, in zdSBIIn) string {
+func (z *Server) applySBI(st *zdInstall, x *zdSBI, in zdSBIIn) string {
 	if in.Next != nil && *in.Next != "" && z.visibleSBI(st, *in.Next) == nil {
 		return "nextSwitchboardIntegrationId names no switchboard integration"
 	}
@@ -377,7 +379,7 @@ func (z *Zendesk) applySBI(st *zdInstall, x *zdSBI, in zdSBIIn) string {
 // POST …/switchboardIntegrations {name, integrationId, deliverStandbyEvents (default true),
 // nextSwitchboardIntegrationId} → 201 {switchboardIntegration}. The sim links handover's
 // custom integration only.
-func (z *Zendesk) scCreateSBI(w http.ResponseWriter, _ *http.Request, st *zdInstall, in zdSBIIn) {
+func (z *Server) scCreateSBI(w http.ResponseWriter, _ *http.Request, st *zdInstall, in zdSBIIn) {
 	switch {
 	case in.Name == nil || *in.Name == "":
 		zdBadRequest(w, "name is required")
@@ -401,12 +403,12 @@ func (z *Zendesk) scCreateSBI(w http.ResponseWriter, _ *http.Request, st *zdInst
 		return
 	}
 	st.botLinked = true
-	WriteJSON(w, http.StatusCreated, map[string]any{"switchboardIntegration": z.sbiAPIJSON(bot)})
+	sim.WriteJSON(w, http.StatusCreated, map[string]any{"switchboardIntegration": z.sbiAPIJSON(bot)})
 }
 
 // PATCH …/switchboardIntegrations/{sbi} {name, deliverStandbyEvents, nextSwitchboardIntegrationId}
 // → 200 {switchboardIntegration}.
-func (z *Zendesk) scUpdateSBI(w http.ResponseWriter, r *http.Request, st *zdInstall, in zdSBIIn) {
+func (z *Server) scUpdateSBI(w http.ResponseWriter, r *http.Request, st *zdInstall, in zdSBIIn) {
 	x := z.visibleSBI(st, r.PathValue("sbi"))
 	if x == nil {
 		zdError(w, http.StatusNotFound, "switchboard_integration_not_found", "Switchboard integration not found")
@@ -415,12 +417,12 @@ func (z *Zendesk) scUpdateSBI(w http.ResponseWriter, r *http.Request, st *zdInst
 	if zdBadRequest(w, z.applySBI(st, x, in)) {
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"switchboardIntegration": z.sbiAPIJSON(x)})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"switchboardIntegration": z.sbiAPIJSON(x)})
 }
 
 // GET /api/v2/users/me: the token's user, an admin.
-func (z *Zendesk) spMe(w http.ResponseWriter, _ *http.Request, _ []byte) {
-	WriteJSON(w, http.StatusOK, map[string]any{"user": map[string]any{"id": 1, "name": "Admin", "email": z.o.SupportEmail, "role": "admin", "active": true}})
+func (z *Server) spMe(w http.ResponseWriter, _ *http.Request, _ []byte) {
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"user": map[string]any{"id": 1, "name": "Admin", "email": z.o.SupportEmail, "role": "admin", "active": true}})
 }
 
 // splitComma splits a comma-separated query value.

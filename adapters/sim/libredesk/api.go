@@ -1,4 +1,4 @@
-package sim
+package libredesk
 
 // Libredesk's HTTP API (cmd/handlers.go, cmd/conversation.go, cmd/messages.go, cmd/users.go,
 // cmd/middlewares.go; v2.7.0) on the sim's core model. Every response is fastglue's envelope:
@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/sim"
 	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
@@ -33,7 +34,7 @@ const ldMaxPageSize = 100
 // ldHandler handles one authenticated API call; userID is the API key's agent.
 type ldHandler func(w http.ResponseWriter, r *http.Request, userID int, body []byte)
 
-func (l *Libredesk) routes() http.Handler {
+func (l *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	api := func(pattern, perm string, h ldHandler) { mux.Handle(pattern, l.api(perm, h)) }
 	// perm "" is auth() only; otherwise perm(handler, "object:action").
@@ -73,12 +74,12 @@ func (l *Libredesk) routes() http.Handler {
 
 // ldOK writes the success envelope.
 func ldOK(w http.ResponseWriter, data any) {
-	WriteJSON(w, http.StatusOK, map[string]any{"status": "success", "data": data})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"status": "success", "data": data})
 }
 
 // ldError writes the error envelope (fastglue SendErrorEnvelope).
 func ldError(w http.ResponseWriter, status int, msg, typ string) {
-	WriteJSON(w, status, map[string]any{"status": "error", "message": msg, "data": nil, "error_type": typ})
+	sim.WriteJSON(w, status, map[string]any{"status": "error", "message": msg, "data": nil, "error_type": typ})
 }
 
 // apiKeyFrom parses fastglue's ParseAuthHeader(AuthBasic|AuthToken): "token key:secret" or
@@ -117,9 +118,9 @@ var ldFaults = simnet.Responses{
 // api wraps an agent API route like cmd/middlewares.go: authenticateUser (API key from the
 // Authorization header; without one the session check fails), then the permission, then the
 // handler. Bodies are captured and every call is logged.
-func (l *Libredesk) api(perm string, h ldHandler) http.Handler {
+func (l *Server) api(perm string, h ldHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body := simnet.ReadBody(r, MaxBody)
+		body := simnet.ReadBody(r, sim.MaxBody)
 		s := l.s
 		key, sec, hasKey := ldAPIKeyFrom(r.Header.Get("Authorization"))
 		userID := 0
@@ -160,7 +161,7 @@ func (l *Libredesk) api(perm string, h ldHandler) http.Handler {
 
 // withConversation runs fn under the lock on the path's conversation after
 // enforceConversationAccess; unknown conversations are 404, others' are 403.
-func (l *Libredesk) withConversation(w http.ResponseWriter, r *http.Request, userID int, fn func(t *ldTx, c *Conversation)) {
+func (l *Server) withConversation(w http.ResponseWriter, r *http.Request, userID int, fn func(t *ldTx, c *sim.Conversation)) {
 	t := l.ldLock()
 	defer t.unlock()
 	c := l.convByUUID(r.PathValue("uuid"))
@@ -210,17 +211,17 @@ func ldPageResults(items []any, page, size int) map[string]any {
 }
 
 // GET /api/v1/conversations/{uuid}
-func (l *Libredesk) getConversation(w http.ResponseWriter, r *http.Request, userID int, _ []byte) {
-	l.withConversation(w, r, userID, func(_ *ldTx, c *Conversation) { ldOK(w, l.conversationJSON(c)) })
+func (l *Server) getConversation(w http.ResponseWriter, r *http.Request, userID int, _ []byte) {
+	l.withConversation(w, r, userID, func(_ *ldTx, c *sim.Conversation) { ldOK(w, l.conversationJSON(c)) })
 }
 
 // GET /api/v1/conversations/{uuid}/messages?page=&page_size=&private=&type=: newest first
 // (GetConversationMessages orders by created_at DESC).
-func (l *Libredesk) getMessages(w http.ResponseWriter, r *http.Request, userID int, _ []byte) {
+func (l *Server) getMessages(w http.ResponseWriter, r *http.Request, userID int, _ []byte) {
 	page, size := ldPagination(r)
 	q := r.URL.Query()
 	types := q["type"]
-	l.withConversation(w, r, userID, func(_ *ldTx, c *Conversation) {
+	l.withConversation(w, r, userID, func(_ *ldTx, c *sim.Conversation) {
 		var items []any
 		for i := len(c.Msgs) - 1; i >= 0; i-- {
 			m := c.Msgs[i]
@@ -239,7 +240,7 @@ func (l *Libredesk) getMessages(w http.ResponseWriter, r *http.Request, userID i
 // POST /api/v1/conversations/{uuid}/messages {message, private, sender_type, echo_id, ...}
 // (handleSendMessage): sender_type must be agent or contact; a private message is a note; a
 // reply keeps echo_id in meta.echo_id and is queued "pending".
-func (l *Libredesk) sendMessage(w http.ResponseWriter, r *http.Request, userID int, body []byte) {
+func (l *Server) sendMessage(w http.ResponseWriter, r *http.Request, userID int, body []byte) {
 	var req struct {
 		Message    string `json:"message"`
 		Private    bool   `json:"private"`
@@ -259,7 +260,7 @@ func (l *Libredesk) sendMessage(w http.ResponseWriter, r *http.Request, userID i
 		ldError(w, http.StatusBadRequest, "Bad request", ldInputError)
 		return
 	}
-	l.withConversation(w, r, userID, func(t *ldTx, c *Conversation) {
+	l.withConversation(w, r, userID, func(t *ldTx, c *sim.Conversation) {
 		if req.SenderType == "contact" {
 			// messages:write_as_contact is in neither built-in role (internal/authz and the roles in schema.sql).
 			if perms, ok := l.st.perms[userID]; !ok || !slices.Contains(perms, "messages:write_as_contact") {
@@ -281,14 +282,14 @@ func (l *Libredesk) sendMessage(w http.ResponseWriter, r *http.Request, userID i
 }
 
 // PUT /api/v1/conversations/{uuid}/assignee/user {assignee_id}
-func (l *Libredesk) assignUserHandler(w http.ResponseWriter, r *http.Request, userID int, body []byte) {
+func (l *Server) assignUserHandler(w http.ResponseWriter, r *http.Request, userID int, body []byte) {
 	var req struct {
 		AssigneeID int `json:"assignee_id"`
 	}
 	if !decodeLD(w, body, &req) {
 		return
 	}
-	l.withConversation(w, r, userID, func(t *ldTx, c *Conversation) {
+	l.withConversation(w, r, userID, func(t *ldTx, c *sim.Conversation) {
 		if c.AssigneeID == req.AssigneeID {
 			ldOK(w, true) // "Already assigned?"
 			return
@@ -305,7 +306,7 @@ func (l *Libredesk) assignUserHandler(w http.ResponseWriter, r *http.Request, us
 
 // PUT /api/v1/conversations/{uuid}/assignee/team {assignee_id}: the team must exist; the user
 // assignee is cleared when the team changes.
-func (l *Libredesk) assignTeamHandler(w http.ResponseWriter, r *http.Request, userID int, body []byte) {
+func (l *Server) assignTeamHandler(w http.ResponseWriter, r *http.Request, userID int, body []byte) {
 	var req struct {
 		AssigneeID int `json:"assignee_id"`
 	}
@@ -319,16 +320,16 @@ func (l *Libredesk) assignTeamHandler(w http.ResponseWriter, r *http.Request, us
 		ldError(w, http.StatusNotFound, "Team not found", ldNotFoundError)
 		return
 	}
-	l.withConversation(w, r, userID, func(t *ldTx, c *Conversation) {
+	l.withConversation(w, r, userID, func(t *ldTx, c *sim.Conversation) {
 		t.assignTeam(c, req.AssigneeID, userID)
 		ldOK(w, true)
 	})
 }
 
 // PUT /api/v1/conversations/{uuid}/assignee/{user|team}/remove (no body).
-func (l *Libredesk) removeAssignee(kind string) ldHandler {
+func (l *Server) removeAssignee(kind string) ldHandler {
 	return func(w http.ResponseWriter, r *http.Request, userID int, _ []byte) {
-		l.withConversation(w, r, userID, func(t *ldTx, c *Conversation) {
+		l.withConversation(w, r, userID, func(t *ldTx, c *sim.Conversation) {
 			if kind == "user" {
 				t.unassignUser(c, userID)
 			} else {
@@ -341,7 +342,7 @@ func (l *Libredesk) removeAssignee(kind string) ldHandler {
 }
 
 // PUT /api/v1/conversations/{uuid}/status {status, snoozed_until}
-func (l *Libredesk) statusHandler(w http.ResponseWriter, r *http.Request, userID int, body []byte) {
+func (l *Server) statusHandler(w http.ResponseWriter, r *http.Request, userID int, body []byte) {
 	var req struct {
 		Status       string `json:"status"`
 		SnoozedUntil string `json:"snoozed_until"`
@@ -353,16 +354,16 @@ func (l *Libredesk) statusHandler(w http.ResponseWriter, r *http.Request, userID
 	case req.Status == "":
 		ldError(w, http.StatusBadRequest, "`status` is empty", ldInputError)
 		return
-	case req.Status == LibredeskSnoozed && req.SnoozedUntil == "":
+	case req.Status == Snoozed && req.SnoozedUntil == "":
 		ldError(w, http.StatusBadRequest, "`snoozed_until` is empty", ldInputError)
 		return
-	case req.Status == LibredeskSnoozed:
+	case req.Status == Snoozed:
 		if _, err := time.ParseDuration(req.SnoozedUntil); err != nil {
 			ldError(w, http.StatusBadRequest, "Bad request", ldInputError)
 			return
 		}
 	}
-	l.withConversation(w, r, userID, func(t *ldTx, c *Conversation) {
+	l.withConversation(w, r, userID, func(t *ldTx, c *sim.Conversation) {
 		if !validLDStatus(req.Status) {
 			ldError(w, http.StatusInternalServerError, "Error updating conversation", ldGeneralError)
 			return
@@ -376,7 +377,7 @@ func (l *Libredesk) statusHandler(w http.ResponseWriter, r *http.Request, userID
 // action is add_tags, remove_tags or set_tags (amodels.ActionAddTags and friends, since
 // v2.3.0); without one the list replaces the conversation's tags; any other value is a 400.
 // Unknown tag names are dropped without a word either way.
-func (l *Libredesk) tagsHandler(w http.ResponseWriter, r *http.Request, userID int, body []byte) {
+func (l *Server) tagsHandler(w http.ResponseWriter, r *http.Request, userID int, body []byte) {
 	var req struct {
 		Tags   []string `json:"tags"`
 		Action string   `json:"action"`
@@ -390,7 +391,7 @@ func (l *Libredesk) tagsHandler(w http.ResponseWriter, r *http.Request, userID i
 		ldError(w, http.StatusBadRequest, "Error parsing request", ldInputError)
 		return
 	}
-	l.withConversation(w, r, userID, func(t *ldTx, c *Conversation) {
+	l.withConversation(w, r, userID, func(t *ldTx, c *sim.Conversation) {
 		t.setTags(c, req.Action, req.Tags, userID)
 		ldOK(w, true)
 	})
@@ -402,7 +403,7 @@ func (l *Libredesk) tagsHandler(w http.ResponseWriter, r *http.Request, userID i
 // [{model, field, operator, value}], for the fields of ldFilterValue and the operators equals,
 // not equals, set and not set; anything else is the 500 GetConversations answers when the
 // query cannot be built.
-func (l *Libredesk) listConversations(list string) ldHandler {
+func (l *Server) listConversations(list string) ldHandler {
 	return func(w http.ResponseWriter, r *http.Request, userID int, _ []byte) {
 		page, size := ldPagination(r)
 		var filters []ldFilter
@@ -414,7 +415,7 @@ func (l *Libredesk) listConversations(list string) ldHandler {
 		}
 		l.s.Mu.Lock()
 		defer l.s.Mu.Unlock()
-		ldOK(w, ldPageResults(l.listLocked(func(c *Conversation) bool {
+		ldOK(w, ldPageResults(l.listLocked(func(c *sim.Conversation) bool {
 			for _, f := range filters {
 				if !l.ldFilterMatch(f, c) {
 					return false
@@ -460,13 +461,13 @@ func ldFiltersValid(fs []ldFilter) bool {
 
 // ldFilterFields are the filterable columns the simulator renders: model.field → its value in a
 // conversation ("" for NULL).
-var ldFilterFields = map[string]func(l *Libredesk, c *Conversation) string{
-	"conversations.assigned_user_id": func(_ *Libredesk, c *Conversation) string { return ldIntOrEmpty(c.AssigneeID) },
-	"conversations.assigned_team_id": func(_ *Libredesk, c *Conversation) string { return ldIntOrEmpty(c.TeamID) },
-	"conversations.inbox_id":         func(_ *Libredesk, c *Conversation) string { return strconv.Itoa(c.InboxID) },
-	"conversation_statuses.name":     func(_ *Libredesk, c *Conversation) string { return c.Status },
-	"inboxes.channel":                func(l *Libredesk, c *Conversation) string { return l.st.inboxes[c.InboxID].channel },
-	"conversations.last_interaction_sender": func(l *Libredesk, c *Conversation) string {
+var ldFilterFields = map[string]func(l *Server, c *sim.Conversation) string{
+	"conversations.assigned_user_id": func(_ *Server, c *sim.Conversation) string { return ldIntOrEmpty(c.AssigneeID) },
+	"conversations.assigned_team_id": func(_ *Server, c *sim.Conversation) string { return ldIntOrEmpty(c.TeamID) },
+	"conversations.inbox_id":         func(_ *Server, c *sim.Conversation) string { return strconv.Itoa(c.InboxID) },
+	"conversation_statuses.name":     func(_ *Server, c *sim.Conversation) string { return c.Status },
+	"inboxes.channel":                func(l *Server, c *sim.Conversation) string { return l.st.inboxes[c.InboxID].channel },
+	"conversations.last_interaction_sender": func(l *Server, c *sim.Conversation) string {
 		s, _ := l.lastMessageFields(c)["last_interaction_sender"].(string)
 		return s
 	},
@@ -480,7 +481,7 @@ func ldIntOrEmpty(n int) string {
 }
 
 // ldFilterMatch is one leaf in SQL's terms: = and != are false against NULL.
-func (l *Libredesk) ldFilterMatch(f ldFilter, c *Conversation) bool {
+func (l *Server) ldFilterMatch(f ldFilter, c *sim.Conversation) bool {
 	v := ldFilterFields[f.Model+"."+f.Field](l, c)
 	switch f.Operator {
 	case "equals":
@@ -494,7 +495,7 @@ func (l *Libredesk) ldFilterMatch(f ldFilter, c *Conversation) bool {
 }
 
 // GET /api/v1/teams/{id}/conversations/unassigned: the caller must be a team member.
-func (l *Libredesk) teamUnassigned(w http.ResponseWriter, r *http.Request, userID int, _ []byte) {
+func (l *Server) teamUnassigned(w http.ResponseWriter, r *http.Request, userID int, _ []byte) {
 	page, size := ldPagination(r)
 	teamID, _ := strconv.Atoi(r.PathValue("id"))
 	l.s.Mu.Lock()
@@ -508,11 +509,11 @@ func (l *Libredesk) teamUnassigned(w http.ResponseWriter, r *http.Request, userI
 		ldError(w, http.StatusForbidden, "You are not a member of this team", ldPermissionError)
 		return
 	}
-	ldOK(w, ldPageResults(l.listLocked(func(c *Conversation) bool { return c.TeamID == teamID && c.AssigneeID == 0 }), page, size))
+	ldOK(w, ldPageResults(l.listLocked(func(c *sim.Conversation) bool { return c.TeamID == teamID && c.AssigneeID == 0 }), page, size))
 }
 
-func (l *Libredesk) listLocked(keep func(*Conversation) bool) []any {
-	var convs []*Conversation
+func (l *Server) listLocked(keep func(*sim.Conversation) bool) []any {
+	var convs []*sim.Conversation
 	for _, id := range l.s.ConvIDs {
 		c := l.s.Convs[id]
 		if l.st.inboxes[c.InboxID] != nil && keep(c) {
@@ -528,7 +529,7 @@ func (l *Libredesk) listLocked(keep func(*Conversation) bool) []any {
 }
 
 // GET /api/v1/agents/compact: enabled agents, without the System user.
-func (l *Libredesk) agentsCompact(w http.ResponseWriter, _ *http.Request, _ int, _ []byte) {
+func (l *Server) agentsCompact(w http.ResponseWriter, _ *http.Request, _ int, _ []byte) {
 	l.s.Mu.Lock()
 	defer l.s.Mu.Unlock()
 	out := []any{}
@@ -541,7 +542,7 @@ func (l *Libredesk) agentsCompact(w http.ResponseWriter, _ *http.Request, _ int,
 }
 
 // GET /api/v1/agents/{id} (users:manage): the agent with roles, teams and permissions.
-func (l *Libredesk) agent(w http.ResponseWriter, r *http.Request, _ int, _ []byte) {
+func (l *Server) agent(w http.ResponseWriter, r *http.Request, _ int, _ []byte) {
 	id, err := strconv.Atoi(r.PathValue("id"))
 	if err != nil || id <= 0 {
 		ldError(w, http.StatusBadRequest, "Invalid `id`", ldInputError)
@@ -569,7 +570,7 @@ func (l *Libredesk) agent(w http.ResponseWriter, r *http.Request, _ int, _ []byt
 	a["roles"] = []string{role}
 	perms, ok := l.st.perms[u.ID]
 	if !ok {
-		perms = LibredeskPermissions
+		perms = Permissions
 	}
 	a["permissions"] = slices.Clone(perms)
 	a["last_active_at"] = l.st.lastActive[u.ID]
@@ -577,7 +578,7 @@ func (l *Libredesk) agent(w http.ResponseWriter, r *http.Request, _ int, _ []byt
 }
 
 // GET /api/v1/teams/compact: [{id, name, emoji}].
-func (l *Libredesk) teamsCompact(w http.ResponseWriter, _ *http.Request, _ int, _ []byte) {
+func (l *Server) teamsCompact(w http.ResponseWriter, _ *http.Request, _ int, _ []byte) {
 	l.s.Mu.Lock()
 	defer l.s.Mu.Unlock()
 	out := []any{}
@@ -590,7 +591,7 @@ func (l *Libredesk) teamsCompact(w http.ResponseWriter, _ *http.Request, _ int, 
 
 // GET /api/v1/inboxes (auth only): every inbox, [{id, name, channel, enabled, ...}]; the
 // channel config is left out.
-func (l *Libredesk) listInboxes(w http.ResponseWriter, _ *http.Request, _ int, _ []byte) {
+func (l *Server) listInboxes(w http.ResponseWriter, _ *http.Request, _ int, _ []byte) {
 	l.s.Mu.Lock()
 	defer l.s.Mu.Unlock()
 	out := []any{}
@@ -607,7 +608,7 @@ func (l *Libredesk) listInboxes(w http.ResponseWriter, _ *http.Request, _ int, _
 }
 
 // GET /api/v1/tags: [{id, name, created_at, updated_at}].
-func (l *Libredesk) listTags(w http.ResponseWriter, _ *http.Request, _ int, _ []byte) {
+func (l *Server) listTags(w http.ResponseWriter, _ *http.Request, _ int, _ []byte) {
 	l.s.Mu.Lock()
 	defer l.s.Mu.Unlock()
 	out := []any{}
@@ -618,7 +619,7 @@ func (l *Libredesk) listTags(w http.ResponseWriter, _ *http.Request, _ int, _ []
 }
 
 // POST /api/v1/tags {name}: a duplicate name is a 409 conflict.
-func (l *Libredesk) createTag(w http.ResponseWriter, _ *http.Request, _ int, body []byte) {
+func (l *Server) createTag(w http.ResponseWriter, _ *http.Request, _ int, body []byte) {
 	var req struct {
 		Name string `json:"name"`
 	}
@@ -640,9 +641,9 @@ func (l *Libredesk) createTag(w http.ResponseWriter, _ *http.Request, _ int, bod
 }
 
 // GET /api/v1/statuses: the default statuses.
-func (l *Libredesk) statuses(w http.ResponseWriter, _ *http.Request, _ int, _ []byte) {
+func (l *Server) statuses(w http.ResponseWriter, _ *http.Request, _ int, _ []byte) {
 	out := []any{}
-	for i, n := range []string{LibredeskOpen, LibredeskSnoozed, LibredeskResolved, LibredeskClosed} {
+	for i, n := range []string{Open, Snoozed, Resolved, Closed} {
 		out = append(out, map[string]any{"id": i + 1, "name": n})
 	}
 	ldOK(w, out)
@@ -651,16 +652,16 @@ func (l *Libredesk) statuses(w http.ResponseWriter, _ *http.Request, _ int, _ []
 // ---- widget API ----
 
 // widget wraps a widget route: body capture, faults and the call log; no API key.
-func (l *Libredesk) widget(h func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
+func (l *Server) widget(h func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body := simnet.ReadBody(r, MaxBody)
+		body := simnet.ReadBody(r, sim.MaxBody)
 		call := simnet.NewCall(r, body)
 		l.s.MW.Serve(w, r, &call, ldFaults, func(sw http.ResponseWriter) { h(sw, r, body) })
 	})
 }
 
 // widgetInbox finds the inbox named by X-Libredesk-Inbox-ID. Callers hold s.mu.
-func (l *Libredesk) widgetInbox(r *http.Request) int {
+func (l *Server) widgetInbox(r *http.Request) int {
 	id := strings.TrimSpace(r.Header.Get("X-Libredesk-Inbox-ID"))
 	for inboxID, in := range l.st.inboxes {
 		if id != "" && in.uuid == id && in.channel == "livechat" {
@@ -672,7 +673,7 @@ func (l *Libredesk) widgetInbox(r *http.Request) int {
 
 // POST /api/v1/widget/chat/conversations/init {message, form_data}: a new visitor (unless a
 // session token is sent) and a new conversation.
-func (l *Libredesk) widgetInit(w http.ResponseWriter, r *http.Request, body []byte) {
+func (l *Server) widgetInit(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req struct {
 		Message string `json:"message"`
 	}
@@ -702,7 +703,7 @@ func (l *Libredesk) widgetInit(w http.ResponseWriter, r *http.Request, body []by
 }
 
 // widgetSession resolves "Authorization: Bearer <session_token>". Callers hold s.mu.
-func (l *Libredesk) widgetSession(r *http.Request) (string, *Contact) {
+func (l *Server) widgetSession(r *http.Request) (string, *sim.Contact) {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok {
 		return "", nil
@@ -715,7 +716,7 @@ func (l *Libredesk) widgetSession(r *http.Request) (string, *Contact) {
 }
 
 // POST /api/v1/widget/chat/conversations/{uuid}/message {message}
-func (l *Libredesk) widgetSend(w http.ResponseWriter, r *http.Request, body []byte) {
+func (l *Server) widgetSend(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req struct {
 		Message string `json:"message"`
 	}
@@ -742,7 +743,7 @@ func (l *Libredesk) widgetSend(w http.ResponseWriter, r *http.Request, body []by
 }
 
 // GET /api/v1/widget/chat/conversations/{uuid}: the conversation and its public messages.
-func (l *Libredesk) widgetGet(w http.ResponseWriter, r *http.Request, _ []byte) {
+func (l *Server) widgetGet(w http.ResponseWriter, r *http.Request, _ []byte) {
 	l.s.Mu.Lock()
 	defer l.s.Mu.Unlock()
 	_, ct := l.widgetSession(r)
@@ -757,7 +758,7 @@ func (l *Libredesk) widgetGet(w http.ResponseWriter, r *http.Request, _ []byte) 
 	}
 }
 
-func (l *Libredesk) widgetConversationJSON(c *Conversation) map[string]any {
+func (l *Server) widgetConversationJSON(c *sim.Conversation) map[string]any {
 	out := map[string]any{"uuid": c.UUID, "status": c.Status, "created_at": c.CreatedAt}
 	if u := l.s.Users[c.AssigneeID]; u != nil {
 		out["assignee"] = map[string]any{"id": u.ID, "first_name": l.st.agentFN[u.ID][0], "last_name": l.st.agentFN[u.ID][1], "type": "agent"}
@@ -768,7 +769,7 @@ func (l *Libredesk) widgetConversationJSON(c *Conversation) map[string]any {
 }
 
 // widgetMessages are the messages a visitor sees: no private notes, no activity.
-func (l *Libredesk) widgetMessages(c *Conversation) []any {
+func (l *Server) widgetMessages(c *sim.Conversation) []any {
 	out := []any{}
 	for _, m := range c.Msgs {
 		if !m.Private && m.Type != "activity" {
@@ -778,12 +779,12 @@ func (l *Libredesk) widgetMessages(c *Conversation) []any {
 	return out
 }
 
-func (l *Libredesk) widgetMessageJSON(c *Conversation, m *Message) map[string]any {
+func (l *Server) widgetMessageJSON(c *sim.Conversation, m *sim.Message) map[string]any {
 	lm := l.st.msgs[m.ID]
 	return map[string]any{
 		"id": m.ID, "uuid": lm.uuid, "status": lm.status, "conversation_uuid": c.UUID, "created_at": m.CreatedAt,
 		"content": m.Content, "text_content": lm.textContent, "author": l.authorJSON(m), "attachments": []any{},
-		"meta": DeepCopy(lm.meta),
+		"meta": sim.DeepCopy(lm.meta),
 	}
 }
 
@@ -791,7 +792,7 @@ func (l *Libredesk) widgetMessageJSON(c *Conversation, m *Message) map[string]an
 
 // conversationJSON is cmodels.Conversation (GET /api/v1/conversations/{uuid} and the
 // conversation in webhook payloads). Callers hold s.mu.
-func (l *Libredesk) conversationJSON(c *Conversation) map[string]any {
+func (l *Server) conversationJSON(c *sim.Conversation) map[string]any {
 	s := l.s
 	in := s.Inboxes[c.InboxID]
 	var tags any // null.JSON: null without tags
@@ -802,10 +803,10 @@ func (l *Libredesk) conversationJSON(c *Conversation) map[string]any {
 		"id": c.ID, "created_at": c.CreatedAt, "updated_at": c.UpdatedAt, "uuid": c.UUID, "contact_id": c.ContactID,
 		"inbox_id": c.InboxID, "closed_at": nil, "resolved_at": nil, "reference_number": strconv.Itoa(100 + c.ID),
 		"priority": nil, "priority_id": nil, "status": c.Status, "status_id": ldStatusID(c.Status),
-		"first_reply_at": ldNullTime(c.FirstReplyAt), "assigned_user_id": nullInt(c.AssigneeID), "assigned_team_id": nullInt(c.TeamID),
+		"first_reply_at": ldNullTime(c.FirstReplyAt), "assigned_user_id": sim.NullInt(c.AssigneeID), "assigned_team_id": sim.NullInt(c.TeamID),
 		"waiting_since": c.WaitingSince, "snoozed_until": ldNullTime(c.SnoozedUntil), "subject": nil, "inbox_mail": "",
 		"inbox_name": in.Name, "inbox_channel": l.st.inboxes[c.InboxID].channel, "tags": tags,
-		"meta": map[string]any{}, "custom_attributes": DeepCopy(c.CustomAttrs), "contact": l.contactJSON(s.Contacts[c.ContactID]),
+		"meta": map[string]any{}, "custom_attributes": sim.DeepCopy(c.CustomAttrs), "contact": l.contactJSON(s.Contacts[c.ContactID]),
 	}
 	for k, v := range l.lastMessageFields(c) {
 		out[k] = v
@@ -814,15 +815,15 @@ func (l *Libredesk) conversationJSON(c *Conversation) map[string]any {
 }
 
 // listItemJSON is cmodels.ConversationListItem: no inbox_id, a reduced contact.
-func (l *Libredesk) listItemJSON(c *Conversation) map[string]any {
+func (l *Server) listItemJSON(c *sim.Conversation) map[string]any {
 	ct := l.s.Contacts[c.ContactID]
 	fn := l.st.contactFN[ct.ID]
 	out := map[string]any{
 		"id": c.ID, "created_at": c.CreatedAt, "updated_at": c.UpdatedAt, "uuid": c.UUID,
 		"reference_number": strconv.Itoa(100 + c.ID), "waiting_since": c.WaitingSince,
-		"contact":       map[string]any{"created_at": ct.CreatedAt, "updated_at": ct.CreatedAt, "first_name": fn[0], "last_name": fn[1], "email": nullStr(ct.Email), "avatar_url": nil},
+		"contact":       map[string]any{"created_at": ct.CreatedAt, "updated_at": ct.CreatedAt, "first_name": fn[0], "last_name": fn[1], "email": sim.NullStr(ct.Email), "avatar_url": nil},
 		"inbox_channel": l.st.inboxes[c.InboxID].channel, "inbox_name": l.s.Inboxes[c.InboxID].Name, "subject": nil,
-		"priority_id": nil, "priority": nil, "assigned_user_id": nullInt(c.AssigneeID), "assigned_team_id": nullInt(c.TeamID),
+		"priority_id": nil, "priority": nil, "assigned_user_id": sim.NullInt(c.AssigneeID), "assigned_team_id": sim.NullInt(c.TeamID),
 		"status": c.Status, "unread_message_count": 0, "first_reply_at": ldNullTime(c.FirstReplyAt),
 	}
 	for k, v := range l.lastMessageFields(c) {
@@ -833,7 +834,7 @@ func (l *Libredesk) listItemJSON(c *Conversation) map[string]any {
 
 // lastMessageFields: last_message* follow every message; last_interaction* only public,
 // non-activity ones (UpdateConversationLastMessage).
-func (l *Libredesk) lastMessageFields(c *Conversation) map[string]any {
+func (l *Server) lastMessageFields(c *sim.Conversation) map[string]any {
 	out := map[string]any{"last_message": nil, "last_message_at": nil, "last_message_sender": nil,
 		"last_interaction": nil, "last_interaction_at": nil, "last_interaction_sender": nil}
 	if n := len(c.Msgs); n > 0 {
@@ -849,7 +850,7 @@ func (l *Libredesk) lastMessageFields(c *Conversation) map[string]any {
 	return out
 }
 
-func (l *Libredesk) contactJSON(ct *Contact) map[string]any {
+func (l *Server) contactJSON(ct *sim.Contact) map[string]any {
 	fn := l.st.contactFN[ct.ID]
 	typ := l.st.contactTyp[ct.ID]
 	if typ == "" {
@@ -857,16 +858,16 @@ func (l *Libredesk) contactJSON(ct *Contact) map[string]any {
 	}
 	return map[string]any{
 		"id": ct.ID, "created_at": ct.CreatedAt, "updated_at": ct.CreatedAt, "first_name": fn[0], "last_name": fn[1],
-		"email": nullStr(ct.Email), "type": typ, "availability_status": "offline", "avatar_url": nil,
+		"email": sim.NullStr(ct.Email), "type": typ, "availability_status": "offline", "avatar_url": nil,
 		"phone_number": nil, "phone_number_country_code": nil, "country": nil, "custom_attributes": map[string]any{},
 		"enabled": true, "last_active_at": nil, "last_login_at": nil, "external_user_id": nil,
 	}
 }
 
 // messageJSON is cmodels.Message with its author (GET messages, message.* payloads).
-func (l *Libredesk) messageJSON(c *Conversation, m *Message) map[string]any {
+func (l *Server) messageJSON(c *sim.Conversation, m *sim.Message) map[string]any {
 	lm := l.st.msgs[m.ID]
-	meta := DeepCopy(lm.meta)
+	meta := sim.DeepCopy(lm.meta)
 	if meta == nil {
 		meta = map[string]any{}
 	}
@@ -879,24 +880,24 @@ func (l *Libredesk) messageJSON(c *Conversation, m *Message) map[string]any {
 }
 
 // authorJSON is cmodels.MessageAuthor; a widget visitor has type "visitor".
-func (l *Libredesk) authorJSON(m *Message) map[string]any {
+func (l *Server) authorJSON(m *sim.Message) map[string]any {
 	if m.SenderKind == "contact" {
 		ct := l.s.Contacts[m.SenderID]
 		fn := l.st.contactFN[ct.ID]
-		return map[string]any{"id": ct.ID, "first_name": fn[0], "last_name": fn[1], "email": nullStr(ct.Email),
+		return map[string]any{"id": ct.ID, "first_name": fn[0], "last_name": fn[1], "email": sim.NullStr(ct.Email),
 			"avatar_url": nil, "availability_status": "offline", "type": l.st.contactTyp[ct.ID], "last_active_at": nil}
 	}
 	u := l.s.Users[m.SenderID]
 	fn := l.st.agentFN[u.ID]
-	return map[string]any{"id": u.ID, "first_name": fn[0], "last_name": fn[1], "email": nullStr(u.Email),
+	return map[string]any{"id": u.ID, "first_name": fn[0], "last_name": fn[1], "email": sim.NullStr(u.Email),
 		"avatar_url": nil, "availability_status": l.st.avail[u.ID], "type": "agent", "last_active_at": nil}
 }
 
-func (l *Libredesk) agentCompactJSON(u *User) map[string]any {
+func (l *Server) agentCompactJSON(u *sim.User) map[string]any {
 	fn := l.st.agentFN[u.ID]
 	avail := l.st.avail[u.ID]
 	if avail == "" {
-		avail = LibredeskOffline
+		avail = Offline
 	}
 	return map[string]any{
 		"id": u.ID, "avatar_url": nil, "type": "agent", "created_at": u.CreatedAt, "updated_at": u.CreatedAt,
@@ -907,13 +908,13 @@ func (l *Libredesk) agentCompactJSON(u *User) map[string]any {
 
 func ldStatusID(s string) int {
 	switch s {
-	case LibredeskOpen:
+	case Open:
 		return 1
-	case LibredeskSnoozed:
+	case Snoozed:
 		return 2
-	case LibredeskResolved:
+	case Resolved:
 		return 3
-	case LibredeskClosed:
+	case Closed:
 		return 4
 	}
 	return 0
@@ -928,7 +929,7 @@ func ldNullTime(t time.Time) any {
 
 // GET /api/v1/agents/me (auth only): the key's own agent, shaped like GET /api/v1/agents/{id},
 // with its roles and their permissions (handleGetCurrentAgent).
-func (l *Libredesk) agentMe(w http.ResponseWriter, r *http.Request, userID int, body []byte) {
+func (l *Server) agentMe(w http.ResponseWriter, r *http.Request, userID int, body []byte) {
 	r.SetPathValue("id", strconv.Itoa(userID))
 	l.agent(w, r, userID, body)
 }
@@ -936,13 +937,13 @@ func (l *Libredesk) agentMe(w http.ResponseWriter, r *http.Request, userID int, 
 // GET /api/v1/webhooks (webhooks:manage): [{id, created_at, updated_at, name, url, events,
 // is_active}] (internal/webhook/models Webhook; the secret is not sent back). The simulator
 // holds at most one webhook: the one deliveries go to.
-func (l *Libredesk) listWebhooks(w http.ResponseWriter, _ *http.Request, _ int, _ []byte) {
+func (l *Server) listWebhooks(w http.ResponseWriter, _ *http.Request, _ int, _ []byte) {
 	l.s.Mu.Lock()
 	defer l.s.Mu.Unlock()
 	out := []any{}
 	if l.st.webhookURL != "" {
 		var events []string
-		for _, e := range LibredeskEvents {
+		for _, e := range Events {
 			if l.st.events[e] {
 				events = append(events, e)
 			}

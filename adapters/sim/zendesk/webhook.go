@@ -1,4 +1,4 @@
-package sim
+package zendesk
 
 // Sunshine Conversations webhooks of the simulated Zendesk: the v2 payload
 // {app, webhook, events:[{id, type, createdAt, payload}]} (components/schemas/webhooks/
@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/sim"
 	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
@@ -27,7 +28,7 @@ type zdEvent struct {
 }
 
 // sbiJSON is switchboardIntegrationWebhook.yaml.
-func (z *Zendesk) sbiJSON(id string) map[string]any {
+func (z *Server) sbiJSON(id string) map[string]any {
 	x := z.sbi(id)
 	if x == nil {
 		return nil
@@ -41,7 +42,7 @@ func (z *Zendesk) sbiJSON(id string) map[string]any {
 
 // conversationTruncated is conversationTruncated.yaml: activeSwitchboardIntegration and
 // pendingSwitchboardIntegration are omitted when there is none.
-func (z *Zendesk) conversationTruncated(zc *zdConv) map[string]any {
+func (z *Server) conversationTruncated(zc *zdConv) map[string]any {
 	out := map[string]any{"id": zc.sunID, "type": "personal"}
 	if a := z.sbiJSON(zc.active); a != nil {
 		out["activeSwitchboardIntegration"] = a
@@ -53,7 +54,7 @@ func (z *Zendesk) conversationTruncated(zc *zdConv) map[string]any {
 }
 
 // messageJSON is message.yaml (API and webhook shape).
-func (z *Zendesk) messageJSON(m *Message, zm *zdMsg) map[string]any {
+func (z *Server) messageJSON(m *sim.Message, zm *zdMsg) map[string]any {
 	author := map[string]any{"type": zm.authorType}
 	if zm.displayName != "" {
 		author["displayName"] = zm.displayName
@@ -77,38 +78,38 @@ func (z *Zendesk) messageJSON(m *Message, zm *zdMsg) map[string]any {
 		// integrationId is set for user messages only (source.yaml).
 		source["integrationId"] = "web-" + z.o.AppID[:8]
 	}
-	out := map[string]any{"id": zm.sunID, "received": rubyTime(m.CreatedAt), "author": author, "content": content, "source": source}
+	out := map[string]any{"id": zm.sunID, "received": sim.TimeMillis(m.CreatedAt), "author": author, "content": content, "source": source}
 	if zm.metadata != nil {
 		out["metadata"] = deepCopyMap(zm.metadata)
 	}
 	return out
 }
 
-func (z *Zendesk) userJSON(ct *Contact) map[string]any {
+func (z *Server) userJSON(ct *sim.Contact) map[string]any {
 	zu := z.userFor(ct)
 	profile := map[string]any{"givenName": ct.Name, "locale": "en-US"}
 	if ct.Email != "" {
 		profile["email"] = ct.Email
 	}
-	return map[string]any{"id": zu.sunID, "externalId": zu.externalID, "signedUpAt": rubyTime(ct.CreatedAt), "profile": profile,
+	return map[string]any{"id": zu.sunID, "externalId": zu.externalID, "signedUpAt": sim.TimeMillis(ct.CreatedAt), "profile": profile,
 		"metadata": map[string]any{}, "identities": []any{}}
 }
 
 // receivesStandby reports whether handover's integration gets conversation events for zc: while it
 // is active, or always with deliverStandbyEvents.
-func (z *Zendesk) receivesStandby(zc *zdConv) bool {
+func (z *Server) receivesStandby(zc *zdConv) bool {
 	bot := z.botSBI()
 	return zc.active == bot.id || bot.deliverStandby
 }
 
 // event builds one webhook event; it returns the zero event when handover's integration does not
 // receive it.
-func (z *Zendesk) event(typ string, payload map[string]any) zdEvent {
+func (z *Server) event(typ string, payload map[string]any) zdEvent {
 	id := z.newID()
 	body, err := json.Marshal(map[string]any{
 		"app":     map[string]any{"id": z.o.AppID},
 		"webhook": map[string]any{"id": "wh" + z.o.IntegrationID[2:], "version": "v2"},
-		"events":  []any{map[string]any{"id": id, "type": typ, "createdAt": rubyTime(time.Now()), "payload": payload}},
+		"events":  []any{map[string]any{"id": id, "type": typ, "createdAt": sim.TimeMillis(time.Now()), "payload": payload}},
 	})
 	if err != nil {
 		z.log.Error("marshal webhook", "type", typ, "err", err)
@@ -119,7 +120,7 @@ func (z *Zendesk) event(typ string, payload map[string]any) zdEvent {
 
 // messageEvent is conversation:message, sent for every message whatever its author (the
 // integration's own messages included).
-func (z *Zendesk) messageEvent(c *Conversation, m *Message, zm *zdMsg) zdEvent {
+func (z *Server) messageEvent(c *sim.Conversation, m *sim.Message, zm *zdMsg) zdEvent {
 	zc := z.convs[c.ID]
 	if !z.receivesStandby(zc) {
 		return zdEvent{}
@@ -133,7 +134,7 @@ func (z *Zendesk) messageEvent(c *Conversation, m *Message, zm *zdMsg) zdEvent {
 }
 
 // postbackEvent is conversation:postback (conversationPostbackEvent.yaml).
-func (z *Zendesk) postbackEvent(c *Conversation, zc *zdConv, payload string, metadata map[string]any) zdEvent {
+func (z *Server) postbackEvent(c *sim.Conversation, zc *zdConv, payload string, metadata map[string]any) zdEvent {
 	if !z.receivesStandby(zc) {
 		return zdEvent{}
 	}
@@ -154,7 +155,7 @@ func (z *Zendesk) postbackEvent(c *Conversation, zc *zdConv, payload string, met
 // switchboardEvent is switchboard:passControl, :offerControl, :acceptControl or :releaseControl
 // (switchboardPassControl.yaml and siblings): the conversation after the action, and the
 // action's metadata.
-func (z *Zendesk) switchboardEvent(typ string, c *Conversation, zc *zdConv, metadata map[string]any) zdEvent {
+func (z *Server) switchboardEvent(typ string, c *sim.Conversation, zc *zdConv, metadata map[string]any) zdEvent {
 	p := map[string]any{"conversation": z.conversationTruncated(zc)}
 	if metadata != nil {
 		p["metadata"] = deepCopyMap(metadata)
@@ -167,7 +168,7 @@ type zdMeta struct{}
 
 // dispatchLocked sends each event with Sunshine's policy: zdMaxAttempts attempts, RetryWait then
 // doubling, no retry after zdRetryable says no. Callers hold s.mu.
-func (z *Zendesk) dispatchLocked(evs []zdEvent) {
+func (z *Server) dispatchLocked(evs []zdEvent) {
 	if z.webhookURL == "" {
 		return
 	}
@@ -209,7 +210,7 @@ func zdRetryable(status int, err error) bool {
 }
 
 // webhookHeader is the headers of one attempt: JSON, and X-API-Key with the webhook secret.
-func (z *Zendesk) webhookHeader() http.Header {
+func (z *Server) webhookHeader() http.Header {
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	h.Set("User-Agent", "Zendesk-Sunshine-Conversations-Webhooks (sim)")

@@ -1,4 +1,4 @@
-package sim
+package liveagent
 
 // LiveAgent's REST APIs on the simulated account: v3 (JSON, apikey header; models from
 // QualityUnit/LiveAgent-api-python docs/*.md) and v1 (form parameters, apikey parameter,
@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/sim"
 	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
@@ -28,12 +29,12 @@ type laCall struct {
 
 type laHandler func(w http.ResponseWriter, r *http.Request, c *laCall)
 
-func (la *LiveAgent) routes() http.Handler {
+func (la *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	v3 := func(pattern string, h laHandler) { mux.Handle(pattern, la.api(3, h)) }
 	v1 := func(pattern string, h laHandler) { mux.Handle(pattern, la.api(1, h)) }
 	v3("GET /api/v3/ping", func(w http.ResponseWriter, _ *http.Request, _ *laCall) {
-		WriteJSON(w, http.StatusOK, map[string]any{"message": "pong"})
+		sim.WriteJSON(w, http.StatusOK, map[string]any{"message": "pong"})
 	})
 	v3("GET /api/v3/tickets", la.v3ListTickets)
 	v3("POST /api/v3/tickets", la.v3CreateTicket)
@@ -50,7 +51,7 @@ func (la *LiveAgent) routes() http.Handler {
 	v3("GET /api/v3/custom_buttons", la.v3Buttons)
 	v3("POST /api/v3/custom_buttons", la.v3CreateButton)
 	v3("/api/v3/", func(w http.ResponseWriter, _ *http.Request, _ *laCall) {
-		WriteJSON(w, http.StatusNotFound, map[string]any{"message": "Unknown endpoint"})
+		sim.WriteJSON(w, http.StatusNotFound, map[string]any{"message": "Unknown endpoint"})
 	})
 	v1("POST /api/conversations/{id}/messages", la.v1AddMessage)
 	v1("PUT /api/conversations/{id}/attendants", la.v1Transfer)
@@ -67,19 +68,19 @@ func (la *LiveAgent) routes() http.Handler {
 }
 
 // api wraps a route: body capture, call log, faults, key check, rate limit.
-func (la *LiveAgent) api(version int, h laHandler) http.Handler {
+func (la *Server) api(version int, h laHandler) http.Handler {
 	faults := simnet.Responses{
 		TooMany: func(w http.ResponseWriter) { laTooManyBody(w, version) },
 		ServerError: func(w http.ResponseWriter) {
 			if version == 3 {
-				WriteJSON(w, http.StatusInternalServerError, map[string]any{"message": "Internal server error"})
+				sim.WriteJSON(w, http.StatusInternalServerError, map[string]any{"message": "Internal server error"})
 			} else {
 				laV1Error(w, http.StatusInternalServerError, "Internal server error")
 			}
 		},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body := simnet.ReadBody(r, MaxBody)
+		body := simnet.ReadBody(r, sim.MaxBody)
 		q := r.URL.Query()
 		params := url.Values{}
 		for k, v := range q {
@@ -118,11 +119,11 @@ func (la *LiveAgent) api(version int, h laHandler) http.Handler {
 		default:
 			kind = "invalid"
 		}
-		call := Call{Method: r.Method, Path: r.URL.Path, Query: laRedactQuery(q), Token: kind, Body: laRedactBody(string(body))}
+		call := sim.Call{Method: r.Method, Path: r.URL.Path, Query: laRedactQuery(q), Token: kind, Body: laRedactBody(string(body))}
 		la.s.MW.Serve(w, r, &call, faults, func(sw http.ResponseWriter) {
 			switch {
 			case version == 3 && kind != "v3":
-				WriteJSON(sw, http.StatusUnauthorized, map[string]any{"message": "Invalid API key"})
+				sim.WriteJSON(sw, http.StatusUnauthorized, map[string]any{"message": "Invalid API key"})
 				return
 			case version == 1 && kind == "v3":
 				// v3 keys get 403 on v1 conversation endpoints (docs/helpdesks/liveagent.md §1.1).
@@ -143,7 +144,7 @@ func (la *LiveAgent) api(version int, h laHandler) http.Handler {
 
 // tooMany answers 429 with Retry-After (whole seconds, at least 1). An injected 429 has the
 // middleware's Retry-After (the fault's, rounded up) and the same body.
-func (la *LiveAgent) tooMany(w http.ResponseWriter, version int, wait time.Duration) {
+func (la *Server) tooMany(w http.ResponseWriter, version int, wait time.Duration) {
 	if wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
 	}
@@ -154,7 +155,7 @@ func (la *LiveAgent) tooMany(w http.ResponseWriter, version int, wait time.Durat
 // the sim's choice).
 func laTooManyBody(w http.ResponseWriter, version int) {
 	if version == 3 {
-		WriteJSON(w, http.StatusTooManyRequests, map[string]any{"message": "Too many requests"})
+		sim.WriteJSON(w, http.StatusTooManyRequests, map[string]any{"message": "Too many requests"})
 		return
 	}
 	laV1Error(w, http.StatusTooManyRequests, "Too many requests")
@@ -163,7 +164,7 @@ func laTooManyBody(w http.ResponseWriter, version int) {
 // rateLimited counts a request of key in a sliding minute (180 a minute per key,
 // https://support.liveagent.com/217359-Request-rate-limits) and reports how long to wait
 // when the budget is spent. Refused requests are not counted.
-func (la *LiveAgent) rateLimited(key string) (time.Duration, bool) {
+func (la *Server) rateLimited(key string) (time.Duration, bool) {
 	if la.opts.RateLimit < 0 {
 		return 0, false
 	}
@@ -185,7 +186,7 @@ func (la *LiveAgent) rateLimited(key string) (time.Duration, bool) {
 }
 
 // RequestsInLastMinute returns how many requests key made in the rate-limit window.
-func (la *LiveAgent) RequestsInLastMinute(key string) int {
+func (la *Server) RequestsInLastMinute(key string) int {
 	now := la.opts.Now()
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
@@ -227,7 +228,7 @@ func laRedactBody(b string) string {
 }
 
 func laV1Error(w http.ResponseWriter, status int, msg string) {
-	WriteJSON(w, status, map[string]any{"response": map[string]any{"status": "ERROR", "errormessage": msg}})
+	sim.WriteJSON(w, status, map[string]any{"response": map[string]any{"status": "ERROR", "errormessage": msg}})
 }
 
 func laV1OK(w http.ResponseWriter, fields map[string]any) {
@@ -235,16 +236,16 @@ func laV1OK(w http.ResponseWriter, fields map[string]any) {
 	for k, v := range fields {
 		resp[k] = v
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"response": resp})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"response": resp})
 }
 
 func laV3Error(w http.ResponseWriter, status int, msg string) {
-	WriteJSON(w, status, map[string]any{"message": msg})
+	sim.WriteJSON(w, status, map[string]any{"message": msg})
 }
 
 // ---- v3 representations ----
 
-func (la *LiveAgent) ticketJSON(c *Conversation) map[string]any {
+func (la *Server) ticketJSON(c *sim.Conversation) map[string]any {
 	lt := la.tickets[c.ID]
 	ct := la.s.Contacts[c.ContactID]
 	tags := []string{}
@@ -266,7 +267,7 @@ func (la *LiveAgent) ticketJSON(c *Conversation) map[string]any {
 	return out
 }
 
-func (la *LiveAgent) agentJSON(u *User) map[string]any {
+func (la *Server) agentJSON(u *sim.User) map[string]any {
 	online := "F"
 	if u.Availability != "offline" {
 		online = "N"
@@ -279,7 +280,7 @@ func (la *LiveAgent) agentJSON(u *User) map[string]any {
 		"online_status": online, "status": "A", "gender": "X"}
 }
 
-func (la *LiveAgent) departmentJSON(tm *Team) map[string]any {
+func (la *Server) departmentJSON(tm *sim.Team) map[string]any {
 	ids := []string{}
 	online := "F"
 	for _, u := range tm.Members {
@@ -441,7 +442,7 @@ func laParseFilterTime(s string) (time.Time, error) {
 
 // ---- v3 tickets ----
 
-func (la *LiveAgent) pathTicket(w http.ResponseWriter, r *http.Request) *Conversation {
+func (la *Server) pathTicket(w http.ResponseWriter, r *http.Request) *sim.Conversation {
 	c, _, err := la.ticketByRefID(r.PathValue("id"))
 	if err != nil {
 		laV3Error(w, http.StatusNotFound, "Ticket not found")
@@ -451,18 +452,18 @@ func (la *LiveAgent) pathTicket(w http.ResponseWriter, r *http.Request) *Convers
 }
 
 // ticketByRefID finds a ticket by id only (v3 paths take ids).
-func (la *LiveAgent) ticketByRefID(id string) (*Conversation, *laTicket, error) {
+func (la *Server) ticketByRefID(id string) (*sim.Conversation, *laTicket, error) {
 	if n, ok := laParse("tk", id); ok {
 		if lt, ok := la.tickets[n]; ok {
 			return la.s.Convs[n], lt, nil
 		}
 	}
-	return nil, nil, fmt.Errorf("ticket %s: %w", id, ErrNotFound)
+	return nil, nil, fmt.Errorf("ticket %s: %w", id, sim.ErrNotFound)
 }
 
 // GET /tickets: list with _filters (agentid, departmentid, status, code, channel_type,
 // owner_contactid, subject, tags, date_created, date_changed; operators: laFilter.match), _sortField (date_created default, date_changed), _sortDir, paging.
-func (la *LiveAgent) v3ListTickets(w http.ResponseWriter, _ *http.Request, c *laCall) {
+func (la *Server) v3ListTickets(w http.ResponseWriter, _ *http.Request, c *laCall) {
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
 	filters, err := parseFilters(c.params.Get("_filters"))
@@ -470,7 +471,7 @@ func (la *LiveAgent) v3ListTickets(w http.ResponseWriter, _ *http.Request, c *la
 		laV3Error(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	var list []*Conversation
+	var list []*sim.Conversation
 	for _, id := range la.s.ConvIDs {
 		if _, ok := la.tickets[id]; !ok {
 			continue
@@ -517,20 +518,20 @@ func (la *LiveAgent) v3ListTickets(w http.ResponseWriter, _ *http.Request, c *la
 	for _, conv := range list[from:to] {
 		out = append(out, la.ticketJSON(conv))
 	}
-	WriteJSON(w, http.StatusOK, out)
+	sim.WriteJSON(w, http.StatusOK, out)
 }
 
-func (la *LiveAgent) v3GetTicket(w http.ResponseWriter, r *http.Request, _ *laCall) {
+func (la *Server) v3GetTicket(w http.ResponseWriter, r *http.Request, _ *laCall) {
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
 	if c := la.pathTicket(w, r); c != nil {
-		WriteJSON(w, http.StatusOK, la.ticketJSON(c))
+		sim.WriteJSON(w, http.StatusOK, la.ticketJSON(c))
 	}
 }
 
 // PUT /tickets/{id} (TicketUpdatable: owner_contactid, departmentid, agentid, status, subject,
 // tags (ids), custom_fields). Fires "ticket transferred" and "ticket status changed".
-func (la *LiveAgent) v3UpdateTicket(w http.ResponseWriter, r *http.Request, c *laCall) {
+func (la *Server) v3UpdateTicket(w http.ResponseWriter, r *http.Request, c *laCall) {
 	var in map[string]any
 	if err := json.Unmarshal(c.body, &in); err != nil || in == nil {
 		laV3Error(w, http.StatusBadRequest, "Request body is not a JSON object")
@@ -608,15 +609,15 @@ func (la *LiveAgent) v3UpdateTicket(w http.ResponseWriter, r *http.Request, c *l
 		evs = append(evs, ev)
 	}
 	if la.setStatusLocked(lt, status) {
-		evs = append(evs, laEvent{LiveAgentTriggerStatusChanged, conv.ID})
+		evs = append(evs, laEvent{TriggerStatusChanged, conv.ID})
 	}
 	conv.UpdatedAt = time.Now()
-	WriteJSON(w, http.StatusOK, la.ticketJSON(conv))
+	sim.WriteJSON(w, http.StatusOK, la.ticketJSON(conv))
 }
 
 // POST /tickets (TicketListItem; required useridentifier, subject, departmentid, recipient,
 // message; status default N, I not allowed (CHLOG #9230); tags are ids) → TicketInformation.
-func (la *LiveAgent) v3CreateTicket(w http.ResponseWriter, _ *http.Request, c *laCall) {
+func (la *Server) v3CreateTicket(w http.ResponseWriter, _ *http.Request, c *laCall) {
 	var in map[string]any
 	if err := json.Unmarshal(c.body, &in); err != nil || in == nil {
 		laV3Error(w, http.StatusBadRequest, "Request body is not a JSON object")
@@ -678,16 +679,16 @@ func (la *LiveAgent) v3CreateTicket(w http.ResponseWriter, _ *http.Request, c *l
 	if get("is_html_message") == "Y" {
 		format = "H"
 	}
-	la.addLA(t, conv, &Message{Type: "outgoing", SenderKind: "user", SenderID: author, Content: get("message"), HasContent: true, ContentType: "text"},
+	la.addLA(t, conv, &sim.Message{Type: "outgoing", SenderKind: "user", SenderID: author, Content: get("message"), HasContent: true, ContentType: "text"},
 		"M", format, g, laAgentID(author))
 	tj := la.ticketJSON(conv)
 	tj["tags"] = strings.Join(tj["tags"].([]string), ",")
 	tj["ownerid"] = laContactID(ct.ID)
-	WriteJSON(w, http.StatusOK, tj)
+	sim.WriteJSON(w, http.StatusOK, tj)
 }
 
 // agentByIdentifier resolves an agent by id or email (v1 useridentifier).
-func (la *LiveAgent) agentByIdentifier(ident string) (int, bool) {
+func (la *Server) agentByIdentifier(ident string) (int, bool) {
 	if u, ok := laParse("ag", ident); ok && la.s.Users[u] != nil {
 		return u, true
 	}
@@ -701,7 +702,7 @@ func (la *LiveAgent) agentByIdentifier(ident string) (int, bool) {
 
 // GET /tickets/{id}/messages: message groups with their messages (MessageGroup, Message),
 // paged (_page/_perPage, default 10 groups), _sortDir ASC by default.
-func (la *LiveAgent) v3Messages(w http.ResponseWriter, r *http.Request, c *laCall) {
+func (la *Server) v3Messages(w http.ResponseWriter, r *http.Request, c *laCall) {
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
 	conv := la.pathTicket(w, r)
@@ -731,12 +732,12 @@ func (la *LiveAgent) v3Messages(w http.ResponseWriter, r *http.Request, c *laCal
 			"datecreated": laTime(g.created), "datefinished": laTime(g.ended), "sort_order": from + i,
 			"mail_msg_id": "", "pop3_msg_id": "", "messages": msgs})
 	}
-	WriteJSON(w, http.StatusOK, out)
+	sim.WriteJSON(w, http.StatusOK, out)
 }
 
 // ---- v3 agents, departments, tags, buttons ----
 
-func (la *LiveAgent) v3Agents(w http.ResponseWriter, _ *http.Request, c *laCall) {
+func (la *Server) v3Agents(w http.ResponseWriter, _ *http.Request, c *laCall) {
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
 	from, to := paged(c.params, len(la.s.UserIDs))
@@ -744,10 +745,10 @@ func (la *LiveAgent) v3Agents(w http.ResponseWriter, _ *http.Request, c *laCall)
 	for _, id := range la.s.UserIDs[from:to] {
 		out = append(out, la.agentJSON(la.s.Users[id]))
 	}
-	WriteJSON(w, http.StatusOK, out)
+	sim.WriteJSON(w, http.StatusOK, out)
 }
 
-func (la *LiveAgent) pathAgent(w http.ResponseWriter, r *http.Request) *User {
+func (la *Server) pathAgent(w http.ResponseWriter, r *http.Request) *sim.User {
 	if u, ok := laParse("ag", r.PathValue("id")); ok && la.s.Users[u] != nil {
 		return la.s.Users[u]
 	}
@@ -755,17 +756,17 @@ func (la *LiveAgent) pathAgent(w http.ResponseWriter, r *http.Request) *User {
 	return nil
 }
 
-func (la *LiveAgent) v3Agent(w http.ResponseWriter, r *http.Request, _ *laCall) {
+func (la *Server) v3Agent(w http.ResponseWriter, r *http.Request, _ *laCall) {
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
 	if u := la.pathAgent(w, r); u != nil {
-		WriteJSON(w, http.StatusOK, la.agentJSON(u))
+		sim.WriteJSON(w, http.StatusOK, la.agentJSON(u))
 	}
 }
 
 // GET /agents/{id}/status: one AgentStatus per department of the agent; online_status letters
 // R read, M message, T chat, P phone.
-func (la *LiveAgent) v3AgentStatus(w http.ResponseWriter, r *http.Request, _ *laCall) {
+func (la *Server) v3AgentStatus(w http.ResponseWriter, r *http.Request, _ *laCall) {
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
 	u := la.pathAgent(w, r)
@@ -782,10 +783,10 @@ func (la *LiveAgent) v3AgentStatus(w http.ResponseWriter, r *http.Request, _ *la
 		out = append(out, map[string]any{"departmentid": laDeptID(tid), "online_status": letters,
 			"preset_status": "TMR", "work_allocation_allowed": letters != ""})
 	}
-	WriteJSON(w, http.StatusOK, out)
+	sim.WriteJSON(w, http.StatusOK, out)
 }
 
-func (la *LiveAgent) v3Departments(w http.ResponseWriter, _ *http.Request, c *laCall) {
+func (la *Server) v3Departments(w http.ResponseWriter, _ *http.Request, c *laCall) {
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
 	var ids []int
@@ -799,21 +800,21 @@ func (la *LiveAgent) v3Departments(w http.ResponseWriter, _ *http.Request, c *la
 	for _, id := range ids[from:to] {
 		out = append(out, la.departmentJSON(la.s.Teams[id]))
 	}
-	WriteJSON(w, http.StatusOK, out)
+	sim.WriteJSON(w, http.StatusOK, out)
 }
 
-func (la *LiveAgent) v3Department(w http.ResponseWriter, r *http.Request, _ *laCall) {
+func (la *Server) v3Department(w http.ResponseWriter, r *http.Request, _ *laCall) {
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
 	if d, ok := laParse("dp", r.PathValue("id")); ok && la.depts[d] {
-		WriteJSON(w, http.StatusOK, la.departmentJSON(la.s.Teams[d]))
+		sim.WriteJSON(w, http.StatusOK, la.departmentJSON(la.s.Teams[d]))
 		return
 	}
 	laV3Error(w, http.StatusNotFound, "Department not found")
 }
 
 // tagIDLocked returns a tag's id by name, creating it when create is set ("" if unknown).
-func (la *LiveAgent) tagIDLocked(name string, create bool) string {
+func (la *Server) tagIDLocked(name string, create bool) string {
 	for id, n := range la.tagNames {
 		if n == name {
 			return id
@@ -828,7 +829,7 @@ func (la *LiveAgent) tagIDLocked(name string, create bool) string {
 	return id
 }
 
-func (la *LiveAgent) v3Tags(w http.ResponseWriter, _ *http.Request, c *laCall) {
+func (la *Server) v3Tags(w http.ResponseWriter, _ *http.Request, c *laCall) {
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
 	ids := make([]string, 0, len(la.tagNames))
@@ -841,11 +842,11 @@ func (la *LiveAgent) v3Tags(w http.ResponseWriter, _ *http.Request, c *laCall) {
 	for _, id := range ids[from:to] {
 		out = append(out, map[string]any{"id": id, "name": la.tagNames[id], "color": "FFFFFF", "background_color": "000000", "is_public": "N", "is_archived": "N"})
 	}
-	WriteJSON(w, http.StatusOK, out)
+	sim.WriteJSON(w, http.StatusOK, out)
 }
 
 // POST /tags {name, color, background_color, is_public}; a duplicate name is a 400.
-func (la *LiveAgent) v3CreateTag(w http.ResponseWriter, _ *http.Request, c *laCall) {
+func (la *Server) v3CreateTag(w http.ResponseWriter, _ *http.Request, c *laCall) {
 	var in struct {
 		Name string `json:"name"`
 	}
@@ -860,16 +861,16 @@ func (la *LiveAgent) v3CreateTag(w http.ResponseWriter, _ *http.Request, c *laCa
 		return
 	}
 	id := la.tagIDLocked(in.Name, true)
-	WriteJSON(w, http.StatusOK, map[string]any{"id": id, "name": in.Name, "color": "FFFFFF", "background_color": "000000", "is_public": "N", "is_archived": "N"})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"id": id, "name": in.Name, "color": "FFFFFF", "background_color": "000000", "is_public": "N", "is_archived": "N"})
 }
 
-func (la *LiveAgent) v3Buttons(w http.ResponseWriter, _ *http.Request, _ *laCall) {
-	WriteJSON(w, http.StatusOK, la.CustomButtons())
+func (la *Server) v3Buttons(w http.ResponseWriter, _ *http.Request, _ *laCall) {
+	sim.WriteJSON(w, http.StatusOK, la.CustomButtons())
 }
 
 // POST /custom_buttons (CustomButton: url, method and type required; type E opens the URL
 // in a new tab).
-func (la *LiveAgent) v3CreateButton(w http.ResponseWriter, _ *http.Request, c *laCall) {
+func (la *Server) v3CreateButton(w http.ResponseWriter, _ *http.Request, c *laCall) {
 	var in map[string]any
 	if err := json.Unmarshal(c.body, &in); err != nil || in == nil {
 		laV3Error(w, http.StatusBadRequest, "Request body is not a JSON object")
@@ -892,7 +893,7 @@ func (la *LiveAgent) v3CreateButton(w http.ResponseWriter, _ *http.Request, c *l
 	}
 	la.buttons = append(la.buttons, in)
 	la.s.Mu.Unlock()
-	WriteJSON(w, http.StatusOK, in)
+	sim.WriteJSON(w, http.StatusOK, in)
 }
 
 // ---- v1 ----
@@ -901,7 +902,7 @@ func (la *LiveAgent) v3CreateButton(w http.ResponseWriter, _ *http.Request, c *l
 // email, or the customer; type M message or N note). The id may be the ticket id or its code.
 // A message goes into the running chat's group; once the chat ended, into a new group; a note
 // into an internal group. Fires "message added".
-func (la *LiveAgent) v1AddMessage(w http.ResponseWriter, r *http.Request, c *laCall) {
+func (la *Server) v1AddMessage(w http.ResponseWriter, r *http.Request, c *laCall) {
 	text := c.params.Get("message")
 	if strings.TrimSpace(text) == "" {
 		laV1Error(w, http.StatusOK, "Missing mandatory parameter: message")
@@ -929,7 +930,7 @@ func (la *LiveAgent) v1AddMessage(w http.ResponseWriter, r *http.Request, c *laC
 	if c.params.Get("is_html_message") == "Y" {
 		format = "H"
 	}
-	var m *Message
+	var m *sim.Message
 	switch {
 	case typ == "N":
 		author, userID := 0, ""
@@ -937,7 +938,7 @@ func (la *LiveAgent) v1AddMessage(w http.ResponseWriter, r *http.Request, c *laC
 			author, userID = u, laAgentID(u)
 		}
 		g := la.newGroup(lt, "I", userID)
-		m = &Message{Type: "outgoing", SenderKind: "user", SenderID: author, Content: text, HasContent: true, ContentType: "text", Private: true}
+		m = &sim.Message{Type: "outgoing", SenderKind: "user", SenderID: author, Content: text, HasContent: true, ContentType: "text", Private: true}
 		if author == 0 {
 			m.Type, m.SenderKind = "activity", ""
 		}
@@ -947,7 +948,7 @@ func (la *LiveAgent) v1AddMessage(w http.ResponseWriter, r *http.Request, c *laC
 		if g == nil {
 			g = la.newGroup(lt, "3", laVisitorUserID(ct.ID))
 		}
-		m = la.addLA(t, conv, &Message{Type: "incoming", SenderKind: "contact", SenderID: ct.ID, Content: text, HasContent: true, ContentType: "text"},
+		m = la.addLA(t, conv, &sim.Message{Type: "incoming", SenderKind: "contact", SenderID: ct.ID, Content: text, HasContent: true, ContentType: "text"},
 			"M", format, g, laVisitorUserID(ct.ID))
 	default:
 		u, ok := la.agentByIdentifier(ident)
@@ -959,17 +960,17 @@ func (la *LiveAgent) v1AddMessage(w http.ResponseWriter, r *http.Request, c *laC
 		if g == nil {
 			g = la.newGroup(lt, "4", laAgentID(u))
 		}
-		m = la.addLA(t, conv, &Message{Type: "outgoing", SenderKind: "user", SenderID: u, Content: text, HasContent: true, ContentType: "text"},
+		m = la.addLA(t, conv, &sim.Message{Type: "outgoing", SenderKind: "user", SenderID: u, Content: text, HasContent: true, ContentType: "text"},
 			"M", format, g, laAgentID(u))
 	}
-	evs = append(evs, laEvent{LiveAgentTriggerMessageAdded, conv.ID})
+	evs = append(evs, laEvent{TriggerMessageAdded, conv.ID})
 	laV1OK(w, map[string]any{"conversationid": laTicketID(conv.ID), "messageid": laMsgID(m.ID)})
 }
 
 // PUT /conversations/{id}/attendants (departmentid and/or agentidentifier; useridentifier is
 // who transfers). A department without an agent puts the chat in that department's queue
 // (unassigned). Fires "ticket transferred".
-func (la *LiveAgent) v1Transfer(w http.ResponseWriter, r *http.Request, c *laCall) {
+func (la *Server) v1Transfer(w http.ResponseWriter, r *http.Request, c *laCall) {
 	t := la.lock()
 	var evs []laEvent
 	defer func() { la.dispatchLocked(evs); t.unlock() }()
@@ -1011,7 +1012,7 @@ func (la *LiveAgent) v1Transfer(w http.ResponseWriter, r *http.Request, c *laCal
 }
 
 // PUT /conversations/{id}/status: A, R or C only (PINGO).
-func (la *LiveAgent) v1Status(w http.ResponseWriter, r *http.Request, c *laCall) {
+func (la *Server) v1Status(w http.ResponseWriter, r *http.Request, c *laCall) {
 	st := c.params.Get("status")
 	if st != "A" && st != "R" && st != "C" {
 		laV1Error(w, http.StatusOK, "Invalid status: use A, R or C")
@@ -1026,13 +1027,13 @@ func (la *LiveAgent) v1Status(w http.ResponseWriter, r *http.Request, c *laCall)
 		return
 	}
 	if la.setStatusLocked(lt, st) {
-		evs = append(evs, laEvent{LiveAgentTriggerStatusChanged, conv.ID})
+		evs = append(evs, laEvent{TriggerStatusChanged, conv.ID})
 	}
 	laV1OK(w, nil)
 }
 
 // POST /conversations/{id}/tags (name; the tag is created when missing).
-func (la *LiveAgent) v1AddTag(w http.ResponseWriter, r *http.Request, c *laCall) {
+func (la *Server) v1AddTag(w http.ResponseWriter, r *http.Request, c *laCall) {
 	name := strings.TrimSpace(c.params.Get("name"))
 	if name == "" {
 		laV1Error(w, http.StatusOK, "Missing mandatory parameter: name")
@@ -1052,7 +1053,7 @@ func (la *LiveAgent) v1AddTag(w http.ResponseWriter, r *http.Request, c *laCall)
 	laV1OK(w, nil)
 }
 
-func (la *LiveAgent) v1Conversation(w http.ResponseWriter, r *http.Request, _ *laCall) {
+func (la *Server) v1Conversation(w http.ResponseWriter, r *http.Request, _ *laCall) {
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
 	conv, lt, err := la.ticketByRef(r.PathValue("id"))
@@ -1069,7 +1070,7 @@ func (la *LiveAgent) v1Conversation(w http.ResponseWriter, r *http.Request, _ *l
 // presetStatus}] (the field names a third-party Go v1 client reads); onlineStatus is the union
 // of the members' letters (the bot agent included: it is an agent like any other), T when one
 // of them is online for chat, F when none is online.
-func (la *LiveAgent) v1DepartmentStatus(w http.ResponseWriter, _ *http.Request, _ *laCall) {
+func (la *Server) v1DepartmentStatus(w http.ResponseWriter, _ *http.Request, _ *laCall) {
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
 	out := []any{}
@@ -1095,7 +1096,7 @@ func (la *LiveAgent) v1DepartmentStatus(w http.ResponseWriter, _ *http.Request, 
 }
 
 // GET /onlinestatus/agents → agentsOnlineStates [{id, name, onlineStatus}] (e.g. "TMR", "F").
-func (la *LiveAgent) v1AgentStatus(w http.ResponseWriter, _ *http.Request, _ *laCall) {
+func (la *Server) v1AgentStatus(w http.ResponseWriter, _ *http.Request, _ *laCall) {
 	la.s.Mu.Lock()
 	defer la.s.Mu.Unlock()
 	out := []any{}

@@ -1,4 +1,4 @@
-package sim
+package libredesk
 
 // Libredesk's webhooks (internal/webhook/webhook.go, v2.7.0): an in-memory queue drained by
 // workers, one POST per event and webhook, no retries, no delivery log, no ordering guarantee.
@@ -47,7 +47,7 @@ type ldMeta struct{ signed bool }
 // dispatchLocked sends each event once, with no retry (Libredesk's worker pool: events are taken
 // from the queue by several workers, so they arrive in no guaranteed order; the WebhookJitter
 // fault makes that visible). Callers hold s.mu.
-func (l *Libredesk) dispatchLocked(evs []ldEvent) {
+func (l *Server) dispatchLocked(evs []ldEvent) {
 	s := l.s
 	target, secret := l.st.webhookURL, l.st.secret
 	if target == "" {
@@ -70,21 +70,21 @@ func (l *Libredesk) dispatchLocked(evs []ldEvent) {
 // webhookHeader is deliverSingleWebhook's: Content-Type, User-Agent Libredesk-Webhook/<version>
 // and, with a secret, X-Libredesk-Signature: sha256=<hex HMAC-SHA256(secret, body)>. No
 // timestamp header.
-func (l *Libredesk) webhookHeader(secret string, body []byte) func() http.Header {
+func (l *Server) webhookHeader(secret string, body []byte) func() http.Header {
 	return func() http.Header {
 		h := http.Header{}
 		h.Set("Content-Type", "application/json")
 		h.Set("User-Agent", "Libredesk-Webhook/"+l.opts.Version)
 		if secret != "" {
-			h.Set("X-Libredesk-Signature", LibredeskSignature(secret, body))
+			h.Set("X-Libredesk-Signature", Signature(secret, body))
 		}
 		return h
 	}
 }
 
-// LibredeskSignature returns the X-Libredesk-Signature value for body: "sha256=" and the hex
+// Signature returns the X-Libredesk-Signature value for body: "sha256=" and the hex
 // HMAC-SHA256 of the raw body with secret (Manager.generateSignature).
-func LibredeskSignature(secret string, body []byte) string {
+func Signature(secret string, body []byte) string {
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write(body)
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))

@@ -1,17 +1,15 @@
-// Package sim is an in-memory simulated helpdesk that speaks Chatwoot's API over real HTTP.
+// Package chatwoot is a simulated Chatwoot: an in-memory helpdesk that speaks Chatwoot's API over
+// real HTTP and sends its agent-bot webhooks, built on the neutral store of package sim.
 //
-// It exists for the contract tests (every adapter is tested against it), the end-to-end and
-// fault tests, and `handover sandbox`. It imports no other package of this module but its own
-// network kit (adapters/sim/simnet), and shares no types with the Chatwoot adapter: it is an
-// independent second reading of Chatwoot's API, written from Chatwoot's source
-// (chatwoot/chatwoot, v4.15.1 unless a comment says otherwise), as summarised in
-// docs/helpdesks/chatwoot.md.
+// It exists for the contract tests, the end-to-end and fault tests, and `handover sandbox`. It
+// shares no types with the Chatwoot adapter: it is an independent second reading of Chatwoot's
+// API, written from Chatwoot's source (chatwoot/chatwoot, v4.15.1 unless a comment says
+// otherwise), as summarised in docs/helpdesks/chatwoot.md.
 //
-// The core model (this file) holds conversations, messages, contacts, agents, teams, inboxes, and
-// the network side every dialect shares (package simnet): the faults, the API call log and the
-// webhook deliverer. The Chatwoot dialect (chatwoot.go) holds the routes, token rules, JSON
-// shapes, error bodies and the agent-bot webhooks. ui.go serves the sandbox page.
-package sim
+// server.go holds Chatwoot's rules on the store (statuses, auto-assignment, activity messages,
+// events); api.go the routes, token rules, JSON shapes, error bodies and the agent-bot webhooks;
+// install.go what `handover install` creates; helpcenter.go the portals; ui.go the sandbox page.
+package chatwoot
 
 import (
 	"context"
@@ -24,6 +22,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/sim"
 )
 
 // Options configures a simulated helpdesk.
@@ -61,16 +61,16 @@ type Delivery struct {
 
 // Server is the simulated helpdesk. Create it with New; serve Handler.
 type Server struct {
-	*Store  // the conversations, people and network kit every dialect shares
-	opts    Options
-	log     *slog.Logger
-	handler http.Handler
+	*sim.Store // the conversations, people and network kit every dialect shares
+	opts       Options
+	log        *slog.Logger
+	handler    http.Handler
 
 	webhookURL string // guarded by Mu
 
 	bot agentBot
 	cwi *cwInstallState // chatwoot_install.go: bots, labels, dashboard apps made through the API
-	hc  *HelpCenter     // chatwoot_helpcenter.go renders it as portals
+	hc  *sim.HelpCenter // chatwoot_helpcenter.go renders it as portals
 }
 
 type agentBot struct {
@@ -117,15 +117,15 @@ func New(opts Options) *Server {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{
-		Store:      NewStore(opts.Seed, opts.WebhookTimeout),
+		Store:      sim.NewStore(opts.Seed, opts.WebhookTimeout),
 		opts:       opts,
 		log:        log.With("component", "sim"),
 		webhookURL: opts.WebhookURL,
 		bot:        agentBot{id: 1, name: opts.BotName},
-		hc:         &HelpCenter{},
+		hc:         &sim.HelpCenter{},
 	}
 	s.Seq.User = 1
-	s.Users[1] = &User{ID: 1, Name: "Admin", Email: "admin@example.com", Role: "administrator", Availability: "offline", CreatedAt: time.Now()}
+	s.Users[1] = &sim.User{ID: 1, Name: "Admin", Email: "admin@example.com", Role: "administrator", Availability: "offline", CreatedAt: time.Now()}
 	s.UserIDs = []int{1}
 	s.handler = s.routes()
 	return s
@@ -149,7 +149,7 @@ func (s *Server) AddInbox(name string, withBot bool) int {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	s.Seq.Inbox++
-	in := &Inbox{ID: s.Seq.Inbox, Name: name, WithBot: withBot, AutoAssign: true, WebsiteToken: s.RandToken(24), CreatedAt: time.Now()}
+	in := &sim.Inbox{ID: s.Seq.Inbox, Name: name, WithBot: withBot, AutoAssign: true, WebsiteToken: s.RandToken(24), CreatedAt: time.Now()}
 	s.Inboxes[in.ID] = in
 	s.InboxIDs = append(s.InboxIDs, in.ID)
 	return in.ID
@@ -161,7 +161,7 @@ func (s *Server) AddAgent(name, email, availability string) int {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	s.Seq.User++
-	u := &User{ID: s.Seq.User, Name: name, Email: email, Role: "agent", Availability: normAvailability(availability), CreatedAt: time.Now()}
+	u := &sim.User{ID: s.Seq.User, Name: name, Email: email, Role: "agent", Availability: normAvailability(availability), CreatedAt: time.Now()}
 	s.Users[u.ID] = u
 	s.UserIDs = append(s.UserIDs, u.ID)
 	return u.ID
@@ -185,7 +185,7 @@ func (s *Server) AddTeam(name string, agentIDs ...int) int {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	s.Seq.Team++
-	t := &Team{ID: s.Seq.Team, Name: name, AllowAutoAssign: true, CreatedAt: time.Now()}
+	t := &sim.Team{ID: s.Seq.Team, Name: name, AllowAutoAssign: true, CreatedAt: time.Now()}
 	for _, id := range agentIDs {
 		if s.Users[id] != nil && !slices.Contains(t.Members, id) {
 			t.Members = append(t.Members, id)
@@ -267,10 +267,10 @@ func (s *Server) VisitorSend(ctx context.Context, inboxID int, contactKey string
 	defer t.unlock()
 	in, ok := s.Inboxes[inboxID]
 	if !ok {
-		return 0, 0, fmt.Errorf("visitor send: inbox %d: %w", inboxID, ErrNotFound)
+		return 0, 0, fmt.Errorf("visitor send: inbox %d: %w", inboxID, sim.ErrNotFound)
 	}
 	ct := s.ContactFor(contactKey)
-	var c *Conversation
+	var c *sim.Conversation
 	for i := len(s.ConvIDs) - 1; i >= 0; i-- {
 		cand := s.Convs[s.ConvIDs[i]]
 		if cand.ContactID == ct.ID && cand.InboxID == in.ID {
@@ -281,7 +281,7 @@ func (s *Server) VisitorSend(ctx context.Context, inboxID int, contactKey string
 	if c == nil {
 		c = t.createConversation(in, ct)
 	}
-	m := &Message{Type: "incoming", SenderKind: "contact", SenderID: ct.ID, Content: text, HasContent: true, ContentType: "text", ContentAttrs: map[string]any{}}
+	m := &sim.Message{Type: "incoming", SenderKind: "contact", SenderID: ct.ID, Content: text, HasContent: true, ContentType: "text", ContentAttrs: map[string]any{}}
 	t.addMessage(c, m)
 	return c.ID, m.ID, nil
 }
@@ -367,12 +367,12 @@ func (s *Server) AgentReply(ctx context.Context, convID, agentID int, text strin
 	defer t.unlock()
 	c, ok := s.Convs[convID]
 	if !ok {
-		return 0, fmt.Errorf("agent reply: conversation %d: %w", convID, ErrNotFound)
+		return 0, fmt.Errorf("agent reply: conversation %d: %w", convID, sim.ErrNotFound)
 	}
 	if s.Users[agentID] == nil {
-		return 0, fmt.Errorf("agent reply: agent %d: %w", agentID, ErrNotFound)
+		return 0, fmt.Errorf("agent reply: agent %d: %w", agentID, sim.ErrNotFound)
 	}
-	m := &Message{Type: "outgoing", SenderKind: "user", SenderID: agentID, Content: text, HasContent: true, ContentType: "text", ContentAttrs: map[string]any{}, Private: private}
+	m := &sim.Message{Type: "outgoing", SenderKind: "user", SenderID: agentID, Content: text, HasContent: true, ContentType: "text", ContentAttrs: map[string]any{}, Private: private}
 	t.addMessage(c, m)
 	return m.ID, nil
 }
@@ -387,11 +387,11 @@ func (s *Server) AgentAssign(ctx context.Context, convID, agentID int) error {
 	defer t.unlock()
 	c, ok := s.Convs[convID]
 	if !ok {
-		return fmt.Errorf("agent assign: conversation %d: %w", convID, ErrNotFound)
+		return fmt.Errorf("agent assign: conversation %d: %w", convID, sim.ErrNotFound)
 	}
 	u := s.Users[agentID]
 	if u == nil {
-		return fmt.Errorf("agent assign: agent %d: %w", agentID, ErrNotFound)
+		return fmt.Errorf("agent assign: agent %d: %w", agentID, sim.ErrNotFound)
 	}
 	t.setAssignee(c, agentID, s.userActor(u))
 	return nil
@@ -410,32 +410,32 @@ func (s *Server) AgentSetStatus(ctx context.Context, convID, agentID int, status
 	defer t.unlock()
 	c, ok := s.Convs[convID]
 	if !ok {
-		return fmt.Errorf("agent set status: conversation %d: %w", convID, ErrNotFound)
+		return fmt.Errorf("agent set status: conversation %d: %w", convID, sim.ErrNotFound)
 	}
 	u := s.Users[agentID]
 	if u == nil {
-		return fmt.Errorf("agent set status: agent %d: %w", agentID, ErrNotFound)
+		return fmt.Errorf("agent set status: agent %d: %w", agentID, sim.ErrNotFound)
 	}
 	t.setStatus(c, status, time.Time{}, s.userActor(u))
 	return nil
 }
 
 // Conversation returns a deep copy of one conversation.
-func (s *Server) Conversation(convID int) (ConversationView, bool) {
+func (s *Server) Conversation(convID int) (sim.ConversationView, bool) {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	c, ok := s.Convs[convID]
 	if !ok {
-		return ConversationView{}, false
+		return sim.ConversationView{}, false
 	}
 	return s.view(c), true
 }
 
 // Conversations returns deep copies of all conversations, by id.
-func (s *Server) Conversations() []ConversationView {
+func (s *Server) Conversations() []sim.ConversationView {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
-	out := make([]ConversationView, 0, len(s.ConvIDs))
+	out := make([]sim.ConversationView, 0, len(s.ConvIDs))
 	for _, id := range s.ConvIDs {
 		out = append(out, s.view(s.Convs[id]))
 	}
@@ -488,23 +488,23 @@ func validStatus(st string) bool {
 	return false
 }
 
-func (s *Server) userActor(u *User) actor { return actor{kind: "user", id: u.ID, name: u.Name} }
-func (s *Server) botActor() actor         { return actor{kind: "agent_bot", id: s.bot.id, name: s.bot.name} }
+func (s *Server) userActor(u *sim.User) actor { return actor{kind: "user", id: u.ID, name: u.Name} }
+func (s *Server) botActor() actor             { return actor{kind: "agent_bot", id: s.bot.id, name: s.bot.name} }
 
-func (s *Server) findMessage(convID, msgID int) (*Conversation, *Message, error) {
+func (s *Server) findMessage(convID, msgID int) (*sim.Conversation, *sim.Message, error) {
 	c, ok := s.Convs[convID]
 	if !ok {
-		return nil, nil, fmt.Errorf("conversation %d: %w", convID, ErrNotFound)
+		return nil, nil, fmt.Errorf("conversation %d: %w", convID, sim.ErrNotFound)
 	}
 	for _, m := range c.Msgs {
 		if m.ID == msgID {
 			return c, m, nil
 		}
 	}
-	return nil, nil, fmt.Errorf("message %d in conversation %d: %w", msgID, convID, ErrNotFound)
+	return nil, nil, fmt.Errorf("message %d in conversation %d: %w", msgID, convID, sim.ErrNotFound)
 }
 
-func (s *Server) messageByID(msgID int) (*Conversation, *Message) {
+func (s *Server) messageByID(msgID int) (*sim.Conversation, *sim.Message) {
 	for _, id := range s.ConvIDs {
 		c := s.Convs[id]
 		for _, m := range c.Msgs {
@@ -516,7 +516,7 @@ func (s *Server) messageByID(msgID int) (*Conversation, *Message) {
 	return nil, nil
 }
 
-func (t *tx) createConversation(in *Inbox, ct *Contact) *Conversation {
+func (t *tx) createConversation(in *sim.Inbox, ct *sim.Contact) *sim.Conversation {
 	s := t.s
 	now := time.Now()
 	s.Seq.Conv++
@@ -525,9 +525,9 @@ func (t *tx) createConversation(in *Inbox, ct *Contact) *Conversation {
 	if in.WithBot {
 		status = statusPending
 	}
-	c := &Conversation{
+	c := &sim.Conversation{
 		ID: s.Seq.Conv, InboxID: in.ID, ContactID: ct.ID, ContactInboxID: s.Seq.ContactInbox,
-		UUID: NewUUID(), SourceID: NewUUID(), PubsubToken: s.RandToken(24),
+		UUID: sim.NewUUID(), SourceID: sim.NewUUID(), PubsubToken: s.RandToken(24),
 		Status: status, Labels: []string{}, CustomAttrs: map[string]any{},
 		AdditionalAttrs: map[string]any{
 			"browser":      map[string]any{"device_name": "Unknown", "browser_name": "Sandbox", "platform_name": "Sandbox", "browser_version": "1", "platform_version": "1"},
@@ -549,7 +549,7 @@ func (t *tx) createConversation(in *Inbox, ct *Contact) *Conversation {
 // addMessage appends a message and runs Message#execute_after_create_commit_callbacks:
 // reopen_conversation, set_conversation_activity, dispatch_create_events (message_created, then
 // first reply / waiting_since updates).
-func (t *tx) addMessage(c *Conversation, m *Message) {
+func (t *tx) addMessage(c *sim.Conversation, m *sim.Message) {
 	s := t.s
 	now := time.Now()
 	s.Seq.Msg++
@@ -602,8 +602,8 @@ func (t *tx) addMessage(c *Conversation, m *Message) {
 }
 
 // addActivity appends an activity message (never sent to bots).
-func (t *tx) addActivity(c *Conversation, content string) {
-	t.addMessage(c, &Message{Type: "activity", Content: content, HasContent: true, ContentType: "text"})
+func (t *tx) addActivity(c *sim.Conversation, content string) {
+	t.addMessage(c, &sim.Message{Type: "activity", Content: content, HasContent: true, ContentType: "text"})
 }
 
 // change is one entry of Rails' previous_changes.
@@ -620,7 +620,7 @@ var conversationUpdatedKeys = []string{"team_id", "assignee_id", "assignee_agent
 // save models one ActiveRecord save of a conversation whose attributes were already changed by
 // the caller: activity messages (ActivityMessageHandler), events (notify_status_change,
 // notify_conversation_updation) and, after a change to open, auto-assignment.
-func (t *tx) save(c *Conversation, by actor, changes []change) {
+func (t *tx) save(c *sim.Conversation, by actor, changes []change) {
 	if len(changes) == 0 {
 		return
 	}
@@ -697,7 +697,7 @@ func statusActivity(status, who string) string {
 	return "Conversation was reopened by " + who
 }
 
-func (s *Server) assigneeActivity(c *Conversation, by actor) string {
+func (s *Server) assigneeActivity(c *sim.Conversation, by actor) string {
 	if c.AssigneeID == 0 {
 		return "Conversation unassigned by " + by.name
 	}
@@ -707,7 +707,7 @@ func (s *Server) assigneeActivity(c *Conversation, by actor) string {
 	return fmt.Sprintf("Assigned to %s by %s", s.Users[c.AssigneeID].Name, by.name)
 }
 
-func (s *Server) teamActivity(c *Conversation, tc *change, assigneeChanged bool, by actor) string {
+func (s *Server) teamActivity(c *sim.Conversation, tc *change, assigneeChanged bool, by actor) string {
 	if c.TeamID == 0 {
 		name := ""
 		if id, ok := tc.prev.(int); ok && s.Teams[id] != nil {
@@ -733,7 +733,7 @@ func minus(a, b []string) []string {
 }
 
 // setStatus is a plain status change (snoozed_until is reset unless snoozed).
-func (t *tx) setStatus(c *Conversation, status string, snoozedUntil time.Time, by actor) {
+func (t *tx) setStatus(c *sim.Conversation, status string, snoozedUntil time.Time, by actor) {
 	var ch []change
 	if c.Status != status {
 		ch = append(ch, change{"status", c.Status, status})
@@ -751,7 +751,7 @@ func (t *tx) setStatus(c *Conversation, status string, snoozedUntil time.Time, b
 
 // botHandoff is Conversation#bot_handoff!: waiting_since if blank, open!, a bot_handoff event
 // (reporting and notifications, not sent to bots).
-func (t *tx) botHandoff(c *Conversation) {
+func (t *tx) botHandoff(c *sim.Conversation) {
 	ch := []change{{"status", c.Status, statusOpen}}
 	c.Status = statusOpen
 	if c.WaitingSince.IsZero() {
@@ -765,10 +765,10 @@ func (t *tx) botHandoff(c *Conversation) {
 
 // setAssignee is Conversations::AssignmentService#assign_agent: a human assignee (0 = none)
 // and no bot assignee.
-func (t *tx) setAssignee(c *Conversation, userID int, by actor) {
+func (t *tx) setAssignee(c *sim.Conversation, userID int, by actor) {
 	var ch []change
 	if c.AssigneeID != userID {
-		ch = append(ch, change{"assignee_id", nullInt(c.AssigneeID), nullInt(userID)})
+		ch = append(ch, change{"assignee_id", sim.NullInt(c.AssigneeID), sim.NullInt(userID)})
 		c.AssigneeID = userID
 	}
 	if c.AssigneeBot {
@@ -779,7 +779,7 @@ func (t *tx) setAssignee(c *Conversation, userID int, by actor) {
 }
 
 // setBotAssignee is AssignmentService#assign_agent_bot (4.15.1: the status is unchanged).
-func (t *tx) setBotAssignee(c *Conversation, by actor) {
+func (t *tx) setBotAssignee(c *sim.Conversation, by actor) {
 	var ch []change
 	if c.AssigneeID != 0 {
 		ch = append(ch, change{"assignee_id", c.AssigneeID, nil})
@@ -795,12 +795,12 @@ func (t *tx) setBotAssignee(c *Conversation, by actor) {
 // setTeam sets the team (0 = none) and runs AssignmentHandler#ensure_assignee_is_from_team: an
 // assignee outside the new team is cleared, and if the team allows auto-assignment an online
 // member of both the team and the inbox is picked, whatever the status.
-func (t *tx) setTeam(c *Conversation, teamID int, by actor) {
+func (t *tx) setTeam(c *sim.Conversation, teamID int, by actor) {
 	s := t.s
 	if c.TeamID == teamID {
 		return
 	}
-	ch := []change{{"team_id", nullInt(c.TeamID), nullInt(teamID)}}
+	ch := []change{{"team_id", sim.NullInt(c.TeamID), sim.NullInt(teamID)}}
 	c.TeamID = teamID
 	prevAssignee := c.AssigneeID
 	if tm := s.Teams[teamID]; tm != nil {
@@ -813,7 +813,7 @@ func (t *tx) setTeam(c *Conversation, teamID int, by actor) {
 		}
 	}
 	if c.AssigneeID != prevAssignee {
-		ch = append(ch, change{"assignee_id", nullInt(prevAssignee), nullInt(c.AssigneeID)})
+		ch = append(ch, change{"assignee_id", sim.NullInt(prevAssignee), sim.NullInt(c.AssigneeID)})
 		if c.AssigneeID != 0 && c.AssigneeBot {
 			ch = append(ch, change{"assignee_agent_bot_id", s.bot.id, nil})
 			c.AssigneeBot = false
@@ -823,7 +823,7 @@ func (t *tx) setTeam(c *Conversation, teamID int, by actor) {
 }
 
 // autoAssign is the legacy AutoAssignmentHandler#run_auto_assignment, run after a change to open.
-func (t *tx) autoAssign(c *Conversation, by actor) {
+func (t *tx) autoAssign(c *sim.Conversation, by actor) {
 	s := t.s
 	in := s.Inboxes[c.InboxID]
 	if !in.AutoAssign {
@@ -848,7 +848,7 @@ func (t *tx) autoAssign(c *Conversation, by actor) {
 
 // pickAgent takes the first online agent of the inbox's round-robin queue among allowed, and
 // moves it to the end of the queue. It returns 0 if none is online.
-func (s *Server) pickAgent(in *Inbox, allowed []int) int {
+func (s *Server) pickAgent(in *sim.Inbox, allowed []int) int {
 	for i, id := range in.RRQueue {
 		u := s.Users[id]
 		if u == nil || u.Availability != "online" || !slices.Contains(allowed, id) {
@@ -870,7 +870,7 @@ func intersect(a, b []int) []int {
 	return out
 }
 
-func (t *tx) setLabels(c *Conversation, labels []string, by actor) {
+func (t *tx) setLabels(c *sim.Conversation, labels []string, by actor) {
 	norm := []string{}
 	for _, l := range labels {
 		l = strings.TrimSpace(l)
@@ -889,7 +889,7 @@ func (t *tx) setLabels(c *Conversation, labels []string, by actor) {
 	t.save(c, by, []change{{"label_list", prev, slices.Clone(norm)}})
 }
 
-func (t *tx) setCustomAttributes(c *Conversation, attrs map[string]any, by actor) {
+func (t *tx) setCustomAttributes(c *sim.Conversation, attrs map[string]any, by actor) {
 	if attrs == nil {
 		attrs = map[string]any{}
 	}
@@ -898,14 +898,14 @@ func (t *tx) setCustomAttributes(c *Conversation, attrs map[string]any, by actor
 	if jsonEqual(prev, attrs) {
 		return
 	}
-	t.save(c, by, []change{{"custom_attributes", DeepCopy(prev), DeepCopy(attrs)}})
+	t.save(c, by, []change{{"custom_attributes", sim.DeepCopy(prev), sim.DeepCopy(attrs)}})
 }
 
-func (t *tx) setPriority(c *Conversation, priority string, by actor) {
+func (t *tx) setPriority(c *sim.Conversation, priority string, by actor) {
 	if c.Priority == priority {
 		return
 	}
-	ch := []change{{"priority", nullStr(c.Priority), nullStr(priority)}}
+	ch := []change{{"priority", sim.NullStr(c.Priority), sim.NullStr(priority)}}
 	c.Priority = priority
 	t.save(c, by, ch)
 }
@@ -924,4 +924,4 @@ func (s *Server) botFailed(msgID int) {
 	t.addActivity(c, "Conversation was marked open by system due to an error with the agent bot.")
 }
 
-func (s *Server) view(c *Conversation) ConversationView { return s.View(c, s.bot.name) }
+func (s *Server) view(c *sim.Conversation) sim.ConversationView { return s.View(c, s.bot.name) }

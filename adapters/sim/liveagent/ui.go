@@ -1,4 +1,4 @@
-package sim
+package liveagent
 
 // The sandbox page for the LiveAgent dialect: the same page as Chatwoot's (ui/index.html),
 // with its /sim/ actions mapped to LiveAgent's visitor and agent sides. Conversations carry
@@ -13,16 +13,18 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/handover-dev/handover/adapters/sim"
 )
 
 var laStatusNames = map[string]string{"I": "init", "N": "new", "T": "chatting", "P": "calling", "R": "resolved",
 	"X": "deleted", "B": "spam", "A": "answered", "C": "open", "W": "postponed", "L": "closed"}
 
-func (la *LiveAgent) uiRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", UIPage("LiveAgent", "chats without bot buttons: type the word the bot suggests"))
+func (la *Server) uiRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", sim.UIPage("LiveAgent", "chats without bot buttons: type the word the bot suggests"))
 	mux.HandleFunc("GET /sim/state", la.uiState)
 	mux.HandleFunc("POST /sim/visitor/new", func(w http.ResponseWriter, _ *http.Request) {
-		WriteJSON(w, http.StatusOK, map[string]any{"contact": la.NewVisitorName()})
+		sim.WriteJSON(w, http.StatusOK, map[string]any{"contact": la.NewVisitorName()})
 	})
 	mux.HandleFunc("POST /sim/visitor/send", laUIAction(func(r *http.Request, in laUIInput) (any, error) {
 		id, msg, err := la.VisitorSend(r.Context(), "", in.Contact, in.Text)
@@ -58,7 +60,7 @@ func (la *LiveAgent) uiRoutes(mux *http.ServeMux) {
 	}))
 }
 
-func (la *LiveAgent) uiState(w http.ResponseWriter, _ *http.Request) {
+func (la *Server) uiState(w http.ResponseWriter, _ *http.Request) {
 	tickets := la.Tickets()
 	la.s.Mu.Lock()
 	agents := []any{}
@@ -82,7 +84,7 @@ func (la *LiveAgent) uiState(w http.ResponseWriter, _ *http.Request) {
 		v := laUIConv{ID: t.ID, InboxID: la.inboxID, Status: laStatusNames[t.Status],
 			AssigneeName: t.AgentName, AssigneeBot: t.AgentID == la.BotAgentID(), Labels: t.Tags,
 			CustomAttributes: map[string]any{"code": t.Code}, ContactName: t.OwnerName, ContactEmail: t.OwnerEmail,
-			Messages: []MessageView{}}
+			Messages: []sim.MessageView{}}
 		if !v.AssigneeBot {
 			v.AssigneeID = t.AgentUser
 		} else {
@@ -95,7 +97,7 @@ func (la *LiveAgent) uiState(w http.ResponseWriter, _ *http.Request) {
 			v.Labels = []string{}
 		}
 		for _, m := range t.Messages {
-			mv := MessageView{Content: m.Text, ContentType: "text", ContentAttributes: map[string]any{}, Private: m.Note,
+			mv := sim.MessageView{Content: m.Text, ContentType: "text", ContentAttributes: map[string]any{}, Private: m.Note,
 				SenderName: m.UserName, CreatedAt: m.CreatedAt}
 			if n, ok := laParse("ms", m.ID); ok {
 				mv.ID = n
@@ -130,7 +132,7 @@ func (la *LiveAgent) uiState(w http.ResponseWriter, _ *http.Request) {
 		"conversations": convs,
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	WriteJSON(w, http.StatusOK, state)
+	sim.WriteJSON(w, http.StatusOK, state)
 }
 
 // uiPlain shows an agent-panel HTML message as text.
@@ -142,19 +144,19 @@ func uiPlain(s string) string {
 // laUIConv is a ticket as the sandbox page reads a conversation (ConversationView's JSON
 // names), with LiveAgent's string ticket id.
 type laUIConv struct {
-	ID               string         `json:"id"`
-	InboxID          int            `json:"inbox_id"`
-	Status           string         `json:"status"`
-	AssigneeID       int            `json:"assignee_id"`
-	AssigneeName     string         `json:"assignee_name"`
-	AssigneeBot      bool           `json:"assignee_bot"`
-	TeamID           int            `json:"team_id"`
-	Labels           []string       `json:"labels"`
-	CustomAttributes map[string]any `json:"custom_attributes"`
-	ContactName      string         `json:"contact_name"`
-	ContactEmail     string         `json:"contact_email"`
-	Typing           string         `json:"typing"`
-	Messages         []MessageView  `json:"messages"`
+	ID               string            `json:"id"`
+	InboxID          int               `json:"inbox_id"`
+	Status           string            `json:"status"`
+	AssigneeID       int               `json:"assignee_id"`
+	AssigneeName     string            `json:"assignee_name"`
+	AssigneeBot      bool              `json:"assignee_bot"`
+	TeamID           int               `json:"team_id"`
+	Labels           []string          `json:"labels"`
+	CustomAttributes map[string]any    `json:"custom_attributes"`
+	ContactName      string            `json:"contact_name"`
+	ContactEmail     string            `json:"contact_email"`
+	Typing           string            `json:"typing"`
+	Messages         []sim.MessageView `json:"messages"`
 }
 
 // laUIID is a ticket id the page sends as a string (or, from an older page, a core number).
@@ -189,22 +191,22 @@ type laUIInput struct {
 func laUIAction(fn func(*http.Request, laUIInput) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var in laUIInput
-		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody))
+		body, err := io.ReadAll(io.LimitReader(r.Body, sim.MaxBody))
 		if err == nil && len(body) > 0 {
 			err = json.Unmarshal(body, &in)
 		}
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "invalid JSON body: "+strconv.Quote(err.Error()))
+			sim.WriteJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid JSON body: " + strconv.Quote(err.Error())})
 			return
 		}
 		out, err := fn(r, in)
 		if err != nil {
-			writeError(w, http.StatusUnprocessableEntity, err.Error())
+			sim.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": err.Error()})
 			return
 		}
 		if out == nil {
 			out = map[string]any{"ok": true}
 		}
-		WriteJSON(w, http.StatusOK, out)
+		sim.WriteJSON(w, http.StatusOK, out)
 	}
 }

@@ -1,4 +1,4 @@
-package sim
+package chatwoot
 
 // The Chatwoot calls of "handover install": agent bots (create, update, show), an inbox's agent
 // bot (show, set), the account's labels and dashboard apps. Sources (chatwoot/chatwoot):
@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/sim"
 )
 
 // cwInstallState is what the install calls add to the Chatwoot model; guarded by Server.mu.
@@ -155,7 +157,7 @@ func (s *Server) cwCreateAgentBot(w http.ResponseWriter, _ *http.Request, rc *re
 	b := &cwBot{id: s.bot.id + st.seq.bot, name: name, description: desc, outgoingURL: u,
 		token: s.RandToken(24), secret: s.RandToken(24), createdAt: time.Now()}
 	st.bots = append(st.bots, b)
-	WriteJSON(w, http.StatusOK, s.agentBotJSON(b))
+	sim.WriteJSON(w, http.StatusOK, s.agentBotJSON(b))
 }
 
 // pathBot finds the bot of the path's bot_id, or answers 404. Callers hold s.mu.
@@ -171,7 +173,7 @@ func (s *Server) pathBot(w http.ResponseWriter, r *http.Request) *cwBot {
 // GET /agent_bots/{id}.
 func (s *Server) cwShowAgentBot(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
 	if b := s.pathBot(w, r); b != nil {
-		WriteJSON(w, http.StatusOK, s.agentBotJSON(b))
+		sim.WriteJSON(w, http.StatusOK, s.agentBotJSON(b))
 	}
 }
 
@@ -194,11 +196,11 @@ func (s *Server) cwUpdateAgentBot(w http.ResponseWriter, r *http.Request, rc *re
 	if b.id == s.bot.id {
 		s.bot.name, s.webhookURL = b.name, b.outgoingURL
 	}
-	WriteJSON(w, http.StatusOK, s.agentBotJSON(b))
+	sim.WriteJSON(w, http.StatusOK, s.agentBotJSON(b))
 }
 
 // inboxBotID is the id of the inbox's agent bot, 0 for none. Callers hold s.mu.
-func (s *Server) inboxBotID(in *Inbox) int {
+func (s *Server) inboxBotID(in *sim.Inbox) int {
 	if !in.WithBot {
 		return 0
 	}
@@ -218,7 +220,7 @@ func (s *Server) cwInboxAgentBot(w http.ResponseWriter, r *http.Request, _ *reqC
 	if b := s.findBot(s.inboxBotID(in)); b != nil {
 		bot = s.agentBotJSON(b)
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"agent_bot": bot})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"agent_bot": bot})
 }
 
 // POST /inboxes/{id}/set_agent_bot {agent_bot: id}: connects the bot (AgentBot.find: 404 for
@@ -253,13 +255,13 @@ func (s *Server) cwListLabels(w http.ResponseWriter, _ *http.Request, _ *reqCtx)
 	for _, l := range s.inst().labels {
 		out = append(out, s.labelJSON(l))
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"payload": out})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"payload": out})
 }
 
 // writeInvalid answers an invalid record, 422 {message, attributes: [attribute]}
 // (RequestExceptionHandler#render_record_invalid).
 func writeInvalid(w http.ResponseWriter, attribute, msg string) {
-	WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"message": msg, "attributes": []string{attribute}})
+	sim.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"message": msg, "attributes": []string{attribute}})
 }
 
 // POST /labels {label:{title, description, color, show_on_sidebar}}: the title is downcased and
@@ -287,7 +289,7 @@ func (s *Server) cwCreateLabel(w http.ResponseWriter, _ *http.Request, rc *reqCt
 	st.seq.label++
 	l := &cwLabel{id: st.seq.label, title: title, description: desc, color: color, showOnSidebar: p.boolean("show_on_sidebar")}
 	st.labels = append(st.labels, l)
-	WriteJSON(w, http.StatusOK, s.labelJSON(l))
+	sim.WriteJSON(w, http.StatusOK, s.labelJSON(l))
 }
 
 func dashAppJSON(a *cwDashApp) map[string]any {
@@ -300,7 +302,7 @@ func (s *Server) cwListDashApps(w http.ResponseWriter, _ *http.Request, _ *reqCt
 	for _, a := range s.inst().apps {
 		out = append(out, dashAppJSON(a))
 	}
-	WriteJSON(w, http.StatusOK, out)
+	sim.WriteJSON(w, http.StatusOK, out)
 }
 
 // dashContent checks content like DashboardApp's JSON schema: an array of {type:"frame",
@@ -338,7 +340,7 @@ func (s *Server) cwCreateDashApp(w http.ResponseWriter, _ *http.Request, rc *req
 	st.seq.app++
 	a := &cwDashApp{id: st.seq.app, title: title, content: content, createdAt: time.Now()}
 	st.apps = append(st.apps, a)
-	WriteJSON(w, http.StatusOK, dashAppJSON(a))
+	sim.WriteJSON(w, http.StatusOK, dashAppJSON(a))
 }
 
 // PATCH /dashboard_apps/{id}.
@@ -365,7 +367,7 @@ func (s *Server) cwUpdateDashApp(w http.ResponseWriter, r *http.Request, rc *req
 		}
 		a.content = content
 	}
-	WriteJSON(w, http.StatusOK, dashAppJSON(a))
+	sim.WriteJSON(w, http.StatusOK, dashAppJSON(a))
 }
 
 // wrapped returns params[key] when it is an object (the explicit Rails wrapper), else params

@@ -1,4 +1,4 @@
-package sim
+package chatwoot
 
 // The Chatwoot dialect: routes, token rules, JSON shapes, error bodies and agent-bot webhooks.
 // Sources (chatwoot/chatwoot) are cited next to each piece; docs/helpdesks/chatwoot.md collects
@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/sim"
 	"github.com/handover-dev/handover/adapters/sim/simnet"
 )
 
@@ -86,7 +87,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/v1/widget/inbox_members", s.public(s.cwWidgetInboxMembers))
 	mux.Handle("/api/", s.public(func(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
 		// Rails in production: an unknown route is a 404 (ActionDispatch::PublicExceptions).
-		WriteJSON(w, http.StatusNotFound, map[string]any{"status": 404, "error": "Not Found"})
+		sim.WriteJSON(w, http.StatusNotFound, map[string]any{"status": 404, "error": "Not Found"})
 	}))
 	s.uiRoutes(mux)
 	return mux
@@ -111,7 +112,7 @@ var cwFaults = simnet.Responses{
 		_, _ = io.WriteString(w, "Retry later\n")
 	},
 	ServerError: func(w http.ResponseWriter) {
-		WriteJSON(w, http.StatusInternalServerError, map[string]any{"status": 500, "error": "Internal Server Error"})
+		sim.WriteJSON(w, http.StatusInternalServerError, map[string]any{"status": 500, "error": "Internal Server Error"})
 	},
 }
 
@@ -124,7 +125,7 @@ func (s *Server) api(botOK bool, h apiHandler, opts ...apiOpt) http.Handler {
 		o(&cfg)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body := simnet.ReadBody(r, MaxBody)
+		body := simnet.ReadBody(r, sim.MaxBody)
 		token := r.Header.Get("api_access_token")
 		kind := ""
 		switch {
@@ -150,7 +151,7 @@ func (s *Server) serveAPI(sw http.ResponseWriter, r *http.Request, body []byte, 
 	if !cfg.noAuth {
 		switch kind {
 		case "":
-			WriteJSON(sw, http.StatusUnauthorized, map[string]any{"errors": []string{errSignIn}})
+			sim.WriteJSON(sw, http.StatusUnauthorized, map[string]any{"errors": []string{errSignIn}})
 			return
 		case "invalid":
 			writeError(sw, http.StatusUnauthorized, errInvalidToken)
@@ -174,7 +175,7 @@ func (s *Server) serveAPI(sw http.ResponseWriter, r *http.Request, body []byte, 
 	p, err := parseParams(r, body)
 	if err != nil {
 		// ActionDispatch::Http::Parameters::ParseError, rendered by PublicExceptions.
-		WriteJSON(sw, http.StatusBadRequest, map[string]any{"status": 400, "error": "Bad Request"})
+		sim.WriteJSON(sw, http.StatusBadRequest, map[string]any{"status": 400, "error": "Bad Request"})
 		return
 	}
 	rc.params = p
@@ -202,12 +203,12 @@ func parseParams(r *http.Request, body []byte) (params, error) {
 		if err := dec.Decode(&v); err != nil {
 			return nil, fmt.Errorf("parse json body: %w", err)
 		}
-		if obj, ok := normalizeNumbers(v).(map[string]any); ok {
+		if obj, ok := sim.NormalizeNumbers(v).(map[string]any); ok {
 			for k, e := range obj {
 				p[k] = e
 			}
 		} else {
-			p["_json"] = normalizeNumbers(v)
+			p["_json"] = sim.NormalizeNumbers(v)
 		}
 		return p, nil
 	}
@@ -230,29 +231,6 @@ func queryValue(k string, v []string) any {
 		return out
 	}
 	return v[len(v)-1]
-}
-
-// normalizeNumbers turns json.Number into int64 when integral, else float64.
-func normalizeNumbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = normalizeNumbers(e)
-		}
-		return x
-	case []any:
-		for i, e := range x {
-			x[i] = normalizeNumbers(e)
-		}
-		return x
-	}
-	return v
 }
 
 func (p params) has(k string) bool { _, ok := p[k]; return ok }
@@ -302,7 +280,7 @@ func (p params) boolean(k string) bool {
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {
-	WriteJSON(w, status, map[string]any{"error": msg})
+	sim.WriteJSON(w, status, map[string]any{"error": msg})
 }
 
 // conversation finds the path's conversation by display id (BaseController#conversation:
@@ -319,7 +297,7 @@ func pathEntity[T any](w http.ResponseWriter, r *http.Request, key string, m map
 	return nil
 }
 
-func (s *Server) pathConversation(w http.ResponseWriter, r *http.Request) *Conversation {
+func (s *Server) pathConversation(w http.ResponseWriter, r *http.Request) *sim.Conversation {
 	return pathEntity(w, r, "conv", s.Convs)
 }
 
@@ -344,7 +322,7 @@ func (s *Server) cwListConversations(w http.ResponseWriter, _ *http.Request, rc 
 			labels = append(labels, fmt.Sprint(e))
 		}
 	}
-	var base []*Conversation
+	var base []*sim.Conversation
 	for _, id := range s.ConvIDs {
 		c := s.Convs[id]
 		if status != "all" && c.Status != status {
@@ -372,7 +350,7 @@ func (s *Server) cwListConversations(w http.ResponseWriter, _ *http.Request, rc 
 		}
 	}
 	at, _ := p.str("assignee_type")
-	var list []*Conversation
+	var list []*sim.Conversation
 	for _, c := range base {
 		switch at {
 		case "me":
@@ -401,7 +379,7 @@ func (s *Server) cwListConversations(w http.ResponseWriter, _ *http.Request, rc 
 	for _, c := range list[from:to] {
 		payload = append(payload, s.conversationREST(c))
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
 		"meta":    map[string]any{"mine_count": mine, "assigned_count": assigned, "unassigned_count": unassigned, "all_count": len(base)},
 		"payload": payload,
 	}})
@@ -425,7 +403,7 @@ func (s *Server) cwShowConversation(w http.ResponseWriter, r *http.Request, _ *r
 	if c == nil {
 		return
 	}
-	WriteJSON(w, http.StatusOK, s.conversationREST(c))
+	sim.WriteJSON(w, http.StatusOK, s.conversationREST(c))
 }
 
 // GET /conversations/{conv}/messages (MessageFinder; messages/index.json.jbuilder). Latest 20;
@@ -441,11 +419,11 @@ func (s *Server) cwListMessages(w http.ResponseWriter, r *http.Request, rc *reqC
 	p := rc.params
 	msgs := c.Msgs
 	if p.boolean("filter_internal_messages") {
-		msgs = slices.DeleteFunc(slices.Clone(msgs), func(m *Message) bool { return m.Private || m.Type == "activity" })
+		msgs = slices.DeleteFunc(slices.Clone(msgs), func(m *sim.Message) bool { return m.Private || m.Type == "activity" })
 	}
 	before, hasBefore := p.intv("before")
 	after, hasAfter := p.intv("after")
-	var sel []*Message
+	var sel []*sim.Message
 	switch {
 	case hasAfter && hasBefore:
 		for _, m := range msgs {
@@ -483,7 +461,7 @@ func (s *Server) cwListMessages(w http.ResponseWriter, r *http.Request, rc *reqC
 	if u := s.Users[c.AssigneeID]; u != nil {
 		meta["assignee"] = s.userPush(u)
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"meta": meta, "payload": payload})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"meta": meta, "payload": payload})
 }
 
 // POST /conversations/{conv}/messages (MessagesController#create → Messages::MessageBuilder).
@@ -496,7 +474,7 @@ func (s *Server) cwCreateMessage(w http.ResponseWriter, r *http.Request, rc *req
 		return
 	}
 	p := rc.params
-	m := &Message{Type: "outgoing", ContentType: "text"}
+	m := &sim.Message{Type: "outgoing", ContentType: "text"}
 	if v, ok := p.str("message_type"); ok {
 		typ, err := parseMessageType(v)
 		if err != nil {
@@ -542,7 +520,7 @@ func (s *Server) cwCreateMessage(w http.ResponseWriter, r *http.Request, rc *req
 		m.SenderKind, m.SenderID = "", 0
 	}
 	t.addMessage(c, m)
-	WriteJSON(w, http.StatusOK, s.messageREST(c, m))
+	sim.WriteJSON(w, http.StatusOK, s.messageREST(c, m))
 }
 
 func parseMessageType(v string) (string, error) {
@@ -574,7 +552,7 @@ func contentAttributes(v any) (map[string]any, error) {
 		if err := json.Unmarshal([]byte(x), &out); err != nil {
 			return nil, fmt.Errorf("unexpected token in content_attributes: %w", err)
 		}
-		if m, ok := normalizeNumbers(out).(map[string]any); ok {
+		if m, ok := sim.NormalizeNumbers(out).(map[string]any); ok {
 			return m, nil
 		}
 	}
@@ -665,7 +643,7 @@ func (s *Server) cwToggleStatus(w http.ResponseWriter, r *http.Request, rc *reqC
 		}
 		t.setStatus(c, next, time.Time{}, rc.actor)
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{
+	sim.WriteJSON(w, http.StatusOK, map[string]any{
 		"meta": map[string]any{},
 		"payload": map[string]any{
 			"success": success, "conversation_id": c.ID, "current_status": c.Status,
@@ -735,8 +713,8 @@ func (s *Server) cwCustomAttributes(w http.ResponseWriter, r *http.Request, rc *
 		return
 	}
 	attrs, _ := rc.params["custom_attributes"].(map[string]any)
-	t.setCustomAttributes(c, DeepCopy(attrs).(map[string]any), rc.actor)
-	WriteJSON(w, http.StatusOK, map[string]any{"custom_attributes": c.CustomAttrs})
+	t.setCustomAttributes(c, sim.DeepCopy(attrs).(map[string]any), rc.actor)
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"custom_attributes": c.CustomAttrs})
 }
 
 // POST /conversations/{conv}/assignments (Conversations::AssignmentsController#create).
@@ -758,10 +736,10 @@ func (s *Server) cwAssignments(w http.ResponseWriter, r *http.Request, rc *reqCt
 	case at == "AgentBot":
 		if id, _ := p.intv("assignee_id"); id == s.bot.id {
 			t.setBotAssignee(c, rc.actor)
-			WriteJSON(w, http.StatusOK, map[string]any{"id": s.bot.id, "name": s.bot.name, "description": "", "thumbnail": "", "bot_type": "webhook"})
+			sim.WriteJSON(w, http.StatusOK, map[string]any{"id": s.bot.id, "name": s.bot.name, "description": "", "thumbnail": "", "bot_type": "webhook"})
 			return
 		}
-		WriteJSON(w, http.StatusOK, nil)
+		sim.WriteJSON(w, http.StatusOK, nil)
 	case p.has("assignee_id"):
 		id, _ := p.intv("assignee_id")
 		u := s.Users[id]
@@ -770,10 +748,10 @@ func (s *Server) cwAssignments(w http.ResponseWriter, r *http.Request, rc *reqCt
 		}
 		t.setAssignee(c, id, rc.actor)
 		if u == nil {
-			WriteJSON(w, http.StatusOK, nil)
+			sim.WriteJSON(w, http.StatusOK, nil)
 			return
 		}
-		WriteJSON(w, http.StatusOK, s.agentREST(u))
+		sim.WriteJSON(w, http.StatusOK, s.agentREST(u))
 	case p.has("team_id"):
 		id, _ := p.intv("team_id")
 		tm := s.Teams[id]
@@ -782,15 +760,15 @@ func (s *Server) cwAssignments(w http.ResponseWriter, r *http.Request, rc *reqCt
 		}
 		t.setTeam(c, id, rc.actor)
 		if tm == nil {
-			WriteJSON(w, http.StatusOK, nil)
+			sim.WriteJSON(w, http.StatusOK, nil)
 			return
 		}
-		WriteJSON(w, http.StatusOK, map[string]any{
+		sim.WriteJSON(w, http.StatusOK, map[string]any{
 			"id": tm.ID, "name": tm.Name, "description": "", "allow_auto_assign": tm.AllowAutoAssign,
 			"account_id": s.opts.AccountID, "created_at": rubyTime(tm.CreatedAt), "updated_at": rubyTime(tm.CreatedAt),
 		})
 	default:
-		WriteJSON(w, http.StatusOK, nil)
+		sim.WriteJSON(w, http.StatusOK, nil)
 	}
 }
 
@@ -817,7 +795,7 @@ func (s *Server) cwLabels(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		}
 		t.setLabels(c, labels, rc.actor)
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"payload": s.labelsOf(c)})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"payload": s.labelsOf(c)})
 }
 
 // ---- agents, inboxes, teams ----
@@ -830,7 +808,7 @@ func (s *Server) cwAgents(w http.ResponseWriter, _ *http.Request, _ *reqCtx) {
 	for _, id := range s.UserIDs {
 		out = append(out, s.agentREST(s.Users[id]))
 	}
-	WriteJSON(w, http.StatusOK, out)
+	sim.WriteJSON(w, http.StatusOK, out)
 }
 
 // GET /inbox_members/{inbox_id}: {payload:[agent…]} (inbox_members/show.json.jbuilder).
@@ -845,14 +823,14 @@ func (s *Server) cwInboxMembers(w http.ResponseWriter, r *http.Request, _ *reqCt
 	for _, id := range in.Members {
 		out = append(out, s.agentREST(s.Users[id]))
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"payload": out})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"payload": out})
 }
 
-func (s *Server) pathInbox(w http.ResponseWriter, r *http.Request) *Inbox {
+func (s *Server) pathInbox(w http.ResponseWriter, r *http.Request) *sim.Inbox {
 	return pathEntity(w, r, "inbox_id", s.Inboxes)
 }
 
-func (s *Server) pathTeam(w http.ResponseWriter, r *http.Request) *Team {
+func (s *Server) pathTeam(w http.ResponseWriter, r *http.Request) *sim.Team {
 	return pathEntity(w, r, "team_id", s.Teams)
 }
 
@@ -864,7 +842,7 @@ func (s *Server) cwInboxes(w http.ResponseWriter, _ *http.Request, _ *reqCtx) {
 	for _, id := range s.InboxIDs {
 		out = append(out, s.inboxREST(s.Inboxes[id]))
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"payload": out})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"payload": out})
 }
 
 // GET /inboxes/{inbox_id}: the inbox (api/v1/models/_inbox.json.jbuilder, main fields).
@@ -872,7 +850,7 @@ func (s *Server) cwInbox(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	if in := s.pathInbox(w, r); in != nil {
-		WriteJSON(w, http.StatusOK, s.inboxREST(in))
+		sim.WriteJSON(w, http.StatusOK, s.inboxREST(in))
 	}
 }
 
@@ -884,7 +862,7 @@ func (s *Server) cwTeams(w http.ResponseWriter, _ *http.Request, _ *reqCtx) {
 	for _, id := range s.TeamIDs {
 		out = append(out, s.teamREST(s.Teams[id]))
 	}
-	WriteJSON(w, http.StatusOK, out)
+	sim.WriteJSON(w, http.StatusOK, out)
 }
 
 // GET /teams/{team_id}.
@@ -892,7 +870,7 @@ func (s *Server) cwTeam(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	if tm := s.pathTeam(w, r); tm != nil {
-		WriteJSON(w, http.StatusOK, s.teamREST(tm))
+		sim.WriteJSON(w, http.StatusOK, s.teamREST(tm))
 	}
 }
 
@@ -908,7 +886,7 @@ func (s *Server) cwTeamMembers(w http.ResponseWriter, r *http.Request, _ *reqCtx
 	for _, id := range tm.Members {
 		out = append(out, s.agentREST(s.Users[id]))
 	}
-	WriteJSON(w, http.StatusOK, out)
+	sim.WriteJSON(w, http.StatusOK, out)
 }
 
 // GET /api/v1/widget/inbox_members?website_token=… (no API token):
@@ -927,7 +905,7 @@ func (s *Server) cwWidgetInboxMembers(w http.ResponseWriter, _ *http.Request, rc
 			u := s.Users[uid]
 			out = append(out, map[string]any{"id": u.ID, "name": u.Name, "avatar_url": "", "availability_status": u.Availability})
 		}
-		WriteJSON(w, http.StatusOK, map[string]any{"payload": out})
+		sim.WriteJSON(w, http.StatusOK, map[string]any{"payload": out})
 		return
 	}
 	writeError(w, http.StatusNotFound, errNotFound)
@@ -935,7 +913,7 @@ func (s *Server) cwWidgetInboxMembers(w http.ResponseWriter, _ *http.Request, rc
 
 // ---- JSON shapes (REST) ----
 
-func (s *Server) labelsOf(c *Conversation) []string {
+func (s *Server) labelsOf(c *sim.Conversation) []string {
 	if c.Labels == nil {
 		return []string{}
 	}
@@ -943,7 +921,7 @@ func (s *Server) labelsOf(c *Conversation) []string {
 }
 
 // agentREST is api/v1/models/_agent.json.jbuilder.
-func (s *Server) agentREST(u *User) map[string]any {
+func (s *Server) agentREST(u *sim.User) map[string]any {
 	return map[string]any{
 		"id": u.ID, "account_id": s.opts.AccountID, "availability_status": u.Availability, "auto_offline": false,
 		"confirmed": true, "active": true, "email": u.Email, "provider": "email", "available_name": u.Name,
@@ -952,7 +930,7 @@ func (s *Server) agentREST(u *User) map[string]any {
 }
 
 // teamREST is api/v1/models/_team.json.jbuilder.
-func (s *Server) teamREST(tm *Team) map[string]any {
+func (s *Server) teamREST(tm *sim.Team) map[string]any {
 	return map[string]any{
 		"id": tm.ID, "name": tm.Name, "description": "", "allow_auto_assign": tm.AllowAutoAssign,
 		"account_id": s.opts.AccountID, "is_member": slices.Contains(tm.Members, 1),
@@ -961,7 +939,7 @@ func (s *Server) teamREST(tm *Team) map[string]any {
 
 // inboxREST is the main fields of api/v1/models/_inbox.json.jbuilder for a web widget inbox.
 // Working hours are disabled; the schedule is Chatwoot's default (Mon–Fri 9–17).
-func (s *Server) inboxREST(in *Inbox) map[string]any {
+func (s *Server) inboxREST(in *sim.Inbox) map[string]any {
 	hours := []any{}
 	for d := range 7 {
 		closed := d == 0 || d == 6
@@ -984,9 +962,9 @@ func (s *Server) inboxREST(in *Inbox) map[string]any {
 }
 
 // contactREST is api/v1/models/_contact.json.jbuilder (meta.sender of the REST conversation).
-func (s *Server) contactREST(ct *Contact) map[string]any {
+func (s *Server) contactREST(ct *sim.Contact) map[string]any {
 	return map[string]any{
-		"additional_attributes": map[string]any{}, "availability_status": "offline", "email": nullStr(ct.Email),
+		"additional_attributes": map[string]any{}, "availability_status": "offline", "email": sim.NullStr(ct.Email),
 		"id": ct.ID, "name": ct.Name, "phone_number": nil, "identifier": nil, "blocked": false, "thumbnail": "",
 		"custom_attributes": map[string]any{}, "last_activity_at": nil, "created_at": ct.CreatedAt.Unix(),
 	}
@@ -994,7 +972,7 @@ func (s *Server) contactREST(ct *Contact) map[string]any {
 
 // conversationREST is api/v1/conversations/partials/_conversation.json.jbuilder. messages holds
 // the last message of any kind (activity and private included) in push format.
-func (s *Server) conversationREST(c *Conversation) map[string]any {
+func (s *Server) conversationREST(c *sim.Conversation) map[string]any {
 	meta := map[string]any{
 		"sender":        s.contactREST(s.Contacts[c.ContactID]),
 		"channel":       "Channel::WebWidget",
@@ -1028,13 +1006,13 @@ func (s *Server) conversationREST(c *Conversation) map[string]any {
 		"created_at": c.CreatedAt.Unix(), "updated_at": floatTime(c.UpdatedAt), "timestamp": c.LastActivityAt.Unix(),
 		"first_reply_created_at": epoch(c.FirstReplyAt), "unread_count": s.unreadCount(c),
 		"last_non_activity_message": lastNonActivity, "last_activity_at": c.LastActivityAt.Unix(),
-		"priority": nullStr(c.Priority), "waiting_since": epoch(c.WaitingSince), "sla_policy_id": nil,
+		"priority": sim.NullStr(c.Priority), "waiting_since": epoch(c.WaitingSince), "sla_policy_id": nil,
 	}
 }
 
 // messageREST is api/v1/models/_message.json.jbuilder (messages list and create response):
 // message_type is an integer, created_at epoch seconds.
-func (s *Server) messageREST(c *Conversation, m *Message) map[string]any {
+func (s *Server) messageREST(c *sim.Conversation, m *sim.Message) map[string]any {
 	out := map[string]any{
 		"id": m.ID, "content": s.contentOf(m), "inbox_id": c.InboxID, "conversation_id": c.ID,
 		"message_type": messageTypeInts[m.Type], "content_type": m.ContentType, "status": "sent",
@@ -1046,14 +1024,14 @@ func (s *Server) messageREST(c *Conversation, m *Message) map[string]any {
 	return out
 }
 
-func (s *Server) contentOf(m *Message) any {
+func (s *Server) contentOf(m *sim.Message) any {
 	if !m.HasContent {
 		return nil
 	}
 	return m.Content
 }
 
-func (s *Server) unreadCount(c *Conversation) int {
+func (s *Server) unreadCount(c *sim.Conversation) int {
 	n := 0
 	for _, m := range c.Msgs {
 		if m.Type == "incoming" {
@@ -1066,15 +1044,15 @@ func (s *Server) unreadCount(c *Conversation) int {
 // ---- push / webhook shapes ----
 
 // contactPush is Contact#push_event_data.
-func (s *Server) contactPush(ct *Contact) map[string]any {
+func (s *Server) contactPush(ct *sim.Contact) map[string]any {
 	return map[string]any{
-		"additional_attributes": map[string]any{}, "custom_attributes": map[string]any{}, "email": nullStr(ct.Email),
+		"additional_attributes": map[string]any{}, "custom_attributes": map[string]any{}, "email": sim.NullStr(ct.Email),
 		"id": ct.ID, "identifier": nil, "name": ct.Name, "phone_number": nil, "thumbnail": "", "blocked": false, "type": "contact",
 	}
 }
 
 // userPush is User#push_event_data.
-func (s *Server) userPush(u *User) map[string]any {
+func (s *Server) userPush(u *sim.User) map[string]any {
 	return map[string]any{"id": u.ID, "name": u.Name, "available_name": u.Name, "avatar_url": "", "type": "user",
 		"availability_status": u.Availability, "thumbnail": ""}
 }
@@ -1083,7 +1061,7 @@ func (s *Server) botPush() map[string]any {
 	return map[string]any{"id": s.bot.id, "name": s.bot.name, "avatar_url": "", "type": "agent_bot"}
 }
 
-func (s *Server) senderPush(m *Message) map[string]any {
+func (s *Server) senderPush(m *sim.Message) map[string]any {
 	switch m.SenderKind {
 	case "contact":
 		return s.contactPush(s.Contacts[m.SenderID])
@@ -1110,16 +1088,16 @@ func senderTypeName(kind string) any {
 }
 
 // messagePush is Message#push_event_data (conversation.messages[] in webhooks and REST).
-func (s *Server) messagePush(c *Conversation, m *Message) map[string]any {
+func (s *Server) messagePush(c *sim.Conversation, m *sim.Message) map[string]any {
 	out := map[string]any{
 		"id": m.ID, "content": s.contentOf(m), "account_id": s.opts.AccountID, "inbox_id": c.InboxID,
 		"conversation_id": c.ID, "message_type": messageTypeInts[m.Type], "created_at": m.CreatedAt.Unix(),
 		"updated_at": rubyTime(m.UpdatedAt), "private": m.Private, "status": "sent", "source_id": nil,
 		"content_type": m.ContentType, "content_attributes": m.ContentAttrs, "sender_type": senderTypeName(m.SenderKind),
-		"sender_id": nullInt(m.SenderID), "external_source_ids": map[string]any{}, "additional_attributes": map[string]any{},
+		"sender_id": sim.NullInt(m.SenderID), "external_source_ids": map[string]any{}, "additional_attributes": map[string]any{},
 		"processed_message_content": s.contentOf(m), "sentiment": map[string]any{},
 		"conversation": map[string]any{
-			"assignee_id": nullInt(c.AssigneeID), "unread_count": s.unreadCount(c), "last_activity_at": c.LastActivityAt.Unix(),
+			"assignee_id": sim.NullInt(c.AssigneeID), "unread_count": s.unreadCount(c), "last_activity_at": c.LastActivityAt.Unix(),
 			"contact_inbox": map[string]any{"source_id": c.SourceID},
 		},
 	}
@@ -1135,13 +1113,13 @@ func (s *Server) accountWebhook() map[string]any {
 
 // senderWebhook is sender.webhook_data: a contact without "type"; a user {id,name,email,type};
 // the bot {id,name,type}; nil for template and system messages.
-func (s *Server) senderWebhook(m *Message) any {
+func (s *Server) senderWebhook(m *sim.Message) any {
 	switch m.SenderKind {
 	case "contact":
 		ct := s.Contacts[m.SenderID]
 		return map[string]any{
 			"account": s.accountWebhook(), "additional_attributes": map[string]any{}, "avatar": "",
-			"custom_attributes": map[string]any{}, "email": nullStr(ct.Email), "id": ct.ID, "identifier": nil,
+			"custom_attributes": map[string]any{}, "email": sim.NullStr(ct.Email), "id": ct.ID, "identifier": nil,
 			"name": ct.Name, "phone_number": nil, "thumbnail": "", "blocked": false,
 		}
 	case "user":
@@ -1156,7 +1134,7 @@ func (s *Server) senderWebhook(m *Message) any {
 
 // conversationWebhook is Conversations::EventDataPresenter#webhook_data (push_data + account).
 // messages holds only the last message of the chat scope (not activity, not private).
-func (s *Server) conversationWebhook(c *Conversation) map[string]any {
+func (s *Server) conversationWebhook(c *sim.Conversation) map[string]any {
 	meta := map[string]any{
 		"sender":        s.contactPush(s.Contacts[c.ContactID]),
 		"assignee":      nil,
@@ -1190,14 +1168,14 @@ func (s *Server) conversationWebhook(c *Conversation) map[string]any {
 		"id": c.ID, "inbox_id": c.InboxID, "messages": msgs, "labels": s.labelsOf(c), "meta": meta,
 		"status": c.Status, "custom_attributes": c.CustomAttrs, "snoozed_until": rubyTimeOrNil(c.SnoozedUntil),
 		"unread_count": s.unreadCount(c), "first_reply_created_at": rubyTimeOrNil(c.FirstReplyAt),
-		"priority": nullStr(c.Priority), "waiting_since": epoch(c.WaitingSince), "agent_last_seen_at": 0,
+		"priority": sim.NullStr(c.Priority), "waiting_since": epoch(c.WaitingSince), "agent_last_seen_at": 0,
 		"contact_last_seen_at": 0, "last_activity_at": c.LastActivityAt.Unix(), "timestamp": c.LastActivityAt.Unix(),
 		"created_at": c.CreatedAt.Unix(), "updated_at": floatTime(c.UpdatedAt), "account": s.accountWebhook(),
 	}
 }
 
 // messageWebhook is Message#webhook_data merged with the event name.
-func (s *Server) messageWebhook(event string, c *Conversation, m *Message) map[string]any {
+func (s *Server) messageWebhook(event string, c *sim.Conversation, m *sim.Message) map[string]any {
 	return map[string]any{
 		"event": event, "id": m.ID, "content": s.contentOf(m), "content_type": m.ContentType,
 		"content_attributes": m.ContentAttrs, "additional_attributes": map[string]any{}, "message_type": m.Type,
@@ -1218,13 +1196,13 @@ type outEvent struct {
 
 // botReceives is agent_bots_for (app/listeners/agent_bot_listener.rb): the inbox's active bot
 // and the conversation's assigned bot; the sim has one bot, so one copy.
-func (s *Server) botReceives(c *Conversation) bool {
+func (s *Server) botReceives(c *sim.Conversation) bool {
 	return s.Inboxes[c.InboxID].WithBot || c.AssigneeBot
 }
 
 // messageEvent queues message_created/message_updated for sendable messages: incoming,
 // outgoing and template, private notes included (Message#webhook_sendable?).
-func (t *tx) messageEvent(name string, c *Conversation, m *Message) {
+func (t *tx) messageEvent(name string, c *sim.Conversation, m *sim.Message) {
 	s := t.s
 	if !s.botReceives(c) || m.Type == "activity" {
 		return
@@ -1240,7 +1218,7 @@ func (t *tx) messageEvent(name string, c *Conversation, m *Message) {
 // conversationEvent builds a conversation_* event; changes become changed_attributes
 // [{attr: {previous_value, current_value}}] (BaseListener#extract_changed_attributes). It returns
 // the zero outEvent when no bot receives it.
-func (t *tx) conversationEvent(name string, c *Conversation, changes []change) outEvent {
+func (t *tx) conversationEvent(name string, c *sim.Conversation, changes []change) outEvent {
 	s := t.s
 	if !s.botReceives(c) {
 		return outEvent{}
@@ -1288,7 +1266,7 @@ func (s *Server) dispatchLocked(evs []outEvent) {
 		return
 	}
 	for _, ev := range evs {
-		id := NewUUID()
+		id := sim.NewUUID()
 		s.Hooks.Send(simnet.Webhook{
 			URL: s.webhookURL, Body: ev.body, Header: s.webhookHeader(id, ev.body),
 			Policy: simnet.Policy{Attempts: 3, Wait: s.opts.RetryWait, Retry: cwRetryable},
@@ -1345,7 +1323,7 @@ func Sign(secret, timestamp string, body []byte) string {
 // ---- value helpers ----
 
 // rubyTime formats like ActiveSupport's JSON encoding of a Time (3 decimals, UTC "Z").
-func rubyTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+func rubyTime(t time.Time) string { return sim.TimeMillis(t) }
 
 func rubyTimeOrNil(t time.Time) any {
 	if t.IsZero() {
@@ -1363,20 +1341,6 @@ func epoch(t time.Time) int64 {
 
 func floatTime(t time.Time) float64 { return float64(t.UnixMicro()) / 1e6 }
 
-func nullStr(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func nullInt(i int) any {
-	if i == 0 {
-		return nil
-	}
-	return i
-}
-
 func jsonEqual(a, b any) bool {
 	ja, errA := json.Marshal(a)
 	jb, errB := json.Marshal(b)
@@ -1391,7 +1355,7 @@ func jsonEqual(a, b any) bool {
 func (s *Server) cwAgentBots(w http.ResponseWriter, _ *http.Request, _ *reqCtx) {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
-	WriteJSON(w, http.StatusOK, s.cwAgentBotsJSON()) // chatwoot_install.go
+	sim.WriteJSON(w, http.StatusOK, s.cwAgentBotsJSON()) // chatwoot_install.go
 }
 
 // GET /api/v1/profile: the token's user (profiles_controller.rb, profiles/show.json.jbuilder)
@@ -1399,7 +1363,7 @@ func (s *Server) cwAgentBots(w http.ResponseWriter, _ *http.Request, _ *reqCtx) 
 func (s *Server) cwProfile(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
 	switch token := r.Header.Get("api_access_token"); {
 	case token == "":
-		WriteJSON(w, http.StatusUnauthorized, map[string]any{"errors": []string{errSignIn}})
+		sim.WriteJSON(w, http.StatusUnauthorized, map[string]any{"errors": []string{errSignIn}})
 		return
 	case s.opts.BotToken != "" && token == s.opts.BotToken:
 		writeError(w, http.StatusUnauthorized, errBotEndpoint)
@@ -1411,7 +1375,7 @@ func (s *Server) cwProfile(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	u := s.Users[1]
-	WriteJSON(w, http.StatusOK, map[string]any{
+	sim.WriteJSON(w, http.StatusOK, map[string]any{
 		"id": u.ID, "name": u.Name, "display_name": u.Name, "email": u.Email, "available_name": u.Name,
 		"role": u.Role, "accounts": []any{map[string]any{
 			"id": s.opts.AccountID, "name": "Acme", "status": "active", "role": u.Role, "permissions": []string{u.Role},

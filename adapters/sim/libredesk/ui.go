@@ -1,4 +1,4 @@
-package sim
+package libredesk
 
 import (
 	"encoding/json"
@@ -6,43 +6,45 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/handover-dev/handover/adapters/sim"
 )
 
 // uiRoutes serves the sandbox page (the same page as the Chatwoot sandbox) on the Libredesk
 // model: the /sim/ JSON endpoints translate its shapes. Libredesk's widget has no buttons, so
 // clicks and email forms are refused: the visitor types.
-func (l *Libredesk) uiRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", UIPage("Libredesk", "live chat without buttons: type your answer"))
+func (l *Server) uiRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", sim.UIPage("Libredesk", "live chat without buttons: type your answer"))
 	mux.HandleFunc("GET /sim/state", l.uiState)
 	mux.HandleFunc("POST /sim/visitor/new", func(w http.ResponseWriter, _ *http.Request) {
-		WriteJSON(w, http.StatusOK, map[string]any{"contact": l.NewVisitorName()})
+		sim.WriteJSON(w, http.StatusOK, map[string]any{"contact": l.NewVisitorName()})
 	})
-	mux.HandleFunc("POST /sim/visitor/send", UIAction(func(r *http.Request, in UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/visitor/send", sim.UIAction(func(r *http.Request, in sim.UIInput) (any, error) {
 		conv, msg, err := l.VisitorSend(r.Context(), in.InboxID, in.Contact, in.Text)
 		return map[string]any{"conversation_id": conv, "message_id": msg}, err
 	}))
-	noButtons := UIAction(func(*http.Request, UIInput) (any, error) {
+	noButtons := sim.UIAction(func(*http.Request, sim.UIInput) (any, error) {
 		return nil, errors.New("Libredesk's widget has no buttons: type your answer")
 	})
 	mux.HandleFunc("POST /sim/visitor/click", noButtons)
 	mux.HandleFunc("POST /sim/visitor/email", noButtons)
-	mux.HandleFunc("POST /sim/agent/reply", UIAction(func(r *http.Request, in UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/reply", sim.UIAction(func(r *http.Request, in sim.UIInput) (any, error) {
 		id, err := l.AgentReply(r.Context(), in.ConversationID, in.AgentID, in.Text, in.Private)
 		return map[string]any{"message_id": id}, err
 	}))
-	mux.HandleFunc("POST /sim/agent/assign", UIAction(func(r *http.Request, in UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/assign", sim.UIAction(func(r *http.Request, in sim.UIInput) (any, error) {
 		return nil, l.AgentAssign(r.Context(), in.ConversationID, in.AgentID)
 	}))
-	mux.HandleFunc("POST /sim/agent/status", UIAction(func(r *http.Request, in UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/status", sim.UIAction(func(r *http.Request, in sim.UIInput) (any, error) {
 		st := in.Status
 		if st != "" {
 			st = strings.ToUpper(st[:1]) + strings.ToLower(st[1:])
 		}
 		return nil, l.AgentSetStatus(r.Context(), in.ConversationID, in.AgentID, st)
 	}))
-	mux.HandleFunc("POST /sim/agent/availability", UIAction(func(_ *http.Request, in UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/availability", sim.UIAction(func(_ *http.Request, in sim.UIInput) (any, error) {
 		switch in.Availability {
-		case LibredeskOnline, LibredeskAway, LibredeskAwayManual, LibredeskOffline, LibredeskAwayAndReassigning:
+		case Online, Away, AwayManual, Offline, AwayAndReassigning:
 		default:
 			return nil, errors.New("availability must be online, away, away_manual, offline or away_and_reassigning")
 		}
@@ -52,7 +54,7 @@ func (l *Libredesk) uiRoutes(mux *http.ServeMux) {
 }
 
 // uiState renders the model in the shape the sandbox page reads (see ui/index.html).
-func (l *Libredesk) uiState(w http.ResponseWriter, _ *http.Request) {
+func (l *Server) uiState(w http.ResponseWriter, _ *http.Request) {
 	convs := l.Conversations()
 	l.s.Mu.Lock()
 	s := l.s
@@ -116,7 +118,7 @@ func (l *Libredesk) uiState(w http.ResponseWriter, _ *http.Request) {
 		// The bot is expected to answer only while it holds the chat: assigned to it, or to
 		// nobody and no team (handover hands over to a team; an offline message is tagged).
 		botHolds := c.AssigneeID == botID || (c.AssigneeID == 0 && c.TeamID == 0)
-		if lastPublicIncoming && botHolds && !slices.Contains(c.Tags, "offline-message") && c.Status == LibredeskOpen && hooked {
+		if lastPublicIncoming && botHolds && !slices.Contains(c.Tags, "offline-message") && c.Status == Open && hooked {
 			typing = "agent_bot"
 		}
 		cs = append(cs, map[string]any{

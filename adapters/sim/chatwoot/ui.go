@@ -1,41 +1,43 @@
-package sim
+package chatwoot
 
 import (
 	"errors"
 	"net/http"
 	"slices"
+
+	"github.com/handover-dev/handover/adapters/sim"
 )
 
 // uiRoutes registers the sandbox page at "/" and its JSON endpoints under /sim/. They drive the
 // same model as the tests (VisitorSend, AgentReply, …) and are not part of Chatwoot's API: they
 // are not faulted and not logged as calls.
 func (s *Server) uiRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", UIPage("Chatwoot", ""))
+	mux.HandleFunc("GET /{$}", sim.UIPage("Chatwoot", ""))
 	mux.HandleFunc("GET /sim/state", s.uiState)
 	mux.HandleFunc("POST /sim/visitor/new", func(w http.ResponseWriter, _ *http.Request) {
-		WriteJSON(w, http.StatusOK, map[string]any{"contact": s.NewVisitorName()})
+		sim.WriteJSON(w, http.StatusOK, map[string]any{"contact": s.NewVisitorName()})
 	})
-	mux.HandleFunc("POST /sim/visitor/send", UIAction(func(r *http.Request, in UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/visitor/send", sim.UIAction(func(r *http.Request, in sim.UIInput) (any, error) {
 		conv, msg, err := s.VisitorSend(r.Context(), in.InboxID, in.Contact, in.Text)
 		return map[string]any{"conversation_id": conv, "message_id": msg}, err
 	}))
-	mux.HandleFunc("POST /sim/visitor/click", UIAction(func(r *http.Request, in UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/visitor/click", sim.UIAction(func(r *http.Request, in sim.UIInput) (any, error) {
 		return nil, s.VisitorClick(r.Context(), in.ConversationID, in.MessageID, in.Value)
 	}))
-	mux.HandleFunc("POST /sim/visitor/email", UIAction(func(r *http.Request, in UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/visitor/email", sim.UIAction(func(r *http.Request, in sim.UIInput) (any, error) {
 		return nil, s.VisitorSubmitEmail(r.Context(), in.ConversationID, in.MessageID, in.Email)
 	}))
-	mux.HandleFunc("POST /sim/agent/reply", UIAction(func(r *http.Request, in UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/reply", sim.UIAction(func(r *http.Request, in sim.UIInput) (any, error) {
 		id, err := s.AgentReply(r.Context(), in.ConversationID, in.AgentID, in.Text, in.Private)
 		return map[string]any{"message_id": id}, err
 	}))
-	mux.HandleFunc("POST /sim/agent/assign", UIAction(func(r *http.Request, in UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/assign", sim.UIAction(func(r *http.Request, in sim.UIInput) (any, error) {
 		return nil, s.AgentAssign(r.Context(), in.ConversationID, in.AgentID)
 	}))
-	mux.HandleFunc("POST /sim/agent/status", UIAction(func(r *http.Request, in UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/status", sim.UIAction(func(r *http.Request, in sim.UIInput) (any, error) {
 		return nil, s.AgentSetStatus(r.Context(), in.ConversationID, in.AgentID, in.Status)
 	}))
-	mux.HandleFunc("POST /sim/agent/availability", UIAction(func(_ *http.Request, in UIInput) (any, error) {
+	mux.HandleFunc("POST /sim/agent/availability", sim.UIAction(func(_ *http.Request, in sim.UIInput) (any, error) {
 		switch in.Availability {
 		case "online", "busy", "offline":
 		default:
@@ -75,5 +77,5 @@ func (s *Server) uiState(w http.ResponseWriter, _ *http.Request) {
 	}
 	s.Mu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")
-	WriteJSON(w, http.StatusOK, state)
+	sim.WriteJSON(w, http.StatusOK, state)
 }

@@ -1,4 +1,4 @@
-package sim
+package chatwoot
 
 import (
 	"bytes"
@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/handover-dev/handover/adapters/sim"
 )
 
 const (
@@ -688,7 +690,7 @@ func TestResolvedConversationReopensToPending(t *testing.T) {
 func TestFault429WithRetryAfter(t *testing.T) {
 	f := newFixture(t, nil)
 	c, _ := f.visitor(t, "v1", "hi")
-	f.sim.SetFaults(Faults{Status429Rate: 1, RetryAfter: 1500 * time.Millisecond})
+	f.sim.SetFaults(sim.Faults{Status429Rate: 1, RetryAfter: 1500 * time.Millisecond})
 	req, _ := http.NewRequestWithContext(t.Context(), "GET", f.api.URL+conv(c), nil)
 	req.Header.Set("api_access_token", botToken)
 	resp, err := http.DefaultClient.Do(req)
@@ -699,17 +701,17 @@ func TestFault429WithRetryAfter(t *testing.T) {
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "2" {
 		t.Fatalf("got %d Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
-	f.sim.SetFaults(Faults{Status500Rate: 1})
+	f.sim.SetFaults(sim.Faults{Status500Rate: 1})
 	if st, _ := f.do(t, "GET", conv(c), botToken, nil); st != 500 {
 		t.Fatalf("500 fault: %d", st)
 	}
-	f.sim.SetFaults(Faults{DropRate: 1})
+	f.sim.SetFaults(sim.Faults{DropRate: 1})
 	req, _ = http.NewRequestWithContext(t.Context(), "GET", f.api.URL+conv(c), nil)
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
 		t.Fatal("dropped connection answered")
 	}
-	f.sim.SetFaults(Faults{})
+	f.sim.SetFaults(sim.Faults{})
 	calls := f.sim.Calls()
 	if got := calls[len(calls)-1]; got.Status != 0 {
 		t.Fatalf("dropped call logged with status %d", got.Status)
@@ -718,7 +720,7 @@ func TestFault429WithRetryAfter(t *testing.T) {
 
 func TestDuplicateWebhook(t *testing.T) {
 	f := newFixture(t, nil)
-	f.sim.SetFaults(Faults{DuplicateWebhookRate: 1})
+	f.sim.SetFaults(sim.Faults{DuplicateWebhookRate: 1})
 	f.visitor(t, "v1", "hi")
 	f.idle(t)
 	reqs := f.hook.all()
@@ -816,7 +818,7 @@ func TestSlowBotTimesOutAndOpens(t *testing.T) {
 
 func TestConcurrentUse(t *testing.T) {
 	f := newFixture(t, nil)
-	f.sim.SetFaults(Faults{WebhookJitter: 5 * time.Millisecond, DuplicateWebhookRate: 0.3})
+	f.sim.SetFaults(sim.Faults{WebhookJitter: 5 * time.Millisecond, DuplicateWebhookRate: 0.3})
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Add(1)
