@@ -139,6 +139,7 @@ type TicketMessage struct {
 // LiveAgent is the simulated LiveAgent account: the core model plus LiveAgent's side state.
 type Server struct {
 	s       *sim.Store
+	log     *slog.Logger
 	opts    Options
 	inboxID int
 	botUser int
@@ -215,8 +216,12 @@ func New(opts Options) *Server {
 		opts.RuleTimeout = 5 * time.Second
 	}
 	s := sim.NewStore(opts.Seed, 5*time.Second)
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	la := &Server{
-		s: s, opts: opts,
+		s: s, opts: opts, log: log.With("component", "sim", "dialect", "liveagent"),
 		client:   &http.Client{Timeout: opts.RuleTimeout},
 		tickets:  map[int]*laTicket{},
 		msgs:     map[int]*laMessage{},
@@ -842,7 +847,8 @@ func (la *Server) dispatchLocked(evs []laEvent) {
 			d := Delivery{Rule: r.Name, Trigger: r.Trigger, TicketID: laTicketID(c.ID),
 				URL: laRender(r.URL, vars, true), Body: laRender(r.Body, vars, false)}
 			// One request, no retry; GET sends no body.
-			w := simnet.Webhook{Method: r.Method, URL: d.URL, Header: laRuleHeader, Client: la.client, Meta: d}
+			w := simnet.Webhook{Method: r.Method, URL: d.URL, Header: laRuleHeader, Client: la.client, Meta: d,
+				Event: d.Trigger, Done: la.logRuleResult(d.Trigger)}
 			if r.Method != http.MethodGet {
 				w.Body = []byte(d.Body)
 			}
@@ -931,4 +937,13 @@ func clipText(s string, n int) string {
 		return string(r[:n])
 	}
 	return s
+}
+
+// logRuleResult logs a rule's HTTP request that failed (the rules engine makes one attempt).
+func (la *Server) logRuleResult(trigger string) func(simnet.Result) {
+	return func(r simnet.Result) {
+		if !r.OK && !r.Canceled {
+			la.log.Warn("liveagent rule request failed", "trigger", trigger, "status", r.Status, "err", r.Err)
+		}
+	}
 }
