@@ -67,7 +67,8 @@ type Config struct {
 	ReconcileInterval  time.Duration `envconfig:"HANDOVER_RECONCILE_INTERVAL" default:"30s" desc:"how often to look for bot conversations whose last visitor message is unanswered (also at start); 0 turns it off"`
 	ReconcileGrace     time.Duration `envconfig:"HANDOVER_RECONCILE_GRACE" default:"45s" desc:"how long a visitor message may wait for its webhook before the reconciler answers it"`
 	DebugAddr          string        `envconfig:"HANDOVER_DEBUG_ADDR" desc:"optional loopback address (e.g. 127.0.0.1:6060) serving Go's /debug/pprof profiles; never expose it"`
-	RedisURL           Secret        `envconfig:"HANDOVER_REDIS_URL" desc:"secret: optional redis://... shared by replicas for per-conversation locks and de-duplication"`
+	RedisURL           Secret        `envconfig:"HANDOVER_REDIS_URL" desc:"secret: optional redis://... shared by replicas for per-conversation locks, de-duplication and (Zendesk) the journal that lets webhooks be answered at once"`
+	RedisPrefix        string        `envconfig:"HANDOVER_REDIS_PREFIX" default:"handover:" desc:"prefix of every Redis key; deployments sharing one Redis need one each"`
 	// The agent pages: who may embed them, how often they refresh.
 	AgentUIFrameAncestors string        `envconfig:"HANDOVER_AGENT_UI_FRAME_ANCESTORS" desc:"origins that may embed the agent pages in an iframe, comma-separated (a helpdesk that embeds them as a dashboard app is allowed by itself)"`
 	AgentUIRefresh        time.Duration `envconfig:"HANDOVER_AGENT_UI_REFRESH" default:"5s" desc:"how often the agent pages refresh themselves (each refresh reads the helpdesk)"`

@@ -137,7 +137,8 @@ type arrival struct {
 // every turn reads the conversation afresh.
 type waiter struct {
 	need uint64
-	done chan error
+	done chan error  // SubmitWait's
+	fn   func(error) // SubmitFunc's, called on a goroutine of its own
 }
 
 // NewLanes returns lanes that run events with run.
@@ -161,7 +162,17 @@ func NewLanes(run Runner, o LaneOptions) *Lanes {
 
 // Submit queues an event in its conversation's lane and returns at once.
 func (l *Lanes) Submit(ev Event) error {
-	_, err := l.submit(ev, false)
+	_, err := l.submit(ev, false, nil)
+	return err
+}
+
+// SubmitFunc queues an event like Submit and calls done, on a goroutine of
+// its own, once a turn that started after the event was accepted has
+// finished: with nil when it did its work, its error when it failed for
+// good, ErrClosed at shutdown. Unlike SubmitWait it holds no goroutine while
+// the event waits. done is not called when SubmitFunc returns an error.
+func (l *Lanes) SubmitFunc(ev Event, done func(error)) error {
+	_, err := l.submit(ev, false, done)
 	return err
 }
 
@@ -172,7 +183,7 @@ func (l *Lanes) Submit(ev Event) error {
 // whose turn was lost with the process) acknowledges its webhook only then,
 // and redelivers what the process took down with it.
 func (l *Lanes) SubmitWait(ctx context.Context, ev Event) error {
-	done, err := l.submit(ev, true)
+	done, err := l.submit(ev, true, nil)
 	if err != nil {
 		return err
 	}
@@ -184,7 +195,7 @@ func (l *Lanes) SubmitWait(ctx context.Context, ev Event) error {
 	}
 }
 
-func (l *Lanes) submit(ev Event, wait bool) (<-chan error, error) {
+func (l *Lanes) submit(ev Event, wait bool, fn func(error)) (<-chan error, error) {
 	if l.opts.Changes != nil && counts(ev) && !l.seenByRunningTurn(ev) {
 		ctx, cancel := context.WithTimeout(l.ctx, 2*time.Second)
 		if err := l.opts.Changes.Touch(ctx, ev.ConversationID); err != nil {
@@ -209,7 +220,7 @@ func (l *Lanes) submit(ev Event, wait bool) (<-chan error, error) {
 			ln.events = append(ln.events, entry{ev: ev, parts: []arrival{a}})
 			l.queued++
 		}
-		return ln.wait(wait), nil
+		return ln.wait(wait, fn), nil
 	}
 	if l.queued >= l.opts.MaxQueued || len(l.lanes) >= l.opts.MaxActive {
 		return nil, ErrBusy
@@ -226,7 +237,7 @@ func (l *Lanes) submit(ev Event, wait bool) (<-chan error, error) {
 	l.queued++
 	l.wg.Add(1)
 	l.ready = append(l.ready, ev.ConversationID)
-	done := ln.wait(wait)
+	done := ln.wait(wait, fn)
 	l.spawnReady()
 	return done, nil
 }
@@ -263,12 +274,16 @@ func (l *Lanes) seenByRunningTurn(ev Event) bool {
 	return ln != nil && ln.turn != nil && ln.turn.readDone && ln.turn.read[ev.MessageID]
 }
 
-// wait registers a waiter for the next turn to start, if asked; l.mu is held.
-func (ln *lane) wait(wait bool) <-chan error {
-	if !wait {
+// wait registers a waiter for the next turn to start, if asked (wait, or a
+// function to call); l.mu is held.
+func (ln *lane) wait(wait bool, fn func(error)) <-chan error {
+	if !wait && fn == nil {
 		return nil
 	}
-	w := waiter{need: ln.started, done: make(chan error, 1)}
+	w := waiter{need: ln.started, fn: fn}
+	if wait {
+		w.done = make(chan error, 1)
+	}
 	ln.waiters = append(ln.waiters, w)
 	return w.done
 }
@@ -279,7 +294,12 @@ func (ln *lane) release(turn uint64, err error) {
 	kept := ln.waiters[:0]
 	for _, w := range ln.waiters {
 		if w.need <= turn {
-			w.done <- err
+			if w.done != nil {
+				w.done <- err
+			}
+			if w.fn != nil {
+				go w.fn(err)
+			}
 			continue
 		}
 		kept = append(kept, w)

@@ -52,6 +52,60 @@ func TestSubmitWaitEndsWithATurnThatStartedAfter(t *testing.T) {
 	}
 }
 
+// TestSubmitFuncCallsBackWhenTheTurnEnds: SubmitFunc's callback follows the same rule as
+// SubmitWait (a turn that started after the event), with the turn's outcome, and ErrClosed at
+// shutdown.
+func TestSubmitFuncCallsBackWhenTheTurnEnds(t *testing.T) {
+	gate := make(chan error)
+	var turns atomic.Int32
+	l := NewLanes(func(ctx context.Context, ev Event) (string, error) {
+		turns.Add(1)
+		select {
+		case err := <-gate:
+			return "", err
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}, LaneOptions{RetryBase: time.Millisecond})
+	first, second := make(chan error, 1), make(chan error, 1)
+	if err := l.SubmitFunc(Event{Kind: EventVisitorMessage, ConversationID: "c", MessageID: "1"}, func(err error) { first <- err }); err != nil {
+		t.Fatal(err)
+	}
+	for turns.Load() < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	if err := l.SubmitFunc(Event{Kind: EventVisitorMessage, ConversationID: "c", MessageID: "2"}, func(err error) { second <- err }); err != nil {
+		t.Fatal(err)
+	}
+	gate <- nil
+	if err := <-first; err != nil {
+		t.Fatalf("first: %v", err)
+	}
+	select {
+	case err := <-second:
+		t.Fatalf("second called back by a turn that started before it: %v", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	gate <- ErrPermanent
+	if err := <-second; !errors.Is(err, ErrPermanent) {
+		t.Fatalf("second: %v, want the turn's error", err)
+	}
+
+	third := make(chan error, 1)
+	if err := l.SubmitFunc(Event{Kind: EventVisitorMessage, ConversationID: "d", MessageID: "3"}, func(err error) { third <- err }); err != nil {
+		t.Fatal(err)
+	}
+	for turns.Load() < 3 {
+		time.Sleep(time.Millisecond)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	_ = l.Shutdown(sctx)
+	if err := <-third; err == nil {
+		t.Fatal("a turn cut short by shutdown was called back as done")
+	}
+}
+
 func TestSubmitWaitGivesUpWithItsContextAndAtShutdown(t *testing.T) {
 	release := make(chan struct{})
 	l := NewLanes(func(ctx context.Context, ev Event) (string, error) {

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -31,8 +32,9 @@ type Redis struct {
 type Options struct {
 	// Prefix namespaces every key (default "handover:").
 	Prefix string
-	// LockTTL bounds how long a crashed replica's lock blocks others; it must
-	// exceed one turn (LLM timeout plus helpdesk calls). Default 2m.
+	// LockTTL bounds how long a crashed replica's lock blocks others: a held
+	// lock is renewed every third of it until released, so it need not
+	// outlast a turn. Default 10s.
 	LockTTL time.Duration
 	// DedupeTTL is how long a delivery is remembered. Default 24h.
 	DedupeTTL time.Duration
@@ -50,7 +52,7 @@ func Open(ctx context.Context, url string, o Options) (*Redis, error) {
 		o.Prefix = "handover:"
 	}
 	if o.LockTTL <= 0 {
-		o.LockTTL = 2 * time.Minute
+		o.LockTTL = 10 * time.Second
 	}
 	if o.DedupeTTL <= 0 {
 		o.DedupeTTL = 24 * time.Hour
@@ -103,8 +105,13 @@ func (r *Redis) Forget(key string) {
 // unlockScript deletes the lock only if we still hold it.
 var unlockScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`)
 
+// renewScript extends the lock only if we still hold it.
+var renewScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`)
+
 // Lock implements handover.Locker: SET NX PX with a random token, polled
-// until held or ctx ends; released with a compare-and-delete script.
+// until held or ctx ends; renewed every third of the TTL while held (so a
+// replica that dies frees it within the TTL, however long its turn was);
+// released with a compare-and-delete script.
 func (r *Redis) Lock(ctx context.Context, conversationID string) (func(), error) {
 	key := r.prefix + "lock:" + conversationID
 	b := make([]byte, 16)
@@ -117,12 +124,20 @@ func (r *Redis) Lock(ctx context.Context, conversationID string) (func(), error)
 			return nil, fmt.Errorf("redis: lock %s: %w", conversationID, err)
 		}
 		if ok {
+			stop := make(chan struct{})
+			renewed := make(chan struct{})
+			go r.renew(key, token, conversationID, stop, renewed)
+			var once sync.Once
 			return func() {
-				uctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				defer cancel()
-				if err := unlockScript.Run(uctx, r.c, []string{key}, token).Err(); err != nil {
-					r.log.Warn("redis unlock failed; the lock expires by itself", "conversation", conversationID, "err", err)
-				}
+				once.Do(func() {
+					close(stop)
+					<-renewed
+					uctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+					defer cancel()
+					if err := unlockScript.Run(uctx, r.c, []string{key}, token).Err(); err != nil {
+						r.log.Warn("redis unlock failed; the lock expires by itself", "conversation", conversationID, "err", err)
+					}
+				})
 			}, nil
 		}
 		t := time.NewTimer(wait)
@@ -134,6 +149,32 @@ func (r *Redis) Lock(ctx context.Context, conversationID string) (func(), error)
 		}
 		if wait < 200*time.Millisecond {
 			wait *= 2
+		}
+	}
+}
+
+// renew extends a held lock every third of its TTL until stop closes; it
+// gives up when the lock is no longer ours (it expired while Redis could not
+// be reached, and another replica may hold it now).
+func (r *Redis) renew(key, token, conversationID string, stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(r.lockTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), r.lockTTL/3)
+		n, err := renewScript.Run(ctx, r.c, []string{key}, token, r.lockTTL.Milliseconds()).Int()
+		cancel()
+		switch {
+		case err != nil:
+			r.log.Warn("redis: could not renew a conversation lock", "conversation", conversationID, "err", err)
+		case n == 0:
+			r.log.Warn("redis: a conversation lock expired while held", "conversation", conversationID)
+			return
 		}
 	}
 }

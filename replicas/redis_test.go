@@ -80,11 +80,15 @@ func TestLockSerialisesAcrossClients(t *testing.T) {
 func TestLockRespectsContextAndExpiry(t *testing.T) {
 	r := open(t)
 	r.lockTTL = 300 * time.Millisecond
-	unlock, err := r.Lock(context.Background(), "c")
+	// A replica that dies holding the lock: its client is gone, so nothing renews it.
+	crashed, err := Open(context.Background(), testenv.RedisURL(t), Options{Prefix: r.prefix, LockTTL: r.lockTTL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = unlock // a crashed holder never unlocks
+	if _, err := crashed.Lock(context.Background(), "c"); err != nil {
+		t.Fatal(err)
+	}
+	_ = crashed.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if _, err := r.Lock(ctx, "c"); err == nil {
@@ -95,10 +99,21 @@ func TestLockRespectsContextAndExpiry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	unlock2()
-	// A stale unlock from the first holder must not free someone else's lock.
+	// A live holder keeps its lock past the TTL: it is renewed.
+	time.Sleep(3 * r.lockTTL)
+	ctx3, cancel3 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel3()
+	if _, err := r.Lock(ctx3, "c"); err == nil {
+		t.Fatal("a held lock expired while its holder was alive")
+	}
+	// The lock expires under its holder (Redis unreachable for a while), another replica takes
+	// it: the first holder's late unlock must not free the other's lock.
+	if err := r.c.Del(context.Background(), r.prefix+"lock:c").Err(); err != nil {
+		t.Fatal(err)
+	}
 	unlock3, _ := r.Lock(context.Background(), "c")
-	unlock()
+	unlock2()
+	unlock2() // releasing twice is harmless
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel2()
 	if _, err := r.Lock(ctx2, "c"); err == nil {
@@ -132,5 +147,43 @@ func TestChangeLogSharedBetweenReplicas(t *testing.T) {
 	}
 	if v, _ := a.Version(ctx, "c2"); v != 0 {
 		t.Fatalf("another conversation moved: %d", v)
+	}
+}
+
+// TestJournalClaimsDueEntriesOnce: an entry is claimed only once due, by one replica at a time,
+// comes back when its replay is not marked done, and is gone once done.
+func TestJournalClaimsDueEntriesOnce(t *testing.T) {
+	a := open(t).Journal()
+	b := a.r.Journal()
+	ctx := context.Background()
+	now := time.Now()
+	id, err := a.Add(ctx, "zendesk", []byte(`{"events":[1]}`), now.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.Claim(ctx, now, now.Add(time.Minute), 10); err != nil || len(got) != 0 {
+		t.Fatalf("claimed before due: %v %v", got, err)
+	}
+	later := now.Add(2 * time.Minute)
+	got, err := b.Claim(ctx, later, later.Add(time.Minute), 10)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("due entry: %v %v", got, err)
+	}
+	e := got[0]
+	if e.ID != id || e.Helpdesk != "zendesk" || string(e.Body) != `{"events":[1]}` || e.Replays != 1 || now.Sub(e.Since).Abs() > time.Second {
+		t.Fatalf("entry %+v", e)
+	}
+	if again, _ := a.Claim(ctx, later, later.Add(time.Minute), 10); len(again) != 0 {
+		t.Fatal("a claimed entry was claimed again before its new due time")
+	}
+	evenLater := later.Add(2 * time.Minute)
+	if again, _ := a.Claim(ctx, evenLater, evenLater.Add(time.Minute), 10); len(again) != 1 || again[0].Replays != 2 {
+		t.Fatalf("a replay not marked done must come back, counted: %+v", again)
+	}
+	if err := a.Done(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := a.Claim(ctx, evenLater.Add(time.Hour), evenLater.Add(2*time.Hour), 10); len(again) != 0 {
+		t.Fatalf("a done entry came back: %+v", again)
 	}
 }

@@ -53,6 +53,13 @@ type WaitQueue interface {
 	SubmitWait(ctx context.Context, ev handover.Event) error
 }
 
+// FuncQueue is a Queue that calls back once an event's turn is done (handover.Lanes), for the
+// journal.
+type FuncQueue interface {
+	Queue
+	SubmitFunc(ev handover.Event, done func(error)) error
+}
+
 // Options configure a Server.
 type Options struct {
 	Inbound []Inbound
@@ -73,6 +80,11 @@ type Options struct {
 	// redelivers; deliveries are then not de-duplicated here (a redelivery must run again, and
 	// the turn itself does nothing twice).
 	AckAfterTurn time.Duration
+	// Journal, with AckAfterTurn and a Queue that is a FuncQueue, lets such a helpdesk's webhook
+	// be answered at once: it is journaled first (in Redis, shared by the replicas) and removed
+	// when its turns are done; ReplayJournal replays what a dead process or a failed turn left
+	// once AckAfterTurn has passed. Should the journal fail, the answer waits for the turn.
+	Journal handover.Journal
 	// BusyStatus is the status of a busy or draining answer: 429 (the default) or, for a
 	// helpdesk that punishes a 429 (helpdesk.Descriptor.OverloadStatus), 503.
 	BusyStatus int
@@ -246,6 +258,7 @@ func (s *Server) webhook(c echo.Context) error {
 	deliveryKey := ""
 	waitQ, waits := s.opts.Queue.(WaitQueue)
 	ackAfterTurn := waits && s.opts.AckAfterTurn > 0
+	journaled := ackAfterTurn && s.journaling()
 	if delivery != "" && !ackAfterTurn {
 		deliveryKey = name + ":delivery:" + delivery
 		if !s.opts.Dedupe.FirstSeen(deliveryKey) {
@@ -264,6 +277,9 @@ func (s *Server) webhook(c echo.Context) error {
 	if len(events) == 0 {
 		count("ignored")
 		return c.JSON(http.StatusOK, map[string]any{"status": "ignored"})
+	}
+	if journaled {
+		return s.acceptJournaled(c, name, body, events, delivery, waitQ, count, log)
 	}
 	if ackAfterTurn {
 		return s.submitAndWait(c, waitQ, events, count, log)

@@ -54,6 +54,9 @@ type Options struct {
 // be listed: below the 20 s a helpdesk such as Sunshine Conversations waits for an answer.
 const ackAfterTurn = 15 * time.Second
 
+// journalReplayInterval is how often each replica looks for journaled webhooks that are due.
+const journalReplayInterval = time.Second
+
 // App is one running handover service.
 type App struct {
 	Server  *server.Server
@@ -74,6 +77,7 @@ type App struct {
 	bgDone     sync.WaitGroup
 	checks     *checks // nil without start-up checks
 	knowledge  *knowledge
+	journaled  bool // the server journals webhooks in Redis: StartBackground replays them
 	cfg        config.Config
 	log        *slog.Logger
 }
@@ -127,7 +131,7 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 	if rds == nil && cfg.RedisURL != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		rds, err = replicas.Open(ctx, cfg.RedisURL.Value(), replicas.Options{
-			LockTTL: 2*cfg.LLMTimeout + time.Minute, Logger: log.With("component", "redis"),
+			Prefix: cfg.RedisPrefix, Logger: log.With("component", "redis"),
 		})
 		cancel()
 		if err != nil {
@@ -164,10 +168,15 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 	if d, ok := cfg.Descriptor(); ok {
 		srvOpts.BusyStatus = d.OverloadStatus
 	}
+	journaled := false
 	if _, ok := hd.(handover.Lister); !ok {
 		// No reconciler can find what a crash lost: the webhook's answer waits for the turn, so
-		// the helpdesk redelivers what died with the process.
+		// the helpdesk redelivers what died with the process; with Redis, a journal there keeps
+		// the webhook until its turn is done and the answer goes at once.
 		srvOpts.AckAfterTurn = ackAfterTurn
+		if rds != nil {
+			srvOpts.Journal, journaled = rds.Journal(), true
+		}
 	}
 	var chk *checks
 	if o.CheckInterval > 0 {
@@ -187,7 +196,7 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 	lanes := handover.NewLanes(engine.Handle, laneOpts)
 	srvOpts.Queue = lanes
 	srv := server.New(srvOpts)
-	a := &App{Server: srv, Engine: engine, Lanes: lanes, Metrics: metrics, redis: rds, ownRedis: ownRedis, cfg: cfg, log: log, stopSched: stopSched, checks: chk, knowledge: kn}
+	a := &App{Server: srv, Engine: engine, Lanes: lanes, Metrics: metrics, redis: rds, ownRedis: ownRedis, cfg: cfg, log: log, stopSched: stopSched, checks: chk, knowledge: kn, journaled: journaled}
 	if lister, ok := hd.(handover.Lister); ok && cfg.ReconcileInterval > 0 {
 		a.Reconciler = &handover.Reconciler{List: lister, Queue: lanes, Interval: cfg.ReconcileInterval,
 			Grace: cfg.ReconcileGrace, Logger: log.With("component", "reconciler")}
@@ -255,11 +264,12 @@ func agentUIFrameAncestors(cfg config.Config) []string {
 }
 
 // StartBackground starts the reconciler (a pass at once, then every
-// interval), the knowledge reloads (every HANDOVER_KNOWLEDGE_REFRESH and on
+// interval), the replay of the webhook journal (Redis, a helpdesk that
+// cannot be listed), the knowledge reloads (every HANDOVER_KNOWLEDGE_REFRESH and on
 // SIGHUP) and, with Options.CheckInterval, the start-up checks of the
 // helpdesk and the LLM. Shutdown stops them.
 func (a *App) StartBackground() {
-	if a.stopBg != nil || (a.Reconciler == nil && a.checks == nil && !a.knowledge.reloads()) {
+	if a.stopBg != nil || (a.Reconciler == nil && a.checks == nil && !a.knowledge.reloads() && !a.journaled) {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -269,6 +279,9 @@ func (a *App) StartBackground() {
 	}
 	if a.checks != nil {
 		a.bgDone.Go(func() { a.checks.run(ctx) })
+	}
+	if a.journaled {
+		a.bgDone.Go(func() { a.Server.ReplayJournal(ctx, journalReplayInterval) })
 	}
 	if a.knowledge.reloads() {
 		a.bgDone.Go(func() { a.knowledge.run(ctx) })
