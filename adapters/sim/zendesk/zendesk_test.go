@@ -530,3 +530,34 @@ func TestZendeskVisitorReply(t *testing.T) {
 		t.Fatalf("unknown conversation: %v", err)
 	}
 }
+
+// TestZendeskSandboxPage: the sandbox page's endpoints are this dialect's own (a visitor name,
+// an agent's availability as the messaging status), and no other helpdesk's API is served.
+func TestZendeskSandboxPage(t *testing.T) {
+	e := newZdEnv(t, Options{})
+	code, out, _ := e.do(http.MethodPost, "/sim/visitor/new", "", nil)
+	if name, _ := out["contact"].(string); code != http.StatusOK || name == "" {
+		t.Fatalf("visitor name: %d %v", code, out)
+	}
+	if code, out, _ := e.do(http.MethodPost, "/sim/agent/availability", "", map[string]any{"agent_id": e.demo.BobID, "availability": "online"}); code != http.StatusOK {
+		t.Fatalf("availability: %d %v", code, out)
+	}
+	code, out, _ = e.do(http.MethodGet, "/api/v2/agent_availabilities?filter[channel_status]=messaging:online", "support", nil)
+	online := map[string]bool{}
+	data, _ := out["data"].([]any)
+	for _, d := range data {
+		if m, ok := d.(map[string]any); ok {
+			attrs, _ := m["attributes"].(map[string]any)
+			online[fmt.Sprint(attrs["agent_id"])] = true
+		}
+	}
+	if code != http.StatusOK || !online[fmt.Sprint(e.demo.BobID)] || !online[fmt.Sprint(e.demo.AliceID)] {
+		t.Fatalf("Bob online on the page is not online in the Agent Availability API: %d %v", code, out)
+	}
+	if code, _, _ := e.do(http.MethodPost, "/sim/agent/availability", "", map[string]any{"agent_id": e.demo.BobID, "availability": "asleep"}); code != http.StatusUnprocessableEntity {
+		t.Fatalf("unknown availability: %d, want 422", code)
+	}
+	if code, _, _ := e.do(http.MethodGet, "/api/v1/accounts/1/conversations", "support", nil); code != http.StatusNotFound {
+		t.Fatalf("Chatwoot's API on the Zendesk simulator: %d, want 404", code)
+	}
+}
