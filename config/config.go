@@ -69,6 +69,7 @@ type Config struct {
 	DebugAddr          string        `envconfig:"HANDOVER_DEBUG_ADDR" desc:"optional loopback address (e.g. 127.0.0.1:6060) serving Go's /debug/pprof profiles; never expose it"`
 	RedisURL           Secret        `envconfig:"HANDOVER_REDIS_URL" desc:"secret: optional redis://... shared by replicas for per-conversation locks, de-duplication and (Zendesk) the journal that lets webhooks be answered at once"`
 	RedisPrefix        string        `envconfig:"HANDOVER_REDIS_PREFIX" default:"handover:" desc:"prefix of every Redis key; deployments sharing one Redis need one each"`
+	RedisLockLease     time.Duration `envconfig:"HANDOVER_REDIS_LOCK_LEASE" default:"10s" desc:"how long a conversation stays locked after the replica holding it died (a held lock is renewed every third of this)"`
 	// The agent pages: who may embed them, how often they refresh.
 	AgentUIFrameAncestors string        `envconfig:"HANDOVER_AGENT_UI_FRAME_ANCESTORS" desc:"origins that may embed the agent pages in an iframe, comma-separated (a helpdesk that embeds them as a dashboard app is allowed by itself)"`
 	AgentUIRefresh        time.Duration `envconfig:"HANDOVER_AGENT_UI_REFRESH" default:"5s" desc:"how often the agent pages refresh themselves (each refresh reads the helpdesk)"`
@@ -356,6 +357,9 @@ func (c Config) Validate() error {
 	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL.Value(), "redis://") && !strings.HasPrefix(c.RedisURL.Value(), "rediss://") && !strings.HasPrefix(c.RedisURL.Value(), "unix://") {
 		add("HANDOVER_REDIS_URL: must start with redis://, rediss:// or unix://")
+	}
+	if c.RedisLockLease != 0 && c.RedisLockLease < time.Second {
+		add("HANDOVER_REDIS_LOCK_LEASE: must be at least 1s, e.g. 10s")
 	}
 	if c.DebugAddr != "" {
 		host, _, err := net.SplitHostPort(c.DebugAddr)

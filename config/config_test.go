@@ -51,7 +51,7 @@ func TestLoadReportsEveryTypeError(t *testing.T) {
 
 func TestValidateListsAllProblemsWithoutSecrets(t *testing.T) {
 	c := Config{Helpdesk: "chatwoot", LLMProvider: "anthropic", LLMTimeout: time.Second, LogLevel: "loud",
-		MaxConcurrentTurns: 1, MaxQueuedEvents: 1, RequiredAnswers: -1}
+		MaxConcurrentTurns: 1, MaxQueuedEvents: 1, RequiredAnswers: -1, RedisLockLease: 100 * time.Millisecond}
 	c.Adapters = map[string]helpdesk.Settings{"chatwoot": &chatwoot.Settings{BotToken: "bot-secret-123"}}
 	err := c.Validate()
 	if err == nil {
@@ -59,7 +59,8 @@ func TestValidateListsAllProblemsWithoutSecrets(t *testing.T) {
 	}
 	msg := err.Error()
 	for _, want := range []string{"HANDOVER_CHATWOOT_URL", "HANDOVER_CHATWOOT_ACCOUNT_ID", "HANDOVER_CHATWOOT_USER_TOKEN",
-		"HANDOVER_CHATWOOT_WEBHOOK_SECRET", "HANDOVER_LLM_API_KEY", "HANDOVER_LOG_LEVEL", "HANDOVER_REQUIRED_ANSWERS"} {
+		"HANDOVER_CHATWOOT_WEBHOOK_SECRET", "HANDOVER_LLM_API_KEY", "HANDOVER_LOG_LEVEL", "HANDOVER_REQUIRED_ANSWERS",
+		"HANDOVER_REDIS_LOCK_LEASE"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("missing %s in %s", want, msg)
 		}

@@ -131,7 +131,7 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 	if rds == nil && cfg.RedisURL != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		rds, err = replicas.Open(ctx, cfg.RedisURL.Value(), replicas.Options{
-			Prefix: cfg.RedisPrefix, Logger: log.With("component", "redis"),
+			Prefix: cfg.RedisPrefix, LockTTL: cfg.RedisLockLease, Logger: log.With("component", "redis"),
 		})
 		cancel()
 		if err != nil {

@@ -406,7 +406,7 @@ func startKiller(t *testing.T, d helpdesk.Descriptor, w helpdesk.World, llmURL, 
 		"HANDOVER_LLM_TIMEOUT=1s", "HANDOVER_RECONCILE_INTERVAL=250ms", "HANDOVER_RECONCILE_GRACE=1500ms",
 		"HANDOVER_LOG_LEVEL=error", "HANDOVER_SHUTDOWN_GRACE=1s")
 	if redisURL != "" {
-		k.env = append(k.env, "HANDOVER_REDIS_URL="+redisURL,
+		k.env = append(k.env, "HANDOVER_REDIS_URL="+redisURL, "HANDOVER_REDIS_LOCK_LEASE=2s",
 			fmt.Sprintf("HANDOVER_REDIS_PREFIX=conformance:kill:%s:%d:", d.Name, time.Now().UnixNano()))
 	}
 	k.start()
