@@ -197,13 +197,26 @@ func (l *Lanes) SubmitWait(ctx context.Context, ev Event) error {
 
 func (l *Lanes) submit(ev Event, wait bool, fn func(error)) (<-chan error, error) {
 	if l.opts.Changes != nil && counts(ev) && !l.seenByRunningTurn(ev) {
-		ctx, cancel := context.WithTimeout(l.ctx, 2*time.Second)
-		if err := l.opts.Changes.Touch(ctx, ev.ConversationID); err != nil {
-			// A replica's turn may then miss this event and post without a
-			// re-read; the event's own turn still runs and answers.
-			l.log.Warn("could not share the event with other replicas", "conversation", ev.ConversationID, "err", err)
+		touch := func() {
+			ctx, cancel := context.WithTimeout(l.ctx, 2*time.Second)
+			defer cancel()
+			if err := l.opts.Changes.Touch(ctx, ev.ConversationID); err != nil {
+				// A replica's turn may then miss this event and post without a
+				// re-read; the event's own turn still runs and answers.
+				l.log.Warn("could not share the event with other replicas", "conversation", ev.ConversationID, "err", err)
+			}
 		}
-		cancel()
+		if ev.Kind == EventAgentActivity {
+			// A person joined: counted before the webhook is answered, so no
+			// replica's turn that checks after that posts for the bot.
+			touch()
+		} else {
+			// A visitor's message: counted in the background, so the answer
+			// does not wait for the round trip. A turn that checks in between
+			// answers without it, and the message's own turn (after it, by the
+			// conversation's lock) answers it.
+			go touch()
+		}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()

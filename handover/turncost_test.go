@@ -148,6 +148,11 @@ func TestChangedSeesOtherReplicasEvents(t *testing.T) {
 		if err := other.Submit(Event{Kind: EventVisitorMessage, ConversationID: ev.ConversationID}); err != nil {
 			return "", err
 		}
+		// A visitor message is counted in the background: Changed sees it within moments.
+		deadline := time.Now().Add(2 * time.Second)
+		for !Changed(ctx) && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
 		seen <- !before && Changed(ctx)
 		return OutcomeNothing, nil
 	}, LaneOptions{Changes: log})
@@ -157,6 +162,30 @@ func TestChangedSeesOtherReplicasEvents(t *testing.T) {
 	}
 	if ok := <-seen; !ok {
 		t.Fatal("Changed did not see the other replica's event (or saw one before it)")
+	}
+	shutdown(t, l)
+	shutdown(t, other)
+}
+
+// A person joining on another replica is counted before that replica answers the webhook: a
+// turn that checks afterwards re-reads, and does not post for the bot.
+func TestChangedSeesAnAgentAtOnce(t *testing.T) {
+	log := &memChangeLog{v: map[string]int64{}}
+	seen := make(chan bool, 1)
+	var other *Lanes
+	l := NewLanes(func(ctx context.Context, ev Event) (string, error) {
+		if err := other.Submit(Event{Kind: EventAgentActivity, ConversationID: ev.ConversationID, AgentName: "Alice"}); err != nil {
+			return "", err
+		}
+		seen <- Changed(ctx)
+		return OutcomeNothing, nil
+	}, LaneOptions{Changes: log})
+	other = NewLanes(func(context.Context, Event) (string, error) { return OutcomeNothing, nil }, LaneOptions{Changes: log})
+	if err := l.Submit(Event{Kind: EventVisitorMessage, ConversationID: "c8"}); err != nil {
+		t.Fatal(err)
+	}
+	if ok := <-seen; !ok {
+		t.Fatal("an agent's event on another replica was not counted before its Submit returned")
 	}
 	shutdown(t, l)
 	shutdown(t, other)
