@@ -224,13 +224,18 @@ func TestHandToHumanAndTakeover(t *testing.T) {
 	if err := e.a.HandToHuman(e.ctx(), conv, handover.Handoff{Reason: handover.ReasonButton, Summary: "Wants a refund."}); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"POST /conversations/" + id + "/reply", "POST /conversations/" + id + "/parts", "POST /conversations/" + id + "/parts"}
+	// The note is the team assignment's body: two calls, not three.
+	want := []string{"POST /conversations/" + id + "/parts", "POST /conversations/" + id + "/parts"}
 	if got := e.calls(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("handover calls %v", got)
 	}
 	v, _ := e.s.Conversation(id)
 	if v.AdminAssigneeID != "" || v.TeamAssigneeID != e.demo.TeamID {
 		t.Fatalf("assignees admin %q team %q", v.AdminAssigneeID, v.TeamAssigneeID)
+	}
+	if p := v.Parts[len(v.Parts)-2]; p.PartType != "assignment" || p.AssignedToType != "team" ||
+		!strings.HasPrefix(sim.PlainText(p.Body), handoverHeading) || !strings.Contains(sim.PlainText(p.Body), "Wants a refund.") {
+		t.Fatalf("the team assignment does not carry the note: %+v", p)
 	}
 	if evs := e.takeEvents(); len(evs) != 0 {
 		t.Fatalf("the bot's own note and assignments started %+v", evs)
@@ -339,7 +344,7 @@ func TestLeaveOfflineConversation(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := e.calls()
-	want := []string{"PUT /contacts/" + conv.Visitor.ID, "POST /conversations/" + id + "/reply", "POST /conversations/" + id + "/parts", "POST /conversations/" + id + "/parts"}
+	want := []string{"PUT /contacts/" + conv.Visitor.ID, "POST /conversations/" + id + "/parts", "POST /conversations/" + id + "/parts"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("offline calls %v", got)
 	}
@@ -354,7 +359,7 @@ func TestLeaveOfflineConversation(t *testing.T) {
 	if v.TeamAssigneeID != e.demo.TeamID || v.AdminAssigneeID != "" {
 		t.Fatalf("assignees %+v", v)
 	}
-	note := sim.PlainText(v.Parts[len(v.Parts)-3].Body)
+	note := sim.PlainText(v.Parts[len(v.Parts)-2].Body) // the team assignment's body
 	for _, s := range []string{offlineHeading, "Reply to: joe@example.com", "Refund.", "Visitor: Can I get a refund?"} {
 		if !strings.Contains(note, s) {
 			t.Errorf("note lacks %q: %s", s, note)
@@ -377,7 +382,7 @@ func TestLeaveOfflineTicket(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := e.calls()
-	want := []string{"PUT /contacts/" + conv.Visitor.ID, "POST /tickets", "POST /conversations/" + id + "/reply",
+	want := []string{"PUT /contacts/" + conv.Visitor.ID, "POST /tickets",
 		"POST /conversations/" + id + "/parts", "POST /conversations/" + id + "/parts"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("offline calls %v", got)

@@ -68,8 +68,21 @@ func failOnce(status int, match func(r *http.Request, body map[string]any) bool)
 	}
 }
 
-func isNote(r *http.Request, body map[string]any) bool {
-	return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/reply") && body["message_type"] == "note"
+// carriesNote: a note, or an assignment with a body (how the adapter writes its notes).
+func carriesNote(r *http.Request, body map[string]any) bool {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	if strings.HasSuffix(r.URL.Path, "/reply") && body["message_type"] == "note" {
+		return true
+	}
+	b, _ := body["body"].(string)
+	return strings.HasSuffix(r.URL.Path, "/parts") && body["message_type"] == "assignment" && b != ""
+}
+
+// isUnassignment: the bot admin unassigned (the last step of a handover).
+func isUnassignment(r *http.Request, body map[string]any) bool {
+	return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/parts") && body["type"] == "admin" && body["assignee_id"] == "0"
 }
 
 func isTeamAssignment(r *http.Request, body map[string]any) bool {
@@ -116,7 +129,7 @@ func (e *env) offlineUpToEmail(eng *handover.Engine) string {
 	return id
 }
 
-// A crash (here: the note failing) between creating the offline ticket and writing the note: the
+// A crash (here: the note, the team assignment's body, failing) between creating the offline ticket and writing the note: the
 // retried turn finds the ticket among the conversation's linked tickets, files no second one, and
 // the visitor is told once.
 func TestOfflineTicketRetryFilesOneTicket(t *testing.T) {
@@ -125,7 +138,7 @@ func TestOfflineTicketRetryFilesOneTicket(t *testing.T) {
 	eng := e.engine(1)
 	id := e.offlineUpToEmail(eng)
 
-	e.setIntercept(failOnce(http.StatusInternalServerError, isNote))
+	e.setIntercept(failOnce(http.StatusInternalServerError, carriesNote))
 	if _, err := e.s.VisitorReply(id, "joe@example.com", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -180,14 +193,15 @@ func TestOfflineTicketRetryFilesOneTicket(t *testing.T) {
 	}
 }
 
-// A crash after the note (here: the team assignment refused once): the retry writes no second
-// note and files no second ticket; it finishes the assignments and confirms.
+// A crash after the note (here: the bot's unassignment refused once, after the team assignment
+// that carries the note): the retry writes no second note and files no second ticket; it
+// finishes the assignments and confirms.
 func TestOfflineRetryAfterNote(t *testing.T) {
 	e := newEnv(t)
 	e.a.cfg.TicketTypeID = e.demo.TicketTypeID
 	eng := e.engine(1)
 	id := e.offlineUpToEmail(eng)
-	e.setIntercept(failOnce(http.StatusBadRequest, isTeamAssignment))
+	e.setIntercept(failOnce(http.StatusBadRequest, isUnassignment))
 	if _, err := e.s.VisitorReply(id, "joe@example.com", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -298,11 +312,12 @@ func TestOfflineKeepsContactEmail(t *testing.T) {
 	}
 }
 
-// A retried handover writes its note once.
+// A retried handover writes its note once (the first attempt wrote it with the team assignment
+// and failed on the bot's unassignment).
 func TestHandToHumanRetry(t *testing.T) {
 	e := newEnv(t)
 	id := e.start("joe", "I need a person")
-	e.setIntercept(failOnce(http.StatusBadRequest, isTeamAssignment))
+	e.setIntercept(failOnce(http.StatusBadRequest, isUnassignment))
 	h := handover.Handoff{Reason: handover.ReasonRequest, Summary: "Wants a person."}
 	if err := e.a.HandToHuman(e.ctx(), e.load(id), h); err == nil {
 		t.Fatal("the refused assignment went unnoticed")
@@ -354,8 +369,8 @@ func TestHandToHumanKeepsTeamAssignee(t *testing.T) {
 	if err := e.a.HandToHuman(e.ctx(), conv, handover.Handoff{Reason: handover.ReasonRequest}); err != nil {
 		t.Fatal(err)
 	}
-	// The note and the team assignment: the bot does not unassign Alice.
-	if got := e.calls(); len(got) != 2 || got[1] != "POST /conversations/"+id+"/parts" {
+	// The team assignment (with the note): the bot does not unassign Alice.
+	if got := e.calls(); len(got) != 1 || got[0] != "POST /conversations/"+id+"/parts" {
 		t.Fatalf("calls %v", got)
 	}
 	if v, _ := e.s.Conversation(id); v.AdminAssigneeID != e.demo.AliceID || v.TeamAssigneeID != e.demo.TeamID {

@@ -264,16 +264,27 @@ func (a *Adapter) reply(ctx context.Context, convID string, body map[string]any)
 // idempotent in effect, so it may be repeated.
 // https://developers.intercom.com/docs/references/2.15/rest-api/api.intercom.io/conversations/manageconversation
 func (a *Adapter) assign(ctx context.Context, convID, kind, assignee string) error {
-	_, err := a.assignRead(ctx, convID, kind, assignee)
+	_, err := a.assignRead(ctx, convID, kind, assignee, "")
 	return err
 }
 
 // assignRead is assign, returning the top-level fields of the conversation Intercom answers
-// with.
-func (a *Adapter) assignRead(ctx context.Context, convID, kind, assignee string) (map[string]json.RawMessage, error) {
+// with. A note, when not empty, is the assignment's body: Intercom shows it to teammates as a
+// note on the assignment, not to the contact (the v1.0 reference's example of an assignment
+// with a body: "appears as note", developers.intercom.com/docs/references/1.0/rest-api/
+// conversations/assigning-a-conversation-to-unassigned; docs/helpdesks/intercom.md §4), so a
+// handover's note costs no call of its own.
+func (a *Adapter) assignRead(ctx context.Context, convID, kind, assignee, note string) (map[string]json.RawMessage, error) {
 	body := map[string]any{"message_type": "assignment", "type": kind, "admin_id": a.cfg.BotAdminID, "assignee_id": assignee}
+	kindOf := apiclient.Idempotent
+	if note != "" {
+		// With a body it creates a note: repeated only when Intercom surely did not act (a
+		// retried turn re-reads and finds the note).
+		body["body"] = note
+		kindOf = apiclient.Create
+	}
 	var out map[string]json.RawMessage
-	if err := a.call(ctx, apiclient.Idempotent, http.MethodPost, "/conversations/"+convID+"/parts", body, &out); err != nil {
+	if err := a.call(ctx, kindOf, http.MethodPost, "/conversations/"+convID+"/parts", body, &out); err != nil {
 		return nil, fmt.Errorf("assign to %s %s: %w", kind, assignee, err)
 	}
 	return out, nil
@@ -283,8 +294,9 @@ func (a *Adapter) assignRead(ctx context.Context, convID, kind, assignee string)
 // bot admin (a conversation holds an admin and a team assignee at once: assigning the team
 // alone would leave it with the bot). When Intercom answers the team assignment with another
 // teammate as admin assignee (the team's assignment method picked one), that teammate is kept.
-func (a *Adapter) toTeam(ctx context.Context, convID string) error {
-	after, err := a.assignRead(ctx, convID, "team", a.cfg.TeamID)
+// note, when not empty, is the team assignment's body (see assignRead).
+func (a *Adapter) toTeam(ctx context.Context, convID, note string) error {
+	after, err := a.assignRead(ctx, convID, "team", a.cfg.TeamID, note)
 	if err != nil {
 		return err
 	}
@@ -403,8 +415,9 @@ func (a *Adapter) availableAgent(ad *admin) bool {
 	return ad.ID.String() != a.cfg.BotAdminID && ad.inTeam(a.cfg.TeamID) && ad.HasInboxSeat && !ad.AwayModeEnabled
 }
 
-// HandToHuman leaves the team a private note (reason and summary), assigns the conversation to
-// the team and unassigns the bot admin (toTeam). Every write is the bot admin's. A retried
+// HandToHuman assigns the conversation to the team with a note for it (reason and summary) as
+// the assignment's body, then unassigns the bot admin (toTeam): two calls, so a handover (read,
+// availability, these, the visitor's notice) is five. Every write is the bot admin's. A retried
 // handover (a crash, an error half-way) finds its note already after the visitor's last
 // message and does not write it again; the assignments are idempotent, and the bot stays the
 // admin assignee until the last one, so the reconciler still sees an unfinished handover.
@@ -416,13 +429,11 @@ func (a *Adapter) HandToHuman(ctx context.Context, conv *handover.Conversation, 
 	if err != nil {
 		return fmt.Errorf("intercom: hand over conversation %s: %w", conv.ID, err)
 	}
+	note := ""
 	if a.noteSinceVisitor(c, handoverHeading) == nil {
-		note := handover.HandoverNote(handoverHeading, h)
-		if _, err := a.reply(ctx, conv.ID, map[string]any{"message_type": "note", "body": toHTML(note)}); err != nil {
-			return fmt.Errorf("intercom: hand over conversation %s: note: %w", conv.ID, err)
-		}
+		note = toHTML(handover.HandoverNote(handoverHeading, h))
 	}
-	if err := a.toTeam(ctx, conv.ID); err != nil {
+	if err := a.toTeam(ctx, conv.ID, note); err != nil {
 		return fmt.Errorf("intercom: hand over conversation %s: %w", conv.ID, err)
 	}
 	return nil
@@ -437,7 +448,7 @@ func (a *Adapter) noteSinceVisitor(c *conversation, heading string) *part {
 		switch {
 		case p.Author.contact():
 			return nil
-		case a.isBot(p.Author) && strings.HasPrefix(p.PartType, "note") && strings.HasPrefix(plainText(p.body()), heading):
+		case a.isBot(p.Author) && p.isNote() && strings.HasPrefix(plainText(p.body()), heading):
 			return p
 		}
 	}
@@ -455,10 +466,10 @@ func (a *Adapter) noteSinceVisitor(c *conversation, heading string) *part {
 //     below (offlineTicket); when Intercom refuses the ticket for good (a Customer type, which
 //     cannot be linked; a wrong id; a missing scope) the message is still filed as in 3 and 4
 //     and the error logged;
-//  3. a private note in the conversation with the heading, the address, the summary and the
-//     transcript (and the ticket's number): the note is how Load knows the conversation is
-//     filed, once the bot is no longer its assignee;
-//  4. the conversation is assigned to the team and the bot admin unassigned (toTeam).
+//  3. the conversation is assigned to the team with a note (the heading, the address, the
+//     summary and the transcript, and the ticket's number) as the assignment's body: the note
+//     is how Load knows the conversation is filed, once the bot is no longer its assignee;
+//  4. the bot admin is unassigned (toTeam does 3 and 4).
 //
 // Filing is idempotent from what Intercom holds: a retried turn (a crash, an error half-way)
 // finds its note after the visitor's last message and goes straight to 4; before the note, it
@@ -492,6 +503,7 @@ func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation,
 			return fmt.Errorf("intercom: offline message for conversation %s: update contact: %w", conv.ID, err)
 		}
 	}
+	note := ""
 	if a.noteSinceVisitor(c, offlineHeading) == nil {
 		var extra []string
 		if a.cfg.TicketTypeID != "" {
@@ -507,12 +519,9 @@ func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation,
 				return fmt.Errorf("intercom: offline message for conversation %s: %w", conv.ID, err)
 			}
 		}
-		note := handover.OfflineNote(offlineHeading, conv, h, extra...)
-		if _, err := a.reply(ctx, conv.ID, map[string]any{"message_type": "note", "body": toHTML(note)}); err != nil {
-			return fmt.Errorf("intercom: offline message for conversation %s: note: %w", conv.ID, err)
-		}
+		note = toHTML(handover.OfflineNote(offlineHeading, conv, h, extra...))
 	}
-	if err := a.toTeam(ctx, conv.ID); err != nil {
+	if err := a.toTeam(ctx, conv.ID, note); err != nil {
 		return fmt.Errorf("intercom: offline message for conversation %s: %w", conv.ID, err)
 	}
 	return nil

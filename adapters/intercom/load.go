@@ -342,7 +342,7 @@ func lastBotIsJoin(msgs []handover.Message) bool {
 // read adds the part at index i to r.
 func (a *Adapter) read(r *reading, p *part, i int) {
 	text := plainText(p.body())
-	note := strings.HasPrefix(p.PartType, "note")
+	note := p.isNote()
 	var opts []quickReplyOption
 	if p.Metadata != nil {
 		opts = p.Metadata.QuickReplyOptions

@@ -122,3 +122,22 @@ func TestTurnCost(t *testing.T) {
 		t.Fatalf("closed: %s %v, %d calls", out, err, len(e.s.Calls()))
 	}
 }
+
+// A handover to the team is five calls: the read, the admins (availability), the team
+// assignment carrying the note, the bot's unassignment, the visitor's notice.
+func TestHandoverCost(t *testing.T) {
+	e := newEnv(t)
+	engine, err := handover.NewEngine(handover.Options{Helpdesk: e.a, Bot: testenv.Bot{}, RequiredAnswers: 2, HumanRequestInChat: true, LLMTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := e.start("joe", "I want to talk to a human agent")
+	got, outs := e.turn(engine)
+	want := map[string]int{"GET /admins": 1, "GET /conversations/{id}": 1, "POST /conversations/{id}/parts": 2, "POST /conversations/{id}/reply": 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) || total(got) != 5 || outs[0] != handover.OutcomeHandover {
+		t.Fatalf("handover: %v %v, want %v", got, outs, want)
+	}
+	if conv := e.load(id); conv.State != handover.StateQueued {
+		t.Fatalf("state %s", conv.State)
+	}
+}

@@ -94,6 +94,16 @@ func (p *part) assignment() (ok bool, admin string, team bool) {
 	return strings.Contains(p.PartType, "assign"), "", false
 }
 
+// isNote reports whether the part is one for teammates only: a note, or an assignment with a
+// body, which Intercom shows as a note on the assignment (see Adapter.assignRead).
+func (p *part) isNote() bool {
+	if strings.HasPrefix(p.PartType, "note") {
+		return true
+	}
+	ok, _, _ := p.assignment()
+	return ok && strings.TrimSpace(p.body()) != ""
+}
+
 func (p *part) body() string {
 	if p.Body == nil {
 		return ""

@@ -236,7 +236,7 @@ func pickPart(c *conversation, topic string) *part {
 	case topicUserReplied:
 		return newest(func(p *part) bool { return p.Author.contact() })
 	case topicAdminReplied:
-		return newest(func(p *part) bool { return p.Author.Type == "admin" && !strings.HasPrefix(p.PartType, "note") })
+		return newest(func(p *part) bool { return p.Author.Type == "admin" && !p.isNote() })
 	case topicOperatorReplied:
 		return newest(func(p *part) bool { return !p.Author.contact() })
 	case topicAdminAssigned, topicAdminOpenAssign, topicAdminCloseAssign:

@@ -405,7 +405,9 @@ var stateChanges = map[string]struct{ state, topic string }{
 }
 
 // manageConversation: POST /conversations/{id}/parts: assignment (type admin or team,
-// assignee_id, "0" for nobody), close, open, snoozed; admin_id performs it.
+// assignee_id, "0" for nobody), close, open, snoozed; admin_id performs it. An assignment's
+// optional body stays on the assignment part: teammates see it as a note, and the Messenger
+// shows the contact comments only (Intercom's v1.0 reference: the body "appears as note").
 func (s *Server) manageConversation(w http.ResponseWriter, r *http.Request, in *manageRequest) {
 	c := s.findConv(w, r.PathValue("id"))
 	if c == nil {
