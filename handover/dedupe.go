@@ -15,6 +15,30 @@ type Deduper interface {
 	Forget(key string)
 }
 
+// BatchDeduper is a Deduper that records several keys at once: one round trip
+// where the keys are shared over a network (Redis).
+type BatchDeduper interface {
+	Deduper
+	// FirstSeenAll records keys and reports, for each, whether it was new.
+	FirstSeenAll(keys []string) []bool
+}
+
+// FirstSeenAll records keys with d and reports, for each, whether it was new:
+// at once when d is a BatchDeduper, else key by key.
+func FirstSeenAll(d Deduper, keys []string) []bool {
+	if len(keys) == 0 {
+		return nil
+	}
+	if b, ok := d.(BatchDeduper); ok {
+		return b.FirstSeenAll(keys)
+	}
+	out := make([]bool, len(keys))
+	for i, k := range keys {
+		out[i] = d.FirstSeen(k)
+	}
+	return out
+}
+
 // MemoryDeduper is a bounded, expiring in-process Deduper. It is an
 // optimisation only: correctness never depends on it, since each turn
 // re-reads the conversation before acting.

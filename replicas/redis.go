@@ -93,6 +93,33 @@ func (r *Redis) FirstSeen(key string) bool {
 	return ok
 }
 
+// FirstSeenAll implements handover.BatchDeduper: SET NX for every key in one
+// pipelined round trip. When Redis is unreachable every key counts as new
+// (see FirstSeen).
+func (r *Redis) FirstSeenAll(keys []string) []bool {
+	out := make([]bool, len(keys))
+	if len(keys) == 0 {
+		return out
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	cmds := make([]*redis.BoolCmd, len(keys))
+	_, err := r.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.SetNX(ctx, r.prefix+"seen:"+k, 1, r.dedupTT)
+		}
+		return nil
+	})
+	for i, c := range cmds {
+		ok, cerr := c.Result()
+		out[i] = ok || cerr != nil
+	}
+	if err != nil {
+		r.log.Warn("redis de-duplication unavailable", "err", err)
+	}
+	return out
+}
+
 // Forget implements handover.Deduper.
 func (r *Redis) Forget(key string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

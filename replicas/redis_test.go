@@ -187,3 +187,45 @@ func TestJournalClaimsDueEntriesOnce(t *testing.T) {
 		t.Fatalf("a done entry came back: %+v", again)
 	}
 }
+
+// A webhook's keys are marked in one round trip, and read the same as key by key.
+func TestFirstSeenAllInOneRoundTrip(t *testing.T) {
+	a := open(t)
+	if !a.FirstSeen("k2") {
+		t.Fatal("k2 first sight")
+	}
+	if got := fmt.Sprint(a.FirstSeenAll([]string{"k1", "k2", "k3"})); got != "[true false true]" {
+		t.Fatalf("first batch %s", got)
+	}
+	if got := fmt.Sprint(a.FirstSeenAll([]string{"k1", "k4"})); got != "[false true]" {
+		t.Fatalf("second batch %s", got)
+	}
+	// Redis gone: every key counts as new (a lost de-duplication costs a read, never an answer).
+	down := &Redis{c: a.c, prefix: a.prefix, dedupTT: time.Minute, log: a.log}
+	_ = a.Close()
+	if got := fmt.Sprint(down.FirstSeenAll([]string{"k1", "k5"})); got != "[true true]" {
+		t.Fatalf("without Redis %s", got)
+	}
+}
+
+// AddSeen writes the entry and the keys together; the keys are those FirstSeen reads.
+func TestJournalAddSeen(t *testing.T) {
+	r := open(t)
+	j := r.Journal()
+	ctx := context.Background()
+	now := time.Now()
+	if !r.FirstSeen("old") {
+		t.Fatal("old first sight")
+	}
+	id, seen, err := j.AddSeen(ctx, "zendesk", []byte(`{}`), now.Add(time.Minute), []string{"new", "old"})
+	if err != nil || id == "" || fmt.Sprint(seen) != "[true false]" {
+		t.Fatalf("AddSeen %q %v %v", id, seen, err)
+	}
+	if r.FirstSeen("new") {
+		t.Fatal("the key AddSeen wrote was not seen")
+	}
+	later := now.Add(2 * time.Minute)
+	if got, err := j.Claim(ctx, later, later.Add(time.Minute), 10); err != nil || len(got) != 1 || got[0].ID != id {
+		t.Fatalf("the entry AddSeen wrote: %+v %v", got, err)
+	}
+}

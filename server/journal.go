@@ -27,28 +27,38 @@ func (s *Server) journaling() bool {
 
 // acceptJournaled journals the webhook, queues its events and answers at once; the entry is
 // removed when their turns are done. The journal is written before anything is marked as seen
-// (the delivery, its events): a process that dies in between leaves an entry to replay, never a
-// delivery that its redelivery would take for a duplicate. Should the journal fail, the answer
-// waits for the turns (submitAndWait) as it would without one.
-func (s *Server) acceptJournaled(c echo.Context, name string, body []byte, events []handover.Event, delivery string,
+// (the delivery, its events), or in the same write (a handover.SeenJournal): a process that
+// dies in between leaves an entry to replay, never a delivery that its redelivery would take
+// for a duplicate. Should the journal fail, the answer waits for the turns (submitAndWait) as
+// it would without one.
+func (s *Server) acceptJournaled(c echo.Context, name string, body []byte, events []handover.Event, deliveryKey string,
 	waitQ WaitQueue, count func(string), log *slog.Logger) error {
+	keys, at := dedupeKeys(name, deliveryKey, events)
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
-	id, err := s.opts.Journal.Add(ctx, name, body, s.opts.Now().Add(s.opts.AckAfterTurn))
+	replayAt := s.opts.Now().Add(s.opts.AckAfterTurn)
+	var id string
+	var seen []bool
+	var err error
+	if sj, ok := s.opts.Journal.(handover.SeenJournal); ok {
+		id, seen, err = sj.AddSeen(ctx, name, body, replayAt, keys)
+	} else if id, err = s.opts.Journal.Add(ctx, name, body, replayAt); err == nil {
+		seen = handover.FirstSeenAll(s.opts.Dedupe, keys)
+	}
 	cancel()
 	if err != nil {
 		log.Warn("journal unavailable: the webhook's answer waits for its turn", "err", err)
 		return s.submitAndWait(c, waitQ, events, count, log)
 	}
-	deliveryKey := ""
-	if delivery != "" {
-		deliveryKey = name + ":delivery:" + delivery
-		if !s.opts.Dedupe.FirstSeen(deliveryKey) {
-			s.journalDone(id, log)
-			count("duplicate")
-			return c.JSON(http.StatusOK, map[string]any{"status": "duplicate"})
-		}
+	if deliveryKey != "" && !seen[0] {
+		s.journalDone(id, log)
+		count("duplicate")
+		return c.JSON(http.StatusOK, map[string]any{"status": "duplicate"})
 	}
-	accepted, err := s.submitJournaled(name, id, events, true, log)
+	fresh := make([]bool, len(events))
+	for i := range events {
+		fresh[i] = at[i] < 0 || seen[at[i]]
+	}
+	accepted, err := s.submitJournaled(name, id, events, fresh, log)
 	if err != nil && accepted == 0 {
 		// Nothing was queued: forget the entry and let the helpdesk redeliver.
 		s.journalDone(id, log)
@@ -71,19 +81,22 @@ func (s *Server) acceptJournaled(c echo.Context, name string, body []byte, event
 }
 
 // submitJournaled queues the events of journal entry id and removes the entry once all their
-// turns are done; a refused event or a failed turn leaves it to be replayed. dedupe skips
-// events already seen (not on a replay: the entry is there because its turn did not finish).
-func (s *Server) submitJournaled(name, id string, events []handover.Event, dedupe bool, log *slog.Logger) (int, error) {
+// turns are done; a refused event or a failed turn leaves it to be replayed. fresh, when not
+// nil, says which events were not seen before (the others are skipped); a replay passes nil:
+// the entry is there because its turn did not finish.
+func (s *Server) submitJournaled(name, id string, events []handover.Event, fresh []bool, log *slog.Logger) (int, error) {
 	q := s.opts.Queue.(FuncQueue)
 	w := &journalWait{s: s, id: id, log: log, pending: 1}
 	accepted := 0
 	var refused error
-	for _, ev := range events {
+	for i, ev := range events {
 		key := ""
-		if dedupe && ev.DedupKey != "" {
-			key = name + ":" + ev.ConversationID + ":" + ev.DedupKey
-			if !s.opts.Dedupe.FirstSeen(key) {
+		if fresh != nil {
+			if !fresh[i] {
 				continue
+			}
+			if ev.DedupKey != "" {
+				key = name + ":" + ev.ConversationID + ":" + ev.DedupKey
 			}
 		}
 		w.add()
@@ -193,7 +206,7 @@ func (s *Server) replayDue(ctx context.Context) {
 			s.journalDone(e.ID, log)
 			continue
 		}
-		if _, err := s.submitJournaled(e.Helpdesk, e.ID, events, false, log); err != nil {
+		if _, err := s.submitJournaled(e.Helpdesk, e.ID, events, nil, log); err != nil {
 			if errors.Is(err, handover.ErrClosed) {
 				return
 			}

@@ -180,3 +180,49 @@ func TestJournalDownOrBusy(t *testing.T) {
 		t.Fatalf("%d entries, want only the accepted webhook's", j.len())
 	}
 }
+
+// seenJournal is a memJournal that records de-duplication keys with its entries
+// (handover.SeenJournal), in the deduper the server forgets them from.
+type seenJournal struct {
+	*memJournal
+	d     *handover.MemoryDeduper
+	calls atomic.Int32
+}
+
+func (j *seenJournal) AddSeen(ctx context.Context, helpdesk string, body []byte, replayAt time.Time, keys []string) (string, []bool, error) {
+	j.calls.Add(1)
+	id, err := j.Add(ctx, helpdesk, body, replayAt)
+	if err != nil {
+		return "", nil, err
+	}
+	seen := make([]bool, len(keys))
+	for i, k := range keys {
+		seen[i] = j.d.FirstSeen(k)
+	}
+	return id, seen, nil
+}
+
+// With a SeenJournal the journal entry and the de-duplication marks are one write: the server
+// asks nothing else before it answers, and duplicates are still recognised.
+func TestSeenJournalMarksInTheSameWrite(t *testing.T) {
+	lanes := handover.NewLanes(func(ctx context.Context, ev handover.Event) (string, error) { return handover.OutcomeAnswered, nil }, handover.LaneOptions{})
+	defer lanes.Shutdown(context.Background())
+	mem := handover.NewMemoryDeduper(100, time.Hour)
+	j := &seenJournal{memJournal: newMemJournal(), d: mem}
+	d := &countingDeduper{MemoryDeduper: mem, forbidCalls: true, t: t}
+	s := New(Options{Inbound: []Inbound{fakeInbound{}}, Queue: lanes, Journal: j, Dedupe: d, AckAfterTurn: 15 * time.Second})
+	hdr := map[string]string{"X-Sig": "ok", "X-Delivery": "d1"}
+	if rec := post(t, s, "/webhooks/fake", `{"conv":"1","id":"a"}`, hdr); !strings.Contains(rec.Body.String(), "accepted") {
+		t.Fatalf("first: %d %s", rec.Code, rec.Body.String())
+	}
+	if rec := post(t, s, "/webhooks/fake", `{"conv":"1","id":"a"}`, hdr); !strings.Contains(rec.Body.String(), "duplicate") {
+		t.Fatalf("redelivery: %s", rec.Body.String())
+	}
+	if rec := post(t, s, "/webhooks/fake", `{"conv":"1","id":"a"}`, map[string]string{"X-Sig": "ok", "X-Delivery": "d2"}); !strings.Contains(rec.Body.String(), "duplicate") {
+		t.Fatalf("same message, new delivery: %s", rec.Body.String())
+	}
+	if j.calls.Load() != 3 {
+		t.Fatalf("AddSeen called %d times, want 3", j.calls.Load())
+	}
+	waitFor(t, "every entry to go", func() bool { return j.len() == 0 })
+}

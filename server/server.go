@@ -64,6 +64,8 @@ type FuncQueue interface {
 type Options struct {
 	Inbound []Inbound
 	Queue   Queue
+	// Dedupe marks deliveries and events as seen (default in memory); a
+	// handover.BatchDeduper marks a webhook's keys in one call.
 	Dedupe  handover.Deduper
 	Metrics *Metrics
 	Logger  *slog.Logger
@@ -83,7 +85,9 @@ type Options struct {
 	// Journal, with AckAfterTurn and a Queue that is a FuncQueue, lets such a helpdesk's webhook
 	// be answered at once: it is journaled first (in Redis, shared by the replicas) and removed
 	// when its turns are done; ReplayJournal replays what a dead process or a failed turn left
-	// once AckAfterTurn has passed. Should the journal fail, the answer waits for the turn.
+	// once AckAfterTurn has passed. Should the journal fail, the answer waits for the turn. A
+	// handover.SeenJournal also records the webhook's de-duplication keys in the same write
+	// (one round trip): it must keep them where Dedupe does, since Dedupe forgets them.
 	Journal handover.Journal
 	// BusyStatus is the status of a busy or draining answer: 429 (the default) or, for a
 	// helpdesk that punishes a 429 (helpdesk.Descriptor.OverloadStatus), 503.
@@ -255,22 +259,11 @@ func (s *Server) webhook(c echo.Context) error {
 		return c.JSON(s.opts.BusyStatus, problem{"shutting down; retry"})
 	}
 	delivery := in.DeliveryID(req.Header)
-	deliveryKey := ""
 	waitQ, waits := s.opts.Queue.(WaitQueue)
 	ackAfterTurn := waits && s.opts.AckAfterTurn > 0
 	journaled := ackAfterTurn && s.journaling()
-	if delivery != "" && !ackAfterTurn {
-		deliveryKey = name + ":delivery:" + delivery
-		if !s.opts.Dedupe.FirstSeen(deliveryKey) {
-			count("duplicate")
-			return c.JSON(http.StatusOK, map[string]any{"status": "duplicate"})
-		}
-	}
 	events, err := in.Parse(body)
 	if err != nil {
-		if deliveryKey != "" {
-			s.opts.Dedupe.Forget(deliveryKey)
-		}
 		count("bad_request")
 		return c.JSON(http.StatusBadRequest, problem{err.Error()})
 	}
@@ -278,26 +271,37 @@ func (s *Server) webhook(c echo.Context) error {
 		count("ignored")
 		return c.JSON(http.StatusOK, map[string]any{"status": "ignored"})
 	}
+	deliveryKey := ""
+	if delivery != "" {
+		deliveryKey = name + ":delivery:" + delivery
+	}
 	if journaled {
-		return s.acceptJournaled(c, name, body, events, delivery, waitQ, count, log)
+		return s.acceptJournaled(c, name, body, events, deliveryKey, waitQ, count, log)
 	}
 	if ackAfterTurn {
 		return s.submitAndWait(c, waitQ, events, count, log)
+	}
+	// The delivery and its events are marked as seen at once: one round trip with Redis.
+	keys, fresh := dedupeKeys(name, deliveryKey, events)
+	seen := handover.FirstSeenAll(s.opts.Dedupe, keys)
+	if deliveryKey != "" && !seen[0] {
+		count("duplicate")
+		return c.JSON(http.StatusOK, map[string]any{"status": "duplicate"})
 	}
 	accepted, echoes := 0, 0
 	ef, _ := in.(EchoFilter)
 	if s.opts.NoEchoFilter {
 		ef = nil
 	}
-	for _, ev := range events {
+	for i, ev := range events {
 		if ef != nil && ef.Echo(ev) {
 			echoes++
 			continue
 		}
 		key := ""
-		if ev.DedupKey != "" {
-			key = name + ":" + ev.ConversationID + ":" + ev.DedupKey
-			if !s.opts.Dedupe.FirstSeen(key) {
+		if fresh[i] >= 0 {
+			key = keys[fresh[i]]
+			if !seen[fresh[i]] {
 				continue
 			}
 		}
@@ -327,6 +331,24 @@ func (s *Server) webhook(c echo.Context) error {
 	}
 	count("accepted")
 	return c.JSON(http.StatusOK, map[string]any{"status": "accepted", "events": accepted})
+}
+
+// dedupeKeys returns the de-duplication keys of a webhook, the delivery's first when there is
+// one, and for each event the index of its key among them (-1: the event has none).
+func dedupeKeys(name, deliveryKey string, events []handover.Event) ([]string, []int) {
+	keys := make([]string, 0, len(events)+1)
+	if deliveryKey != "" {
+		keys = append(keys, deliveryKey)
+	}
+	at := make([]int, len(events))
+	for i, ev := range events {
+		at[i] = -1
+		if ev.DedupKey != "" {
+			at[i] = len(keys)
+			keys = append(keys, name+":"+ev.ConversationID+":"+ev.DedupKey)
+		}
+	}
+	return keys, at
 }
 
 func seconds(d time.Duration) string {

@@ -258,3 +258,68 @@ func TestExpectedEchoAcknowledgedWithoutATurn(t *testing.T) {
 		t.Fatalf("with NoEchoFilter: %s, queued %d", rec.Body.String(), len(q2.evs))
 	}
 }
+
+// countingDeduper is a MemoryDeduper that counts how it is asked.
+type countingDeduper struct {
+	*handover.MemoryDeduper
+	mu          sync.Mutex
+	single      int
+	batches     [][]string
+	forbidCalls bool
+	t           *testing.T
+}
+
+func (d *countingDeduper) FirstSeen(key string) bool {
+	d.mu.Lock()
+	d.single++
+	d.mu.Unlock()
+	if d.forbidCalls {
+		d.t.Errorf("FirstSeen(%q) called", key)
+	}
+	return d.MemoryDeduper.FirstSeen(key)
+}
+
+func (d *countingDeduper) FirstSeenAll(keys []string) []bool {
+	d.mu.Lock()
+	d.batches = append(d.batches, keys)
+	d.mu.Unlock()
+	if d.forbidCalls {
+		d.t.Errorf("FirstSeenAll(%q) called", keys)
+	}
+	out := make([]bool, len(keys))
+	for i, k := range keys {
+		out[i] = d.MemoryDeduper.FirstSeen(k)
+	}
+	return out
+}
+
+// A webhook's delivery and events are marked as seen in one call (one Redis round trip before
+// the answer, not one per key); a body that does not parse or carries nothing marks nothing.
+func TestDedupeKeysInOneCall(t *testing.T) {
+	q := &recQueue{}
+	d := &countingDeduper{MemoryDeduper: handover.NewMemoryDeduper(100, time.Hour), t: t}
+	s := New(Options{Inbound: []Inbound{fakeInbound{}}, Queue: q, Dedupe: d})
+	hdr := map[string]string{"X-Sig": "ok", "X-Delivery": "d1"}
+	if rec := post(t, s, "/webhooks/fake", `{"conv":"1","id":"a"}`, hdr); !strings.Contains(rec.Body.String(), "accepted") {
+		t.Fatalf("first: %s", rec.Body.String())
+	}
+	if d.single != 0 || len(d.batches) != 1 || strings.Join(d.batches[0], ",") != "fake:delivery:d1,fake:1:m:a" {
+		t.Fatalf("single %d, batches %q", d.single, d.batches)
+	}
+	if rec := post(t, s, "/webhooks/fake", `{"conv":"1","id":"a"}`, hdr); !strings.Contains(rec.Body.String(), "duplicate") {
+		t.Fatalf("repeat: %s", rec.Body.String())
+	}
+	// Another delivery of the same message: its event is a duplicate.
+	if rec := post(t, s, "/webhooks/fake", `{"conv":"1","id":"a"}`, map[string]string{"X-Sig": "ok", "X-Delivery": "d2"}); !strings.Contains(rec.Body.String(), "duplicate") {
+		t.Fatalf("same message, new delivery: %s", rec.Body.String())
+	}
+	n := len(d.batches)
+	post(t, s, "/webhooks/fake", `{"conv":`, map[string]string{"X-Sig": "ok", "X-Delivery": "d3"})
+	post(t, s, "/webhooks/fake", `{"ignore":true}`, map[string]string{"X-Sig": "ok", "X-Delivery": "d4"})
+	if len(d.batches) != n || d.single != 0 {
+		t.Fatalf("a malformed or empty webhook was de-duplicated: %q", d.batches[n:])
+	}
+	if len(q.evs) != 1 {
+		t.Fatalf("queued %d, want 1", len(q.evs))
+	}
+}
