@@ -70,7 +70,11 @@ type Locker interface {
 type ChangeLog interface {
 	// Touch records that an event for the conversation was accepted.
 	Touch(ctx context.Context, conversationID string) error
-	// Version returns how many events were recorded for the conversation.
+	// Version returns a count of the events recorded for the conversation
+	// that moves whenever another replica records one. It may leave out
+	// this replica's own Touches: the lanes know their own events (and
+	// which of them a turn read), so counting them would only make turns
+	// re-read for events they already saw.
 	Version(ctx context.Context, conversationID string) (int64, error)
 }
 

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -26,6 +27,9 @@ type Redis struct {
 	lockTTL time.Duration
 	dedupTT time.Duration
 	log     *slog.Logger
+	// replica names this process among those sharing the Redis (random, a
+	// new one on every start): its field in the hashes of event counts.
+	replica string
 }
 
 // Options configure Redis.
@@ -60,7 +64,12 @@ func Open(ctx context.Context, url string, o Options) (*Redis, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	r := &Redis{c: redis.NewClient(opt), prefix: o.Prefix, lockTTL: o.LockTTL, dedupTT: o.DedupeTTL, log: o.Logger}
+	var id [8]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return nil, fmt.Errorf("redis: replica id: %w", err)
+	}
+	r := &Redis{c: redis.NewClient(opt), prefix: o.Prefix, lockTTL: o.LockTTL, dedupTT: o.DedupeTTL, log: o.Logger,
+		replica: hex.EncodeToString(id[:])}
 	if err := r.Ping(ctx); err != nil {
 		_ = r.c.Close()
 		return nil, err
@@ -206,12 +215,13 @@ func (r *Redis) renew(key, token, conversationID string, stop <-chan struct{}, d
 	}
 }
 
-// Touch implements handover.ChangeLog: INCR of the conversation's event
-// counter, kept for a day after its last event.
+// Touch implements handover.ChangeLog: HINCRBY of this replica's field in
+// the conversation's hash of event counts, kept for a day after its last
+// event.
 func (r *Redis) Touch(ctx context.Context, conversationID string) error {
-	key := r.prefix + "events:" + conversationID
+	key := r.changesKey(conversationID)
 	pipe := r.c.TxPipeline()
-	pipe.Incr(ctx, key)
+	pipe.HIncrBy(ctx, key, r.replica, 1)
 	pipe.Expire(ctx, key, r.dedupTT)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("redis: count event of %s: %w", conversationID, err)
@@ -219,15 +229,33 @@ func (r *Redis) Touch(ctx context.Context, conversationID string) error {
 	return nil
 }
 
-// Version implements handover.ChangeLog: the conversation's event counter
-// (0 when it has none).
+// Version implements handover.ChangeLog: the sum of the other replicas'
+// counts of events for the conversation (0 when there is none). This
+// replica's own events are left out: its lanes know them, and whether the
+// running turn read them, so a second webhook about a message the turn
+// read, or its own event's count landing after the turn began, makes no
+// re-read.
 func (r *Redis) Version(ctx context.Context, conversationID string) (int64, error) {
-	n, err := r.c.Get(ctx, r.prefix+"events:"+conversationID).Int64()
-	if errors.Is(err, redis.Nil) {
-		return 0, nil
-	}
+	m, err := r.c.HGetAll(ctx, r.changesKey(conversationID)).Result()
 	if err != nil {
 		return 0, fmt.Errorf("redis: read events of %s: %w", conversationID, err)
 	}
+	var n int64
+	for field, v := range m {
+		if field == r.replica {
+			continue
+		}
+		c, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("redis: read events of %s: count %q of replica %s: %w", conversationID, v, field, err)
+		}
+		n += c
+	}
 	return n, nil
+}
+
+// changesKey is the conversation's hash of event counts, one field per
+// replica (process).
+func (r *Redis) changesKey(conversationID string) string {
+	return r.prefix + "changes:" + conversationID
 }

@@ -132,7 +132,7 @@ func TestOpenRejectsBadURLWithoutEcho(t *testing.T) {
 // An event counted by one replica changes the version another replica sees.
 func TestChangeLogSharedBetweenReplicas(t *testing.T) {
 	a := open(t)
-	b := &Redis{c: a.c, prefix: a.prefix, lockTTL: a.lockTTL, dedupTT: time.Minute, log: a.log}
+	b := &Redis{c: a.c, prefix: a.prefix, lockTTL: a.lockTTL, dedupTT: time.Minute, log: a.log, replica: "b"}
 	ctx := context.Background()
 	v0, err := a.Version(ctx, "c1")
 	if err != nil || v0 != 0 {
@@ -147,6 +147,17 @@ func TestChangeLogSharedBetweenReplicas(t *testing.T) {
 	}
 	if v, _ := a.Version(ctx, "c2"); v != 0 {
 		t.Fatalf("another conversation moved: %d", v)
+	}
+	// A replica's own events are its lanes' to know: they do not move its version, and move
+	// the other's.
+	if err := a.Touch(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := a.Version(ctx, "c1"); v != 1 {
+		t.Fatalf("own event moved the version: %d", v)
+	}
+	if v, _ := b.Version(ctx, "c1"); v != 1 {
+		t.Fatalf("the other replica's view: %d, want 1", v)
 	}
 }
 
