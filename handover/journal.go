@@ -22,16 +22,6 @@ type Journal interface {
 	Claim(ctx context.Context, now, replayAt time.Time, max int) ([]JournalEntry, error)
 }
 
-// SeenJournal is a Journal that also records de-duplication keys (see Deduper) as it adds an
-// entry, in the same write: the entry exists if and only if the keys were recorded, and one
-// round trip does both.
-type SeenJournal interface {
-	Journal
-	// AddSeen is Add, recording keys in the same write; it reports for each key whether it was
-	// new.
-	AddSeen(ctx context.Context, helpdesk string, body []byte, replayAt time.Time, keys []string) (string, []bool, error)
-}
-
 // JournalEntry is one journaled webhook, as Claim returns it.
 type JournalEntry struct {
 	ID       string

@@ -55,6 +55,12 @@ type LaneOptions struct {
 	// Locker, when set, serialises a conversation's turns across replicas
 	// (Redis). Without it lanes serialise within this process only.
 	Locker Locker
+	// Seen, when set, is the Deduper the replicas share (Redis): an event
+	// with a SeenKey is marked there as its turn is about to run, and runs
+	// no turn when another replica marked it first (a helpdesk's repeat of
+	// a delivery that reached another replica). Marking it here rather than
+	// before the webhook's answer keeps the answer free of the round trip.
+	Seen   Deduper
 	Logger *slog.Logger
 }
 
@@ -134,6 +140,7 @@ type arrival struct {
 	message string
 	recheck bool
 	hint    any
+	seenKey string // Event.SeenKey
 }
 
 // waiter is one SubmitWait: it is released when a turn numbered need or
@@ -262,7 +269,7 @@ func (l *Lanes) submit(ev Event, wait bool, fn func(error)) (<-chan error, error
 // accept numbers an event the lane takes in and, when it tells of a
 // change, records it for the running turn's Changed; l.mu is held.
 func (ln *lane) accept(ev Event) arrival {
-	a := arrival{n: ln.arrived, kind: ev.Kind, message: ev.MessageID, recheck: ev.Recheck}
+	a := arrival{n: ln.arrived, kind: ev.Kind, message: ev.MessageID, recheck: ev.Recheck, seenKey: ev.SeenKey}
 	ln.arrived++
 	if counts(ev) && ln.turn != nil {
 		n := a
@@ -442,18 +449,50 @@ func (l *Lanes) drain(id string, ln *lane) {
 			l.mu.Unlock()
 			return
 		}
-		ev := ln.events[0].ev
+		e := ln.events[0]
 		ln.events = ln.events[1:]
 		l.queued--
 		turn := ln.started
 		ln.started++
 		l.mu.Unlock()
 
-		err := l.runWithRetry(ev, ln)
+		var err error
+		if l.seenElsewhere(e) {
+			l.log.Debug("event already taken by another replica; no turn", "conversation", e.ev.ConversationID, "kind", e.ev.Kind)
+		} else {
+			err = l.runWithRetry(e.ev, ln)
+		}
 		l.mu.Lock()
 		ln.release(turn, err)
 		l.mu.Unlock()
 	}
+}
+
+// seenElsewhere marks the keys of the events entry e stands for in the
+// shared Deduper (LaneOptions.Seen) and reports whether every one of them
+// was marked before: another replica took them all, and e needs no turn.
+// An event without a key, or an entry that forgot what it stands for,
+// always runs.
+func (l *Lanes) seenElsewhere(e entry) bool {
+	if l.opts.Seen == nil || e.parts == nil {
+		return false
+	}
+	keys := make([]string, 0, len(e.parts))
+	for _, a := range e.parts {
+		if a.seenKey != "" {
+			keys = append(keys, a.seenKey)
+		}
+	}
+	if len(keys) == 0 {
+		return false
+	}
+	taken := len(keys) == len(e.parts)
+	for _, fresh := range FirstSeenAll(l.opts.Seen, keys) {
+		if fresh {
+			taken = false
+		}
+	}
+	return taken
 }
 
 // closedErr is what a waiter of a lane that ends is told: nil, or ErrClosed

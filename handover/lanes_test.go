@@ -3,6 +3,7 @@ package handover
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -132,4 +133,45 @@ func TestSubmitWaitGivesUpWithItsContextAndAtShutdown(t *testing.T) {
 		t.Fatalf("at shutdown: %v, want ErrClosed", err)
 	}
 	close(release)
+}
+
+// Replicas sharing a Deduper (LaneOptions.Seen): a delivery repeated to the other replica runs
+// one turn between them, marked as its turn is about to run; an event without a key (a replay,
+// a reconcile) runs wherever it is submitted; a SubmitFunc waiter of a skipped event is told
+// nil.
+func TestSharedSeenRunsAKeyedEventOnce(t *testing.T) {
+	shared := NewMemoryDeduper(100, time.Hour)
+	var mu sync.Mutex
+	turns := map[string]int{}
+	run := func(_ context.Context, ev Event) (string, error) {
+		mu.Lock()
+		turns[ev.ConversationID]++
+		mu.Unlock()
+		return OutcomeAnswered, nil
+	}
+	a := NewLanes(run, LaneOptions{Seen: shared})
+	b := NewLanes(run, LaneOptions{Seen: shared})
+	submit(t, a, Event{Kind: EventVisitorMessage, ConversationID: "c1", SeenKey: "h:c1:m1"})
+	shutdown(t, a)
+	done := make(chan error, 1)
+	if err := b.SubmitFunc(Event{Kind: EventVisitorMessage, ConversationID: "c1", SeenKey: "h:c1:m1"}, func(err error) { done <- err }); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the skipped event's waiter: %v", err)
+	}
+	submit(t, b, Event{Kind: EventVisitorMessage, ConversationID: "c2", SeenKey: "h:c2:m1"})
+	submit(t, b, Event{Kind: EventReconcile, ConversationID: "c3"})
+	shutdown(t, b)
+	c := NewLanes(run, LaneOptions{Seen: shared})
+	submit(t, c, Event{Kind: EventReconcile, ConversationID: "c3"})
+	shutdown(t, c)
+	mu.Lock()
+	defer mu.Unlock()
+	if turns["c1"] != 1 || turns["c2"] != 1 || turns["c3"] != 2 {
+		t.Fatalf("turns %v; want c1 once (repeated to the other replica), c2 once, c3 on both", turns)
+	}
+	if shared.FirstSeen("h:c2:m1") {
+		t.Fatal("the key of an event that ran was not marked")
+	}
 }

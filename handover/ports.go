@@ -44,6 +44,12 @@ type Event struct {
 	// DedupKey identifies this delivery's content (e.g. "message_created:1001");
 	// events with the same key are processed once.
 	DedupKey string
+	// SeenKey, set by the server, is the key the event was de-duplicated
+	// under (its DedupKey, or its delivery's, with the helpdesk's name):
+	// lanes whose replicas share a Deduper (LaneOptions.Seen) mark it there
+	// as the event's turn is about to run, and run none for an event another
+	// replica marked first. Empty: the event always runs (a replay).
+	SeenKey string
 	// MinAge is the grace period of an EventReconcile.
 	MinAge time.Duration
 	// Recheck marks an event that only asks for a look (a backup trigger,

@@ -29,36 +29,21 @@ func (j *Journal) entry(id string) string { return j.r.prefix + "journal:entry:"
 
 // Add implements handover.Journal.
 func (j *Journal) Add(ctx context.Context, helpdesk string, body []byte, replayAt time.Time) (string, error) {
-	id, _, err := j.AddSeen(ctx, helpdesk, body, replayAt, nil)
-	return id, err
-}
-
-// AddSeen implements handover.SeenJournal: the entry and the de-duplication keys (SET NX, as
-// Redis.FirstSeen) in one MULTI/EXEC, so both are written or neither, in one round trip.
-func (j *Journal) AddSeen(ctx context.Context, helpdesk string, body []byte, replayAt time.Time, keys []string) (string, []bool, error) {
 	var b [12]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return "", nil, fmt.Errorf("journal: %w", err)
+		return "", fmt.Errorf("journal: %w", err)
 	}
 	id := hex.EncodeToString(b[:])
-	cmds := make([]*redis.BoolCmd, len(keys))
 	_, err := j.r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, j.entry(id), "h", helpdesk, "b", body, "t", time.Now().UnixMilli(), "n", 0)
 		p.PExpire(ctx, j.entry(id), journalTTL)
 		p.ZAdd(ctx, j.due(), redis.Z{Score: float64(replayAt.UnixMilli()), Member: id})
-		for i, k := range keys {
-			cmds[i] = p.SetNX(ctx, j.r.prefix+"seen:"+k, 1, j.r.dedupTT)
-		}
 		return nil
 	})
 	if err != nil {
-		return "", nil, fmt.Errorf("journal: add: %w", err)
+		return "", fmt.Errorf("journal: add: %w", err)
 	}
-	seen := make([]bool, len(keys))
-	for i, c := range cmds {
-		seen[i] = c.Val()
-	}
-	return id, seen, nil
+	return id, nil
 }
 
 // Done implements handover.Journal.

@@ -218,25 +218,3 @@ func TestFirstSeenAllInOneRoundTrip(t *testing.T) {
 		t.Fatalf("without Redis %s", got)
 	}
 }
-
-// AddSeen writes the entry and the keys together; the keys are those FirstSeen reads.
-func TestJournalAddSeen(t *testing.T) {
-	r := open(t)
-	j := r.Journal()
-	ctx := context.Background()
-	now := time.Now()
-	if !r.FirstSeen("old") {
-		t.Fatal("old first sight")
-	}
-	id, seen, err := j.AddSeen(ctx, "zendesk", []byte(`{}`), now.Add(time.Minute), []string{"new", "old"})
-	if err != nil || id == "" || fmt.Sprint(seen) != "[true false]" {
-		t.Fatalf("AddSeen %q %v %v", id, seen, err)
-	}
-	if r.FirstSeen("new") {
-		t.Fatal("the key AddSeen wrote was not seen")
-	}
-	later := now.Add(2 * time.Minute)
-	if got, err := j.Claim(ctx, later, later.Add(time.Minute), 10); err != nil || len(got) != 1 || got[0].ID != id {
-		t.Fatalf("the entry AddSeen wrote: %+v %v", got, err)
-	}
-}

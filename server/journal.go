@@ -27,28 +27,21 @@ func (s *Server) journaling() bool {
 
 // acceptJournaled journals the webhook, queues its events and answers at once; the entry is
 // removed when their turns are done. The journal is written before anything is marked as seen
-// (the delivery, its events), or in the same write (a handover.SeenJournal): a process that
-// dies in between leaves an entry to replay, never a delivery that its redelivery would take
-// for a duplicate. Should the journal fail, the answer waits for the turns (submitAndWait) as
-// it would without one.
+// (the delivery, its events): a process that dies in between leaves an entry to replay, never
+// a delivery that its redelivery would take for a duplicate. Should the journal fail, the
+// answer waits for the turns (submitAndWait) as it would without one.
 func (s *Server) acceptJournaled(c echo.Context, name string, body []byte, events []handover.Event, deliveryKey string,
 	waitQ WaitQueue, count func(string), log *slog.Logger) error {
 	keys, at := dedupeKeys(name, deliveryKey, events)
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	replayAt := s.opts.Now().Add(s.opts.AckAfterTurn)
-	var id string
-	var seen []bool
-	var err error
-	if sj, ok := s.opts.Journal.(handover.SeenJournal); ok {
-		id, seen, err = sj.AddSeen(ctx, name, body, replayAt, keys)
-	} else if id, err = s.opts.Journal.Add(ctx, name, body, replayAt); err == nil {
-		seen = handover.FirstSeenAll(s.opts.Dedupe, keys)
-	}
+	id, err := s.opts.Journal.Add(ctx, name, body, replayAt)
 	cancel()
 	if err != nil {
 		log.Warn("journal unavailable: the webhook's answer waits for its turn", "err", err)
 		return s.submitAndWait(c, waitQ, events, count, log)
 	}
+	seen := handover.FirstSeenAll(s.opts.Dedupe, keys)
 	if deliveryKey != "" && !seen[0] {
 		s.journalDone(id, log)
 		count("duplicate")
@@ -57,6 +50,9 @@ func (s *Server) acceptJournaled(c echo.Context, name string, body []byte, event
 	fresh := make([]bool, len(events))
 	for i := range events {
 		fresh[i] = at[i] < 0 || seen[at[i]]
+		if at[i] >= 0 {
+			events[i].SeenKey = keys[at[i]]
+		}
 	}
 	accepted, err := s.submitJournaled(name, id, events, fresh, log)
 	if err != nil && accepted == 0 {
@@ -95,9 +91,7 @@ func (s *Server) submitJournaled(name, id string, events []handover.Event, fresh
 			if !fresh[i] {
 				continue
 			}
-			if ev.DedupKey != "" {
-				key = name + ":" + ev.ConversationID + ":" + ev.DedupKey
-			}
+			key = ev.SeenKey
 		}
 		w.add()
 		if err := q.SubmitFunc(ev, w.done); err != nil {

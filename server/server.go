@@ -64,8 +64,11 @@ type FuncQueue interface {
 type Options struct {
 	Inbound []Inbound
 	Queue   Queue
-	// Dedupe marks deliveries and events as seen (default in memory); a
-	// handover.BatchDeduper marks a webhook's keys in one call.
+	// Dedupe marks deliveries and events as seen before the answer (default
+	// in memory, this process's; a handover.BatchDeduper marks a webhook's
+	// keys in one call). Each queued event carries its key (Event.SeenKey),
+	// for lanes that share a Deduper between replicas to check as its turn
+	// is about to run (handover.LaneOptions.Seen).
 	Dedupe  handover.Deduper
 	Metrics *Metrics
 	Logger  *slog.Logger
@@ -85,9 +88,7 @@ type Options struct {
 	// Journal, with AckAfterTurn and a Queue that is a FuncQueue, lets such a helpdesk's webhook
 	// be answered at once: it is journaled first (in Redis, shared by the replicas) and removed
 	// when its turns are done; ReplayJournal replays what a dead process or a failed turn left
-	// once AckAfterTurn has passed. Should the journal fail, the answer waits for the turn. A
-	// handover.SeenJournal also records the webhook's de-duplication keys in the same write
-	// (one round trip): it must keep them where Dedupe does, since Dedupe forgets them.
+	// once AckAfterTurn has passed. Should the journal fail, the answer waits for the turn.
 	Journal handover.Journal
 	// BusyStatus is the status of a busy or draining answer: 429 (the default) or, for a
 	// helpdesk that punishes a 429 (helpdesk.Descriptor.OverloadStatus), 503.
@@ -281,7 +282,9 @@ func (s *Server) webhook(c echo.Context) error {
 	if ackAfterTurn {
 		return s.submitAndWait(c, waitQ, events, count, log)
 	}
-	// The delivery and its events are marked as seen at once: one round trip with Redis.
+	// The delivery and its events are marked as seen here, in this process; with replicas the
+	// lanes mark each event in Redis as its turn is about to run (Event.SeenKey), so the
+	// answer waits for no round trip.
 	keys, fresh := dedupeKeys(name, deliveryKey, events)
 	seen := handover.FirstSeenAll(s.opts.Dedupe, keys)
 	if deliveryKey != "" && !seen[0] {
@@ -304,6 +307,7 @@ func (s *Server) webhook(c echo.Context) error {
 			if !seen[fresh[i]] {
 				continue
 			}
+			ev.SeenKey = key
 		}
 		if err := s.opts.Queue.Submit(ev); err != nil {
 			if key != "" {
@@ -334,7 +338,8 @@ func (s *Server) webhook(c echo.Context) error {
 }
 
 // dedupeKeys returns the de-duplication keys of a webhook, the delivery's first when there is
-// one, and for each event the index of its key among them (-1: the event has none).
+// one, and for each event the index of its key among them (-1: the event has none). An
+// event's key is its DedupKey's, else its delivery's with its place in it.
 func dedupeKeys(name, deliveryKey string, events []handover.Event) ([]string, []int) {
 	keys := make([]string, 0, len(events)+1)
 	if deliveryKey != "" {
@@ -343,9 +348,13 @@ func dedupeKeys(name, deliveryKey string, events []handover.Event) ([]string, []
 	at := make([]int, len(events))
 	for i, ev := range events {
 		at[i] = -1
-		if ev.DedupKey != "" {
+		switch {
+		case ev.DedupKey != "":
 			at[i] = len(keys)
 			keys = append(keys, name+":"+ev.ConversationID+":"+ev.DedupKey)
+		case deliveryKey != "":
+			at[i] = len(keys)
+			keys = append(keys, deliveryKey+":"+strconv.Itoa(i))
 		}
 	}
 	return keys, at

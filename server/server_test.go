@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -293,8 +294,8 @@ func (d *countingDeduper) FirstSeenAll(keys []string) []bool {
 	return out
 }
 
-// A webhook's delivery and events are marked as seen in one call (one Redis round trip before
-// the answer, not one per key); a body that does not parse or carries nothing marks nothing.
+// A webhook's delivery and events are marked as seen in one call to the server's Deduper; a
+// body that does not parse or carries nothing marks nothing.
 func TestDedupeKeysInOneCall(t *testing.T) {
 	q := &recQueue{}
 	d := &countingDeduper{MemoryDeduper: handover.NewMemoryDeduper(100, time.Hour), t: t}
@@ -319,7 +320,20 @@ func TestDedupeKeysInOneCall(t *testing.T) {
 	if len(d.batches) != n || d.single != 0 {
 		t.Fatalf("a malformed or empty webhook was de-duplicated: %q", d.batches[n:])
 	}
-	if len(q.evs) != 1 {
-		t.Fatalf("queued %d, want 1", len(q.evs))
+	// The queued event carries its key, for lanes that share a Deduper between replicas.
+	if len(q.evs) != 1 || q.evs[0].SeenKey != "fake:1:m:a" {
+		t.Fatalf("queued %+v, want one with its key", q.evs)
+	}
+}
+
+func TestDedupeKeys(t *testing.T) {
+	evs := []handover.Event{{ConversationID: "1", DedupKey: "m:a"}, {ConversationID: "1"}}
+	keys, at := dedupeKeys("fake", "fake:delivery:d1", evs)
+	if fmt.Sprint(keys, at) != "[fake:delivery:d1 fake:1:m:a fake:delivery:d1:1] [1 2]" {
+		t.Fatalf("with a delivery id: %v %v", keys, at)
+	}
+	keys, at = dedupeKeys("fake", "", evs)
+	if fmt.Sprint(keys, at) != "[fake:1:m:a] [0 -1]" {
+		t.Fatalf("without: %v %v", keys, at)
 	}
 }

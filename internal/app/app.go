@@ -187,7 +187,7 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 	if rds != nil {
 		laneOpts.Locker = rds
 		laneOpts.Changes = rds
-		srvOpts.Dedupe = rds
+		laneOpts.Seen = rds
 		// Replicas behind Redis share deliveries: an echo of one replica's write may reach
 		// another, so no replica may take a delivery for its own echo.
 		srvOpts.NoEchoFilter = true
