@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -47,6 +49,7 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	})
 	fs.Uint64Var(&def.Seed, "seed", def.Seed, "seed of the arrival schedule")
+	fs.IntVar(&def.Rounds, "rounds", def.Rounds, "run the targets this many times, one after the other, and print the median round's table and every round's ratios (a shared machine's noise)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the load generator (sims, relay, scripted LLM) to this file")
 	verbose := fs.Bool("v", false, "copy the child processes' logs to stderr")
 	if err := fs.Parse(args); err != nil {
@@ -109,8 +112,8 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stdout)
 		}
 		printReport(stdout, rep)
-		if s := rep.Result(loadtest.TargetService); s != nil && (s.Lost > 0 || s.Doubled > 0) {
-			failed = append(failed, fmt.Sprintf("%s: %d lost, %d doubled", h, s.Lost, s.Doubled))
+		if lost, doubled := rep.Worst(loadtest.TargetService); lost > 0 || doubled > 0 {
+			failed = append(failed, fmt.Sprintf("%s: %d lost, %d doubled", h, lost, doubled))
 		}
 	}
 	if len(failed) > 0 {
@@ -275,6 +278,70 @@ func printReport(w io.Writer, rep *loadtest.Report) {
 			fmt.Fprintf(w, "note (%s): %s\n", r.Target, e)
 		}
 	}
+	printRounds(w, rep)
+}
+
+// printRounds writes, when more than one round ran with both targets, each
+// round's service/reference ratios, lost and doubled, and their medians.
+func printRounds(w io.Writer, rep *loadtest.Report) {
+	if len(rep.Rounds) < 2 || loadtest.Ratio(rep.Rounds[0], loadtest.AckP99) == 0 {
+		return
+	}
+	type measure struct {
+		name string
+		f    func(*loadtest.Result) float64
+	}
+	measures := []measure{
+		{"ack p50", func(r *loadtest.Result) float64 { return float64(r.Acks.P50) }},
+		{"ack p99", loadtest.AckP99},
+		{"e2e p99", func(r *loadtest.Result) float64 { return float64(r.EndToEnd.P99) }},
+		{"CPU/turn", func(r *loadtest.Result) float64 {
+			if r.Answers == 0 {
+				return 0
+			}
+			return float64(r.CPU) / float64(r.Answers)
+		}},
+		{"calls/turn", func(r *loadtest.Result) float64 { return r.PerTurn(float64(r.TotalCalls())) }},
+	}
+	fmt.Fprintf(w, "\nrounds (service/reference in each; the table above is the median round by ack p99, marked *)\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := "round\t"
+	for _, m := range measures {
+		header += m.name + "\t"
+	}
+	fmt.Fprintln(tw, header+"lost\tdoubled\t")
+	ratios := make([][]float64, len(measures))
+	median := rep.MedianRound()
+	for i, round := range rep.Rounds {
+		label := strconv.Itoa(i + 1)
+		if i == median {
+			label += "*"
+		}
+		line := label + "\t"
+		for j, m := range measures {
+			v := loadtest.Ratio(round, m.f)
+			ratios[j] = append(ratios[j], v)
+			line += fmt.Sprintf("%.2fx\t", v)
+		}
+		lost, doubled := 0, 0
+		for _, r := range round {
+			if r.Target == loadtest.TargetService {
+				lost, doubled = r.Lost, r.Doubled
+			}
+		}
+		fmt.Fprintln(tw, line+fmt.Sprintf("%d\t%d\t", lost, doubled))
+	}
+	line := "median\t"
+	for _, vs := range ratios {
+		slices.Sort(vs)
+		m := vs[len(vs)/2]
+		if len(vs)%2 == 0 {
+			m = (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
+		}
+		line += fmt.Sprintf("%.2fx\t", m)
+	}
+	fmt.Fprintln(tw, line+"\t\t")
+	_ = tw.Flush()
 }
 
 func fmtDur(d time.Duration) string {

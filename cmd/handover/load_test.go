@@ -39,3 +39,43 @@ func TestPrintReport(t *testing.T) {
 		}
 	}
 }
+
+// With several rounds the table is the median round's (by ack p99 ratio) and every round's
+// ratios follow, with their medians; the worst round's losses decide the exit.
+func TestPrintRounds(t *testing.T) {
+	o := loadtest.Defaults()
+	o.Helpdesk = "chatwoot"
+	round := func(svcP99, refP99 time.Duration, lost int) []*loadtest.Result {
+		return []*loadtest.Result{
+			{Target: loadtest.TargetReference, Answers: 10, Acks: loadtest.Latencies{N: 10, P50: time.Millisecond, P99: refP99}},
+			{Target: loadtest.TargetService, Answers: 10, Lost: lost, Acks: loadtest.Latencies{N: 10, P50: 2 * time.Millisecond, P99: svcP99}},
+		}
+	}
+	rep := &loadtest.Report{Options: o, Rounds: [][]*loadtest.Result{
+		round(6*time.Millisecond, time.Millisecond, 0), // 6x: a noisy round
+		round(3*time.Millisecond, 2*time.Millisecond, 1),
+		round(2*time.Millisecond, 2*time.Millisecond, 0),
+	}}
+	if m := rep.MedianRound(); m != 1 {
+		t.Fatalf("median round %d, want 1 (1.5x between 1.0x and 6.0x)", m)
+	}
+	if lost, doubled := rep.Worst(loadtest.TargetService); lost != 1 || doubled != 0 {
+		t.Fatalf("worst %d lost %d doubled", lost, doubled)
+	}
+	rep.Results = rep.Rounds[rep.MedianRound()]
+	var b strings.Builder
+	printReport(&b, rep)
+	out := strings.Join(strings.Fields(b.String()), " ")
+	for _, want := range []string{
+		"ack p99 3.00ms 2.00ms 1.50x",
+		"round ack p50 ack p99 e2e p99 CPU/turn calls/turn lost doubled",
+		"1 2.00x 6.00x",
+		"2* 2.00x 1.50x",
+		"3 2.00x 1.00x",
+		"median 2.00x 1.50x",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, b.String())
+		}
+	}
+}

@@ -50,6 +50,11 @@ type Options struct {
 	ServiceEnv []string
 	// Seed makes the arrival schedule and the jitter reproducible.
 	Seed uint64
+	// Rounds is how many times the targets run, one after the other, on
+	// the same schedule (default 1). On a shared machine the latency
+	// percentiles of one run move with whatever else runs; the median of
+	// several rounds' service/reference ratios is the figure to read.
+	Rounds int
 	// Progress, if set, receives a progress bar (carriage returns; a terminal).
 	Progress io.Writer
 	// ChildLog, if set, receives the children's stderr (their JSON logs).
@@ -63,7 +68,7 @@ func Defaults() Options {
 	return Options{
 		Helpdesk: Helpdesks[0], Targets: []string{TargetReference, TargetService},
 		Rate: 10, Duration: 20 * time.Second, Messages: 3, Gap: 4 * time.Second,
-		LLMLatency: 2 * time.Second, Seed: 1,
+		LLMLatency: 2 * time.Second, Seed: 1, Rounds: 1,
 	}
 }
 
@@ -74,6 +79,7 @@ const (
 	MaxMessages = 100
 	MaxHistory  = 1000
 	MaxLatency  = time.Minute
+	MaxRounds   = 20
 )
 
 // Validate reports every problem of o at once.
@@ -92,6 +98,9 @@ func (o Options) Validate() error {
 		if t != TargetService && t != TargetReference {
 			errs = append(errs, fmt.Errorf("target %q: use %s or %s", t, TargetService, TargetReference))
 		}
+	}
+	if o.Rounds < 0 || o.Rounds > MaxRounds {
+		errs = append(errs, fmt.Errorf("rounds must be in [1, %d]", MaxRounds))
 	}
 	if !(o.Rate > 0 && o.Rate <= MaxRate) {
 		errs = append(errs, fmt.Errorf("rate must be in (0, %d] messages a second", MaxRate))

@@ -1,11 +1,13 @@
 package loadtest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -17,7 +19,10 @@ import (
 // the order they ran, on the same arrival schedule.
 type Report struct {
 	Options Options
+	// Results are the targets' results of the median round (see Rounds).
 	Results []*Result
+	// Rounds holds every round's results, in the order they ran.
+	Rounds [][]*Result
 }
 
 // Result returns the result of target, or nil.
@@ -47,14 +52,70 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, errors.New("the schedule is empty: raise -rate or -duration")
 	}
 	rep := &Report{Options: o}
-	for _, t := range o.Targets {
-		res, err := runTarget(ctx, o, t, sched)
-		if err != nil {
-			return rep, fmt.Errorf("%s %s: %w", o.Helpdesk, t, err)
+	for round := range max(1, o.Rounds) {
+		var results []*Result
+		for _, t := range o.Targets {
+			res, err := runTarget(ctx, o, t, sched)
+			if err != nil {
+				return rep, fmt.Errorf("%s %s (round %d): %w", o.Helpdesk, t, round+1, err)
+			}
+			results = append(results, res)
 		}
-		rep.Results = append(rep.Results, res)
+		rep.Rounds = append(rep.Rounds, results)
 	}
+	rep.Results = rep.Rounds[rep.MedianRound()]
 	return rep, nil
+}
+
+// Ratio is the service's value over the reference's in one round's
+// results, by f; 0 when either is missing or the reference's is 0.
+func Ratio(results []*Result, f func(*Result) float64) float64 {
+	var svc, ref *Result
+	for _, r := range results {
+		switch r.Target {
+		case TargetService:
+			svc = r
+		case TargetReference:
+			ref = r
+		}
+	}
+	if svc == nil || ref == nil || f(ref) == 0 {
+		return 0
+	}
+	return f(svc) / f(ref)
+}
+
+// AckP99 is a Result's ack p99, for Ratio.
+func AckP99(r *Result) float64 { return float64(r.Acks.P99) }
+
+// MedianRound is the index of the round whose service/reference ack p99
+// ratio is the median of the rounds' (the lower middle one of an even
+// count); round 0 when a target is missing.
+func (r *Report) MedianRound() int {
+	idx := make([]int, len(r.Rounds))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		return cmp.Compare(Ratio(r.Rounds[a], AckP99), Ratio(r.Rounds[b], AckP99))
+	})
+	if len(idx) == 0 {
+		return 0
+	}
+	return idx[(len(idx)-1)/2]
+}
+
+// Worst returns, over every round, the most lost and the most doubled
+// answers of the target.
+func (r *Report) Worst(target string) (lost, doubled int) {
+	for _, round := range r.Rounds {
+		for _, res := range round {
+			if res.Target == target {
+				lost, doubled = max(lost, res.Lost), max(doubled, res.Doubled)
+			}
+		}
+	}
+	return lost, doubled
 }
 
 // runTarget runs one target: sim and LLM up, history seeded, child
