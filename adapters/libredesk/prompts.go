@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/handover-dev/handover/adapters/internal/helptext"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -209,33 +210,5 @@ func toHTML(text string) string {
 	return b.String()
 }
 
-// htmlToText is the fallback when a message has no text_content: tags dropped, <br> and block
-// ends as newlines, the common entities decoded.
-func htmlToText(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		if s[i] != '<' {
-			b.WriteByte(s[i])
-			i++
-			continue
-		}
-		end := strings.IndexByte(s[i:], '>')
-		if end < 0 {
-			b.WriteString(s[i:])
-			break
-		}
-		tag := strings.ToLower(strings.Trim(s[i+1:i+end], "/ "))
-		if f := strings.Fields(tag); len(f) > 0 {
-			tag = f[0]
-		}
-		switch tag {
-		case "br", "p", "div", "li":
-			if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
-				b.WriteByte('\n')
-			}
-		}
-		i += end + 1
-	}
-	out := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'", "&nbsp;", " ", "&amp;", "&").Replace(b.String())
-	return strings.TrimSpace(out)
-}
+// htmlToText is the fallback when a message has no text_content (helptext.Lines).
+func htmlToText(s string) string { return helptext.Lines(s) }

@@ -39,6 +39,39 @@ func FromHTML(s string) string {
 	return Clip(tidy(w.b.String()), MaxBody)
 }
 
+// Lines returns the text of a chat message's HTML without parsing it: tags are dropped, <br> and
+// the ends of paragraphs, divs and list items become line breaks, and the common entities are
+// decoded. It is what Libredesk's html2text makes of a message (its text_content), and the
+// adapter's fallback when a message lacks one.
+func Lines(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if s[i] != '<' {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		end := strings.IndexByte(s[i:], '>')
+		if end < 0 {
+			b.WriteString(s[i:])
+			break
+		}
+		tag := strings.ToLower(strings.Trim(s[i+1:i+end], "/ "))
+		if f := strings.Fields(tag); len(f) > 0 {
+			tag = f[0]
+		}
+		switch tag {
+		case "br", "p", "div", "li":
+			if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
+				b.WriteByte('\n')
+			}
+		}
+		i += end + 1
+	}
+	out := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'", "&nbsp;", " ", "&amp;", "&").Replace(b.String())
+	return strings.TrimSpace(out)
+}
+
 // Clip cuts s to at most n bytes without splitting a UTF-8 sequence.
 func Clip(s string, n int) string {
 	if len(s) <= n {

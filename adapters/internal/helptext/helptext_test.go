@@ -28,3 +28,16 @@ func TestClip(t *testing.T) {
 		t.Fatalf("FromHTML kept %d bytes", n)
 	}
 }
+
+func TestLines(t *testing.T) {
+	for in, want := range map[string]string{
+		"<p>Hi&nbsp;there</p><p>Line<br>two &amp; more</p>": "Hi there\nLine\ntwo & more",
+		"plain <b>bold</b> text":                            "plain bold text",
+		"<div>a</div><ul><li>x</li><li>y</li></ul>":         "a\nx\ny",
+		"broken <tag":                                       "broken <tag",
+	} {
+		if got := Lines(in); got != want {
+			t.Errorf("Lines(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

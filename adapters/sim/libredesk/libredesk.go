@@ -37,6 +37,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/internal/helptext"
 	"github.com/handover-dev/handover/adapters/sim"
 )
 
@@ -966,33 +967,5 @@ func ldEscapeHTML(s string) string {
 	return "<p>" + strings.Join(lines, "<br>") + "</p>"
 }
 
-// htmlToText is a small stand-in for Libredesk's html2text (text_content): tags are dropped,
-// <br> and paragraph ends become newlines and the common entities are decoded.
-func ldHTMLToText(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		if s[i] != '<' {
-			b.WriteByte(s[i])
-			i++
-			continue
-		}
-		end := strings.IndexByte(s[i:], '>')
-		if end < 0 {
-			b.WriteString(s[i:])
-			break
-		}
-		tag := strings.ToLower(strings.Trim(s[i+1:i+end], "/ "))
-		if f := strings.Fields(tag); len(f) > 0 {
-			tag = f[0]
-		}
-		switch tag {
-		case "br", "p", "div", "li":
-			if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
-				b.WriteByte('\n')
-			}
-		}
-		i += end + 1
-	}
-	out := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'", "&nbsp;", " ", "&amp;", "&").Replace(b.String())
-	return strings.TrimSpace(out)
-}
+// ldHTMLToText stands in for Libredesk's html2text (text_content).
+func ldHTMLToText(s string) string { return helptext.Lines(s) }
