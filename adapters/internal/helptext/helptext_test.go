@@ -34,7 +34,7 @@ func TestLines(t *testing.T) {
 		"<p>Hi&nbsp;there</p><p>Line<br>two &amp; more</p>": "Hi there\nLine\ntwo & more",
 		"plain <b>bold</b> text":                            "plain bold text",
 		"<div>a</div><ul><li>x</li><li>y</li></ul>":         "a\nx\ny",
-		"broken <tag":                                       "broken <tag",
+		"broken <tag": "broken <tag",
 	} {
 		if got := Lines(in); got != want {
 			t.Errorf("Lines(%q) = %q, want %q", in, got, want)
