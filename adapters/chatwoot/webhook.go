@@ -188,20 +188,24 @@ type changedValue struct {
 // Conversations::EventDataPresenter (app/presenters/conversations/event_data_presenter.rb);
 // docs: https://www.chatwoot.com/docs/product/others/webhook-events
 func Parse(body []byte) ([]handover.Event, error) {
-	var head struct {
-		Event flexString `json:"event"`
-	}
-	if err := apiclient.DecodeJSON("chatwoot webhook", body, &head); err != nil {
-		return nil, err
-	}
-	switch string(head.Event) {
-	case eventMessageCreated, eventMessageUpdated, eventConversationUpdated:
-	default:
-		return nil, nil
-	}
+	// One decode for the events handover reads (the body is decoded once, not a head first and
+	// then the whole: the ack's main cost); a body that does not fit is looked at again only
+	// to tell an event handover ignores, whatever its shape, from a broken one.
 	var p webhookPayload
 	if err := apiclient.DecodeJSON("chatwoot webhook", body, &p); err != nil {
+		var head struct {
+			Event flexString `json:"event"`
+		}
+		if herr := apiclient.DecodeJSON("chatwoot webhook", body, &head); herr != nil {
+			return nil, herr
+		}
+		if !readEvent(string(head.Event)) {
+			return nil, nil
+		}
 		return nil, err
+	}
+	if !readEvent(p.Event) {
+		return nil, nil
 	}
 	switch p.Event {
 	case eventMessageCreated:
@@ -211,6 +215,15 @@ func Parse(body []byte) ([]handover.Event, error) {
 	default:
 		return parseConversationUpdated(&p, body)
 	}
+}
+
+// readEvent reports whether handover reads webhooks of this event.
+func readEvent(event string) bool {
+	switch event {
+	case eventMessageCreated, eventMessageUpdated, eventConversationUpdated:
+		return true
+	}
+	return false
 }
 
 func parseMessageCreated(p *webhookPayload) ([]handover.Event, error) {
