@@ -218,3 +218,60 @@ func TestFirstSeenAllInOneRoundTrip(t *testing.T) {
 		t.Fatalf("without Redis %s", got)
 	}
 }
+
+// Expected echoes are taken once each, by whichever replica, oldest first; a forgotten one is
+// gone, and one that expired is counted, not taken.
+func TestEchoLedgerSharedBetweenReplicas(t *testing.T) {
+	a := open(t)
+	b := &Redis{c: a.c, prefix: a.prefix, dedupTT: time.Minute, log: a.log, replica: "b"}
+	ctx := context.Background()
+	if _, err := a.ExpectEcho(ctx, "t1", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	forget, err := a.ExpectEcho(ctx, "t1", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forget()
+	if taken, expired, err := b.TakeEcho(ctx, "t1"); err != nil || !taken || expired != 0 {
+		t.Fatalf("the other replica's take: %v %d %v", taken, expired, err)
+	}
+	if taken, _, _ := a.TakeEcho(ctx, "t1"); taken {
+		t.Fatal("a forgotten expectation, or one already taken, was taken")
+	}
+	if _, err := a.ExpectEcho(ctx, "t2", 30*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(60 * time.Millisecond)
+	if taken, expired, err := b.TakeEcho(ctx, "t2"); err != nil || taken || expired != 1 {
+		t.Fatalf("an expired expectation: taken %v, expired %d, %v", taken, expired, err)
+	}
+	// Concurrent takes of three expectations by two replicas: three taken in all.
+	for range 3 {
+		if _, err := a.ExpectEcho(ctx, "t3", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	taken := 0
+	for i := range 8 {
+		r := a
+		if i%2 == 1 {
+			r = b
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if ok, _, err := r.TakeEcho(ctx, "t3"); err == nil && ok {
+				mu.Lock()
+				taken++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if taken != 3 {
+		t.Fatalf("%d taken, want 3", taken)
+	}
+}

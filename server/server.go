@@ -94,7 +94,8 @@ type Options struct {
 	// helpdesk that punishes a 429 (helpdesk.Descriptor.OverloadStatus), 503.
 	BusyStatus int
 	// NoEchoFilter turns off the Inbounds' EchoFilter: set when replicas share deliveries
-	// (Redis), where an echo may reach another replica than the one that expects it.
+	// (Redis), where an echo may reach another replica than the one that expects it, unless
+	// the adapter keeps its expected echoes in Redis too (handover.EchoSharer).
 	NoEchoFilter bool
 	// Now is the clock for signature timestamps (tests).
 	Now func() time.Time

@@ -1,6 +1,8 @@
 package liveagent
 
 import (
+	"context"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,11 +32,12 @@ import (
 //     expires untaken unlearns what was seen (the echoes may not come after all), until a new
 //     probe shows one again.
 //
-// It is a per-process hint, like the agent-variable knowledge, and only sound when every
-// delivery of a ticket reaches the process that wrote in it: one replica, or replicas with
-// sticky routing by ticket. With Redis (replicas that share any delivery) the service turns it
-// off (server.Options.NoEchoFilter): an echo that reached another replica would leave this
-// one's expectation to take the visitor's next message.
+// Kept in this process, it is only sound when every delivery of a ticket reaches the process
+// that wrote in it: one replica, or replicas with sticky routing by ticket. With Redis
+// (replicas that share any delivery) the expectations live there (ShareEchoes): one is written
+// before the message is, and whichever replica the next "message added" reaches takes it
+// atomically, so an echo that reached another replica leaves no expectation behind to take the
+// visitor's next message. Whether echoes come is still learned per process (seen).
 
 // echoTTL is how long an expected echo is waited for. A variable for tests.
 var echoTTL = 10 * time.Second
@@ -42,8 +45,11 @@ var echoTTL = 10 * time.Second
 // maxEchoTickets bounds the tickets with an expected echo (a burst past it only costs reads).
 const maxEchoTickets = 10000
 
-// echoes holds the expected echoes per ticket.
+// echoes holds the expected echoes per ticket: in this process, or, with replicas that share
+// deliveries (Redis), in a handover.EchoLedger that every replica sees.
 type echoes struct {
+	ledger handover.EchoLedger
+	log    *slog.Logger
 	mu     sync.Mutex
 	due    map[string][]time.Time // ticket id → deadlines, oldest first
 	probes map[string]time.Time   // tickets whose event took an expectation before seen: when
@@ -53,6 +59,17 @@ type echoes struct {
 // expect records one echo to come for ticket id and returns a function that forgets it (the
 // write failed).
 func (e *echoes) expect(id string) (forget func()) {
+	if e.ledger != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		forget, err := e.ledger.ExpectEcho(ctx, id, echoTTL)
+		if err != nil {
+			// The echo then runs a turn, which reads and finds nothing to do.
+			e.logger().Warn("could not share an expected echo", "ticket", id, "err", err)
+			return func() {}
+		}
+		return forget
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.due == nil {
@@ -83,6 +100,20 @@ func (e *echoes) expect(id string) (forget func()) {
 
 // take removes one unexpired expectation of ticket id and reports whether there was one.
 func (e *echoes) take(id string) bool {
+	if e.ledger != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		taken, expired, err := e.ledger.TakeEcho(ctx, id)
+		if expired > 0 {
+			e.seen.Store(false) // an echo did not come
+		}
+		if err != nil {
+			// Not taken: the event runs its turn, which costs a read, never an answer.
+			e.logger().Warn("could not read the expected echoes", "ticket", id, "err", err)
+			return false
+		}
+		return taken
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := time.Now()
@@ -138,6 +169,20 @@ func (a *Adapter) Echo(ev handover.Event) bool {
 	}
 	a.echo.probe(ev.ConversationID)
 	return false
+}
+
+func (e *echoes) logger() *slog.Logger {
+	if e.log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return e.log
+}
+
+// ShareEchoes keeps the expected echoes in l, which every replica sees (handover.EchoSharer):
+// the filter then stays sound when replicas share deliveries, since an echo that reaches
+// another replica takes the expectation there. Call it before the adapter serves.
+func (a *Adapter) ShareEchoes(l handover.EchoLedger) {
+	a.echo.ledger, a.echo.log = l, a.log
 }
 
 // probe records that an event of ticket id took an expectation before any echo was seen.

@@ -1,6 +1,9 @@
 package liveagent
 
 import (
+	"context"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -176,5 +179,70 @@ func TestEchoProbeExpires(t *testing.T) {
 	a.learnEcho(ev, botNewest)
 	if a.echo.seen.Load() {
 		t.Fatal("a stale probe taught the adapter")
+	}
+}
+
+// memLedger is an in-memory handover.EchoLedger two adapters share, as replicas share Redis.
+type memLedger struct {
+	mu  sync.Mutex
+	due map[string][]int // conversation → ids of expectations, oldest first
+	n   int
+}
+
+func (m *memLedger) ExpectEcho(_ context.Context, id string, _ time.Duration) (func(), error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.due == nil {
+		m.due = map[string][]int{}
+	}
+	m.n++
+	n := m.n
+	m.due[id] = append(m.due[id], n)
+	return func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.due[id] = slices.DeleteFunc(m.due[id], func(x int) bool { return x == n })
+	}, nil
+}
+
+func (m *memLedger) TakeEcho(_ context.Context, id string) (bool, int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.due[id]) == 0 {
+		return false, 0, nil
+	}
+	m.due[id] = m.due[id][1:]
+	return true, 0, nil
+}
+
+// With replicas that share deliveries, the echo of one replica's write reaches another: a
+// shared ledger lets that replica take it, once, and leaves nothing behind on the writer that
+// would take the visitor's next message.
+func TestEchoSharedBetweenReplicas(t *testing.T) {
+	e := newCostEnv(t)
+	ledger := &memLedger{}
+	e.a.ShareEchoes(ledger)
+	other, err := New(e.a.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.ShareEchoes(ledger)
+	e.a.echo.seen.Store(true)
+	other.echo.seen.Store(true)
+
+	e.turn(func() { e.visitor("jane", "How long does shipping take?") }) // e.a answers
+	echo := messageAdded(e.deliveries())
+	if len(echo) != 1 {
+		t.Fatalf("want the echo of the answer, got %d", len(echo))
+	}
+	if !other.Echo(echo[0]) {
+		t.Fatal("the other replica did not take the echo of this one's answer")
+	}
+	if other.Echo(echo[0]) || e.a.Echo(echo[0]) {
+		t.Fatal("one write's expectation was taken twice")
+	}
+	e.visitor("jane", "Thanks!")
+	if next := messageAdded(e.deliveries()); len(next) != 1 || e.a.Echo(next[0]) {
+		t.Fatal("the writer took the visitor's next message for an echo")
 	}
 }

@@ -189,8 +189,13 @@ func New(cfg config.Config, hd Helpdesk, o Options) (*App, error) {
 		laneOpts.Changes = rds
 		laneOpts.Seen = rds
 		// Replicas behind Redis share deliveries: an echo of one replica's write may reach
-		// another, so no replica may take a delivery for its own echo.
-		srvOpts.NoEchoFilter = true
+		// another. An adapter that keeps its expected echoes in Redis stays sound; for any other,
+		// no replica may take a delivery for its own echo.
+		if es, ok := hd.(handover.EchoSharer); ok {
+			es.ShareEchoes(rds)
+		} else {
+			srvOpts.NoEchoFilter = true
+		}
 	}
 	srvOpts.Ready = readiness(chk, rds)
 	lanes := handover.NewLanes(engine.Handle, laneOpts)
