@@ -32,29 +32,20 @@ func (s *Server) journaling() bool {
 // answer waits for the turns (submitAndWait) as it would without one.
 func (s *Server) acceptJournaled(c echo.Context, name string, body []byte, events []handover.Event, deliveryKey string,
 	waitQ WaitQueue, count func(string), log *slog.Logger) error {
-	keys, at := dedupeKeys(name, deliveryKey, events)
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
-	replayAt := s.opts.Now().Add(s.opts.AckAfterTurn)
-	id, err := s.opts.Journal.Add(ctx, name, body, replayAt)
+	id, err := s.opts.Journal.Add(ctx, name, body, s.opts.Now().Add(s.opts.AckAfterTurn))
 	cancel()
 	if err != nil {
 		log.Warn("journal unavailable: the webhook's answer waits for its turn", "err", err)
 		return s.submitAndWait(c, waitQ, events, count, log)
 	}
-	seen := handover.FirstSeenAll(s.opts.Dedupe, keys)
-	if deliveryKey != "" && !seen[0] {
+	repeat, fresh := s.markSeen(name, deliveryKey, events)
+	if repeat {
 		s.journalDone(id, log)
 		count("duplicate")
 		return c.JSON(http.StatusOK, map[string]any{"status": "duplicate"})
 	}
-	fresh := make([]bool, len(events))
-	for i := range events {
-		fresh[i] = at[i] < 0 || seen[at[i]]
-		if at[i] >= 0 {
-			events[i].SeenKey = keys[at[i]]
-		}
-	}
-	accepted, err := s.submitJournaled(name, id, events, fresh, log)
+	accepted, err := s.submitJournaled(id, events, fresh, log)
 	if err != nil && accepted == 0 {
 		// Nothing was queued: forget the entry and let the helpdesk redeliver.
 		s.journalDone(id, log)
@@ -80,23 +71,19 @@ func (s *Server) acceptJournaled(c echo.Context, name string, body []byte, event
 // turns are done; a refused event or a failed turn leaves it to be replayed. fresh, when not
 // nil, says which events were not seen before (the others are skipped); a replay passes nil:
 // the entry is there because its turn did not finish.
-func (s *Server) submitJournaled(name, id string, events []handover.Event, fresh []bool, log *slog.Logger) (int, error) {
+func (s *Server) submitJournaled(id string, events []handover.Event, fresh []bool, log *slog.Logger) (int, error) {
 	q := s.opts.Queue.(FuncQueue)
 	w := &journalWait{s: s, id: id, log: log, pending: 1}
 	accepted := 0
 	var refused error
 	for i, ev := range events {
-		key := ""
-		if fresh != nil {
-			if !fresh[i] {
-				continue
-			}
-			key = ev.SeenKey
+		if fresh != nil && !fresh[i] {
+			continue
 		}
 		w.add()
 		if err := q.SubmitFunc(ev, w.done); err != nil {
-			if key != "" {
-				s.opts.Dedupe.Forget(key)
+			if ev.SeenKey != "" { // a replay's events have none
+				s.opts.Dedupe.Forget(ev.SeenKey)
 			}
 			w.done(err)
 			refused = err
@@ -200,7 +187,7 @@ func (s *Server) replayDue(ctx context.Context) {
 			s.journalDone(e.ID, log)
 			continue
 		}
-		if _, err := s.submitJournaled(e.Helpdesk, e.ID, events, nil, log); err != nil {
+		if _, err := s.submitJournaled(e.ID, events, nil, log); err != nil {
 			if errors.Is(err, handover.ErrClosed) {
 				return
 			}

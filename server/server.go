@@ -283,12 +283,8 @@ func (s *Server) webhook(c echo.Context) error {
 	if ackAfterTurn {
 		return s.submitAndWait(c, waitQ, events, count, log)
 	}
-	// The delivery and its events are marked as seen here, in this process; with replicas the
-	// lanes mark each event in Redis as its turn is about to run (Event.SeenKey), so the
-	// answer waits for no round trip.
-	keys, fresh := dedupeKeys(name, deliveryKey, events)
-	seen := handover.FirstSeenAll(s.opts.Dedupe, keys)
-	if deliveryKey != "" && !seen[0] {
+	repeat, fresh := s.markSeen(name, deliveryKey, events)
+	if repeat {
 		count("duplicate")
 		return c.JSON(http.StatusOK, map[string]any{"status": "duplicate"})
 	}
@@ -302,17 +298,12 @@ func (s *Server) webhook(c echo.Context) error {
 			echoes++
 			continue
 		}
-		key := ""
-		if fresh[i] >= 0 {
-			key = keys[fresh[i]]
-			if !seen[fresh[i]] {
-				continue
-			}
-			ev.SeenKey = key
+		if !fresh[i] {
+			continue
 		}
 		if err := s.opts.Queue.Submit(ev); err != nil {
-			if key != "" {
-				s.opts.Dedupe.Forget(key)
+			if ev.SeenKey != "" {
+				s.opts.Dedupe.Forget(ev.SeenKey)
 			}
 			if deliveryKey != "" {
 				s.opts.Dedupe.Forget(deliveryKey)
@@ -336,6 +327,27 @@ func (s *Server) webhook(c echo.Context) error {
 	}
 	count("accepted")
 	return c.JSON(http.StatusOK, map[string]any{"status": "accepted", "events": accepted})
+}
+
+// markSeen marks a webhook's delivery and events as seen in Dedupe, in one call, and gives each
+// event its key (Event.SeenKey). It reports whether the delivery was seen before, and for each
+// event whether it is new (one without a key always is). Dedupe is this process's (in memory):
+// with replicas the lanes mark each event in Redis as its turn is about to run, so the answer
+// waits for no round trip.
+func (s *Server) markSeen(name, deliveryKey string, events []handover.Event) (repeat bool, fresh []bool) {
+	keys, at := dedupeKeys(name, deliveryKey, events)
+	seen := handover.FirstSeenAll(s.opts.Dedupe, keys)
+	if deliveryKey != "" && !seen[0] {
+		return true, nil
+	}
+	fresh = make([]bool, len(events))
+	for i := range events {
+		fresh[i] = at[i] < 0 || seen[at[i]]
+		if at[i] >= 0 {
+			events[i].SeenKey = keys[at[i]]
+		}
+	}
+	return false, fresh
 }
 
 // dedupeKeys returns the de-duplication keys of a webhook, the delivery's first when there is
