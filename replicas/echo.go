@@ -3,7 +3,6 @@ package replicas
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -13,21 +12,21 @@ import (
 // The echo ledger (handover.EchoLedger) in Redis: one sorted set a conversation, its members
 // the expected echoes scored by the time each expires.
 
+// echoKeep is how long a ticket's set of expected echoes outlives its last deadline.
+const echoKeep = time.Hour
+
 func (r *Redis) echoKey(conversationID string) string { return r.prefix + "echo:" + conversationID }
 
-// ExpectEcho implements handover.EchoLedger: ZADD of a new member scored by its deadline; the
-// set expires with its last member.
+// ExpectEcho implements handover.EchoLedger: ZADD of a new member scored by its deadline. The
+// set outlives its last deadline by echoKeep, so that an expectation that expired untaken is
+// still counted at the ticket's next take (the adapter then unlearns that echoes come).
 func (r *Redis) ExpectEcho(ctx context.Context, conversationID string, ttl time.Duration) (func(), error) {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return nil, fmt.Errorf("redis: expect echo: %w", err)
-	}
-	member := hex.EncodeToString(b[:])
+	member := rand.Text()
 	key := r.echoKey(conversationID)
 	deadline := time.Now().Add(ttl)
 	_, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZAdd(ctx, key, redis.Z{Score: float64(deadline.UnixMilli()), Member: member})
-		p.PExpireAt(ctx, key, deadline.Add(time.Second))
+		p.PExpireAt(ctx, key, deadline.Add(echoKeep))
 		return nil
 	})
 	if err != nil {

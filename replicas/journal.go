@@ -3,7 +3,6 @@ package replicas
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"strconv"
 	"time"
@@ -29,11 +28,7 @@ func (j *Journal) entry(id string) string { return j.r.prefix + "journal:entry:"
 
 // Add implements handover.Journal.
 func (j *Journal) Add(ctx context.Context, helpdesk string, body []byte, replayAt time.Time) (string, error) {
-	var b [12]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("journal: %w", err)
-	}
-	id := hex.EncodeToString(b[:])
+	id := rand.Text()
 	_, err := j.r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, j.entry(id), "h", helpdesk, "b", body, "t", time.Now().UnixMilli(), "n", 0)
 		p.PExpire(ctx, j.entry(id), journalTTL)

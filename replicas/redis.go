@@ -9,7 +9,6 @@ package replicas
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -64,12 +63,8 @@ func Open(ctx context.Context, url string, o Options) (*Redis, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	var id [8]byte
-	if _, err := rand.Read(id[:]); err != nil {
-		return nil, fmt.Errorf("redis: replica id: %w", err)
-	}
 	r := &Redis{c: redis.NewClient(opt), prefix: o.Prefix, lockTTL: o.LockTTL, dedupTT: o.DedupeTTL, log: o.Logger,
-		replica: hex.EncodeToString(id[:])}
+		replica: rand.Text()}
 	if err := r.Ping(ctx); err != nil {
 		_ = r.c.Close()
 		return nil, err
@@ -150,9 +145,7 @@ var renewScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then
 // released with a compare-and-delete script.
 func (r *Redis) Lock(ctx context.Context, conversationID string) (func(), error) {
 	key := r.prefix + "lock:" + conversationID
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	token := hex.EncodeToString(b)
+	token := rand.Text()
 	wait := 10 * time.Millisecond
 	for {
 		ok, err := r.c.SetNX(ctx, key, token, r.lockTTL).Result()
