@@ -42,112 +42,50 @@ import (
 // echoTTL is how long an expected echo is waited for. A variable for tests.
 var echoTTL = 10 * time.Second
 
-// maxEchoTickets bounds the tickets with an expected echo (a burst past it only costs reads).
+// maxEchoTickets bounds the tickets with an expected echo in this process's ledger (a burst
+// past it only costs reads).
 const maxEchoTickets = 10000
 
-// echoes holds the expected echoes per ticket: in this process, or, with replicas that share
-// deliveries (Redis), in a handover.EchoLedger that every replica sees.
+// echoes holds what the adapter knows of echoes: the expected ones, per ticket, in a ledger
+// (this process's, or with replicas that share deliveries one in Redis, see ShareEchoes), and
+// whether this process has seen echoes come.
 type echoes struct {
 	ledger handover.EchoLedger
 	log    *slog.Logger
 	mu     sync.Mutex
-	due    map[string][]time.Time // ticket id → deadlines, oldest first
-	probes map[string]time.Time   // tickets whose event took an expectation before seen: when
-	seen   atomic.Bool            // an echo arrived as expected in this process
+	probes map[string]time.Time // tickets whose event took an expectation before seen: when
+	seen   atomic.Bool          // an echo arrived as expected in this process
 }
 
 // expect records one echo to come for ticket id and returns a function that forgets it (the
 // write failed).
 func (e *echoes) expect(id string) (forget func()) {
-	if e.ledger != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		forget, err := e.ledger.ExpectEcho(ctx, id, echoTTL)
-		if err != nil {
-			// The echo then runs a turn, which reads and finds nothing to do.
-			e.logger().Warn("could not share an expected echo", "ticket", id, "err", err)
-			return func() {}
-		}
-		return forget
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	forget, err := e.ledger.ExpectEcho(ctx, id, echoTTL)
+	if err != nil {
+		// The echo then runs a turn, which reads and finds nothing to do.
+		e.log.Warn("could not record an expected echo", "ticket", id, "err", err)
+		return func() {}
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.due == nil {
-		e.due = map[string][]time.Time{}
-	}
-	now := time.Now()
-	if len(e.due) >= maxEchoTickets {
-		e.sweep(now)
-		if len(e.due) >= maxEchoTickets {
-			return func() {}
-		}
-	}
-	deadline := now.Add(echoTTL)
-	e.due[id] = append(e.due[id], deadline)
-	return func() {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		ds := e.due[id]
-		for i, d := range ds {
-			if d.Equal(deadline) {
-				ds = append(ds[:i], ds[i+1:]...)
-				break
-			}
-		}
-		e.set(id, ds)
-	}
+	return forget
 }
 
-// take removes one unexpired expectation of ticket id and reports whether there was one.
+// take removes one unexpired expectation of ticket id and reports whether there was one. An
+// expectation that expired untaken unlearns that echoes come.
 func (e *echoes) take(id string) bool {
-	if e.ledger != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		taken, expired, err := e.ledger.TakeEcho(ctx, id)
-		if expired > 0 {
-			e.seen.Store(false) // an echo did not come
-		}
-		if err != nil {
-			// Not taken: the event runs its turn, which costs a read, never an answer.
-			e.logger().Warn("could not read the expected echoes", "ticket", id, "err", err)
-			return false
-		}
-		return taken
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	now := time.Now()
-	ds := e.due[id]
-	for len(ds) > 0 && !ds[0].After(now) {
-		ds = ds[1:]
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	taken, expired, err := e.ledger.TakeEcho(ctx, id)
+	if expired > 0 {
 		e.seen.Store(false) // an echo did not come
 	}
-	if len(ds) == 0 {
-		e.set(id, nil)
+	if err != nil {
+		// Not taken: the event runs its turn, which costs a read, never an answer.
+		e.log.Warn("could not read the expected echoes", "ticket", id, "err", err)
 		return false
 	}
-	e.set(id, ds[1:])
-	return true
-}
-
-// set stores ds for id, dropping the entry when it is empty.
-func (e *echoes) set(id string, ds []time.Time) {
-	if len(ds) == 0 {
-		delete(e.due, id)
-		return
-	}
-	e.due[id] = ds
-}
-
-// sweep drops the expired expectations.
-func (e *echoes) sweep(now time.Time) {
-	for id, ds := range e.due {
-		for len(ds) > 0 && !ds[0].After(now) {
-			ds = ds[1:]
-			e.seen.Store(false) // an echo did not come
-		}
-		e.set(id, ds)
-	}
+	return taken
 }
 
 // isMessageAdded reports an event of the "message added" rule: a visitor-message event that is
@@ -171,18 +109,11 @@ func (a *Adapter) Echo(ev handover.Event) bool {
 	return false
 }
 
-func (e *echoes) logger() *slog.Logger {
-	if e.log == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return e.log
-}
-
 // ShareEchoes keeps the expected echoes in l, which every replica sees (handover.EchoSharer):
 // the filter then stays sound when replicas share deliveries, since an echo that reaches
 // another replica takes the expectation there. Call it before the adapter serves.
 func (a *Adapter) ShareEchoes(l handover.EchoLedger) {
-	a.echo.ledger, a.echo.log = l, a.log
+	a.echo.ledger = l
 }
 
 // probe records that an event of ticket id took an expectation before any echo was seen.

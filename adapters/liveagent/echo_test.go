@@ -2,13 +2,30 @@ package liveagent
 
 import (
 	"context"
-	"slices"
-	"sync"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/handover-dev/handover/handover"
 )
+
+// echoAdapter is an adapter with only what its echo filter needs, and its ledger.
+func echoAdapter() (*Adapter, *handover.MemoryEchoLedger) {
+	l := handover.NewMemoryEchoLedger(0)
+	a := &Adapter{}
+	a.echo.ledger, a.echo.log = l, slog.New(slog.DiscardHandler)
+	return a, l
+}
+
+// left reports whether ledger l still holds a live expectation of ticket id (taking it).
+func left(t *testing.T, l handover.EchoLedger, id string) bool {
+	t.Helper()
+	taken, _, err := l.TakeEcho(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return taken
+}
 
 // messageAdded returns the "message added" events among evs.
 func messageAdded(evs []handover.Event) []handover.Event {
@@ -101,7 +118,7 @@ func TestEchoExpectationExpires(t *testing.T) {
 	old := echoTTL
 	echoTTL = 20 * time.Millisecond
 	t.Cleanup(func() { echoTTL = old })
-	var a Adapter
+	a, l := echoAdapter()
 	a.echo.seen.Store(true)
 	a.echo.expect("t1")
 	forget := a.echo.expect("t2")
@@ -125,8 +142,8 @@ func TestEchoExpectationExpires(t *testing.T) {
 	if !a.Echo(ev) {
 		t.Fatal("a live expectation was not taken")
 	}
-	if len(a.echo.due) != 0 {
-		t.Fatalf("expectations left: %v", a.echo.due)
+	if left(t, l, "t1") || left(t, l, "t2") {
+		t.Fatal("expectations left")
 	}
 	// An expectation that expired untaken unlearns: the echoes may not come after all.
 	a.echo.expect("t3")
@@ -140,7 +157,7 @@ func TestEchoExpectationExpires(t *testing.T) {
 // back a later message); the turn of such a probe whose read shows the bot's message newest
 // teaches the adapter, and one whose read shows the visitor's message does not.
 func TestEchoProbeTeachesOnlyOnTheBotsMessage(t *testing.T) {
-	var a Adapter
+	a, l := echoAdapter()
 	ev := handover.Event{Kind: handover.EventVisitorMessage, ConversationID: "t1"}
 	visitorNewest := &handover.Conversation{ID: "t1", Messages: []handover.Message{{Role: handover.RoleBot, Text: "a"}, {Role: handover.RoleVisitor, Text: "q"}}}
 	botNewest := &handover.Conversation{ID: "t1", Messages: []handover.Message{{Role: handover.RoleVisitor, Text: "q"}, {Role: handover.RoleBot, Text: "a"}}}
@@ -150,7 +167,7 @@ func TestEchoProbeTeachesOnlyOnTheBotsMessage(t *testing.T) {
 		t.Fatal("learnt without a probe")
 	}
 	a.echo.expect("t1")
-	if a.Echo(ev) || len(a.echo.due) != 0 {
+	if a.Echo(ev) || left(t, l, "t1") {
 		t.Fatal("before seen, the event must go to its turn and take the expectation")
 	}
 	a.learnEcho(ev, visitorNewest)
@@ -170,7 +187,7 @@ func TestEchoProbeExpires(t *testing.T) {
 	old := echoTTL
 	echoTTL = 20 * time.Millisecond
 	t.Cleanup(func() { echoTTL = old })
-	var a Adapter
+	a, _ := echoAdapter()
 	ev := handover.Event{Kind: handover.EventVisitorMessage, ConversationID: "t1"}
 	botNewest := &handover.Conversation{ID: "t1", Messages: []handover.Message{{Role: handover.RoleVisitor, Text: "q"}, {Role: handover.RoleBot, Text: "a"}}}
 	a.echo.expect("t1")
@@ -182,45 +199,12 @@ func TestEchoProbeExpires(t *testing.T) {
 	}
 }
 
-// memLedger is an in-memory handover.EchoLedger two adapters share, as replicas share Redis.
-type memLedger struct {
-	mu  sync.Mutex
-	due map[string][]int // conversation → ids of expectations, oldest first
-	n   int
-}
-
-func (m *memLedger) ExpectEcho(_ context.Context, id string, _ time.Duration) (func(), error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.due == nil {
-		m.due = map[string][]int{}
-	}
-	m.n++
-	n := m.n
-	m.due[id] = append(m.due[id], n)
-	return func() {
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		m.due[id] = slices.DeleteFunc(m.due[id], func(x int) bool { return x == n })
-	}, nil
-}
-
-func (m *memLedger) TakeEcho(_ context.Context, id string) (bool, int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if len(m.due[id]) == 0 {
-		return false, 0, nil
-	}
-	m.due[id] = m.due[id][1:]
-	return true, 0, nil
-}
-
 // With replicas that share deliveries, the echo of one replica's write reaches another: a
 // shared ledger lets that replica take it, once, and leaves nothing behind on the writer that
 // would take the visitor's next message.
 func TestEchoSharedBetweenReplicas(t *testing.T) {
 	e := newCostEnv(t)
-	ledger := &memLedger{}
+	ledger := handover.NewMemoryEchoLedger(0) // what Redis is to replicas
 	e.a.ShareEchoes(ledger)
 	other, err := New(e.a.cfg)
 	if err != nil {

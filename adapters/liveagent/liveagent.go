@@ -128,8 +128,10 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	r := apiclient.NewURLRedactor(cfg.APIKey, cfg.APIV1Key, cfg.WebhookSecret)
 	logger := cfg.Logger.With("adapter", Name)
-	return &Adapter{cfg: cfg, c: newClient(cfg, r, logger), log: logger, redact: r,
-		tagIDs: map[string]string{}, tagNames: map[string]string{}, depts: map[string]deptMembers{}}, nil
+	a := &Adapter{cfg: cfg, c: newClient(cfg, r, logger), log: logger, redact: r,
+		tagIDs: map[string]string{}, tagNames: map[string]string{}, depts: map[string]deptMembers{}}
+	a.echo.ledger, a.echo.log = handover.NewMemoryEchoLedger(maxEchoTickets), logger
+	return a, nil
 }
 
 // Name returns "liveagent".
