@@ -100,7 +100,7 @@ func (o Options) Validate() error {
 		}
 	}
 	if o.Rounds < 0 || o.Rounds > MaxRounds {
-		errs = append(errs, fmt.Errorf("rounds must be in [1, %d]", MaxRounds))
+		errs = append(errs, fmt.Errorf("rounds must be at most %d (0 runs one round)", MaxRounds))
 	}
 	if !(o.Rate > 0 && o.Rate <= MaxRate) {
 		errs = append(errs, fmt.Errorf("rate must be in (0, %d] messages a second", MaxRate))
