@@ -25,7 +25,9 @@ type EchoLedger interface {
 // EchoSharer is an adapter whose echo filter can keep its expectations in an EchoLedger, so that
 // it stays on when replicas share deliveries.
 type EchoSharer interface {
-	ShareEchoes(EchoLedger)
+	// ShareEchoes makes the adapter keep its expected echoes in l from now on; it is called
+	// before the adapter serves.
+	ShareEchoes(l EchoLedger)
 }
 
 // MemoryEchoLedger is an EchoLedger kept in this process: sound when every delivery of a

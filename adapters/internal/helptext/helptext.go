@@ -1,6 +1,7 @@
-// Package helptext turns help-center article bodies into the plain text (with Markdown headings
-// and list markers) the bot reads, and holds the bounds every adapter's HelpCenter keeps to, so
-// that a huge help center cannot exhaust memory.
+// Package helptext turns HTML into plain text: help-center article bodies into the text (with
+// Markdown headings and list markers) the bot reads, within the bounds every adapter's
+// HelpCenter keeps to so that a huge help center cannot exhaust memory; and a chat message's
+// HTML into its lines (Lines).
 package helptext
 
 import (
