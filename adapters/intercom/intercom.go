@@ -472,9 +472,9 @@ func (a *Adapter) noteSinceVisitor(c *conversation, heading string) *part {
 //  4. the bot admin is unassigned (toTeam does 3 and 4).
 //
 // Filing is idempotent from what Intercom holds: a retried turn (a crash, an error half-way)
-// finds its note after the visitor's last message and goes straight to 4; before the note, it
-// finds the ticket it created among the conversation's linked tickets and does not create
-// another. Until 4 the bot is the assignee: the reconciler still sees the unfinished filing.
+// finds its note after the visitor's last message and only assigns again (3 without a body,
+// then 4); before the note, it finds the ticket it created among the conversation's linked
+// tickets and does not create another. Until 4 the bot is the assignee: the reconciler still sees the unfinished filing.
 func (a *Adapter) LeaveOffline(ctx context.Context, conv *handover.Conversation, h handover.Handoff) error {
 	if !validID(conv.ID) {
 		return fmt.Errorf("intercom: offline message %q: not an Intercom id: %w", conv.ID, handover.ErrPermanent)
