@@ -67,7 +67,7 @@ type Config struct {
 	ReconcileInterval  time.Duration `envconfig:"HANDOVER_RECONCILE_INTERVAL" default:"30s" desc:"how often to look for bot conversations whose last visitor message is unanswered (also at start); 0 turns it off"`
 	ReconcileGrace     time.Duration `envconfig:"HANDOVER_RECONCILE_GRACE" default:"45s" desc:"how long a visitor message may wait for its webhook before the reconciler answers it"`
 	DebugAddr          string        `envconfig:"HANDOVER_DEBUG_ADDR" desc:"optional loopback address (e.g. 127.0.0.1:6060) serving Go's /debug/pprof profiles; never expose it"`
-	RedisURL           Secret        `envconfig:"HANDOVER_REDIS_URL" desc:"secret: optional redis://... shared by replicas for per-conversation locks, de-duplication and (Zendesk) the journal that lets webhooks be answered at once"`
+	RedisURL           Secret        `envconfig:"HANDOVER_REDIS_URL" desc:"secret: optional redis://... shared by replicas for per-conversation locks, de-duplication and (Zendesk) the journal that lets webhooks be answered at once, and (LiveAgent) the expected echoes of the bot's messages"`
 	RedisPrefix        string        `envconfig:"HANDOVER_REDIS_PREFIX" default:"handover:" desc:"prefix of every Redis key; deployments sharing one Redis need one each"`
 	RedisLockLease     time.Duration `envconfig:"HANDOVER_REDIS_LOCK_LEASE" default:"10s" desc:"how long a conversation stays locked after the replica holding it died (a held lock is renewed every third of this)"`
 	// The agent pages: who may embed them, how often they refresh.
