@@ -31,7 +31,8 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	helpdesk := fs.String("helpdesk", def.Helpdesk, strings.Join(loadtest.Helpdesks, ", ")+" or all")
-	only := fs.String("only", "", "run only the service or only the reference (default: the reference, then the service)")
+	only := fs.String("only", "", "run only the service or only the reference (default: both)")
+	fs.BoolVar(&def.SideBySide, "side-by-side", def.SideBySide, "run the reference and the service at the same time, so the machine's noise hits both alike; false runs one after the other (for rates the machine cannot serve twice, such as 2000)")
 	fs.Float64Var(&def.Rate, "rate", def.Rate, "visitor messages a second, over all visitors (open loop)")
 	fs.DurationVar(&def.Duration, "duration", def.Duration, "arrival window")
 	fs.IntVar(&def.Messages, "messages", def.Messages, "messages per visitor")
@@ -49,7 +50,7 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	})
 	fs.Uint64Var(&def.Seed, "seed", def.Seed, "seed of the arrival schedule")
-	fs.IntVar(&def.Rounds, "rounds", def.Rounds, "run the targets this many times, one after the other, and print the median round's table and every round's ratios (a shared machine's noise)")
+	fs.IntVar(&def.Rounds, "rounds", def.Rounds, "run the targets this many times and print the median round's table and every round's ratios (a shared machine's noise)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the load generator (sims, relay, scripted LLM) to this file")
 	verbose := fs.Bool("v", false, "copy the child processes' logs to stderr")
 	if err := fs.Parse(args); err != nil {

@@ -55,6 +55,13 @@ type Options struct {
 	// percentiles of one run move with whatever else runs; the median of
 	// several rounds' service/reference ratios is the figure to read.
 	Rounds int
+	// SideBySide runs the targets at the same time, each with its own sim,
+	// LLM and child, their arrivals starting together, instead of one after
+	// the other: a stall of the shared machine then hits the service and its
+	// yardstick alike, so their latency ratio holds still. The two together
+	// need twice the CPU; at rates the machine cannot serve twice, run them
+	// apart.
+	SideBySide bool
 	// Progress, if set, receives a progress bar (carriage returns; a terminal).
 	Progress io.Writer
 	// ChildLog, if set, receives the children's stderr (their JSON logs).
@@ -63,12 +70,12 @@ type Options struct {
 
 // Defaults returns the options of the default run (issue #10): 10 messages
 // a second for 20 s, three messages a visitor 4 s apart, a 2 s LLM, no
-// history, both targets.
+// history, both targets side by side.
 func Defaults() Options {
 	return Options{
 		Helpdesk: Helpdesks[0], Targets: []string{TargetReference, TargetService},
 		Rate: 10, Duration: 20 * time.Second, Messages: 3, Gap: 4 * time.Second,
-		LLMLatency: 2 * time.Second, Seed: 1, Rounds: 1,
+		LLMLatency: 2 * time.Second, Seed: 1, Rounds: 1, SideBySide: true,
 	}
 }
 

@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,8 +43,9 @@ const answerText = "Orders leave our warehouse within one business day. Standard
 	"within the country and 7-10 days abroad; express delivery arrives the next business day when you order " +
 	"before 2 pm. You will get a tracking link by email as soon as your parcel ships. Anything else I can help with?"
 
-// Run benchmarks o.Helpdesk: each of o.Targets in turn, each with its own
-// fresh sim, scripted LLM and child process, on the same schedule.
+// Run benchmarks o.Helpdesk: each of o.Targets with its own fresh sim,
+// scripted LLM and child process, on the same schedule, side by side or
+// one after the other (o.SideBySide), o.Rounds times.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
@@ -54,12 +57,21 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep := &Report{Options: o}
 	for round := range max(1, o.Rounds) {
 		var results []*Result
-		for _, t := range o.Targets {
-			res, err := runTarget(ctx, o, t, sched)
-			if err != nil {
-				return rep, fmt.Errorf("%s %s (round %d): %w", o.Helpdesk, t, round+1, err)
+		var err error
+		if o.SideBySide && len(o.Targets) > 1 {
+			results, err = runSideBySide(ctx, o, sched)
+		} else {
+			for _, t := range o.Targets {
+				var res *Result
+				if res, err = runTarget(ctx, o, t, sched); err != nil {
+					err = fmt.Errorf("%s: %w", t, err)
+					break
+				}
+				results = append(results, res)
 			}
-			results = append(results, res)
+		}
+		if err != nil {
+			return rep, fmt.Errorf("%s (round %d): %w", o.Helpdesk, round+1, err)
 		}
 		rep.Rounds = append(rep.Rounds, results)
 	}
@@ -121,66 +133,147 @@ func (r *Report) Worst(target string) (lost, doubled int) {
 // runTarget runs one target: sim and LLM up, history seeded, child
 // started, arrivals sent on schedule, answers drained, then measured.
 func runTarget(ctx context.Context, o Options, target string, sched schedule) (*Result, error) {
-	res := &Result{Target: target, Helpdesk: o.Helpdesk, Visitors: len(sched.visitors)}
-	c := &counters{}
+	tr, err := prepareTarget(ctx, o, target, sched)
+	if tr != nil {
+		defer tr.close()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return tr.measure(ctx, time.Now(), o.Progress, fmt.Sprintf("%s %s", o.Helpdesk, target))
+}
 
-	llm := llmtest.New()
-	defer llm.Close()
-	llm.SetDefault(func(llmtest.Request) llmtest.Reply { return llmtest.Reply{Text: answerText, Delay: o.LLMLatency} })
+// runSideBySide runs every target at once, each with its own sim, LLM and
+// child, their arrivals starting at the same instant: whatever else the
+// machine does then hits the service and its yardstick alike.
+func runSideBySide(ctx context.Context, o Options, sched schedule) ([]*Result, error) {
+	runs := make([]*targetRun, len(o.Targets))
+	defer func() {
+		for _, tr := range runs {
+			if tr != nil {
+				tr.close()
+			}
+		}
+	}()
+	for i, t := range o.Targets {
+		tr, err := prepareTarget(ctx, o, t, sched)
+		runs[i] = tr
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t, err)
+		}
+	}
+	results := make([]*Result, len(runs))
+	errs := make([]error, len(runs))
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i, tr := range runs {
+		// One progress bar: the last target's (the service in the default order).
+		var prog io.Writer
+		if i == len(runs)-1 {
+			prog = o.Progress
+		}
+		label := fmt.Sprintf("%s %s", o.Helpdesk, strings.Join(o.Targets, "+"))
+		wg.Go(func() {
+			results[i], errs[i] = tr.measure(ctx, start, prog, label)
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("%s: %w", tr.target, errs[i])
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// targetRun is one target made ready to measure: its sim serving, its
+// history seeded, its child started and idle.
+type targetRun struct {
+	o      Options
+	target string
+	sched  schedule
+	c      *counters
+	llm    *llmtest.Server
+	w      world
+	rl     *relay
+	ch     *child
+	convs  []string // visitor → conversation, once it exists
+	closes []func()
+}
+
+// close stops what prepareTarget started, the last started first.
+func (tr *targetRun) close() {
+	for i := len(tr.closes) - 1; i >= 0; i-- {
+		tr.closes[i]()
+	}
+}
+
+// prepareTarget brings up target's sim, LLM and child and waits until they
+// are idle. On error the returned run, if any, still needs closing.
+func prepareTarget(ctx context.Context, o Options, target string, sched schedule) (*targetRun, error) {
+	tr := &targetRun{o: o, target: target, sched: sched, c: &counters{}, convs: make([]string, len(sched.visitors))}
+	tr.llm = llmtest.New()
+	tr.closes = append(tr.closes, tr.llm.Close)
+	tr.llm.SetDefault(func(llmtest.Request) llmtest.Reply { return llmtest.Reply{Text: answerText, Delay: o.LLMLatency} })
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, err
+		return tr, err
 	}
 	w, err := newWorld(o.Helpdesk, "http://"+ln.Addr().String())
 	if err != nil {
 		ln.Close()
-		return nil, err
+		return tr, err
 	}
-	defer w.close()
-	simSrv := &http.Server{Handler: countAnswers(w.handler(), c), ReadHeaderTimeout: 10 * time.Second}
+	tr.w = w
+	tr.closes = append(tr.closes, w.close)
+	simSrv := &http.Server{Handler: countAnswers(w.handler(), tr.c), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = simSrv.Serve(ln) }()
-	defer simSrv.Close()
+	tr.closes = append(tr.closes, func() { _ = simSrv.Close() })
 
-	convs := make([]string, len(sched.visitors)) // visitor → conversation, once it exists
-	if err := seed(ctx, w, sched, o.History, convs); err != nil {
-		return nil, fmt.Errorf("seed history: %w", err)
+	if err := seed(ctx, w, sched, o.History, tr.convs); err != nil {
+		return tr, fmt.Errorf("seed history: %w", err)
 	}
 
-	rl, err := newRelay(c)
-	if err != nil {
-		return nil, err
+	if tr.rl, err = newRelay(tr.c); err != nil {
+		return tr, err
 	}
-	defer rl.close()
+	tr.closes = append(tr.closes, tr.rl.close)
 	sub := "serve"
 	if target == TargetReference {
 		sub = "load-reference"
 	}
-	env := append(w.env(), childEnv(o, llm.URL())...)
+	env := append(w.env(), childEnv(o, tr.llm.URL())...)
 	if sub == "serve" {
 		env = append(env, o.ServiceEnv...)
 	}
-	ch, err := startChild(ctx, o.Executable, sub, env, o.ChildLog)
-	if err != nil {
-		return nil, err
+	if tr.ch, err = startChild(ctx, o.Executable, sub, env, o.ChildLog); err != nil {
+		return tr, err
 	}
-	defer ch.stop()
-	rl.forwardTo(ch.base)
-	w.connect(rl.base)
+	tr.closes = append(tr.closes, tr.ch.stop)
+	tr.rl.forwardTo(tr.ch.base)
+	w.connect(tr.rl.base)
 	if err := w.waitIdle(ctx); err != nil {
-		return nil, err
+		return tr, err
 	}
+	return tr, nil
+}
+
+// measure sends the schedule from start on, drains the answers and
+// measures; progress, if set, gets a bar labelled label.
+func (tr *targetRun) measure(ctx context.Context, start time.Time, progress io.Writer, label string) (*Result, error) {
+	o, w, c, ch, rl, convs := tr.o, tr.w, tr.c, tr.ch, tr.rl, tr.convs
+	res := &Result{Target: tr.target, Helpdesk: o.Helpdesk, Visitors: len(tr.sched.visitors)}
 	w.resetCalls()
 	c.answered.Store(0)
-	llmBefore := len(llm.Requests())
+	llmBefore := len(tr.llm.Requests())
 	u0 := ch.usage()
 	a0, aok0 := ch.allocated()
 
-	start := time.Now()
-	label := fmt.Sprintf("%s %s", o.Helpdesk, target)
-	prog := startProgress(o.Progress, label, len(sched.arrivals), o.Duration, c)
+	prog := startProgress(progress, label, len(tr.sched.arrivals), o.Duration, c)
 	var mu sync.Mutex
-	sendErrs := arrive(ctx, w, sched, start, convs, &mu, c)
+	sendErrs := arrive(ctx, w, tr.sched, start, convs, &mu, c)
 	res.Sent, res.SendErrors = int(c.sent.Load()), sendErrs
 	if err := drain(ctx, w, rl, ch, convs, start.Add(o.Duration+o.drain())); err != nil {
 		res.Errors = append(res.Errors, err.Error())
@@ -198,7 +291,7 @@ func runTarget(ctx context.Context, o Options, target string, sched schedule) (*
 	res.RSS, res.RSSPeak = u1.rss, u1.hwm
 	res.AllocMeasured = aok0 && aok1
 	res.Allocated = a1 - a0
-	res.LLMCalls = len(llm.Requests()) - llmBefore
+	res.LLMCalls = len(tr.llm.Requests()) - llmBefore
 	res.Calls = byEndpoint(w.calls())
 	var acks []time.Duration
 	for _, a := range rl.takeAcks() {
