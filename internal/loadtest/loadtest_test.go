@@ -13,7 +13,8 @@ import (
 // TestRunEveryHelpdesk runs a tiny load against every helpdesk with the real
 // binary (`handover serve` and `handover load-reference` as child
 // processes): nothing lost or doubled, calls counted per endpoint, the
-// reference ran on the same schedule. No timing is asserted.
+// reference ran on the same schedule, side by side (the default) or one
+// after the other. No timing is asserted.
 func TestRunEveryHelpdesk(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the handover binary")
@@ -25,17 +26,19 @@ func TestRunEveryHelpdesk(t *testing.T) {
 	type run struct {
 		helpdesk string
 		history  int
+		apart    bool // SideBySide off
 	}
 	// Every helpdesk as in the default run (new conversations), and with a
 	// seeded history where the world keys conversations its own way
 	// (Libredesk: uuids) or the reference skips events (LiveAgent: a
 	// conversation's first message no longer starts a chat).
-	runs := []run{{"chatwoot", 0}, {"libredesk", 0}, {"liveagent", 0}, {"zendesk", 0}, {"libredesk", 4}, {"liveagent", 4}}
+	runs := []run{{"chatwoot", 0, false}, {"libredesk", 0, false}, {"liveagent", 0, false}, {"zendesk", 0, false},
+		{"intercom", 0, false}, {"libredesk", 4, false}, {"liveagent", 4, false}, {"chatwoot", 0, true}}
 	for _, rn := range runs {
 		h := rn.helpdesk
-		t.Run(fmt.Sprintf("%s/history=%d", h, rn.history), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/history=%d/apart=%v", h, rn.history, rn.apart), func(t *testing.T) {
 			o := Defaults()
-			o.Helpdesk, o.Executable = h, exe
+			o.Helpdesk, o.Executable, o.SideBySide = h, exe, !rn.apart
 			o.Rate, o.Duration, o.Gap, o.LLMLatency, o.History = 20, time.Second, 300*time.Millisecond, 50*time.Millisecond, rn.history
 			o.Drain = 20 * time.Second // a slow CI machine: the drain ends as soon as all is answered
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

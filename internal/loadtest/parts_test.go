@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,5 +99,20 @@ func TestSchedule(t *testing.T) {
 	o.Seed++
 	if other := newSchedule(o); len(other.arrivals) > 0 && other.arrivals[0] == s.arrivals[0] {
 		t.Fatal("another seed gave the same schedule")
+	}
+}
+
+func TestRedisPrefix(t *testing.T) {
+	if _, ok := redisPrefix([]string{"HANDOVER_LLM_MAX_CONCURRENCY=10"}); ok {
+		t.Error("a prefix without Redis")
+	}
+	a, ok := redisPrefix([]string{"HANDOVER_REDIS_URL=redis://127.0.0.1:6379/0"})
+	b, _ := redisPrefix([]string{"HANDOVER_REDIS_URL=redis://127.0.0.1:6379/0"})
+	if !ok || !strings.HasPrefix(a, "handover:load:") || a == b {
+		t.Errorf("prefixes %q and %q: want handover:load:<random>: and a new one each run", a, b)
+	}
+	c, _ := redisPrefix([]string{"HANDOVER_REDIS_PREFIX=x:", "HANDOVER_REDIS_URL=redis://h/0"})
+	if !strings.HasPrefix(c, "x:load:") {
+		t.Errorf("prefix %q does not extend the one set", c)
 	}
 }

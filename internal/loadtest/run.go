@@ -3,6 +3,7 @@ package loadtest
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -247,6 +248,9 @@ func prepareTarget(ctx context.Context, o Options, target string, sched schedule
 	env := append(w.env(), childEnv(o, tr.llm.URL())...)
 	if sub == "serve" {
 		env = append(env, o.ServiceEnv...)
+		if p, ok := redisPrefix(o.ServiceEnv); ok {
+			env = append(env, "HANDOVER_REDIS_PREFIX="+p)
+		}
 	}
 	if tr.ch, err = startChild(ctx, o.Executable, sub, env, o.ChildLog); err != nil {
 		return tr, err
@@ -313,6 +317,25 @@ func (tr *targetRun) measure(ctx context.Context, start time.Time, progress io.W
 		res.Errors = append(res.Errors, fmt.Sprintf("sent %d visitor messages but the transcripts hold %d", res.Sent, t.visitor))
 	}
 	return res, nil
+}
+
+// redisPrefix is, when env gives the service a Redis, a key prefix of its
+// own for one target's run: the sim of every run numbers its conversations
+// and messages from 1 again, so a later round sharing the keys of an
+// earlier one would find its events marked as taken by another replica.
+// It extends env's HANDOVER_REDIS_PREFIX (the default "handover:").
+func redisPrefix(env []string) (string, bool) {
+	prefix, redis := "handover:", false
+	for _, kv := range env {
+		name, v, _ := strings.Cut(kv, "=")
+		switch name {
+		case "HANDOVER_REDIS_URL":
+			redis = v != ""
+		case "HANDOVER_REDIS_PREFIX":
+			prefix = v
+		}
+	}
+	return prefix + "load:" + rand.Text()[:12] + ":", redis
 }
 
 // childEnv is the configuration every child gets besides the helpdesk's:
