@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/intercom"
 	"github.com/handover-dev/handover/adapters/libredesk"
 	"github.com/handover-dev/handover/adapters/liveagent"
 	"github.com/handover-dev/handover/adapters/zendesk"
@@ -101,4 +102,18 @@ func BenchmarkZendeskWebhookAck(b *testing.B) {
 	h.Set(zendesk.HeaderAPIKey, secret)
 	h.Set("Content-Type", "application/json")
 	benchAck(b, a, time.Now(), "/webhooks/zendesk", body, h)
+}
+
+func BenchmarkIntercomWebhookAck(b *testing.B) {
+	body := readGolden(b, "../adapters/intercom/testdata/user_created.json")
+	const secret = "bench-secret"
+	a, err := intercom.New(intercom.Config{BaseURL: "http://127.0.0.1:1", AccessToken: "t", ClientSecret: secret,
+		BotAdminID: "991267715", TeamID: "5017691"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := http.Header{}
+	h.Set(intercom.HeaderSignature, intercom.Sign(secret, body))
+	h.Set("Content-Type", "application/json")
+	benchAck(b, a, time.Now(), "/webhooks/intercom", body, h)
 }
