@@ -93,6 +93,8 @@ type Adapter struct {
 	http   *retryablehttp.Client
 	log    *slog.Logger
 	redact apiclient.Redactor
+	// botList is the reconciler's listing window (BotConversations).
+	botList listWindow
 }
 
 var (
@@ -110,10 +112,11 @@ func New(cfg Config) (*Adapter, error) {
 	r := apiclient.NewRedactor(cfg.BotToken, cfg.UserToken, cfg.WebhookSecret)
 	logger := cfg.Logger.With("adapter", Name)
 	return &Adapter{
-		cfg:    cfg,
-		http:   newHTTPClient(cfg, r, logger),
-		log:    logger,
-		redact: r,
+		cfg:     cfg,
+		http:    newHTTPClient(cfg, r, logger),
+		log:     logger,
+		redact:  r,
+		botList: listWindow{newest: newestListPages, older: olderListPages},
 	}, nil
 }
 

@@ -359,3 +359,43 @@ func TestReconcilerListSkipsAnsweredConversations(t *testing.T) {
 		t.Errorf("listed %v: lacks the waiting conversation %d", ids, waiting)
 	}
 }
+
+// A backlog deeper than one listing is swept in turn: each pass reads the
+// newest pages and the next window of older ones, and starts over at the
+// end, so an unanswered conversation below everything the bot answered since
+// is reached (here with windows of one page: 25 conversations).
+func TestReconcilerListSweepsOlderPages(t *testing.T) {
+	t.Parallel()
+	e := newCostEnv(t, true, 5)
+	e.a.botList.newest, e.a.botList.older = 1, 1
+	old := strconv.Itoa(e.visitor("first", "Is anyone there?"))
+	for i := range 90 { // newer conversations, all answered: pages 1-4 hold 91, the oldest last
+		id := strconv.Itoa(e.visitor(fmt.Sprintf("v%d", i), "How long does shipping take?"))
+		if err := e.a.Post(t.Context(), &handover.Conversation{ID: id, State: handover.StateBot},
+			handover.Outgoing{Text: "Three to five days.", Answer: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.idle(t)
+	var found []int
+	for pass := 1; pass <= 6; pass++ {
+		e.sim.ResetCalls()
+		ids, err := e.a.BotConversations(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ids) > 0 && !slices.Equal(ids, []string{old}) {
+			t.Fatalf("pass %d listed %v: only %s waits for an answer", pass, ids, old)
+		}
+		if len(ids) == 1 {
+			found = append(found, pass)
+		}
+		if n := len(e.sim.Calls()); n != 2 {
+			t.Errorf("pass %d made %d calls, want 2 (the newest page and one older)", pass, n)
+		}
+	}
+	// Pages 1+2, 1+3, 1+4 (the last, short: start over), 1+2, 1+3, 1+4.
+	if !slices.Equal(found, []int{3, 6}) {
+		t.Errorf("the oldest conversation was listed in passes %v, want [3 6]", found)
+	}
+}
