@@ -93,8 +93,8 @@ type Adapter struct {
 	http   *retryablehttp.Client
 	log    *slog.Logger
 	redact apiclient.Redactor
-	// botList is the reconciler's listing window (BotConversations).
-	botList listWindow
+	// botList is how the reconciler's listing pages (BotConversations).
+	botList *apiclient.Sweep
 }
 
 var (
@@ -116,7 +116,7 @@ func New(cfg Config) (*Adapter, error) {
 		http:    newHTTPClient(cfg, r, logger),
 		log:     logger,
 		redact:  r,
-		botList: listWindow{newest: newestListPages, older: olderListPages},
+		botList: &apiclient.Sweep{Newest: newestListPages, Older: olderListPages},
 	}, nil
 }
 

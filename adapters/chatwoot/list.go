@@ -5,30 +5,18 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync/atomic"
 )
 
 // maxListPages bounds one listing (25 conversations a page).
 const maxListPages = 40
 
 // The reconciler's listing reads at most newestListPages+olderListPages pages a pass (25
-// conversations a page): the newest pages every time (Chatwoot sorts by last activity, newest
-// first, so a message that just lost its webhook is there), and a window of older pages that
-// moves on by olderListPages each pass and starts over once it reaches the end. A backlog
-// deeper than one pass (a burst of thousands of conversations the service refused while over
-// capacity) is so swept in turn instead of never being reached.
+// conversations a page, newest activity first) as an apiclient.Sweep: the newest pages every
+// time and a moving window of older ones.
 const (
 	newestListPages = 20
 	olderListPages  = 20
 )
-
-// listWindow is how many pages a reconciler's listing reads (see newestListPages), and the
-// first older page its next pass reads: this process's own, a hint that costs nothing when
-// lost.
-type listWindow struct {
-	newest, older int
-	from          atomic.Int64
-}
 
 // BotConversations lists the pending conversations (the ones a webhook bot
 // owns) with the user token, for the reconciler. It implements
@@ -39,35 +27,14 @@ type listWindow struct {
 // pages and the next window of older ones (see newestListPages).
 //
 // API: GET /api/v1/accounts/{a}/conversations?status=pending&page=N
-// (ConversationFinder, app/finders/conversation_finder.rb: 25 a page;
-// response app/views/api/v1/accounts/conversations/index.json.jbuilder,
+// (ConversationFinder, app/finders/conversation_finder.rb: 25 a page,
+// last_activity_at desc; response
+// app/views/api/v1/accounts/conversations/index.json.jbuilder,
 // {data:{meta, payload:[...]}}).
 func (a *Adapter) BotConversations(ctx context.Context) ([]string, error) {
 	seen := map[string]bool{}
 	var ids []string
-	w := &a.botList
-	more, err := a.listBotPages(ctx, 1, w.newest, seen, &ids)
-	if err != nil || !more {
-		return ids, err
-	}
-	from := max(int(w.from.Load()), w.newest+1)
-	more, err = a.listBotPages(ctx, from, w.older, seen, &ids)
-	if err != nil {
-		return ids, err
-	}
-	next := from + w.older
-	if !more {
-		next = w.newest + 1 // the end: start over from the first older page
-	}
-	w.from.Store(int64(next))
-	return ids, nil
-}
-
-// listBotPages reads n pages of pending conversations from page from on, adds the unanswered
-// ones without a human assignee to ids (once each: a conversation can move between pages
-// while they are read), and reports whether the last page read was full (more may follow).
-func (a *Adapter) listBotPages(ctx context.Context, from, n int, seen map[string]bool, ids *[]string) (more bool, err error) {
-	for page := from; page < from+n; page++ {
+	err := a.botList.Pages(ctx, func(ctx context.Context, page int) (bool, error) {
 		var resp struct {
 			Data struct {
 				Payload []listedConversation `json:"payload"`
@@ -78,16 +45,15 @@ func (a *Adapter) listBotPages(ctx context.Context, from, n int, seen map[string
 			return false, fmt.Errorf("chatwoot: list pending conversations: %w", err)
 		}
 		for _, c := range resp.Data.Payload {
+			// Once each: a conversation can move between pages while they are read.
 			if id := string(c.ID); c.humanAssignee() == nil && !c.answered() && !seen[id] {
 				seen[id] = true
-				*ids = append(*ids, id)
+				ids = append(ids, id)
 			}
 		}
-		if len(resp.Data.Payload) < 25 {
-			return false, nil
-		}
-	}
-	return true, nil
+		return len(resp.Data.Payload) == 25, nil
+	})
+	return ids, err
 }
 
 // answered reports whether the newest message is the bot's, public, with no

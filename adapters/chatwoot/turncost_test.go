@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/internal/apiclient"
 	sim "github.com/handover-dev/handover/adapters/sim/chatwoot"
 	"github.com/handover-dev/handover/handover"
 	"github.com/handover-dev/handover/internal/testenv"
@@ -367,7 +368,7 @@ func TestReconcilerListSkipsAnsweredConversations(t *testing.T) {
 func TestReconcilerListSweepsOlderPages(t *testing.T) {
 	t.Parallel()
 	e := newCostEnv(t, true, 5)
-	e.a.botList.newest, e.a.botList.older = 1, 1
+	e.a.botList = &apiclient.Sweep{Newest: 1, Older: 1}
 	old := strconv.Itoa(e.visitor("first", "Is anyone there?"))
 	for i := range 90 { // newer conversations, all answered: pages 1-4 hold 91, the oldest last
 		id := strconv.Itoa(e.visitor(fmt.Sprintf("v%d", i), "How long does shipping take?"))

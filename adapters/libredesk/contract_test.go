@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/internal/apiclient"
 	sim "github.com/handover-dev/handover/adapters/sim/libredesk"
 	"github.com/handover-dev/handover/handover"
 )
@@ -607,6 +608,27 @@ func TestContractErrors(t *testing.T) {
 	for range 5 {
 		if _, err := c.a.Load(c.ctx(), uuid); err != nil {
 			t.Fatalf("Load with 30%% 500s: %v", err)
+		}
+	}
+}
+
+// The reconciler's listing of a list deeper than one pass reaches its oldest chats in turn:
+// with one newest and one older page a pass (100 chats a page), the oldest of 250 waiting chats
+// is on page 3, read by the second pass, not the first.
+func TestContractBotConversationsSweep(t *testing.T) {
+	c := newContract(t)
+	c.a.botLists["unassigned"] = &apiclient.Sweep{Newest: 1, Older: 1}
+	_, oldest := c.visitor("v000", "the first question")
+	for i := 1; i < 250; i++ {
+		c.visitor(fmt.Sprintf("v%03d", i), "a question")
+	}
+	for pass, want := range []bool{false, true, false} { // pages 1+2, 1+3, 1+2
+		ids, err := c.a.BotConversations(c.ctx())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.Contains(ids, oldest); got != want {
+			t.Errorf("pass %d: oldest chat listed %v, want %v (%d listed)", pass+1, got, want, len(ids))
 		}
 	}
 }

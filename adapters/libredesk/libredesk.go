@@ -62,7 +62,12 @@ const (
 const (
 	// pageSize is the page_size of every list call (every Libredesk version accepts 100).
 	pageSize = 100
-	// maxListPages bounds one conversation listing.
+	// newestListPages and olderListPages bound the reconciler's listing of each list (the
+	// bot's chats, the unassigned ones): the newest pages every pass and a window of older
+	// ones that moves on each pass (apiclient.Sweep).
+	newestListPages = 10
+	olderListPages  = 10
+	// maxListPages bounds the listing of the chats waiting for a person.
 	maxListPages = 20
 	// maxNote caps the length of a private note.
 	maxNote = 50_000
@@ -94,6 +99,8 @@ type Adapter struct {
 	// awaited are the turns waiting for one.
 	created map[string]createdConv
 	awaited map[string]chan struct{}
+	// botLists page the reconciler's listings, "assigned" and "unassigned" (BotConversations).
+	botLists map[string]*apiclient.Sweep
 }
 
 var (
@@ -117,7 +124,11 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	return &Adapter{cfg: cfg, http: newHTTPClient(cfg, r, logger), log: logger, redact: r, inboxes: inboxes,
 		ttl: directoryTTL, foreign: map[string]bool{}, members: map[[2]int]time.Time{},
-		created: map[string]createdConv{}, awaited: map[string]chan struct{}{}}, nil
+		created: map[string]createdConv{}, awaited: map[string]chan struct{}{},
+		botLists: map[string]*apiclient.Sweep{
+			"assigned":   {Newest: newestListPages, Older: olderListPages},
+			"unassigned": {Newest: newestListPages, Older: olderListPages},
+		}}, nil
 }
 
 // Name returns "libredesk".

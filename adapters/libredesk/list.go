@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/handover-dev/handover/adapters/internal/apiclient"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -29,7 +30,7 @@ func (a *Adapter) BotConversations(ctx context.Context) ([]string, error) {
 	var errs []error
 	names := a.botInboxNames(ctx)
 	for _, list := range []string{"assigned", "unassigned"} {
-		items, err := a.list(ctx, list, maxListPages)
+		items, err := a.sweep(ctx, list, a.botLists[list])
 		if err != nil {
 			a.log.WarnContext(ctx, "could not list conversations", "list", list, "error", a.redact.Redact(err.Error()))
 			errs = append(errs, err)
@@ -86,17 +87,36 @@ func (a *Adapter) botInboxNames(ctx context.Context) map[string]bool {
 func (a *Adapter) list(ctx context.Context, list string, maxPages int) ([]conversation, error) {
 	var out []conversation
 	for p := 1; p <= maxPages; p++ {
-		var pg page[conversation]
-		path := fmt.Sprintf("/api/v1/conversations/%s?page=%d&page_size=%d", list, p, pageSize)
-		if err := a.call(ctx, idempotentRequest, http.MethodGet, path, nil, &pg); err != nil {
-			return out, fmt.Errorf("list %s conversations: %w", list, err)
-		}
-		out = append(out, pg.Results...)
-		if len(pg.Results) < pageSize || (int(pg.TotalPages) > 0 && p >= int(pg.TotalPages)) {
-			break
+		items, more, err := a.listPage(ctx, list, p)
+		out = append(out, items...)
+		if err != nil || !more {
+			return out, err
 		}
 	}
 	return out, nil
+}
+
+// sweep reads one pass of the list as sw pages it (the newest pages and a moving window of
+// older ones, see apiclient.Sweep): a backlog deeper than one pass is reached in turn.
+func (a *Adapter) sweep(ctx context.Context, list string, sw *apiclient.Sweep) ([]conversation, error) {
+	var out []conversation
+	err := sw.Pages(ctx, func(ctx context.Context, p int) (bool, error) {
+		items, more, err := a.listPage(ctx, list, p)
+		out = append(out, items...)
+		return more, err
+	})
+	return out, err
+}
+
+// listPage reads page p of GET /api/v1/conversations/{list} and reports whether more follow.
+func (a *Adapter) listPage(ctx context.Context, list string, p int) (items []conversation, more bool, err error) {
+	var pg page[conversation]
+	path := fmt.Sprintf("/api/v1/conversations/%s?page=%d&page_size=%d", list, p, pageSize)
+	if err := a.call(ctx, idempotentRequest, http.MethodGet, path, nil, &pg); err != nil {
+		return nil, false, fmt.Errorf("list %s conversations: %w", list, err)
+	}
+	last := len(pg.Results) < pageSize || (int(pg.TotalPages) > 0 && p >= int(pg.TotalPages))
+	return pg.Results, !last, nil
 }
 
 // Conversations implements handover.Directory: the recent open live chats (the first page of
