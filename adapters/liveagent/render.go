@@ -3,8 +3,10 @@ package liveagent
 import (
 	"html"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/handover-dev/handover/handover"
 )
@@ -92,6 +94,20 @@ func recognise(text string, texts handover.Texts) recognised {
 // titles and every language's keyword (not the synonyms: LiveAgent's sentences name the
 // keywords only).
 func buttonsFor(p handover.Prompt, texts handover.Texts) []handover.Button {
+	key := [4]string{string(p), texts.HumanButton, texts.OfflineButton, texts.ContinueButton}
+	if v, ok := buttonLists.Load(key); ok {
+		return slices.Clone(v.([]handover.Button))
+	}
+	out := listButtons(p, texts)
+	buttonLists.Store(key, out)
+	return slices.Clone(out)
+}
+
+// buttonLists caches buttonsFor by prompt and button titles (configuration: a few entries).
+var buttonLists sync.Map
+
+// listButtons builds buttonsFor's list.
+func listButtons(p handover.Prompt, texts handover.Texts) []handover.Button {
 	var out []handover.Button
 	add := func(title, value string) {
 		for _, b := range out {
@@ -154,9 +170,8 @@ func matchFormat(s, f string) bool {
 }
 
 var (
-	tagRE   = regexp.MustCompile(`(?is)<br\s*/?>|</p\s*>|</div\s*>`)
-	anyTag  = regexp.MustCompile(`(?s)<[^>]*>`)
-	spaceRE = regexp.MustCompile(`[ \t\r\n\f\v\x{00a0}]+`)
+	tagRE  = regexp.MustCompile(`(?is)<br\s*/?>|</p\s*>|</div\s*>`)
+	anyTag = regexp.MustCompile(`(?s)<[^>]*>`)
 )
 
 // plainText turns an HTML message (format H, from the agent panel:
@@ -185,7 +200,32 @@ func normalize(s string) string {
 		s = plainText(s) // whitespace and blank lines are collapsed below anyway
 	}
 	s = quoteReplacer.Replace(s)
-	return strings.TrimSpace(spaceRE.ReplaceAllString(s, " "))
+	return collapseSpace(s)
+}
+
+// collapseSpace replaces every run of spaces, tabs, line breaks and no-break spaces with one
+// space and trims both ends: strings.TrimSpace of what the regular expression
+// [ \t\r\n\f\v\x{00a0}]+ replaced with a space, without its cost (a snapshot normalizes
+// every bot message it reads). Other bytes, invalid UTF-8 included, are kept as they are.
+func collapseSpace(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	gap := false
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch r {
+		case ' ', '\t', '\r', '\n', '\f', '\v', '\u00a0':
+			gap = true
+		default:
+			if gap && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			gap = false
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return strings.TrimSpace(b.String())
 }
 
 // quoteReplacer straightens typographic quotes.

@@ -95,7 +95,12 @@ func parseTime(s string) time.Time {
 	if s == "" {
 		return time.Time{}
 	}
-	for _, layout := range []string{time.RFC3339Nano, time.RFC3339, "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
+	if len(s) > 10 && s[10] == ' ' { // LiveAgent's own "2006-01-02 15:04:05": no failed attempts first
+		if t, err := time.Parse(time.DateTime, s); err == nil {
+			return t
+		}
+	}
+	for _, layout := range []string{time.RFC3339Nano, time.RFC3339, time.DateTime, "2006-01-02T15:04:05"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t
 		}
