@@ -208,6 +208,9 @@ func normalize(s string) string {
 // [ \t\r\n\f\v\x{00a0}]+ replaced with a space, without its cost (a snapshot normalizes
 // every bot message it reads). Other bytes, invalid UTF-8 included, are kept as they are.
 func collapseSpace(s string) string {
+	if spaced(s) {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	gap := false
@@ -226,6 +229,28 @@ func collapseSpace(s string) string {
 		i += size
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// spaced reports whether s is already as collapseSpace leaves it, as most messages are: single
+// spaces between words, no other blank, nothing to trim.
+func spaced(s string) bool {
+	if s == "" {
+		return true
+	}
+	if strings.TrimSpace(s) != s {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v':
+			return false
+		case c == ' ' && s[i-1] == ' ': // i > 0: s does not start with a space
+			return false
+		case c == 0xc2 && i+1 < len(s) && s[i+1] == 0xa0: // U+00A0
+			return false
+		}
+	}
+	return true
 }
 
 // quoteReplacer straightens typographic quotes.
