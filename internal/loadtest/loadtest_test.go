@@ -70,7 +70,8 @@ func TestRunEveryHelpdesk(t *testing.T) {
 				// Every answer is one message post, logged under its endpoint with ids as {id}.
 				posts := 0
 				for _, e := range r.Calls {
-					if strings.HasPrefix(e.Endpoint, "POST ") && strings.HasSuffix(e.Endpoint, "/conversations/{id}/messages") {
+					method, path, _ := strings.Cut(e.Endpoint, " ")
+					if isReplyPath(method, path) {
 						posts += e.Calls
 					}
 				}

@@ -116,3 +116,23 @@ func TestRedisPrefix(t *testing.T) {
 		t.Errorf("prefix %q does not extend the one set", c)
 	}
 }
+
+func TestIsReplyPath(t *testing.T) {
+	for path, want := range map[string]bool{
+		"/api/v1/accounts/1/conversations/7/messages":      true, // Chatwoot
+		"/api/v1/conversations/3f2a/messages":              true, // Libredesk
+		"/api/v1/conversations/tk000001/messages":          true, // LiveAgent v1
+		"/v2/apps/app_1/conversations/c_1/messages":        true, // Sunshine
+		"/conversations/215474343849634/reply":             true, // Intercom
+		"/api/v1/accounts/1/conversations/7/toggle_status": false,
+		"/api/v1/accounts/1/conversations/7/messages/9":    false,
+		"/conversations/215474343849634/parts":             false,
+	} {
+		if got := isReplyPath("POST", path); got != want {
+			t.Errorf("isReplyPath(POST %s) = %v, want %v", path, got, want)
+		}
+	}
+	if isReplyPath("GET", "/api/v1/accounts/1/conversations/7/messages") {
+		t.Error("a GET is no reply")
+	}
+}

@@ -124,9 +124,10 @@ func postAnswer(ctx context.Context, hd handover.Helpdesk, conv, text string) er
 }
 
 // isReplyPath reports whether a request to the sim posts a conversation
-// message (every dialect: POST .../conversations/{id}/messages). The
+// message: POST .../conversations/{id}/messages, or /reply on Intercom. The
 // progress bar counts these as answers; the report counts bot messages in
 // the transcripts.
 func isReplyPath(method, path string) bool {
-	return method == http.MethodPost && strings.HasSuffix(path, "/messages") && strings.Contains(path, "/conversations/")
+	return method == http.MethodPost && strings.Contains(path, "/conversations/") &&
+		(strings.HasSuffix(path, "/messages") || strings.HasSuffix(path, "/reply"))
 }
