@@ -93,8 +93,9 @@ type Adapter struct {
 	http   *retryablehttp.Client
 	log    *slog.Logger
 	redact apiclient.Redactor
-	// botList is how the reconciler's listing pages (BotConversations).
-	botList *apiclient.Sweep
+	// botList and waitList are how the reconciler's listings page (BotConversations,
+	// QueuedConversations).
+	botList, waitList *apiclient.Sweep
 }
 
 var (
@@ -112,11 +113,12 @@ func New(cfg Config) (*Adapter, error) {
 	r := apiclient.NewRedactor(cfg.BotToken, cfg.UserToken, cfg.WebhookSecret)
 	logger := cfg.Logger.With("adapter", Name)
 	return &Adapter{
-		cfg:     cfg,
-		http:    newHTTPClient(cfg, r, logger),
-		log:     logger,
-		redact:  r,
-		botList: &apiclient.Sweep{Newest: newestListPages, Older: olderListPages},
+		cfg:      cfg,
+		http:     newHTTPClient(cfg, r, logger),
+		log:      logger,
+		redact:   r,
+		botList:  &apiclient.Sweep{Newest: newestListPages, Older: olderListPages},
+		waitList: &apiclient.Sweep{Newest: newestListPages, Older: olderListPages},
 	}, nil
 }
 

@@ -20,7 +20,9 @@ var (
 // handover.WaitWatcher.
 //
 // API: GET /api/v1/accounts/{a}/conversations?status=open&assignee_type=all&page=N
-// (ConversationFinder, app/finders/conversation_finder.rb: 25 a page). The listing's
+// (ConversationFinder, app/finders/conversation_finder.rb: 25 a page), the newest pages and a
+// moving window of older ones as for BotConversations (a chat waiting longest sinks furthest
+// behind the conversations agents work in). The listing's
 // last_non_activity_message keeps the reads down: a conversation is kept when its newest
 // message is the bot's public notice without buttons (the handover notice or "keep waiting":
 // the visitor has not written since), or a visitor's message in a conversation that carries
@@ -30,7 +32,7 @@ var (
 // by webhook), is left out.
 func (a *Adapter) QueuedConversations(ctx context.Context) ([]string, error) {
 	var listed []listedConversation
-	for page := 1; page <= maxListPages; page++ {
+	err := a.waitList.Pages(ctx, func(ctx context.Context, page int) (bool, error) {
 		var resp struct {
 			Data struct {
 				Payload []listedConversation `json:"payload"`
@@ -38,12 +40,13 @@ func (a *Adapter) QueuedConversations(ctx context.Context) ([]string, error) {
 		}
 		path := "/conversations?status=open&assignee_type=all&page=" + strconv.Itoa(page)
 		if err := a.call(ctx, idempotentRequest, userToken, http.MethodGet, path, nil, &resp); err != nil {
-			return nil, fmt.Errorf("chatwoot: list open conversations: %w", err)
+			return false, fmt.Errorf("chatwoot: list open conversations: %w", err)
 		}
 		listed = append(listed, resp.Data.Payload...)
-		if len(resp.Data.Payload) < 25 {
-			break
-		}
+		return len(resp.Data.Payload) == 25, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	botInboxes := map[string]bool{}
 	for i := range listed {

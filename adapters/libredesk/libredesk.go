@@ -67,8 +67,6 @@ const (
 	// ones that moves on each pass (apiclient.Sweep).
 	newestListPages = 10
 	olderListPages  = 10
-	// maxListPages bounds the listing of the chats waiting for a person.
-	maxListPages = 20
 	// maxNote caps the length of a private note.
 	maxNote = 50_000
 	// directoryTTL is how long a team membership found in GET /api/v1/agents/{id}, and the
@@ -99,8 +97,10 @@ type Adapter struct {
 	// awaited are the turns waiting for one.
 	created map[string]createdConv
 	awaited map[string]chan struct{}
-	// botLists page the reconciler's listings, "assigned" and "unassigned" (BotConversations).
+	// botLists page the reconciler's listings, "assigned" and "unassigned" (BotConversations);
+	// waitList its listing of the chats waiting for a person (QueuedConversations).
 	botLists map[string]*apiclient.Sweep
+	waitList *apiclient.Sweep
 }
 
 var (
@@ -128,7 +128,8 @@ func New(cfg Config) (*Adapter, error) {
 		botLists: map[string]*apiclient.Sweep{
 			"assigned":   {Newest: newestListPages, Older: olderListPages},
 			"unassigned": {Newest: newestListPages, Older: olderListPages},
-		}}, nil
+		},
+		waitList: &apiclient.Sweep{Newest: newestListPages, Older: olderListPages}}, nil
 }
 
 // Name returns "libredesk".

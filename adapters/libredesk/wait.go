@@ -34,9 +34,9 @@ var queueFilters = func() string {
 //
 // API: GET /api/v1/inboxes (the bot inboxes' names: list items carry no inbox_id), then
 // GET /api/v1/conversations/all?page=N&page_size=100&filters=… (conversations:read_all; Open
-// live chats, most recent last_message_at first, at most maxListPages pages; the filters of
-// makeConversationsListQuery and dbutil.BuildPaginatedQuery in abhinavxd/libredesk). The list
-// item's last_interaction and last_interaction_sender (the newest public message that is not
+// live chats, most recent last_message_at first, the newest pages and a moving window of older
+// ones, apiclient.Sweep; the filters of makeConversationsListQuery and
+// dbutil.BuildPaginatedQuery in abhinavxd/libredesk). The list item's last_interaction and last_interaction_sender (the newest public message that is not
 // an activity, update-conversation-last-message in internal/conversation/queries.sql) keep the
 // reads down. A chat the bot is not assigned to is kept when
 //
@@ -53,20 +53,21 @@ var queueFilters = func() string {
 func (a *Adapter) QueuedConversations(ctx context.Context) ([]string, error) {
 	names := a.botInboxIDs(ctx)
 	var ids []string
-	for p := 1; p <= maxListPages; p++ {
+	err := a.waitList.Pages(ctx, func(ctx context.Context, p int) (bool, error) {
 		var pg page[conversation]
 		path := fmt.Sprintf("/api/v1/conversations/all?page=%d&page_size=%d&filters=%s", p, pageSize, url.QueryEscape(queueFilters))
 		if err := a.call(ctx, idempotentRequest, http.MethodGet, path, nil, &pg); err != nil {
-			return nil, fmt.Errorf("libredesk: list conversations waiting for a person: %w", err)
+			return false, fmt.Errorf("libredesk: list conversations waiting for a person: %w", err)
 		}
 		for i := range pg.Results {
 			if c := &pg.Results[i]; a.mayWait(c, names) && !slices.Contains(ids, string(c.UUID)) {
 				ids = append(ids, string(c.UUID))
 			}
 		}
-		if len(pg.Results) < pageSize || (int(pg.TotalPages) > 0 && p >= int(pg.TotalPages)) {
-			break
-		}
+		return len(pg.Results) == pageSize && (int(pg.TotalPages) == 0 || p < int(pg.TotalPages)), nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return ids, nil
 }
