@@ -6,10 +6,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -609,5 +611,26 @@ func TestSettingsProblems(t *testing.T) {
 	env := helpdesk.Env(Name, good)
 	if strings.Join(env, " ") != "HANDOVER_HELPDESK=intercom HANDOVER_INTERCOM_URL=https://api.intercom.io HANDOVER_INTERCOM_ACCESS_TOKEN=very-secret-token HANDOVER_INTERCOM_CLIENT_SECRET=very-secret-cs HANDOVER_INTERCOM_BOT_ADMIN_ID=991267715 HANDOVER_INTERCOM_TEAM_ID=5017691" {
 		t.Fatalf("env %v", env)
+	}
+}
+
+// The reconciler's search reads the first pages and a window of later ones that moves on each
+// pass: with one page of each (150 conversations a page), the last of 301 bot conversations
+// (page 3 in the simulator's order) is listed by the second pass, not the first.
+func TestBotConversationsSweep(t *testing.T) {
+	e := newEnv(t)
+	e.a.botList = &apiclient.CursorSweep{Newest: 1, Older: 1}
+	var last string
+	for i := range 301 {
+		last = e.start(fmt.Sprintf("v%03d", i), "a question")
+	}
+	for pass, want := range []bool{false, true, false} { // pages 1+2, 1+3, 1+2
+		ids, err := e.a.BotConversations(e.ctx())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.Contains(ids, last); got != want {
+			t.Errorf("pass %d: the last conversation listed %v, want %v (%d listed)", pass+1, got, want, len(ids))
+		}
 	}
 }

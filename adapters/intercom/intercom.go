@@ -135,6 +135,9 @@ type Adapter struct {
 	redact apiclient.Redactor
 	// splitQuickReply: Intercom dropped the body of a quick_reply; see Post.
 	splitQuickReply atomic.Bool
+	// botList and waitList are how the reconciler's searches page (BotConversations,
+	// QueuedConversations).
+	botList, waitList *apiclient.CursorSweep
 }
 
 var (
@@ -157,7 +160,9 @@ func New(cfg Config) (*Adapter, error) {
 		Observe: cfg.Observe, PerMinute: cfg.RequestsPerMinute, Backoff: backoff,
 		Logger: apiclient.Logger{Log: logger, Redactor: r, Prefix: "intercom http: ", StringerDurations: true},
 	})
-	return &Adapter{cfg: cfg, http: c, log: logger, redact: r}, nil
+	return &Adapter{cfg: cfg, http: c, log: logger, redact: r,
+		botList:  &apiclient.CursorSweep{Newest: sweepPages, Older: sweepPages},
+		waitList: &apiclient.CursorSweep{Newest: sweepPages, Older: sweepPages}}, nil
 }
 
 // Name returns "intercom".

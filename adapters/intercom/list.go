@@ -3,6 +3,7 @@ package intercom
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,51 +12,84 @@ import (
 	"github.com/handover-dev/handover/handover"
 )
 
-// Search limits: 150 conversations a page is the API's maximum; maxPages bounds one pass.
+// Search limits: 150 conversations a page is the API's maximum; maxPages bounds one listing,
+// sweepPages the first pages and the moving window of the reconciler's (CursorSweep).
 const (
 	searchPerPage = 150
 	maxPages      = 20
+	sweepPages    = 10
 	// directorySize is how many conversations the agent pages show.
 	directorySize = 50
 )
 
-// search lists the ids of the open conversations matching filters (AND), newest pages first
-// as the API gives them: POST /conversations/search with cursor paging (starting_after). Search
-// may lag behind new conversations (the reconciler's grace period covers it); it is never on
-// a turn's path.
+// search lists the open conversations matching filters (AND), pages in the order the API
+// gives them, up to limit (0: up to maxPages pages): POST /conversations/search with cursor
+// paging (starting_after). Search may lag behind new conversations (the reconciler's grace
+// period covers it); it is never on a turn's path.
 // https://developers.intercom.com/docs/references/2.15/rest-api/api.intercom.io/conversations/searchconversations
 func (a *Adapter) search(ctx context.Context, limit int, filters ...map[string]any) ([]conversation, error) {
-	value := []map[string]any{{"field": "open", "operator": "=", "value": true}}
-	value = append(value, filters...)
 	var out []conversation
 	cursor := ""
 	for range maxPages {
-		page := map[string]any{"per_page": searchPerPage}
-		if cursor != "" {
-			page["starting_after"] = cursor
+		cs, next, err := a.searchPage(ctx, cursor, filters)
+		if err != nil {
+			return nil, err
 		}
-		body := map[string]any{"query": map[string]any{"operator": "AND", "value": value}, "pagination": page}
-		var resp struct {
-			Conversations []conversation `json:"conversations"`
-			Pages         *struct {
-				Next *struct {
-					StartingAfter string `json:"starting_after"`
-				} `json:"next"`
-			} `json:"pages"`
-		}
-		if err := a.call(ctx, apiclient.Idempotent, http.MethodPost, "/conversations/search", body, &resp); err != nil {
-			return nil, fmt.Errorf("search conversations: %w", err)
-		}
-		out = append(out, resp.Conversations...)
+		out = append(out, cs...)
 		if limit > 0 && len(out) >= limit {
 			return out[:limit], nil
 		}
-		if resp.Pages == nil || resp.Pages.Next == nil || resp.Pages.Next.StartingAfter == "" || resp.Pages.Next.StartingAfter == cursor {
+		if next == "" {
 			break
 		}
-		cursor = resp.Pages.Next.StartingAfter
+		cursor = next
 	}
 	return out, nil
+}
+
+// sweep lists the open conversations matching filters as sw pages them: the first pages and a
+// window of later ones that moves on each pass (apiclient.CursorSweep), so a reconciler's
+// listing longer than one pass is read in turn, whatever order the search gives. A saved
+// cursor Intercom refuses (400) starts the window over.
+func (a *Adapter) sweep(ctx context.Context, sw *apiclient.CursorSweep, filters ...map[string]any) ([]conversation, error) {
+	var out []conversation
+	err := sw.Pages(ctx, func(ctx context.Context, cursor string) (string, error) {
+		cs, next, err := a.searchPage(ctx, cursor, filters)
+		out = append(out, cs...)
+		return next, err
+	}, func(err error) bool {
+		var apiErr *APIError
+		return errors.As(err, &apiErr) && apiErr.Status == http.StatusBadRequest
+	})
+	return out, err
+}
+
+// searchPage reads one page of the search (cursor "" for the first) and returns the next
+// page's cursor, "" after the last.
+func (a *Adapter) searchPage(ctx context.Context, cursor string, filters []map[string]any) ([]conversation, string, error) {
+	value := []map[string]any{{"field": "open", "operator": "=", "value": true}}
+	value = append(value, filters...)
+	page := map[string]any{"per_page": searchPerPage}
+	if cursor != "" {
+		page["starting_after"] = cursor
+	}
+	body := map[string]any{"query": map[string]any{"operator": "AND", "value": value}, "pagination": page}
+	var resp struct {
+		Conversations []conversation `json:"conversations"`
+		Pages         *struct {
+			Next *struct {
+				StartingAfter string `json:"starting_after"`
+			} `json:"next"`
+		} `json:"pages"`
+	}
+	if err := a.call(ctx, apiclient.Idempotent, http.MethodPost, "/conversations/search", body, &resp); err != nil {
+		return nil, "", fmt.Errorf("search conversations: %w", err)
+	}
+	next := ""
+	if resp.Pages != nil && resp.Pages.Next != nil && resp.Pages.Next.StartingAfter != cursor {
+		next = resp.Pages.Next.StartingAfter
+	}
+	return resp.Conversations, next, nil
 }
 
 // intID renders a numeric id as the integer the search expects for admin_assignee_id and
@@ -65,7 +99,7 @@ func intID(id string) json.Number { return json.Number(id) }
 // BotConversations lists the open conversations assigned to the bot admin, for the reconciler
 // (handover.Lister): a search for admin_assignee_id = the bot and open = true.
 func (a *Adapter) BotConversations(ctx context.Context) ([]string, error) {
-	cs, err := a.search(ctx, 0, map[string]any{"field": "admin_assignee_id", "operator": "=", "value": intID(a.cfg.BotAdminID)})
+	cs, err := a.sweep(ctx, a.botList, map[string]any{"field": "admin_assignee_id", "operator": "=", "value": intID(a.cfg.BotAdminID)})
 	if err != nil {
 		return nil, fmt.Errorf("intercom: bot conversations: %w", err)
 	}

@@ -31,7 +31,7 @@ const maxWaitAge = 24 * time.Hour
 // the bot's. The search cannot say whether a teammate replied without taking the
 // conversation; such a one costs the engine one read (Load: StateAgent) and nothing else.
 func (a *Adapter) QueuedConversations(ctx context.Context) ([]string, error) {
-	cs, err := a.search(ctx, 0,
+	cs, err := a.sweep(ctx, a.waitList,
 		map[string]any{"field": "team_assignee_id", "operator": "=", "value": intID(a.cfg.TeamID)},
 		map[string]any{"field": "teammate_ids", "operator": "=", "value": a.cfg.BotAdminID},
 	)

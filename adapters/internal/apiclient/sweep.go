@@ -2,6 +2,7 @@ package apiclient
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 )
 
@@ -46,4 +47,66 @@ func (s *Sweep) run(ctx context.Context, from, n int, read func(context.Context,
 		}
 	}
 	return true, nil
+}
+
+// CursorSweep is Sweep for a listing paged by cursors, where each page names the next: every
+// pass reads the Newest pages from the start, then Older pages on from the cursor where the
+// last pass's window stopped, and starts over at the end. A saved cursor the helpdesk no longer
+// accepts (stale) starts the window over right after the newest pages. Like Sweep's, the
+// window's place is this process's own.
+type CursorSweep struct {
+	Newest, Older int
+	mu            sync.Mutex
+	next          string // the cursor the next pass's older window starts from; "": after the newest
+}
+
+// Pages calls read for the pages of one pass: with "" for the first page, then with the cursor
+// read returned for the page before; read returns "" after the last page. stale reports whether
+// read's error says a cursor is no longer valid. It returns read's error.
+func (s *CursorSweep) Pages(ctx context.Context, read func(ctx context.Context, cursor string) (next string, err error), stale func(error) bool) error {
+	cursor := ""
+	for range max(1, s.Newest) {
+		next, err := read(ctx, cursor)
+		if err != nil {
+			return err
+		}
+		if next == "" {
+			s.save("")
+			return nil
+		}
+		cursor = next
+	}
+	if s.Older <= 0 {
+		return nil
+	}
+	s.mu.Lock()
+	start := s.next
+	s.mu.Unlock()
+	if start == "" {
+		start = cursor
+	}
+	c := start
+	for i := 0; i < s.Older; i++ {
+		next, err := read(ctx, c)
+		if err != nil && i == 0 && c != cursor && stale != nil && stale(err) {
+			c, i = cursor, -1 // the saved place expired: the window starts over after the newest
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if next == "" {
+			s.save("") // the end: start over
+			return nil
+		}
+		c = next
+	}
+	s.save(c)
+	return nil
+}
+
+func (s *CursorSweep) save(cursor string) {
+	s.mu.Lock()
+	s.next = cursor
+	s.mu.Unlock()
 }

@@ -3,6 +3,7 @@ package apiclient
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -61,5 +62,65 @@ func TestSweepPagesError(t *testing.T) {
 	})
 	if !slices.Equal(pages, []int{1, 2}) {
 		t.Errorf("after a failure the pass read %v, want [1 2] (the window did not move)", pages)
+	}
+}
+
+// cursorList is a listing of total pages whose cursors are "c<page>"; the cursors in expired
+// are refused with errStale.
+type cursorList struct {
+	total   int
+	expired map[string]bool
+	read    []int
+}
+
+var errStale = errors.New("invalid starting_after")
+
+func (l *cursorList) page(_ context.Context, cursor string) (string, error) {
+	p := 1
+	if cursor != "" {
+		if l.expired[cursor] {
+			return "", errStale
+		}
+		if _, err := fmt.Sscanf(cursor, "c%d", &p); err != nil {
+			return "", err
+		}
+	}
+	l.read = append(l.read, p)
+	if p >= l.total {
+		return "", nil
+	}
+	return fmt.Sprintf("c%d", p+1), nil
+}
+
+// The cursor sweep reads the newest pages, then the window from where the last pass stopped,
+// and starts over at the end; a saved cursor that expired restarts the window after the newest.
+func TestCursorSweepPages(t *testing.T) {
+	l := &cursorList{total: 7, expired: map[string]bool{}}
+	s := &CursorSweep{Newest: 2, Older: 2}
+	isStale := func(err error) bool { return errors.Is(err, errStale) }
+	pass := func() []int {
+		l.read = nil
+		if err := s.Pages(context.Background(), l.page, isStale); err != nil {
+			t.Fatal(err)
+		}
+		return l.read
+	}
+	for i, want := range [][]int{{1, 2, 3, 4}, {1, 2, 5, 6}, {1, 2, 7}, {1, 2, 3, 4}} {
+		if got := pass(); !slices.Equal(got, want) {
+			t.Fatalf("pass %d read pages %v, want %v", i+1, got, want)
+		}
+	}
+	l.expired["c5"] = true // the saved place
+	if got := pass(); !slices.Equal(got, []int{1, 2, 3, 4}) {
+		t.Errorf("after the saved cursor expired, read %v, want [1 2 3 4]", got)
+	}
+	l.total = 1
+	if got := pass(); !slices.Equal(got, []int{1}) {
+		t.Errorf("one page: read %v, want [1]", got)
+	}
+	// Another error ends the pass with it.
+	l.total, l.expired = 7, map[string]bool{"c2": true}
+	if err := s.Pages(context.Background(), l.page, isStale); !errors.Is(err, errStale) {
+		t.Errorf("a refused cursor among the newest pages: err %v, want it returned", err)
 	}
 }
