@@ -63,21 +63,16 @@ func (a *Adapter) Conversations(ctx context.Context) ([]*handover.Conversation, 
 	var open []listedConversation
 	for _, status := range []string{statusPending, statusOpen} {
 		for page := 1; page <= maxListPages; page++ {
-			var resp struct {
-				Data struct {
-					Payload []listedConversation `json:"payload"`
-				} `json:"data"`
-			}
-			path := "/conversations?status=" + status + "&assignee_type=all&page=" + strconv.Itoa(page)
-			if err := a.call(ctx, idempotentRequest, userToken, http.MethodGet, path, nil, &resp); err != nil {
-				return nil, fmt.Errorf("chatwoot: list %s conversations: %w", status, err)
+			cs, more, err := a.listPage(ctx, status, page)
+			if err != nil {
+				return nil, err
 			}
 			if status == statusPending {
-				listed = append(listed, resp.Data.Payload...)
+				listed = append(listed, cs...)
 			} else {
-				open = append(open, resp.Data.Payload...)
+				open = append(open, cs...)
 			}
-			if len(resp.Data.Payload) < 25 {
+			if !more {
 				break
 			}
 		}

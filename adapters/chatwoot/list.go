@@ -7,8 +7,11 @@ import (
 	"strconv"
 )
 
-// maxListPages bounds one listing (25 conversations a page).
-const maxListPages = 40
+// listPageSize is ConversationFinder's page; maxListPages bounds the agent pages' listing.
+const (
+	listPageSize = 25
+	maxListPages = 40
+)
 
 // The reconciler's listing reads at most newestListPages+olderListPages pages a pass (25
 // conversations a page, newest activity first) as an apiclient.Sweep: the newest pages every
@@ -34,26 +37,33 @@ const (
 func (a *Adapter) BotConversations(ctx context.Context) ([]string, error) {
 	seen := map[string]bool{}
 	var ids []string
-	err := a.botList.Pages(ctx, func(ctx context.Context, page int) (bool, error) {
-		var resp struct {
-			Data struct {
-				Payload []listedConversation `json:"payload"`
-			} `json:"data"`
-		}
-		path := "/conversations?status=pending&assignee_type=all&page=" + strconv.Itoa(page)
-		if err := a.call(ctx, idempotentRequest, userToken, http.MethodGet, path, nil, &resp); err != nil {
-			return false, fmt.Errorf("chatwoot: list pending conversations: %w", err)
-		}
-		for _, c := range resp.Data.Payload {
+	err := a.botList.Numbered(ctx, func(ctx context.Context, page int) (bool, error) {
+		cs, more, err := a.listPage(ctx, statusPending, page)
+		for _, c := range cs {
 			// Once each: a conversation can move between pages while they are read.
 			if id := string(c.ID); c.humanAssignee() == nil && !c.answered() && !seen[id] {
 				seen[id] = true
 				ids = append(ids, id)
 			}
 		}
-		return len(resp.Data.Payload) == 25, nil
+		return more, err
 	})
 	return ids, err
+}
+
+// listPage reads one page of the conversations in status (all assignees) with the user token
+// and reports whether more may follow (the page was full).
+func (a *Adapter) listPage(ctx context.Context, status string, page int) (cs []listedConversation, more bool, err error) {
+	var resp struct {
+		Data struct {
+			Payload []listedConversation `json:"payload"`
+		} `json:"data"`
+	}
+	path := "/conversations?status=" + status + "&assignee_type=all&page=" + strconv.Itoa(page)
+	if err := a.call(ctx, idempotentRequest, userToken, http.MethodGet, path, nil, &resp); err != nil {
+		return nil, false, fmt.Errorf("chatwoot: list %s conversations: %w", status, err)
+	}
+	return resp.Data.Payload, len(resp.Data.Payload) == listPageSize, nil
 }
 
 // answered reports whether the newest message is the bot's, public, with no

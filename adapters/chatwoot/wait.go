@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/handover-dev/handover/handover"
 )
@@ -32,18 +31,10 @@ var (
 // by webhook), is left out.
 func (a *Adapter) QueuedConversations(ctx context.Context) ([]string, error) {
 	var listed []listedConversation
-	err := a.waitList.Pages(ctx, func(ctx context.Context, page int) (bool, error) {
-		var resp struct {
-			Data struct {
-				Payload []listedConversation `json:"payload"`
-			} `json:"data"`
-		}
-		path := "/conversations?status=open&assignee_type=all&page=" + strconv.Itoa(page)
-		if err := a.call(ctx, idempotentRequest, userToken, http.MethodGet, path, nil, &resp); err != nil {
-			return false, fmt.Errorf("chatwoot: list open conversations: %w", err)
-		}
-		listed = append(listed, resp.Data.Payload...)
-		return len(resp.Data.Payload) == 25, nil
+	err := a.waitList.Numbered(ctx, func(ctx context.Context, page int) (bool, error) {
+		cs, more, err := a.listPage(ctx, statusOpen, page)
+		listed = append(listed, cs...)
+		return more, err
 	})
 	if err != nil {
 		return nil, err

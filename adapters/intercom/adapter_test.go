@@ -619,7 +619,7 @@ func TestSettingsProblems(t *testing.T) {
 // (page 3 in the simulator's order) is listed by the second pass, not the first.
 func TestBotConversationsSweep(t *testing.T) {
 	e := newEnv(t)
-	e.a.botList = &apiclient.CursorSweep{Newest: 1, Older: 1}
+	e.a.botList = &apiclient.Sweep{Newest: 1, Older: 1}
 	var last string
 	for i := range 301 {
 		last = e.start(fmt.Sprintf("v%03d", i), "a question")

@@ -137,7 +137,7 @@ type Adapter struct {
 	splitQuickReply atomic.Bool
 	// botList and waitList are how the reconciler's searches page (BotConversations,
 	// QueuedConversations).
-	botList, waitList *apiclient.CursorSweep
+	botList, waitList *apiclient.Sweep
 }
 
 var (
@@ -161,8 +161,8 @@ func New(cfg Config) (*Adapter, error) {
 		Logger: apiclient.Logger{Log: logger, Redactor: r, Prefix: "intercom http: ", StringerDurations: true},
 	})
 	return &Adapter{cfg: cfg, http: c, log: logger, redact: r,
-		botList:  &apiclient.CursorSweep{Newest: sweepPages, Older: sweepPages},
-		waitList: &apiclient.CursorSweep{Newest: sweepPages, Older: sweepPages}}, nil
+		botList:  &apiclient.Sweep{Newest: sweepPages, Older: sweepPages},
+		waitList: &apiclient.Sweep{Newest: sweepPages, Older: sweepPages}}, nil
 }
 
 // Name returns "intercom".

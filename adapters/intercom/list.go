@@ -13,7 +13,7 @@ import (
 )
 
 // Search limits: 150 conversations a page is the API's maximum; maxPages bounds one listing,
-// sweepPages the first pages and the moving window of the reconciler's (CursorSweep).
+// sweepPages the first pages and the moving window of the reconciler's (apiclient.Sweep).
 const (
 	searchPerPage = 150
 	maxPages      = 20
@@ -48,10 +48,10 @@ func (a *Adapter) search(ctx context.Context, limit int, filters ...map[string]a
 }
 
 // sweep lists the open conversations matching filters as sw pages them: the first pages and a
-// window of later ones that moves on each pass (apiclient.CursorSweep), so a reconciler's
+// window of later ones that moves on each pass (apiclient.Sweep), so a reconciler's
 // listing longer than one pass is read in turn, whatever order the search gives. A saved
 // cursor Intercom refuses (400) starts the window over.
-func (a *Adapter) sweep(ctx context.Context, sw *apiclient.CursorSweep, filters ...map[string]any) ([]conversation, error) {
+func (a *Adapter) sweep(ctx context.Context, sw *apiclient.Sweep, filters ...map[string]any) ([]conversation, error) {
 	var out []conversation
 	err := sw.Pages(ctx, func(ctx context.Context, cursor string) (string, error) {
 		cs, next, err := a.searchPage(ctx, cursor, filters)

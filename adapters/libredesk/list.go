@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -87,7 +88,7 @@ func (a *Adapter) botInboxNames(ctx context.Context) map[string]bool {
 func (a *Adapter) list(ctx context.Context, list string, maxPages int) ([]conversation, error) {
 	var out []conversation
 	for p := 1; p <= maxPages; p++ {
-		items, more, err := a.listPage(ctx, list, p)
+		items, more, err := a.listPage(ctx, list, "", p)
 		out = append(out, items...)
 		if err != nil || !more {
 			return out, err
@@ -100,18 +101,22 @@ func (a *Adapter) list(ctx context.Context, list string, maxPages int) ([]conver
 // older ones, see apiclient.Sweep): a backlog deeper than one pass is reached in turn.
 func (a *Adapter) sweep(ctx context.Context, list string, sw *apiclient.Sweep) ([]conversation, error) {
 	var out []conversation
-	err := sw.Pages(ctx, func(ctx context.Context, p int) (bool, error) {
-		items, more, err := a.listPage(ctx, list, p)
+	err := sw.Numbered(ctx, func(ctx context.Context, p int) (bool, error) {
+		items, more, err := a.listPage(ctx, list, "", p)
 		out = append(out, items...)
 		return more, err
 	})
 	return out, err
 }
 
-// listPage reads page p of GET /api/v1/conversations/{list} and reports whether more follow.
-func (a *Adapter) listPage(ctx context.Context, list string, p int) (items []conversation, more bool, err error) {
+// listPage reads page p of GET /api/v1/conversations/{list} (with filters, a JSON filter list,
+// when not "") and reports whether more follow.
+func (a *Adapter) listPage(ctx context.Context, list, filters string, p int) (items []conversation, more bool, err error) {
 	var pg page[conversation]
 	path := fmt.Sprintf("/api/v1/conversations/%s?page=%d&page_size=%d", list, p, pageSize)
+	if filters != "" {
+		path += "&filters=" + url.QueryEscape(filters)
+	}
 	if err := a.call(ctx, idempotentRequest, http.MethodGet, path, nil, &pg); err != nil {
 		return nil, false, fmt.Errorf("list %s conversations: %w", list, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -53,21 +52,17 @@ var queueFilters = func() string {
 func (a *Adapter) QueuedConversations(ctx context.Context) ([]string, error) {
 	names := a.botInboxIDs(ctx)
 	var ids []string
-	err := a.waitList.Pages(ctx, func(ctx context.Context, p int) (bool, error) {
-		var pg page[conversation]
-		path := fmt.Sprintf("/api/v1/conversations/all?page=%d&page_size=%d&filters=%s", p, pageSize, url.QueryEscape(queueFilters))
-		if err := a.call(ctx, idempotentRequest, http.MethodGet, path, nil, &pg); err != nil {
-			return false, fmt.Errorf("libredesk: list conversations waiting for a person: %w", err)
-		}
-		for i := range pg.Results {
-			if c := &pg.Results[i]; a.mayWait(c, names) && !slices.Contains(ids, string(c.UUID)) {
+	err := a.waitList.Numbered(ctx, func(ctx context.Context, p int) (bool, error) {
+		items, more, err := a.listPage(ctx, "all", queueFilters, p)
+		for i := range items {
+			if c := &items[i]; a.mayWait(c, names) && !slices.Contains(ids, string(c.UUID)) {
 				ids = append(ids, string(c.UUID))
 			}
 		}
-		return len(pg.Results) == pageSize && (int(pg.TotalPages) == 0 || p < int(pg.TotalPages)), nil
+		return more, err
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("libredesk: list conversations waiting for a person: %w", err)
 	}
 	return ids, nil
 }

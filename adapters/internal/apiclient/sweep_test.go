@@ -16,7 +16,7 @@ func TestSweepPages(t *testing.T) {
 	s.Newest, s.Older = 2, 2
 	pass := func() []int {
 		var read []int
-		err := s.Pages(context.Background(), func(_ context.Context, page int) (bool, error) {
+		err := s.Numbered(context.Background(), func(_ context.Context, page int) (bool, error) {
 			read = append(read, page)
 			return page < total, nil
 		})
@@ -51,12 +51,12 @@ func TestSweepPagesError(t *testing.T) {
 		}
 		return true, nil
 	}
-	if err := s.Pages(context.Background(), read); !errors.Is(err, boom) {
+	if err := s.Numbered(context.Background(), read); !errors.Is(err, boom) {
 		t.Fatalf("err %v, want boom", err)
 	}
 	fail = 0
 	var pages []int
-	_ = s.Pages(context.Background(), func(ctx context.Context, page int) (bool, error) {
+	_ = s.Numbered(context.Background(), func(ctx context.Context, page int) (bool, error) {
 		pages = append(pages, page)
 		return read(ctx, page)
 	})
@@ -92,11 +92,11 @@ func (l *cursorList) page(_ context.Context, cursor string) (string, error) {
 	return fmt.Sprintf("c%d", p+1), nil
 }
 
-// The cursor sweep reads the newest pages, then the window from where the last pass stopped,
+// Paged by cursors, the sweep reads the newest pages, then the window from where the last pass stopped,
 // and starts over at the end; a saved cursor that expired restarts the window after the newest.
-func TestCursorSweepPages(t *testing.T) {
+func TestSweepCursors(t *testing.T) {
 	l := &cursorList{total: 7, expired: map[string]bool{}}
-	s := &CursorSweep{Newest: 2, Older: 2}
+	s := &Sweep{Newest: 2, Older: 2}
 	isStale := func(err error) bool { return errors.Is(err, errStale) }
 	pass := func() []int {
 		l.read = nil
