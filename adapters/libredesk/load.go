@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/internal/helptext"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -426,7 +427,7 @@ func messageText(m *message) string {
 	if text := strings.TrimSpace(string(m.TextContent)); text != "" {
 		return text
 	}
-	return htmlToText(string(m.Content))
+	return helptext.Lines(string(m.Content))
 }
 
 // foreignInbox reports whether c is, for good, not the bot's: another inbox, or not a live
@@ -492,7 +493,7 @@ func (a *Adapter) build(c *conversation, raw []message, partial bool) (*handover
 func (a *Adapter) toMessage(m *message) handover.Message {
 	text := strings.TrimSpace(string(m.TextContent))
 	if text == "" {
-		text = htmlToText(string(m.Content))
+		text = helptext.Lines(string(m.Content))
 	}
 	out := handover.Message{ID: string(m.UUID), Text: text, Private: bool(m.Private), CreatedAt: m.CreatedAt.Time}
 	if out.ID == "" {

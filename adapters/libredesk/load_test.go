@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handover-dev/handover/adapters/internal/helptext"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -246,7 +247,7 @@ func TestToHTML(t *testing.T) {
 	if got != want {
 		t.Fatalf("toHTML = %q, want %q", got, want)
 	}
-	if back := htmlToText(got); back != "a <b> & \"c\"\nline\nnext" {
+	if back := helptext.Lines(got); back != "a <b> & \"c\"\nline\nnext" {
 		t.Fatalf("round trip %q", back)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/handover-dev/handover/adapters/internal/helptext"
 	"github.com/handover-dev/handover/handover"
 )
 
@@ -209,6 +208,3 @@ func toHTML(text string) string {
 	}
 	return b.String()
 }
-
-// htmlToText is the fallback when a message has no text_content (helptext.Lines).
-func htmlToText(s string) string { return helptext.Lines(s) }

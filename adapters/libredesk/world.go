@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/handover-dev/handover/adapters/helpdesk"
+	"github.com/handover-dev/handover/adapters/internal/helptext"
 	"github.com/handover-dev/handover/adapters/internal/simkit"
 	sim "github.com/handover-dev/handover/adapters/sim/libredesk"
 	"github.com/handover-dev/handover/handover"
@@ -129,7 +130,7 @@ func viewText(m sim.MessageView) string {
 	if t := strings.TrimSpace(m.Text); t != "" {
 		return t
 	}
-	return htmlToText(m.Content)
+	return helptext.Lines(m.Content)
 }
 
 // State returns the conversation as Libredesk holds it:

@@ -50,8 +50,8 @@ type Options struct {
 	ServiceEnv []string
 	// Seed makes the arrival schedule and the jitter reproducible.
 	Seed uint64
-	// Rounds is how many times the targets run, one after the other, on
-	// the same schedule (default 1). On a shared machine the latency
+	// Rounds is how many times the targets run, round after round, on the
+	// same schedule (default 1). On a shared machine the latency
 	// percentiles of one run move with whatever else runs; the median of
 	// several rounds' service/reference ratios is the figure to read.
 	Rounds int
