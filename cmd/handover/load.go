@@ -296,12 +296,7 @@ func printRounds(w io.Writer, rep *loadtest.Report) {
 		{"ack p50", func(r *loadtest.Result) float64 { return float64(r.Acks.P50) }},
 		{"ack p99", loadtest.AckP99},
 		{"e2e p99", func(r *loadtest.Result) float64 { return float64(r.EndToEnd.P99) }},
-		{"CPU/turn", func(r *loadtest.Result) float64 {
-			if r.Answers == 0 {
-				return 0
-			}
-			return float64(r.CPU) / float64(r.Answers)
-		}},
+		{"CPU/turn", func(r *loadtest.Result) float64 { return r.PerTurn(float64(r.CPU)) }},
 		{"calls/turn", func(r *loadtest.Result) float64 { return r.PerTurn(float64(r.TotalCalls())) }},
 	}
 	fmt.Fprintf(w, "\nrounds (service/reference in each; the table above is the median round by ack p99, marked *)\n")
@@ -325,10 +320,8 @@ func printRounds(w io.Writer, rep *loadtest.Report) {
 			line += fmt.Sprintf("%.2fx\t", v)
 		}
 		lost, doubled := 0, 0
-		for _, r := range round {
-			if r.Target == loadtest.TargetService {
-				lost, doubled = r.Lost, r.Doubled
-			}
+		if svc := loadtest.Find(round, loadtest.TargetService); svc != nil {
+			lost, doubled = svc.Lost, svc.Doubled
 		}
 		fmt.Fprintln(tw, line+fmt.Sprintf("%d\t%d\t", lost, doubled))
 	}

@@ -28,9 +28,12 @@ type Report struct {
 	Rounds [][]*Result
 }
 
-// Result returns the result of target, or nil.
-func (r *Report) Result(target string) *Result {
-	for _, res := range r.Results {
+// Result returns the result of target in the median round, or nil.
+func (r *Report) Result(target string) *Result { return Find(r.Results, target) }
+
+// Find returns the result of target among results (one round's), or nil.
+func Find(results []*Result, target string) *Result {
+	for _, res := range results {
 		if res.Target == target {
 			return res
 		}
@@ -83,15 +86,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 // Ratio is the service's value over the reference's in one round's
 // results, by f; 0 when either is missing or the reference's is 0.
 func Ratio(results []*Result, f func(*Result) float64) float64 {
-	var svc, ref *Result
-	for _, r := range results {
-		switch r.Target {
-		case TargetService:
-			svc = r
-		case TargetReference:
-			ref = r
-		}
-	}
+	svc, ref := Find(results, TargetService), Find(results, TargetReference)
 	if svc == nil || ref == nil || f(ref) == 0 {
 		return 0
 	}
@@ -122,10 +117,8 @@ func (r *Report) MedianRound() int {
 // answers of the target.
 func (r *Report) Worst(target string) (lost, doubled int) {
 	for _, round := range r.Rounds {
-		for _, res := range round {
-			if res.Target == target {
-				lost, doubled = max(lost, res.Lost), max(doubled, res.Doubled)
-			}
+		if res := Find(round, target); res != nil {
+			lost, doubled = max(lost, res.Lost), max(doubled, res.Doubled)
 		}
 	}
 	return lost, doubled
