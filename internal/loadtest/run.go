@@ -158,6 +158,7 @@ func runSideBySide(ctx context.Context, o Options, sched schedule) ([]*Result, e
 	}
 	results := make([]*Result, len(runs))
 	errs := make([]error, len(runs))
+	label := fmt.Sprintf("%s %s", o.Helpdesk, strings.Join(o.Targets, "+"))
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i, tr := range runs {
@@ -166,7 +167,6 @@ func runSideBySide(ctx context.Context, o Options, sched schedule) ([]*Result, e
 		if i == len(runs)-1 {
 			prog = o.Progress
 		}
-		label := fmt.Sprintf("%s %s", o.Helpdesk, strings.Join(o.Targets, "+"))
 		wg.Go(func() {
 			results[i], errs[i] = tr.measure(ctx, start, prog, label)
 			if errs[i] != nil {
